@@ -1,0 +1,48 @@
+// The one `wf` binary: builds the CLI11 command tree, parses the command line and maps every
+// outcome onto the exit codes of SPEC §6.
+//
+// Each subcommand lives in its own `*_command.cpp` with a `register_X_command(CLI::App&)` that
+// adds it to the tree. A command reports a non-zero exit code by throwing CLI::RuntimeError(code)
+// from its callback, CLI11's own way to end a run with a status and print nothing.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <exception>
+#include <string>
+
+#include "check_command.h"
+#include "exit_codes.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+// CLI11 prints "ERROR: ..." and returns its own codes (105, 106, ...); wf says who is speaking
+// and leaves the exit code to main.
+std::string usage_failure(const CLI::App* app, const CLI::Error& e) {
+  return fmt::format("wf: {}\nRun with --help for more information.\n", e.what());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"wf: a compiled workflow language for IT-operations automation", "wf"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+  app.failure_message(usage_failure);
+
+  wf::cli::register_check_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a command's own result, already reported
+  } catch (const CLI::ParseError& e) {
+    // --help and --version arrive here too, with code 0; everything else is a usage error.
+    return app.exit(e) == 0 ? wf::cli::kExitOk : wf::cli::kExitUsage;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "wf: internal error: {}\n", e.what());
+    return wf::cli::kExitUsage;
+  }
+  return wf::cli::kExitOk;
+}

@@ -1,0 +1,151 @@
+// Runs the generated lexer and parser over one file: SLL prediction first (fast, and enough for
+// correct files), falling back to full LL with error recovery when SLL fails, so a broken file
+// gets precise errors and still yields a tree. Syntax errors become E0001 diagnostics.
+#include "parse/parse.h"
+
+#include "WfLexer.h"
+#include "WfParser.h"
+#include "antlr4-runtime.h"
+#include "parse/newline_filter.h"
+#include "parse/transformer.h"
+
+namespace wf {
+
+namespace {
+
+using wfgen::WfLexer;
+using wfgen::WfParser;
+
+// How a token is named in messages: its text in backticks, or a word for the invisible ones.
+std::string describe(antlr4::Token* t) {
+  if (!t) return "end of file";
+  switch (t->getType()) {
+    case antlr4::Token::EOF: return "end of file";
+    case WfLexer::NL: return "end of line";
+    case WfLexer::STR_UNTERMINATED: return "end of line inside a string";
+    default: return "`" + t->getText() + "`";
+  }
+}
+
+std::string describe_expected(const antlr4::misc::IntervalSet& expected, const antlr4::dfa::Vocabulary& vocab) {
+  // Long lists help nobody; name the expected tokens only when there are a few.
+  if (expected.size() == 0 || expected.size() > 4) return {};
+  std::string out;
+  const auto values = expected.toList();
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += i + 1 == values.size() ? " or " : ", ";
+    const size_t type = static_cast<size_t>(values[i]);
+    if (type == antlr4::Token::EOF) out += "end of file";
+    else if (type == WfLexer::NL) out += "end of line";
+    else {
+      std::string name = vocab.getLiteralName(type);
+      if (name.size() >= 2 && name.front() == '\'') name = "`" + name.substr(1, name.size() - 2) + "`";
+      else name = vocab.getSymbolicName(type) == "ID" ? "a name" : std::string(vocab.getDisplayName(type));
+      out += name;
+    }
+  }
+  return out;
+}
+
+class SyntaxErrorListener : public antlr4::BaseErrorListener {
+ public:
+  SyntaxErrorListener(const SourceFile& source, uint32_t file, DiagnosticSink& sink,
+                      const std::vector<uint32_t>& code_point_bytes)
+      : source_(source), file_(file), sink_(sink), bytes_(code_point_bytes) {}
+
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t line, size_t column,
+                   const std::string& antlr_message, std::exception_ptr) override {
+    SourceRange where;
+    std::string message;
+    if (offending) {
+      where = {offset(offending->getStartIndex()), offset(offending->getStopIndex() + 1)};
+      if (offending->getType() == antlr4::Token::EOF) where = {where.begin, where.begin};
+      auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
+      std::string expected;
+      if (parser) expected = describe_expected(parser->getExpectedTokens(), parser->getVocabulary());
+      if (antlr_message.rfind("missing ", 0) == 0 && !expected.empty())
+        message = "expected " + expected + " before " + describe(offending);
+      else {
+        message = "unexpected " + describe(offending);
+        if (!expected.empty()) message += ", expected " + expected;
+      }
+    } else {
+      // A lexer error: the message names the text it could not match.
+      const uint32_t begin = line_column_offset(line, column);
+      where = {begin, std::min<uint32_t>(begin + 1, source_.text().size())};
+      message = "unexpected character";
+    }
+    // One error per place: recovery can trip over the same token twice.
+    if (!sink_.all().empty()) {
+      const Diagnostic& last = sink_.all().back();
+      if (last.code == DiagCode::SyntaxError && last.where.file == file_ && last.where.range.begin == where.begin) return;
+    }
+    sink_.report(DiagCode::SyntaxError, Location{file_, where}, message);
+  }
+
+ private:
+  uint32_t offset(size_t index) const {
+    if (bytes_.empty()) return static_cast<uint32_t>(std::min(index, source_.text().size()));
+    return index < bytes_.size() ? bytes_[index] : bytes_.back();
+  }
+  uint32_t line_column_offset(size_t line, size_t column) const {
+    if (line == 0 || line > source_.line_count()) return static_cast<uint32_t>(source_.text().size());
+    uint32_t at = source_.line_start(static_cast<uint32_t>(line));
+    for (size_t c = 0; c < column && at < source_.text().size(); ++c) {
+      ++at;
+      while (at < source_.text().size() && (static_cast<unsigned char>(source_.text()[at]) & 0xC0) == 0x80) ++at;
+    }
+    return at;
+  }
+
+  const SourceFile& source_;
+  uint32_t file_;
+  DiagnosticSink& sink_;
+  const std::vector<uint32_t>& bytes_;
+};
+
+std::vector<uint32_t> code_point_offsets(const std::string& text) {
+  std::vector<uint32_t> out;
+  bool ascii = true;
+  for (unsigned char c : text)
+    if (c >= 0x80) { ascii = false; break; }
+  if (ascii) return out;
+  for (uint32_t i = 0; i < text.size(); ++i)
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) out.push_back(i);
+  out.push_back(static_cast<uint32_t>(text.size()));
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<Module> parse_module(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink) {
+  const std::vector<uint32_t> bytes = code_point_offsets(source.text());
+  SyntaxErrorListener listener(source, file_index, sink, bytes);
+
+  antlr4::ANTLRInputStream input(source.text());
+  WfLexer lexer(&input);
+  lexer.removeErrorListeners();
+  lexer.addErrorListener(&listener);
+  NewlineFilter filter(lexer);
+  antlr4::CommonTokenStream tokens(&filter);
+  WfParser parser(&tokens);
+  parser.removeErrorListeners();
+
+  WfParser::ModuleContext* tree = nullptr;
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  try {
+    tree = parser.module();
+  } catch (const antlr4::ParseCancellationException&) {
+    tokens.seek(0);
+    parser.reset();
+    parser.addErrorListener(&listener);
+    parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
+    tree = parser.module();
+  }
+  Transformer transformer(source, file_index, sink, tokens);
+  return transformer.module(tree);
+}
+
+}  // namespace wf

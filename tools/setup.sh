@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs the Debian packages wf needs (only when one is missing), then configures and builds.
+set -euo pipefail
+
+# The Debian packages the project builds, tests and benchmarks with (SPEC §0). Add new ones here.
+PACKAGES=(
+  build-essential
+  cmake
+  ninja-build
+  ccache
+  pkg-config
+  antlr4
+  default-jre-headless
+  libantlr4-runtime-dev
+  libgtest-dev
+  libgmock-dev
+  libfmt-dev
+  nlohmann-json3-dev
+  libcli11-dev
+  libmsgpack-cxx-dev
+  python3
+  hyperfine
+)
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${WF_BUILD_DIR:-$ROOT/build}"
+
+# Prints the packages of PACKAGES that are not installed, one per line.
+missing_packages() {
+  local pkg status
+  for pkg in "${PACKAGES[@]}"; do
+    status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+    if [[ "$status" != "install ok installed" ]]; then
+      echo "$pkg"
+    fi
+  done
+}
+
+install_packages() {
+  local missing
+  mapfile -t missing < <(missing_packages)
+  if ((${#missing[@]} == 0)); then
+    return
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  local sudo=()
+  if [[ "$(id -u)" -ne 0 ]]; then
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# Configures once; afterwards `cmake --build` re-runs CMake itself when a CMakeLists.txt changes.
+# A cache left by an earlier, failed configure keeps its generator, so -G is given only the first time.
+configure() {
+  if [[ -f "$BUILD_DIR/build.ninja" ]]; then
+    return
+  fi
+  local generator=(-G Ninja)
+  if [[ -f "$BUILD_DIR/CMakeCache.txt" ]]; then
+    generator=()
+  fi
+  cmake -S "$ROOT" -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release
+}
+
+build() {
+  cmake --build "$BUILD_DIR" -j"$(nproc)"
+}
+
+install_packages
+configure
+build
