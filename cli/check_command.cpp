@@ -2,10 +2,10 @@
 // JSON or SARIF, and the exit code says whether any file had errors (SPEC §6).
 #include "check_command.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -103,6 +103,7 @@ int run_check(const CheckOptions& options, const std::string& version) {
 }  // namespace
 
 void register_check_command(CLI::App& app) {
+  // CLI11 writes into the options by reference when it parses, after this function returns.
   auto options = std::make_shared<CheckOptions>();
   CLI::App* check = app.add_subcommand("check", "Parse and type-check files and report their diagnostics");
   check->add_option("files", options->files, "The .wf files to check")->required();

@@ -4,9 +4,9 @@
 // Each subcommand lives in its own `*_command.cpp` with a `register_X_command(CLI::App&)` that
 // adds it to the tree. A command reports a non-zero exit code by throwing CLI::RuntimeError(code)
 // from its callback, CLI11's own way to end a run with a status and print nothing.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <exception>
 #include <string>
 

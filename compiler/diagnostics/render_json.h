@@ -2,9 +2,8 @@
 #pragma once
 
 #include <memory>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "diagnostics/diagnostic.h"
 #include "source/source_file.h"

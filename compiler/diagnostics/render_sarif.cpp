@@ -25,9 +25,12 @@ constexpr std::string_view kRuleNames[] = {
 // cannot silently produce a level the schema rejects.
 std::string_view sarif_level(Severity s) {
   switch (s) {
-    case Severity::Error: return "error";
-    case Severity::Warning: return "warning";
-    case Severity::Note: return "note";
+    case Severity::Error:
+      return "error";
+    case Severity::Warning:
+      return "warning";
+    case Severity::Note:
+      return "note";
   }
   return "error";
 }
@@ -67,9 +70,10 @@ nlohmann::json SarifLog::artifact_location(const std::string& path) const {
   const fs::path relative = absolute.lexically_relative(root_);
   if (!relative.empty() && *relative.begin() != "..")
     return {{"uri", encode_uri_path(relative.generic_string())}, {"uriBaseId", "%SRCROOT%"}};
-  std::string generic = absolute.generic_string();
-  if (generic.empty() || generic.front() != '/') generic.insert(0, "/");  // a drive letter path
-  return {{"uri", "file://" + encode_uri_path(generic)}};
+  const std::string generic = absolute.generic_string();
+  // A POSIX path brings its own leading slash; a drive-letter path needs one before it.
+  const bool rooted = !generic.empty() && generic.front() == '/';
+  return {{"uri", (rooted ? "file://" : "file:///") + encode_uri_path(generic)}};
 }
 
 nlohmann::json SarifLog::physical_location(const std::vector<std::unique_ptr<SourceFile>>& files,
@@ -90,10 +94,8 @@ size_t SarifLog::rule_index(DiagCode code) {
 void SarifLog::add(const std::vector<std::unique_ptr<SourceFile>>& files, const std::vector<Diagnostic>& diagnostics) {
   for (const Diagnostic& d : diagnostics) {
     nlohmann::json result = {
-        {"ruleId", std::string(info(d.code).code)},
-        {"ruleIndex", rule_index(d.code)},
-        {"level", std::string(sarif_level(d.severity))},
-        {"message", {{"text", d.message}}},
+        {"ruleId", std::string(info(d.code).code)},      {"ruleIndex", rule_index(d.code)},
+        {"level", std::string(sarif_level(d.severity))}, {"message", {{"text", d.message}}},
         {"locations", nlohmann::json::array()},
     };
     if (nlohmann::json where = physical_location(files, d.where); !where.is_null())
@@ -134,9 +136,8 @@ nlohmann::json SarifLog::to_json() const {
   if (!tool_.version.empty()) driver["version"] = tool_.version;
   if (!tool_.information_uri.empty()) driver["informationUri"] = tool_.information_uri;
   // Columns count code points (SourceFile), not SARIF's default UTF-16 code units.
-  const nlohmann::json run = {{"tool", {{"driver", std::move(driver)}}},
-                              {"columnKind", "unicodeCodePoints"},
-                              {"results", results_}};
+  const nlohmann::json run = {
+      {"tool", {{"driver", std::move(driver)}}}, {"columnKind", "unicodeCodePoints"}, {"results", results_}};
   return {{"$schema", std::string(kSchema)}, {"version", "2.1.0"}, {"runs", nlohmann::json::array({run})}};
 }
 

@@ -3,10 +3,9 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "diagnostics/diagnostic.h"
 #include "source/source_file.h"
@@ -35,8 +34,7 @@ class SarifLog {
 
  private:
   size_t rule_index(DiagCode code);
-  nlohmann::json physical_location(const std::vector<std::unique_ptr<SourceFile>>& files,
-                                   const Location& where) const;
+  nlohmann::json physical_location(const std::vector<std::unique_ptr<SourceFile>>& files, const Location& where) const;
   nlohmann::json artifact_location(const std::string& path) const;
 
   SarifTool tool_;

@@ -20,9 +20,12 @@ std::string paint(bool color, fmt::text_style style, std::string_view text) {
 
 fmt::text_style severity_style(Severity s) {
   switch (s) {
-    case Severity::Error: return fmt::emphasis::bold | fmt::fg(fmt::terminal_color::bright_red);
-    case Severity::Warning: return fmt::emphasis::bold | fmt::fg(fmt::terminal_color::bright_yellow);
-    case Severity::Note: break;
+    case Severity::Error:
+      return fmt::emphasis::bold | fmt::fg(fmt::terminal_color::bright_red);
+    case Severity::Warning:
+      return fmt::emphasis::bold | fmt::fg(fmt::terminal_color::bright_yellow);
+    case Severity::Note:
+      break;
   }
   return fmt::emphasis::bold | fmt::fg(fmt::terminal_color::bright_cyan);
 }
@@ -48,8 +51,10 @@ std::string position_text(const std::vector<std::unique_ptr<SourceFile>>& files,
 std::string underline(std::string_view line, size_t begin, size_t end) {
   std::string out;
   for (size_t i = 0; i < begin; ++i) {
-    if (line[i] == '\t') out += '\t';
-    else if (!is_utf8_continuation(line[i])) out += ' ';
+    if (line[i] == '\t')
+      out += '\t';
+    else if (!is_utf8_continuation(line[i]))
+      out += ' ';
   }
   size_t width = 0;
   for (size_t i = begin; i < end; ++i)
@@ -80,10 +85,10 @@ std::string render_text(const std::vector<std::unique_ptr<SourceFile>>& files, c
                         bool color) {
   const fmt::text_style style = severity_style(diagnostic.severity);
   const DiagCodeInfo& code = info(diagnostic.code);
-  std::string out = fmt::format(
-      "{} {} {}\n", paint(color, fmt::emphasis::bold, position_text(files, diagnostic.where) + ":"),
-      paint(color, style, fmt::format("{}[{}]:", severity_name(diagnostic.severity), code.code)),
-      paint(color, fmt::emphasis::bold, diagnostic.message));
+  std::string out =
+      fmt::format("{} {} {}\n", paint(color, fmt::emphasis::bold, position_text(files, diagnostic.where) + ":"),
+                  paint(color, style, fmt::format("{}[{}]:", severity_name(diagnostic.severity), code.code)),
+                  paint(color, fmt::emphasis::bold, diagnostic.message));
   if (const SourceFile* file = file_of(files, diagnostic.where))
     out += snippet(*file, diagnostic.where.range, style, color);
   for (const DiagNote& note : diagnostic.notes)

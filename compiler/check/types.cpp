@@ -1,0 +1,191 @@
+// Type interning, the built-in named types, naming and assignability (see types.h).
+#include "check/types.h"
+
+namespace wf {
+
+const Field* Type::field(std::string_view n) const {
+  for (const Field& f : fields)
+    if (f.name == n) return &f;
+  return nullptr;
+}
+
+namespace {
+std::string key_of(const Type& t) {
+  std::string k = std::to_string(static_cast<int>(t.kind)) + ":" + t.name + ":";
+  if (t.element) k += std::to_string(reinterpret_cast<uintptr_t>(t.element));
+  for (const Field& f : t.fields) k += "," + f.name + "=" + std::to_string(reinterpret_cast<uintptr_t>(f.type));
+  return k;
+}
+}  // namespace
+
+const Type* TypeContext::intern(Type t) {
+  std::string key = key_of(t);
+  auto it = interned_.find(key);
+  if (it != interned_.end()) return it->second;
+  storage_.push_back(std::move(t));
+  interned_.emplace(std::move(key), &storage_.back());
+  return &storage_.back();
+}
+
+const Type* TypeContext::make(TypeKind k) { return intern(Type{k, nullptr, {}, {}}); }
+
+const Type* TypeContext::list(const Type* e) { return intern(Type{TypeKind::List, e, {}, {}}); }
+const Type* TypeContext::map(const Type* e) { return intern(Type{TypeKind::Map, e, {}, {}}); }
+const Type* TypeContext::optional(const Type* inner) {
+  if (inner->kind == TypeKind::Optional || inner->kind == TypeKind::Error || inner->kind == TypeKind::None) return inner;
+  return intern(Type{TypeKind::Optional, inner, {}, {}});
+}
+const Type* TypeContext::record(std::vector<Field> fields, std::string name) {
+  return intern(Type{TypeKind::Record, nullptr, std::move(fields), std::move(name)});
+}
+const Type* TypeContext::type_var(std::string_view letter) {
+  return intern(Type{TypeKind::TypeVar, nullptr, {}, std::string(letter)});
+}
+
+TypeContext::TypeContext() {
+  error_ = make(TypeKind::Error);
+  never_ = make(TypeKind::Never);
+  void_ = make(TypeKind::Void);
+  none_ = make(TypeKind::None);
+  int_ = make(TypeKind::Int);
+  float_ = make(TypeKind::Float);
+  bool_ = make(TypeKind::Bool);
+  string_ = make(TypeKind::String);
+  duration_ = make(TypeKind::Duration);
+  time_ = make(TypeKind::Time);
+  json_ = make(TypeKind::Json);
+  credential_ = make(TypeKind::Credential);
+  secret_ = make(TypeKind::Secret);
+  approver_ = make(TypeKind::Approver);
+  channel_ = make(TypeKind::Channel);
+  const Type* strings = list(string_);
+  host_ = record({{"id", string_}, {"hostname", string_}, {"primary_ip", string_}, {"os", string_},
+                  {"tags", strings}, {"groups", strings}},
+                 "host");
+  hosts_ = list(host_);
+  job_result_ = record({{"host", string_}, {"status", string_}, {"exit_code", int_}, {"stdout", string_},
+                        {"stderr", string_}, {"duration", duration_}, {"attempts", int_}},
+                       "JobResult");
+  results_ = record({{"ok", bool_}, {"total", int_}, {"succeeded", int_}, {"failed", int_},
+                     {"results", list(job_result_)}, {"exit_code", int_}, {"stdout", string_}, {"json", json_}},
+                    "Results");
+  approval_ = record({{"approved", bool_}, {"decision", string_}, {"responded_by", strings}, {"note", string_},
+                      {"via", string_}, {"timed_out", bool_}},
+                     "Approval");
+  error_record_ = record({{"kind", string_}, {"message", string_}, {"step", string_}, {"detail", json_}}, "Error");
+
+  named_ = {{"int", int_},       {"float", float_},           {"bool", bool_},         {"string", string_},
+            {"duration", duration_}, {"time", time_},         {"json", json_},         {"host", host_},
+            {"hosts", hosts_},   {"credential", credential_}, {"secret", secret_},     {"Results", results_},
+            {"JobResult", job_result_}, {"Approval", approval_}, {"Error", error_record_},
+            {"Approver", approver_}, {"Channel", channel_}};
+
+  // The typed job kinds of SPEC §1.6; optional fields may be left out.
+  const Type* opt_string = optional(string_);
+  job_kinds_ = {
+      {"service_control", record({{"service", string_}, {"action", string_}})},
+      {"process_control", record({{"name", string_}, {"action", string_}})},
+      {"network_diagnostic", record({{"tool", string_}, {"target", string_}, {"port", optional(int_)},
+                                     {"count", optional(int_)}})},
+      {"software_install", record({{"package", string_}, {"version", opt_string}})},
+      {"user_control", record({{"user", string_}, {"action", string_}, {"groups", optional(strings)}})},
+      {"group_control", record({{"group", string_}, {"action", string_}, {"user", opt_string}})},
+  };
+}
+
+const Type* TypeContext::builtin_named(std::string_view name) const {
+  auto it = named_.find(name);
+  return it == named_.end() ? nullptr : it->second;
+}
+
+const Type* TypeContext::job_kind(std::string_view kind) const {
+  auto it = job_kinds_.find(kind);
+  return it == job_kinds_.end() ? nullptr : it->second;
+}
+
+const std::vector<std::string_view>& TypeContext::job_kind_names() {
+  static const std::vector<std::string_view> names = {"service_control", "process_control", "network_diagnostic",
+                                                      "software_install", "user_control", "group_control"};
+  return names;
+}
+
+std::string type_name(const Type* t) {
+  if (!t) return "?";
+  switch (t->kind) {
+    case TypeKind::Error: return "<error>";
+    case TypeKind::Never: return "<unknown>";
+    case TypeKind::Void: return "nothing";
+    case TypeKind::None: return "none";
+    case TypeKind::Int: return "int";
+    case TypeKind::Float: return "float";
+    case TypeKind::Bool: return "bool";
+    case TypeKind::String: return "string";
+    case TypeKind::Duration: return "duration";
+    case TypeKind::Time: return "time";
+    case TypeKind::Json: return "json";
+    case TypeKind::Credential: return "credential";
+    case TypeKind::Secret: return "secret";
+    case TypeKind::Approver: return "Approver";
+    case TypeKind::Channel: return "Channel";
+    case TypeKind::TypeVar: return t->name;
+    case TypeKind::List:
+      if (t->element->kind == TypeKind::Record && t->element->name == "host") return "hosts";
+      return "list<" + type_name(t->element) + ">";
+    case TypeKind::Map: return "map<" + type_name(t->element) + ">";
+    case TypeKind::Optional: return type_name(t->element) + "?";
+    case TypeKind::Record: {
+      if (!t->name.empty()) return t->name;
+      std::string out = "{";
+      for (size_t i = 0; i < t->fields.size(); ++i) {
+        if (i) out += ", ";
+        out += t->fields[i].name + ": " + type_name(t->fields[i].type);
+      }
+      return out + "}";
+    }
+  }
+  return "?";
+}
+
+bool assignable(const Type* from, const Type* to) {
+  if (from == to) return true;
+  if (from->kind == TypeKind::Error || to->kind == TypeKind::Error || from->kind == TypeKind::Never) return true;
+  switch (to->kind) {
+    case TypeKind::Optional:
+      if (from->kind == TypeKind::None) return true;
+      if (from->kind == TypeKind::Optional) return assignable(from->element, to->element);
+      return assignable(from, to->element);
+    case TypeKind::List:
+    case TypeKind::Map:
+      return from->kind == to->kind && assignable(from->element, to->element);
+    case TypeKind::Record: {
+      if (from->kind != TypeKind::Record || from->fields.size() != to->fields.size()) return false;
+      for (const Field& f : to->fields) {
+        const Field* g = from->field(f.name);
+        if (!g || !assignable(g->type, f.type)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+bool contains_secret(const Type* t) {
+  if (!t) return false;
+  if (t->kind == TypeKind::Secret) return true;
+  if (t->element && contains_secret(t->element)) return true;
+  for (const Field& f : t->fields)
+    if (contains_secret(f.type)) return true;
+  return false;
+}
+
+bool contains_never(const Type* t) {
+  if (!t) return false;
+  if (t->kind == TypeKind::Never) return true;
+  if (t->element && contains_never(t->element)) return true;
+  for (const Field& f : t->fields)
+    if (contains_never(f.type)) return true;
+  return false;
+}
+
+}  // namespace wf
