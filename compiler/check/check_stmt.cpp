@@ -11,7 +11,7 @@ void Checker::push_scope() { scopes_.emplace_back(); }
 
 void Checker::pop_scope() {
   for (auto& [name, b] : scopes_.back().names)
-    if (b->warn_unused && !b->used)
+    if (b->warn_unused && !b->used && !has_syntax_errors_[b->where.file])
       sink_.report(DiagCode::UnusedVariable, b->where,
                    fmt::format("`{}` is never used; remove it or name it `_{}`", name, name));
   scopes_.pop_back();
@@ -145,7 +145,6 @@ bool Checker::check_stmt(Stmt& s) {
     case StmtKind::Let: {
       auto& l = static_cast<LetStmt&>(s);
       const Type* declared = l.declared ? resolve_type(l.declared.get()) : nullptr;
-      if (declared) report_secret_type(l.declared.get(), declared, "a variable");
       const Type* t = check_value(l.init.get(), declared, "bound to a variable");
       if (declared) {
         if (!assignable(t, declared)) mismatch(l.init->range, declared, t);

@@ -72,12 +72,6 @@ const Type* Checker::resolve_named_type(const NamedTypeExpr& t) {
   return alias_types_[d] = resolved;
 }
 
-void Checker::report_secret_type(const TypeExpr* t, const Type* resolved, const char* what) {
-  if (t && contains_secret(resolved))
-    error(DiagCode::SecretEscapes, t->range,
-          fmt::format("{} cannot hold a `secret`: a secret reaches a process only through `run ... as`", what));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Builtin signatures: "(name: type, ...) -> type" in wf's type syntax, plus `any` and type
 // variables. Parsed once per overload, on first use.

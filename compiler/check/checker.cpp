@@ -19,6 +19,12 @@ Diagnostic& Checker::error(DiagCode code, SourceRange where, std::string message
 
 void Checker::mismatch(SourceRange where, const Type* expected, const Type* found, const char* what) {
   if (expected->is_error() || found->is_error()) return;
+  if (found->kind == TypeKind::Optional && assignable(found->element, expected)) {
+    auto& d = error(DiagCode::UnhandledOptional, where,
+                    fmt::format("expected `{}`, found `{}`, which may be `none`", type_name(expected), type_name(found)));
+    d.notes.push_back({Location{file_, where}, "check it first: `if x != none { ... }`, or give a default with `get`"});
+    return;
+  }
   std::string message = fmt::format("expected `{}`, found `{}`", type_name(expected), type_name(found));
   if (what) message = fmt::format("{}: {}", what, message);
   auto& d = error(DiagCode::TypeMismatch, where, message);
@@ -29,6 +35,9 @@ void Checker::mismatch(SourceRange where, const Type* expected, const Type* foun
 void Checker::run() {
   const uint32_t n = static_cast<uint32_t>(c_.files().size());
   modules_.resize(n);
+  has_syntax_errors_.assign(n, false);
+  for (const Diagnostic& d : sink_.all())
+    if (d.code == DiagCode::SyntaxError && d.where.file < n) has_syntax_errors_[d.where.file] = true;
   for (uint32_t f = 0; f < n; ++f) declare_module(f);
   for (uint32_t f = 0; f < n; ++f) import_names(f);
   for (uint32_t f = 0; f < n; ++f) check_module_bodies(f);
@@ -107,7 +116,6 @@ const Signature& Checker::signature_of(const Decl* d) {
   auto add_params = [&](const std::vector<Param>& params) {
     for (const Param& p : params) {
       const Type* t = p.type ? resolve_type(p.type.get()) : types_.error();
-      report_secret_type(p.type.get(), t, "a parameter");
       sig.params.push_back({p.name.text, t, p.default_value != nullptr});
     }
   };
@@ -115,12 +123,10 @@ const Signature& Checker::signature_of(const Decl* d) {
     auto* fn = static_cast<const FnDecl*>(d);
     add_params(fn->params);
     sig.result = fn->result ? resolve_type(fn->result.get()) : types_.void_type();
-    report_secret_type(fn->result.get(), sig.result, "a result");
   } else if (d->kind == DeclKind::Workflow) {
     auto* wf = static_cast<const WorkflowDecl*>(d);
     add_params(wf->params);
     sig.result = wf->result ? resolve_type(wf->result.get()) : types_.void_type();
-    report_secret_type(wf->result.get(), sig.result, "a result");
   } else if (d->kind == DeclKind::Script) {
     add_params(static_cast<const ScriptDecl*>(d)->params);
     sig.result = types_.results();
@@ -176,7 +182,6 @@ void Checker::check_module_bodies(uint32_t file) {
       case DeclKind::Type: {
         auto& d = static_cast<TypeDecl&>(*decl);
         const Type* t = resolve_type(d.aliased.get());
-        report_secret_type(d.aliased.get(), t, "a named type");
         break;
       }
       case DeclKind::Fn: check_fn(static_cast<FnDecl&>(*decl)); break;
@@ -199,17 +204,25 @@ void Checker::check_params_defaults(std::vector<Param>& params, const Signature&
   }
 }
 
+void Checker::declare_params(const std::vector<Param>& params, const Signature& sig) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Ident& name = params[i].name;
+    if (name.empty()) continue;
+    if (scopes_.back().names.count(name.text)) {
+      error(DiagCode::DuplicateDeclaration, name.range, fmt::format("parameter `{}` is declared twice", name.text));
+      continue;
+    }
+    declare_local(name, sig.params[i].type, false, BindingKind::Param);
+  }
+}
+
 void Checker::check_fn(FnDecl& d) {
   const Signature& sig = signature_of(&d);
   check_params_defaults(d.params, sig);
   push_scope();
-  for (size_t i = 0; i < d.params.size(); ++i)
-    if (!d.params[i].name.empty()) declare_local(d.params[i].name, sig.params[i].type, false, BindingKind::Param);
+  declare_params(d.params, sig);
   check_body(d.body, BodyKind::Fn, sig.result);
   pop_scope();
-  if (sig.result->kind != TypeKind::Void && !sig.result->is_error() && !d.name.empty()) {
-    // check_body reports E0212 itself; nothing more here.
-  }
 }
 
 void Checker::check_workflow(WorkflowDecl& d) {
@@ -217,8 +230,7 @@ void Checker::check_workflow(WorkflowDecl& d) {
   check_params_defaults(d.params, sig);
   workflow_ = &d;
   push_scope();
-  for (size_t i = 0; i < d.params.size(); ++i)
-    if (!d.params[i].name.empty()) declare_local(d.params[i].name, sig.params[i].type, false, BindingKind::Param);
+  declare_params(d.params, sig);
   check_body(d.body, BodyKind::Workflow, sig.result);
   pop_scope();
   workflow_ = nullptr;

@@ -54,6 +54,7 @@ class Checker {
   void check_workflow(WorkflowDecl& d);
   void check_script(ScriptDecl& d);
   void check_annotations(Decl& d);
+  void declare_params(const std::vector<Param>& params, const Signature& sig);
   void check_params_defaults(std::vector<Param>& params, const Signature& sig);
   const Signature& signature_of(const Decl* d);
   const Type* const_type(const ConstDecl* d);
@@ -63,7 +64,6 @@ class Checker {
   const Type* resolve_named_type(const NamedTypeExpr& t);
   const Type* parse_signature_type(std::string_view& s);
   const Signature& builtin_signature(size_t index);
-  void report_secret_type(const TypeExpr* t, const Type* resolved, const char* what);
 
   // ---- check_stmt.cpp
   void check_body(Block& b, BodyKind kind, const Type* result);
@@ -120,6 +120,9 @@ class Checker {
   DiagnosticSink& sink_;
   TypeContext& types_;
   uint32_t file_ = 0;  // the module being checked
+  // Modules with syntax errors get no unused-variable warnings: their trees have holes, so a
+  // use may simply not have been parsed.
+  std::vector<bool> has_syntax_errors_;
 
   std::vector<ModuleInfo> modules_;
   std::deque<Binding> bindings_;

@@ -40,6 +40,10 @@ bool continues_before(size_t type) {
   }
 }
 
+bool is_contextual_clause(size_t type) {
+  return type == WfLexer::REASON || type == WfLexer::TTL || type == WfLexer::LIMIT;
+}
+
 // Tokens that only ever start a declaration or a statement. One of them at the start of a line
 // while `(` or `[` is open means a bracket was left unclosed: the filter closes it so that one
 // missing `)` costs one error, not the rest of the file.
@@ -116,16 +120,32 @@ std::unique_ptr<antlr4::Token> NewlineFilter::nextToken() {
       next = std::move(u);
       break;
     }
-    bool drop;
-    if (starts_statement(next->getType())) {
+    bool drop = false;
+    std::deque<std::unique_ptr<antlr4::Token>> trailing;  // tokens read past `next`
+    if (is_contextual_clause(next->getType())) {
+      // `reason`, `ttl` and `limit` are also names: at the start of a line they continue the
+      // statement above as a clause, unless they begin a statement of their own (`limit = 5`).
+      for (;;) {
+        auto u = pull();
+        const bool hidden = u->getChannel() != antlr4::Token::DEFAULT_CHANNEL;
+        const size_t a = u->getType();
+        trailing.push_back(std::move(u));
+        if (hidden) continue;
+        drop = !(a == WfLexer::ASSIGN || a == WfLexer::DOT || a == WfLexer::LPAREN || a == WfLexer::LBRACK ||
+                 a == WfLexer::NL || a == WfLexer::SEMI || a == antlr4::Token::EOF);
+        break;
+      }
+    } else if (starts_statement(next->getType())) {
       while (!open_.empty() && open_.back() != WfLexer::LBRACE) open_.pop_back();
       drop = previous_ == 0;  // keep the newline: it ends whatever was left open
     } else {
       drop = newline_is_insignificant_here() || continues_before(next->getType()) ||
              next->getType() == antlr4::Token::EOF;
     }
-    for (auto& b : between) ready_.push_back(std::move(b));
-    ready_.push_back(std::move(next));
+    // Put back what was read ahead, in stream order, before anything still queued after it.
+    between.push_back(std::move(next));
+    for (auto& t : trailing) between.push_back(std::move(t));
+    ready_.insert(ready_.begin(), std::make_move_iterator(between.begin()), std::make_move_iterator(between.end()));
     if (!drop) {
       track(*newline);
       return newline;
