@@ -3,6 +3,8 @@
 // gets precise errors and still yields a tree. Syntax errors become E0001 diagnostics.
 #include "parse/parse.h"
 
+#include <cctype>
+
 #include "WfLexer.h"
 #include "WfParser.h"
 #include "antlr4-runtime.h"
@@ -116,9 +118,56 @@ std::vector<uint32_t> code_point_offsets(const std::string& text) {
   return out;
 }
 
+// The parser, the transformer and the checker recurse once per nesting level. Real workflows
+// nest a few levels; a hostile or generated file with thousands would exhaust the stack, so
+// nesting beyond this limit is refused as a syntax error before any parsing.
+constexpr int kMaxNesting = 256;
+
+// Finds where the nesting of brackets and prefix operators first exceeds kMaxNesting, skipping
+// comments and string contents roughly (an approximation is enough for a guard). Returns the byte
+// offset, or -1 when the file is within the limit.
+long first_too_deep(const std::string& text) {
+  int depth = 0, prefix_run = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      else if (c == '\n') in_string = false;  // an unterminated string ends at the line
+      continue;
+    }
+    if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      while (i < text.size() && text[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '"') { in_string = true; prefix_run = 0; continue; }
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    else if ((c == ')' || c == ']' || c == '}') && depth > 0) --depth;
+    if (c == '-') {
+      ++prefix_run;
+    } else if (text.compare(i, 4, "not ") == 0 && (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1])))) {
+      ++prefix_run;
+      i += 3;
+    } else if (c != ' ' && c != '\t') {
+      prefix_run = 0;  // an operand: a run of prefix operators ends
+    }
+    if (depth + prefix_run > kMaxNesting) return static_cast<long>(i);
+  }
+  return -1;
+}
+
 }  // namespace
 
 std::unique_ptr<Module> parse_module(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink) {
+  if (const long at = first_too_deep(source.text()); at >= 0) {
+    const uint32_t offset = static_cast<uint32_t>(at);
+    sink.report(DiagCode::SyntaxError, Location{file_index, {offset, offset + 1}},
+                "nesting is deeper than " + std::to_string(kMaxNesting) + " levels; split this into smaller pieces");
+    auto empty = std::make_unique<Module>();
+    empty->file = file_index;
+    return empty;
+  }
   const std::vector<uint32_t> bytes = code_point_offsets(source.text());
   SyntaxErrorListener listener(source, file_index, sink, bytes);
 
