@@ -27,13 +27,16 @@ std::unique_ptr<RetryPolicy> Transformer::retry(antlr4::ParserRuleContext* ctx, 
   return r;
 }
 
-Own<Stmt> Transformer::if_else(P::IfElseContext* c) {
+// `if` statements and `else if` links share one shape: a condition, a block, then an optional
+// `else` that is another link or a final block.
+Own<Stmt> Transformer::if_chain(P::ExprContext* cond, const std::vector<P::BlockContext*>& blocks,
+                                P::IfElseContext* else_if, SourceRange where) {
   auto s = std::make_unique<IfStmt>();
-  s->range = range(c);
-  s->cond = expr(c->expr(), s->range);
-  s->then_block = block(c->block(0), s->range);
-  if (c->ifElse()) s->else_if = if_else(c->ifElse());
-  else if (c->block().size() > 1) s->else_block = std::make_unique<Block>(block(c->block(1), s->range));
+  s->range = where;
+  s->cond = expr(cond, where);
+  s->then_block = block(blocks.empty() ? nullptr : blocks[0], where);
+  if (else_if) s->else_if = if_chain(else_if->expr(), else_if->block(), else_if->ifElse(), range(else_if));
+  else if (blocks.size() > 1) s->else_block = std::make_unique<Block>(block(blocks[1], where));
   return s;
 }
 
@@ -62,12 +65,7 @@ Own<Stmt> Transformer::stmt(P::StmtContext* ctx) {
     out = std::move(s);
   } else if (kind == typeid(P::IfStmtContext)) {
     auto* c = static_cast<P::IfStmtContext*>(ctx);
-    auto s = std::make_unique<IfStmt>();
-    s->cond = expr(c->expr(), where);
-    s->then_block = block(c->block(0), where);
-    if (c->ifElse()) s->else_if = if_else(c->ifElse());
-    else if (c->block().size() > 1) s->else_block = std::make_unique<Block>(block(c->block(1), where));
-    out = std::move(s);
+    out = if_chain(c->expr(), c->block(), c->ifElse(), where);
   } else if (kind == typeid(P::ForStmtContext)) {
     auto* c = static_cast<P::ForStmtContext*>(ctx);
     auto s = std::make_unique<ForStmt>();

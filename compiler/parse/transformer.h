@@ -42,7 +42,8 @@ class Transformer {
   // Statements (transform_stmt.cpp)
   Block block(P::BlockContext* ctx, SourceRange fallback);
   Own<Stmt> stmt(P::StmtContext* ctx);
-  Own<Stmt> if_else(P::IfElseContext* ctx);
+  Own<Stmt> if_chain(P::ExprContext* cond, const std::vector<P::BlockContext*>& blocks, P::IfElseContext* else_if,
+                     SourceRange where);
   std::unique_ptr<RetryPolicy> retry(antlr4::ParserRuleContext* ctx, P::ExprContext* count,
                                      P::ExprContext* every, P::ExprContext* backoff);
 
