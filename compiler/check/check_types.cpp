@@ -56,20 +56,28 @@ const Type* Checker::resolve_named_type(const NamedTypeExpr& t) {
     return types_.error();
   }
   const TypeDecl* d = it->second;
-  if (auto known = alias_types_.find(d); known != alias_types_.end()) return known->second;
-  if (std::find(resolving_aliases_.begin(), resolving_aliases_.end(), d) != resolving_aliases_.end()) {
+  if (std::find(resolving_aliases_.begin(), resolving_aliases_.end(), d) != resolving_aliases_.end() &&
+      !alias_types_.count(d)) {
     error(DiagCode::TypeMismatch, t.name.range,
           fmt::format("type `{}` contains itself; values are trees, so a type cannot be recursive", name));
     return alias_types_[d] = types_.error();
   }
+  return alias_type(d);
+}
+
+// A named type's structure, resolved once in the module that declares it, so a mistake inside
+// it is reported once however often the name is used.
+const Type* Checker::alias_type(const TypeDecl* d) {
+  if (auto known = alias_types_.find(d); known != alias_types_.end()) return known->second;
   resolving_aliases_.push_back(d);
   const uint32_t saved = file_;
   file_ = decl_file_[d];
   const Type* resolved = resolve_type(d->aliased.get());
   file_ = saved;
   resolving_aliases_.pop_back();
-  // A named record keeps its structure; the alias name is only for people.
-  return alias_types_[d] = resolved;
+  // A named record keeps its structure; the alias name is only for people. A recursive use may
+  // already have stored the error type: keep it.
+  return alias_types_.emplace(d, resolved).first->second;
 }
 
 // ---------------------------------------------------------------------------------------------

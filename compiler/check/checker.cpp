@@ -180,8 +180,7 @@ void Checker::check_module_bodies(uint32_t file) {
         break;
       }
       case DeclKind::Type: {
-        auto& d = static_cast<TypeDecl&>(*decl);
-        const Type* t = resolve_type(d.aliased.get());
+        alias_type(static_cast<TypeDecl*>(decl.get()));
         break;
       }
       case DeclKind::Fn: check_fn(static_cast<FnDecl&>(*decl)); break;

@@ -62,6 +62,7 @@ class Checker {
   // ---- check_types.cpp
   const Type* resolve_type(const TypeExpr* t);
   const Type* resolve_named_type(const NamedTypeExpr& t);
+  const Type* alias_type(const TypeDecl* d);
   const Type* parse_signature_type(std::string_view& s);
   const Signature& builtin_signature(size_t index);
 
