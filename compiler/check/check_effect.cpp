@@ -53,7 +53,7 @@ const Type* Checker::check_run(RunExpr& e) {
       const Type* schema = types_.job_kind(e.kind_name.text);
       if (!schema) {
         std::string known;
-        for (auto k : TypeContext::job_kind_names()) known += (known.empty() ? "" : ", ") + std::string(k);
+        for (auto k : types_.job_kind_names()) known += (known.empty() ? "" : ", ") + std::string(k);
         error(DiagCode::UnknownName, e.kind_name.range,
               fmt::format("unknown job kind `{}`; known: script, command, {}", e.kind_name.text, known));
         check_expr(e.payload.get());

@@ -11,9 +11,11 @@ void Checker::push_scope() { scopes_.emplace_back(); }
 
 void Checker::pop_scope() {
   for (auto& [name, b] : scopes_.back().names)
-    if (b->warn_unused && !b->used && !has_syntax_errors_[b->where.file])
-      sink_.report(DiagCode::UnusedVariable, b->where,
-                   fmt::format("`{}` is never used; remove it or name it `_{}`", name, name));
+    if (b->warn_unused && !b->used && !has_syntax_errors_[b->where.file]) {
+      auto& d = sink_.report(DiagCode::UnusedVariable, b->where,
+                             fmt::format("`{}` is never used; remove it or name it `_{}`", name, name));
+      d.fix = DiagFix{fmt::format("rename to `_{}`", name), b->where, "_" + name};
+    }
   scopes_.pop_back();
 }
 
@@ -58,7 +60,8 @@ void Checker::check_body(Block& b, BodyKind kind, const Type* result) {
   result_ = result;
   loop_depth_ = 0;
   const bool exits = check_block(b);
-  if (!exits && result->kind != TypeKind::Void && !result->is_error()) {
+  // A file with syntax errors may have lost a `return` to them; say nothing more about it.
+  if (!exits && result->kind != TypeKind::Void && !result->is_error() && !has_syntax_errors_[file_]) {
     const uint32_t end = b.range.end > b.range.begin ? b.range.end - 1 : b.range.end;
     error(DiagCode::MissingReturn, {end, b.range.end},
           fmt::format("this body can reach its end without returning a value of type `{}`", type_name(result)));

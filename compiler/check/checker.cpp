@@ -8,8 +8,8 @@
 
 namespace wf {
 
-void check_modules(Compilation& compilation, DiagnosticSink& sink) {
-  Checker checker(compilation, sink);
+void check_modules(const CheckInput& input, TypeContext& types, DiagnosticSink& sink) {
+  Checker checker(input, types, sink);
   checker.run();
 }
 
@@ -33,7 +33,7 @@ void Checker::mismatch(SourceRange where, const Type* expected, const Type* foun
 }
 
 void Checker::run() {
-  const uint32_t n = static_cast<uint32_t>(c_.files().size());
+  const uint32_t n = static_cast<uint32_t>(in_.modules.size());
   modules_.resize(n);
   has_syntax_errors_.assign(n, false);
   for (const Diagnostic& d : sink_.all())
@@ -60,7 +60,7 @@ void Checker::declare_module(uint32_t file) {
   file_ = file;
   ModuleInfo& info = modules_[file];
   std::unordered_map<std::string, SourceRange> seen;
-  for (const auto& decl : c_.module(file).decls) {
+  for (const auto& decl : in_.modules[file]->decls) {
     decl_file_[decl.get()] = file;
     if (decl->kind == DeclKind::Import || decl->name.empty()) continue;
     const std::string& name = decl->name.text;
@@ -88,8 +88,8 @@ void Checker::declare_module(uint32_t file) {
 void Checker::import_names(uint32_t file) {
   file_ = file;
   ModuleInfo& info = modules_[file];
-  const Module& m = c_.module(file);
-  for (const auto& [decl_index, target] : c_.imports_of(file)) {
+  const Module& m = *in_.modules[file];
+  for (const auto& [decl_index, target] : in_.imports[file]) {
     const auto& imp = static_cast<const ImportDecl&>(*m.decls[decl_index]);
     for (const auto& [name, binding] : modules_[target].values) {
       auto it = info.values.find(name);
@@ -169,7 +169,7 @@ const Type* Checker::const_type(const ConstDecl* d) {
 
 void Checker::check_module_bodies(uint32_t file) {
   file_ = file;
-  Module& m = const_cast<Module&>(c_.module(file));
+  Module& m = *in_.modules[file];
   for (auto& decl : m.decls) {
     check_annotations(*decl);
     switch (decl->kind) {

@@ -14,7 +14,6 @@
 #include "check/checker.h"
 #include "check/scope.h"
 #include "check/types.h"
-#include "driver/compilation.h"
 #include "stdlib/builtins.h"
 #include "syntax/ast.h"
 
@@ -37,7 +36,7 @@ enum class BodyKind { Fn, Workflow, ModuleLevel };
 
 class Checker {
  public:
-  Checker(Compilation& c, DiagnosticSink& sink) : c_(c), sink_(sink), types_(c.types()) {}
+  Checker(const CheckInput& input, TypeContext& types, DiagnosticSink& sink) : in_(input), sink_(sink), types_(types) {}
   void run();
 
  private:
@@ -117,7 +116,7 @@ class Checker {
   Diagnostic& error(DiagCode code, SourceRange where, std::string message);
   void mismatch(SourceRange where, const Type* expected, const Type* found, const char* what = nullptr);
 
-  Compilation& c_;
+  const CheckInput& in_;
   DiagnosticSink& sink_;
   TypeContext& types_;
   uint32_t file_ = 0;  // the module being checked

@@ -103,9 +103,9 @@ const Type* TypeContext::job_kind(std::string_view kind) const {
   return it == job_kinds_.end() ? nullptr : it->second;
 }
 
-const std::vector<std::string_view>& TypeContext::job_kind_names() {
-  static const std::vector<std::string_view> names = {"service_control", "process_control", "network_diagnostic",
-                                                      "software_install", "user_control", "group_control"};
+std::vector<std::string_view> TypeContext::job_kind_names() const {
+  std::vector<std::string_view> names;
+  for (const auto& [name, type] : job_kinds_) names.push_back(name);
   return names;
 }
 

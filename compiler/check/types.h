@@ -76,7 +76,8 @@ class TypeContext {
   // The record type of a typed job kind (`service_control`, ...); fields of optional type may be
   // left out of a literal. Null for an unknown kind.
   const Type* job_kind(std::string_view kind) const;
-  static const std::vector<std::string_view>& job_kind_names();
+  // The typed job kinds' names, from the same table job_kind() reads.
+  std::vector<std::string_view> job_kind_names() const;
 
  private:
   const Type* intern(Type t);

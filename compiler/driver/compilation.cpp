@@ -118,7 +118,10 @@ void Compilation::check_text(const std::string& path, std::string text) {
   ImportLoader loader(*this);
   loader.remember(0);
   loader.load_imports(0);
-  check_modules(*this, sink_);
+  CheckInput input;
+  for (auto& m : modules_) input.modules.push_back(m.get());
+  input.imports = import_targets_;
+  check_modules(input, *types_, sink_);
   sink_.sort();
 }
 

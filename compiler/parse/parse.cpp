@@ -3,6 +3,8 @@
 // gets precise errors and still yields a tree. Syntax errors become E0001 diagnostics.
 #include "parse/parse.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 
 #include "WfLexer.h"
@@ -25,7 +27,7 @@ std::string describe(antlr4::Token* t) {
     case antlr4::Token::EOF: return "end of file";
     case WfLexer::NL: return "end of line";
     case WfLexer::STR_UNTERMINATED: return "end of line inside a string";
-    default: return "`" + t->getText() + "`";
+    default: return fmt::format("`{}`", t->getText());
   }
 }
 
@@ -41,7 +43,7 @@ std::string describe_expected(const antlr4::misc::IntervalSet& expected, const a
     else if (type == WfLexer::NL) out += "end of line";
     else {
       std::string name = vocab.getLiteralName(type);
-      if (name.size() >= 2 && name.front() == '\'') name = "`" + name.substr(1, name.size() - 2) + "`";
+      if (name.size() >= 2 && name.front() == '\'') name = fmt::format("`{}`", name.substr(1, name.size() - 2));
       else name = vocab.getSymbolicName(type) == "ID" ? "a name" : std::string(vocab.getDisplayName(type));
       out += name;
     }
@@ -66,7 +68,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
       std::string expected;
       if (parser) expected = describe_expected(parser->getExpectedTokens(), parser->getVocabulary());
       if (antlr_message.rfind("missing ", 0) == 0 && !expected.empty())
-        message = "expected " + expected + " before " + describe(offending);
+        message = fmt::format("expected {} before {}", expected, describe(offending));
       else {
         message = "unexpected " + describe(offending);
         if (!expected.empty()) message += ", expected " + expected;
