@@ -1,6 +1,8 @@
 // Type interning, the built-in named types, naming and assignability (see types.h).
 #include "check/types.h"
 
+#include <algorithm>
+
 namespace wf {
 
 const Field* Type::field(std::string_view n) const {
@@ -10,10 +12,18 @@ const Field* Type::field(std::string_view n) const {
 }
 
 namespace {
+// Records are structural and their field order does not matter to the type: `{a: int, b: int}`
+// and `{b: int, a: int}` are one type, whose fields keep the order in which it was first written.
+// So the key lists fields sorted by name, and every record value of one type has one layout.
+// The display name of a built-in record (`host`, `Results`) is not part of its identity either: a
+// literal with the same fields is the same type.
 std::string key_of(const Type& t) {
-  std::string k = std::to_string(static_cast<int>(t.kind)) + ":" + t.name + ":";
+  std::string k = std::to_string(static_cast<int>(t.kind)) + ":" + (t.kind == TypeKind::Record ? "" : t.name) + ":";
   if (t.element) k += std::to_string(reinterpret_cast<uintptr_t>(t.element));
-  for (const Field& f : t.fields) k += "," + f.name + "=" + std::to_string(reinterpret_cast<uintptr_t>(f.type));
+  std::vector<const Field*> fields;
+  for (const Field& f : t.fields) fields.push_back(&f);
+  std::sort(fields.begin(), fields.end(), [](const Field* a, const Field* b) { return a->name < b->name; });
+  for (const Field* f : fields) k += "," + f->name + "=" + std::to_string(reinterpret_cast<uintptr_t>(f->type));
   return k;
 }
 }  // namespace
