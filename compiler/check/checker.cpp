@@ -8,8 +8,8 @@
 
 namespace wf {
 
-void check_modules(const CheckInput& input, TypeContext& types, DiagnosticSink& sink) {
-  Checker checker(input, types, sink);
+void check_modules(const CheckInput& input, TypeContext& types, std::deque<Binding>& bindings, DiagnosticSink& sink) {
+  Checker checker(input, types, bindings, sink);
   checker.run();
 }
 

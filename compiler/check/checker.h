@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,7 @@
 namespace wf {
 
 class TypeContext;
+struct Binding;
 
 struct CheckInput {
   // modules[i] is the module parsed from file i; every Module::file equals its index.
@@ -22,6 +24,7 @@ struct CheckInput {
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> imports;
 };
 
-void check_modules(const CheckInput& input, TypeContext& types, DiagnosticSink& sink);
+// `bindings` receives every Binding the AST's NameExprs point to; it must outlive the trees' use.
+void check_modules(const CheckInput& input, TypeContext& types, std::deque<Binding>& bindings, DiagnosticSink& sink);
 
 }  // namespace wf

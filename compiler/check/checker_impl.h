@@ -36,7 +36,8 @@ enum class BodyKind { Fn, Workflow, ModuleLevel };
 
 class Checker {
  public:
-  Checker(const CheckInput& input, TypeContext& types, DiagnosticSink& sink) : in_(input), sink_(sink), types_(types) {}
+  Checker(const CheckInput& input, TypeContext& types, std::deque<Binding>& bindings, DiagnosticSink& sink)
+      : in_(input), sink_(sink), types_(types), bindings_(bindings) {}
   void run();
 
  private:
@@ -125,7 +126,7 @@ class Checker {
   std::vector<bool> has_syntax_errors_;
 
   std::vector<ModuleInfo> modules_;
-  std::deque<Binding> bindings_;
+  std::deque<Binding>& bindings_;
   std::unordered_map<const Decl*, Binding*> decl_binding_;
   std::unordered_map<const Decl*, uint32_t> decl_file_;
   std::unordered_map<const Decl*, Signature> signatures_;

@@ -3,12 +3,14 @@
 // point for the CLI, the tests and (later) the language server and the back end.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "check/scope.h"
 #include "diagnostics/diagnostic.h"
 #include "source/source_file.h"
 #include "syntax/ast.h"
@@ -51,6 +53,7 @@ class Compilation {
   std::vector<std::unique_ptr<Module>> modules_;
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> import_targets_;
   std::unique_ptr<TypeContext> types_;
+  std::deque<Binding> bindings_;  // what the AST's NameExprs point to
   DiagnosticSink sink_;
 };
 

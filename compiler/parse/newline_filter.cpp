@@ -99,7 +99,9 @@ std::unique_ptr<antlr4::Token> NewlineFilter::nextToken() {
     if (t->getType() == WfLexer::STR_UNTERMINATED) {
       // The lexer consumed the newline that ended the unterminated string; give it back so the
       // statement ends there and the next line parses on its own.
-      auto newline = std::make_unique<antlr4::CommonToken>(WfLexer::NL, "\n");
+      // It needs a token source: error recovery conjures a missing token from the current one's.
+      auto newline = std::make_unique<antlr4::CommonToken>(std::make_pair(&lexer_, lexer_.getInputStream()), WfLexer::NL,
+                                                           antlr4::Token::DEFAULT_CHANNEL, t->getStopIndex(), t->getStopIndex());
       newline->setStartIndex(t->getStopIndex());
       newline->setStopIndex(t->getStopIndex());
       newline->setLine(t->getLine());
