@@ -151,6 +151,8 @@ void Checker::check_parallel(ParallelStmt& s) {
   const int saved_loops = loop_depth_;
   loop_depth_ = 0;
   std::vector<std::string> names;
+  const size_t saved_floor = branch_scope_floor_;
+  if (body_ == BodyKind::Workflow) branch_scope_floor_ = scopes_.size();  // in a fn, E0301 says enough
   for (Branch& b : s.branches) {
     check_expr_as(b.name.get(), types_.string_type(), "a branch name");
     if (b.name && b.name->kind == ExprKind::String) {
@@ -161,6 +163,7 @@ void Checker::check_parallel(ParallelStmt& s) {
     }
     check_block(b.body);
   }
+  branch_scope_floor_ = saved_floor;
   loop_depth_ = saved_loops;
 }
 
@@ -173,11 +176,14 @@ void Checker::check_parallel_for(ParallelForStmt& s) {
     error(DiagCode::TypeMismatch, s.iterable->range, fmt::format("`parallel for` iterates over a list, found `{}`", type_name(it)));
   if (s.limit) check_expr_as(s.limit.get(), types_.int_type(), "a parallel limit");
   const int saved_loops = loop_depth_;
+  const size_t saved_floor = branch_scope_floor_;
   loop_depth_ = 0;
+  if (body_ == BodyKind::Workflow) branch_scope_floor_ = scopes_.size();  // in a fn, E0301 says enough
   push_scope();
   declare_local(s.var, element, false);
   check_block(s.body, false);
   pop_scope();
+  branch_scope_floor_ = saved_floor;
   loop_depth_ = saved_loops;
 }
 

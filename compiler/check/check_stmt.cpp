@@ -57,6 +57,7 @@ void Checker::require_workflow(SourceRange where, const char* what) {
 
 void Checker::check_body(Block& b, BodyKind kind, const Type* result) {
   body_ = kind;
+  branch_scope_floor_ = 0;
   result_ = result;
   loop_depth_ = 0;
   const bool exits = check_block(b);
@@ -175,7 +176,15 @@ bool Checker::check_stmt(Stmt& s) {
       }
       a.binding = target;
       const Type* t = check_value(a.value.get(), target->type, "assigned to a variable");
-      if (!target->is_mutable) {
+      size_t scope_of_target = scopes_.size();
+      for (size_t i = scopes_.size(); i-- > 0;)
+        if (auto it = scopes_[i].names.find(a.name.text); it != scopes_[i].names.end()) { scope_of_target = i; break; }
+      if (target->is_mutable && scope_of_target < branch_scope_floor_) {
+        error(DiagCode::AssignToLet, a.name.range,
+              fmt::format("cannot assign to `{}` inside a parallel branch: branches run at the same time on copies "
+                          "of the variables around them; return results through the branch's effects instead",
+                          a.name.text));
+      } else if (!target->is_mutable) {
         const char* what = target->kind == BindingKind::Param ? "a parameter"
                            : target->kind == BindingKind::Local ? "a `let` binding"
                                                                 : "a declaration";

@@ -145,6 +145,9 @@ class Checker {
   const Type* result_ = nullptr;
   const WorkflowDecl* workflow_ = nullptr;
   int loop_depth_ = 0;
+  // Scopes below this index belong outside the innermost parallel branch: a branch runs as its
+  // own fiber on copies of them, so it may read but not assign them.
+  size_t branch_scope_floor_ = 0;
   // Why a value is being checked, for the secret diagnostic: "interpolated", "logged", ...
   const char* use_ = nullptr;
 };
