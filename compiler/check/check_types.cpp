@@ -80,10 +80,8 @@ const Type* Checker::alias_type(const TypeDecl* d) {
   return alias_types_.emplace(d, resolved).first->second;
 }
 
-// ---------------------------------------------------------------------------------------------
 // Builtin signatures: "(name: type, ...) -> type" in wf's type syntax, plus `any` and type
 // variables. Parsed once per overload, on first use.
-
 namespace {
 void skip_spaces(std::string_view& s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -106,37 +104,6 @@ bool eat(std::string_view& s, char c) {
 }
 }  // namespace
 
-const Type* Checker::parse_signature_type(std::string_view& s) {
-  const Type* t = nullptr;
-  if (eat(s, '{')) {
-    std::vector<Field> fields;
-    while (!eat(s, '}')) {
-      std::string name(take_word(s));
-      eat(s, ':');
-      fields.push_back({name, parse_signature_type(s)});
-      eat(s, ',');
-    }
-    t = types_.record(std::move(fields));
-  } else {
-    const std::string_view word = take_word(s);
-    if (word == "list" || word == "map") {
-      eat(s, '<');
-      const Type* e = parse_signature_type(s);
-      eat(s, '>');
-      t = word == "list" ? types_.list(e) : types_.map(e);
-    } else if (word == "any") {
-      t = types_.type_var("any");
-    } else if (word.size() == 1 && std::isupper(static_cast<unsigned char>(word[0]))) {
-      t = types_.type_var(word);
-    } else {
-      t = types_.builtin_named(word);
-      if (!t) t = types_.error();  // the stdlib table's own test keeps this from happening
-    }
-  }
-  if (eat(s, '?')) t = types_.optional(t);
-  return t;
-}
-
 const Signature& Checker::builtin_signature(size_t index) {
   if (auto it = builtin_sigs_.find(index); it != builtin_sigs_.end()) return it->second;
   std::string_view s = stdlib::builtins()[index].signature;
@@ -145,7 +112,7 @@ const Signature& Checker::builtin_signature(size_t index) {
   while (!eat(s, ')')) {
     std::string name(take_word(s));
     eat(s, ':');
-    const Type* t = parse_signature_type(s);
+    const Type* t = types_.parse_type_prefix(s);
     sig.params.push_back({name, t, false});
     if (!eat(s, ',')) {
       eat(s, ')');
@@ -155,7 +122,7 @@ const Signature& Checker::builtin_signature(size_t index) {
   skip_spaces(s);
   if (s.substr(0, 2) == "->") {
     s.remove_prefix(2);
-    sig.result = parse_signature_type(s);
+    sig.result = types_.parse_type_prefix(s);
   } else {
     sig.result = types_.void_type();
   }

@@ -63,7 +63,6 @@ class Checker {
   const Type* resolve_type(const TypeExpr* t);
   const Type* resolve_named_type(const NamedTypeExpr& t);
   const Type* alias_type(const TypeDecl* d);
-  const Type* parse_signature_type(std::string_view& s);
   const Signature& builtin_signature(size_t index);
 
   // ---- check_stmt.cpp

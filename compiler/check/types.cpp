@@ -1,6 +1,8 @@
 // Type interning, the built-in named types, naming and assignability (see types.h).
 #include "check/types.h"
 
+#include "stdlib/builtin_records.h"
+
 #include <algorithm>
 
 namespace wf {
@@ -68,29 +70,30 @@ TypeContext::TypeContext() {
   secret_ = make(TypeKind::Secret);
   approver_ = make(TypeKind::Approver);
   channel_ = make(TypeKind::Channel);
-  const Type* strings = list(string_);
-  host_ = record({{"id", string_}, {"hostname", string_}, {"primary_ip", string_}, {"os", string_},
-                  {"tags", strings}, {"groups", strings}},
-                 "host");
-  hosts_ = list(host_);
-  job_result_ = record({{"host", string_}, {"status", string_}, {"exit_code", int_}, {"stdout", string_},
-                        {"stderr", string_}, {"duration", duration_}, {"attempts", int_}},
-                       "JobResult");
-  results_ = record({{"ok", bool_}, {"total", int_}, {"succeeded", int_}, {"failed", int_},
-                     {"results", list(job_result_)}, {"exit_code", int_}, {"stdout", string_}, {"json", json_}},
-                    "Results");
-  approval_ = record({{"approved", bool_}, {"decision", string_}, {"responded_by", strings}, {"note", string_},
-                      {"via", string_}, {"timed_out", bool_}},
-                     "Approval");
-  error_record_ = record({{"kind", string_}, {"message", string_}, {"step", string_}, {"detail", json_}}, "Error");
-
-  named_ = {{"int", int_},       {"float", float_},           {"bool", bool_},         {"string", string_},
-            {"duration", duration_}, {"time", time_},         {"json", json_},         {"host", host_},
-            {"hosts", hosts_},   {"credential", credential_}, {"secret", secret_},     {"Results", results_},
-            {"JobResult", job_result_}, {"Approval", approval_}, {"Error", error_record_},
+  // host, JobResult, Results, Approval and Error come from the stdlib's record table, in its
+  // layout order; they reference each other, so each is declared before it is used.
+  named_ = {{"int", int_}, {"float", float_}, {"bool", bool_}, {"string", string_}, {"duration", duration_},
+            {"time", time_}, {"json", json_}, {"credential", credential_}, {"secret", secret_},
             {"Approver", approver_}, {"Channel", channel_}};
+  for (const stdlib::BuiltinRecord& r : stdlib::builtin_records()) {
+    if (r.name == "credential") continue;  // an opaque kind; its fields are read from the table
+    std::vector<Field> fields;
+    for (const stdlib::RecordField& f : r.fields) {
+      std::string_view text = f.type;
+      fields.push_back({std::string(f.name), parse_type_prefix(text)});
+    }
+    named_[std::string(r.name)] = record(std::move(fields), std::string(r.name));
+  }
+  host_ = named_["host"];
+  hosts_ = list(host_);
+  named_["hosts"] = hosts_;
+  job_result_ = named_["JobResult"];
+  results_ = named_["Results"];
+  approval_ = named_["Approval"];
+  error_record_ = named_["Error"];
 
   // The typed job kinds of SPEC §1.6; optional fields may be left out.
+  const Type* strings = list(string_);
   const Type* opt_string = optional(string_);
   job_kinds_ = {
       {"service_control", record({{"service", string_}, {"action", string_}})},
@@ -102,6 +105,60 @@ TypeContext::TypeContext() {
       {"group_control", record({{"group", string_}, {"action", string_}, {"user", opt_string}})},
   };
 }
+
+namespace {
+void skip_spaces(std::string_view& s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+}
+std::string_view take_word(std::string_view& s) {
+  skip_spaces(s);
+  size_t n = 0;
+  while (n < s.size() && (std::isalnum(static_cast<unsigned char>(s[n])) || s[n] == '_')) ++n;
+  auto w = s.substr(0, n);
+  s.remove_prefix(n);
+  return w;
+}
+bool eat(std::string_view& s, char c) {
+  skip_spaces(s);
+  if (!s.empty() && s.front() == c) {
+    s.remove_prefix(1);
+    return true;
+  }
+  return false;
+}
+}  // namespace
+
+const Type* TypeContext::parse_type_prefix(std::string_view& s) {
+  const Type* t = nullptr;
+  if (eat(s, '{')) {
+    std::vector<Field> fields;
+    while (!eat(s, '}')) {
+      std::string name(take_word(s));
+      eat(s, ':');
+      fields.push_back({name, parse_type_prefix(s)});
+      eat(s, ',');
+    }
+    t = record(std::move(fields));
+  } else {
+    const std::string_view word = take_word(s);
+    if (word == "list" || word == "map") {
+      eat(s, '<');
+      const Type* e = parse_type_prefix(s);
+      eat(s, '>');
+      t = word == "list" ? list(e) : map(e);
+    } else if (word == "any") {
+      t = type_var("any");
+    } else if (word.size() == 1 && std::isupper(static_cast<unsigned char>(word[0]))) {
+      t = type_var(word);
+    } else {
+      t = builtin_named(word);
+      if (!t) t = error();  // the stdlib table's own test keeps this from happening
+    }
+  }
+  if (eat(s, '?')) t = optional(t);
+  return t;
+}
+
 
 const Type* TypeContext::builtin_named(std::string_view name) const {
   auto it = named_.find(name);

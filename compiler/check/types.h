@@ -71,6 +71,10 @@ class TypeContext {
   const Type* record(std::vector<Field> fields, std::string name = {});
   const Type* type_var(std::string_view letter);
 
+  // Reads one type written in wf syntax from the front of `text` (as the stdlib tables write
+  // them: `list<string>`, `{a: int}`, `T?`, plus `any` and single-letter type variables).
+  const Type* parse_type_prefix(std::string_view& text);
+
   // The built-in type a plain name denotes (`int`, `hosts`, `Results`, ...), or null.
   const Type* builtin_named(std::string_view name) const;
   // The record type of a typed job kind (`service_control`, ...); fields of optional type may be
