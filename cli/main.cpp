@@ -10,6 +10,7 @@
 #include <exception>
 #include <string>
 
+#include "build_command.h"
 #include "check_command.h"
 #include "exit_codes.h"
 
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   app.failure_message(usage_failure);
 
   wf::cli::register_check_command(app);
+  wf::cli::register_build_commands(app);
 
   try {
     app.parse(argc, argv);

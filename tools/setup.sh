@@ -18,6 +18,7 @@ PACKAGES=(
   nlohmann-json3-dev
   libcli11-dev
   libmsgpack-cxx-dev
+  libsodium-dev
   python3
   hyperfine
 )

@@ -31,6 +31,7 @@ const Type* Checker::check_run(RunExpr& e) {
       }
       if (!b) break;
       b->used = true;
+      e.script_decl = b->decl;
       // A script's parameters are matched like a call's: `run script s(threshold: 85)`.
       CallExpr call;
       call.range = e.range;
@@ -139,7 +140,7 @@ bool Checker::check_checkout(CheckoutStmt& s) {
   if (s.reason) check_expr_as(s.reason.get(), types_.string_type(), "a checkout reason");
   if (s.ttl) check_expr_as(s.ttl.get(), types_.duration(), "a checkout ttl");
   push_scope();
-  declare_local(s.var, types_.credential(), false);
+  s.var_binding = declare_local(s.var, types_.credential(), false);
   const bool exits = check_block(s.body, false);
   pop_scope();
   return exits;
@@ -180,7 +181,7 @@ void Checker::check_parallel_for(ParallelForStmt& s) {
   loop_depth_ = 0;
   if (body_ == BodyKind::Workflow) branch_scope_floor_ = scopes_.size();  // in a fn, E0301 says enough
   push_scope();
-  declare_local(s.var, element, false);
+  s.var_binding = declare_local(s.var, element, false);
   check_block(s.body, false);
   pop_scope();
   branch_scope_floor_ = saved_floor;

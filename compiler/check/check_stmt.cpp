@@ -30,8 +30,8 @@ Binding* Checker::declare_local(const Ident& name, const Type* type, bool is_mut
       break;
     }
   }
-  bindings_.push_back(Binding{name.text, kind, is_mutable, type, Location{file_, name.range}, nullptr, nullptr, false,
-                              kind == BindingKind::Local && name.text[0] != '_'});
+  bindings_.push_back(Binding{name.text, kind, is_mutable, type, Location{file_, name.range}, nullptr, nullptr, -1,
+                              false, kind == BindingKind::Local && name.text[0] != '_'});
   Binding* b = &bindings_.back();
   scopes_.back().names[name.text] = b;
   return b;
@@ -162,7 +162,7 @@ bool Checker::check_stmt(Stmt& s) {
                           l.name.text, l.name.text, l.name.text));
         t = types_.error();
       }
-      declare_local(l.name, t, l.is_var);
+      l.binding = declare_local(l.name, t, l.is_var);
       return false;
     }
     case StmtKind::Assign: {
@@ -212,7 +212,7 @@ bool Checker::check_stmt(Stmt& s) {
               fmt::format("cannot iterate over `{}`: expected a list or a map{}", type_name(it),
                           it->kind == TypeKind::Json ? " (convert JSON with `list(...)`)" : ""));
       push_scope();
-      declare_local(f.var, element, false);
+      f.var_binding = declare_local(f.var, element, false);
       ++loop_depth_;
       check_block(f.body, false);
       --loop_depth_;
@@ -269,7 +269,7 @@ bool Checker::check_stmt(Stmt& s) {
       bool catch_exits = false;
       if (t.has_catch) {
         push_scope();
-        if (!t.catch_var.empty()) declare_local(t.catch_var, types_.error_record(), false);
+        if (!t.catch_var.empty()) t.catch_binding = declare_local(t.catch_var, types_.error_record(), false);
         catch_exits = check_block(t.catch_block, false);
         pop_scope();
       }

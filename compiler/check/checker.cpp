@@ -77,7 +77,7 @@ void Checker::declare_module(uint32_t file) {
       continue;
     }
     bindings_.push_back(Binding{name, binding_kind(decl->kind), false, nullptr, Location{file, decl->name.range},
-                                decl.get(), nullptr, false, false});
+                                decl.get(), nullptr, -1, false, false});
     info.values[name] = &bindings_.back();
     decl_binding_[decl.get()] = &bindings_.back();
   }
@@ -211,7 +211,8 @@ void Checker::declare_params(const std::vector<Param>& params, const Signature& 
       error(DiagCode::DuplicateDeclaration, name.range, fmt::format("parameter `{}` is declared twice", name.text));
       continue;
     }
-    declare_local(name, sig.params[i].type, false, BindingKind::Param);
+    if (Binding* b = declare_local(name, sig.params[i].type, false, BindingKind::Param))
+      b->param_index = static_cast<int>(i);
   }
 }
 

@@ -22,6 +22,7 @@ struct Binding {
   const Decl* decl = nullptr; // module-level declarations
   // A narrowed view (`if x != none`) refers to the binding it narrows.
   const Binding* narrows = nullptr;
+  int param_index = -1;        // for parameters: their position, which is their register
   mutable bool used = false;
   bool warn_unused = false;  // locals other than `_`-prefixed ones
 };

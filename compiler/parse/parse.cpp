@@ -5,7 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <pthread.h>
+
 #include <cctype>
+#include <functional>
 
 #include "WfLexer.h"
 #include "WfParser.h"
@@ -159,6 +162,71 @@ long first_too_deep(const std::string& text) {
   return -1;
 }
 
+// The length of the valid UTF-8 sequence starting at text[i] (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0 when the byte there does not start one.
+size_t utf8_sequence(const std::string& text, size_t i) {
+  const auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
+  const unsigned c = byte(i);
+  const auto cont = [&](size_t k) { return (byte(k) & 0xC0) == 0x80; };
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const unsigned c1 = byte(i + 1);
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)) return 0;
+    return cont(i + 1) && cont(i + 2) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const unsigned c1 = byte(i + 1);
+    if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F)) return 0;
+    return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  }
+  return 0;
+}
+
+// ANTLR's input stream throws on invalid UTF-8. Each invalid byte is replaced by `?` in the text
+// the lexer sees (so every offset still matches the file) and reported once per line.
+std::string sanitize_utf8(const SourceFile& source, uint32_t file, DiagnosticSink& sink) {
+  std::string text = source.text();
+  uint32_t reported_line = 0;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = utf8_sequence(text, i);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    const uint32_t line = source.position(static_cast<uint32_t>(i)).line;
+    if (line != reported_line) {
+      reported_line = line;
+      sink.report(DiagCode::SyntaxError, Location{file, {static_cast<uint32_t>(i), static_cast<uint32_t>(i + 1)}},
+                  fmt::format("invalid UTF-8 byte 0x{:02X}; wf source files are UTF-8", static_cast<unsigned char>(text[i])));
+    }
+    text[i] = '?';
+    ++i;
+  }
+  return text;
+}
+
+// ANTLR's parser recurses once per nesting level of the grammar (an `else if` chain, a nested
+// type). The parse runs on a thread with a large stack, reserved but only touched as needed, so
+// input that the depth limits refuse later cannot overflow the stack first.
+void run_on_large_stack(const std::function<void()>& work) {
+  constexpr size_t kStackBytes = size_t{512} << 20;
+  pthread_attr_t attr;
+  pthread_t thread;
+  const bool ok = pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, kStackBytes) == 0 &&
+                  pthread_create(&thread, &attr,
+                                 [](void* arg) -> void* {
+                                   (*static_cast<const std::function<void()>*>(arg))();
+                                   return nullptr;
+                                 },
+                                 const_cast<std::function<void()>*>(&work)) == 0;
+  pthread_attr_destroy(&attr);
+  if (ok) pthread_join(thread, nullptr);
+  else work();  // no thread to be had: parse here, as deep as this stack allows
+}
+
+std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink);
+
 }  // namespace
 
 std::unique_ptr<Module> parse_module(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink) {
@@ -170,10 +238,19 @@ std::unique_ptr<Module> parse_module(const SourceFile& source, uint32_t file_ind
     empty->file = file_index;
     return empty;
   }
-  const std::vector<uint32_t> bytes = code_point_offsets(source.text());
+  std::unique_ptr<Module> module;
+  run_on_large_stack([&] { module = parse_on_this_stack(source, file_index, sink); });
+  return module;
+}
+
+namespace {
+
+std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink) {
+  const std::string text = sanitize_utf8(source, file_index, sink);
+  const std::vector<uint32_t> bytes = code_point_offsets(text);
   SyntaxErrorListener listener(source, file_index, sink, bytes);
 
-  antlr4::ANTLRInputStream input(source.text());
+  antlr4::ANTLRInputStream input(text);
   WfLexer lexer(&input);
   lexer.removeErrorListeners();
   lexer.addErrorListener(&listener);
@@ -198,5 +275,7 @@ std::unique_ptr<Module> parse_module(const SourceFile& source, uint32_t file_ind
   Transformer transformer(source, file_index, sink, tokens);
   return transformer.module(tree);
 }
+
+}  // namespace
 
 }  // namespace wf

@@ -124,6 +124,13 @@ std::vector<Setting> Transformer::settings(P::SettingsContext* ctx) {
 
 Own<TypeExpr> Transformer::type(P::TypeExprContext* ctx) {
   if (!ctx || !ctx->typeAtom()) return nullptr;
+  DepthGuard guard(depth_);
+  if (too_deep(range(ctx))) {
+    // A nameless type: the checker takes it as an earlier mistake and says nothing more.
+    auto hole = std::make_unique<NamedTypeExpr>();
+    hole->range = range(ctx);
+    return hole;
+  }
   Own<TypeExpr> inner;
   if (auto* named = dynamic_cast<P::NamedTypeContext*>(ctx->typeAtom())) {
     auto t = std::make_unique<NamedTypeExpr>();

@@ -36,8 +36,14 @@ Own<Expr> Transformer::expr(P::ExprContext* ctx, SourceRange fallback) {
     e->range = {fallback.end, fallback.end};
     return e;
   }
-  const std::type_info& kind = typeid(*ctx);
+  DepthGuard guard(depth_);
   const SourceRange where = range(ctx);
+  if (too_deep(where)) {
+    auto e = std::make_unique<ErrorExpr>();
+    e->range = where;
+    return e;
+  }
+  const std::type_info& kind = typeid(*ctx);
   Own<Expr> out;
   if (kind == typeid(P::PrimaryExprContext)) {
     out = primary(static_cast<P::PrimaryExprContext*>(ctx)->primary());

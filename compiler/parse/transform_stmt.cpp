@@ -31,7 +31,12 @@ std::unique_ptr<RetryPolicy> Transformer::retry(antlr4::ParserRuleContext* ctx, 
 // `else` that is another link or a final block.
 Own<Stmt> Transformer::if_chain(P::ExprContext* cond, const std::vector<P::BlockContext*>& blocks,
                                 P::IfElseContext* else_if, SourceRange where) {
+  DepthGuard guard(depth_);
   auto s = std::make_unique<IfStmt>();
+  if (too_deep(where)) {
+    s->range = where;
+    return s;
+  }
   s->range = where;
   s->cond = expr(cond, where);
   s->then_block = block(blocks.empty() ? nullptr : blocks[0], where);
@@ -41,8 +46,10 @@ Own<Stmt> Transformer::if_chain(P::ExprContext* cond, const std::vector<P::Block
 }
 
 Own<Stmt> Transformer::stmt(P::StmtContext* ctx) {
+  DepthGuard guard(depth_);
   const std::type_info& kind = typeid(*ctx);
   const SourceRange where = range(ctx);
+  if (too_deep(where)) return nullptr;
   Own<Stmt> out;
   if (kind == typeid(P::ExprStmtContext)) {
     auto* c = static_cast<P::ExprStmtContext*>(ctx);

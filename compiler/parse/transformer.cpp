@@ -56,6 +56,16 @@ Ident Transformer::ident(P::IdentContext* ctx) const {
   return {ctx->getText(), range(ctx)};
 }
 
+bool Transformer::too_deep(SourceRange where) {
+  if (depth_ <= kMaxDepth) return false;
+  if (!depth_reported_) {
+    depth_reported_ = true;
+    error(DiagCode::SyntaxError, where,
+          "this is nested more than " + std::to_string(kMaxDepth) + " levels deep; split it into smaller pieces");
+  }
+  return true;
+}
+
 void Transformer::error(DiagCode code, SourceRange where, std::string message) {
   sink_.report(code, Location{file_, where}, std::move(message));
 }

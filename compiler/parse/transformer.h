@@ -61,6 +61,18 @@ class Transformer {
   DiagnosticSink& sink_;
   antlr4::BufferedTokenStream& tokens_;
   std::vector<uint32_t> code_point_bytes_;  // empty when the file is ASCII (indices are bytes)
+
+  // Every later phase walks the AST recursively, so the AST's depth is bounded here: deeper
+  // nesting (a 10,000-term chain of `+`, a thousand `else if`s) is refused with one E0001.
+  static constexpr int kMaxDepth = 1000;
+  int depth_ = 0;
+  bool depth_reported_ = false;
+  bool too_deep(SourceRange where);
+  struct DepthGuard {
+    int& depth;
+    explicit DepthGuard(int& d) : depth(++d) {}
+    ~DepthGuard() { --depth; }
+  };
 };
 
 }  // namespace wf

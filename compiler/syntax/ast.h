@@ -15,6 +15,7 @@ namespace wf {
 
 struct Type;  // check/types.h
 struct Binding;  // check/scope.h
+struct Decl;
 
 template <class T>
 using Own = std::unique_ptr<T>;
@@ -190,6 +191,7 @@ enum class JobKind { Script, Command, Typed };
 struct RunExpr : Expr {
   JobKind job = JobKind::Command;
   Ident script;                 // JobKind::Script: the script's name
+  const Decl* script_decl = nullptr;  // set by the checker
   std::vector<Arg> script_args;
   bool has_script_args = false;
   Ident kind_name;              // JobKind::Typed: service_control, ...
@@ -246,6 +248,7 @@ struct LetStmt : Stmt {
   Ident name;
   Own<TypeExpr> declared;  // optional
   Own<Expr> init;
+  const Binding* binding = nullptr;  // set by the checker
   LetStmt() : Stmt(StmtKind::Let) {}
 };
 
@@ -268,6 +271,7 @@ struct ForStmt : Stmt {
   Ident var;
   Own<Expr> iterable;
   Block body;
+  const Binding* var_binding = nullptr;  // set by the checker
   ForStmt() : Stmt(StmtKind::For) {}
 };
 
@@ -292,6 +296,7 @@ struct TryStmt : Stmt {
   Block body;
   bool has_catch = false;
   Ident catch_var;  // may be empty: `catch { }`
+  const Binding* catch_binding = nullptr;  // set by the checker
   Block catch_block;
   std::unique_ptr<Block> finally_block;
   TryStmt() : Stmt(StmtKind::Try) {}
@@ -313,6 +318,7 @@ struct SleepStmt : Stmt {
 
 struct CheckoutStmt : Stmt {
   Ident var;
+  const Binding* var_binding = nullptr;  // set by the checker
   Own<Expr> identity;
   Own<Expr> reason;
   Own<Expr> ttl;
@@ -332,6 +338,7 @@ struct ParallelStmt : Stmt {
 
 struct ParallelForStmt : Stmt {
   Ident var;
+  const Binding* var_binding = nullptr;  // set by the checker
   Own<Expr> iterable;
   Own<Expr> limit;  // optional
   Block body;

@@ -1,0 +1,349 @@
+// Lowering of statements: bindings, assignment, if/while/for with break and continue,
+// try/catch/finally (finally code is emitted on every way out of the try: fall-through, catch,
+// break/continue/return jumps, and a finally handler for errors), steps with their retry policy.
+#include <fmt/format.h>
+
+#include "lower/lowerer.h"
+#include "stdlib/builtin_records.h"
+
+namespace wf {
+
+using bytecode::Op;
+
+int Lowerer::bind_local(const Binding* b, const Ident& name) {
+  const int r = fb().alloc();
+  if (b) fn_.regs[b] = r;
+  fb().add_local(name.text, r, static_cast<uint32_t>(fb().pc()), 0);
+  return r;
+}
+
+void Lowerer::block(const Block& b) {
+  const int mark = fb().top();
+  for (const auto& s : b.stmts) stmt(*s);
+  fb().release_to(mark);
+}
+
+void Lowerer::stmt(const Stmt& s) {
+  line_of(s.range);
+  switch (s.kind) {
+    case StmtKind::Expr: {
+      const Expr* e = static_cast<const ExprStmt&>(s).expr.get();
+      const int mark = fb().top();
+      const int r = fb().alloc();
+      if (e && e->kind == ExprKind::Approve) approve_to(*static_cast<const ApproveExpr*>(e), r, true);
+      else expr_to(e, r);
+      fb().release_to(mark);
+      break;
+    }
+    case StmtKind::Let: {
+      const auto& l = static_cast<const LetStmt&>(s);
+      const int r = bind_local(l.binding, l.name);
+      expr_to(l.init.get(), r);
+      break;
+    }
+    case StmtKind::Assign: {
+      const auto& a = static_cast<const AssignStmt&>(s);
+      const int target = reg_of(a.binding);
+      if (target < 0) break;
+      const Expr* v = a.value.get();
+      // `xs = xs + [x]` and `s = s + "x"` write straight into the variable, so the VM can append
+      // in place when the value is unshared.
+      if (v && v->kind == ExprKind::Binary) {
+        const auto& bin = static_cast<const BinaryExpr&>(*v);
+        if (bin.op == BinaryOp::Add && bin.lhs && bin.lhs->kind == ExprKind::Name &&
+            reg_of(static_cast<const NameExpr&>(*bin.lhs).binding) == target) {
+          binary_to(bin, target);
+          break;
+        }
+      }
+      const int mark = fb().top();
+      const int t = fb().alloc();
+      expr_to(v, t);
+      fb().emit_abc(Op::MOVE, target, t, 0);
+      fb().release_to(mark);
+      break;
+    }
+    case StmtKind::If: if_stmt(static_cast<const IfStmt&>(s)); break;
+    case StmtKind::For: for_stmt(static_cast<const ForStmt&>(s)); break;
+    case StmtKind::While: while_stmt(static_cast<const WhileStmt&>(s)); break;
+    case StmtKind::Break:
+      if (!fn_.loops.empty()) jump_out(fn_.loops.back().breaks, fn_.loops.back().finally_depth);
+      break;
+    case StmtKind::Continue:
+      if (!fn_.loops.empty()) jump_out(fn_.loops.back().continues, fn_.loops.back().finally_depth);
+      break;
+    case StmtKind::Return: {
+      const auto& r = static_cast<const ReturnStmt&>(s);
+      const int mark = fb().top();
+      if (r.value) {
+        const int t = fb().alloc();
+        expr_to(r.value.get(), t);
+        run_finallies_down_to(0);
+        fb().emit_abc(Op::RET, t, 0, 0);
+      } else {
+        run_finallies_down_to(0);
+        fb().emit_abc(Op::RETNONE, 0, 0, 0);
+      }
+      fb().release_to(mark);
+      break;
+    }
+    case StmtKind::Fail: {
+      const int mark = fb().top();
+      const int r = expr_any(static_cast<const FailStmt&>(s).message.get());
+      fb().emit_abc(Op::FAIL, r, 0, 0);
+      fb().release_to(mark);
+      break;
+    }
+    case StmtKind::Log: {
+      const int mark = fb().top();
+      const int r = expr_any(static_cast<const LogStmt&>(s).message.get());
+      fb().emit_abc(Op::LOG, r, 0, 0);
+      fb().release_to(mark);
+      break;
+    }
+    case StmtKind::Try: try_stmt(static_cast<const TryStmt&>(s)); break;
+    case StmtKind::Step: step_stmt(static_cast<const StepStmt&>(s)); break;
+    case StmtKind::Sleep: sleep_stmt(static_cast<const SleepStmt&>(s)); break;
+    case StmtKind::Checkout: checkout_stmt(static_cast<const CheckoutStmt&>(s)); break;
+    case StmtKind::Parallel: parallel_stmt(static_cast<const ParallelStmt&>(s)); break;
+    case StmtKind::ParallelFor: parallel_for_stmt(static_cast<const ParallelForStmt&>(s)); break;
+    case StmtKind::Notify: notify_stmt(static_cast<const NotifyStmt&>(s)); break;
+  }
+}
+
+// Jumps for a condition that is false: `a and b` jumps out on either side; `i < n` on ints is one
+// JLTI; anything else is computed and tested.
+void Lowerer::cond_jump_false(const Expr* cond, std::vector<size_t>& false_jumps) {
+  if (cond && cond->kind == ExprKind::Binary) {
+    const auto& b = static_cast<const BinaryExpr&>(*cond);
+    if (b.op == BinaryOp::And) {
+      cond_jump_false(b.lhs.get(), false_jumps);
+      cond_jump_false(b.rhs.get(), false_jumps);
+      return;
+    }
+    const bool ints = b.lhs && b.lhs->type && b.lhs->type->kind == TypeKind::Int && b.rhs && b.rhs->type &&
+                      b.rhs->type->kind == TypeKind::Int;
+    if (ints && (b.op == BinaryOp::Lt || b.op == BinaryOp::Gt)) {
+      const int mark = fb().top();
+      int l = expr_any(b.lhs.get());
+      int r = expr_any(b.rhs.get());
+      if (b.op == BinaryOp::Gt) std::swap(l, r);
+      false_jumps.push_back(fb().emit_jlti(l, r));
+      fb().release_to(mark);
+      return;
+    }
+  }
+  const int mark = fb().top();
+  const int r = expr_any(cond);
+  false_jumps.push_back(fb().emit_jump(Op::JMPIFNOT, r));
+  fb().release_to(mark);
+}
+
+void Lowerer::if_stmt(const IfStmt& s) {
+  std::vector<size_t> to_else;
+  cond_jump_false(s.cond.get(), to_else);
+  block(s.then_block);
+  if (!s.else_if && !s.else_block) {
+    for (size_t j : to_else) fb().patch(j);
+    return;
+  }
+  const size_t to_end = fb().emit_jump(Op::JMP, 0);
+  for (size_t j : to_else) fb().patch(j);
+  if (s.else_if) stmt(*s.else_if);
+  else block(*s.else_block);
+  fb().patch(to_end);
+}
+
+void Lowerer::while_stmt(const WhileStmt& s) {
+  const size_t top = fb().pc();
+  std::vector<size_t> exits;
+  cond_jump_false(s.cond.get(), exits);
+  fn_.loops.push_back({{}, {}, fn_.finallies.size()});
+  block(s.body);
+  LoopContext loop = std::move(fn_.loops.back());
+  fn_.loops.pop_back();
+  for (size_t j : loop.continues) fb().patch(j);
+  fb().emit_jump_back(Op::JMP, 0, top);
+  for (size_t j : exits) fb().patch(j);
+  for (size_t j : loop.breaks) fb().patch(j);
+}
+
+// for x in xs: an index runs over a private copy of the list (a map iterates its keys).
+void Lowerer::for_stmt(const ForStmt& s) {
+  const int mark = fb().top();
+  const int list = fb().alloc();
+  const Type* t = s.iterable ? s.iterable->type : nullptr;
+  if (t && t->kind == TypeKind::Map) {
+    const int base = fb().alloc();
+    expr_to(s.iterable.get(), base);
+    fb().emit_abc(Op::CALLB, list, base, 1);
+    fb().emit_extra(static_cast<uint32_t>(builtin_named("keys", "(m: map<T>) -> list<string>")));
+    fb().release_to(list + 1);
+  } else {
+    expr_to(s.iterable.get(), list);
+  }
+  const int count = fb().alloc();
+  fb().emit_abc(Op::LEN, count, list, 0);
+  const int index = fb().alloc();
+  load_int(index, 0);
+  const int var = bind_local(s.var_binding, s.var);
+  const size_t top = fb().pc();
+  const size_t exit = fb().emit_jlti(index, count);
+  fb().emit_abc(Op::INDEX, var, list, index);
+  fn_.loops.push_back({{}, {}, fn_.finallies.size()});
+  block(s.body);
+  LoopContext loop = std::move(fn_.loops.back());
+  fn_.loops.pop_back();
+  for (size_t j : loop.continues) fb().patch(j);
+  fb().emit_abc(Op::ADDIK, index, index, 129);  // index + 1
+  fb().emit_jump_back(Op::JMP, 0, top);
+  fb().patch(exit);
+  for (size_t j : loop.breaks) fb().patch(j);
+  fb().release_to(mark);
+}
+
+// Leaving a loop or the function from inside try blocks runs their finally code first.
+void Lowerer::run_finallies_down_to(size_t depth) {
+  std::vector<std::function<void()>> saved = fn_.finallies;
+  for (size_t i = saved.size(); i > depth; --i) {
+    // While a finally block's own code runs, it is no longer open.
+    fn_.finallies.resize(i - 1);
+    saved[i - 1]();
+  }
+  fn_.finallies = std::move(saved);
+}
+
+void Lowerer::jump_out(std::vector<size_t>& patches, size_t finally_depth) {
+  run_finallies_down_to(finally_depth);
+  patches.push_back(fb().emit_jump(Op::JMP, 0));
+}
+
+//   body                       ; catch handler covers it; finally handler too
+//   <finally>; JMP end
+// catch: e := error
+//   catch body                 ; finally handler covers it
+//   <finally>; JMP end
+// finally-handler: err := error
+//   <finally>; RAISE err
+// end:
+void Lowerer::try_stmt(const TryStmt& s) {
+  std::function<void()> fin;
+  if (s.finally_block) fin = [this, b = s.finally_block.get()] { block(*b); };
+  const uint32_t body_start = static_cast<uint32_t>(fb().pc());
+  if (fin) fn_.finallies.push_back(fin);
+  block(s.body);
+  if (fin) fn_.finallies.pop_back();
+  const uint32_t body_end = static_cast<uint32_t>(fb().pc());
+  std::vector<size_t> to_end;
+  if (fin) fin();
+  to_end.push_back(fb().emit_jump(Op::JMP, 0));
+
+  uint32_t catch_start = 0, catch_end = 0;
+  const int mark = fb().top();
+  if (s.has_catch) {
+    catch_start = static_cast<uint32_t>(fb().pc());
+    const int e = s.catch_var.empty() ? fb().alloc() : bind_local(s.catch_binding, s.catch_var);
+    fb().add_handler(body_start, body_end, catch_start, e, false);
+    if (fin) fn_.finallies.push_back(fin);
+    block(s.catch_block);
+    if (fin) fn_.finallies.pop_back();
+    catch_end = static_cast<uint32_t>(fb().pc());
+    if (fin) fin();
+    to_end.push_back(fb().emit_jump(Op::JMP, 0));
+    fb().release_to(mark);
+  }
+  if (fin) {
+    const uint32_t handler = static_cast<uint32_t>(fb().pc());
+    const int err = fb().alloc();
+    fb().add_handler(body_start, body_end, handler, err, true);
+    if (s.has_catch) fb().add_handler(catch_start, catch_end, handler, err, true);
+    fin();
+    fb().emit_abc(Op::RAISE, err, 0, 0);
+    fb().release_to(mark);
+  }
+  for (size_t j : to_end) fb().patch(j);
+}
+
+// `body` with `fin` run on every way out of it: falling through, jumping out, or an error
+// (which `fin` does not stop: it is raised again afterwards).
+void Lowerer::protect(const std::function<void()>& body, const std::function<void()>& fin) {
+  const uint32_t start = static_cast<uint32_t>(fb().pc());
+  fn_.finallies.push_back(fin);
+  body();
+  fn_.finallies.pop_back();
+  const uint32_t end = static_cast<uint32_t>(fb().pc());
+  fin();
+  const size_t to_end = fb().emit_jump(Op::JMP, 0);
+  const int mark = fb().top();
+  const uint32_t handler = static_cast<uint32_t>(fb().pc());
+  const int err = fb().alloc();
+  fb().add_handler(start, end, handler, err, true);
+  fin();
+  fb().emit_abc(Op::RAISE, err, 0, 0);
+  fb().release_to(mark);
+  fb().patch(to_end);
+}
+
+//   attempt := 0
+// retry:
+//   STEP info, enter           ; a checkpoint
+//   body                       ; handler covers it
+//   STEP info, leave; JMP end
+// handler: e := error
+//   STEP info, leave
+//   if not RETRYABLE(e) or not (attempt < retries): RAISE e
+//   attempt += 1; sleep every (with backoff); JMP retry
+// end:
+void Lowerer::step_stmt(const StepStmt& s) {
+  const int mark = fb().top();
+  const int info = fb().alloc();
+  build_record({"name", "timeout"}, info, [&](size_t i, int r) {
+    expr_to(i == 0 ? s.name.get() : s.timeout.get(), r);
+  });
+  const bool retries = s.retry != nullptr;
+  int attempt = -1, limit = -1;
+  if (retries) {
+    attempt = fb().alloc();
+    load_int(attempt, 0);
+    limit = fb().alloc();
+    expr_to(s.retry->count.get(), limit);
+  }
+  const size_t top = fb().pc();
+  fb().emit_abc(Op::STEP, info, 1, 0);
+  const uint32_t start = static_cast<uint32_t>(fb().pc());
+  block(s.body);
+  const uint32_t end = static_cast<uint32_t>(fb().pc());
+  fb().emit_abc(Op::STEP, info, 0, 0);
+  if (!retries) {
+    fb().release_to(mark);
+    return;
+  }
+  const size_t to_end = fb().emit_jump(Op::JMP, 0);
+  const uint32_t handler = static_cast<uint32_t>(fb().pc());
+  const int err = fb().alloc();
+  fb().add_handler(start, end, handler, err, false);
+  fb().emit_abc(Op::STEP, info, 0, 0);
+  const int ok = fb().alloc();
+  fb().emit_abc(Op::RETRYABLE, ok, err, 0);
+  const size_t give_up = fb().emit_jump(Op::JMPIFNOT, ok);
+  const size_t exhausted = fb().emit_jlti(attempt, limit);
+  fb().emit_abc(Op::ADDIK, attempt, attempt, 129);
+  if (s.retry->every) {
+    const int args = fb().alloc();
+    build_record({"duration", "reason", "backoff", "attempt"}, args, [&](size_t i, int r) {
+      if (i == 0) expr_to(s.retry->every.get(), r);
+      else if (i == 1) load_string(r, "retry_delay");
+      else if (i == 2) expr_to(s.retry->backoff.get(), r);
+      else fb().emit_abc(Op::MOVE, r, attempt, 0);
+    });
+    effect(bytecode::EffectKind::Sleep, args, args);
+  }
+  fb().emit_jump_back(Op::JMP, 0, top);
+  fb().patch(give_up);
+  fb().patch(exhausted);
+  fb().emit_abc(Op::RAISE, err, 0, 0);
+  fb().patch(to_end);
+  fb().release_to(mark);
+}
+
+}  // namespace wf
