@@ -48,7 +48,8 @@ std::string duration(int64_t millis) {
     const char* name;
     uint64_t millis;
   };
-  static constexpr Unit kUnits[] = {{"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}, {"ms", 1}};
+  static constexpr Unit kUnits[] = {
+      {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}, {"ms", 1}};
   for (const auto& u : kUnits) {
     if (rest >= u.millis) {
       out += std::to_string(rest / u.millis) + u.name;
@@ -118,7 +119,8 @@ class Lister {
   }
 
   std::string function_ref(int64_t index) const {
-    return std::string("F") + str(index) + (in(index, m_.functions) ? " `" + m_.functions[index].name + "`" : " ?");
+    return std::string("F") + str(index) +
+           (in(index, m_.functions) ? " `" + m_.functions[index].name + "`" : " ?");
   }
   std::string shape_ref(int64_t index) const {
     std::string out = std::string("S") + str(index) + " ";
@@ -141,16 +143,20 @@ class Lister {
   void tables() {
     out_ += "sources:\n";
     for (size_t i = 0; i < m_.sources.size(); ++i) {
-      out_ += std::string("  ") + str(i) + " " + m_.sources[i].path + " sha256 " + m_.sources[i].sha256 + "\n";
+      out_ +=
+          std::string("  ") + str(i) + " " + m_.sources[i].path + " sha256 " + m_.sources[i].sha256 + "\n";
     }
     out_ += "constants:\n";
-    for (size_t i = 0; i < m_.constants.size(); ++i) out_ += std::string("  K") + str(i) + " " + constant(m_.constants[i]) + "\n";
+    for (size_t i = 0; i < m_.constants.size(); ++i)
+      out_ += std::string("  K") + str(i) + " " + constant(m_.constants[i]) + "\n";
     out_ += "shapes:\n";
     for (size_t i = 0; i < m_.shapes.size(); ++i) out_ += "  " + shape_ref(static_cast<int64_t>(i)) + "\n";
     out_ += "builtins:\n";
-    for (size_t i = 0; i < m_.builtins.size(); ++i) out_ += std::string("  B") + str(i) + " " + m_.builtins[i] + "\n";
+    for (size_t i = 0; i < m_.builtins.size(); ++i)
+      out_ += std::string("  B") + str(i) + " " + m_.builtins[i] + "\n";
     out_ += "globals:\n";
-    for (size_t i = 0; i < m_.globals.size(); ++i) out_ += std::string("  G") + str(i) + " " + m_.globals[i] + "\n";
+    for (size_t i = 0; i < m_.globals.size(); ++i)
+      out_ += std::string("  G") + str(i) + " " + m_.globals[i] + "\n";
     out_ += "init: " + (m_.init_function == -1 ? std::string("none") : function_ref(m_.init_function)) + "\n";
     out_ += "workflows:\n";
     for (const Workflow& w : m_.workflows) {
@@ -168,7 +174,8 @@ class Lister {
       if (s.elevated) out_ += ", elevated";
       if (!s.uses.empty()) {
         out_ += ", uses";
-        for (uint32_t u : s.uses) out_ += " " + (in(u, m_.scripts) ? m_.scripts[u].name : std::string("?") + str(u));
+        for (uint32_t u : s.uses)
+          out_ += " " + (in(u, m_.scripts) ? m_.scripts[u].name : std::string("?") + str(u));
       }
       out_ += "\n    body " + quoted(s.body) + "\n";
     }
@@ -194,22 +201,29 @@ class Lister {
       case Role::BiasedInt: return std::string(value >= 128 ? "+" : "") + str(value - 128);
       case Role::Bool: return value ? "true" : "false";
       case Role::FieldIndex: return std::string(".") + str(value);
-      case Role::Const: return std::string("K") + str(value) + " " + (in(value, m_.constants) ? constant(m_.constants[value]) : "?");
-      case Role::Global: return std::string("G") + str(value) + " " + (in(value, m_.globals) ? m_.globals[value] : "?");
+      case Role::Const:
+        return std::string("K") + str(value) + " " +
+               (in(value, m_.constants) ? constant(m_.constants[value]) : "?");
+      case Role::Global:
+        return std::string("G") + str(value) + " " + (in(value, m_.globals) ? m_.globals[value] : "?");
       case Role::Jump: return std::string("-> ") + str(static_cast<int64_t>(next) + value);
       case Role::Function: return function_ref(value);
       case Role::Shape: return shape_ref(value);
-      case Role::Builtin: return std::string("B") + str(value) + " " + (in(value, m_.builtins) ? "`" + m_.builtins[value] + "`" : "?");
+      case Role::Builtin:
+        return std::string("B") + str(value) + " " +
+               (in(value, m_.builtins) ? "`" + m_.builtins[value] + "`" : "?");
       case Role::Effect:
-        return value < kEffectKindCount ? std::string(effect_name(static_cast<EffectKind>(value))) : std::string("E") + str(value) + " ?";
+        return value < kEffectKindCount ? std::string(effect_name(static_cast<EffectKind>(value)))
+                                        : std::string("E") + str(value) + " ?";
     }
     return "?";
   }
 
   void function(size_t index) {
     const Function& f = m_.functions[index];
-    out_ += std::string("\nfunction ") + str(index) + " `" + f.name + "` (" + std::string(function_kind(f.kind)) + "): " +
-            str(f.num_params) + std::string(" params, ") + str(f.num_registers) + std::string(" registers, source ") + str(f.source) + "\n";
+    out_ += std::string("\nfunction ") + str(index) + " `" + f.name + "` (" +
+            std::string(function_kind(f.kind)) + "): " + str(f.num_params) + std::string(" params, ") +
+            str(f.num_registers) + std::string(" registers, source ") + str(f.source) + "\n";
     size_t pc = 0;
     while (pc < f.code.size()) {
       const Instr ins = f.code[pc];
@@ -240,7 +254,8 @@ class Lister {
       if (info.has_extra()) {
         if (pc + 1 < f.code.size()) {
           const Instr x = f.code[pc + 1];
-          add(roles.x, roles.x == Role::Jump ? static_cast<int64_t>(static_cast<int32_t>(x)) : static_cast<int64_t>(x));
+          add(roles.x, roles.x == Role::Jump ? static_cast<int64_t>(static_cast<int32_t>(x))
+                                             : static_cast<int64_t>(x));
         } else {
           parts.push_back("? (no extra word)");
         }
@@ -254,14 +269,16 @@ class Lister {
     if (!f.handlers.empty()) {
       out_ += "  handlers:\n";
       for (const Handler& h : f.handlers) {
-        out_ += std::string("    [") + str(h.start) + std::string(", ") + str(h.end) + std::string(") -> ") + str(h.target) + " " +
-                (h.is_finally ? "finally" : "catch") + std::string(" R") + str(h.reg) + "\n";
+        out_ += std::string("    [") + str(h.start) + std::string(", ") + str(h.end) + std::string(") -> ") +
+                str(h.target) + " " + (h.is_finally ? "finally" : "catch") + std::string(" R") + str(h.reg) +
+                "\n";
       }
     }
     if (!f.locals.empty()) {
       out_ += "  locals:\n";
       for (const LocalName& l : f.locals) {
-        out_ += std::string("    R") + str(l.reg) + " " + l.name + std::string(" [") + str(l.start) + std::string(", ") + str(l.end) + ")\n";
+        out_ += std::string("    R") + str(l.reg) + " " + l.name + std::string(" [") + str(l.start) +
+                std::string(", ") + str(l.end) + ")\n";
       }
     }
   }

@@ -4,11 +4,10 @@
 
 #include <sodium.h>
 
-#include <msgpack.hpp>
-
 #include <array>
 #include <cstring>
 #include <limits>
+#include <msgpack.hpp>
 #include <new>
 #include <optional>
 
@@ -19,12 +18,22 @@ namespace {
 // The fields of the top-level map, in the order the encoder writes them. Keys are short because
 // every module carries them; docs/vm.md lists what each holds.
 enum TopField : uint8_t {
-  kMagic, kVersion, kSources, kConsts, kShapes, kBuiltins, kGlobals, kInit, kFunctions,
-  kWorkflows, kScripts, kTopFieldCount
+  kMagic,
+  kVersion,
+  kSources,
+  kConsts,
+  kShapes,
+  kBuiltins,
+  kGlobals,
+  kInit,
+  kFunctions,
+  kWorkflows,
+  kScripts,
+  kTopFieldCount
 };
-constexpr std::array<std::string_view, kTopFieldCount> kTopKeys = {
-    "magic", "version", "sources", "consts", "shapes", "builtins", "globals", "init",
-    "fns", "wfs", "scripts"};
+constexpr std::array<std::string_view, kTopFieldCount> kTopKeys = {"magic",  "version",  "sources", "consts",
+                                                                   "shapes", "builtins", "globals", "init",
+                                                                   "fns",    "wfs",      "scripts"};
 
 // The deepest nesting a module has is 5 (the map, `fns`, a function, its `handlers`, a handler).
 // The cap leaves room for later versions, whose version field must still be reachable, and bounds
@@ -178,9 +187,15 @@ struct ShapeCheck : msgpack::null_visitor {
     return true;
   }
   bool start_array(uint32_t) { return enter(); }
-  bool end_array() { --depth; return true; }
+  bool end_array() {
+    --depth;
+    return true;
+  }
   bool start_map(uint32_t) { return enter(); }
-  bool end_map() { --depth; return true; }
+  bool end_map() {
+    --depth;
+    return true;
+  }
   bool visit_ext(const char*, uint32_t) {
     problem = "unexpected msgpack extension value";
     return false;
@@ -319,8 +334,14 @@ class Decoder {
   Source source(const msgpack::object& o) {
     Items t = tuple(o, 2);
     Source s;
-    { At at(*this, "path"); s.path = string(t[0]); }
-    { At at(*this, "sha256"); s.sha256 = string(t[1]); }
+    {
+      At at(*this, "path");
+      s.path = string(t[0]);
+    }
+    {
+      At at(*this, "sha256");
+      s.sha256 = string(t[1]);
+    }
     return s;
   }
 
@@ -352,9 +373,18 @@ class Decoder {
     return list(o, [&](const msgpack::object& item) {
       Items t = tuple(item, 3);
       Param p;
-      { At at(*this, "name"); p.name = string(t[0]); }
-      { At at(*this, "type"); p.type = string(t[1]); }
-      { At at(*this, "default_fn"); p.default_fn = i32(t[2]); }
+      {
+        At at(*this, "name");
+        p.name = string(t[0]);
+      }
+      {
+        At at(*this, "type");
+        p.type = string(t[1]);
+      }
+      {
+        At at(*this, "default_fn");
+        p.default_fn = i32(t[2]);
+      }
       return p;
     });
   }
@@ -374,13 +404,31 @@ class Decoder {
   Function function(const msgpack::object& o) {
     Items t = tuple(o, 9);
     Function f;
-    { At at(*this, "name"); f.name = string(t[0]); }
+    {
+      At at(*this, "name");
+      f.name = string(t[0]);
+    }
     // FunctionKind's last enumerator bounds the stored value.
-    { At at(*this, "kind"); f.kind = static_cast<FunctionKind>(unsigned_int(t[1], static_cast<uint64_t>(FunctionKind::Init))); }
-    { At at(*this, "num_params"); f.num_params = u8(t[2]); }
-    { At at(*this, "num_registers"); f.num_registers = u8(t[3]); }
-    { At at(*this, "source"); f.source = u32(t[4]); }
-    { At at(*this, "code"); f.code = code(t[5]); }
+    {
+      At at(*this, "kind");
+      f.kind = static_cast<FunctionKind>(unsigned_int(t[1], static_cast<uint64_t>(FunctionKind::Init)));
+    }
+    {
+      At at(*this, "num_params");
+      f.num_params = u8(t[2]);
+    }
+    {
+      At at(*this, "num_registers");
+      f.num_registers = u8(t[3]);
+    }
+    {
+      At at(*this, "source");
+      f.source = u32(t[4]);
+    }
+    {
+      At at(*this, "code");
+      f.code = code(t[5]);
+    }
     {
       At at(*this, "lines");
       f.lines = list(t[6], [&](const msgpack::object& item) {
@@ -419,10 +467,22 @@ class Decoder {
   Workflow workflow(const msgpack::object& o) {
     Items t = tuple(o, 6);
     Workflow w;
-    { At at(*this, "name"); w.name = string(t[0]); }
-    { At at(*this, "function"); w.function = u32(t[1]); }
-    { At at(*this, "params"); w.params = params(t[2]); }
-    { At at(*this, "result_type"); w.result_type = string(t[3]); }
+    {
+      At at(*this, "name");
+      w.name = string(t[0]);
+    }
+    {
+      At at(*this, "function");
+      w.function = u32(t[1]);
+    }
+    {
+      At at(*this, "params");
+      w.params = params(t[2]);
+    }
+    {
+      At at(*this, "result_type");
+      w.result_type = string(t[3]);
+    }
     {
       At at(*this, "annotations");
       w.annotations = list(t[4], [&](const msgpack::object& item) {
@@ -430,21 +490,48 @@ class Decoder {
         return Annotation{string(a[0]), string(a[1])};
       });
     }
-    { At at(*this, "docs"); w.docs = string(t[5]); }
+    {
+      At at(*this, "docs");
+      w.docs = string(t[5]);
+    }
     return w;
   }
 
   Script script(const msgpack::object& o) {
     Items t = tuple(o, 8);
     Script s;
-    { At at(*this, "name"); s.name = string(t[0]); }
-    { At at(*this, "lang"); s.lang = string(t[1]); }
-    { At at(*this, "timeout_ms"); s.timeout_ms = i64(t[2]); }
-    { At at(*this, "elevated"); s.elevated = boolean(t[3]); }
-    { At at(*this, "uses"); s.uses = list(t[4], [&](const msgpack::object& u) { return u32(u); }); }
-    { At at(*this, "body"); s.body = string(t[5]); }
-    { At at(*this, "params"); s.params = params(t[6]); }
-    { At at(*this, "is_library"); s.is_library = boolean(t[7]); }
+    {
+      At at(*this, "name");
+      s.name = string(t[0]);
+    }
+    {
+      At at(*this, "lang");
+      s.lang = string(t[1]);
+    }
+    {
+      At at(*this, "timeout_ms");
+      s.timeout_ms = i64(t[2]);
+    }
+    {
+      At at(*this, "elevated");
+      s.elevated = boolean(t[3]);
+    }
+    {
+      At at(*this, "uses");
+      s.uses = list(t[4], [&](const msgpack::object& u) { return u32(u); });
+    }
+    {
+      At at(*this, "body");
+      s.body = string(t[5]);
+    }
+    {
+      At at(*this, "params");
+      s.params = params(t[6]);
+    }
+    {
+      At at(*this, "is_library");
+      s.is_library = boolean(t[7]);
+    }
     return s;
   }
 };

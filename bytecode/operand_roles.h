@@ -11,21 +11,21 @@ namespace wf::bytecode {
 // jump for JMP* and an integer for LOADI, and an `I` is sometimes the length of a register range
 // that must fit in the frame. Role names the one meaning of each slot of each op.
 enum class Role : uint8_t {
-  Unused,     // `_`: must be zero
-  Reg,        // a register of the frame
-  RegCount,   // C: the length of the register range starting at B
-  PairCount,  // C: the number of key/value register pairs starting at B (NEWMAP)
-  Const,      // an index into the constant pool
-  Global,     // an index into the module's globals
-  Int,        // a plain small integer (LOADI's sBx)
-  BiasedInt,  // ADDIK's C: the integer C - 128
-  Bool,       // 0 or 1
-  FieldIndex, // a record field index fixed by the checker
-  Jump,       // a jump offset, relative to the next instruction
-  Function,   // an index into the module's functions
-  Shape,      // an index into the module's record shapes
-  Builtin,    // an index into the module's builtins
-  Effect,     // an EffectKind
+  Unused,      // `_`: must be zero
+  Reg,         // a register of the frame
+  RegCount,    // C: the length of the register range starting at B
+  PairCount,   // C: the number of key/value register pairs starting at B (NEWMAP)
+  Const,       // an index into the constant pool
+  Global,      // an index into the module's globals
+  Int,         // a plain small integer (LOADI's sBx)
+  BiasedInt,   // ADDIK's C: the integer C - 128
+  Bool,        // 0 or 1
+  FieldIndex,  // a record field index fixed by the checker
+  Jump,        // a jump offset, relative to the next instruction
+  Function,    // an index into the module's functions
+  Shape,       // an index into the module's record shapes
+  Builtin,     // an index into the module's builtins
+  Effect,      // an EffectKind
 };
 
 struct OpRoles {

@@ -29,7 +29,8 @@ class FunctionVerifier {
   Problem run() {
     if (f_.kind > FunctionKind::Init) return in("unknown function kind " + str(static_cast<int>(f_.kind)));
     if (f_.num_registers > kMaxRegisters) {
-      return in("frame of " + str(f_.num_registers) + " registers exceeds the limit of " + str(kMaxRegisters));
+      return in("frame of " + str(f_.num_registers) + " registers exceeds the limit of " +
+                str(kMaxRegisters));
     }
     if (f_.num_params > f_.num_registers) {
       return in("takes " + str(f_.num_params) + " parameters but its frame has only " +
@@ -61,7 +62,9 @@ class FunctionVerifier {
     return "function `" + f_.name + "` pc " + str(static_cast<int64_t>(pc)) + ": " + std::string(what);
   }
 
-  bool is_start(int64_t pc) const { return pc >= 0 && pc < static_cast<int64_t>(f_.code.size()) && starts_[pc]; }
+  bool is_start(int64_t pc) const {
+    return pc >= 0 && pc < static_cast<int64_t>(f_.code.size()) && starts_[pc];
+  }
 
   // Marks where each instruction begins: only there may a jump or a handler land.
   Problem find_starts() {
@@ -96,7 +99,9 @@ class FunctionVerifier {
 
   // One operand slot: its role says what the value must be.
   Problem check_slot(size_t pc, char slot, Role role, int64_t value, size_t next) const {
-    auto unused_nonzero = [&] { return at(pc, std::string("unused operand ") + slot + " is " + str(value) + ", not 0"); };
+    auto unused_nonzero = [&] {
+      return at(pc, std::string("unused operand ") + slot + " is " + str(value) + ", not 0");
+    };
     switch (role) {
       case Role::Unused: return value == 0 ? std::nullopt : Problem(unused_nonzero());
       case Role::Reg:
@@ -133,7 +138,8 @@ class FunctionVerifier {
         if (value >= kEffectKindCount) return at(pc, "unknown effect kind " + str(value));
         return std::nullopt;
       case Role::Bool:
-        if (value > 1) return at(pc, "operand " + std::string(1, slot) + " is " + str(value) + ", not 0 or 1");
+        if (value > 1)
+          return at(pc, "operand " + std::string(1, slot) + " is " + str(value) + ", not 0 or 1");
         return std::nullopt;
       case Role::Jump: {
         const int64_t target = static_cast<int64_t>(next) + value;
@@ -141,7 +147,8 @@ class FunctionVerifier {
           return at(pc, "jump target " + str(target) + " is outside the function (code has " +
                             str(static_cast<int64_t>(f_.code.size())) + " words)");
         }
-        if (!starts_[target]) return at(pc, "jump target " + str(target) + " is inside an instruction's extra word");
+        if (!starts_[target])
+          return at(pc, "jump target " + str(target) + " is inside an instruction's extra word");
         return std::nullopt;
       }
       // Counts are checked with their base register in check_instruction; the rest are free.
@@ -165,8 +172,9 @@ class FunctionVerifier {
     const int64_t b = info.wide() ? (info.b == Operand::sBx ? sbx_of(ins) : bx_of(ins)) : b_of(ins);
     const int64_t c = c_of(ins);
     // The extra word is a 32-bit index, or for a jump a signed offset.
-    const int64_t x = info.has_extra() ? (roles.x == Role::Jump ? static_cast<int64_t>(static_cast<int32_t>(f_.code[pc + 1]))
-                                                                : static_cast<int64_t>(f_.code[pc + 1]))
+    const int64_t x = info.has_extra() ? (roles.x == Role::Jump
+                                              ? static_cast<int64_t>(static_cast<int32_t>(f_.code[pc + 1]))
+                                              : static_cast<int64_t>(f_.code[pc + 1]))
                                        : 0;
 
     if (auto p = check_slot(pc, 'A', roles.a, a, next)) return p;
@@ -186,7 +194,8 @@ class FunctionVerifier {
       if (auto p = register_range(pc, b, 2 * c, "key/value registers")) return p;
     }
     if (roles.x == Role::Shape) {
-      if (auto p = register_range(pc, b, static_cast<int64_t>(m_.shapes[x].size()), "record fields")) return p;
+      if (auto p = register_range(pc, b, static_cast<int64_t>(m_.shapes[x].size()), "record fields"))
+        return p;
     }
     if (roles.x == Role::Function) {
       const Function& callee = m_.functions[x];
@@ -226,7 +235,8 @@ class FunctionVerifier {
         return in(name + ": target " + str(h.target) + " is not an instruction of the function");
       }
       if (h.reg >= f_.num_registers) {
-        return in(name + ": register " + str(h.reg) + " out of range (frame has " + str(f_.num_registers) + ")");
+        return in(name + ": register " + str(h.reg) + " out of range (frame has " + str(f_.num_registers) +
+                  ")");
       }
     }
     return std::nullopt;
@@ -235,7 +245,9 @@ class FunctionVerifier {
   Problem check_lines() const {
     for (size_t i = 0; i < f_.lines.size(); ++i) {
       const LineEntry& l = f_.lines[i];
-      if (!is_start(l.pc)) return in("line table entry " + str(static_cast<int64_t>(i)) + ": pc " + str(l.pc) + " is not an instruction");
+      if (!is_start(l.pc))
+        return in("line table entry " + str(static_cast<int64_t>(i)) + ": pc " + str(l.pc) +
+                  " is not an instruction");
       if (i > 0 && l.pc < f_.lines[i - 1].pc) {
         return in("line table is not sorted by pc (entry " + str(static_cast<int64_t>(i)) + ")");
       }
@@ -277,7 +289,8 @@ class ModuleVerifier {
     for (size_t i = 0; i < m_.shapes.size(); ++i) {
       std::set<std::string_view> seen;
       for (const auto& field : m_.shapes[i]) {
-        if (!seen.insert(field).second) return "shape " + str(static_cast<int64_t>(i)) + " names field `" + field + "` twice";
+        if (!seen.insert(field).second)
+          return "shape " + str(static_cast<int64_t>(i)) + " names field `" + field + "` twice";
       }
     }
     if (m_.init_function < -1 || m_.init_function >= static_cast<int64_t>(m_.functions.size())) {
@@ -291,12 +304,13 @@ class ModuleVerifier {
     }
     for (const Workflow& w : m_.workflows) {
       const std::string owner = "workflow `" + w.name + "`: ";
-      if (w.function >= m_.functions.size()) return owner + out_of_range("function", w.function, m_.functions.size(), "module");
+      if (w.function >= m_.functions.size())
+        return owner + out_of_range("function", w.function, m_.functions.size(), "module");
       // The host puts the arguments in R[0..n) of the workflow's function.
       const Function& f = m_.functions[w.function];
       if (f.num_params != w.params.size()) {
-        return owner + "declares " + str(static_cast<int64_t>(w.params.size())) + " parameters but function `" +
-               f.name + "` takes " + str(f.num_params);
+        return owner + "declares " + str(static_cast<int64_t>(w.params.size())) +
+               " parameters but function `" + f.name + "` takes " + str(f.num_params);
       }
       if (auto p = check_params(owner, w.params)) return p;
     }
@@ -304,8 +318,10 @@ class ModuleVerifier {
       const Script& s = m_.scripts[i];
       const std::string owner = "script `" + s.name + "`: ";
       for (uint32_t u : s.uses) {
-        if (u >= m_.scripts.size()) return owner + "uses " + out_of_range("script", u, m_.scripts.size(), "module");
-        if (!m_.scripts[u].is_library) return owner + "uses `" + m_.scripts[u].name + "`, which is not a library";
+        if (u >= m_.scripts.size())
+          return owner + "uses " + out_of_range("script", u, m_.scripts.size(), "module");
+        if (!m_.scripts[u].is_library)
+          return owner + "uses `" + m_.scripts[u].name + "`, which is not a library";
       }
       if (auto p = check_params(owner, s.params)) return p;
     }
@@ -347,7 +363,8 @@ class ModuleVerifier {
           continue;
         }
         const size_t u = m_.scripts[s].uses[next++];
-        if (mark[u] == Mark::Active) return "script `" + m_.scripts[u].name + "`: its libraries use it in a cycle";
+        if (mark[u] == Mark::Active)
+          return "script `" + m_.scripts[u].name + "`: its libraries use it in a cycle";
         if (mark[u] == Mark::New) {
           mark[u] = Mark::Active;
           stack.push_back({u, 0});

@@ -12,6 +12,7 @@
 
 #include "build_command.h"
 #include "check_command.h"
+#include "run_command.h"
 #include "exit_codes.h"
 
 namespace {
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
 
   wf::cli::register_check_command(app);
   wf::cli::register_build_commands(app);
+  wf::cli::register_run_command(app);
 
   try {
     app.parse(argc, argv);

@@ -31,7 +31,8 @@ Constant constant(ConstKind kind, int64_t i = 0, double f = 0, std::string s = {
   return c;
 }
 
-Function function(std::string name, FunctionKind kind, uint8_t params, uint8_t registers, std::vector<Instr> code) {
+Function function(std::string name, FunctionKind kind, uint8_t params, uint8_t registers,
+                  std::vector<Instr> code) {
   Function f;
   f.name = std::move(name);
   f.kind = kind;
@@ -53,23 +54,21 @@ constexpr uint32_t kText = 4, kReason = 5;
 Module sample_module() {
   Module m;
   m.sources = {{"deploy.wf", sha256_hex("workflow deploy")}, {"common.wf", sha256_hex("fn helper")}};
-  m.constants = {constant(ConstKind::None),
-                 constant(ConstKind::Bool, 1),
-                 constant(ConstKind::Int, -9'223'372'036'854'775'807 - 1),
-                 constant(ConstKind::Float, 0, 1.5),
+  m.constants = {constant(ConstKind::None), constant(ConstKind::Bool, 1),
+                 constant(ConstKind::Int, -9'223'372'036'854'775'807 - 1), constant(ConstKind::Float, 0, 1.5),
                  constant(ConstKind::String, 0, 0, "text \"quoted\"\n\xc3\xa9"),
-                 constant(ConstKind::String, 0, 0, "routine"),
-                 constant(ConstKind::Duration, 5'400'000),
+                 constant(ConstKind::String, 0, 0, "routine"), constant(ConstKind::Duration, 5'400'000),
                  constant(ConstKind::Int, 42),
                  // Whole-valued floats must stay floats; msgpack-c would pack them as integers.
-                 constant(ConstKind::Float, 0, 2.0),
-                 constant(ConstKind::Float, 0, -0.0),
+                 constant(ConstKind::Float, 0, 2.0), constant(ConstKind::Float, 0, -0.0),
                  constant(ConstKind::Float, 0, 1e300)};
   m.shapes = {{"a", "b"}, {}};
   m.builtins = {"len(s: string) -> int"};
   m.globals = {"RETRIES"};
   m.init_function = kInit;
 
+  // One instruction per line, with its extra word after it.
+  // clang-format off
   Function deploy = function("deploy", FunctionKind::Workflow, 2, 12,
                              {encode_abx(Op::LOADK, 0, kText),
                               encode_abx(Op::GETGLOBAL, 1, 0),
@@ -87,6 +86,7 @@ Module sample_module() {
                               encode_asbx(Op::JMP, 0, 1),
                               encode_abc(Op::LOG, 0, 0, 0),
                               encode_abc(Op::RET, 3, 0, 0)});
+  // clang-format on
   deploy.lines = {{0, 3}, {4, 4}, {17, 6}};
   deploy.handlers = {{8, 17, 20, 11, false}, {0, 21, 21, 11, true}};
   deploy.locals = {{"x", 0, 0, 22}, {"n", 1, 2, 22}};
@@ -97,9 +97,9 @@ Module sample_module() {
   helper.lines = {{0, 1}};
   Function default_reason = function("default_reason", FunctionKind::Fn, 0, 1,
                                      {encode_abx(Op::LOADK, 0, kReason), encode_abc(Op::RET, 0, 0, 0)});
-  Function init = function("<init>", FunctionKind::Init, 0, 1,
-                           {encode_asbx(Op::LOADI, 0, 3), encode_abx(Op::SETGLOBAL, 0, 0),
-                            encode_abc(Op::RETNONE, 0, 0, 0)});
+  Function init = function(
+      "<init>", FunctionKind::Init, 0, 1,
+      {encode_asbx(Op::LOADI, 0, 3), encode_abx(Op::SETGLOBAL, 0, 0), encode_abc(Op::RETNONE, 0, 0, 0)});
   Function body = function("body", FunctionKind::Branch, 2, 2,
                            {encode_abc(Op::LOG, 0, 0, 0), encode_abc(Op::RETNONE, 0, 0, 0)});
   m.functions = {deploy, helper, default_reason, init, body};
@@ -109,7 +109,8 @@ Module sample_module() {
   w.function = kDeploy;
   w.params = {{"targets", "hosts", -1}, {"reason", "string", kDefaultReason}};
   w.result_type = "int";
-  w.annotations = {{"timeout", R"({"duration": 7200000})"}, {"canary", R"({"percent": 10, "threshold": 80})"}};
+  w.annotations = {{"timeout", R"({"duration": 7200000})"},
+                   {"canary", R"({"percent": 10, "threshold": 80})"}};
   w.docs = "Deploys the thing.";
   m.workflows = {w};
 
@@ -194,7 +195,8 @@ TEST(Codec, RefusesOtherFormatVersions) {
   const size_t at = find(bytes, "version") + 7;  // the positive fixint after the key
   ASSERT_EQ(bytes[at], kFormatVersion);
   bytes[at] = 7;
-  EXPECT_EQ(decode_module(bytes).error(), "module format version 7 is not supported (this wf reads version 1)");
+  EXPECT_EQ(decode_module(bytes).error(),
+            "module format version 7 is not supported (this wf reads version 1)");
 }
 
 TEST(Codec, ErrorsNameTheField) {
@@ -204,7 +206,10 @@ TEST(Codec, ErrorsNameTheField) {
 
   // The first function's kind, a positive fixint after its name, becomes true, then 9.
   bytes = encode_module(sample_module());
-  const size_t kind = find(bytes, "\x99\xa6" "deploy") + 8;  // after the tuple and name headers
+  const size_t kind = find(bytes,
+                           "\x99\xa6"
+                           "deploy") +
+                      8;  // after the tuple and name headers
   ASSERT_EQ(bytes[kind], static_cast<uint8_t>(FunctionKind::Workflow));
   bytes[kind] = 0xc3;
   EXPECT_EQ(decode_module(bytes).error(), "corrupt module: fns[0].kind: expected an integer from 0 to 3");
@@ -216,7 +221,8 @@ TEST(Codec, ErrorsNameTheField) {
   bytes[reg] = 0xcd;  // uint16 0x0100
   const uint8_t wide[] = {0x01, 0x00};
   bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(reg) + 1, std::begin(wide), std::end(wide));
-  EXPECT_EQ(decode_module(bytes).error(), "corrupt module: fns[0].handlers[1]: expected an integer from 0 to 255");
+  EXPECT_EQ(decode_module(bytes).error(),
+            "corrupt module: fns[0].handlers[1]: expected an integer from 0 to 255");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,8 +308,8 @@ TEST(Codec, RefusesHostileLengthPrefixes) {
       magic_then({0xdd, 0xff, 0xff, 0xff, 0xff}),
       magic_then({0xdf, 0xff, 0xff, 0xff, 0xff}),
       magic_then({0xdb, 0xff, 0xff, 0xff, 0xff, 'w', 'f'}),  // str32 of 4 GB
-      magic_then({0xc6, 0xff, 0xff, 0xff, 0xff, 0x00}),       // bin32 of 4 GB
-      magic_then({0xc9, 0xff, 0xff, 0xff, 0xff, 0x01}),       // ext32 of 4 GB
+      magic_then({0xc6, 0xff, 0xff, 0xff, 0xff, 0x00}),      // bin32 of 4 GB
+      magic_then({0xc9, 0xff, 0xff, 0xff, 0xff, 0x01}),      // ext32 of 4 GB
   };
   for (const Bytes& bytes : hostile) {
     const DecodeResult r = decode_module(bytes);
@@ -331,12 +337,14 @@ TEST(Verifier, AcceptsTheSample) {
 
 // Applies change to the sample and expects verification to fail with a message containing each of
 // the fragments.
-void expect_rejected(const std::function<void(Module&)>& change, std::initializer_list<std::string_view> fragments) {
+void expect_rejected(const std::function<void(Module&)>& change,
+                     std::initializer_list<std::string_view> fragments) {
   Module m = sample_module();
   change(m);
   const std::optional<std::string> problem = verify_module(m);
   ASSERT_TRUE(problem.has_value()) << "accepted: expected " << *fragments.begin();
-  for (std::string_view fragment : fragments) EXPECT_NE(problem->find(fragment), std::string::npos) << *problem;
+  for (std::string_view fragment : fragments)
+    EXPECT_NE(problem->find(fragment), std::string::npos) << *problem;
 }
 
 std::vector<Instr>& code(Module& m, uint32_t fn = kDeploy) { return m.functions[fn].code; }
@@ -408,7 +416,8 @@ TEST(Verifier, RejectsBadFrames) {
                   {"function `helper`", "takes 2 parameters but its frame has only 1"});
   expect_rejected([](Module& m) { m.functions[kHelper].num_registers = kMaxRegisters + 1; },
                   {"function `helper`", "exceeds the limit of 250"});
-  expect_rejected([](Module& m) { m.functions[kHelper].source = 2; }, {"function `helper`", "source 2 out of range"});
+  expect_rejected([](Module& m) { m.functions[kHelper].source = 2; },
+                  {"function `helper`", "source 2 out of range"});
 }
 
 TEST(Verifier, RejectsBadHandlers) {
@@ -437,11 +446,13 @@ TEST(Verifier, RejectsGlobalsOutsideInit) {
   expect_rejected([](Module& m) { code(m, kDefaultReason)[0] = encode_abx(Op::SETGLOBAL, 0, 0); },
                   {"function `default_reason` pc 0", "SETGLOBAL outside the module's init function"});
   expect_rejected([](Module& m) { m.init_function = 5; }, {"init function 5 out of range"});
-  expect_rejected([](Module& m) { m.init_function = kHelper; }, {"function `helper`", "init function takes parameters"});
+  expect_rejected([](Module& m) { m.init_function = kHelper; },
+                  {"function `helper`", "init function takes parameters"});
 }
 
 TEST(Verifier, RejectsBadModuleTables) {
-  expect_rejected([](Module& m) { m.workflows[0].function = 9; }, {"workflow `deploy`", "function 9 out of range"});
+  expect_rejected([](Module& m) { m.workflows[0].function = 9; },
+                  {"workflow `deploy`", "function 9 out of range"});
   expect_rejected([](Module& m) { m.workflows[0].params.pop_back(); },
                   {"workflow `deploy`", "declares 1 parameters but function `deploy` takes 2"});
   expect_rejected([](Module& m) { m.workflows[0].params[1].default_fn = 7; },
@@ -450,7 +461,8 @@ TEST(Verifier, RejectsBadModuleTables) {
                   {"workflow `deploy`", "default function `helper` takes parameters"});
   expect_rejected([](Module& m) { m.scripts[1].uses = {1}; },
                   {"script `health_check`", "uses `health_check`, which is not a library"});
-  expect_rejected([](Module& m) { m.scripts[1].uses = {4}; }, {"script `health_check`", "script 4 out of range"});
+  expect_rejected([](Module& m) { m.scripts[1].uses = {4}; },
+                  {"script `health_check`", "script 4 out of range"});
   expect_rejected([](Module& m) { m.scripts[0].uses = {0}; }, {"script `common_sh`", "cycle"});
   expect_rejected([](Module& m) { m.shapes[0] = {"a", "a"}; }, {"shape 0 names field `a` twice"});
   expect_rejected([](Module& m) { m.constants[1].i = 2; }, {"constant 1", "neither 0 nor 1"});
@@ -518,8 +530,9 @@ TEST(Bytecode, DisassemblesOperandsByKind) {
 TEST(Bytecode, DisassemblesASmallModuleExactly) {
   Module m;
   m.constants = {constant(ConstKind::Float, 0, 2.0), constant(ConstKind::Duration, 500)};
-  Function f = function("main", FunctionKind::Fn, 0, 2,
-                        {encode_abx(Op::LOADK, 0, 0), encode_abx(Op::LOADK, 1, 1), 0xEEu, encode_abc(Op::RET, 0, 0, 0)});
+  Function f = function(
+      "main", FunctionKind::Fn, 0, 2,
+      {encode_abx(Op::LOADK, 0, 0), encode_abx(Op::LOADK, 1, 1), 0xEEu, encode_abc(Op::RET, 0, 0, 0)});
   f.lines = {{1, 7}};
   m.functions = {f};
   EXPECT_EQ(disassemble(m),

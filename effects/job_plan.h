@@ -1,0 +1,34 @@
+// What one `run` effect asks of one host, as a job the executor can run (SPEC §1.6, §4.2):
+// command strings with their interpolations shell-quoted, argv commands run without a shell,
+// scripts with their libraries prepended and parameters in WF_PARAM_* variables, and the typed
+// job kinds translated to the commands an agent runs for them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "bytecode/module.h"
+#include "jobs/job.h"
+#include "vm/value.h"
+
+namespace wf::effects {
+
+struct PlannedJob {
+  jobs::JobSpec spec;
+  std::string description;  // the command line or script name, for timelines and simulation
+};
+
+// The secret of the credential a job runs `as`, fetched for this job only.
+struct JobCredential {
+  std::string username, domain, credential_type, secret;
+};
+
+// A job, or why it cannot be made (reported as a `config` failure of that host).
+std::variant<PlannedJob, std::string> plan_job(const bytecode::Module& module, const vm::Value& run_args,
+                                               const vm::Value& host, const std::optional<JobCredential>& as);
+
+// The environment variable a script parameter arrives in: `threshold` → `WF_PARAM_THRESHOLD`.
+std::string param_variable(std::string_view name);
+
+}  // namespace wf::effects

@@ -1,0 +1,350 @@
+// The local host (see local_runner.h).
+#include "local/local_runner.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+#include <sys/utsname.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "effects/approval_state.h"
+#include "effects/job_plan.h"
+#include "effects/records.h"
+#include "effects/run_state.h"
+#include "jobs/executor.h"
+#include "vm/render.h"
+
+namespace wf::local {
+
+using effects::field;
+using effects::field_int;
+using effects::field_string;
+using vm::Value;
+
+namespace {
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string this_os() {
+  struct utsname u;
+  if (uname(&u) != 0) return "linux";
+  std::string os = u.sysname;
+  for (char& c : os) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return os;
+}
+
+// Which job failures may pass on a retry (SPEC §1.6): a non-zero exit, a timeout, a lost agent.
+bool retryable(jobs::JobOutcome o) {
+  return o == jobs::JobOutcome::Failed || o == jobs::JobOutcome::TimedOut || o == jobs::JobOutcome::Internal;
+}
+
+std::optional<effects::CanaryPolicy> canary_policy(const bytecode::Workflow& w) {
+  for (const auto& a : w.annotations) {
+    if (a.name != "canary") continue;
+    auto j = nlohmann::json::parse(a.args, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return std::nullopt;
+    effects::CanaryPolicy p;
+    p.percent = j.value("percent", 0.0);
+    p.threshold = j.value("threshold", 80.0);
+    return p;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool load_vault(const std::string& path, std::vector<VaultIdentity>& out, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read " + path;
+    return false;
+  }
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("identities") || !j["identities"].is_array()) {
+    error = path + ": expected {\"identities\": [...]}";
+    return false;
+  }
+  for (const auto& i : j["identities"]) {
+    if (!i.is_object() || !i.contains("name") || !i["name"].is_string()) {
+      error = path + ": every identity needs a string `name`";
+      return false;
+    }
+    VaultIdentity v;
+    v.name = i["name"].get<std::string>();
+    auto text = [&](const char* key) { return i.contains(key) && i[key].is_string() ? i[key].get<std::string>() : ""; };
+    v.username = text("username");
+    v.secret = text("secret");
+    v.credential_type = text("credential_type");
+    v.domain = text("domain");
+    v.requires_approval = i.value("requires_approval", false);
+    v.rotate_after_use = i.value("rotate_after_use", false);
+    out.push_back(std::move(v));
+  }
+  return true;
+}
+
+Value local_host_record(const std::string& name) {
+  return effects::make_builtin("host", {{"id", vm::make_string(name)},
+                                        {"hostname", vm::make_string(name)},
+                                        {"primary_ip", vm::make_string("127.0.0.1")},
+                                        {"os", vm::make_string(this_os())},
+                                        {"tags", vm::make_list({})},
+                                        {"groups", vm::make_list({})}});
+}
+
+LocalRunner::LocalRunner(std::shared_ptr<const vm::Program> program, LocalOptions options)
+    : program_(std::move(program)), options_(std::move(options)), started_ms_(wall_ms()) {}
+
+template <class... Args>
+void LocalRunner::say(const char* format, Args&&... args) {
+  if (!options_.timeline) return;
+  const int64_t t = wall_ms() - started_ms_;
+  *options_.timeline << fmt::format("[{:3}.{:03}s] {}{}\n", t / 1000, t % 1000, std::string(static_cast<size_t>(depth_) * 2, ' '),
+                                    fmt::format(fmt::runtime(format), std::forward<Args>(args)...));
+  options_.timeline->flush();
+}
+
+int64_t LocalRunner::now_ms() { return wall_ms(); }
+Value LocalRunner::localhost() { return local_host_record("localhost"); }
+Value LocalRunner::env(std::string_view name) {
+  const char* v = std::getenv(std::string(name).c_str());
+  return v ? vm::make_string(v) : Value();
+}
+
+void LocalRunner::on_log(uint32_t, const std::string& message) { say("log: {}", message); }
+
+void LocalRunner::on_step(uint32_t, const Value& info, vm::StepEvent event) {
+  const std::string name = field_string(info, "name");
+  switch (event) {
+    case vm::StepEvent::Enter: say("step \"{}\" started", name); break;
+    case vm::StepEvent::Leave: say("step \"{}\" completed", name); break;
+    case vm::StepEvent::Fail: say("step \"{}\" failed", name); break;
+  }
+}
+
+void LocalRunner::wait_ms(int64_t ms, const std::string& why) {
+  if (ms <= 0) return;
+  if (options_.fast) {
+    say("{} {} (skipped: --fast)", why, vm::format_duration(ms));
+    return;
+  }
+  say("{} {}", why, vm::format_duration(ms));
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
+  const uint32_t saved = current_workflow_;
+  current_workflow_ = workflow_index;
+  const bytecode::Workflow& w = program_->module.workflows[workflow_index];
+  say("workflow {} started", w.name);
+  vm::Machine m(program_, *this);
+  RunOutcome out;
+  if (!m.start(w.function, std::move(args))) {
+    out.status = vm::Status::Failed;
+    out.error = m.error();
+  } else {
+    for (;;) {
+      const vm::Status s = m.run(1'000'000);
+      if (s == vm::Status::Completed || s == vm::Status::Failed) break;
+      for (const vm::EffectRequest& r : m.take_effects()) handle(m, r);
+      m.take_cancelled();  // jobs here run to completion before their effect returns
+    }
+    out.status = m.status();
+    out.value = m.result();
+    out.error = m.error();
+  }
+  if (out.status == vm::Status::Completed) say("workflow {} completed", w.name);
+  else say("workflow {} failed: {}: {}", w.name, field_string(out.error, "kind"), field_string(out.error, "message"));
+  current_workflow_ = saved;
+  return out;
+}
+
+void LocalRunner::handle(vm::Machine& m, const vm::EffectRequest& r) {
+  switch (r.kind) {
+    case bytecode::EffectKind::Run: handle_run(m, r); break;
+    case bytecode::EffectKind::Approve: handle_approve(m, r); break;
+    case bytecode::EffectKind::Sleep:
+    case bytecode::EffectKind::SleepUntil: handle_sleep(m, r); break;
+    case bytecode::EffectKind::Checkout: handle_checkout(m, r); break;
+    case bytecode::EffectKind::Checkin: {
+      const std::string session = field_string(field(r.args, "credential"), "session");
+      auto it = sessions_.find(session);
+      if (it != sessions_.end()) {
+        say("checkin {}{}", it->second.name, it->second.rotate_after_use ? " (secret rotated)" : "");
+        sessions_.erase(it);
+      }
+      m.resume(r.fiber, r.seq, Value());
+      break;
+    }
+    case bytecode::EffectKind::Notify: {
+      std::vector<std::string> to;
+      const Value& channels = field(r.args, "to");
+      if (channels.tag == vm::Tag::List)
+        for (const Value& c : vm::as_list(channels)) to.push_back(vm::render(c));
+      say("notify {}: {}", fmt::join(to, ", "), field_string(r.args, "message"));
+      m.resume(r.fiber, r.seq, Value());
+      break;
+    }
+    case bytecode::EffectKind::WaitEvent: {
+      const std::string name = field_string(r.args, "event");
+      auto it = options_.events.find(name);
+      if (it != options_.events.end()) {
+        say("event \"{}\" received", name);
+        auto j = nlohmann::ordered_json::parse(it->second, nullptr, false);
+        m.resume(r.fiber, r.seq, j.is_discarded() ? vm::make_string(it->second) : vm::from_json(j));
+        break;
+      }
+      const int64_t timeout = field_int(r.args, "timeout");
+      if (timeout > 0) {
+        wait_ms(timeout, fmt::format("waiting for event \"{}\", which this run cannot receive:", name));
+        m.resume_error(r.fiber, r.seq, effects::make_error("timeout", fmt::format("event \"{}\" did not arrive", name)));
+      } else {
+        m.resume_error(r.fiber, r.seq,
+                       effects::make_error("config", fmt::format("event \"{}\" cannot arrive in a local run; pass --event {}=JSON", name, name)));
+      }
+      break;
+    }
+    case bytecode::EffectKind::Child: handle_child(m, r); break;
+  }
+}
+
+void LocalRunner::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
+  effects::RunState state(r.args, canary_policy(program_->module.workflows[current_workflow_]));
+  // The credential for `as`: fetched from the vault for these jobs only.
+  std::optional<effects::JobCredential> cred;
+  const Value& as = field(r.args, "as");
+  if (as.tag == vm::Tag::Credential) {
+    auto it = sessions_.find(field_string(as, "session"));
+    if (it == sessions_.end()) {
+      m.resume_error(r.fiber, r.seq, effects::make_error("permission", "the credential was already checked in"));
+      return;
+    }
+    cred = effects::JobCredential{it->second.username, it->second.domain, it->second.credential_type, it->second.secret};
+  }
+  std::vector<size_t> round = state.start();
+  for (;;) {
+    // This round's jobs run side by side, one thread per host.
+    std::vector<effects::JobOutcomeRecord> outcomes(round.size());
+    std::vector<bool> may_retry(round.size(), false);
+    std::vector<std::thread> threads;
+    for (size_t k = 0; k < round.size(); ++k) {
+      const Value& host = state.host(round[k]);
+      auto plan = effects::plan_job(program_->module, r.args, host, cred);
+      const std::string name = field_string(host, "hostname");
+      if (auto* why = std::get_if<std::string>(&plan)) {
+        say("run on {}: {}", name, *why);
+        outcomes[k] = {name, "config", -1, "", *why, 0, 1};
+        continue;
+      }
+      auto job = std::get<effects::PlannedJob>(std::move(plan));
+      say("run on {}: {}{}", name, job.description, state.attempt(round[k]) > 1 ? fmt::format(" (attempt {})", state.attempt(round[k])) : "");
+      threads.emplace_back([&, k, name, spec = std::move(job.spec)] {
+        const jobs::JobReport rep = jobs::run_job(spec);
+        outcomes[k] = {name, std::string(jobs::outcome_name(rep.outcome)), rep.exit_code, rep.stdout_text,
+                       rep.outcome == jobs::JobOutcome::ConfigError ? rep.error : rep.stderr_text, rep.duration.count(), 1};
+        may_retry[k] = retryable(rep.outcome);
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (size_t k = 0; k < round.size(); ++k) {
+      const auto& o = outcomes[k];
+      say("  {}: {} (exit {}, {})", o.host, o.status, o.exit_code, vm::format_duration(o.duration_ms));
+      state.record(round[k], o, may_retry[k]);
+    }
+    effects::RunState::Next next = state.next();
+    if (next.kind == effects::RunState::Next::Kind::Done) {
+      if (next.failed) m.resume_error(r.fiber, r.seq, std::move(next.value));
+      else m.resume(r.fiber, r.seq, std::move(next.value));
+      return;
+    }
+    wait_ms(next.delay_ms, "retrying in");
+    round = next.hosts;
+  }
+}
+
+void LocalRunner::handle_approve(vm::Machine& m, const vm::EffectRequest& r) {
+  effects::ApprovalState state(r.args);
+  say("approval requested: \"{}\" (quorum {})", state.title(), state.quorum());
+  bool approve = options_.approve == ApproveMode::Yes;
+  std::string note;
+  if (options_.approve == ApproveMode::Ask && options_.ask) std::tie(approve, note) = options_.ask(state.title());
+  // A local run has one operator, whose answer decides whatever the quorum.
+  state.respond("local-operator", approve, note, "cli");
+  if (!state.decided()) state.expire(approve ? "approved" : "rejected");
+  say("approval \"{}\": {}", state.title(), approve ? "approved" : "rejected");
+  Value rejection = state.statement() ? state.rejection() : Value();
+  if (!rejection.is_none()) m.resume_error(r.fiber, r.seq, std::move(rejection));
+  else m.resume(r.fiber, r.seq, approve ? state.approval() : state.approval());
+}
+
+void LocalRunner::handle_sleep(vm::Machine& m, const vm::EffectRequest& r) {
+  int64_t ms = 0;
+  std::string why = "sleeping";
+  if (r.kind == bytecode::EffectKind::SleepUntil) {
+    ms = field_int(r.args, "time") - wall_ms();
+    why = "sleeping until " + vm::format_instant(field_int(r.args, "time")) + ":";
+  } else {
+    ms = field_int(r.args, "duration");
+    if (field_string(r.args, "reason") == "retry_delay") {
+      const Value& b = field(r.args, "backoff");
+      const double backoff = b.tag == vm::Tag::Float ? b.f : b.tag == vm::Tag::Int ? static_cast<double>(b.i) : 1.0;
+      ms = static_cast<int64_t>(static_cast<double>(ms) * std::pow(backoff, static_cast<double>(field_int(r.args, "attempt") - 1)));
+      why = "retrying the step in";
+    }
+  }
+  wait_ms(ms, why);
+  m.resume(r.fiber, r.seq, Value());
+}
+
+void LocalRunner::handle_checkout(vm::Machine& m, const vm::EffectRequest& r) {
+  const std::string name = field_string(r.args, "identity");
+  const VaultIdentity* identity = nullptr;
+  for (const auto& v : options_.vault)
+    if (v.name == name) identity = &v;
+  if (!identity) {
+    m.resume_error(r.fiber, r.seq,
+                   effects::make_error("not_found", fmt::format("no identity `{}` in the vault (pass --vault FILE)", name)));
+    return;
+  }
+  if (identity->requires_approval) {
+    bool approve = options_.approve == ApproveMode::Yes;
+    if (options_.approve == ApproveMode::Ask && options_.ask)
+      approve = options_.ask(fmt::format("Check out `{}`: {}", name, field_string(r.args, "reason"))).first;
+    if (!approve) {
+      m.resume_error(r.fiber, r.seq, effects::make_error("rejected", fmt::format("checkout of `{}` was not approved", name)));
+      return;
+    }
+  }
+  const std::string session = fmt::format("local-{}", next_session_++);
+  sessions_[session] = *identity;
+  say("checkout {} as {} ({})", name, identity->username, field_string(r.args, "reason"));
+  m.resume(r.fiber, r.seq,
+           effects::make_builtin("credential", {{"username", vm::make_string(identity->username)},
+                                                {"domain", vm::make_string(identity->domain)},
+                                                {"credential_type", vm::make_string(identity->credential_type)},
+                                                {"identity", vm::make_string(name)},
+                                                {"session", vm::make_string(session)}}));
+}
+
+void LocalRunner::handle_child(vm::Machine& m, const vm::EffectRequest& r) {
+  const std::string name = field_string(r.args, "workflow");
+  uint32_t index = 0;
+  for (; index < program_->module.workflows.size(); ++index)
+    if (program_->module.workflows[index].name == name) break;
+  std::vector<Value> args;
+  const Value& rec = field(r.args, "args");
+  if (rec.tag == vm::Tag::Record) args = vm::as_record(rec).fields;
+  ++depth_;
+  RunOutcome child = run(index, std::move(args));
+  --depth_;
+  if (child.status == vm::Status::Completed) m.resume(r.fiber, r.seq, std::move(child.value));
+  else m.resume_error(r.fiber, r.seq, std::move(child.error));
+}
+
+}  // namespace wf::local

@@ -1,0 +1,83 @@
+// The local host: runs a workflow in this process, the way `wf run` (SPEC §6) and the REPL do.
+// Jobs run on this machine once per target host with WF_HOST set; approvals are answered by
+// --approve (or at the terminal); checkouts come from a vault file; sleeps wait for real unless
+// `fast`; notifications and log lines go to the timeline on stderr.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "vm/machine.h"
+
+namespace wf::local {
+
+enum class ApproveMode { Yes, No, Ask };
+
+struct VaultIdentity {
+  std::string name, username, secret, credential_type, domain;
+  bool requires_approval = false, rotate_after_use = false;
+};
+
+struct LocalOptions {
+  ApproveMode approve = ApproveMode::Ask;
+  bool fast = false;
+  std::vector<VaultIdentity> vault;
+  std::map<std::string, std::string> events;  // event name → JSON payload, for `wait event`
+  std::ostream* timeline = nullptr;           // null: no timeline
+  // Answers an approval at a terminal: returns (approved, note). Used for ApproveMode::Ask.
+  std::function<std::pair<bool, std::string>(const std::string& title)> ask;
+};
+
+struct RunOutcome {
+  vm::Status status = vm::Status::Failed;
+  vm::Value value;  // the return value when Completed
+  vm::Value error;  // the Error record when Failed
+};
+
+// Reads a vault file (SPEC §6: {"identities": [...]}); false with `error` set when malformed.
+bool load_vault(const std::string& path, std::vector<VaultIdentity>& out, std::string& error);
+
+// A host record for a machine named `name` (SPEC §6: primary_ip 127.0.0.1, this machine's os).
+vm::Value local_host_record(const std::string& name);
+
+class LocalRunner : public vm::Host {
+ public:
+  LocalRunner(std::shared_ptr<const vm::Program> program, LocalOptions options);
+
+  // Runs the workflow's function with its arguments (in parameter order) to its end.
+  RunOutcome run(uint32_t workflow_index, std::vector<vm::Value> args);
+
+  // vm::Host
+  int64_t now_ms() override;
+  vm::Value localhost() override;
+  vm::Value env(std::string_view name) override;
+  void on_log(uint32_t fiber, const std::string& message) override;
+  void on_step(uint32_t fiber, const vm::Value& info, vm::StepEvent event) override;
+
+ private:
+  void handle(vm::Machine& m, const vm::EffectRequest& r);
+  void handle_run(vm::Machine& m, const vm::EffectRequest& r);
+  void handle_approve(vm::Machine& m, const vm::EffectRequest& r);
+  void handle_sleep(vm::Machine& m, const vm::EffectRequest& r);
+  void handle_checkout(vm::Machine& m, const vm::EffectRequest& r);
+  void handle_child(vm::Machine& m, const vm::EffectRequest& r);
+  void wait_ms(int64_t ms, const std::string& why);
+  template <class... Args>
+  void say(const char* format, Args&&... args);
+
+  std::shared_ptr<const vm::Program> program_;
+  LocalOptions options_;
+  int64_t started_ms_ = 0;
+  uint32_t current_workflow_ = 0;
+  std::map<std::string, VaultIdentity> sessions_;  // session handle → identity (secret stays here)
+  uint64_t next_session_ = 1;
+  int depth_ = 0;  // child workflows nest
+};
+
+}  // namespace wf::local

@@ -1,0 +1,612 @@
+// The dispatch loop over opcodes.def. With GCC or Clang it dispatches by computed goto (one
+// indirect jump per instruction, each with its own branch-prediction history); otherwise, or with
+// WF_VM_SWITCH defined, the same case bodies compile as a `switch`. The loop keeps pc, the frame's
+// register window and the code pointer in locals for speed and writes them back to the fiber
+// before anything that can suspend, call or raise: the fiber stays the only state that matters.
+#include "vm/interpreter.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include "bytecode/ops.h"
+#include "vm/fiber.h"
+#include "vm/machine.h"
+#include "vm/render.h"
+
+namespace wf::vm {
+
+using bytecode::Instr;
+using bytecode::Op;
+
+namespace {
+
+constexpr size_t kMaxFrames = 10'000;
+
+inline void set_int(Value& v, Tag tag, int64_t x) {
+  if (is_object(v.tag)) v = Value();
+  v.tag = tag;
+  v.i = x;
+}
+inline void set_float(Value& v, double x) {
+  if (is_object(v.tag)) v = Value();
+  v.tag = Tag::Float;
+  v.f = x;
+}
+inline void set_bool(Value& v, bool x) {
+  if (is_object(v.tag)) v = Value();
+  v.tag = Tag::Bool;
+  v.i = 0;
+  v.b = x;
+}
+
+bool less(const Value& a, const Value& b, bool or_equal) {
+  switch (a.tag) {
+    case Tag::Float: return or_equal ? a.f <= b.f : a.f < b.f;
+    case Tag::Str: {
+      const int c = as_string(a).compare(as_string(b));
+      return or_equal ? c <= 0 : c < 0;
+    }
+    default: return or_equal ? a.i <= b.i : a.i < b.i;
+  }
+}
+
+// The code point at index `i` of UTF-8 text, or false when out of range.
+bool code_point_at(const std::string& s, int64_t i, std::string& out) {
+  if (i < 0) return false;
+  int64_t n = 0;
+  for (size_t k = 0; k < s.size();) {
+    size_t len = 1;
+    const unsigned char c = static_cast<unsigned char>(s[k]);
+    if (c >= 0xF0) len = 4;
+    else if (c >= 0xE0) len = 3;
+    else if (c >= 0xC0) len = 2;
+    if (n == i) {
+      out = s.substr(k, len);
+      return true;
+    }
+    k += len;
+    ++n;
+  }
+  return false;
+}
+
+int64_t code_point_count(const std::string& s) {
+  int64_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Ends the top frame: clears its register window (stale references would keep values shared,
+// defeating in-place appends, and would be written into continuations) and closes the steps it
+// opened. True when it was the fiber's last frame; otherwise `result` is the caller's register
+// that receives the return value.
+bool pop_frame(Fiber& f, const std::vector<bytecode::Function>& functions, uint8_t& result) {
+  const Frame done = f.frames.back();
+  const uint32_t size = functions[done.function].num_registers;
+  for (uint32_t i = 0; i < size && done.base + i < f.registers.size(); ++i) f.registers[done.base + i] = Value();
+  f.frames.pop_back();
+  while (!f.steps.empty() && f.steps.back().frame >= f.frames.size()) f.steps.pop_back();
+  result = done.result;
+  return f.frames.empty();
+}
+
+}  // namespace
+
+FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel) {
+  const Program& prog = *m.program_;
+  const auto& functions = prog.module.functions;
+
+  Frame* frame;
+  const Instr* code;
+  Value* R;
+  uint32_t pc;
+  Instr ins;
+  Value error;          // the error being raised, for the `raise` path
+  uint8_t returned_to = 0;
+  bool uncatchable = false;
+
+// Caches the top frame in locals, and writes them back.
+#define LOAD_FRAME()                                     \
+  do {                                                   \
+    frame = &f.frames.back();                            \
+    code = functions[frame->function].code.data();       \
+    R = f.registers.data() + frame->base;                \
+    pc = frame->pc;                                      \
+  } while (0)
+#define SAVE_PC() (frame->pc = pc)
+#define A() bytecode::a_of(ins)
+#define B() bytecode::b_of(ins)
+#define C() bytecode::c_of(ins)
+#define RAISE(kind, ...)                                         \
+  do {                                                           \
+    error = m.make_error(kind, fmt::format(__VA_ARGS__));        \
+    uncatchable = false;                                         \
+    goto raise_error;                                            \
+  } while (0)
+
+  if (f.frames.empty()) return FiberExit::Finished;
+  LOAD_FRAME();
+
+  // What woke the fiber: an effect's value for its register, an error to raise where it
+  // stopped, or the end of the children it joined.
+  {
+    const Delivery d = f.delivery;
+    f.delivery = Delivery::None;
+    f.state = FiberState::Runnable;
+    if (d == Delivery::Value) {
+      R[f.effect_register] = std::move(f.pending);
+      f.pending = Value();
+    } else if (d == Delivery::Error) {
+      error = std::move(f.pending);
+      f.pending = Value();
+      uncatchable = f.pending_uncatchable;
+      goto raise_error;
+    } else if (d == Delivery::JoinDone && !f.first_error.is_none()) {
+      error = std::move(f.first_error);
+      f.first_error = Value();
+      uncatchable = f.doomed;
+      goto raise_error;
+    }
+  }
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(WF_VM_SWITCH)
+  static const void* const kLabels[] = {
+#define WF_OP(name, a, b, c, x, meaning) &&op_##name,
+#include "bytecode/opcodes.def"
+#undef WF_OP
+  };
+#define VM_CASE(name) op_##name:
+#define VM_NEXT()                  \
+  do {                             \
+    ins = code[pc++];              \
+    goto* kLabels[ins & 0xFF];     \
+  } while (0)
+  VM_NEXT();
+#else
+#define VM_CASE(name) case static_cast<uint8_t>(Op::name):
+#define VM_NEXT() goto next
+next:
+  ins = code[pc++];
+  switch (ins & 0xFF) {
+#endif
+
+  VM_CASE(MOVE) { R[A()] = R[B()]; VM_NEXT(); }
+  VM_CASE(LOADK) { R[A()] = prog.constants[bytecode::bx_of(ins)]; VM_NEXT(); }
+  VM_CASE(LOADI) { set_int(R[A()], Tag::Int, bytecode::sbx_of(ins)); VM_NEXT(); }
+  VM_CASE(LOADNONE) { R[A()] = Value(); VM_NEXT(); }
+  VM_CASE(LOADBOOL) { set_bool(R[A()], B() != 0); VM_NEXT(); }
+  VM_CASE(GETGLOBAL) { R[A()] = m.globals_[bytecode::bx_of(ins)]; VM_NEXT(); }
+  VM_CASE(SETGLOBAL) { m.globals_[bytecode::bx_of(ins)] = R[A()]; VM_NEXT(); }
+
+  VM_CASE(ADDI) {
+    int64_t x;
+    if (__builtin_add_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "integer overflow in `+`");
+    set_int(R[A()], Tag::Int, x);
+    VM_NEXT();
+  }
+  VM_CASE(SUBI) {
+    int64_t x;
+    if (__builtin_sub_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "integer overflow in `-`");
+    set_int(R[A()], Tag::Int, x);
+    VM_NEXT();
+  }
+  VM_CASE(MULI) {
+    int64_t x;
+    if (__builtin_mul_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "integer overflow in `*`");
+    set_int(R[A()], Tag::Int, x);
+    VM_NEXT();
+  }
+  VM_CASE(DIVI) {
+    const int64_t d = R[C()].i, n = R[B()].i;
+    if (d == 0) RAISE("arithmetic", "division by zero");
+    if (d == -1 && n == std::numeric_limits<int64_t>::min()) RAISE("arithmetic", "integer overflow in `/`");
+    set_int(R[A()], Tag::Int, n / d);  // C++ truncates toward zero, as SPEC §1.4 asks
+    VM_NEXT();
+  }
+  VM_CASE(MODI) {
+    const int64_t d = R[C()].i, n = R[B()].i;
+    if (d == 0) RAISE("arithmetic", "division by zero in `%`");
+    set_int(R[A()], Tag::Int, d == -1 ? 0 : n % d);  // the sign of the dividend, as in C++
+    VM_NEXT();
+  }
+  VM_CASE(NEGI) {
+    if (R[B()].i == std::numeric_limits<int64_t>::min()) RAISE("arithmetic", "integer overflow in `-`");
+    set_int(R[A()], Tag::Int, -R[B()].i);
+    VM_NEXT();
+  }
+  VM_CASE(ADDIK) {
+    int64_t x;
+    if (__builtin_add_overflow(R[B()].i, static_cast<int64_t>(C()) - 128, &x)) RAISE("arithmetic", "integer overflow in `+`");
+    set_int(R[A()], Tag::Int, x);
+    VM_NEXT();
+  }
+#define FLOAT_OP(name, expr, sym)                                                         \
+  VM_CASE(name) {                                                                        \
+    const double x = (expr);                                                             \
+    if (!std::isfinite(x)) RAISE("arithmetic", "`{}` gives a result that is not a finite number", sym); \
+    set_float(R[A()], x);                                                                \
+    VM_NEXT();                                                                           \
+  }
+  FLOAT_OP(ADDF, R[B()].f + R[C()].f, "+")
+  FLOAT_OP(SUBF, R[B()].f - R[C()].f, "-")
+  FLOAT_OP(MULF, R[B()].f * R[C()].f, "*")
+  FLOAT_OP(DIVF, R[B()].f / R[C()].f, "/")
+  FLOAT_OP(NEGF, -R[B()].f, "-")
+#undef FLOAT_OP
+  VM_CASE(ADDD) {
+    int64_t x;
+    if (__builtin_add_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "duration overflow in `+`");
+    set_int(R[A()], R[B()].tag, x);  // time + duration is a time; duration + duration a duration
+    VM_NEXT();
+  }
+  VM_CASE(SUBD) {
+    int64_t x;
+    if (__builtin_sub_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "duration overflow in `-`");
+    set_int(R[A()], R[B()].tag, x);
+    VM_NEXT();
+  }
+  VM_CASE(SUBT) {
+    int64_t x;
+    if (__builtin_sub_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "duration overflow in `-`");
+    set_int(R[A()], Tag::Duration, x);
+    VM_NEXT();
+  }
+  VM_CASE(MULDI) {
+    int64_t x;
+    if (__builtin_mul_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "duration overflow in `*`");
+    set_int(R[A()], Tag::Duration, x);
+    VM_NEXT();
+  }
+  VM_CASE(DIVDI) {
+    if (R[C()].i == 0) RAISE("arithmetic", "division by zero");
+    set_int(R[A()], Tag::Duration, R[B()].i / R[C()].i);
+    VM_NEXT();
+  }
+  VM_CASE(NEGD) {
+    if (R[B()].i == std::numeric_limits<int64_t>::min()) RAISE("arithmetic", "duration overflow in `-`");
+    set_int(R[A()], Tag::Duration, -R[B()].i);
+    VM_NEXT();
+  }
+
+  VM_CASE(CONCAT) {
+    const uint8_t a = A(), b = B(), c = C();
+    if (a == b && R[a].unshared()) {
+      static_cast<StrObj*>(R[a].o)->text += as_string(R[c]);  // nobody else can see the change
+    } else {
+      R[a] = make_string(as_string(R[b]) + as_string(R[c]));
+    }
+    VM_NEXT();
+  }
+  VM_CASE(LCONCAT) {
+    const uint8_t a = A(), b = B(), c = C();
+    if (a == b && R[a].unshared()) {
+      auto& items = static_cast<ListObj*>(R[a].o)->items;
+      const auto& more = as_list(R[c]);
+      items.insert(items.end(), more.begin(), more.end());
+    } else {
+      std::vector<Value> items = as_list(R[b]);
+      const auto& more = as_list(R[c]);
+      items.insert(items.end(), more.begin(), more.end());
+      R[a] = make_list(std::move(items));
+    }
+    VM_NEXT();
+  }
+  VM_CASE(TOSTR) {
+    if (R[B()].tag == Tag::Str) R[A()] = R[B()];
+    else R[A()] = make_string(render(R[B()]));
+    VM_NEXT();
+  }
+  VM_CASE(CONCATN) {
+    const uint8_t b = B(), n = C();
+    size_t size = 0;
+    for (uint8_t i = 0; i < n; ++i) size += as_string(R[b + i]).size();
+    std::string out;
+    out.reserve(size);
+    for (uint8_t i = 0; i < n; ++i) out += as_string(R[b + i]);
+    R[A()] = make_string(std::move(out));
+    VM_NEXT();
+  }
+
+  VM_CASE(EQ) { set_bool(R[A()], equal(R[B()], R[C()])); VM_NEXT(); }
+  VM_CASE(NE) { set_bool(R[A()], !equal(R[B()], R[C()])); VM_NEXT(); }
+  VM_CASE(LT) { set_bool(R[A()], less(R[B()], R[C()], false)); VM_NEXT(); }
+  VM_CASE(LE) { set_bool(R[A()], less(R[B()], R[C()], true)); VM_NEXT(); }
+  VM_CASE(NOT) { set_bool(R[A()], !R[B()].b); VM_NEXT(); }
+  VM_CASE(ISNONE) { set_bool(R[A()], R[B()].is_none()); VM_NEXT(); }
+
+  VM_CASE(JMP) {
+    const int16_t offset = bytecode::sbx_of(ins);
+    pc += offset;
+    if (offset < 0 && --fuel == 0) {
+      SAVE_PC();
+      return FiberExit::OutOfFuel;
+    }
+    VM_NEXT();
+  }
+  VM_CASE(JMPIF) {
+    if (R[A()].b) pc += bytecode::sbx_of(ins);
+    VM_NEXT();
+  }
+  VM_CASE(JMPIFNOT) {
+    if (!R[A()].b) pc += bytecode::sbx_of(ins);
+    VM_NEXT();
+  }
+  VM_CASE(JLTI) {
+    const int32_t offset = static_cast<int32_t>(code[pc]);
+    ++pc;
+    if (!(R[A()].i < R[B()].i)) pc += offset;
+    VM_NEXT();
+  }
+  VM_CASE(CALL) {
+    const uint32_t callee = code[pc++];
+    if (f.frames.size() >= kMaxFrames) RAISE("failed", "calls nest deeper than {} levels", kMaxFrames);
+    if (--fuel == 0) {
+      // Yield before the call, so it is made when the fiber runs again.
+      pc -= 2;
+      SAVE_PC();
+      ++fuel;
+      return FiberExit::OutOfFuel;
+    }
+    SAVE_PC();
+    const uint32_t base = frame->base + B();
+    const size_t need = base + functions[callee].num_registers;
+    if (f.registers.size() < need) f.registers.resize(std::max(need, f.registers.size() * 2));
+    f.frames.push_back(Frame{callee, 0, base, A()});
+    LOAD_FRAME();
+    VM_NEXT();
+  }
+  VM_CASE(CALLB) {
+    const uint32_t index = code[pc++];
+    stdlib::NativeContext& ctx = m.host_;
+    ctx.clear();
+    Value out = prog.natives[index](ctx, &R[B()]);
+    if (ctx.failed()) {
+      error = m.make_error(ctx.error_kind(), ctx.error_message());
+      uncatchable = false;
+      goto raise_error;
+    }
+    R[A()] = std::move(out);
+    VM_NEXT();
+  }
+  VM_CASE(RET) {
+    Value out = std::move(R[A()]);
+    if (pop_frame(f, functions, returned_to)) {
+      f.result = std::move(out);
+      return FiberExit::Finished;
+    }
+    const uint8_t result = returned_to;
+    LOAD_FRAME();
+    R[result] = std::move(out);
+    VM_NEXT();
+  }
+  VM_CASE(RETNONE) {
+    if (pop_frame(f, functions, returned_to)) {
+      f.result = Value();
+      return FiberExit::Finished;
+    }
+    const uint8_t result = returned_to;
+    LOAD_FRAME();
+    R[result] = Value();
+    VM_NEXT();
+  }
+
+  VM_CASE(NEWLIST) {
+    const uint8_t b = B(), n = C();
+    std::vector<Value> items(R + b, R + b + n);
+    R[A()] = make_list(std::move(items));
+    VM_NEXT();
+  }
+  VM_CASE(NEWMAP) {
+    const uint8_t b = B(), n = C();
+    std::vector<std::pair<std::string, Value>> entries;
+    entries.reserve(n);
+    for (uint8_t i = 0; i < n; ++i) entries.emplace_back(as_string(R[b + 2 * i]), R[b + 2 * i + 1]);
+    R[A()] = make_map(std::move(entries));
+    VM_NEXT();
+  }
+  VM_CASE(NEWREC) {
+    const Shape* shape = prog.shapes[code[pc++]];
+    const uint8_t b = B();
+    const size_t n = shape->names().size();
+    R[A()] = make_record(shape, std::vector<Value>(R + b, R + b + n));
+    VM_NEXT();
+  }
+  VM_CASE(GETFIELD) {
+    const Value& rec = R[B()];
+    if (!is_object(rec.tag) || rec.tag == Tag::Str || rec.tag == Tag::List || rec.tag == Tag::Map)
+      RAISE("type", "this value has no fields");
+    const auto& fields = as_record(rec).fields;
+    if (C() >= fields.size()) RAISE("type", "this record has no field {}", C());
+    R[A()] = fields[C()];
+    VM_NEXT();
+  }
+  VM_CASE(INDEX) {
+    const Value& obj = R[B()];
+    const Value& key = R[C()];
+    switch (obj.tag) {
+      case Tag::List: {
+        if (key.tag != Tag::Int) RAISE("type", "a list is indexed by an int");
+        const auto& items = as_list(obj);
+        if (key.i < 0 || static_cast<uint64_t>(key.i) >= items.size())
+          RAISE("index", "index {} is out of range for a list of {}", key.i, items.size());
+        R[A()] = items[key.i];
+        break;
+      }
+      case Tag::Map: {
+        if (key.tag != Tag::Str) RAISE("type", "a map is indexed by a string");
+        const Value* v = as_map(obj).find(as_string(key));
+        if (!v) RAISE("index", "no key \"{}\" in this map", as_string(key));
+        R[A()] = *v;
+        break;
+      }
+      case Tag::Str: {
+        if (key.tag != Tag::Int) RAISE("type", "a string is indexed by an int");
+        std::string out;
+        if (!code_point_at(as_string(obj), key.i, out))
+          RAISE("index", "index {} is out of range for a string of {} characters", key.i, code_point_count(as_string(obj)));
+        R[A()] = make_string(std::move(out));
+        break;
+      }
+      default:
+        RAISE("type", "cannot index {}", obj.is_none() ? "JSON null" : "this value");
+    }
+    VM_NEXT();
+  }
+  VM_CASE(LEN) {
+    const Value& v = R[B()];
+    int64_t n = 0;
+    if (v.tag == Tag::List) n = static_cast<int64_t>(as_list(v).size());
+    else if (v.tag == Tag::Map) n = static_cast<int64_t>(as_map(v).entries.size());
+    else if (v.tag == Tag::Str) n = code_point_count(as_string(v));
+    set_int(R[A()], Tag::Int, n);
+    VM_NEXT();
+  }
+
+  VM_CASE(FAIL) {
+    error = m.make_error("failed", as_string(R[A()]));
+    uncatchable = false;
+    goto raise_error;
+  }
+  VM_CASE(RAISE) {
+    error = R[A()];
+    uncatchable = f.doomed;
+    goto raise_error;
+  }
+  VM_CASE(RETRYABLE) {
+    const Value& e = R[B()];
+    bool ok = !f.doomed;
+    if (ok && e.tag == Tag::Record) {
+      const std::string& kind = as_string(as_record(e).fields[0]);
+      ok = kind != "config" && kind != "permission" && kind != "not_found" && kind != "cancelled";
+    }
+    set_bool(R[A()], ok);
+    VM_NEXT();
+  }
+  VM_CASE(STEP) {
+    SAVE_PC();
+    if (B() != 0) {
+      f.steps.push_back(OpenStep{static_cast<uint32_t>(f.frames.size() - 1), pc - 1, R[A()]});
+      m.host_.on_step(f.id, R[A()], StepEvent::Enter);
+    } else {
+      if (!f.steps.empty()) f.steps.pop_back();
+      m.host_.on_step(f.id, R[A()], StepEvent::Leave);
+    }
+    VM_NEXT();
+  }
+  VM_CASE(LOG) {
+    m.host_.on_log(f.id, as_string(R[A()]));
+    VM_NEXT();
+  }
+
+  VM_CASE(EFFECT) {
+    const auto kind = static_cast<bytecode::EffectKind>(code[pc++]);
+    SAVE_PC();
+    f.state = FiberState::WaitingEffect;
+    f.seq = m.next_seq_++;
+    f.effect_register = A();
+    m.effects_.push_back(EffectRequest{kind, R[B()], f.id, f.seq});
+    return FiberExit::Waiting;
+  }
+  VM_CASE(SPAWN) {
+    const uint32_t callee = code[pc++];
+    SAVE_PC();
+    std::vector<Value> args(R + B(), R + B() + C());
+    const uint8_t a = A();
+    Fiber& child = m.new_fiber(callee, std::move(args), static_cast<int32_t>(f.id));
+    // new_fiber may have grown the fiber list; `f` stays valid (fibers are held by pointer).
+    R[a] = Value::fiber(child.id);
+    VM_NEXT();
+  }
+  VM_CASE(JOIN) {
+    SAVE_PC();
+    f.children.clear();
+    for (uint8_t i = 0; i < C(); ++i) f.children.push_back(static_cast<uint32_t>(R[B() + i].i));
+    f.state = FiberState::WaitingJoin;
+    return FiberExit::Waiting;  // the Machine wakes it when every child is done
+  }
+  VM_CASE(PFOR) {
+    const uint32_t callee = code[pc++];
+    SAVE_PC();
+    f.children.clear();
+    f.pfor_items = R[B()];
+    f.pfor_next = 0;
+    f.pfor_limit = R[C()].i > 0 ? static_cast<uint32_t>(R[C()].i) : 0;
+    f.pfor_function = callee;
+    const uint32_t captures = functions[callee].num_params - 1;
+    f.pfor_captures.assign(R + A() + 1, R + A() + 1 + captures);
+    f.state = FiberState::WaitingJoin;
+    m.start_pfor_items(f);
+    return FiberExit::Waiting;
+  }
+
+#if !((defined(__GNUC__) || defined(__clang__)) && !defined(WF_VM_SWITCH))
+  }
+  // Unreachable: every case ends in VM_NEXT() or leaves the loop.
+  return FiberExit::Finished;
+#endif
+
+raise_error: {
+  // Unwind: look for a handler around the failing instruction in each frame, innermost first.
+  // Catch handlers do not see uncatchable errors; finally handlers see everything.
+  SAVE_PC();
+  if (uncatchable) f.doomed = true;
+  // The step the error happened in, for Error.step.
+  if (error.tag == Tag::Record && !f.steps.empty()) {
+    auto* rec = static_cast<RecObj*>(error.o);
+    const Value& step_name = as_record(f.steps.back().info).fields[0];
+    if (rec->fields.size() > 2 && rec->fields[2].tag == Tag::Str && as_string(rec->fields[2]).empty()) {
+      if (error.unshared()) rec->fields[2] = step_name;
+      else {
+        std::vector<Value> fields = rec->fields;
+        fields[2] = step_name;
+        error = make_record(rec->shape, std::move(fields));
+      }
+    }
+  }
+  while (!f.frames.empty()) {
+    Frame& fr = f.frames.back();
+    const auto& handlers = functions[fr.function].handlers;
+    const uint32_t at = fr.pc == 0 ? 0 : fr.pc - 1;
+    for (const auto& h : handlers) {
+      if (at < h.start || at >= h.end) continue;
+      if (!h.is_finally && f.doomed) continue;
+      // Steps opened inside the protected range are left, failed.
+      const uint32_t depth = static_cast<uint32_t>(f.frames.size() - 1);
+      while (!f.steps.empty() && (f.steps.back().frame > depth ||
+                                  (f.steps.back().frame == depth && f.steps.back().enter_pc >= h.start))) {
+        m.host_.on_step(f.id, f.steps.back().info, StepEvent::Fail);
+        f.steps.pop_back();
+      }
+      fr.pc = h.target;
+      f.registers[fr.base + h.reg] = std::move(error);
+      LOAD_FRAME();
+      VM_NEXT();
+    }
+    // No handler here: the frame ends, and the steps it opened fail.
+    while (!f.steps.empty() && f.steps.back().frame + 1 >= f.frames.size()) {
+      m.host_.on_step(f.id, f.steps.back().info, StepEvent::Fail);
+      f.steps.pop_back();
+    }
+    pop_frame(f, functions, returned_to);
+  }
+  while (!f.steps.empty()) {
+    m.host_.on_step(f.id, f.steps.back().info, StepEvent::Fail);
+    f.steps.pop_back();
+  }
+  f.error = std::move(error);
+  f.state = FiberState::Failed;
+  return FiberExit::Finished;
+}
+#undef VM_CASE
+#undef VM_NEXT
+#undef RAISE
+#undef LOAD_FRAME
+#undef SAVE_PC
+#undef A
+#undef B
+#undef C
+}
+
+}  // namespace wf::vm

@@ -1,0 +1,28 @@
+// A verified module made ready to run: constants as Values, shapes interned, every builtin call
+// bound to its native implementation. Shared, read-only, by every VM running the module.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bytecode/module.h"
+#include "stdlib/natives.h"
+#include "vm/shape.h"
+#include "vm/value.h"
+
+namespace wf::vm {
+
+struct Program {
+  bytecode::Module module;
+  std::vector<Value> constants;
+  std::vector<const Shape*> shapes;
+  std::vector<stdlib::Native> natives;  // by the module's builtin index
+  const Shape* error_shape = nullptr;    // the Error record (SPEC §1.7)
+};
+
+// Null with `error` set when the module asks for a builtin this build does not have.
+std::shared_ptr<const Program> load_program(bytecode::Module module, std::string& error);
+
+}  // namespace wf::vm
