@@ -35,7 +35,8 @@ OpRoles op_roles(Op op) {
     case Op::SETGLOBAL: r.b = Role::Global; break;
     case Op::LOADBOOL:
     case Op::STEP: r.b = Role::Bool; break;
-    case Op::ADDIK: r.c = Role::BiasedInt; break;
+    case Op::ADDIK:
+    case Op::MODIK: r.c = Role::BiasedInt; break;
     case Op::GETFIELD: r.c = Role::FieldIndex; break;
     case Op::CONCATN:
     case Op::CALL:

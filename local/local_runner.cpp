@@ -128,6 +128,10 @@ void LocalRunner::on_step(uint32_t, const Value& info, vm::StepEvent event) {
   }
 }
 
+void LocalRunner::on_condition(uint32_t, const std::string& condition, bool value) {
+  say("if {} → {}", condition, value ? "true" : "false");
+}
+
 void LocalRunner::wait_ms(int64_t ms, const std::string& why) {
   if (ms <= 0) return;
   if (options_.fast) {

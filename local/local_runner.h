@@ -59,6 +59,7 @@ class LocalRunner : public vm::Host {
   vm::Value env(std::string_view name) override;
   void on_log(uint32_t fiber, const std::string& message) override;
   void on_step(uint32_t fiber, const vm::Value& info, vm::StepEvent event) override;
+  void on_condition(uint32_t fiber, const std::string& condition, bool value) override;
 
  private:
   void handle(vm::Machine& m, const vm::EffectRequest& r);

@@ -78,16 +78,20 @@ int64_t code_point_count(const std::string& s) {
   return n;
 }
 
-// Ends the top frame: clears its register window (stale references would keep values shared,
-// defeating in-place appends, and would be written into continuations) and closes the steps it
-// opened. True when it was the fiber's last frame; otherwise `result` is the caller's register
-// that receives the return value.
-bool pop_frame(Fiber& f, const std::vector<bytecode::Function>& functions, uint8_t& result) {
+// Ends the top frame: releases the objects its register window holds (stale references would
+// keep values shared, defeating in-place appends, and would be written into continuations) and
+// closes the steps it opened. True when it was the fiber's last frame; otherwise `result` is the
+// caller's register that receives the return value.
+inline bool pop_frame(Fiber& f, const Program& prog, uint8_t& result) {
   const Frame done = f.frames.back();
-  const uint32_t size = functions[done.function].num_registers;
-  for (uint32_t i = 0; i < size && done.base + i < f.registers.size(); ++i) f.registers[done.base + i] = Value();
+  Value* window = f.registers.data() + done.base;
+  const uint32_t size = std::min<uint32_t>(prog.code[done.function].num_registers,
+                                           static_cast<uint32_t>(f.registers.size() - done.base));
+  for (uint32_t i = 0; i < size; ++i)
+    if (is_object(window[i].tag)) window[i] = Value();
   f.frames.pop_back();
-  while (!f.steps.empty() && f.steps.back().frame >= f.frames.size()) f.steps.pop_back();
+  if (!f.steps.empty())
+    while (!f.steps.empty() && f.steps.back().frame >= f.frames.size()) f.steps.pop_back();
   result = done.result;
   return f.frames.empty();
 }
@@ -111,7 +115,7 @@ FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel) {
 #define LOAD_FRAME()                                     \
   do {                                                   \
     frame = &f.frames.back();                            \
-    code = functions[frame->function].code.data();       \
+    code = prog.code[frame->function].code;              \
     R = f.registers.data() + frame->base;                \
     pc = frame->pc;                                      \
   } while (0)
@@ -209,6 +213,12 @@ next:
     const int64_t d = R[C()].i, n = R[B()].i;
     if (d == 0) RAISE("arithmetic", "division by zero in `%`");
     set_int(R[A()], Tag::Int, d == -1 ? 0 : n % d);  // the sign of the dividend, as in C++
+    VM_NEXT();
+  }
+  VM_CASE(MODIK) {
+    const int64_t d = static_cast<int64_t>(C()) - 128;
+    if (d == 0) RAISE("arithmetic", "division by zero in `%`");
+    set_int(R[A()], Tag::Int, d == -1 ? 0 : R[B()].i % d);
     VM_NEXT();
   }
   VM_CASE(NEGI) {
@@ -339,19 +349,24 @@ next:
     if (!(R[A()].i < R[B()].i)) pc += offset;
     VM_NEXT();
   }
+  VM_CASE(JLTK) {
+    const int32_t offset = static_cast<int32_t>(code[pc]);
+    ++pc;
+    if (!(R[A()].i < prog.constants[bytecode::bx_of(ins)].i)) pc += offset;
+    VM_NEXT();
+  }
   VM_CASE(CALL) {
     const uint32_t callee = code[pc++];
     if (f.frames.size() >= kMaxFrames) RAISE("failed", "calls nest deeper than {} levels", kMaxFrames);
     if (--fuel == 0) {
-      // Yield before the call, so it is made when the fiber runs again.
+      // Yield before the call, so it is made when the fiber runs again (with new fuel).
       pc -= 2;
       SAVE_PC();
-      ++fuel;
       return FiberExit::OutOfFuel;
     }
     SAVE_PC();
     const uint32_t base = frame->base + B();
-    const size_t need = base + functions[callee].num_registers;
+    const size_t need = base + prog.code[callee].num_registers;
     if (f.registers.size() < need) f.registers.resize(std::max(need, f.registers.size() * 2));
     f.frames.push_back(Frame{callee, 0, base, A()});
     LOAD_FRAME();
@@ -372,7 +387,7 @@ next:
   }
   VM_CASE(RET) {
     Value out = std::move(R[A()]);
-    if (pop_frame(f, functions, returned_to)) {
+    if (pop_frame(f, prog, returned_to)) {
       f.result = std::move(out);
       return FiberExit::Finished;
     }
@@ -382,7 +397,7 @@ next:
     VM_NEXT();
   }
   VM_CASE(RETNONE) {
-    if (pop_frame(f, functions, returned_to)) {
+    if (pop_frame(f, prog, returned_to)) {
       f.result = Value();
       return FiberExit::Finished;
     }
@@ -495,6 +510,10 @@ next:
     }
     VM_NEXT();
   }
+  VM_CASE(COND) {
+    m.host_.on_condition(f.id, as_string(prog.constants[bytecode::bx_of(ins)]), R[A()].b);
+    VM_NEXT();
+  }
   VM_CASE(LOG) {
     m.host_.on_log(f.id, as_string(R[A()]));
     VM_NEXT();
@@ -589,7 +608,7 @@ raise_error: {
       m.host_.on_step(f.id, f.steps.back().info, StepEvent::Fail);
       f.steps.pop_back();
     }
-    pop_frame(f, functions, returned_to);
+    pop_frame(f, prog, returned_to);
   }
   while (!f.steps.empty()) {
     m.host_.on_step(f.id, f.steps.back().info, StepEvent::Fail);

@@ -25,6 +25,7 @@ Fiber& Machine::new_fiber(uint32_t function, std::vector<Value> args, int32_t pa
   const auto& fn = program_->module.functions[function];
   f->registers.resize(std::max<size_t>(fn.num_registers, 16));
   for (size_t i = 0; i < args.size() && i < f->registers.size(); ++i) f->registers[i] = std::move(args[i]);
+  f->frames.reserve(64);
   f->frames.push_back(Frame{function, 0, 0, 0});
   fibers_.push_back(std::move(f));
   return *fibers_.back();

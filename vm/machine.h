@@ -31,6 +31,8 @@ class Host : public stdlib::NativeContext {
   virtual void on_log(uint32_t fiber, const std::string& message) = 0;
   // `info` is the step's record {name, timeout}. Entering a step is a checkpoint.
   virtual void on_step(uint32_t fiber, const Value& info, StepEvent event) = 0;
+  // An `if` condition was evaluated (for simulation and the execution log).
+  virtual void on_condition(uint32_t fiber, const std::string& condition, bool value) = 0;
 };
 
 enum class Status {

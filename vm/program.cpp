@@ -30,6 +30,7 @@ std::shared_ptr<const Program> load_program(bytecode::Module module, std::string
   for (const auto& f : stdlib::builtin_record("Error")->fields) error_fields.emplace_back(f.name);
   p->error_shape = Shape::intern(std::move(error_fields));
   p->module = std::move(module);
+  for (const auto& f : p->module.functions) p->code.push_back({f.code.data(), f.num_registers});
   return p;
 }
 

@@ -14,8 +14,15 @@
 
 namespace wf::vm {
 
+// What the dispatch loop needs of a function, in one small record (the Function itself is large).
+struct FunctionCode {
+  const bytecode::Instr* code = nullptr;
+  uint32_t num_registers = 0;
+};
+
 struct Program {
   bytecode::Module module;
+  std::vector<FunctionCode> code;  // by function index; points into `module`
   std::vector<Value> constants;
   std::vector<const Shape*> shapes;
   std::vector<stdlib::Native> natives;  // by the module's builtin index

@@ -50,10 +50,17 @@ size_t FunctionBuilder::emit_jlti(int a, int b) {
   return at;
 }
 
+size_t FunctionBuilder::emit_jltk(int a, int constant) {
+  const size_t at = pc();
+  emit_abx(Op::JLTK, a, constant);
+  emit_extra(0);
+  return at;
+}
+
 void FunctionBuilder::patch(size_t jump) {
   const bytecode::Instr i = f_.code[jump];
   const Op op = bytecode::op_of(i);
-  if (op == Op::JLTI) {
+  if (op == Op::JLTI || op == Op::JLTK) {
     // The offset counts from the instruction after the extra word.
     f_.code[jump + 1] = static_cast<uint32_t>(static_cast<int32_t>(pc()) - static_cast<int32_t>(jump + 2));
     return;

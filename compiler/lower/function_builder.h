@@ -34,6 +34,7 @@ class FunctionBuilder {
   size_t emit_jump(bytecode::Op op, int a);
   // JLTI: "if not (R[a] < R[b]) jump"; its offset is in the extra word.
   size_t emit_jlti(int a, int b);
+  size_t emit_jltk(int a, int constant);  // JLTK: "if not (R[a] < K[constant]) jump"
   void patch(size_t jump);
   void emit_jump_back(bytecode::Op op, int a, size_t target);
 

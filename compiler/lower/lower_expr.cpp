@@ -288,6 +288,15 @@ void Lowerer::binary_to(const BinaryExpr& e, int dst) {
       return;
     }
   }
+  // `x % 7`: a small constant divisor.
+  if (e.op == BinaryOp::Mod && has_kind(l, TypeKind::Int) && r && r->kind == ExprKind::Int) {
+    const int64_t k = static_cast<const IntExpr*>(r)->value;
+    if (k >= bytecode::kAddKMin && k <= bytecode::kAddKMax && k != 0) {
+      const int a = expr_any(l);
+      fb().emit_abc(Op::MODIK, dst, a, static_cast<int>(k + 128));
+      return;
+    }
+  }
   int a = expr_any(l);
   int b = expr_any(r);
   const TypeKind lk = l && l->type ? l->type->kind : TypeKind::Error;

@@ -75,7 +75,9 @@ void Lowerer::stmt(const Stmt& s) {
     case StmtKind::Return: {
       const auto& r = static_cast<const ReturnStmt&>(s);
       const int mark = fb().top();
-      if (r.value) {
+      if (r.value && fn_.finallies.empty()) {
+        fb().emit_abc(Op::RET, expr_any(r.value.get()), 0, 0);  // a local returns from its own register
+      } else if (r.value) {
         const int t = fb().alloc();
         expr_to(r.value.get(), t);
         run_finallies_down_to(0);
@@ -123,6 +125,15 @@ void Lowerer::cond_jump_false(const Expr* cond, std::vector<size_t>& false_jumps
     }
     const bool ints = b.lhs && b.lhs->type && b.lhs->type->kind == TypeKind::Int && b.rhs && b.rhs->type &&
                       b.rhs->type->kind == TypeKind::Int;
+    if (ints && b.op == BinaryOp::Lt && b.rhs->kind == ExprKind::Int) {
+      const int mark = fb().top();
+      bytecode::Constant k;
+      k.kind = bytecode::ConstKind::Int;
+      k.i = static_cast<const IntExpr&>(*b.rhs).value;
+      false_jumps.push_back(fb().emit_jltk(expr_any(b.lhs.get()), constant(k)));
+      fb().release_to(mark);
+      return;
+    }
     if (ints && (b.op == BinaryOp::Lt || b.op == BinaryOp::Gt)) {
       const int mark = fb().top();
       int l = expr_any(b.lhs.get());
@@ -140,8 +151,19 @@ void Lowerer::cond_jump_false(const Expr* cond, std::vector<size_t>& false_jumps
 }
 
 void Lowerer::if_stmt(const IfStmt& s) {
+  // In a workflow, the condition's value goes to the host with its source text (the execution
+  // log and the simulation report show both), then decides the branch.
   std::vector<size_t> to_else;
-  cond_jump_false(s.cond.get(), to_else);
+  if (!fn_.workflow) {
+    cond_jump_false(s.cond.get(), to_else);  // a pure function's branches are nobody's business
+  } else {
+    const int mark = fb().top();
+    const int r = expr_any(s.cond.get());
+    const SourceRange cr = s.cond ? s.cond->range : s.range;
+    fb().emit_abx(Op::COND, r, string_constant(std::string(c_.file(fn_.file).slice(cr))));
+    to_else.push_back(fb().emit_jump(Op::JMPIFNOT, r));
+    fb().release_to(mark);
+  }
   block(s.then_block);
   if (!s.else_if && !s.else_block) {
     for (size_t j : to_else) fb().patch(j);

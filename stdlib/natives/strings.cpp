@@ -1,7 +1,11 @@
 // String functions (builtins.def "Strings", and the string overloads of reverse and slice).
 // Indices are code points (support.h); searching compares bytes, which for UTF-8 finds exactly
 // the occurrences a code-point comparison would.
+#include <pthread.h>
+
 #include <algorithm>
+#include <exception>
+#include <new>
 #include <list>
 #include <regex>
 #include <string>
@@ -131,10 +135,57 @@ const std::regex& compiled(const std::string& pattern) {
   return recent.front().second;
 }
 
+// std::regex (libstdc++) matches by recursive backtracking: each character a quantifier consumes
+// costs a few hundred bytes of stack (up to ~800 measured for `(a|b)*`), so `.*` over one 40 KB
+// line overflows an 8 MB stack and kills the process, and a resumed instance would do it again.
+// Short texts match on the caller's stack; longer ones on a thread whose stack grows with the
+// text (reserved address space: only the pages the match touches are committed). Matching time
+// can still grow with the square of the text for patterns like `.*x` that fail.
+constexpr size_t kDirectBytes = 4096;
+constexpr size_t kBaseStack = size_t{8} << 20;
+constexpr size_t kStackPerByte = 1024;
+constexpr size_t kMaxStack = size_t{2} << 30;
+
+struct MatchJob {
+  const std::string* text = nullptr;
+  const std::regex* re = nullptr;
+  bool found = false;
+  std::exception_ptr error;
+};
+
+void* run_match(void* arg) {
+  auto* job = static_cast<MatchJob*>(arg);
+  try {
+    job->found = std::regex_search(*job->text, *job->re);
+  } catch (...) {
+    job->error = std::current_exception();  // rethrown on the calling thread
+  }
+  return nullptr;
+}
+
+bool search(const std::string& text, const std::regex& re) {
+  if (text.size() <= kDirectBytes) return std::regex_search(text, re);
+  MatchJob job;
+  job.text = &text;
+  job.re = &re;
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) throw std::bad_alloc();
+  const size_t stack = std::min(kMaxStack, kBaseStack + text.size() * kStackPerByte);
+  pthread_t thread;
+  const bool started = pthread_attr_setstacksize(&attr, stack) == 0 &&
+                       pthread_create(&thread, &attr, run_match, &job) == 0;
+  pthread_attr_destroy(&attr);
+  if (!started) throw std::bad_alloc();  // no room for the stack: reported as out of memory
+  // The caller waits, so the regex and the text are never used by two threads at once.
+  pthread_join(thread, nullptr);
+  if (job.error) std::rethrow_exception(job.error);
+  return job.found;
+}
+
 Value matches(NativeContext& ctx, const Value* a) {
   const std::string& pattern = text(a[1]);
   try {
-    return Value::boolean(std::regex_search(text(a[0]), compiled(pattern)));
+    return Value::boolean(search(text(a[0]), compiled(pattern)));
   } catch (const std::regex_error& e) {
     // A bad pattern throws while compiling; std::regex can also give up while matching
     // (error_complexity, error_stack) on a pattern that backtracks too much for the text.
