@@ -105,7 +105,7 @@ FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel) {
   Frame* frame;
   const Instr* code;
   Value* R;
-  uint32_t pc;
+  const Instr* ip;  // the next instruction; frame->pc is its index, written back by SAVE_PC
   Instr ins;
   Value error;          // the error being raised, for the `raise` path
   uint8_t returned_to = 0;
@@ -117,9 +117,9 @@ FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel) {
     frame = &f.frames.back();                            \
     code = prog.code[frame->function].code;              \
     R = f.registers.data() + frame->base;                \
-    pc = frame->pc;                                      \
+    ip = code + frame->pc;                               \
   } while (0)
-#define SAVE_PC() (frame->pc = pc)
+#define SAVE_PC() (frame->pc = static_cast<uint32_t>(ip - code))
 #define A() bytecode::a_of(ins)
 #define B() bytecode::b_of(ins)
 #define C() bytecode::c_of(ins)
@@ -164,7 +164,7 @@ FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel) {
 #define VM_CASE(name) op_##name:
 #define VM_NEXT()                  \
   do {                             \
-    ins = code[pc++];              \
+    ins = *ip++;              \
     goto* kLabels[ins & 0xFF];     \
   } while (0)
   VM_NEXT();
@@ -172,7 +172,7 @@ FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel) {
 #define VM_CASE(name) case static_cast<uint8_t>(Op::name):
 #define VM_NEXT() goto next
 next:
-  ins = code[pc++];
+  ins = *ip++;
   switch (ins & 0xFF) {
 #endif
 
@@ -328,7 +328,7 @@ next:
 
   VM_CASE(JMP) {
     const int16_t offset = bytecode::sbx_of(ins);
-    pc += offset;
+    ip += offset;
     if (offset < 0 && --fuel == 0) {
       SAVE_PC();
       return FiberExit::OutOfFuel;
@@ -336,31 +336,29 @@ next:
     VM_NEXT();
   }
   VM_CASE(JMPIF) {
-    if (R[A()].b) pc += bytecode::sbx_of(ins);
+    if (R[A()].b) ip += bytecode::sbx_of(ins);
     VM_NEXT();
   }
   VM_CASE(JMPIFNOT) {
-    if (!R[A()].b) pc += bytecode::sbx_of(ins);
+    if (!R[A()].b) ip += bytecode::sbx_of(ins);
     VM_NEXT();
   }
   VM_CASE(JLTI) {
-    const int32_t offset = static_cast<int32_t>(code[pc]);
-    ++pc;
-    if (!(R[A()].i < R[B()].i)) pc += offset;
+    const int32_t offset = static_cast<int32_t>(*ip++);
+    if (!(R[A()].i < R[B()].i)) ip += offset;
     VM_NEXT();
   }
   VM_CASE(JLTK) {
-    const int32_t offset = static_cast<int32_t>(code[pc]);
-    ++pc;
-    if (!(R[A()].i < prog.constants[bytecode::bx_of(ins)].i)) pc += offset;
+    const int32_t offset = static_cast<int32_t>(*ip++);
+    if (!(R[A()].i < prog.constants[bytecode::bx_of(ins)].i)) ip += offset;
     VM_NEXT();
   }
   VM_CASE(CALL) {
-    const uint32_t callee = code[pc++];
+    const uint32_t callee = *ip++;
     if (f.frames.size() >= kMaxFrames) RAISE("failed", "calls nest deeper than {} levels", kMaxFrames);
     if (--fuel == 0) {
       // Yield before the call, so it is made when the fiber runs again (with new fuel).
-      pc -= 2;
+      ip -= 2;
       SAVE_PC();
       return FiberExit::OutOfFuel;
     }
@@ -373,7 +371,7 @@ next:
     VM_NEXT();
   }
   VM_CASE(CALLB) {
-    const uint32_t index = code[pc++];
+    const uint32_t index = *ip++;
     stdlib::NativeContext& ctx = m.host_;
     ctx.clear();
     Value out = prog.natives[index](ctx, &R[B()]);
@@ -422,7 +420,7 @@ next:
     VM_NEXT();
   }
   VM_CASE(NEWREC) {
-    const Shape* shape = prog.shapes[code[pc++]];
+    const Shape* shape = prog.shapes[*ip++];
     const uint8_t b = B();
     const size_t n = shape->names().size();
     R[A()] = make_record(shape, std::vector<Value>(R + b, R + b + n));
@@ -502,7 +500,7 @@ next:
   VM_CASE(STEP) {
     SAVE_PC();
     if (B() != 0) {
-      f.steps.push_back(OpenStep{static_cast<uint32_t>(f.frames.size() - 1), pc - 1, R[A()]});
+      f.steps.push_back(OpenStep{static_cast<uint32_t>(f.frames.size() - 1), static_cast<uint32_t>(ip - code) - 1, R[A()]});
       m.host_.on_step(f.id, R[A()], StepEvent::Enter);
     } else {
       if (!f.steps.empty()) f.steps.pop_back();
@@ -520,7 +518,7 @@ next:
   }
 
   VM_CASE(EFFECT) {
-    const auto kind = static_cast<bytecode::EffectKind>(code[pc++]);
+    const auto kind = static_cast<bytecode::EffectKind>(*ip++);
     SAVE_PC();
     f.state = FiberState::WaitingEffect;
     f.seq = m.next_seq_++;
@@ -529,7 +527,7 @@ next:
     return FiberExit::Waiting;
   }
   VM_CASE(SPAWN) {
-    const uint32_t callee = code[pc++];
+    const uint32_t callee = *ip++;
     SAVE_PC();
     std::vector<Value> args(R + B(), R + B() + C());
     const uint8_t a = A();
@@ -546,7 +544,7 @@ next:
     return FiberExit::Waiting;  // the Machine wakes it when every child is done
   }
   VM_CASE(PFOR) {
-    const uint32_t callee = code[pc++];
+    const uint32_t callee = *ip++;
     SAVE_PC();
     f.children.clear();
     f.pfor_items = R[B()];
