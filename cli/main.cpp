@@ -13,6 +13,8 @@
 #include "build_command.h"
 #include "check_command.h"
 #include "run_command.h"
+#include "simulate_command.h"
+#include "graph_command.h"
 #include "exit_codes.h"
 
 namespace {
@@ -36,6 +38,8 @@ int main(int argc, char** argv) {
   wf::cli::register_check_command(app);
   wf::cli::register_build_commands(app);
   wf::cli::register_run_command(app);
+  wf::cli::register_simulate_command(app);
+  wf::cli::register_graph_command(app);
 
   try {
     app.parse(argc, argv);

@@ -17,8 +17,8 @@
 #include "effects/records.h"
 #include "exit_codes.h"
 #include "local/local_runner.h"
+#include "local/params.h"
 #include "module_loading.h"
-#include "syntax/literals.h"
 #include "vm/render.h"
 
 namespace wf::cli {
@@ -30,63 +30,6 @@ struct RunOptions {
   std::vector<std::string> params, events;
   bool fast = false;
 };
-
-std::string trim_optional(std::string type) {
-  while (!type.empty() && (type.back() == '?' || type.back() == ' ')) type.pop_back();
-  return type;
-}
-
-// Converts `text` to a value of the parameter's type (SPEC §6: int, float, bool, string,
-// duration; lists, maps, records and json as JSON). Empty optional → none.
-std::optional<vm::Value> convert(const std::string& type_text, const std::string& text, std::string& error) {
-  const std::string type = trim_optional(type_text);
-  try {
-    if (type == "string") return vm::make_string(text);
-    if (type == "int") {
-      size_t used = 0;
-      const long long v = std::stoll(text, &used);
-      if (used != text.size()) throw std::invalid_argument("trailing text");
-      return vm::Value::integer(v);
-    }
-    if (type == "float") {
-      size_t used = 0;
-      const double v = std::stod(text, &used);
-      if (used != text.size()) throw std::invalid_argument("trailing text");
-      return vm::Value::real(v);
-    }
-    if (type == "bool") {
-      if (text == "true") return vm::Value::boolean(true);
-      if (text == "false") return vm::Value::boolean(false);
-      throw std::invalid_argument("not true or false");
-    }
-    if (type == "duration") {
-      if (auto ms = decode_duration(text)) return vm::Value::duration(*ms);
-      throw std::invalid_argument("not a duration like 30s or 1h30m");
-    }
-  } catch (const std::exception& e) {
-    error = fmt::format("expected {} but got \"{}\" ({})", type, text, e.what());
-    return std::nullopt;
-  }
-  auto j = nlohmann::ordered_json::parse(text, nullptr, false);
-  if (j.is_discarded()) {
-    error = fmt::format("expected {} as JSON, got \"{}\"", type, text);
-    return std::nullopt;
-  }
-  return vm::from_json(j);
-}
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    const size_t comma = s.find(',', start);
-    std::string part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!part.empty()) out.push_back(part);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 
 // The terminal answers approvals for --approve ask: y/n and an optional note.
 std::pair<bool, std::string> ask_terminal(const std::string& title) {
@@ -130,13 +73,9 @@ int run(const RunOptions& o) {
     }
     given[p.substr(0, eq)] = p.substr(eq + 1);
   }
-  for (const auto& [name, value] : given) {
-    bool known = false;
-    for (const auto& p : w.params) known |= p.name == name;
-    if (!known) {
-      fmt::print(stderr, "wf: workflow `{}` has no parameter `{}`\n", w.name, name);
-      return kExitUsage;
-    }
+  if (auto unknown = local::unknown_parameter(w, given)) {
+    fmt::print(stderr, "wf: {}\n", *unknown);
+    return kExitUsage;
   }
 
   local::LocalOptions options;
@@ -169,45 +108,9 @@ int run(const RunOptions& o) {
   local::LocalRunner runner(program, std::move(options));
 
   std::vector<vm::Value> args;
-  for (const auto& p : w.params) {
-    const std::string type = trim_optional(p.type);
-    if (type == "hosts" || type == "list<host>") {
-      std::vector<vm::Value> hosts;
-      for (const std::string& h : split_commas(given.count(p.name) ? given[p.name] : o.hosts))
-        hosts.push_back(local::local_host_record(h));
-      if (hosts.empty() && p.default_fn < 0) {
-        fmt::print(stderr, "wf: `{}` needs hosts: pass --hosts a,b\n", p.name);
-        return kExitUsage;
-      }
-      args.push_back(vm::make_list(std::move(hosts)));
-      continue;
-    }
-    if (auto it = given.find(p.name); it != given.end()) {
-      std::string error;
-      auto v = convert(p.type, it->second, error);
-      if (!v) {
-        fmt::print(stderr, "wf: --param {}: {}\n", p.name, error);
-        return kExitUsage;
-      }
-      args.push_back(std::move(*v));
-      continue;
-    }
-    if (p.default_fn < 0) {
-      if (p.type.ends_with("?")) {
-        args.emplace_back();
-        continue;
-      }
-      fmt::print(stderr, "wf: missing --param {}={}\n", p.name, p.type);
-      return kExitUsage;
-    }
-    // The default is computed by its own small function of the module.
-    vm::Machine defaults(program, runner);
-    defaults.start(static_cast<uint32_t>(p.default_fn), {});
-    if (defaults.run(100'000'000) != vm::Status::Completed) {
-      fmt::print(stderr, "wf: the default of `{}` failed: {}\n", p.name, effects::field_string(defaults.error(), "message"));
-      return kExitFailed;
-    }
-    args.push_back(defaults.result());
+  if (auto error = local::bind_arguments(program, w, given, o.hosts, runner, args)) {
+    fmt::print(stderr, "wf: {}\n", error->message);
+    return error->kind == local::BindError::Kind::Failed ? kExitFailed : kExitUsage;
   }
 
   local::RunOutcome outcome = runner.run(static_cast<uint32_t>(index), std::move(args));

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "effects/approval_state.h"
@@ -16,6 +17,7 @@
 #include "effects/records.h"
 #include "effects/run_state.h"
 #include "jobs/executor.h"
+#include "vm/continuation.h"
 #include "vm/render.h"
 
 namespace wf::local {
@@ -65,23 +67,28 @@ bool load_vault(const std::string& path, std::vector<VaultIdentity>& out, std::s
     error = "cannot read " + path;
     return false;
   }
-  auto j = nlohmann::json::parse(in, nullptr, false);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_vault(text, path, out, error);
+}
+
+bool parse_vault(std::string_view text, const std::string& where, std::vector<VaultIdentity>& out, std::string& error) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("identities") || !j["identities"].is_array()) {
-    error = path + ": expected {\"identities\": [...]}";
+    error = where + ": expected {\"identities\": [...]}";
     return false;
   }
   for (const auto& i : j["identities"]) {
     if (!i.is_object() || !i.contains("name") || !i["name"].is_string()) {
-      error = path + ": every identity needs a string `name`";
+      error = where + ": every identity needs a string `name`";
       return false;
     }
     VaultIdentity v;
     v.name = i["name"].get<std::string>();
-    auto text = [&](const char* key) { return i.contains(key) && i[key].is_string() ? i[key].get<std::string>() : ""; };
-    v.username = text("username");
-    v.secret = text("secret");
-    v.credential_type = text("credential_type");
-    v.domain = text("domain");
+    auto text_of = [&](const char* key) { return i.contains(key) && i[key].is_string() ? i[key].get<std::string>() : ""; };
+    v.username = text_of("username");
+    v.secret = text_of("secret");
+    v.credential_type = text_of("credential_type");
+    v.domain = text_of("domain");
     v.requires_approval = i.value("requires_approval", false);
     v.rotate_after_use = i.value("rotate_after_use", false);
     out.push_back(std::move(v));
@@ -147,21 +154,38 @@ RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
   current_workflow_ = workflow_index;
   const bytecode::Workflow& w = program_->module.workflows[workflow_index];
   say("workflow {} started", w.name);
-  vm::Machine m(program_, *this);
+  auto m = std::make_unique<vm::Machine>(program_, *this);
   RunOutcome out;
-  if (!m.start(w.function, std::move(args))) {
+  if (!m->start(w.function, std::move(args))) {
     out.status = vm::Status::Failed;
-    out.error = m.error();
+    out.error = m->error();
   } else {
+    bool lost = false;
     for (;;) {
-      const vm::Status s = m.run(1'000'000);
+      const vm::Status s = m->run(1'000'000);
       if (s == vm::Status::Completed || s == vm::Status::Failed) break;
-      for (const vm::EffectRequest& r : m.take_effects()) handle(m, r);
-      m.take_cancelled();  // jobs here run to completion before their effect returns
+      std::vector<vm::EffectRequest> requests = m->take_effects();
+      m->take_cancelled();  // jobs here run to completion before their effect returns
+      if (options_.suspend_at_effects && !requests.empty()) {
+        // The effects are taken (a host records them with the continuation); nothing of the old
+        // machine survives but the bytes.
+        const std::vector<uint8_t> bytes = vm::snapshot(*m);
+        m.reset();
+        m = std::make_unique<vm::Machine>(program_, *this);
+        if (const vm::RestoreResult restored = vm::restore(*m, bytes); !restored.ok()) {
+          out.status = vm::Status::Failed;
+          out.error = effects::make_error("failed", "the continuation could not be restored: " + restored.error);
+          lost = true;
+          break;
+        }
+      }
+      for (const vm::EffectRequest& r : requests) handle(*m, r);
     }
-    out.status = m.status();
-    out.value = m.result();
-    out.error = m.error();
+    if (!lost) {
+      out.status = m->status();
+      out.value = m->result();
+      out.error = m->error();
+    }
   }
   if (out.status == vm::Status::Completed) say("workflow {} completed", w.name);
   else say("workflow {} failed: {}: {}", w.name, field_string(out.error, "kind"), field_string(out.error, "message"));

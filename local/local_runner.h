@@ -11,6 +11,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vm/machine.h"
@@ -32,6 +33,10 @@ struct LocalOptions {
   std::ostream* timeline = nullptr;           // null: no timeline
   // Answers an approval at a terminal: returns (approved, note). Used for ApproveMode::Ask.
   std::function<std::pair<bool, std::string>(const std::string& title)> ask;
+  // Each time the machine stops to wait for effects, write it to a continuation, destroy it, and
+  // go on with a fresh machine restored from those bytes alone (child workflows too). Slower; it
+  // exists to prove that a continuation holds everything a run needs.
+  bool suspend_at_effects = false;
 };
 
 struct RunOutcome {
@@ -42,6 +47,8 @@ struct RunOutcome {
 
 // Reads a vault file (SPEC §6: {"identities": [...]}); false with `error` set when malformed.
 bool load_vault(const std::string& path, std::vector<VaultIdentity>& out, std::string& error);
+// The same from the file's text; `where` names its origin in `error`.
+bool parse_vault(std::string_view text, const std::string& where, std::vector<VaultIdentity>& out, std::string& error);
 
 // A host record for a machine named `name` (SPEC §6: primary_ip 127.0.0.1, this machine's os).
 vm::Value local_host_record(const std::string& name);

@@ -3,15 +3,20 @@
 //   `// error[E0200]` on a line expects that diagnostic starting on that line;
 //   `// warning[W0001]@12` expects it on line 12 (for lines where a comment cannot go).
 // A file without expectations must check clean. Diagnostics in imported modules count too.
+// A file with a `// expect:` or `// expect-error:` directive is a run case (tests/support/
+// run_case.h): once its diagnostics matched, and provided it has no errors, it is also compiled
+// and run in-process, and the outcome must be what the directives say.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 
 #include "driver/compilation.h"
+#include "support/run_case.h"
 
 namespace {
 
@@ -27,6 +32,9 @@ struct Expected {
     return file == o.file && line == o.line && code == o.code && severity == o.severity;
   }
 };
+
+// How GoogleTest prints an Expected in a failed comparison.
+void PrintTo(const Expected& e, std::ostream* os) { *os << e.file << ":" << e.line << ": " << e.severity << "[" << e.code << "]"; }
 
 std::string show(const std::vector<Expected>& v) {
   std::string out;
@@ -54,11 +62,13 @@ TEST_P(LangTest, DiagnosticsMatchExpectations) {
   const fs::path path = fs::path(WF_SOURCE_DIR) / "tests" / "lang" / GetParam();
   std::ifstream in(path);
   ASSERT_TRUE(in) << "cannot read " << path;
+  const std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream lines(source);
   std::vector<Expected> expected;
   static const std::regex kExpect(R"((error|warning)\[([EW]\d{4})\](?:@(\d+))?)");
   std::string line;
   uint32_t number = 0;
-  while (std::getline(in, line)) {
+  while (std::getline(lines, line)) {
     ++number;
     const size_t comment = line.find("//");
     if (comment == std::string::npos) continue;
@@ -83,7 +93,16 @@ TEST_P(LangTest, DiagnosticsMatchExpectations) {
   }
   std::sort(expected.begin(), expected.end());
   std::sort(actual.begin(), actual.end());
-  EXPECT_EQ(expected, actual) << "expected:\n" << show(expected) << "reported:\n" << details;
+  ASSERT_EQ(expected, actual) << "expected:\n" << show(expected) << "reported:\n" << details;
+
+  wf::test::RunDirectives directives;
+  std::string directive_error;
+  ASSERT_TRUE(wf::test::parse_run_directives(source, directives, directive_error)) << path.string() << ": " << directive_error;
+  if (!directives.is_run_case()) return;
+  ASSERT_TRUE(std::none_of(actual.begin(), actual.end(), [](const Expected& e) { return e.severity == "error"; }))
+      << "a run case must have no errors";
+  const wf::test::RunCaseResult run = wf::test::run_case(path.string(), directives);
+  EXPECT_TRUE(run.passed) << run.failure << "\ntimeline:\n" << run.timeline;
 }
 
 INSTANTIATE_TEST_SUITE_P(Lang, LangTest, ::testing::ValuesIn(case_files()),

@@ -21,6 +21,7 @@ PACKAGES=(
   libsodium-dev
   python3
   hyperfine
+  graphviz
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -86,7 +86,9 @@ class Machine {
   const std::vector<std::unique_ptr<Fiber>>& fibers() const { return fibers_; }
   std::vector<std::unique_ptr<Fiber>>& fibers() { return fibers_; }
   std::vector<Value>& globals() { return globals_; }
+  const std::vector<Value>& globals() const { return globals_; }
   uint64_t& next_seq() { return next_seq_; }
+  uint64_t next_seq() const { return next_seq_; }
   void set_status(Status s) { status_ = s; }
   void set_outcome(Value result, Value error) { result_ = std::move(result); error_ = std::move(error); }
 

@@ -1,6 +1,7 @@
 // Preparing a verified module for execution (see program.h).
 #include "vm/program.h"
 
+#include "bytecode/module_codec.h"
 #include "stdlib/builtin_records.h"
 
 namespace wf::vm {
@@ -29,6 +30,7 @@ std::shared_ptr<const Program> load_program(bytecode::Module module, std::string
   std::vector<std::string> error_fields;
   for (const auto& f : stdlib::builtin_record("Error")->fields) error_fields.emplace_back(f.name);
   p->error_shape = Shape::intern(std::move(error_fields));
+  p->module_hash = bytecode::module_hash(bytecode::encode_module(module));
   p->module = std::move(module);
   for (const auto& f : p->module.functions) p->code.push_back({f.code.data(), f.num_registers});
   return p;

@@ -27,6 +27,9 @@ struct Program {
   std::vector<const Shape*> shapes;
   std::vector<stdlib::Native> natives;  // by the module's builtin index
   const Shape* error_shape = nullptr;    // the Error record (SPEC §1.7)
+  // The module's identity (SPEC §2): the hex SHA-256 of its encoding, which is what its .wfb
+  // file holds. A continuation names it, so it is never restored into another program.
+  std::string module_hash;
 };
 
 // Null with `error` set when the module asks for a builtin this build does not have.

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <exception>
-#include <new>
 #include <list>
+#include <new>
 #include <regex>
 #include <string>
 #include <utility>
@@ -138,12 +138,17 @@ const std::regex& compiled(const std::string& pattern) {
 // std::regex (libstdc++) matches by recursive backtracking: each character a quantifier consumes
 // costs a few hundred bytes of stack (up to ~800 measured for `(a|b)*`), so `.*` over one 40 KB
 // line overflows an 8 MB stack and kills the process, and a resumed instance would do it again.
-// Short texts match on the caller's stack; longer ones on a thread whose stack grows with the
-// text (reserved address space: only the pages the match touches are committed). Matching time
-// can still grow with the square of the text for patterns like `.*x` that fail.
-constexpr size_t kDirectBytes = 4096;
-constexpr size_t kBaseStack = size_t{8} << 20;
+// Short texts (at most 1 MB of stack) match on the caller's stack; longer ones on a thread whose
+// stack grows with the text (reserved address space: only the pages the match touches are
+// committed). Matching time can still grow with the square of the text for patterns like `.*x`
+// that fail.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kStackPerByte = 8192;  // AddressSanitizer's frames are several times larger
+#else
 constexpr size_t kStackPerByte = 1024;
+#endif
+constexpr size_t kDirectBytes = (size_t{1} << 20) / kStackPerByte;
+constexpr size_t kBaseStack = size_t{8} << 20;
 constexpr size_t kMaxStack = size_t{2} << 30;
 
 struct MatchJob {
@@ -163,14 +168,14 @@ void* run_match(void* arg) {
   return nullptr;
 }
 
-bool search(const std::string& text, const std::regex& re) {
-  if (text.size() <= kDirectBytes) return std::regex_search(text, re);
+bool search(const std::string& subject, const std::regex& re) {
+  if (subject.size() <= kDirectBytes) return std::regex_search(subject, re);
   MatchJob job;
-  job.text = &text;
+  job.text = &subject;
   job.re = &re;
   pthread_attr_t attr;
   if (pthread_attr_init(&attr) != 0) throw std::bad_alloc();
-  const size_t stack = std::min(kMaxStack, kBaseStack + text.size() * kStackPerByte);
+  const size_t stack = std::min(kMaxStack, kBaseStack + subject.size() * kStackPerByte);
   pthread_t thread;
   const bool started = pthread_attr_setstacksize(&attr, stack) == 0 &&
                        pthread_create(&thread, &attr, run_match, &job) == 0;

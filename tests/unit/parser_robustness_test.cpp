@@ -293,7 +293,7 @@ std::vector<std::string> mutation_inputs() {
 // Enough mutations per file to reach a few thousand compilations over all files while keeping the
 // whole test within seconds in a Release build.
 constexpr int kTruncations = 40;
-constexpr int kOtherMutations = 140;
+constexpr int kOtherMutations = 120;
 
 class MutationTest : public ::testing::TestWithParam<std::string> {};
 
@@ -522,6 +522,14 @@ TEST(Hostile, ManyStatements) {
   // Wide rather than deep: 20,000 statements in one block must simply work.
   std::string src = "fn f() -> int {\n  var x = 0\n" + repeat("  x = x + 1\n", 20'000) + "  return x\n}\n";
   check_hostile("many_statements", src, Expect::Clean);
+}
+
+TEST(Hostile, UnterminatedStringWhereErrorRecoveryInsertsAToken) {
+  // The newline given back after an unterminated string is where recovery conjures the missing
+  // `)`; the conjured token is built from that newline's token source.
+  check_hostile("unterminated_string_in_params", "fn f(y: \"\nfn g() {}\n", Expect::SyntaxError);
+  check_hostile("unterminated_raw_string_in_params", "fn add(x: int, y: r\" int) -> int { return x }\nfn g() {}\n",
+                Expect::SyntaxError);
 }
 
 TEST(Hostile, DegenerateFiles) {
