@@ -65,6 +65,13 @@ bool ApprovalState::respond(const std::string& who, bool approve, const std::str
   return decided_;
 }
 
+void ApprovalState::decide(bool approved) {
+  if (decided_) return;
+  decided_ = true;
+  approved_ = approved;
+  decision_ = approved ? "approved" : "rejected";
+}
+
 void ApprovalState::expire(const std::string& decision) {
   if (decided_) return;
   decided_ = true;

@@ -49,10 +49,10 @@ Plan typed_job(const std::string& kind, const Value& p) {
   }
   if (kind == "process_control") {
     const std::string name = field_string(p, "name");
-    if (action == "kill") return argv_job({"pkill", "-KILL", "-x", name});
+    if (action == "kill" || action == "force_kill") return argv_job({"pkill", "-KILL", "-x", name});
     if (action == "terminate" || action == "stop") return argv_job({"pkill", "-TERM", "-x", name});
     if (action == "status") return argv_job({"pgrep", "-a", "-x", name});
-    return fmt::format("process_control: unknown action `{}` (kill, terminate, status)", action);
+    return fmt::format("process_control: unknown action `{}` (kill, force_kill, terminate, status)", action);
   }
   if (kind == "network_diagnostic") {
     const std::string tool = field_string(p, "tool"), target = field_string(p, "target");
@@ -66,8 +66,9 @@ Plan typed_job(const std::string& kind, const Value& p) {
                        std::to_string(port.i)});
     }
     if (tool == "dns" || tool == "dns_lookup") return argv_job({"getent", "hosts", target});
+    if (tool == "dig") return argv_job({"dig", "+short", target});
     if (tool == "traceroute") return argv_job({"traceroute", target});
-    return fmt::format("network_diagnostic: unknown tool `{}` (ping, port_check, dns, traceroute)", tool);
+    return fmt::format("network_diagnostic: unknown tool `{}` (ping, port_check, dns, dig, traceroute)", tool);
   }
   if (kind == "software_install") {
     std::string package = field_string(p, "package");
@@ -92,8 +93,10 @@ Plan typed_job(const std::string& kind, const Value& p) {
     if (action == "delete") return argv_job({"userdel", "-r", user});
     if (action == "lock") return argv_job({"usermod", "-L", user});
     if (action == "unlock") return argv_job({"usermod", "-U", user});
+    // The password expires at once, so the user must choose a new one at the next login.
+    if (action == "reset_password") return argv_job({"passwd", "--expire", user});
     if (action == "add_groups" && !groups.empty()) return argv_job({"usermod", "-aG", groups, user});
-    return fmt::format("user_control: unknown action `{}` (create, delete, lock, unlock, add_groups)", action);
+    return fmt::format("user_control: unknown action `{}` (create, delete, lock, unlock, reset_password, add_groups)", action);
   }
   if (kind == "group_control") {
     const std::string group = field_string(p, "group"), user = field_string(p, "user");

@@ -166,6 +166,12 @@ RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
       if (s == vm::Status::Completed || s == vm::Status::Failed) break;
       std::vector<vm::EffectRequest> requests = m->take_effects();
       m->take_cancelled();  // jobs here run to completion before their effect returns
+      if (requests.empty() && s == vm::Status::Waiting) {
+        // Nothing runs and nothing is awaited: the instance could never go on. A guard; the VM
+        // should not get here.
+        m->abort(effects::make_error("failed", "the instance waits for nothing and cannot go on"));
+        continue;
+      }
       if (options_.suspend_at_effects && !requests.empty()) {
         // The effects are taken (a host records them with the continuation); nothing of the old
         // machine survives but the bytes.
@@ -304,11 +310,11 @@ void LocalRunner::handle_approve(vm::Machine& m, const vm::EffectRequest& r) {
   if (options_.approve == ApproveMode::Ask && options_.ask) std::tie(approve, note) = options_.ask(state.title());
   // A local run has one operator, whose answer decides whatever the quorum.
   state.respond("local-operator", approve, note, "cli");
-  if (!state.decided()) state.expire(approve ? "approved" : "rejected");
+  if (!state.decided()) state.decide(approve);
   say("approval \"{}\": {}", state.title(), approve ? "approved" : "rejected");
   Value rejection = state.statement() ? state.rejection() : Value();
   if (!rejection.is_none()) m.resume_error(r.fiber, r.seq, std::move(rejection));
-  else m.resume(r.fiber, r.seq, approve ? state.approval() : state.approval());
+  else m.resume(r.fiber, r.seq, state.approval());
 }
 
 void LocalRunner::handle_sleep(vm::Machine& m, const vm::EffectRequest& r) {

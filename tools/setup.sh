@@ -21,6 +21,7 @@ PACKAGES=(
   libsodium-dev
   python3
   hyperfine
+  lua5.4
   graphviz
 )
 

@@ -6,6 +6,7 @@
 #include "vm/continuation.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 
 #include "bytecode/operand_roles.h"
@@ -30,6 +31,18 @@ uint32_t window_end(const Program& p, const Frames& frames) {
   return end;
 }
 
+// Shape::intern under a lock, with a copy of the names; most continuations use the same few
+// shapes again and again, so each thread remembers the ones it has met (shapes live as long as
+// the process, so the pointers stay good).
+const Shape* intern(const std::vector<std::string>& names) {
+  thread_local std::vector<const Shape*> recent;
+  for (const Shape* s : recent)
+    if (s->names() == names) return s;
+  const Shape* s = Shape::intern(names);
+  if (recent.size() < 256) recent.push_back(s);
+  return s;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Machine → data
 
@@ -37,62 +50,73 @@ class Capture {
  public:
   Capture(const Program& p, ContinuationData& d) : p_(p), d_(d) {}
 
-  ValueData value(const Value& v) {
-    ValueData out;
+  // A new node holding `v`.
+  ValueRef value(const Value& v) {
+    const ValueRef ref = d_.add_nodes(1).first;
+    fill(ref, v);
+    return ref;
+  }
+
+  // New consecutive nodes holding `vs` (or the first `n` of them, then none).
+  ValueRange values(const std::vector<Value>& vs, size_t n) {
+    const ValueRange r = d_.add_nodes(static_cast<uint32_t>(n));
+    for (size_t k = 0; k < n && k < vs.size(); ++k) fill(r.first + static_cast<uint32_t>(k), vs[k]);
+    return r;
+  }
+  ValueRange values(const std::vector<Value>& vs) { return values(vs, vs.size()); }
+
+  // Makes node `ref` hold `v`. Nodes are found by index each time: adding nodes may move them.
+  void fill(ValueRef ref, const Value& v) {
+    ValueKind kind = ValueKind::None;
     switch (v.tag) {
-      case Tag::None: break;
-      case Tag::Bool: out.kind = ValueKind::Bool; out.i = v.b ? 1 : 0; break;
-      case Tag::Int: out.kind = ValueKind::Int; out.i = v.i; break;
-      case Tag::Float: out.kind = ValueKind::Float; out.f = v.f; break;
-      case Tag::Duration: out.kind = ValueKind::Duration; out.i = v.i; break;
-      case Tag::Time: out.kind = ValueKind::Time; out.i = v.i; break;
-      case Tag::Fiber: out.kind = ValueKind::Fiber; out.i = v.i; break;
-      case Tag::Str: out.kind = ValueKind::Str; out.text = as_string(v); break;
+      case Tag::None: return;
+      case Tag::Bool: d_.values[ref].kind = ValueKind::Bool; d_.values[ref].i = v.b ? 1 : 0; return;
+      case Tag::Int: kind = ValueKind::Int; break;
+      case Tag::Duration: kind = ValueKind::Duration; break;
+      case Tag::Time: kind = ValueKind::Time; break;
+      case Tag::Fiber: kind = ValueKind::Fiber; break;
+      case Tag::Float: d_.values[ref].kind = ValueKind::Float; d_.values[ref].f = v.f; return;
+      case Tag::Str: d_.set_text(ref, as_string(v)); return;
       case Tag::List: {
-        out.kind = ValueKind::List;
-        const auto& items = as_list(v);
-        out.items.reserve(items.size());
-        for (const Value& item : items) out.items.push_back(value(item));
-        break;
+        const ValueRange c = values(as_list(v));
+        d_.values[ref].kind = ValueKind::List;
+        d_.values[ref].children = c;
+        return;
       }
       case Tag::Map: {
-        out.kind = ValueKind::Map;
         const auto& entries = as_map(v).entries;
-        out.keys.reserve(entries.size());
-        out.items.reserve(entries.size());
-        for (const auto& [k, item] : entries) {
-          out.keys.push_back(k);
-          out.items.push_back(value(item));
+        const ValueRange c = d_.add_nodes(static_cast<uint32_t>(2 * entries.size()));
+        d_.values[ref].kind = ValueKind::Map;
+        d_.values[ref].children = c;
+        for (size_t k = 0; k < entries.size(); ++k) {
+          d_.set_text(c.first + static_cast<uint32_t>(2 * k), entries[k].first);
+          fill(c.first + static_cast<uint32_t>(2 * k + 1), entries[k].second);
         }
-        break;
+        return;
       }
       case Tag::Record:
       case Tag::Credential:
       case Tag::Approver:
       case Tag::Channel: {
-        out.kind = v.tag == Tag::Record       ? ValueKind::Record
-                   : v.tag == Tag::Credential ? ValueKind::Credential
-                   : v.tag == Tag::Approver   ? ValueKind::Approver
-                                              : ValueKind::Channel;
         const RecObj& r = as_record(v);
-        out.shape = shape(r.shape);
-        out.items.reserve(r.fields.size());
-        for (const Value& item : r.fields) out.items.push_back(value(item));
+        const uint32_t index = shape(r.shape);
+        const ValueRange c = values(r.fields);
+        ValueData& node = d_.values[ref];
+        node.kind = v.tag == Tag::Record       ? ValueKind::Record
+                    : v.tag == Tag::Credential ? ValueKind::Credential
+                    : v.tag == Tag::Approver   ? ValueKind::Approver
+                                               : ValueKind::Channel;
+        node.shape = index;
+        node.children = c;
         // A credential's `secret` field is always none (hosts keep secrets, SPEC §1.8); should
         // one ever hold something, it is still not written out.
         if (v.tag == Tag::Credential)
-          if (const int secret = r.shape->index_of("secret"); secret >= 0) out.items[secret] = ValueData();
-        break;
+          if (const int secret = r.shape->index_of("secret"); secret >= 0) d_.values[c.first + secret] = ValueData();
+        return;
       }
     }
-    return out;
-  }
-
-  std::vector<ValueData> values(const std::vector<Value>& vs) {
-    std::vector<ValueData> out;
-    out.reserve(vs.size());
-    for (const Value& v : vs) out.push_back(value(v));
-    return out;
+    d_.values[ref].kind = kind;
+    d_.values[ref].i = v.i;
   }
 
   FiberData fiber(const Fiber& f) {
@@ -104,10 +128,7 @@ class Capture {
                                             : f.state == FiberState::Done          ? 3
                                                                                    : 4);
     // Registers past every window hold nothing a frame can read; a finished fiber has none.
-    const uint32_t end = live(f.state) ? window_end(p_, f.frames) : 0;
-    out.registers.reserve(end);
-    for (uint32_t r = 0; r < end; ++r)
-      out.registers.push_back(r < f.registers.size() ? value(f.registers[r]) : ValueData());
+    out.registers = values(f.registers, live(f.state) ? window_end(p_, f.frames) : 0);
     out.frames.reserve(f.frames.size());
     for (const Frame& fr : f.frames) out.frames.push_back(FrameData{fr.function, fr.pc, fr.base, fr.result});
     for (const OpenStep& s : f.steps) out.steps.push_back(StepData{s.frame, s.enter_pc, value(s.info)});
@@ -168,12 +189,12 @@ class Restorer {
     {
       At at(*this, "shapes");
       shapes_.reserve(d_.shapes.size());
-      for (const auto& names : d_.shapes) shapes_.push_back(Shape::intern(names));
+      for (const auto& names : d_.shapes) shapes_.push_back(intern(names));
     }
     {
       At at(*this, "globals");
-      if (d_.globals.size() != p_.module.globals.size() && !(d_.globals.empty() && d_.fibers.empty()))
-        fail("expected " + std::to_string(p_.module.globals.size()) + " globals, found " + std::to_string(d_.globals.size()));
+      if (d_.globals.count != p_.module.globals.size() && !(d_.globals.count == 0 && d_.fibers.empty()))
+        fail("expected " + str(p_.module.globals.size()) + " globals, found " + str(d_.globals.count));
       globals = values(d_.globals);
     }
     if (d_.next_seq == 0) {
@@ -229,36 +250,43 @@ class Restorer {
   const Program& p_;
   const ContinuationData& d_;
   std::vector<const Shape*> shapes_;
-  std::vector<std::vector<bool>> starts_;  // per function, computed when first needed
-
-  struct Segment {
-    std::string_view field;
-    size_t index = 0;
+  struct Starts {
+    int walks = 0;
+    std::vector<uint8_t> table;  // table[pc]: an instruction begins at pc
   };
-  std::vector<Segment> path_;
+  std::vector<Starts> starts_;  // per function
 
+  // The path of the item being read, as a chain of At guards on the C++ stack: free to keep,
+  // walked only to name the item in an error.
   class At {
    public:
-    At(Restorer& r, std::string_view field) : r_(r) { r_.path_.push_back({field, 0}); }
-    At(Restorer& r, size_t index) : r_(r) { r_.path_.push_back({{}, index}); }
-    ~At() { r_.path_.pop_back(); }
+    At(Restorer& r, std::string_view field) : r_(r), up_(r.at_), field_(field) { r_.at_ = this; }
+    At(Restorer& r, size_t index) : r_(r), up_(r.at_), index_(index) { r_.at_ = this; }
+    ~At() { r_.at_ = up_; }
     At(const At&) = delete;
     At& operator=(const At&) = delete;
 
    private:
+    friend class Restorer;
     Restorer& r_;
+    const At* up_;
+    std::string_view field_;  // empty for an array index
+    size_t index_ = 0;
   };
+  const At* at_ = nullptr;
 
   [[noreturn]] void fail(std::string_view what) const {
+    std::vector<const At*> path;
+    for (const At* a = at_; a; a = a->up_) path.push_back(a);
     std::string where;
-    for (const auto& s : path_) {
-      if (s.field.empty()) {
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {
+      if ((*it)->field_.empty()) {
         where += '[';
-        where += std::to_string(s.index);
+        where += std::to_string((*it)->index_);
         where += ']';
       } else {
         if (!where.empty()) where += ".";
-        where += s.field;
+        where += (*it)->field_;
       }
     }
     std::string message = "invalid continuation: ";
@@ -270,19 +298,29 @@ class Restorer {
   static std::string str(uint64_t n) { return std::to_string(n); }
 
   // Whether an instruction of `function` begins at `pc` (not an extra word, not past the end).
+  // The first few questions about a function walk its code up to pc; after that a table of
+  // instruction starts pays for itself (a hostile continuation may ask about many frames).
   bool is_start(uint32_t function, uint32_t pc) {
-    std::vector<bool>& starts = starts_[function];
     const auto& code = p_.module.functions[function].code;
-    if (starts.empty()) {
-      starts.assign(code.size(), false);
-      for (size_t at = 0; at < code.size();) {
-        const uint8_t byte = static_cast<uint8_t>(code[at] & 0xFF);
-        if (!bytecode::is_known_op(byte)) break;  // the verifier rules this out
-        starts[at] = true;
-        at += bytecode::instr_width(static_cast<bytecode::Op>(byte));
-      }
+    if (pc >= code.size()) return false;
+    Starts& s = starts_[function];
+    if (s.table.empty() && ++s.walks <= 4) {
+      size_t at = 0;
+      while (at < pc) at += width(code[at]);
+      return at == pc;
     }
-    return pc < starts.size() && starts[pc];
+    if (s.table.empty()) {
+      s.table.assign(code.size(), 0);
+      for (size_t at = 0; at < code.size(); at += width(code[at])) s.table[at] = 1;
+    }
+    return s.table[pc] != 0;
+  }
+
+  static size_t width(bytecode::Instr instr) {
+    const uint8_t byte = static_cast<uint8_t>(instr & 0xFF);
+    // The verifier rules out unknown ops; should one appear, no later pc counts as a start.
+    if (!bytecode::is_known_op(byte)) return std::numeric_limits<uint32_t>::max();
+    return static_cast<size_t>(bytecode::instr_width(static_cast<bytecode::Op>(byte)));
   }
 
   // The instruction of `function` that begins `width` words before `pc`, if one does.
@@ -300,17 +338,38 @@ class Restorer {
            r.fields[1].tag == Tag::Str && r.fields[2].tag == Tag::Str;
   }
 
-  std::vector<Value> values(const std::vector<ValueData>& vs) {
+  // The nodes of `r`, checked to exist.
+  ValueRange range(ValueRange r) const {
+    if (r.first > d_.values.size() || r.count > d_.values.size() - r.first)
+      fail("nodes " + str(r.first) + "+" + str(r.count) + " out of range (the continuation has " + str(d_.values.size()) + ")");
+    return r;
+  }
+
+  const ValueData& node(ValueRef ref) const {
+    if (ref >= d_.values.size()) fail("node " + str(ref) + " out of range (the continuation has " + str(d_.values.size()) + ")");
+    return d_.values[ref];
+  }
+
+  std::string_view text(const ValueData& v) const {
+    if (v.text > d_.text.size() || v.text_size > d_.text.size() - v.text) fail("a string out of range");
+    return d_.text_of(v);
+  }
+
+  std::vector<Value> values(ValueRange r) {
+    r = range(r);
     std::vector<Value> out;
-    out.reserve(vs.size());
-    for (size_t i = 0; i < vs.size(); ++i) {
-      At at(*this, i);
-      out.push_back(value(vs[i], 0));
+    out.reserve(r.count);
+    for (uint32_t k = 0; k < r.count; ++k) {
+      At at(*this, k);
+      out.push_back(value(r.first + k, 0));
     }
     return out;
   }
 
-  Value value(const ValueData& v, size_t depth) {
+  // `depth` counts the lists, maps and records around the value; it also ends a cycle, which
+  // data not made by decode_continuation might hold.
+  Value value(ValueRef ref, size_t depth) {
+    const ValueData& v = node(ref);
     switch (v.kind) {
       case ValueKind::None: return Value();
       case ValueKind::Bool: return Value::boolean(v.i != 0);
@@ -318,7 +377,7 @@ class Restorer {
       case ValueKind::Float: return Value::real(v.f);
       case ValueKind::Duration: return Value::duration(v.i);
       case ValueKind::Time: return Value::time(v.i);
-      case ValueKind::Str: return make_string(v.text);
+      case ValueKind::Str: return make_string(std::string(text(v)));
       case ValueKind::Fiber:
         // JOIN and the Machine index the fiber list with it.
         if (v.i < 0 || static_cast<uint64_t>(v.i) >= d_.fibers.size())
@@ -327,18 +386,23 @@ class Restorer {
       default: break;
     }
     if (depth + 1 > kMaxValueDepth) fail("values are nested more than " + str(kMaxValueDepth) + " deep");
+    const ValueRange c = range(v.children);
     switch (v.kind) {
       case ValueKind::List: {
         std::vector<Value> items;
-        items.reserve(v.items.size());
-        for (const auto& item : v.items) items.push_back(value(item, depth + 1));
+        items.reserve(c.count);
+        for (uint32_t k = 0; k < c.count; ++k) items.push_back(value(c.first + k, depth + 1));
         return make_list(std::move(items));
       }
       case ValueKind::Map: {
-        if (v.keys.size() != v.items.size()) fail("a map needs a value for every key");
+        if (c.count % 2 != 0) fail("a map needs a value for every key");
         std::vector<std::pair<std::string, Value>> entries;
-        entries.reserve(v.keys.size());
-        for (size_t i = 0; i < v.keys.size(); ++i) entries.emplace_back(v.keys[i], value(v.items[i], depth + 1));
+        entries.reserve(c.count / 2);
+        for (uint32_t k = 0; k < c.count; k += 2) {
+          const ValueData& key = d_.values[c.first + k];
+          if (key.kind != ValueKind::Str) fail("a map's keys are strings");
+          entries.emplace_back(std::string(text(key)), value(c.first + k + 1, depth + 1));
+        }
         return make_map(std::move(entries));
       }
       case ValueKind::Record:
@@ -347,22 +411,22 @@ class Restorer {
       case ValueKind::Channel: {
         if (v.shape >= shapes_.size()) fail("shape " + str(v.shape) + " out of range");
         const Shape* shape = shapes_[v.shape];
-        if (shape->names().size() != v.items.size()) fail("a record's fields do not match its shape");
+        if (shape->names().size() != c.count) fail("a record's fields do not match its shape");
         Tag tag = Tag::Record;
         if (v.kind == ValueKind::Credential) {
           // A credential holds a session handle; its secret stays with whoever checked it out.
           const int secret = shape->index_of("secret");
-          if (secret >= 0 && v.items[secret].kind != ValueKind::None) fail("a credential must not hold a secret");
+          if (secret >= 0 && d_.values[c.first + secret].kind != ValueKind::None) fail("a credential must not hold a secret");
           tag = Tag::Credential;
         } else if (v.kind == ValueKind::Approver || v.kind == ValueKind::Channel) {
           tag = v.kind == ValueKind::Approver ? Tag::Approver : Tag::Channel;
-          if (shape != (tag == Tag::Approver ? approver_shape() : channel_shape()) || v.items[0].kind != ValueKind::Str ||
-              v.items[1].kind != ValueKind::Str)
+          if (shape != (tag == Tag::Approver ? approver_shape() : channel_shape()) ||
+              d_.values[c.first].kind != ValueKind::Str || d_.values[c.first + 1].kind != ValueKind::Str)
             fail(tag == Tag::Approver ? "an approver is {kind, name}, two strings" : "a channel is {kind, target}, two strings");
         }
         std::vector<Value> fields;
-        fields.reserve(v.items.size());
-        for (const auto& item : v.items) fields.push_back(value(item, depth + 1));
+        fields.reserve(c.count);
+        for (uint32_t k = 0; k < c.count; ++k) fields.push_back(value(c.first + k, depth + 1));
         return make_record(shape, std::move(fields), tag);
       }
       default: fail("unknown value kind " + str(static_cast<uint64_t>(v.kind)));
@@ -429,8 +493,8 @@ class Restorer {
     {
       At at(*this, "registers");
       const uint32_t end = window_end(p_, fd.frames);
-      if (fd.registers.size() != end)
-        fail("expected " + str(end) + " registers (to the end of the highest frame window), found " + str(fd.registers.size()));
+      if (fd.registers.count != end)
+        fail("expected " + str(end) + " registers (to the end of the highest frame window), found " + str(fd.registers.count));
       f->registers = values(fd.registers);
       // A new fiber's file has at least 16 registers (Machine::new_fiber); keep that.
       if (is_live && f->registers.size() < 16) f->registers.resize(16);
@@ -504,9 +568,9 @@ class Restorer {
       if (f->pfor_items.tag != Tag::List) fail("the items are not a list");
       if (fd.pfor.function >= functions.size()) fail("function " + str(fd.pfor.function) + " out of range");
       const uint32_t params = functions[fd.pfor.function].num_params;
-      if (params == 0 || fd.pfor.captures.size() != params - 1)
+      if (params == 0 || fd.pfor.captures.count != params - 1)
         fail("function `" + functions[fd.pfor.function].name + "` does not take an item and " +
-             str(fd.pfor.captures.size()) + " captures");
+             str(fd.pfor.captures.count) + " captures");
       if (fd.pfor.next > as_list(f->pfor_items).size()) fail("next item out of range");
       f->pfor_next = fd.pfor.next;
       f->pfor_limit = fd.pfor.limit;
@@ -562,9 +626,9 @@ std::array<uint8_t, 32> module_sha256_bytes(std::string_view hex) {
   return out;
 }
 
-ContinuationData capture(const Machine& m) {
+void capture_into(const Machine& m, ContinuationData& d) {
   const Program& p = m.program();
-  ContinuationData d;
+  d.clear();
   d.module_sha256 = module_sha256_bytes(p.module_hash);
   switch (m.status()) {
     case Status::Running: d.status = StatusData::Running; break;
@@ -579,10 +643,33 @@ ContinuationData capture(const Machine& m) {
   for (const auto& f : m.fibers()) d.fibers.push_back(c.fiber(*f));
   d.result = c.value(m.result());
   d.error = c.value(m.error());
+}
+
+ContinuationData capture(const Machine& m) {
+  ContinuationData d;
+  capture_into(m, d);
   return d;
 }
 
-std::vector<uint8_t> snapshot(const Machine& m) { return encode_continuation(capture(m)); }
+namespace {
+// What snapshot() and restore() reuse on each thread; a continuation far larger than usual does
+// not keep its memory.
+ContinuationData& scratch() {
+  thread_local ContinuationData data;
+  return data;
+}
+void release_if_large(ContinuationData& d) {
+  if (d.values.capacity() > (1u << 16) || d.text.capacity() > (1u << 20)) d = ContinuationData();
+}
+}  // namespace
+
+std::vector<uint8_t> snapshot(const Machine& m) {
+  ContinuationData& d = scratch();
+  capture_into(m, d);
+  std::vector<uint8_t> bytes = encode_continuation(d);
+  release_if_large(d);
+  return bytes;
+}
 
 RestoreResult restore_data(Machine& fresh, const ContinuationData& data) {
   try {
@@ -621,9 +708,16 @@ RestoreResult restore_data(Machine& fresh, const ContinuationData& data) {
 }
 
 RestoreResult restore(Machine& fresh, std::span<const uint8_t> bytes) {
-  ContinuationDecodeResult decoded = decode_continuation(bytes);
-  if (!decoded.ok()) return {decoded.error()};
-  return restore_data(fresh, decoded.data());
+  ContinuationData& d = scratch();
+  RestoreResult result;
+  try {
+    result.error = decode_continuation_into(bytes, d);
+  } catch (const std::bad_alloc&) {
+    result.error = "continuation too large: out of memory while decoding";
+  }
+  if (result.ok()) result = restore_data(fresh, d);
+  release_if_large(d);
+  return result;
 }
 
 }  // namespace wf::vm

@@ -51,15 +51,27 @@ enum class ValueKind : uint8_t {
   List = 7, Map = 8, Record = 9, Credential = 10, Approver = 11, Channel = 12, Fiber = 13,
 };
 
-// A value tree. Only the members of its kind are used.
+// Values are trees stored flat: every node of every value of a continuation is an element of
+// ContinuationData::values, and every string's bytes are in ContinuationData::text. A node's
+// children are consecutive nodes, so capturing or decoding a continuation fills two arrays
+// instead of allocating an object per value (continuations are written at every effect).
+using ValueRef = uint32_t;  // an index into ContinuationData::values
+
+struct ValueRange {
+  uint32_t first = 0;  // the index of the first node
+  uint32_t count = 0;
+};
+
+// One node of a value tree. Only the members of its kind are used.
 struct ValueData {
   ValueKind kind = ValueKind::None;
-  int64_t i = 0;                   // Bool (0 or 1), Int, Duration and Time (ms), Fiber (its id)
-  double f = 0;                    // Float
-  std::string text;                // Str
-  uint32_t shape = 0;              // Record, Credential, Approver, Channel: index into `shapes`
-  std::vector<std::string> keys;   // Map, in order
-  std::vector<ValueData> items;    // List items, Map values (one per key), record fields
+  uint32_t shape = 0;   // Record, Credential, Approver, Channel: index into ContinuationData::shapes
+  // List: the items. Map: each key (a Str node) followed by its value. Records: the fields.
+  ValueRange children;
+  int64_t i = 0;        // Bool (0 or 1), Int, Duration and Time (ms), Fiber (its id)
+  double f = 0;         // Float
+  uint32_t text = 0;    // Str: the offset of its bytes in ContinuationData::text...
+  uint32_t text_size = 0;  // ...and their number
 };
 
 struct FrameData {
@@ -72,7 +84,7 @@ struct FrameData {
 struct StepData {
   uint32_t frame = 0;
   uint32_t enter_pc = 0;
-  ValueData info;
+  ValueRef info = 0;
 };
 
 enum class FiberStateData : uint8_t { Runnable = 0, WaitingEffect = 1, WaitingJoin = 2, Done = 3, Failed = 4 };
@@ -81,19 +93,19 @@ enum class StatusData : uint8_t { Running = 0, Waiting = 1, Completed = 2, Faile
 
 // A `parallel for` in progress (Fiber::pfor_*).
 struct PforData {
-  ValueData items;  // a list
+  ValueRef items = 0;  // a list
   uint32_t next = 0;
   uint32_t limit = 0;
   uint32_t function = 0;
-  std::vector<ValueData> captures;
+  ValueRange captures;
 };
 
 // A fiber; its id is its index in ContinuationData::fibers.
 struct FiberData {
   int32_t parent = -1;
   FiberStateData state = FiberStateData::Runnable;
-  // R[0] up to the end of the highest register window of any frame; empty once finished.
-  std::vector<ValueData> registers;
+  // R[0] up to the end of the highest register window of any frame; none once finished.
+  ValueRange registers;
   std::vector<FrameData> frames;
   std::vector<StepData> steps;
   uint64_t seq = 0;
@@ -101,13 +113,13 @@ struct FiberData {
   DeliveryData delivery = DeliveryData::None;
   bool pending_uncatchable = false;
   bool doomed = false;
-  ValueData pending;
+  ValueRef pending = 0;
   std::vector<uint32_t> children;
   bool has_pfor = false;
   PforData pfor;
-  ValueData first_error;
-  ValueData result;
-  ValueData error;
+  ValueRef first_error = 0;
+  ValueRef result = 0;
+  ValueRef error = 0;
 };
 
 struct ContinuationData {
@@ -116,19 +128,48 @@ struct ContinuationData {
   StatusData status = StatusData::Running;
   uint64_t next_seq = 1;
   std::vector<std::vector<std::string>> shapes;  // record field names, referred to by index
-  std::vector<ValueData> globals;
+  std::vector<ValueData> values;                 // the nodes of every value
+  std::string text;                              // the bytes of every string
+  ValueRange globals;
   std::vector<FiberData> fibers;
-  ValueData result;
-  ValueData error;
+  ValueRef result = 0;
+  ValueRef error = 0;
+
+  // Appends `n` nodes of kind None; returns where they are.
+  ValueRange add_nodes(uint32_t n) {
+    const ValueRange r{static_cast<uint32_t>(values.size()), n};
+    values.resize(values.size() + n);
+    return r;
+  }
+  // Appends a string's bytes to `text` and makes node `ref` that string.
+  void set_text(ValueRef ref, std::string_view s) {
+    values[ref].kind = ValueKind::Str;
+    values[ref].text = static_cast<uint32_t>(text.size());
+    values[ref].text_size = static_cast<uint32_t>(s.size());
+    text.append(s);
+  }
+  std::string_view text_of(const ValueData& v) const { return std::string_view(text).substr(v.text, v.text_size); }
+
+  // Empties everything but keeps the big arrays' capacity, for reuse.
+  void clear() {
+    std::vector<ValueData> v = std::move(values);
+    std::string t = std::move(text);
+    *this = ContinuationData();
+    v.clear();
+    t.clear();
+    values = std::move(v);
+    text = std::move(t);
+  }
 };
 
 // ---- Machine ⇄ data ⇄ bytes ---------------------------------------------------------------------
 
 // The state of `m`, which must be quiescent (between calls of its methods).
 ContinuationData capture(const Machine& m);
+void capture_into(const Machine& m, ContinuationData& out);  // reusing out's capacity
 // The bytes of `data`: a msgpack array ending in a checksum of everything before it.
 std::vector<uint8_t> encode_continuation(const ContinuationData& data);
-// encode_continuation(capture(m)).
+// encode_continuation(capture(m)), through buffers each thread keeps for the next call.
 std::vector<uint8_t> snapshot(const Machine& m);
 
 // Either decoded data or why the bytes are not a continuation.
@@ -155,6 +196,10 @@ enum class Integrity { Checked, Unchecked };
 // Any bytes give data or an error, never a crash; memory use stays proportional to the input.
 ContinuationDecodeResult decode_continuation(std::span<const uint8_t> bytes,
                                              Integrity integrity = Integrity::Checked);
+// The same into `out`, reusing its capacity: empty on success, else the error (and `out` holds
+// whatever was read).
+std::string decode_continuation_into(std::span<const uint8_t> bytes, ContinuationData& out,
+                                     Integrity integrity = Integrity::Checked);
 
 struct RestoreResult {
   std::string error;  // empty on success
@@ -164,7 +209,7 @@ struct RestoreResult {
 // Loads `data` into `fresh`, a Machine of the program the continuation was taken from that has
 // not been started. Everything is validated first: on error `fresh` is left untouched.
 RestoreResult restore_data(Machine& fresh, const ContinuationData& data);
-// decode_continuation, then restore_data.
+// decode_continuation, then restore_data, through a buffer each thread keeps for the next call.
 RestoreResult restore(Machine& fresh, std::span<const uint8_t> bytes);
 
 // A module's SHA-256 as 32 bytes, from the hex form Program::module_hash holds.

@@ -1,15 +1,17 @@
 // The msgpack encoding of continuations: ContinuationData ⇄ bytes (see continuation.h and
 // docs/vm.md, "Continuations"). Positional arrays rather than maps, because an instance's
-// continuation is rewritten at every effect and its size is the store's write volume. msgpack-c
-// reports errors by throwing; every exception is caught in decode_continuation.
+// continuation is rewritten at every effect and its size is the store's write volume. Written
+// with msgpack-c's packer; read by a bounded one-pass reader of the few msgpack types the format
+// uses. No exception leaves decode_continuation.
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <msgpack.hpp>
 #include <new>
 
-#include "bytecode/msgpack_shape.h"
 #include "vm/continuation.h"
 
 namespace wf::vm {
@@ -57,10 +59,6 @@ enum FiberItem : uint8_t {
 constexpr uint8_t kDoomed = 1;
 constexpr uint8_t kPendingUncatchable = 2;
 
-// Arrays around a value: the top level, `fibers`, a fiber, its `steps` or `pfor`, a step or the
-// capture list. Values nest below that.
-constexpr size_t kStructureDepth = 6;
-
 // The checksum: SipHash-2-4 (libsodium's crypto_shorthash) under a fixed, public key. It detects
 // corruption in storage, not tampering; whoever can write the store can also write a checksum.
 constexpr size_t kChecksumSize = crypto_shorthash_BYTES;  // 8
@@ -78,17 +76,12 @@ std::array<uint8_t, kChecksumSize> checksum(const uint8_t* data, size_t size) {
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-// msgpack-c's packer writes to any stream with write(const char*, size_t).
-struct ByteStream {
-  std::vector<uint8_t>& out;
-  void write(const char* p, size_t n) { out.insert(out.end(), p, p + n); }
-};
-
 class Encoder {
  public:
-  explicit Encoder(std::vector<uint8_t>& out) : out_(out), stream_{out}, pk_(stream_) {}
+  explicit Encoder(msgpack::sbuffer& out) : out_(out), pk_(out) {}
 
   void top(const ContinuationData& d) {
+    d_ = &d;
     pk_.pack_array(kTopItemCount);
     str(kContinuationMagic);
     pk_.pack_uint32(d.version);
@@ -106,15 +99,15 @@ class Encoder {
     for (const auto& f : d.fibers) fiber(f);
     value(d.result);
     value(d.error);
-    const auto sum = checksum(out_.data(), out_.size());
+    const auto sum = checksum(reinterpret_cast<const uint8_t*>(out_.data()), out_.size());
     pk_.pack_bin(kChecksumSize);
     pk_.pack_bin_body(reinterpret_cast<const char*>(sum.data()), kChecksumSize);
   }
 
  private:
-  std::vector<uint8_t>& out_;
-  ByteStream stream_;
-  msgpack::packer<ByteStream> pk_;
+  msgpack::sbuffer& out_;
+  msgpack::packer<msgpack::sbuffer> pk_;
+  const ContinuationData* d_ = nullptr;
 
   void str(std::string_view s) {
     pk_.pack_str(static_cast<uint32_t>(s.size()));
@@ -126,16 +119,23 @@ class Encoder {
   void float64(double f) {
     uint64_t bits;
     std::memcpy(&bits, &f, sizeof bits);
-    out_.push_back(0xcb);
-    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<uint8_t>(bits >> (56 - 8 * i)));
+    char bytes[9] = {static_cast<char>(0xcb)};
+    for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>((bits >> (56 - 8 * i)) & 0xFF);
+    out_.write(bytes, sizeof bytes);
   }
 
   void kind(ValueKind k) { pk_.pack_uint8(static_cast<uint8_t>(k)); }
 
   // Scalars with a msgpack type of their own are written as that type; every other kind is an
   // array that starts with the kind: [kind, ms], [kind, item...], [kind, key, value, ...],
-  // [kind, shape, field...].
-  void value(const ValueData& v) {
+  // [kind, shape, field...]. Data that capture and decode_continuation did not make may hold
+  // references out of range or cycles; those are written as none, never followed.
+  void value(ValueRef ref, size_t depth = 0) {
+    if (ref >= d_->values.size() || depth > kMaxValueDepth) {
+      pk_.pack_nil();
+      return;
+    }
+    const ValueData& v = d_->values[ref];
     switch (v.kind) {
       case ValueKind::None: pk_.pack_nil(); return;
       case ValueKind::Bool:
@@ -144,7 +144,10 @@ class Encoder {
         return;
       case ValueKind::Int: pk_.pack_int64(v.i); return;
       case ValueKind::Float: float64(v.f); return;
-      case ValueKind::Str: str(v.text); return;
+      case ValueKind::Str:
+        if (v.text > d_->text.size() || v.text_size > d_->text.size() - v.text) str("");
+        else str(d_->text_of(v));
+        return;
       case ValueKind::Duration:
       case ValueKind::Time:
       case ValueKind::Fiber:
@@ -153,33 +156,39 @@ class Encoder {
         pk_.pack_int64(v.i);
         return;
       case ValueKind::List:
-        pk_.pack_array(static_cast<uint32_t>(1 + v.items.size()));
+      case ValueKind::Map: {
+        const ValueRange c = clamp(v.children);
+        pk_.pack_array(1 + c.count);
         kind(v.kind);
-        for (const auto& item : v.items) value(item);
+        for (uint32_t k = 0; k < c.count; ++k) value(c.first + k, depth + 1);
         return;
-      case ValueKind::Map:
-        pk_.pack_array(static_cast<uint32_t>(1 + 2 * v.keys.size()));
-        kind(v.kind);
-        for (size_t i = 0; i < v.keys.size(); ++i) {
-          str(v.keys[i]);
-          value(v.items[i]);
-        }
-        return;
+      }
       case ValueKind::Record:
       case ValueKind::Credential:
       case ValueKind::Approver:
-      case ValueKind::Channel:
-        pk_.pack_array(static_cast<uint32_t>(2 + v.items.size()));
+      case ValueKind::Channel: {
+        const ValueRange c = clamp(v.children);
+        pk_.pack_array(2 + c.count);
         kind(v.kind);
         pk_.pack_uint32(v.shape);
-        for (const auto& item : v.items) value(item);
+        for (uint32_t k = 0; k < c.count; ++k) value(c.first + k, depth + 1);
         return;
+      }
     }
+    pk_.pack_nil();
   }
 
-  void values(const std::vector<ValueData>& vs) {
-    pk_.pack_array(static_cast<uint32_t>(vs.size()));
-    for (const auto& v : vs) value(v);
+  void values(ValueRange r) {
+    r = clamp(r);
+    pk_.pack_array(r.count);
+    for (uint32_t k = 0; k < r.count; ++k) value(r.first + k);
+  }
+
+  ValueRange clamp(ValueRange r) const {
+    const size_t n = d_->values.size();
+    if (r.first > n) return {0, 0};
+    if (r.count > n - r.first) r.count = static_cast<uint32_t>(n - r.first);
+    return r;
   }
 
   void fiber(const FiberData& f) {
@@ -227,6 +236,14 @@ class Encoder {
 
 // ---------------------------------------------------------------------------------------------
 // Decoding
+//
+// One pass over the bytes, in the order they were written, believing no length before the data
+// it announces has been read: an array's items are read one by one (the read fails at the end of
+// the input, whatever the header claimed), and a value's children are placed only once they have
+// all been read. So nothing is allocated that is not already backed by input bytes, and the
+// recursion is bounded by kMaxValueDepth. (The module decoder gets the same guarantee from
+// msgpack-c with a validating pass before it unpacks; a continuation is decoded each time an
+// instance is loaded, and one direct pass costs a third of those two.)
 
 // Thrown inside this file only; decode_continuation turns it into an error value.
 struct Corrupt {
@@ -235,45 +252,53 @@ struct Corrupt {
 
 bool is_array_header(uint8_t byte) { return (byte >= 0x90 && byte <= 0x9f) || byte == 0xdc || byte == 0xdd; }
 
-using Items = std::span<const msgpack::object>;
-
-// Reads the object tree into ContinuationData, checking every type and range. The path of the
-// item being read is kept so that an error names it: "fibers[1].frames: expected ...".
+// Reads the bytes into ContinuationData, checking every type and range. The path of the item
+// being read is kept so that an error names it: "fibers[1].frames: expected ...".
 class Decoder {
  public:
-  ContinuationData top(const msgpack::object& root, std::span<const uint8_t> bytes, Integrity integrity);
+  Decoder(std::span<const uint8_t> bytes, std::vector<ValueData>& pending)
+      : b_(bytes.data()), size_(bytes.size()), pending_(pending) {}
+  void top(Integrity integrity, ContinuationData& d);
 
  private:
-  struct Segment {
-    std::string_view field;  // empty for an array index
-    size_t index = 0;
-  };
-  std::vector<Segment> path_;
-  size_t shape_count_ = 0;
-  std::vector<uint32_t> shape_sizes_;
-
+  // The path of the item being read, as a chain of At guards on the C++ stack: free to keep,
+  // walked only to name the item in an error.
   class At {
    public:
-    At(Decoder& d, std::string_view field) : d_(d) { d_.path_.push_back({field, 0}); }
-    At(Decoder& d, size_t index) : d_(d) { d_.path_.push_back({{}, index}); }
-    ~At() { d_.path_.pop_back(); }
+    At(Decoder& d, std::string_view field) : d_(d), up_(d.at_), field_(field) { d_.at_ = this; }
+    At(Decoder& d, size_t index) : d_(d), up_(d.at_), index_(index) { d_.at_ = this; }
+    ~At() { d_.at_ = up_; }
     At(const At&) = delete;
     At& operator=(const At&) = delete;
 
    private:
+    friend class Decoder;
     Decoder& d_;
+    const At* up_;
+    std::string_view field_;  // empty for an array index
+    size_t index_ = 0;
   };
 
+  const uint8_t* b_;
+  size_t size_;
+  size_t pos_ = 0;
+  const At* at_ = nullptr;
+  ContinuationData* d_ = nullptr;      // what top() is building
+  std::vector<ValueData>& pending_;    // children read but not yet placed, innermost last
+  std::vector<uint32_t> shape_sizes_;  // the number of fields of each shape
+
   [[noreturn]] void fail(std::string_view what) const {
+    std::vector<const At*> path;
+    for (const At* a = at_; a; a = a->up_) path.push_back(a);
     std::string where;
-    for (const auto& s : path_) {
-      if (s.field.empty()) {
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {
+      if ((*it)->field_.empty()) {
         where += '[';
-        where += std::to_string(s.index);
+        where += std::to_string((*it)->index_);
         where += ']';
       } else {
         if (!where.empty()) where += ".";
-        where += s.field;
+        where += (*it)->field_;
       }
     }
     std::string message = "corrupt continuation: ";
@@ -282,89 +307,166 @@ class Decoder {
     throw Corrupt{std::move(message)};
   }
 
-  Items array(const msgpack::object& o) {
-    if (o.type != msgpack::type::ARRAY) fail("expected an array");
-    return Items(o.via.array.ptr, o.via.array.size);
-  }
+  // ---- msgpack, one item at a time
 
-  Items tuple(const msgpack::object& o, size_t n) {
-    Items items = array(o);
-    if (items.size() != n) fail("expected " + std::to_string(n) + " items, found " + std::to_string(items.size()));
-    return items;
+  uint8_t peek() {
+    if (pos_ >= size_) fail("the data ends early (truncated?)");
+    return b_[pos_];
   }
-
-  std::string string(const msgpack::object& o) {
-    if (o.type != msgpack::type::STR) fail("expected a string");
-    return std::string(o.via.str.ptr, o.via.str.size);
+  // The next n bytes, as a big-endian number (n ≤ 8).
+  uint64_t big_endian(size_t n) {
+    if (size_ - pos_ < n) fail("the data ends early (truncated?)");
+    uint64_t x = 0;
+    for (size_t k = 0; k < n; ++k) x = (x << 8) | b_[pos_ + k];
+    pos_ += n;
+    return x;
   }
-
-  uint64_t unsigned_int(const msgpack::object& o, uint64_t max) {
-    if (o.type != msgpack::type::POSITIVE_INTEGER || o.via.u64 > max)
-      fail("expected an integer from 0 to " + std::to_string(max));
-    return o.via.u64;
-  }
-
-  int64_t signed_int(const msgpack::object& o, int64_t min, int64_t max) {
-    if (o.type == msgpack::type::POSITIVE_INTEGER && o.via.u64 <= static_cast<uint64_t>(max))
-      return static_cast<int64_t>(o.via.u64);
-    if (o.type == msgpack::type::NEGATIVE_INTEGER && o.via.i64 >= min) return o.via.i64;
-    fail("expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
-  }
-
-  uint32_t u32(const msgpack::object& o) { return static_cast<uint32_t>(unsigned_int(o, std::numeric_limits<uint32_t>::max())); }
-  uint8_t u8(const msgpack::object& o) { return static_cast<uint8_t>(unsigned_int(o, 255)); }
-  int64_t i64(const msgpack::object& o) {
-    return signed_int(o, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
-  }
-
-  // An enum stored as its number, at most `last`.
-  template <typename E>
-  E enumerated(const msgpack::object& o, E last) {
-    return static_cast<E>(unsigned_int(o, static_cast<uint64_t>(last)));
-  }
-
-  std::vector<ValueData> values(const msgpack::object& o, size_t depth) {
-    Items items = array(o);
-    std::vector<ValueData> out(items.size());  // the tree exists, so its size is bounded by the input
-    for (size_t i = 0; i < items.size(); ++i) {
-      At at(*this, i);
-      out[i] = value(items[i], depth);
-    }
+  std::string_view bytes(uint64_t n) {
+    if (size_ - pos_ < n) fail("the data ends early (truncated?)");
+    const std::string_view out(reinterpret_cast<const char*>(b_ + pos_), static_cast<size_t>(n));
+    pos_ += static_cast<size_t>(n);
     return out;
   }
 
-  // `depth` counts the lists, maps and records around this value.
-  ValueData value(const msgpack::object& o, size_t depth) {
-    ValueData v;
-    switch (o.type) {
-      case msgpack::type::NIL: return v;
-      case msgpack::type::BOOLEAN:
-        v.kind = ValueKind::Bool;
-        v.i = o.via.boolean ? 1 : 0;
-        return v;
-      case msgpack::type::POSITIVE_INTEGER:
-      case msgpack::type::NEGATIVE_INTEGER:
-        v.kind = ValueKind::Int;
-        v.i = i64(o);
-        return v;
-      case msgpack::type::FLOAT64:
-        v.kind = ValueKind::Float;
-        v.f = o.via.f64;
-        return v;
-      case msgpack::type::STR:
-        v.kind = ValueKind::Str;
-        v.text.assign(o.via.str.ptr, o.via.str.size);
-        return v;
-      case msgpack::type::ARRAY: break;
-      default: fail("expected a value");
+  static bool is_int(uint8_t t) { return t <= 0x7f || t >= 0xe0 || (t >= 0xcc && t <= 0xcf) || (t >= 0xd0 && t <= 0xd3); }
+  static bool is_str(uint8_t t) { return (t >= 0xa0 && t <= 0xbf) || (t >= 0xd9 && t <= 0xdb); }
+  static bool is_array(uint8_t t) { return is_array_header(t); }
+
+  // Any integer encoding; `negative` when the value is below zero (then `x` is its two's
+  // complement), as msgpack-c sorts them.
+  uint64_t integer(bool& negative) {
+    const uint8_t t = peek();
+    negative = false;
+    if (t <= 0x7f) return ++pos_, t;
+    if (t >= 0xe0) {
+      ++pos_;
+      negative = true;
+      return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int8_t>(t)));
     }
-    Items items(o.via.array.ptr, o.via.array.size);
-    if (items.empty()) fail("expected a value's kind");
-    v.kind = enumerated(items[0], ValueKind::Fiber);
-    auto scalar = [&](int64_t min, int64_t max) {
-      if (items.size() != 2) fail("expected 2 items, found " + std::to_string(items.size()));
-      v.i = signed_int(items[1], min, max);
-    };
+    if (t >= 0xcc && t <= 0xcf) {
+      ++pos_;
+      return big_endian(size_t{1} << (t - 0xcc));
+    }
+    if (t >= 0xd0 && t <= 0xd3) {
+      ++pos_;
+      const size_t n = size_t{1} << (t - 0xd0);
+      const uint64_t raw = big_endian(n);
+      const unsigned shift = static_cast<unsigned>(64 - 8 * n);
+      const int64_t x = static_cast<int64_t>(raw << shift) >> shift;  // sign-extend
+      negative = x < 0;
+      return static_cast<uint64_t>(x);
+    }
+    fail("expected an integer");
+  }
+
+  uint64_t unsigned_int(uint64_t max) {
+    bool negative = false;
+    const uint64_t x = integer(negative);
+    if (negative || x > max) fail("expected an integer from 0 to " + std::to_string(max));
+    return x;
+  }
+  int64_t signed_int(int64_t min, int64_t max) {
+    bool negative = false;
+    const uint64_t raw = integer(negative);
+    if (!negative && raw > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) fail("expected a 64-bit integer");
+    const int64_t x = static_cast<int64_t>(raw);
+    if (x < min || x > max) fail("expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    return x;
+  }
+  uint32_t u32() { return static_cast<uint32_t>(unsigned_int(std::numeric_limits<uint32_t>::max())); }
+  uint8_t u8() { return static_cast<uint8_t>(unsigned_int(255)); }
+  template <typename E>
+  E enumerated(E last) {
+    return static_cast<E>(unsigned_int(static_cast<uint64_t>(last)));
+  }
+
+  uint32_t array() {
+    const uint8_t t = peek();
+    if (t >= 0x90 && t <= 0x9f) return ++pos_, t & 0x0f;
+    if (t == 0xdc || t == 0xdd) {
+      ++pos_;
+      return static_cast<uint32_t>(big_endian(t == 0xdc ? 2 : 4));
+    }
+    fail("expected an array");
+  }
+  void tuple(uint32_t n) {
+    const uint32_t found = array();
+    if (found != n) fail("expected " + std::to_string(n) + " items, found " + std::to_string(found));
+  }
+  std::string_view string() {
+    const uint8_t t = peek();
+    if (t >= 0xa0 && t <= 0xbf) return ++pos_, bytes(t & 0x1f);
+    if (t >= 0xd9 && t <= 0xdb) {
+      ++pos_;
+      return bytes(big_endian(size_t{1} << (t - 0xd9)));
+    }
+    fail("expected a string");
+  }
+  std::string_view binary() {
+    const uint8_t t = peek();
+    if (t >= 0xc4 && t <= 0xc6) {
+      ++pos_;
+      return bytes(big_endian(size_t{1} << (t - 0xc4)));
+    }
+    fail("expected binary data");
+  }
+  bool nil() {
+    if (peek() != 0xc0) return false;
+    ++pos_;
+    return true;
+  }
+
+  // ---- values
+
+  // Reads a value; its children are placed in d_->values, the value itself is returned for the
+  // caller to place. `depth` counts the lists, maps and records around it.
+  ValueData value(size_t depth) {
+    ValueData v;
+    const uint8_t t = peek();
+    if (t == 0xc0) {
+      ++pos_;
+      return v;
+    }
+    if (t == 0xc2 || t == 0xc3) {
+      ++pos_;
+      v.kind = ValueKind::Bool;
+      v.i = t == 0xc3;
+      return v;
+    }
+    if (is_int(t)) {
+      v.kind = ValueKind::Int;
+      v.i = signed_int(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+      return v;
+    }
+    if (t == 0xcb || t == 0xca) {
+      ++pos_;
+      v.kind = ValueKind::Float;
+      if (t == 0xcb) {
+        const uint64_t bits = big_endian(8);
+        std::memcpy(&v.f, &bits, sizeof v.f);
+      } else {
+        const uint32_t bits = static_cast<uint32_t>(big_endian(4));
+        float f;
+        std::memcpy(&f, &bits, sizeof f);
+        v.f = f;
+      }
+      return v;
+    }
+    if (is_str(t)) {
+      const std::string_view s = string();
+      v.kind = ValueKind::Str;
+      v.text = static_cast<uint32_t>(d_->text.size());
+      v.text_size = static_cast<uint32_t>(s.size());
+      d_->text.append(s);
+      return v;
+    }
+    if (!is_array(t)) fail("expected a value");
+    const uint32_t n = array();
+    if (n == 0) fail("expected a value's kind");
+    {
+      At at(*this, "kind");
+      v.kind = enumerated(ValueKind::Fiber);
+    }
     switch (v.kind) {
       case ValueKind::None:
       case ValueKind::Bool:
@@ -375,261 +477,285 @@ class Decoder {
         // decoding and encoding again gives the same bytes.
         fail("a value of kind " + std::to_string(static_cast<int>(v.kind)) + " written as an array");
       case ValueKind::Duration:
-      case ValueKind::Time: scalar(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()); return v;
-      case ValueKind::Fiber: scalar(0, std::numeric_limits<uint32_t>::max()); return v;
+      case ValueKind::Time:
+      case ValueKind::Fiber:
+        if (n != 2) fail("expected 2 items, found " + std::to_string(n));
+        v.i = v.kind == ValueKind::Fiber
+                  ? signed_int(0, std::numeric_limits<uint32_t>::max())
+                  : signed_int(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+        return v;
       default: break;
     }
     if (depth + 1 > kMaxValueDepth) fail("values are nested more than " + std::to_string(kMaxValueDepth) + " deep");
-    switch (v.kind) {
-      case ValueKind::List:
-        v.items.resize(items.size() - 1);
-        for (size_t i = 1; i < items.size(); ++i) {
-          At at(*this, i - 1);
-          v.items[i - 1] = value(items[i], depth + 1);
-        }
-        return v;
-      case ValueKind::Map: {
-        if (items.size() % 2 != 1) fail("a map needs a value for every key");
-        const size_t n = (items.size() - 1) / 2;
-        v.keys.resize(n);
-        v.items.resize(n);
-        for (size_t i = 0; i < n; ++i) {
-          At at(*this, i);
-          v.keys[i] = string(items[1 + 2 * i]);
-          v.items[i] = value(items[2 + 2 * i], depth + 1);
-        }
-        return v;
-      }
-      default: {  // the record kinds
-        if (items.size() < 2) fail("expected a record's shape");
-        v.shape = u32(items[1]);
-        if (v.shape >= shape_count_) fail("shape " + std::to_string(v.shape) + " out of range (the continuation has " + std::to_string(shape_count_) + ")");
-        if (items.size() - 2 != shape_sizes_[v.shape])
-          fail("a record of shape " + std::to_string(v.shape) + " needs " + std::to_string(shape_sizes_[v.shape]) +
-               " fields, found " + std::to_string(items.size() - 2));
-        v.items.resize(items.size() - 2);
-        for (size_t i = 2; i < items.size(); ++i) {
-          At at(*this, i - 2);
-          v.items[i - 2] = value(items[i], depth + 1);
-        }
-        return v;
-      }
+    uint32_t count = n - 1;
+    if (v.kind == ValueKind::Map) {
+      if (count % 2 != 0) fail("a map needs a value for every key");
+    } else if (v.kind != ValueKind::List) {  // the record kinds
+      if (n < 2) fail("expected a record's shape");
+      v.shape = u32();
+      if (v.shape >= shape_sizes_.size())
+        fail("shape " + std::to_string(v.shape) + " out of range (the continuation has " +
+             std::to_string(shape_sizes_.size()) + ")");
+      count = n - 2;
+      if (count != shape_sizes_[v.shape])
+        fail("a record of shape " + std::to_string(v.shape) + " needs " + std::to_string(shape_sizes_[v.shape]) +
+             " fields, found " + std::to_string(count));
     }
+    const size_t mark = pending_.size();
+    for (uint32_t k = 0; k < count; ++k) {
+      At at(*this, k);
+      if (v.kind == ValueKind::Map && k % 2 == 0 && !is_str(peek())) fail("a map's keys are strings");
+      pending_.push_back(value(depth + 1));
+    }
+    v.children = place(mark);
+    return v;
   }
 
-  FiberData fiber(const msgpack::object& o) {
-    Items t = tuple(o, kFiberItemCount);
+  // Moves the children read since `mark` to the end of d_->values, consecutively.
+  ValueRange place(size_t mark) {
+    const ValueRange r{static_cast<uint32_t>(d_->values.size()), static_cast<uint32_t>(pending_.size() - mark)};
+    d_->values.insert(d_->values.end(), pending_.begin() + static_cast<std::ptrdiff_t>(mark), pending_.end());
+    pending_.resize(mark);
+    return r;
+  }
+
+  ValueRef one_value() {
+    pending_.push_back(value(0));
+    return place(pending_.size() - 1).first;
+  }
+
+  ValueRange values() {
+    const uint32_t n = array();
+    const size_t mark = pending_.size();
+    for (uint32_t k = 0; k < n; ++k) {
+      At at(*this, k);
+      pending_.push_back(value(0));
+    }
+    return place(mark);
+  }
+
+  FiberData fiber() {
+    tuple(kFiberItemCount);
     FiberData f;
     {
       At at(*this, "parent");
-      f.parent = static_cast<int32_t>(signed_int(t[kParent], -1, std::numeric_limits<int32_t>::max()));
+      f.parent = static_cast<int32_t>(signed_int(-1, std::numeric_limits<int32_t>::max()));
     }
     {
       At at(*this, "state");
-      f.state = enumerated(t[kState], FiberStateData::Failed);
+      f.state = enumerated(FiberStateData::Failed);
     }
     {
       At at(*this, "delivery");
-      f.delivery = enumerated(t[kDelivery], DeliveryData::JoinDone);
+      f.delivery = enumerated(DeliveryData::JoinDone);
     }
     {
       At at(*this, "flags");
-      const uint8_t flags = u8(t[kFlags]);
+      const uint8_t flags = u8();
       if (flags & ~(kDoomed | kPendingUncatchable)) fail("unknown flags");
       f.doomed = flags & kDoomed;
       f.pending_uncatchable = flags & kPendingUncatchable;
     }
     {
       At at(*this, "seq");
-      f.seq = unsigned_int(t[kSeq], std::numeric_limits<uint64_t>::max());
+      f.seq = unsigned_int(std::numeric_limits<uint64_t>::max());
     }
     {
       At at(*this, "effect_register");
-      f.effect_register = u8(t[kEffectRegister]);
+      f.effect_register = u8();
     }
     {
       At at(*this, "registers");
-      f.registers = values(t[kRegisters], 0);
+      f.registers = values();
     }
     {
       At at(*this, "frames");
-      Items flat = array(t[kFrames]);
-      if (flat.size() % 4 != 0) fail("expected four numbers per frame");
-      if (flat.size() / 4 > kMaxContinuationFrames)
-        fail("more than " + std::to_string(kMaxContinuationFrames) + " frames");
-      f.frames.resize(flat.size() / 4);
-      for (size_t i = 0; i < f.frames.size(); ++i) {
-        At at_frame(*this, i);
-        f.frames[i] = FrameData{u32(flat[4 * i]), u32(flat[4 * i + 1]), u32(flat[4 * i + 2]), u8(flat[4 * i + 3])};
+      const uint32_t n = array();
+      if (n % 4 != 0) fail("expected four numbers per frame");
+      if (n / 4 > kMaxContinuationFrames) fail("more than " + std::to_string(kMaxContinuationFrames) + " frames");
+      for (uint32_t k = 0; k < n / 4; ++k) {
+        At at_frame(*this, k);
+        FrameData fr;
+        fr.function = u32();
+        fr.pc = u32();
+        fr.base = u32();
+        fr.result = u8();
+        f.frames.push_back(fr);
       }
     }
     {
       At at(*this, "steps");
-      Items steps = array(t[kSteps]);
-      f.steps.resize(steps.size());
-      for (size_t i = 0; i < steps.size(); ++i) {
-        At at_step(*this, i);
-        Items s = tuple(steps[i], 3);
-        f.steps[i].frame = u32(s[0]);
-        f.steps[i].enter_pc = u32(s[1]);
-        f.steps[i].info = value(s[2], 0);
+      const uint32_t n = array();
+      for (uint32_t k = 0; k < n; ++k) {
+        At at_step(*this, k);
+        tuple(3);
+        StepData s;
+        s.frame = u32();
+        s.enter_pc = u32();
+        s.info = one_value();
+        f.steps.push_back(s);
       }
     }
     {
       At at(*this, "children");
-      Items children = array(t[kChildren]);
-      f.children.resize(children.size());
-      for (size_t i = 0; i < children.size(); ++i) f.children[i] = u32(children[i]);
+      const uint32_t n = array();
+      for (uint32_t k = 0; k < n; ++k) f.children.push_back(u32());
     }
     {
       At at(*this, "pfor");
-      if (t[kPfor].type != msgpack::type::NIL) {
-        Items p = tuple(t[kPfor], 5);
+      if (!nil()) {
+        tuple(5);
         f.has_pfor = true;
-        f.pfor.items = value(p[0], 0);
-        f.pfor.next = u32(p[1]);
-        f.pfor.limit = u32(p[2]);
-        f.pfor.function = u32(p[3]);
-        f.pfor.captures = values(p[4], 0);
+        f.pfor.items = one_value();
+        f.pfor.next = u32();
+        f.pfor.limit = u32();
+        f.pfor.function = u32();
+        f.pfor.captures = values();
       }
     }
     {
       At at(*this, "pending");
-      f.pending = value(t[kPending], 0);
+      f.pending = one_value();
     }
     {
       At at(*this, "first_error");
-      f.first_error = value(t[kFirstError], 0);
+      f.first_error = one_value();
     }
     {
       At at(*this, "result");
-      f.result = value(t[kFiberResult], 0);
+      f.result = one_value();
     }
     {
       At at(*this, "error");
-      f.error = value(t[kFiberError], 0);
+      f.error = one_value();
     }
     return f;
   }
 };
 
-ContinuationData Decoder::top(const msgpack::object& root, std::span<const uint8_t> bytes, Integrity integrity) {
-  if (root.type != msgpack::type::ARRAY || root.via.array.size < 2) throw Corrupt{"not a wf continuation"};
-  Items t(root.via.array.ptr, root.via.array.size);
-  if (t[kMagic].type != msgpack::type::STR ||
-      std::string_view(t[kMagic].via.str.ptr, t[kMagic].via.str.size) != kContinuationMagic)
-    throw Corrupt{"not a wf continuation"};
-  if (t[kVersion].type != msgpack::type::POSITIVE_INTEGER) {
-    At at(*this, "version");
-    fail("expected a format version number");
-  }
-  if (t[kVersion].via.u64 != kContinuationVersion)
-    throw Corrupt{"continuation format version " + std::to_string(t[kVersion].via.u64) +
-                  " is not supported (this wf reads version " + std::to_string(kContinuationVersion) + ")"};
-  if (t.size() != kTopItemCount) fail("expected " + std::to_string(kTopItemCount) + " items, found " + std::to_string(t.size()));
-  // The checksum is the last item and covers every byte before it; it is checked before anything
-  // else is believed. Written canonically it is a bin 8 header (c4 08) and its 8 bytes.
+void Decoder::top(Integrity integrity, ContinuationData& d) {
+  // The magic and the version first, so that other data and other versions are named as such.
+  if (size_ == 0 || !is_array_header(b_[0])) throw Corrupt{"not a wf continuation"};
+  const uint32_t items = array();
+  if (pos_ >= size_ || !is_str(b_[pos_]) || string() != kContinuationMagic) throw Corrupt{"not a wf continuation"};
   {
-    At at(*this, "checksum");
-    const msgpack::object& sum = t[kChecksum];
-    if (sum.type != msgpack::type::BIN || sum.via.bin.size != kChecksumSize) fail("expected 8 bytes");
-    if (bytes.size() < kChecksumSize + 2) fail("the checksum is not the last item");
-    const size_t covered = bytes.size() - kChecksumSize - 2;
-    if (bytes[covered] != 0xc4 || bytes[covered + 1] != kChecksumSize) fail("the checksum is not the last item");
-    if (integrity == Integrity::Checked) {
-      const auto expected = checksum(bytes.data(), covered);
-      if (std::memcmp(expected.data(), bytes.data() + covered + 2, kChecksumSize) != 0)
-        throw Corrupt{"corrupt continuation: the checksum does not match (damaged in storage?)"};
-    }
+    At at(*this, "version");
+    const uint64_t version = unsigned_int(std::numeric_limits<uint64_t>::max());
+    if (version != kContinuationVersion)
+      throw Corrupt{"continuation format version " + std::to_string(version) + " is not supported (this wf reads version " +
+                    std::to_string(kContinuationVersion) + ")"};
   }
-  ContinuationData d;
-  d.version = kContinuationVersion;
+  if (items != kTopItemCount) fail("expected " + std::to_string(kTopItemCount) + " items, found " + std::to_string(items));
+  // The checksum is the last item, a bin 8 header (c4 08) and 8 bytes, over every byte before
+  // it; nothing else is believed until it matches.
+  if (size_ < pos_ + kChecksumSize + 2 || b_[size_ - kChecksumSize - 2] != 0xc4 || b_[size_ - kChecksumSize - 1] != kChecksumSize) {
+    At at(*this, "checksum");
+    fail("missing (truncated?)");
+  }
+  const size_t covered = size_ - kChecksumSize - 2;
+  if (integrity == Integrity::Checked) {
+    const auto expected = checksum(b_, covered);
+    if (std::memcmp(expected.data(), b_ + covered + 2, kChecksumSize) != 0)
+      throw Corrupt{"corrupt continuation: the checksum does not match (damaged in storage?)"};
+  }
+  size_ = covered;  // the items before the checksum end where it begins
+
+  d.clear();
+  d_ = &d;
+  pending_.clear();
   {
     At at(*this, "module");
-    const msgpack::object& m = t[kModule];
-    if (m.type != msgpack::type::BIN || m.via.bin.size != d.module_sha256.size()) fail("expected a 32-byte SHA-256");
-    std::memcpy(d.module_sha256.data(), m.via.bin.ptr, d.module_sha256.size());
+    const std::string_view sha = binary();
+    if (sha.size() != d.module_sha256.size()) fail("expected a 32-byte SHA-256");
+    std::memcpy(d.module_sha256.data(), sha.data(), sha.size());
   }
   {
     At at(*this, "status");
-    d.status = enumerated(t[kStatus], StatusData::Failed);
+    d.status = enumerated(StatusData::Failed);
   }
   {
     At at(*this, "next_seq");
-    d.next_seq = unsigned_int(t[kNextSeq], std::numeric_limits<uint64_t>::max());
+    d.next_seq = unsigned_int(std::numeric_limits<uint64_t>::max());
   }
   {
     At at(*this, "shapes");
-    Items shapes = array(t[kShapes]);
-    d.shapes.resize(shapes.size());
-    shape_sizes_.resize(shapes.size());
-    for (size_t i = 0; i < shapes.size(); ++i) {
-      At at_shape(*this, i);
-      Items names = array(shapes[i]);
-      d.shapes[i].resize(names.size());
-      for (size_t k = 0; k < names.size(); ++k) d.shapes[i][k] = string(names[k]);
-      shape_sizes_[i] = static_cast<uint32_t>(names.size());
+    const uint32_t n = array();
+    for (uint32_t k = 0; k < n; ++k) {
+      At at_shape(*this, k);
+      const uint32_t fields = array();
+      std::vector<std::string> names;
+      for (uint32_t i = 0; i < fields; ++i) names.emplace_back(string());
+      d.shapes.push_back(std::move(names));
+      shape_sizes_.push_back(fields);
     }
-    shape_count_ = shapes.size();
   }
   {
     At at(*this, "globals");
-    d.globals = values(t[kGlobals], 0);
+    d.globals = values();
   }
   {
     At at(*this, "fibers");
-    Items fibers = array(t[kFibers]);
-    d.fibers.resize(fibers.size());
-    for (size_t i = 0; i < fibers.size(); ++i) {
-      At at_fiber(*this, i);
-      d.fibers[i] = fiber(fibers[i]);
+    const uint32_t n = array();
+    for (uint32_t k = 0; k < n; ++k) {
+      At at_fiber(*this, k);
+      d.fibers.push_back(fiber());
     }
   }
   {
     At at(*this, "result");
-    d.result = value(t[kResult], 0);
+    d.result = one_value();
   }
   {
     At at(*this, "error");
-    d.error = value(t[kError], 0);
+    d.error = one_value();
   }
-  return d;
+  if (pos_ != size_) fail("unexpected bytes before the checksum");
 }
+
+// The buffers snapshot() and restore() reuse. A continuation far larger than usual does not
+// keep its memory: buffers above this size are given back after use.
+constexpr size_t kKeptBuffer = 1 << 20;
 
 }  // namespace
 
 std::vector<uint8_t> encode_continuation(const ContinuationData& data) {
-  std::vector<uint8_t> out;
-  out.reserve(1024);
+  thread_local std::unique_ptr<msgpack::sbuffer> buffer;
+  if (!buffer) buffer = std::make_unique<msgpack::sbuffer>(4096);
+  msgpack::sbuffer& out = *buffer;
+  out.clear();
   Encoder(out).top(data);
-  return out;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(out.data());
+  std::vector<uint8_t> result(bytes, bytes + out.size());
+  if (out.size() > kKeptBuffer) buffer.reset();
+  return result;
+}
+
+std::string decode_continuation_into(std::span<const uint8_t> bytes, ContinuationData& out, Integrity integrity) {
+  thread_local std::vector<ValueData> pending;
+  try {
+    Decoder(bytes, pending).top(integrity, out);
+    if (pending.capacity() > kKeptBuffer / sizeof(ValueData)) std::vector<ValueData>().swap(pending);
+    return {};
+  } catch (const Corrupt& c) {
+    return c.message;
+  } catch (const std::bad_alloc&) {
+    std::vector<ValueData>().swap(pending);
+    return "continuation too large: out of memory while decoding";
+  } catch (const std::exception& e) {
+    return "corrupt continuation: " + std::string(e.what());
+  } catch (...) {
+    return "corrupt continuation";
+  }
 }
 
 ContinuationDecodeResult decode_continuation(std::span<const uint8_t> bytes, Integrity integrity) {
   try {
-    if (bytes.empty() || !is_array_header(bytes[0])) return ContinuationDecodeResult(std::string("not a wf continuation"));
-    if (auto problem = bytecode::check_msgpack_shape(bytes, kMaxValueDepth + kStructureDepth, "continuation"))
-      return ContinuationDecodeResult("corrupt continuation: " + *problem);
-    // No count or length can exceed the input size; the limits restate what the shape check
-    // proved, in case the two parsers ever disagree.
-    const size_t size = bytes.size();
-    const msgpack::unpack_limit limit(size, size, size, size, size, kMaxValueDepth + kStructureDepth + 1);
-    // Strings and binary data are referenced in `bytes`, not copied: the tree lives only as
-    // long as this call, and the decoder copies what it keeps.
-    const auto reference = [](msgpack::type::object_type, size_t, void*) { return true; };
-    size_t off = 0;
-    msgpack::object_handle handle =
-        msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), size, off, reference, nullptr, limit);
-    Decoder decoder;
-    return ContinuationDecodeResult(decoder.top(handle.get(), bytes, integrity));
-  } catch (const Corrupt& c) {
-    return ContinuationDecodeResult(c.message);
+    ContinuationData d;
+    std::string error = decode_continuation_into(bytes, d, integrity);
+    if (!error.empty()) return ContinuationDecodeResult(std::move(error));
+    return ContinuationDecodeResult(std::move(d));
   } catch (const std::bad_alloc&) {
     return ContinuationDecodeResult(std::string("continuation too large: out of memory while decoding"));
-  } catch (const std::exception& e) {
-    return ContinuationDecodeResult("corrupt continuation: " + std::string(e.what()));
-  } catch (...) {
-    return ContinuationDecodeResult(std::string("corrupt continuation"));
   }
 }
 

@@ -98,8 +98,16 @@ inline bool pop_frame(Fiber& f, const Program& prog, uint8_t& result) {
 
 }  // namespace
 
-FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel) {
+FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel_left) {
   const Program& prog = *m.program_;
+  // Kept in a local while the loop runs (a reference would be a memory round trip on every
+  // call and backward jump) and written back on the way out.
+  uint64_t fuel = fuel_left;
+  struct FuelWriteBack {
+    uint64_t& to;
+    const uint64_t& from;
+    ~FuelWriteBack() { to = from; }
+  } write_back{fuel_left, fuel};
   const auto& functions = prog.module.functions;
 
   Frame* frame;
@@ -120,6 +128,28 @@ FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel) {
     ip = code + frame->pc;                               \
   } while (0)
 #define SAVE_PC() (frame->pc = static_cast<uint32_t>(ip - code))
+// Returns from the top frame: a return inside a step leaves the step normally; the frame's
+// window releases the objects it holds (stale references would keep values shared, defeating
+// in-place appends, and would be written into continuations); the caller gets the value.
+#define RETURN_VALUE(out)                                                              \
+  do {                                                                                 \
+    while (!f.steps.empty() && f.steps.back().frame + 1 >= f.frames.size()) {          \
+      m.host_.on_step(f.id, f.steps.back().info, StepEvent::Leave);                    \
+      f.steps.pop_back();                                                              \
+    }                                                                                  \
+    const uint8_t result = frame->result;                                              \
+    const uint32_t window = prog.code[frame->function].num_registers;                  \
+    for (uint32_t i = 0; i < window; ++i)                                              \
+      if (is_object(R[i].tag)) R[i] = Value();                                         \
+    f.frames.pop_back();                                                               \
+    if (f.frames.empty()) {                                                            \
+      f.result = std::move(out);                                                       \
+      return FiberExit::Finished;                                                      \
+    }                                                                                  \
+    LOAD_FRAME();                                                                      \
+    R[result] = std::move(out);                                                        \
+    VM_NEXT();                                                                         \
+  } while (0)
 #define A() bytecode::a_of(ins)
 #define B() bytecode::b_of(ins)
 #define C() bytecode::c_of(ins)
@@ -291,7 +321,7 @@ next:
   }
   VM_CASE(LCONCAT) {
     const uint8_t a = A(), b = B(), c = C();
-    if (a == b && R[a].unshared()) {
+    if (a == b && a != c && R[a].unshared()) {
       auto& items = static_cast<ListObj*>(R[a].o)->items;
       const auto& more = as_list(R[c]);
       items.insert(items.end(), more.begin(), more.end());
@@ -301,6 +331,12 @@ next:
       items.insert(items.end(), more.begin(), more.end());
       R[a] = make_list(std::move(items));
     }
+    VM_NEXT();
+  }
+  VM_CASE(APPEND) {
+    const uint8_t a = A();
+    if (!R[a].unshared()) R[a] = make_list(as_list(R[a]));  // copy first: someone else sees it
+    static_cast<ListObj*>(R[a].o)->items.push_back(R[B()]);
     VM_NEXT();
   }
   VM_CASE(TOSTR) {
@@ -385,24 +421,11 @@ next:
   }
   VM_CASE(RET) {
     Value out = std::move(R[A()]);
-    if (pop_frame(f, prog, returned_to)) {
-      f.result = std::move(out);
-      return FiberExit::Finished;
-    }
-    const uint8_t result = returned_to;
-    LOAD_FRAME();
-    R[result] = std::move(out);
-    VM_NEXT();
+    RETURN_VALUE(out);
   }
   VM_CASE(RETNONE) {
-    if (pop_frame(f, prog, returned_to)) {
-      f.result = Value();
-      return FiberExit::Finished;
-    }
-    const uint8_t result = returned_to;
-    LOAD_FRAME();
-    R[result] = Value();
-    VM_NEXT();
+    Value out;
+    RETURN_VALUE(out);
   }
 
   VM_CASE(NEWLIST) {
@@ -541,6 +564,7 @@ next:
     f.children.clear();
     for (uint8_t i = 0; i < C(); ++i) f.children.push_back(static_cast<uint32_t>(R[B() + i].i));
     f.state = FiberState::WaitingJoin;
+    m.finish_join_if_done(f);  // with no branches the join is done at once
     return FiberExit::Waiting;  // the Machine wakes it when every child is done
   }
   VM_CASE(PFOR) {
@@ -554,7 +578,7 @@ next:
     const uint32_t captures = functions[callee].num_params - 1;
     f.pfor_captures.assign(R + A() + 1, R + A() + 1 + captures);
     f.state = FiberState::WaitingJoin;
-    m.start_pfor_items(f);
+    m.finish_join_if_done(f);  // starts the first items; over an empty list the join is done at once
     return FiberExit::Waiting;
   }
 

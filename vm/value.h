@@ -11,14 +11,16 @@
 
 namespace wf::vm {
 
+// Scalars first, objects after: whether a value holds an object (and so a reference count) is one
+// comparison, which every register write makes.
 enum class Tag : uint8_t {
   None, Bool, Int, Float, Duration, Time,  // scalars (Duration and Time are milliseconds)
+  Fiber,                                   // a parallel branch's handle (never escapes a workflow)
   Str, List, Map, Record,                  // objects; `json` values use these same tags
   Credential, Approver, Channel,           // records with their own rendering
-  Fiber,                                   // a parallel branch's handle (never escapes a workflow)
 };
 
-inline bool is_object(Tag t) { return t >= Tag::Str && t != Tag::Fiber; }
+inline bool is_object(Tag t) { return t >= Tag::Str; }
 
 struct Value;
 

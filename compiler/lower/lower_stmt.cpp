@@ -5,6 +5,7 @@
 
 #include "lower/lowerer.h"
 #include "stdlib/builtin_records.h"
+#include "syntax/ast_walk.h"
 
 namespace wf {
 
@@ -15,6 +16,52 @@ int Lowerer::bind_local(const Binding* b, const Ident& name) {
   if (b) fn_.regs[b] = r;
   fb().add_local(name.text, r, static_cast<uint32_t>(fb().pc()), 0);
   return r;
+}
+
+namespace {
+bool reads(const Expr* e, const Binding* b) {
+  bool found = false;
+  AstVisitor v;
+  v.on_expr = [&](Expr& x) {
+    if (x.kind != ExprKind::Name) return;
+    const Binding* n = static_cast<NameExpr&>(x).binding;
+    if (n && (n == b || n->narrows == b)) found = true;
+  };
+  walk(const_cast<Expr*>(e), v);
+  return found;
+}
+}  // namespace
+
+bool Lowerer::append_in_place(const Binding* var, int target, const Expr* value) {
+  // Collect the right operands of a left-deep chain of `+` that starts with the variable.
+  std::vector<const Expr*> operands;
+  const Expr* e = value;
+  while (e && e->kind == ExprKind::Binary && static_cast<const BinaryExpr*>(e)->op == BinaryOp::Add) {
+    const auto* b = static_cast<const BinaryExpr*>(e);
+    operands.push_back(b->rhs.get());
+    e = b->lhs.get();
+  }
+  if (operands.empty() || !e || e->kind != ExprKind::Name) return false;
+  const Binding* first = static_cast<const NameExpr*>(e)->binding;
+  if (!first || (first != var && first->narrows != var)) return false;
+  const Type* t = value->type;
+  if (!t || (t->kind != TypeKind::String && t->kind != TypeKind::List)) return false;
+  for (const Expr* operand : operands)
+    if (reads(operand, var)) return false;
+  for (auto it = operands.rbegin(); it != operands.rend(); ++it) {
+    const Expr* operand = *it;
+    const int mark = fb().top();
+    if (t->kind == TypeKind::List && operand->kind == ExprKind::List &&
+        static_cast<const ListExpr*>(operand)->items.size() == 1) {
+      const int item = expr_any(static_cast<const ListExpr*>(operand)->items[0].get());
+      fb().emit_abc(Op::APPEND, target, item, 0);
+    } else {
+      const int r = expr_any(operand);
+      fb().emit_abc(t->kind == TypeKind::String ? Op::CONCAT : Op::LCONCAT, target, target, r);
+    }
+    fb().release_to(mark);
+  }
+  return true;
 }
 
 void Lowerer::block(const Block& b) {
@@ -46,15 +93,16 @@ void Lowerer::stmt(const Stmt& s) {
       const int target = reg_of(a.binding);
       if (target < 0) break;
       const Expr* v = a.value.get();
-      // `xs = xs + [x]` and `s = s + "x"` write straight into the variable, so the VM can append
-      // in place when the value is unshared.
-      if (v && v->kind == ExprKind::Binary) {
-        const auto& bin = static_cast<const BinaryExpr&>(*v);
-        if (bin.op == BinaryOp::Add && bin.lhs && bin.lhs->kind == ExprKind::Name &&
-            reg_of(static_cast<const NameExpr&>(*bin.lhs).binding) == target) {
-          binary_to(bin, target);
-          break;
-        }
+      // `s = s + a + b` and `xs = xs + [x]` append to the variable in place (the VM copies first
+      // when the value is shared), unless a right operand reads the variable itself.
+      if (append_in_place(a.binding, target, v)) break;
+      // Every expression writes its destination last, after reading its operands, so the value
+      // can go straight into the variable; only a list literal long enough to be built in chunks
+      // writes it early, and goes through a temporary.
+      const bool chunked = v && v->kind == ExprKind::List && static_cast<const ListExpr*>(v)->items.size() > 200;
+      if (!chunked) {
+        expr_to(v, target);
+        break;
       }
       const int mark = fb().top();
       const int t = fb().alloc();
@@ -331,8 +379,10 @@ void Lowerer::step_stmt(const StepStmt& s) {
     expr_to(s.retry->count.get(), limit);
   }
   const size_t top = fb().pc();
-  fb().emit_abc(Op::STEP, info, 1, 0);
+  // The handler's range starts at the STEP that opens the step, so an error leaving the body
+  // closes the step as failed (the VM reports it) before the retry decision.
   const uint32_t start = static_cast<uint32_t>(fb().pc());
+  fb().emit_abc(Op::STEP, info, 1, 0);
   block(s.body);
   const uint32_t end = static_cast<uint32_t>(fb().pc());
   fb().emit_abc(Op::STEP, info, 0, 0);
@@ -344,7 +394,6 @@ void Lowerer::step_stmt(const StepStmt& s) {
   const uint32_t handler = static_cast<uint32_t>(fb().pc());
   const int err = fb().alloc();
   fb().add_handler(start, end, handler, err, false);
-  fb().emit_abc(Op::STEP, info, 0, 0);
   const int ok = fb().alloc();
   fb().emit_abc(Op::RETRYABLE, ok, err, 0);
   const size_t give_up = fb().emit_jump(Op::JMPIFNOT, ok);

@@ -73,6 +73,7 @@ class Lowerer {
   void jump_out(std::vector<size_t>& patches, size_t finally_depth);
   void run_finallies_down_to(size_t depth);
   int bind_local(const Binding* b, const Ident& name);
+  bool append_in_place(const Binding* var, int target, const Expr* value);
   void cond_jump_false(const Expr* cond, std::vector<size_t>& false_jumps);
 
   // ---- lower_expr.cpp

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <functional>
 #include <map>
 #include <memory>
@@ -20,6 +22,7 @@
 #include "effects/approval_state.h"
 #include "effects/records.h"
 #include "effects/run_state.h"
+#include "bytecode/module_codec.h"
 #include "local/local_runner.h"
 #include "lower/compile.h"
 #include "vm/continuation.h"
@@ -745,12 +748,17 @@ class ErrorHost : public vm::Host {
   void on_condition(uint32_t, const std::string&, bool) override {}
 };
 
+// Runs with little fuel, failing every effect: those requested now and those a restored machine
+// was already waiting for (a continuation does not hold effect requests; its host keeps them).
 void run_a_little(vm::Machine& m) {
   for (int round = 0; round < 20; ++round) {
     const vm::Status s = m.run(50);
     if (s == vm::Status::Completed || s == vm::Status::Failed) return;
-    for (const auto& r : m.take_effects()) m.resume_error(r.fiber, r.seq, effects::make_error("failed", "no"));
+    m.take_effects();
     m.take_cancelled();
+    for (size_t i = 0; i < m.fibers().size(); ++i)
+      if (m.fibers()[i]->state == vm::FiberState::WaitingEffect)
+        m.resume_error(static_cast<uint32_t>(i), m.fibers()[i]->seq, effects::make_error("failed", "no"));
   }
 }
 
@@ -786,27 +794,92 @@ TEST(Continuation, EveryTruncationIsRefused) {
   }
 }
 
-TEST(Continuation, BitFlipsAreRefusedOrRestoreIntoARunnableMachine) {
+// The Machine's own bookkeeping on a restored machine (deliveries right and wrong, an abort that
+// cancels every branch); afterwards it must still write a continuation that restores.
+void exercise(vm::Machine& m, const std::shared_ptr<const vm::Program>& program) {
+  ErrorHost host;
+  for (size_t i = 0; i < m.fibers().size(); ++i) {
+    const uint64_t seq = m.fibers()[i]->seq;
+    if (i % 2 == 0) m.resume(static_cast<uint32_t>(i), seq, Value());
+    else m.resume_error(static_cast<uint32_t>(i), seq, m.make_error("failed", "no"));
+    m.resume(static_cast<uint32_t>(i), seq + 1, Value());
+  }
+  m.abort(m.make_error("cancelled", "aborted"));
+  m.take_effects();
+  m.take_cancelled();
+  const auto bytes = vm::snapshot(m);
+  vm::Machine again(program, host);
+  const auto r = vm::restore(again, bytes);
+  EXPECT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(vm::snapshot(again), bytes);
+}
+
+// Every flip is caught by the checksum. Past the checksum (Integrity::Unchecked, as the fuzzer
+// decodes), the decoder and the validator must refuse the data or restore a machine that keeps
+// the Machine's invariants. (Such a machine does not run bytecode here: its registers may hold
+// values of types the code was not checked for, which only the checksum keeps out.)
+TEST(Continuation, BitFlipsAreRefused) {
   const Specimen& s = specimen();
   ErrorHost host;
   std::mt19937 random(20240611);
   size_t decoded = 0, restored = 0;
-  for (int trial = 0; trial < 4000; ++trial) {
+  const int kTrials = 4000;
+  for (int trial = 0; trial < kTrials; ++trial) {
     std::vector<uint8_t> bytes = s.bytes;
     const size_t at = random() % bytes.size();
     bytes[at] ^= static_cast<uint8_t>(1u << (random() % 8));
-    // The checksum catches every flip.
-    EXPECT_FALSE(vm::decode_continuation(bytes).ok()) << "flip at " << at;
-    // Past the checksum, the validator must refuse or restore something that runs.
+    const auto checked = vm::decode_continuation(bytes);
+    EXPECT_FALSE(checked.ok()) << "flip at " << at;
+    vm::Machine m(s.program, host);
+    EXPECT_FALSE(vm::restore(m, bytes).ok()) << "flip at " << at;
     vm::ContinuationDecodeResult d = vm::decode_continuation(bytes, vm::Integrity::Unchecked);
     if (!d.ok()) continue;
     ++decoded;
-    vm::Machine m(s.program, host);
-    if (!vm::restore_data(m, d.data()).ok()) continue;
+    if (!vm::restore_data(m, d.data()).ok()) {
+      EXPECT_TRUE(m.fibers().empty());
+      continue;
+    }
     ++restored;
-    run_a_little(m);
+    exercise(m, s.program);
   }
-  std::printf("bit flips: %zu of 4000 decode without the checksum, %zu of those restore and run\n", decoded, restored);
+  std::printf("bit flips: %d refused by the checksum; without it %zu decode and %zu of those restore\n", kTrials, decoded,
+              restored);
+}
+
+// Restored machines of real continuations run on to their end, whatever the host answers.
+TEST(Continuation, RealContinuationsRunUnderAnErrorHost) {
+  const Specimen& s = specimen();
+  ErrorHost host;
+  FakeHost fake(s.program, worlds()[0], false, 1'000'000);
+  std::vector<std::vector<uint8_t>> stops;
+  fake.pause_when = [&](const vm::Machine& m, const std::vector<vm::EffectRequest>&) {
+    stops.push_back(vm::snapshot(m));
+    return false;
+  };
+  fake.run(0, {hosts({"web-01", "web-02", "web-03"})});
+  ASSERT_GE(stops.size(), 4u);
+  for (const auto& bytes : stops) {
+    vm::Machine m(s.program, host);
+    ASSERT_TRUE(vm::restore(m, bytes).ok());
+    run_a_little(m);
+    for (int round = 0; round < 100 && m.status() != vm::Status::Completed && m.status() != vm::Status::Failed; ++round)
+      run_a_little(m);
+    EXPECT_TRUE(m.status() == vm::Status::Completed || m.status() == vm::Status::Failed);
+  }
+}
+
+// A continuation with `globals` spliced in (and, unless `whole` is false, nothing after them
+// but the checksum), checksum ignored.
+std::vector<uint8_t> with_globals(const std::vector<uint8_t>& globals, bool whole = true) {
+  std::vector<uint8_t> out = {0x9b, 0xaf, 'w', 'f', '-', 'c', 'o', 'n', 't', 'i', 'n', 'u', 'a', 't', 'i', 'o', 'n', 0x01,
+                              0xc4, 0x20};
+  out.insert(out.end(), 32, 0);      // module
+  out.insert(out.end(), {0x00, 0x01, 0x90});  // status, next_seq, shapes
+  out.insert(out.end(), globals.begin(), globals.end());
+  if (whole) out.insert(out.end(), {0x90, 0xc0, 0xc0});  // fibers, result, error
+  out.insert(out.end(), {0xc4, 0x08});
+  out.insert(out.end(), 8, 0);
+  return out;
 }
 
 TEST(Continuation, HostileHeadersAreRefused) {
@@ -815,42 +888,64 @@ TEST(Continuation, HostileHeadersAreRefused) {
     for (auto integrity : {vm::Integrity::Checked, vm::Integrity::Unchecked}) {
       const auto d = vm::decode_continuation(bytes, integrity);
       EXPECT_FALSE(d.ok());
-      if (!d.ok()) EXPECT_NE(d.error().find(expected), std::string::npos) << d.error();
+      if (!d.ok() && (integrity == vm::Integrity::Unchecked || expected.find("checksum") != std::string::npos ||
+                      expected == "not a wf continuation" || expected.find("version") != std::string::npos))
+        EXPECT_NE(d.error().find(expected), std::string::npos) << d.error();
     }
   };
   refused({}, "not a wf continuation");
   refused({0x80}, "not a wf continuation");                               // a map
-  refused({0xdd, 0xff, 0xff, 0xff, 0xff}, "ends early");                   // 4 billion items, none there
-  refused({0xdc, 0xff, 0xff, 0xc0}, "ends early");
-  refused(std::vector<uint8_t>(100'000, 0x91), "nested too deeply");      // [[[[...]]]]
-  refused({0x92, 0xdb, 0xff, 0xff, 0xff, 0xff}, "ends early");             // a 4 GB string
-  refused({0x91, 0xc7, 0x01, 0x05, 0x00}, "extension");
+  refused({0xdd, 0xff, 0xff, 0xff, 0xff}, "not a wf continuation");        // 4 billion items, none there
+  refused(std::vector<uint8_t>(100'000, 0x91), "not a wf continuation");  // [[[[...]]]]
+  refused({0x91, 0xc7, 0x01, 0x05, 0x00}, "not a wf continuation");        // an extension value
   refused({0x92, 0xaf, 'w', 'f', '-', 'c', 'o', 'n', 't', 'i', 'n', 'u', 'a', 't', 'i', 'o', 'n', 0x02},
           "version 2 is not supported");
   refused({0x92, 0xa9, 'w', 'f', '-', 'm', 'o', 'd', 'u', 'l', 'e', 0x01}, "not a wf continuation");
+  // Past the magic: lengths that promise more than there is, nesting, other msgpack types.
+  EXPECT_TRUE(vm::decode_continuation(with_globals({0x90}), vm::Integrity::Unchecked).ok());
+  refused(with_globals({0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0, 0xc0}, false), "ends early");  // 4 billion globals
+  refused(with_globals({0x91, 0xdb, 0xff, 0xff, 0xff, 0xff, 'x'}, false), "ends early");   // a 4 GB string
+  refused(with_globals({0x91, 0x92, 0x07}, false), "ends early");
+  refused(with_globals({0x91, 0xc6, 0xff, 0xff, 0xff, 0xff}), "expected a value");
+  refused(with_globals({0x91, 0xd4, 0x01, 0x00}), "expected a value");           // an extension value
+  refused(with_globals({0x91, 0x81, 0xa1, 'k', 0xc0}), "expected a value");      // a msgpack map
+  refused(with_globals({0x91, 0x92, 0x08, 0x01}), "a map needs a value for every key");
+  refused(with_globals({0x91, 0x93, 0x08, 0x01, 0x02}), "a map's keys are strings");
+  refused(with_globals({0x91, 0x93, 0x09, 0x00, 0x01}), "shape 0 out of range");
+  refused(with_globals({0x91, 0x92, 0x06, 0xa1}), "written as an array");
+  refused(with_globals({0x91, 0x92, 0x0e, 0x00}), "kind: expected an integer from 0 to 13");
+  std::vector<uint8_t> deep = {0x91};
+  for (int i = 0; i < 100'000; ++i) deep.insert(deep.end(), {0x92, 0x07});
+  deep.push_back(0xc0);
+  refused(with_globals(deep), "nested more than 1024 deep");
   // Trailing bytes after a real continuation.
   std::vector<uint8_t> longer = s.bytes;
   longer.push_back(0xc0);
-  refused(longer, "unexpected bytes after the continuation");
+  refused(longer, "checksum");
+  // A checksum that is not the last item.
+  std::vector<uint8_t> shorter = s.bytes;
+  shorter.pop_back();
+  refused(shorter, "checksum");
 }
 
 // Values nest up to kMaxValueDepth and no deeper, whatever the checksum says.
 TEST(Continuation, DeepValuesAreBounded) {
   const Specimen& s = specimen();
   vm::ContinuationData d = vm::decode_continuation(s.bytes).data();
-  auto nest = [](size_t depth) {
-    vm::ValueData v;
-    v.kind = vm::ValueKind::Int;
+  // Register 0 of the main fiber becomes [[[...[1]...]]], `depth` lists deep.
+  auto nest = [](vm::ContinuationData& d, size_t depth) {
+    vm::ValueRef inner = d.add_nodes(1).first;
+    d.values[inner].kind = vm::ValueKind::Int;
     for (size_t i = 0; i < depth; ++i) {
-      vm::ValueData list;
-      list.kind = vm::ValueKind::List;
-      list.items.push_back(std::move(v));
-      v = std::move(list);
+      const vm::ValueRef outer = d.add_nodes(1).first;
+      d.values[outer].kind = vm::ValueKind::List;
+      d.values[outer].children = {inner, 1};
+      inner = outer;
     }
-    return v;
+    d.values[d.fibers[0].registers.first] = d.values[inner];
   };
   ErrorHost host;
-  d.fibers[0].registers[0] = nest(vm::kMaxValueDepth);
+  nest(d, vm::kMaxValueDepth);
   const auto ok = vm::encode_continuation(d);
   const auto decoded = vm::decode_continuation(ok);
   ASSERT_TRUE(decoded.ok()) << decoded.error();
@@ -862,12 +957,21 @@ TEST(Continuation, DeepValuesAreBounded) {
   EXPECT_TRUE(vm::restore(m1, again).ok());
   EXPECT_EQ(vm::snapshot(m1), again);
 
-  d.fibers[0].registers[0] = nest(vm::kMaxValueDepth + 1);
+  nest(d, vm::kMaxValueDepth + 1);
   const auto deep = vm::decode_continuation(vm::encode_continuation(d));
   ASSERT_FALSE(deep.ok());
   EXPECT_NE(deep.error().find("nested more than 1024 deep"), std::string::npos) << deep.error();
   vm::Machine m2(s.program, host);
   EXPECT_NE(vm::restore_data(m2, d).error.find("nested more than"), std::string::npos);
+
+  // Data not made by the decoder may even be cyclic; the depth bound ends that too.
+  vm::ContinuationData cyclic = vm::decode_continuation(s.bytes).data();
+  const vm::ValueRef r = cyclic.fibers[0].registers.first;
+  cyclic.values[r].kind = vm::ValueKind::List;
+  cyclic.values[r].children = {r, 1};
+  vm::Machine m3(s.program, host);
+  EXPECT_NE(vm::restore_data(m3, cyclic).error.find("nested more than"), std::string::npos);
+  EXPECT_FALSE(vm::decode_continuation(vm::encode_continuation(cyclic)).ok());
 }
 
 // restore_data refuses data that decodes but does not fit the program, naming what is wrong.
@@ -887,7 +991,7 @@ TEST(Continuation, InvalidDataIsRefusedWithAReason) {
   refused([](auto& d) { d.fibers[0].frames[0].function = 9999; }, "fibers[0].frames[0]: function 9999 out of range");
   refused([](auto& d) { d.fibers[0].frames.back().pc += 1000; }, "is not an instruction");
   refused([](auto& d) { d.fibers[0].frames[0].base = 3; }, "bottom frame starts at register 0");
-  refused([](auto& d) { d.fibers[0].registers.pop_back(); }, "registers");
+  refused([](auto& d) { d.fibers[0].registers.count -= 1; }, "registers");
   refused([](auto& d) { d.fibers[1].parent = 5; }, "expected a fiber before this one");
   refused([](auto& d) { d.fibers[0].parent = 0; }, "the main fiber has no parent");
   refused([](auto& d) { d.fibers[0].children.push_back(0); }, "is not a branch of this fiber");
@@ -898,27 +1002,39 @@ TEST(Continuation, InvalidDataIsRefusedWithAReason) {
   refused([](auto& d) { d.fibers[1].delivery = vm::DeliveryData::Error; }, "only a runnable fiber");
   refused([](auto& d) { d.fibers[0].state = static_cast<vm::FiberStateData>(9); }, "unknown state 9");
   refused([](auto& d) { d.status = vm::StatusData::Completed; }, "the main fiber is not done");
-  refused([](auto& d) { d.globals.push_back({}); }, "globals");
+  refused([](auto& d) { d.globals.count += 1; }, "globals");
   refused([](auto& d) { d.next_seq = 0; }, "next_seq");
-  refused([](auto& d) { d.fibers[0].registers[0].kind = vm::ValueKind::Fiber, d.fibers[0].registers[0].i = 77; },
-          "fiber 77 out of range");
-  refused([](auto& d) { d.fibers[0].first_error.kind = vm::ValueKind::Str; }, "first_error: expected an Error record");
+  refused(
+      [](auto& d) {
+        d.values[d.fibers[0].registers.first].kind = vm::ValueKind::Fiber;
+        d.values[d.fibers[0].registers.first].i = 77;
+      },
+      "fiber 77 out of range");
+  refused([](auto& d) { d.fibers[0].registers.first = 1u << 30; }, "out of range");
+  refused([](auto& d) { d.fibers[0].result = 1u << 30; }, "node 1073741824 out of range");
+  refused(
+      [](auto& d) {
+        d.values[d.fibers[0].registers.first].kind = vm::ValueKind::Str;
+        d.values[d.fibers[0].registers.first].text = 1u << 30;
+      },
+      "a string out of range");
+  refused([](auto& d) { d.values[d.fibers[0].first_error].kind = vm::ValueKind::Str; }, "first_error: expected an Error record");
   refused(
       [](auto& d) {
         d.shapes.push_back({"username", "secret"});
-        vm::ValueData c;
+        const vm::ValueRange fields = d.add_nodes(2);
+        d.set_text(fields.first + 1, "hunter2");
+        vm::ValueData& c = d.values[d.fibers[0].registers.first];
         c.kind = vm::ValueKind::Credential;
         c.shape = static_cast<uint32_t>(d.shapes.size() - 1);
-        c.items.resize(2);
-        c.items[1].kind = vm::ValueKind::Str;
-        c.items[1].text = "hunter2";
-        d.fibers[0].registers[0] = c;
+        c.children = fields;
       },
       "must not hold a secret");
   refused(
       [](auto& d) {
         d.fibers[0].has_pfor = true;
-        d.fibers[0].pfor.items.kind = vm::ValueKind::Int;
+        d.fibers[0].pfor.items = d.add_nodes(1).first;
+        d.values[d.fibers[0].pfor.items].kind = vm::ValueKind::Int;
       },
       "the items are not a list");
 
@@ -930,6 +1046,29 @@ TEST(Continuation, InvalidDataIsRefusedWithAReason) {
   vm::Machine started(s.program, host);
   ASSERT_TRUE(started.start(s.program->module.workflows[0].function, {hosts({"a"})}));
   EXPECT_NE(vm::restore(started, s.bytes).error.find("has not started"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wf
+
+namespace wf {
+namespace {
+
+// fuzz/continuation_fuzz.wfb, the program continuation_fuzzer restores into, is what the compiler
+// makes of fuzz/continuation_fuzz.wf today (source paths aside).
+TEST(Continuation, FuzzProgramIsCurrent) {
+  const fs::path source = fs::path(WF_SOURCE_DIR) / "fuzz" / "continuation_fuzz.wf";
+  CompileResult r = compile_file(source.string());
+  ASSERT_TRUE(r.module) << r.error;
+  std::ifstream in(fs::path(WF_SOURCE_DIR) / "fuzz" / "continuation_fuzz.wfb", std::ios::binary);
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto stored = bytecode::decode_module(bytes);
+  ASSERT_TRUE(stored.ok()) << stored.error();
+  bytecode::Module expected = *r.module, found = stored.module();
+  expected.sources.clear();
+  found.sources.clear();
+  EXPECT_TRUE(expected == found) << "fuzz/continuation_fuzz.wfb is stale; from the repository root run\n"
+                                    "  wf build fuzz/continuation_fuzz.wf -o fuzz/continuation_fuzz.wfb";
 }
 
 }  // namespace

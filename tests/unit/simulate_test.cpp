@@ -392,6 +392,27 @@ workflow par(targets: hosts) {
   EXPECT_EQ(dispatches[3]["hosts"], Json::array({"y"}));
 }
 
+TEST(Simulate, AWorkflowThatNeverEndsIsStopped) {
+  const char* text = R"(
+workflow waits(targets: hosts) {
+  while true { sleep 1s }
+}
+workflow spins(targets: hosts) -> int {
+  var i = 0
+  while true { i = i + 1 }
+  return i
+}
+)";
+  simulate::SimulateOptions o;
+  o.max_effects = 50;
+  Simulated waits = simulate_text(text, "waits", {hosts({"a"})}, o);
+  EXPECT_EQ(waits.json["error"]["kind"], "cancelled");
+  EXPECT_LE(of_kind(waits.json["events"], "would_delay").size(), 51u);
+  o.max_instructions = 5'000'000;
+  Simulated spins = simulate_text(text, "spins", {hosts({"a"})}, o);
+  EXPECT_EQ(spins.json["error"]["kind"], "cancelled");
+}
+
 TEST(Simulate, MultiTierRestartWithTaggedHosts) {
   CompileResult c = compile_file(std::string(WF_SOURCE_DIR) + "/samples/multi_tier_restart.wf");
   ASSERT_TRUE(c.module) << c.error;
@@ -423,6 +444,10 @@ struct SampleCase {
 
 std::vector<SampleCase> sample_cases() {
   return {
+      {"health_report.wf", "", "--hosts web-01,web-02 --param disk_limit=80",
+       R"({"1": {"hosts": {"web-01": {"stdout": "{\"disk\": 93, \"load\": 0.5}"},
+                           "web-02": {"stdout": "{\"disk\": 41, \"load\": 1.25}"}}}})",
+       {"completed"}, R"({"checked":2,"over_limit":["web-01"],"ticket":true})"},
       {"uptime_report.wf", "", "--hosts web-01,web-02 --param max_days=30",
        R"({"1": {"hosts": {"web-01": {"stdout": "8640123.45 1234567.89"}, "web-02": {"stdout": "86400.0 10.0"}}}})",
        {"completed"}, R"(["web-01"])"},

@@ -1,0 +1,5 @@
+# Benchmark: fib, the Python peer of fib.wf.
+def fib(n):
+    if n < 2: return n
+    return fib(n-1) + fib(n-2)
+print(fib(30))
