@@ -297,23 +297,44 @@ class Restorer {
 
   static std::string str(uint64_t n) { return std::to_string(n); }
 
-  // Whether an instruction of `function` begins at `pc` (not an extra word, not past the end).
-  // The first few questions about a function walk its code up to pc; after that a table of
-  // instruction starts pays for itself (a hostile continuation may ask about many frames).
-  bool is_start(uint32_t function, uint32_t pc) {
+  // Where `pc` falls in `function`: whether an instruction begins there (not an extra word, not
+  // past the end), and which instruction ends right before it. The first few questions about a
+  // function walk its code up to pc; after that a table of instruction starts pays for itself (a
+  // hostile continuation may ask about many frames).
+  struct Place {
+    bool start = false;
+    bool after = false;      // an instruction ends at pc...
+    bytecode::Instr before = 0;  // ...and this is it
+  };
+  Place place(uint32_t function, uint32_t pc) {
     const auto& code = p_.module.functions[function].code;
-    if (pc >= code.size()) return false;
+    Place out;
+    if (pc > code.size()) return out;
     Starts& s = starts_[function];
     if (s.table.empty() && ++s.walks <= 4) {
-      size_t at = 0;
-      while (at < pc) at += width(code[at]);
-      return at == pc;
+      size_t at = 0, prev = 0;
+      while (at < pc) {
+        prev = at;
+        at += width(code[at]);
+      }
+      out.start = at == pc && pc < code.size();
+      out.after = at == pc && pc > 0;
+      if (out.after) out.before = code[prev];
+      return out;
     }
     if (s.table.empty()) {
       s.table.assign(code.size(), 0);
       for (size_t at = 0; at < code.size(); at += width(code[at])) s.table[at] = 1;
     }
-    return s.table[pc] != 0;
+    out.start = pc < code.size() && s.table[pc];
+    for (uint32_t back = 1; back <= 2 && back <= pc; ++back) {
+      if (s.table[pc - back] && pc - back + width(code[pc - back]) == pc) {
+        out.after = true;
+        out.before = code[pc - back];
+        break;
+      }
+    }
+    return out;
   }
 
   static size_t width(bytecode::Instr instr) {
@@ -323,13 +344,7 @@ class Restorer {
     return static_cast<size_t>(bytecode::instr_width(static_cast<bytecode::Op>(byte)));
   }
 
-  // The instruction of `function` that begins `width` words before `pc`, if one does.
-  bool preceded_by(uint32_t function, uint32_t pc, bytecode::Op op, uint32_t& instr) {
-    const uint32_t width = static_cast<uint32_t>(bytecode::instr_width(op));
-    if (pc < width || !is_start(function, pc - width)) return false;
-    instr = p_.module.functions[function].code[pc - width];
-    return bytecode::op_of(instr) == op;
-  }
+  static bool ends_with(const Place& p, bytecode::Op op) { return p.after && bytecode::op_of(p.before) == op; }
 
   bool is_error(const Value& v) const {
     if (v.tag != Tag::Record) return false;
@@ -476,15 +491,16 @@ class Restorer {
         if (fr.function >= functions.size())
           fail("function " + str(fr.function) + " out of range (the module has " + str(functions.size()) + ")");
         if (k == 0 && fr.base != 0) fail("the bottom frame starts at register 0");
+        const Place at_pc = place(fr.function, fr.pc);
         if (k + 1 < fd.frames.size()) {
           const FrameData& callee = fd.frames[k + 1];
-          uint32_t call = 0;
-          if (!preceded_by(fr.function, fr.pc, bytecode::Op::CALL, call))
+          if (!ends_with(at_pc, bytecode::Op::CALL))
             fail("pc " + str(fr.pc) + " does not follow a CALL, but a frame lies above it");
-          const uint32_t target = functions[fr.function].code[fr.pc - 1];
-          if (callee.function != target || callee.base != fr.base + bytecode::b_of(call) || callee.result != bytecode::a_of(call))
+          const uint32_t target = functions[fr.function].code[fr.pc - 1];  // the CALL's extra word
+          if (callee.function != target || callee.base != fr.base + bytecode::b_of(at_pc.before) ||
+              callee.result != bytecode::a_of(at_pc.before))
             fail("the frame above is not the one its CALL made");
-        } else if (!is_start(fr.function, fr.pc)) {
+        } else if (!at_pc.start) {
           fail("pc " + str(fr.pc) + " is not an instruction of function `" + functions[fr.function].name + "`");
         }
         f->frames.push_back(Frame{fr.function, fr.pc, fr.base, fr.result});
@@ -503,11 +519,10 @@ class Restorer {
     // What the top frame's pc says about how the fiber stopped.
     if (is_live) {
       const FrameData& top = fd.frames.back();
-      uint32_t instr = 0;
-      const bool after_effect = preceded_by(top.function, top.pc, bytecode::Op::EFFECT, instr);
-      const uint8_t effect_a = after_effect ? bytecode::a_of(instr) : 0;
-      const bool after_join = preceded_by(top.function, top.pc, bytecode::Op::JOIN, instr) ||
-                              preceded_by(top.function, top.pc, bytecode::Op::PFOR, instr);
+      const Place at_pc = place(top.function, top.pc);
+      const bool after_effect = ends_with(at_pc, bytecode::Op::EFFECT);
+      const uint8_t effect_a = after_effect ? bytecode::a_of(at_pc.before) : 0;
+      const bool after_join = ends_with(at_pc, bytecode::Op::JOIN) || ends_with(at_pc, bytecode::Op::PFOR);
       At at(*this, "pc");
       if (f->state == FiberState::WaitingEffect || f->delivery == Delivery::Value) {
         // The effect's value goes to R[effect_register] when the fiber runs.
@@ -543,7 +558,7 @@ class Restorer {
         if (s.frame >= fd.frames.size()) fail("frame " + str(s.frame) + " out of range");
         if (k > 0 && s.frame < fd.steps[k - 1].frame) fail("steps out of frame order");
         const uint32_t fn = fd.frames[s.frame].function;
-        if (!is_start(fn, s.enter_pc) || bytecode::op_of(functions[fn].code[s.enter_pc]) != bytecode::Op::STEP)
+        if (!place(fn, s.enter_pc).start || bytecode::op_of(functions[fn].code[s.enter_pc]) != bytecode::Op::STEP)
           fail("pc " + str(s.enter_pc) + " is not a STEP instruction");
         Value info = value(s.info, 0);
         // The interpreter names a failing step by the info record's first field.
