@@ -55,6 +55,9 @@ struct Function {
   FunctionKind kind = FunctionKind::Fn;
   uint8_t num_params = 0;
   uint8_t num_registers = 0;  // the frame's size; every register operand is below it
+  // Every register of this function only ever holds scalars (the compiler proved it from the
+  // static types), so a return has no references to release from the frame.
+  bool scalar_registers = false;
   uint32_t source = 0;        // index into Module::sources
   std::vector<Instr> code;
   std::vector<LineEntry> lines;

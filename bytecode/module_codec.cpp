@@ -11,8 +11,6 @@
 #include <new>
 #include <optional>
 
-#include "bytecode/msgpack_shape.h"
-
 namespace wf::bytecode {
 
 namespace {
@@ -97,7 +95,7 @@ void pack_params(Packer& pk, const std::vector<Param>& params) {
 }
 
 void pack_function(Packer& pk, const Function& f) {
-  pk.pack_array(9);
+  pk.pack_array(10);
   pack_str(pk, f.name);
   pk.pack(static_cast<uint8_t>(f.kind));
   pk.pack(f.num_params);
@@ -133,6 +131,7 @@ void pack_function(Packer& pk, const Function& f) {
     pk.pack(l.start);
     pk.pack(l.end);
   }
+  pk.pack(f.scalar_registers);
 }
 
 void pack_workflow(Packer& pk, const Workflow& w) {
@@ -172,6 +171,48 @@ struct Corrupt {
 };
 
 bool is_map_header(uint8_t byte) { return (byte >= 0x80 && byte <= 0x8f) || byte == 0xde || byte == 0xdf; }
+
+// Walks the bytes once, building nothing, so that no length prefix is believed before the data it
+// announces has been seen. msgpack-c's object builder allocates an array's slots as soon as it
+// reads the array's header; after this pass every header is known to be followed by its
+// elements, so what the builder allocates is proportional to the input.
+struct ShapeCheck : msgpack::null_visitor {
+  size_t depth = 0;
+  const char* problem = nullptr;
+
+  bool enter() {
+    if (++depth > kMaxDepth) {
+      problem = "values are nested too deeply";
+      return false;
+    }
+    return true;
+  }
+  bool start_array(uint32_t) { return enter(); }
+  bool end_array() {
+    --depth;
+    return true;
+  }
+  bool start_map(uint32_t) { return enter(); }
+  bool end_map() {
+    --depth;
+    return true;
+  }
+  bool visit_ext(const char*, uint32_t) {
+    problem = "unexpected msgpack extension value";
+    return false;
+  }
+  void parse_error(size_t, size_t) { problem = "malformed msgpack data"; }
+  void insufficient_bytes(size_t, size_t) { problem = "the data ends early (truncated file?)"; }
+};
+
+std::optional<std::string> check_shape(const char* data, size_t size) {
+  ShapeCheck check;
+  size_t off = 0;
+  const bool parsed = msgpack::parse(data, size, off, check);
+  if (!parsed) return std::string(check.problem ? check.problem : "malformed msgpack data");
+  if (off != size) return std::string("unexpected bytes after the module");
+  return std::nullopt;
+}
 
 using Items = std::span<const msgpack::object>;
 
@@ -362,7 +403,7 @@ class Decoder {
   }
 
   Function function(const msgpack::object& o) {
-    Items t = tuple(o, 9);
+    Items t = tuple(o, 10);
     Function f;
     {
       At at(*this, "name");
@@ -420,6 +461,10 @@ class Decoder {
         local.end = u32(l[3]);
         return local;
       });
+    }
+    {
+      At at(*this, "scalar_registers");
+      f.scalar_registers = boolean(t[9]);
     }
     return f;
   }
@@ -628,8 +673,8 @@ DecodeResult decode_module(std::span<const uint8_t> bytes) {
     if (bytes.empty() || !is_map_header(bytes[0])) return DecodeResult(std::string("not a wf module"));
     const char* data = reinterpret_cast<const char*>(bytes.data());
     const size_t size = bytes.size();
-    if (auto problem = check_msgpack_shape(bytes, kMaxDepth, "module")) return DecodeResult("corrupt module: " + *problem);
-    // No count or length can exceed the input size; the limits restate what the shape check proved,
+    if (auto problem = check_shape(data, size)) return DecodeResult("corrupt module: " + *problem);
+    // No count or length can exceed the input size; the limits restate what check_shape proved,
     // in case the two parsers ever disagree.
     const msgpack::unpack_limit limit(size, size, size, size, size, kMaxDepth + 1);
     size_t off = 0;

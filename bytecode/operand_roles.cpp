@@ -36,6 +36,7 @@ OpRoles op_roles(Op op) {
     case Op::LOADBOOL:
     case Op::STEP: r.b = Role::Bool; break;
     case Op::ADDIK:
+    case Op::MULIK:
     case Op::MODIK: r.c = Role::BiasedInt; break;
     case Op::GETFIELD: r.c = Role::FieldIndex; break;
     case Op::CONCATN:

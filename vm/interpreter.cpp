@@ -109,9 +109,11 @@ FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel_left) {
     ~FuelWriteBack() { to = from; }
   } write_back{fuel_left, fuel};
   const auto& functions = prog.module.functions;
+  // Only these stay in registers across the loop: the instruction pointer, the frame's window,
+  // the constants, the fiber, the machine and the fuel. Everything else (the code base, the frame)
+  // is recomputed where a rarer instruction needs it, so the compiler need not spill `ip`.
+  const Value* const K = prog.constants.data();
 
-  Frame* frame;
-  const Instr* code;
   Value* R;
   const Instr* ip;  // the next instruction; frame->pc is its index, written back by SAVE_PC
   Instr ins;
@@ -122,12 +124,11 @@ FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel_left) {
 // Caches the top frame in locals, and writes them back.
 #define LOAD_FRAME()                                     \
   do {                                                   \
-    frame = &f.frames.back();                            \
-    code = prog.code[frame->function].code;              \
-    R = f.registers.data() + frame->base;                \
-    ip = code + frame->pc;                               \
+    const Frame& top_ = f.frames.back();                 \
+    R = f.registers.data() + top_.base;                  \
+    ip = m.program_->code[top_.function].code + top_.pc; \
   } while (0)
-#define SAVE_PC() (frame->pc = static_cast<uint32_t>(ip - code))
+#define SAVE_PC() (f.frames.back().pc = static_cast<uint32_t>(ip - m.program_->code[f.frames.back().function].code))
 // Returns from the top frame: a return inside a step leaves the step normally; the frame's
 // window releases the objects it holds (stale references would keep values shared, defeating
 // in-place appends, and would be written into continuations); the caller gets the value.
@@ -137,10 +138,11 @@ FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel_left) {
       m.host_.on_step(f.id, f.steps.back().info, StepEvent::Leave);                    \
       f.steps.pop_back();                                                              \
     }                                                                                  \
-    const uint8_t result = frame->result;                                              \
-    const uint32_t window = prog.code[frame->function].num_registers;                  \
-    for (uint32_t i = 0; i < window; ++i)                                              \
-      if (is_object(R[i].tag)) R[i] = Value();                                         \
+    const uint8_t result = f.frames.back().result;                                     \
+    const FunctionCode& returning = m.program_->code[f.frames.back().function];        \
+    if (!returning.scalar_registers)                                                   \
+      for (uint32_t i = 0; i < returning.num_registers; ++i)                           \
+        if (is_object(R[i].tag)) R[i] = Value();                                       \
     f.frames.pop_back();                                                               \
     if (f.frames.empty()) {                                                            \
       f.result = std::move(out);                                                       \
@@ -207,7 +209,7 @@ next:
 #endif
 
   VM_CASE(MOVE) { R[A()] = R[B()]; VM_NEXT(); }
-  VM_CASE(LOADK) { R[A()] = prog.constants[bytecode::bx_of(ins)]; VM_NEXT(); }
+  VM_CASE(LOADK) { R[A()] = K[bytecode::bx_of(ins)]; VM_NEXT(); }
   VM_CASE(LOADI) { set_int(R[A()], Tag::Int, bytecode::sbx_of(ins)); VM_NEXT(); }
   VM_CASE(LOADNONE) { R[A()] = Value(); VM_NEXT(); }
   VM_CASE(LOADBOOL) { set_bool(R[A()], B() != 0); VM_NEXT(); }
@@ -243,6 +245,12 @@ next:
     const int64_t d = R[C()].i, n = R[B()].i;
     if (d == 0) RAISE("arithmetic", "division by zero in `%`");
     set_int(R[A()], Tag::Int, d == -1 ? 0 : n % d);  // the sign of the dividend, as in C++
+    VM_NEXT();
+  }
+  VM_CASE(MULIK) {
+    int64_t x;
+    if (__builtin_mul_overflow(R[B()].i, static_cast<int64_t>(C()) - 128, &x)) RAISE("arithmetic", "integer overflow in `*`");
+    set_int(R[A()], Tag::Int, x);
     VM_NEXT();
   }
   VM_CASE(MODIK) {
@@ -386,7 +394,7 @@ next:
   }
   VM_CASE(JLTK) {
     const int32_t offset = static_cast<int32_t>(*ip++);
-    if (!(R[A()].i < prog.constants[bytecode::bx_of(ins)].i)) ip += offset;
+    if (!(R[A()].i < K[bytecode::bx_of(ins)].i)) ip += offset;
     VM_NEXT();
   }
   VM_CASE(CALL) {
@@ -399,8 +407,8 @@ next:
       return FiberExit::OutOfFuel;
     }
     SAVE_PC();
-    const uint32_t base = frame->base + B();
-    const size_t need = base + prog.code[callee].num_registers;
+    const uint32_t base = f.frames.back().base + B();
+    const size_t need = base + m.program_->code[callee].num_registers;
     if (f.registers.size() < need) f.registers.resize(std::max(need, f.registers.size() * 2));
     f.frames.push_back(Frame{callee, 0, base, A()});
     LOAD_FRAME();
@@ -410,7 +418,7 @@ next:
     const uint32_t index = *ip++;
     stdlib::NativeContext& ctx = m.host_;
     ctx.clear();
-    Value out = prog.natives[index](ctx, &R[B()]);
+    Value out = m.program_->natives[index](ctx, &R[B()]);
     if (ctx.failed()) {
       error = m.make_error(ctx.error_kind(), ctx.error_message());
       uncatchable = false;
@@ -443,7 +451,7 @@ next:
     VM_NEXT();
   }
   VM_CASE(NEWREC) {
-    const Shape* shape = prog.shapes[*ip++];
+    const Shape* shape = m.program_->shapes[*ip++];
     const uint8_t b = B();
     const size_t n = shape->names().size();
     R[A()] = make_record(shape, std::vector<Value>(R + b, R + b + n));
@@ -523,7 +531,7 @@ next:
   VM_CASE(STEP) {
     SAVE_PC();
     if (B() != 0) {
-      f.steps.push_back(OpenStep{static_cast<uint32_t>(f.frames.size() - 1), static_cast<uint32_t>(ip - code) - 1, R[A()]});
+      f.steps.push_back(OpenStep{static_cast<uint32_t>(f.frames.size() - 1), static_cast<uint32_t>(ip - m.program_->code[f.frames.back().function].code) - 1, R[A()]});
       m.host_.on_step(f.id, R[A()], StepEvent::Enter);
     } else {
       if (!f.steps.empty()) f.steps.pop_back();
@@ -532,7 +540,7 @@ next:
     VM_NEXT();
   }
   VM_CASE(COND) {
-    m.host_.on_condition(f.id, as_string(prog.constants[bytecode::bx_of(ins)]), R[A()].b);
+    m.host_.on_condition(f.id, as_string(K[bytecode::bx_of(ins)]), R[A()].b);
     VM_NEXT();
   }
   VM_CASE(LOG) {

@@ -32,7 +32,7 @@ std::shared_ptr<const Program> load_program(bytecode::Module module, std::string
   p->error_shape = Shape::intern(std::move(error_fields));
   p->module_hash = bytecode::module_hash(bytecode::encode_module(module));
   p->module = std::move(module);
-  for (const auto& f : p->module.functions) p->code.push_back({f.code.data(), f.num_registers});
+  for (const auto& f : p->module.functions) p->code.push_back({f.code.data(), f.num_registers, f.scalar_registers});
   return p;
 }
 

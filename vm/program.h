@@ -18,6 +18,7 @@ namespace wf::vm {
 struct FunctionCode {
   const bytecode::Instr* code = nullptr;
   uint32_t num_registers = 0;
+  bool scalar_registers = false;  // a return need not release anything from the frame
 };
 
 struct Program {

@@ -288,12 +288,13 @@ void Lowerer::binary_to(const BinaryExpr& e, int dst) {
       return;
     }
   }
-  // `x % 7`: a small constant divisor.
-  if (e.op == BinaryOp::Mod && has_kind(l, TypeKind::Int) && r && r->kind == ExprKind::Int) {
+  // `x % 7`, `x * 2`: an int with a small constant.
+  if ((e.op == BinaryOp::Mod || e.op == BinaryOp::Mul) && has_kind(l, TypeKind::Int) && has_kind(r, TypeKind::Int) &&
+      r->kind == ExprKind::Int) {
     const int64_t k = static_cast<const IntExpr*>(r)->value;
     if (k >= bytecode::kAddKMin && k <= bytecode::kAddKMax && k != 0) {
       const int a = expr_any(l);
-      fb().emit_abc(Op::MODIK, dst, a, static_cast<int>(k + 128));
+      fb().emit_abc(e.op == BinaryOp::Mod ? Op::MODIK : Op::MULIK, dst, a, static_cast<int>(k + 128));
       return;
     }
   }

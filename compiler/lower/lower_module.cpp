@@ -161,12 +161,53 @@ void Lowerer::lower_init() {
   m_.functions.push_back(end_function({}));
 }
 
+namespace {
+bool scalar(const Type* t) {
+  if (!t) return false;
+  switch (t->kind) {
+    case TypeKind::Int: case TypeKind::Float: case TypeKind::Bool: case TypeKind::Duration:
+    case TypeKind::Time: case TypeKind::None: case TypeKind::Void: case TypeKind::Never:
+      return true;
+    case TypeKind::Optional: return scalar(t->element);
+    default: return false;
+  }
+}
+
+bool scalar_type_expr(const TypeExpr* t) {
+  if (!t) return false;
+  if (t->kind == TypeExprKind::Optional) return scalar_type_expr(static_cast<const OptionalTypeExpr*>(t)->inner.get());
+  if (t->kind != TypeExprKind::Named) return false;
+  const std::string& n = static_cast<const NamedTypeExpr*>(t)->name.text;
+  return n == "int" || n == "float" || n == "bool" || n == "duration" || n == "time";
+}
+
+// Whether every register of the function only ever holds a scalar: its parameters are scalars
+// and every expression in its body has a scalar type. Then a return releases nothing.
+bool scalar_registers(const FnDecl& d) {
+  for (const Param& p : d.params)
+    if (!scalar_type_expr(p.type.get())) return false;
+  bool all = true;
+  AstVisitor v;
+  v.on_expr = [&](Expr& e) {
+    // A called function's name is not a value (the checker gives it no type).
+    if (e.kind == ExprKind::Name && !e.type) {
+      const Binding* b = static_cast<NameExpr&>(e).binding;
+      if (b && (b->kind == BindingKind::Fn || b->kind == BindingKind::Workflow)) return;
+    }
+    all = all && scalar(e.type);
+  };
+  walk(const_cast<Block&>(d.body), v);
+  return all;
+}
+}  // namespace
+
 void Lowerer::lower_fn(const FnDecl& d, int index) {
   begin_function(d.name.text, FunctionKind::Fn, static_cast<uint8_t>(d.params.size()), decl_file_[&d]);
   line_of(d.range);
   block(d.body);
   fb().emit_abc(Op::RETNONE, 0, 0, 0);
   m_.functions[index] = end_function(d.name.range);
+  m_.functions[index].scalar_registers = scalar_registers(d);
 }
 
 // A parameter default is a function of no arguments, so a service can compute it when an

@@ -207,7 +207,7 @@ TEST(Codec, ErrorsNameTheField) {
   // The first function's kind, a positive fixint after its name, becomes true, then 9.
   bytes = encode_module(sample_module());
   const size_t kind = find(bytes,
-                           "\x99\xa6"
+                           "\x9a\xa6"  // a function is a 10-tuple; its name is 6 bytes
                            "deploy") +
                       8;  // after the tuple and name headers
   ASSERT_EQ(bytes[kind], static_cast<uint8_t>(FunctionKind::Workflow));
