@@ -13,10 +13,19 @@
 // meaning against the program (every index, program counter, register window and fiber link)
 // before anything is installed. docs/vm.md, "Continuations", describes the format.
 //
+// What the checks cannot re-prove is the type of each register: the interpreter relies on the
+// checker for that, and a well-formed continuation with a string where code expects an int would
+// still mislead it. The checksum is what keeps damaged bytes away; it detects corruption, not
+// tampering by whoever can write the store.
+//
 // Not in a continuation: effect requests the host has not yet taken (take_effects()) and
 // cancellations (take_cancelled()). A host takes them before it snapshots and records them with
 // the continuation, as the service does in one transaction. Nor is any secret: a credential value
-// holds a session handle, and the decoder refuses a credential with a `secret` field.
+// holds a session handle, capture never writes its `secret` field, and restore_data refuses a
+// credential whose `secret` holds anything.
+//
+// Every function here may run on several threads at once (for different machines); snapshot()
+// and restore() keep their buffers per thread.
 #pragma once
 
 #include <array>

@@ -355,6 +355,7 @@ void expect_suspension_invisible(const std::shared_ptr<const vm::Program>& p, ui
       EXPECT_EQ(plain.error, suspended.error) << where;
       EXPECT_EQ(plain.transcript, suspended.transcript) << where;
       suspensions += suspended.suspensions;
+      std::printf("DBG %s %zu %s | %s\n", where.c_str(), suspended.suspensions, suspended.value.substr(0,60).c_str(), suspended.error.substr(0,100).c_str());
     }
   }
 }
@@ -630,6 +631,7 @@ TEST(Continuation, SuspendingTheSamplesChangesNothing) {
   }
   EXPECT_GE(workflows, 9u);
   EXPECT_GT(suspensions, 100u);
+  std::printf("samples: %zu workflows, each in 3 worlds at 2 fuel levels; %zu suspensions\n", workflows, suspensions);
 }
 
 TEST(Continuation, SuspendingOwnWorkflowsChangesNothing) {
@@ -640,6 +642,8 @@ TEST(Continuation, SuspendingOwnWorkflowsChangesNothing) {
     expect_suspension_invisible(p, static_cast<uint32_t>(workflow_index(*p, "main")), name, suspensions);
   }
   EXPECT_GT(suspensions, 100u);
+  std::printf("own workflows: %zu, each in 3 worlds at 2 fuel levels; %zu suspensions\n", own_workflows().size(),
+              suspensions);
 }
 
 // The same through `wf run`'s host with LocalOptions::suspend_at_effects.
