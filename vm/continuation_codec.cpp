@@ -731,21 +731,23 @@ std::vector<uint8_t> encode_continuation(const ContinuationData& data) {
 }
 
 std::string decode_continuation_into(std::span<const uint8_t> bytes, ContinuationData& out, Integrity integrity) {
+  // Offsets into the data are 32-bit.
+  if (bytes.size() >= (uint64_t{1} << 32)) return "continuation too large: 4 GiB or more";
   thread_local std::vector<ValueData> pending;
+  std::string error;
   try {
     Decoder(bytes, pending).top(integrity, out);
-    if (pending.capacity() > kKeptBuffer / sizeof(ValueData)) std::vector<ValueData>().swap(pending);
-    return {};
   } catch (const Corrupt& c) {
-    return c.message;
+    error = c.message;
   } catch (const std::bad_alloc&) {
-    std::vector<ValueData>().swap(pending);
-    return "continuation too large: out of memory while decoding";
+    error = "continuation too large: out of memory while decoding";
   } catch (const std::exception& e) {
-    return "corrupt continuation: " + std::string(e.what());
+    error = "corrupt continuation: " + std::string(e.what());
   } catch (...) {
-    return "corrupt continuation";
+    error = "corrupt continuation";
   }
+  if (pending.capacity() > kKeptBuffer / sizeof(ValueData)) std::vector<ValueData>().swap(pending);
+  return error;
 }
 
 ContinuationDecodeResult decode_continuation(std::span<const uint8_t> bytes, Integrity integrity) {

@@ -66,9 +66,20 @@ int workflow_index(const vm::Program& p, const std::string& name) {
   return -1;
 }
 
+// Host records; the k-th of a list is tagged and grouped web, app, worker, db in turn, so that
+// workflows that pick hosts by tag or group find some.
 Value hosts(const std::vector<std::string>& names) {
+  static const char* const kRoles[] = {"web", "app", "worker", "db"};
   std::vector<Value> out;
-  for (const auto& n : names) out.push_back(local::local_host_record(n));
+  for (size_t k = 0; k < names.size(); ++k) {
+    const Value role = vm::make_list({vm::make_string(kRoles[k % 4])});
+    out.push_back(effects::make_builtin("host", {{"id", vm::make_string(names[k])},
+                                                 {"hostname", vm::make_string(names[k])},
+                                                 {"primary_ip", vm::make_string("10.0.0." + std::to_string(k + 1))},
+                                                 {"os", vm::make_string("linux")},
+                                                 {"tags", role},
+                                                 {"groups", role}}));
+  }
   return vm::make_list(std::move(out));
 }
 
@@ -316,24 +327,35 @@ Outcome fake_run(const std::shared_ptr<const vm::Program>& p, uint32_t workflow,
   return h.run(workflow, std::move(args));
 }
 
-// The worlds each workflow runs in: everything fine; one host failing with other job output and
-// rejected approvals.
+// The worlds each workflow runs in: everything fine; hosts failing, odd job output, rejected
+// approvals; so that the samples take their error paths as well as their happy ones.
 std::vector<World> worlds() {
   std::vector<World> out;
   World fine;
-  fine.stdout_text = R"({"used_percent": 42, "free_mb": 12000, "days_left": 12, "status": "ok", "freed_mb": 5})";
-  fine.events["backup_done"] = R"({"status": "ok", "bytes": 1024, "name": "nightly"})";
+  // One job output that every sample can read what it wants from.
+  fine.stdout_text = R"({"used_percent": 42, "free_mb": 12000, "days_left": 12, "status": "ok", "freed_mb": 5,
+                         "disk": 42, "load": [0.5, 0.4, 0.3], "mem_available_mb": 900, "disk_used_percent": 42,
+                         "seconds": 3})";
+  fine.events["backup_done"] = R"({"status": "ok", "bytes": 1024, "name": "nightly", "size_mb": 300,
+                                   "finished_at": "2030-01-01T00:00:00Z"})";
   fine.events["go"] = R"({"name": "go", "items": [1, 2.5, null, true, {"z": "w"}]})";
   out.push_back(fine);
   World rough;
   rough.approve = false;
-  rough.stdout_text = "12345.67 4242.00";
+  rough.stdout_text = "12345678.67 4242.00";
   rough.failing = {"web-02"};
+  rough.events["backup_done"] = R"({"status": "failed", "size_mb": 0, "finished_at": ""})";
   out.push_back(rough);
   World odd;
   odd.stdout_text = "not json";
   odd.failing = {"web-01", "web-03"};
   out.push_back(odd);
+  World numbers;  // plain numbers out, everything succeeds
+  numbers.stdout_text = "12345678.67 4242.00";
+  out.push_back(numbers);
+  World scalars = fine;  // the same JSON with a scalar load
+  scalars.stdout_text = R"({"disk": 91, "load": 2.5, "used_percent": 95, "freed_mb": 0})";
+  out.push_back(scalars);
   return out;
 }
 
@@ -346,7 +368,7 @@ void expect_suspension_invisible(const std::shared_ptr<const vm::Program>& p, ui
   for (const World& world : worlds()) {
     ++n;
     for (uint64_t fuel : {uint64_t{1'000'000}, uint64_t{2}}) {
-      const std::vector<std::string> names = {"web-01", "web-02", "web-03"};
+      const std::vector<std::string> names = {"web-01", "web-02", "web-03", "web-04"};
       const Outcome plain = fake_run(p, workflow, arguments(p, p->module.workflows[workflow], names), world, false, fuel);
       const Outcome suspended = fake_run(p, workflow, arguments(p, p->module.workflows[workflow], names), world, true, fuel);
       const std::string where = what + " (world " + std::to_string(n) + ", fuel " + std::to_string(fuel) + ")";
@@ -355,7 +377,6 @@ void expect_suspension_invisible(const std::shared_ptr<const vm::Program>& p, ui
       EXPECT_EQ(plain.error, suspended.error) << where;
       EXPECT_EQ(plain.transcript, suspended.transcript) << where;
       suspensions += suspended.suspensions;
-      std::printf("DBG %s %zu %s | %s\n", where.c_str(), suspended.suspensions, suspended.value.substr(0,60).c_str(), suspended.error.substr(0,100).c_str());
     }
   }
 }
@@ -631,7 +652,7 @@ TEST(Continuation, SuspendingTheSamplesChangesNothing) {
   }
   EXPECT_GE(workflows, 9u);
   EXPECT_GT(suspensions, 100u);
-  std::printf("samples: %zu workflows, each in 3 worlds at 2 fuel levels; %zu suspensions\n", workflows, suspensions);
+  std::printf("samples: %zu workflows, each in 5 worlds at 2 fuel levels; %zu suspensions\n", workflows, suspensions);
 }
 
 TEST(Continuation, SuspendingOwnWorkflowsChangesNothing) {
@@ -642,7 +663,7 @@ TEST(Continuation, SuspendingOwnWorkflowsChangesNothing) {
     expect_suspension_invisible(p, static_cast<uint32_t>(workflow_index(*p, "main")), name, suspensions);
   }
   EXPECT_GT(suspensions, 100u);
-  std::printf("own workflows: %zu, each in 3 worlds at 2 fuel levels; %zu suspensions\n", own_workflows().size(),
+  std::printf("own workflows: %zu, each in 5 worlds at 2 fuel levels; %zu suspensions\n", own_workflows().size(),
               suspensions);
 }
 
