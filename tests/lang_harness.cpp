@@ -5,7 +5,9 @@
 // A file without expectations must check clean. Diagnostics in imported modules count too.
 // A file with a `// expect:` or `// expect-error:` directive is a run case (tests/support/
 // run_case.h): once its diagnostics matched, and provided it has no errors, it is also compiled
-// and run in-process, and the outcome must be what the directives say.
+// and run in-process, and the outcome must be what the directives say — both when it runs
+// straight through and when the machine is saved and restored from its continuation at every
+// effect.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -103,6 +105,14 @@ TEST_P(LangTest, DiagnosticsMatchExpectations) {
       << "a run case must have no errors";
   const wf::test::RunCaseResult run = wf::test::run_case(path.string(), directives);
   EXPECT_TRUE(run.passed) << run.failure << "\ntimeline:\n" << run.timeline;
+
+  // The suspension property (SPEC §3): written to a continuation at every effect, the machine
+  // destroyed and a new one restored from the bytes alone, the case ends the same way.
+  wf::test::RunCaseOptions suspended_options;
+  suspended_options.suspend_at_effects = true;
+  const wf::test::RunCaseResult suspended = wf::test::run_case(path.string(), directives, suspended_options);
+  EXPECT_TRUE(suspended.passed) << "with a snapshot and restore at every effect: " << suspended.failure
+                                << "\ntimeline:\n" << suspended.timeline;
 }
 
 INSTANTIATE_TEST_SUITE_P(Lang, LangTest, ::testing::ValuesIn(case_files()),
