@@ -36,4 +36,4 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "| benchmark | wf (ms) | Lua 5.4 (ms) | python3 (ms) | wf / Lua (≤ 1.0) | wf / python3 (≤ 0.66) |"
 echo "|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
-if [ -x build/bench/vm/continuation_bench ]; then build/bench/vm/continuation_bench; fi
+if [ -x "$(dirname "$WF")/../bench/vm/continuation_bench" ]; then "$(dirname "$WF")/../bench/vm/continuation_bench"; fi
