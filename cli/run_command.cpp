@@ -19,6 +19,7 @@
 #include "local/local_runner.h"
 #include "local/params.h"
 #include "module_loading.h"
+#include "workflow_selection.h"
 #include "vm/render.h"
 
 namespace wf::cli {
@@ -50,33 +51,13 @@ int run(const RunOptions& o) {
   if (!loaded.module) return loaded.exit_code;
   const bytecode::Module& module = *loaded.module;
 
-  // Which workflow: --workflow, or the only one.
-  int index = -1;
-  for (size_t i = 0; i < module.workflows.size(); ++i)
-    if (o.workflow.empty() ? module.workflows.size() == 1 : module.workflows[i].name == o.workflow) index = static_cast<int>(i);
-  if (index < 0) {
-    std::vector<std::string> names;
-    for (const auto& w : module.workflows) names.push_back(w.name);
-    fmt::print(stderr, "wf: {} — workflows in {}: {}\n",
-               o.workflow.empty() ? "choose one with --workflow NAME" : fmt::format("no workflow `{}`", o.workflow), o.file,
-               names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
-    return kExitUsage;
-  }
+  const std::optional<size_t> selected = select_workflow(module, o.workflow, o.file);
+  if (!selected) return kExitUsage;
+  const size_t index = *selected;
   const bytecode::Workflow& w = module.workflows[index];
-
-  std::map<std::string, std::string> given;
-  for (const std::string& p : o.params) {
-    const size_t eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      fmt::print(stderr, "wf: --param takes NAME=VALUE, got \"{}\"\n", p);
-      return kExitUsage;
-    }
-    given[p.substr(0, eq)] = p.substr(eq + 1);
-  }
-  if (auto unknown = local::unknown_parameter(w, given)) {
-    fmt::print(stderr, "wf: {}\n", *unknown);
-    return kExitUsage;
-  }
+  const std::optional<std::map<std::string, std::string>> params = parse_params(w, o.params);
+  if (!params) return kExitUsage;
+  const std::map<std::string, std::string>& given = *params;
 
   local::LocalOptions options;
   options.approve = o.approve == "yes" ? local::ApproveMode::Yes : o.approve == "no" ? local::ApproveMode::No : local::ApproveMode::Ask;

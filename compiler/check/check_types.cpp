@@ -80,52 +80,13 @@ const Type* Checker::alias_type(const TypeDecl* d) {
   return alias_types_.emplace(d, resolved).first->second;
 }
 
-// Builtin signatures: "(name: type, ...) -> type" in wf's type syntax, plus `any` and type
-// variables. Parsed once per overload, on first use.
-namespace {
-void skip_spaces(std::string_view& s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-}
-std::string_view take_word(std::string_view& s) {
-  skip_spaces(s);
-  size_t n = 0;
-  while (n < s.size() && (std::isalnum(static_cast<unsigned char>(s[n])) || s[n] == '_')) ++n;
-  auto w = s.substr(0, n);
-  s.remove_prefix(n);
-  return w;
-}
-bool eat(std::string_view& s, char c) {
-  skip_spaces(s);
-  if (!s.empty() && s.front() == c) {
-    s.remove_prefix(1);
-    return true;
-  }
-  return false;
-}
-}  // namespace
-
+// Builtin signatures are parsed once per overload, on first use.
 const Signature& Checker::builtin_signature(size_t index) {
   if (auto it = builtin_sigs_.find(index); it != builtin_sigs_.end()) return it->second;
-  std::string_view s = stdlib::builtins()[index].signature;
   Signature sig;
-  eat(s, '(');
-  while (!eat(s, ')')) {
-    std::string name(take_word(s));
-    eat(s, ':');
-    const Type* t = types_.parse_type_prefix(s);
-    sig.params.push_back({name, t, false});
-    if (!eat(s, ',')) {
-      eat(s, ')');
-      break;
-    }
-  }
-  skip_spaces(s);
-  if (s.substr(0, 2) == "->") {
-    s.remove_prefix(2);
-    sig.result = types_.parse_type_prefix(s);
-  } else {
-    sig.result = types_.void_type();
-  }
+  std::vector<std::pair<std::string, const Type*>> params;
+  sig.result = types_.parse_signature(stdlib::builtins()[index].signature, params);
+  for (auto& [name, type] : params) sig.params.push_back({std::move(name), type, false});
   return builtin_sigs_.emplace(index, std::move(sig)).first->second;
 }
 

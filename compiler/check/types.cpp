@@ -160,6 +160,23 @@ const Type* TypeContext::parse_type_prefix(std::string_view& s) {
 }
 
 
+const Type* TypeContext::parse_signature(std::string_view s, std::vector<std::pair<std::string, const Type*>>& params) {
+  eat(s, '(');
+  while (!eat(s, ')')) {
+    std::string name(take_word(s));
+    eat(s, ':');
+    params.emplace_back(std::move(name), parse_type_prefix(s));
+    if (!eat(s, ',')) {
+      eat(s, ')');
+      break;
+    }
+  }
+  skip_spaces(s);
+  if (s.substr(0, 2) != "->") return void_type();
+  s.remove_prefix(2);
+  return parse_type_prefix(s);
+}
+
 const Type* TypeContext::builtin_named(std::string_view name) const {
   auto it = named_.find(name);
   return it == named_.end() ? nullptr : it->second;

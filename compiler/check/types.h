@@ -74,6 +74,9 @@ class TypeContext {
   // Reads one type written in wf syntax from the front of `text` (as the stdlib tables write
   // them: `list<string>`, `{a: int}`, `T?`, plus `any` and single-letter type variables).
   const Type* parse_type_prefix(std::string_view& text);
+  // Reads a builtin signature, `(name: type, ...) -> type`: the parameters into `params`, and
+  // returns the result type (`Void` when there is no `->`).
+  const Type* parse_signature(std::string_view text, std::vector<std::pair<std::string, const Type*>>& params);
 
   // The built-in type a plain name denotes (`int`, `hosts`, `Results`, ...), or null.
   const Type* builtin_named(std::string_view name) const;

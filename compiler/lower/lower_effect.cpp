@@ -15,6 +15,23 @@ using bytecode::EffectKind;
 using bytecode::FunctionKind;
 using bytecode::Op;
 
+// Each parameter's argument: positional ones in order, then named ones, then the defaults.
+std::vector<const Expr*> Lowerer::arg_slots(const std::vector<Arg>& args, const std::vector<Param>& params) {
+  std::vector<const Expr*> slots(params.size(), nullptr);
+  size_t next = 0;
+  for (const Arg& a : args) {
+    if (a.name.empty()) {
+      if (next < slots.size()) slots[next++] = a.value.get();
+      continue;
+    }
+    for (size_t k = 0; k < params.size(); ++k)
+      if (params[k].name.text == a.name.text) slots[k] = a.value.get();
+  }
+  for (size_t k = 0; k < slots.size(); ++k)
+    if (!slots[k]) slots[k] = params[k].default_value.get();
+  return slots;
+}
+
 void Lowerer::effect(EffectKind kind, int dst, int args) {
   fb().emit_abc(Op::EFFECT, dst, args, 0);
   fb().emit_extra(static_cast<uint32_t>(kind));
@@ -53,18 +70,7 @@ void Lowerer::run_to(const RunExpr& e, int dst) {
       }
       std::vector<std::string> names;
       for (const Param& p : script->params) names.push_back(p.name.text);
-      std::vector<const Expr*> slots(names.size(), nullptr);
-      size_t next = 0;
-      for (const Arg& a : e.script_args) {
-        if (a.name.empty()) {
-          if (next < slots.size()) slots[next++] = a.value.get();
-        } else {
-          for (size_t k = 0; k < names.size(); ++k)
-            if (names[k] == a.name.text) slots[k] = a.value.get();
-        }
-      }
-      for (size_t k = 0; k < slots.size(); ++k)
-        if (!slots[k]) slots[k] = script->params[k].default_value.get();
+      const std::vector<const Expr*> slots = arg_slots(e.script_args, script->params);
       build_record(names, r, [&](size_t k, int slot) { expr_to(slots[k], slot); });
     } else if (f == "payload") {
       if (e.job == JobKind::Typed && e.payload) expr_to(e.payload.get(), r);
@@ -132,18 +138,7 @@ void Lowerer::child_to(const CallExpr& e, int dst) {
   const auto* wf = static_cast<const WorkflowDecl*>(e.callee_decl);
   std::vector<std::string> names;
   for (const Param& p : wf->params) names.push_back(p.name.text);
-  std::vector<const Expr*> slots(names.size(), nullptr);
-  size_t next = 0;
-  for (const Arg& a : e.args) {
-    if (a.name.empty()) {
-      if (next < slots.size()) slots[next++] = a.value.get();
-    } else {
-      for (size_t k = 0; k < names.size(); ++k)
-        if (names[k] == a.name.text) slots[k] = a.value.get();
-    }
-  }
-  for (size_t k = 0; k < slots.size(); ++k)
-    if (!slots[k]) slots[k] = wf->params[k].default_value.get();
+  const std::vector<const Expr*> slots = arg_slots(e.args, wf->params);
   const int mark = fb().top();
   const int args = fb().alloc();
   build_record({"workflow", "args"}, args, [&](size_t i, int r) {

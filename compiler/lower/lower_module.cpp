@@ -225,6 +225,15 @@ int Lowerer::lower_default(const Param& p, const std::string& owner) {
   return index;
 }
 
+// A workflow's or script's parameter as the module describes it: name, type as written, default.
+bytecode::Param Lowerer::lower_param(const Param& p, const std::string& owner, uint32_t file) {
+  bytecode::Param out;
+  out.name = p.name.text;
+  if (p.type) out.type = std::string(c_.file(file).slice(p.type->range));
+  out.default_fn = lower_default(p, owner);
+  return out;
+}
+
 void Lowerer::lower_workflow(const WorkflowDecl& d, int index) {
   const uint32_t file = decl_file_[&d];
   bytecode::Workflow w;
@@ -233,13 +242,7 @@ void Lowerer::lower_workflow(const WorkflowDecl& d, int index) {
   w.docs = d.docs;
   if (d.result) w.result_type = std::string(c_.file(file).slice(d.result->range));
   fn_.file = file;
-  for (const Param& p : d.params) {
-    bytecode::Param out;
-    out.name = p.name.text;
-    if (p.type) out.type = std::string(c_.file(file).slice(p.type->range));
-    out.default_fn = lower_default(p, d.name.text);
-    w.params.push_back(std::move(out));
-  }
+  for (const Param& p : d.params) w.params.push_back(lower_param(p, d.name.text, file));
   for (const Annotation& a : d.annotations) w.annotations.push_back({a.name.text, annotation_json(a)});
   m_.workflows.push_back(std::move(w));
 
@@ -298,13 +301,7 @@ void Lowerer::lower_script(const ScriptDecl& d) {
             s.uses.push_back(static_cast<uint32_t>(script_index_[b->decl]));
   }
   fn_.file = file;
-  for (const Param& p : d.params) {
-    bytecode::Param out;
-    out.name = p.name.text;
-    if (p.type) out.type = std::string(c_.file(file).slice(p.type->range));
-    out.default_fn = lower_default(p, d.name.text);
-    s.params.push_back(std::move(out));
-  }
+  for (const Param& p : d.params) s.params.push_back(lower_param(p, d.name.text, file));
   m_.scripts.push_back(std::move(s));
 }
 

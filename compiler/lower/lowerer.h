@@ -37,6 +37,7 @@ class Lowerer {
   void lower_fn(const FnDecl& d, int index);
   void lower_workflow(const WorkflowDecl& d, int index);
   int lower_default(const Param& p, const std::string& owner);
+  bytecode::Param lower_param(const Param& p, const std::string& owner, uint32_t file);
   void lower_script(const ScriptDecl& d);
   std::string annotation_json(const Annotation& a);
   void report_limits(const std::string& what, SourceRange where);
@@ -106,6 +107,7 @@ class Lowerer {
   void parallel_for_stmt(const ParallelForStmt& s);
   void notify_stmt(const NotifyStmt& s);
   void effect(bytecode::EffectKind kind, int dst, int args);
+  static std::vector<const Expr*> arg_slots(const std::vector<Arg>& args, const std::vector<Param>& params);
   std::vector<const Binding*> captures(const Block& body, const Binding* except);
 
   const Compilation& c_;
