@@ -23,6 +23,8 @@ PACKAGES=(
   hyperfine
   lua5.4
   graphviz
+  libedit-dev
+  tmux
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
