@@ -119,6 +119,10 @@ FiberExit Interpreter::run(Machine& m, Fiber& f, uint64_t& fuel_left) {
   Instr ins;
   Value error;          // the error being raised, for the `raise` path
   uint8_t returned_to = 0;
+  // A value on its way to a register (a return value, a native's result). It lives at function
+  // scope because the dispatch jumps (indirect gotos) may not leave the scope of a local with a
+  // destructor.
+  Value result_value;
   bool uncatchable = false;
 
 // Caches the top frame in locals, and writes them back.
@@ -356,10 +360,12 @@ next:
     const uint8_t b = B(), n = C();
     size_t size = 0;
     for (uint8_t i = 0; i < n; ++i) size += as_string(R[b + i]).size();
-    std::string out;
-    out.reserve(size);
-    for (uint8_t i = 0; i < n; ++i) out += as_string(R[b + i]);
-    R[A()] = make_string(std::move(out));
+    {
+      std::string out;
+      out.reserve(size);
+      for (uint8_t i = 0; i < n; ++i) out += as_string(R[b + i]);
+      R[A()] = make_string(std::move(out));
+    }
     VM_NEXT();
   }
 
@@ -418,36 +424,38 @@ next:
     const uint32_t index = *ip++;
     stdlib::NativeContext& ctx = m.host_;
     ctx.clear();
-    Value out = m.program_->natives[index](ctx, &R[B()]);
+    result_value = m.program_->natives[index](ctx, &R[B()]);
     if (ctx.failed()) {
+      result_value = Value();
       error = m.make_error(ctx.error_kind(), ctx.error_message());
       uncatchable = false;
       goto raise_error;
     }
-    R[A()] = std::move(out);
+    R[A()] = std::move(result_value);
     VM_NEXT();
   }
   VM_CASE(RET) {
-    Value out = std::move(R[A()]);
-    RETURN_VALUE(out);
+    result_value = std::move(R[A()]);
+    RETURN_VALUE(result_value);
   }
   VM_CASE(RETNONE) {
-    Value out;
-    RETURN_VALUE(out);
+    result_value = Value();
+    RETURN_VALUE(result_value);
   }
 
   VM_CASE(NEWLIST) {
     const uint8_t b = B(), n = C();
-    std::vector<Value> items(R + b, R + b + n);
-    R[A()] = make_list(std::move(items));
+    R[A()] = make_list(std::vector<Value>(R + b, R + b + n));
     VM_NEXT();
   }
   VM_CASE(NEWMAP) {
     const uint8_t b = B(), n = C();
-    std::vector<std::pair<std::string, Value>> entries;
-    entries.reserve(n);
-    for (uint8_t i = 0; i < n; ++i) entries.emplace_back(as_string(R[b + 2 * i]), R[b + 2 * i + 1]);
-    R[A()] = make_map(std::move(entries));
+    {
+      std::vector<std::pair<std::string, Value>> entries;
+      entries.reserve(n);
+      for (uint8_t i = 0; i < n; ++i) entries.emplace_back(as_string(R[b + 2 * i]), R[b + 2 * i + 1]);
+      R[A()] = make_map(std::move(entries));
+    }
     VM_NEXT();
   }
   VM_CASE(NEWREC) {
@@ -560,11 +568,10 @@ next:
   VM_CASE(SPAWN) {
     const uint32_t callee = *ip++;
     SAVE_PC();
-    std::vector<Value> args(R + B(), R + B() + C());
     const uint8_t a = A();
-    Fiber& child = m.new_fiber(callee, std::move(args), static_cast<int32_t>(f.id));
-    // new_fiber may have grown the fiber list; `f` stays valid (fibers are held by pointer).
-    R[a] = Value::fiber(child.id);
+    // new_fiber may grow the fiber list; `f` stays valid (fibers are held by pointer).
+    const uint32_t child = m.new_fiber(callee, std::vector<Value>(R + B(), R + B() + C()), static_cast<int32_t>(f.id)).id;
+    R[a] = Value::fiber(child);
     VM_NEXT();
   }
   VM_CASE(JOIN) {
