@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -146,7 +147,20 @@ void LocalRunner::wait_ms(int64_t ms, const std::string& why) {
     return;
   }
   say("{} {}", why, vm::format_duration(ms));
-  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  if (!options_.cancel && !options_.countdown) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return;
+  }
+  // In slices, so that an interrupt ends the wait within a tenth of a second and a countdown
+  // can be shown.
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
+    if (left <= 0 || cancelled()) break;
+    if (options_.countdown) options_.countdown(left);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(left, 100)));
+  }
+  if (options_.countdown) options_.countdown(0);
 }
 
 RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
@@ -161,7 +175,13 @@ RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
     out.error = m->error();
   } else {
     bool lost = false;
+    bool aborted = false;
     for (;;) {
+      if (cancelled() && !aborted) {
+        // Once: the abort runs finally blocks and checkins, which may still ask for effects.
+        aborted = true;
+        m->abort(effects::make_error("cancelled", "interrupted by the operator"));
+      }
       const vm::Status s = m->run(1'000'000);
       if (s == vm::Status::Completed || s == vm::Status::Failed) break;
       std::vector<vm::EffectRequest> requests = m->take_effects();
@@ -279,7 +299,7 @@ void LocalRunner::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
       auto job = std::get<effects::PlannedJob>(std::move(plan));
       say("run on {}: {}{}", name, job.description, state.attempt(round[k]) > 1 ? fmt::format(" (attempt {})", state.attempt(round[k])) : "");
       threads.emplace_back([&, k, name, spec = std::move(job.spec)] {
-        const jobs::JobReport rep = jobs::run_job(spec);
+        const jobs::JobReport rep = jobs::run_job(spec, options_.cancel);
         outcomes[k] = {name, std::string(jobs::outcome_name(rep.outcome)), rep.exit_code, rep.stdout_text,
                        rep.outcome == jobs::JobOutcome::ConfigError ? rep.error : rep.stderr_text, rep.duration.count(), 1};
         may_retry[k] = retryable(rep.outcome);

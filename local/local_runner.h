@@ -4,6 +4,7 @@
 // `fast`; notifications and log lines go to the timeline on stderr.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -37,6 +38,12 @@ struct LocalOptions {
   // go on with a fresh machine restored from those bytes alone (child workflows too). Slower; it
   // exists to prove that a continuation holds everything a run needs.
   bool suspend_at_effects = false;
+  // Becomes true when the operator interrupts (the REPL's Ctrl-C): running jobs are cancelled,
+  // a wait ends early, and the instance is aborted with `cancelled`. Null: never interrupted.
+  const std::atomic<bool>* cancel = nullptr;
+  // Called about ten times a second while a sleep or retry delay waits, with the time left, so
+  // a terminal can show a countdown; called once with 0 when the wait ends.
+  std::function<void(int64_t left_ms)> countdown;
 };
 
 struct RunOutcome {
@@ -76,6 +83,7 @@ class LocalRunner : public vm::Host {
   void handle_checkout(vm::Machine& m, const vm::EffectRequest& r);
   void handle_child(vm::Machine& m, const vm::EffectRequest& r);
   void wait_ms(int64_t ms, const std::string& why);
+  bool cancelled() const { return options_.cancel && options_.cancel->load(); }
   template <class... Args>
   void say(const char* format, Args&&... args);
 
