@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "stdlib/builtin_records.h"
+#include "vm/error_record.h"
 #include "vm/render.h"
 #include "vm/shape.h"
 
@@ -94,10 +95,7 @@ Value make_results(const std::vector<JobOutcomeRecord>& results) {
 }
 
 Value make_error(std::string_view kind, std::string message, Value detail) {
-  return make_builtin("Error", {{"kind", vm::make_string(std::string(kind))},
-                                {"message", vm::make_string(std::move(message))},
-                                {"step", vm::make_string("")},
-                                {"detail", std::move(detail)}});
+  return vm::make_error_record(kind, std::move(message), std::move(detail));
 }
 
 }  // namespace wf::effects

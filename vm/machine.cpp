@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "vm/error_record.h"
 #include "vm/fiber.h"
 #include "vm/interpreter.h"
 
@@ -13,9 +14,7 @@ Machine::Machine(std::shared_ptr<const Program> program, Host& host) : program_(
 Machine::~Machine() = default;
 
 Value Machine::make_error(std::string_view kind, std::string message, Value detail) const {
-  // Error = {kind, message, step, detail}; `step` is filled in where the error is raised.
-  return make_record(program_->error_shape,
-                     {make_string(std::string(kind)), make_string(std::move(message)), make_string(""), std::move(detail)});
+  return make_error_record(kind, std::move(message), std::move(detail));
 }
 
 Fiber& Machine::new_fiber(uint32_t function, std::vector<Value> args, int32_t parent) {
