@@ -15,6 +15,16 @@ namespace wf::effects {
 
 using vm::Value;
 
+std::string job_priority(const Value& args) {
+  const std::string given = field_string(args, "priority");
+  if (!given.empty()) return given;
+  const std::string job = field_string(args, "job");
+  if (job == "service_control" || job == "process_control" || job == "user_control" || job == "group_control")
+    return "critical";
+  if (job == "network_diagnostic") return "high";
+  return "normal";
+}
+
 std::string param_variable(std::string_view name) {
   std::string out = "WF_PARAM_";
   for (char c : name) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));

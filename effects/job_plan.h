@@ -28,6 +28,10 @@ struct JobCredential {
 std::variant<PlannedJob, std::string> plan_job(const bytecode::Module& module, const vm::Value& run_args,
                                                const vm::Value& host, const std::optional<JobCredential>& as);
 
+// The priority of a run's jobs: its `priority` clause, or SPEC §1.6's default for its kind —
+// service, process, user and group control `critical`, network diagnostics `high`, others `normal`.
+std::string job_priority(const vm::Value& run_args);
+
 // The environment variable a script parameter arrives in: `threshold` → `WF_PARAM_THRESHOLD`.
 std::string param_variable(std::string_view name);
 

@@ -49,14 +49,6 @@ std::optional<effects::CanaryPolicy> canary_policy(const bytecode::Workflow& w) 
   return std::nullopt;
 }
 
-// SPEC §1.6: control jobs are critical, diagnostics high, everything else normal.
-std::string default_priority(const std::string& job) {
-  if (job == "service_control" || job == "process_control" || job == "user_control" || job == "group_control")
-    return "critical";
-  if (job == "network_diagnostic") return "high";
-  return "normal";
-}
-
 std::vector<std::string> rendered_list(const Value& list) {
   std::vector<std::string> out;
   if (list.tag == vm::Tag::List)
@@ -348,8 +340,7 @@ void Simulator::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
   if (as.tag == vm::Tag::Credential) clauses["as"] = field_string(as, "identity");
   if (field_bool(r.args, "canary")) clauses["canary"] = true;
   if (field_bool(r.args, "allow_failure")) clauses["allow_failure"] = true;
-  std::string priority = field_string(r.args, "priority");
-  if (priority.empty()) priority = default_priority(job);
+  const std::string priority = effects::job_priority(r.args);
 
   const size_t at = events_.size();
   {
