@@ -15,6 +15,9 @@
 #include "run_command.h"
 #include "simulate_command.h"
 #include "graph_command.h"
+#include "lsp_command.h"
+#include "fmt_command.h"
+#include "repl_command.h"
 #include "exit_codes.h"
 
 namespace {
@@ -40,6 +43,9 @@ int main(int argc, char** argv) {
   wf::cli::register_run_command(app);
   wf::cli::register_simulate_command(app);
   wf::cli::register_graph_command(app);
+  wf::cli::register_lsp_command(app);
+  wf::cli::register_fmt_command(app);
+  wf::cli::register_repl_command(app);
 
   try {
     app.parse(argc, argv);

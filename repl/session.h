@@ -33,7 +33,6 @@ struct Variable {
 struct SessionOptions {
   bool fast = false;                        // --fast: sleeps and retry delays do not wait
   std::vector<local::VaultIdentity> vault;  // --vault FILE
-  bool interactive = false;                 // a terminal: prompts, colour, countdowns
 };
 
 class Session {
@@ -57,6 +56,8 @@ class Session {
   // Sets a variable: in its place when it exists (a redeclaration may change its type), else at
   // the end.
   void set_variable(Variable v);
+  // Replaces them all: what an input hands back is the whole set, in order.
+  void set_variables(std::vector<Variable> vs) { variables_ = std::move(vs); }
 
   bool simulate() const { return simulate_; }
   void set_simulate(bool on) { simulate_ = on; }

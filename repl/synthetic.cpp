@@ -1,6 +1,7 @@
 // The synthetic module and the mapping of its diagnostics (see synthetic.h).
 #include "repl/synthetic.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "diagnostics/render_text.h"
@@ -74,8 +75,10 @@ Synthetic build_synthetic(const Session& session, const SyntheticSpec& spec) {
   s.text += " {\n";
   for (const Variable& v : session.variables())
     if (v.is_var) s.text += "var " + v.name + " = " + param_name(v) + "\n";
-  // The input starts a line of its own, so its columns are the operator's.
-  if (spec.as == InputAs::Expression) s.text += std::string("let ") + kValueName + " =\n";
+  // On the same line as the input: `reason`, `ttl` and `limit` at the start of a line would be
+  // taken as clauses of the line above. Diagnostics are mapped by offset, so the prefix does not
+  // move the input's columns.
+  if (spec.as == InputAs::Expression) s.text += std::string("let ") + kValueName + " = ";
   add_input();
   if (returns) {
     s.text += "return {";
@@ -88,7 +91,7 @@ Synthetic build_synthetic(const Session& session, const SyntheticSpec& spec) {
 }
 
 MappedDiagnostics map_diagnostics(const Synthetic& synthetic, const Session& session, const Compilation& compilation,
-                                  Show show) {
+                                  const std::vector<Diagnostic>& diagnostics, Show show) {
   MappedDiagnostics out;
   out.files.push_back(std::make_unique<SourceFile>("<input>", std::string(synthetic.text.substr(
                                                                   synthetic.input_begin, synthetic.input_end - synthetic.input_begin))));
@@ -101,8 +104,10 @@ MappedDiagnostics map_diagnostics(const Synthetic& synthetic, const Session& ses
     made.emplace_back(key, static_cast<uint32_t>(out.files.size() - 1));
     return made.back().second;
   };
+  std::optional<uint32_t> session_file;
   const auto whole_module = [&] {
-    return entry("<session>", [&] { return std::make_unique<SourceFile>("<session>", synthetic.text); });
+    session_file = entry("<session>", [&] { return std::make_unique<SourceFile>("<session>", synthetic.text); });
+    return *session_file;
   };
 
   // nullopt: a place of the scaffolding (the caller decides what to do with it).
@@ -132,7 +137,7 @@ MappedDiagnostics map_diagnostics(const Synthetic& synthetic, const Session& ses
     return where.file == 0 && where.range.begin >= synthetic.input_begin && where.range.begin <= synthetic.input_end;
   };
 
-  for (const Diagnostic& d : compilation.diagnostics().all()) {
+  for (const Diagnostic& d : diagnostics) {
     if (d.severity == Severity::Warning) {
       if (show == Show::Errors || !in_input(d.where)) continue;
       // Rebinding a session variable is how the prompt updates it, not a mistake.
@@ -150,6 +155,16 @@ MappedDiagnostics map_diagnostics(const Synthetic& synthetic, const Session& ses
     }
     if (m.severity == Severity::Error) ++out.errors;
     out.diagnostics.push_back(std::move(m));
+  }
+  // An error in the input (an unclosed bracket, say) can make the scaffolding after it fail to
+  // parse too; those follow-on errors would only show the REPL's own text.
+  const bool input_has_errors = std::any_of(out.diagnostics.begin(), out.diagnostics.end(), [](const Diagnostic& d) {
+    return d.severity == Severity::Error && d.where.file == 0;
+  });
+  if (input_has_errors && session_file) {
+    std::erase_if(out.diagnostics, [&](const Diagnostic& d) { return d.where.file == *session_file; });
+    out.errors = static_cast<size_t>(std::count_if(out.diagnostics.begin(), out.diagnostics.end(),
+                                                   [](const Diagnostic& d) { return d.severity == Severity::Error; }));
   }
   return out;
 }

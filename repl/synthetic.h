@@ -7,8 +7,7 @@
 //   <declarations, each as typed>
 //   workflow __repl__(x: int, __var_n: int) -> {x: int, n: int, __value: string} {
 //   var n = __var_n                  (a `var` is a parameter copied into a variable)
-//   let __value =                    (an expression input only)
-//   <the input>
+//   let __value = <the input>        (an expression input; otherwise the input alone)
 //   return {x: x, n: n, __value: __value}
 //   }
 //
@@ -91,8 +90,9 @@ struct MappedDiagnostics {
   size_t errors = 0;
 };
 
+// `diagnostics` are the compilation's own, or those of lowering its result.
 MappedDiagnostics map_diagnostics(const Synthetic& synthetic, const Session& session, const Compilation& compilation,
-                                  Show show);
+                                  const std::vector<Diagnostic>& diagnostics, Show show);
 
 // The mapped diagnostics as text (render_text for each).
 std::string render(const MappedDiagnostics& mapped, bool color);

@@ -44,12 +44,12 @@ struct SourceToken {
 };
 
 // All tokens of `text` in order, hidden ones included, EOF excluded; whitespace is not a token.
-// Never fails: a byte that is not valid UTF-8 lexes as a bad character.
+// Never fails: outside a string or comment, a byte that is not valid UTF-8 is a "BAD_CHAR".
 std::vector<SourceToken> lex_tokens(std::string_view text);
 
-// The tokens of lex_tokens with their roles, or nothing when the text has a syntax error. The
-// caller checks the text with parse_module first: its nesting guard keeps this parse's recursion
-// bounded.
+// The tokens of lex_tokens with their roles, or nothing when the text has a syntax error
+// (invalid UTF-8 included). The caller checks the text with parse_module first: its nesting
+// guard keeps this parse's recursion bounded.
 std::optional<std::vector<SourceToken>> parse_tokens(std::string_view text);
 
 }  // namespace wf

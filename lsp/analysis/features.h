@@ -1,0 +1,20 @@
+// The questions a Workspace answers, each in its own file, on one Snapshot. Internal to
+// lsp/analysis: callers go through workspace.h.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "analysis/results.h"
+#include "analysis/snapshot.h"
+
+namespace wf::analysis {
+
+std::vector<Problem> problems_of(const Snapshot& snapshot);                           // problems.cpp
+std::optional<HoverInfo> hover_at(Snapshot& snapshot, uint32_t offset);               // hover.cpp
+std::optional<FileRange> definition_at(const Snapshot& snapshot, uint32_t offset);    // definition.cpp
+std::vector<Symbol> symbols_of(const Snapshot& snapshot);                             // symbols.cpp
+std::vector<CompletionCandidate> completion_at(Snapshot& snapshot, uint32_t offset);  // completion.cpp
+
+}  // namespace wf::analysis

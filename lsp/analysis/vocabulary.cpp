@@ -1,0 +1,42 @@
+// The keyword, annotation and type-name lists of vocabulary.h.
+#include "analysis/vocabulary.h"
+
+#include <array>
+
+namespace wf::analysis {
+
+namespace {
+
+constexpr std::array<std::string_view, 56> kKeywords = {
+    "import", "const", "type", "fn", "library", "script", "workflow", "let", "var", "if", "else", "for", "in",
+    "while", "break", "continue", "return", "fail", "log", "try", "catch", "finally", "step", "retry", "every",
+    "backoff", "timeout", "run", "command", "on", "as", "priority", "canary", "allow_failure", "approve", "by",
+    "quorum", "sleep", "until", "checkout", "pam", "reason", "ttl", "parallel", "branch", "limit", "notify", "to",
+    "wait", "event", "true", "false", "none", "and", "or", "not",
+};
+
+constexpr std::array<AnnotationWord, 6> kAnnotations = {{
+    {"timeout", "@timeout(2h)", "Limits the whole instance; it ends with status `timeout` when the limit passes."},
+    {"trigger", "@trigger(manual)",
+     "Says what starts the workflow (informational): `manual`, `alert_rule`, `monitor_action`, `service_request`, "
+     "`runbook`, `schedule`, `automation_decision` or `webhook`."},
+    {"canary", "@canary(percent: 10%, threshold: 80%)",
+     "The canary policy of `run ... canary`: run on `percent` of the hosts first and go on when `threshold` of them "
+     "succeed (80% by default)."},
+    {"schedule", "@schedule(\"0 3 * * *\")", "Runs the workflow on a cron schedule once the definition is published."},
+    {"description", "@description(\"Restarts the web tier\")", "A one-line description shown by the service."},
+    {"template", "@template", "Marks the workflow as a template."},
+}};
+
+constexpr std::array<std::string_view, 14> kTypeNames = {
+    "int", "float", "bool", "string", "duration", "time", "json", "credential", "secret", "Approver", "Channel",
+    "hosts", "list", "map",
+};
+
+}  // namespace
+
+std::span<const std::string_view> keywords() { return kKeywords; }
+std::span<const AnnotationWord> annotations() { return kAnnotations; }
+std::span<const std::string_view> builtin_type_names() { return kTypeNames; }
+
+}  // namespace wf::analysis

@@ -1,0 +1,314 @@
+// The server loop and the translation of each LSP method to the analysis (see server.h).
+#include "protocol/server.h"
+
+#include <exception>
+#include <istream>
+#include <ostream>
+
+#include "protocol/positions.h"
+#include "protocol/uri.h"
+
+namespace wf::lsp {
+
+namespace {
+
+using nlohmann::json;
+
+DiagnosticSeverity severity_of(Severity s) {
+  switch (s) {
+    case Severity::Error: return DiagnosticSeverity::Error;
+    case Severity::Warning: return DiagnosticSeverity::Warning;
+    case Severity::Note: return DiagnosticSeverity::Information;
+  }
+  return DiagnosticSeverity::Error;
+}
+
+SymbolKind symbol_kind_of(analysis::SymbolKind k) {
+  switch (k) {
+    case analysis::SymbolKind::Workflow: return SymbolKind::Class;  // a container of steps
+    case analysis::SymbolKind::Step: return SymbolKind::Event;
+    case analysis::SymbolKind::Fn: return SymbolKind::Function;
+    case analysis::SymbolKind::Script: return SymbolKind::Object;
+    case analysis::SymbolKind::Library: return SymbolKind::Package;
+    case analysis::SymbolKind::Type: return SymbolKind::Struct;
+    case analysis::SymbolKind::Const: return SymbolKind::Constant;
+  }
+  return SymbolKind::Function;
+}
+
+CompletionItemKind completion_kind_of(analysis::CompletionKind k) {
+  using K = analysis::CompletionKind;
+  switch (k) {
+    case K::Keyword: return CompletionItemKind::Keyword;
+    case K::Variable:
+    case K::Parameter: return CompletionItemKind::Variable;
+    case K::Constant: return CompletionItemKind::Constant;
+    case K::Fn:
+    case K::Builtin: return CompletionItemKind::Function;
+    case K::Workflow: return CompletionItemKind::Class;
+    case K::Script:
+    case K::Library: return CompletionItemKind::Module;
+    case K::Type: return CompletionItemKind::Struct;
+    case K::Field: return CompletionItemKind::Field;
+    case K::Annotation: return CompletionItemKind::Property;
+  }
+  return CompletionItemKind::Keyword;
+}
+
+}  // namespace
+
+Server::Server(std::istream& in, std::ostream& out, std::string version)
+    : in_(in), out_(out), version_(std::move(version)) {}
+
+int Server::run() {
+  while (!exit_code_ && out_.good()) {
+    if (queue_.empty() && !enqueue_next()) break;
+    read_waiting();
+    const Queued next = std::move(queue_.front());
+    queue_.pop_front();
+    try {
+      handle(next);
+    } catch (const std::exception& e) {
+      // The last line of defence: handlers turn their own failures into error responses.
+      if (next.message.kind == Message::Kind::Request)
+        send(error_response(next.message.id, ErrorCode::InternalError, e.what()));
+    }
+  }
+  // The end of the input without `exit` counts as an exit.
+  return exit_code_.value_or(state_ == State::ShutDown ? 0 : 1);
+}
+
+void Server::read_waiting() {
+  while (in_.good() && in_.rdbuf()->in_avail() > 0)
+    if (!enqueue_next()) break;
+}
+
+bool Server::enqueue_next() {
+  Frame frame = read_frame(in_);
+  if (frame.status == Frame::Status::End) return false;
+  Queued q;
+  if (frame.status == Frame::Status::BadHeader) {
+    q.message.error = ErrorCode::ParseError;
+    q.message.error_message = frame.error;
+    queue_.push_back(std::move(q));
+    return true;
+  }
+  q.message = parse_message(frame.body);
+  if (q.message.kind == Message::Kind::Notification && q.message.method == "$/cancelRequest") {
+    // Only a request still in line can be cancelled; one already answered stays answered.
+    CancelParams cancel;
+    if (from_json(q.message.params, cancel))
+      for (Queued& waiting : queue_)
+        if (waiting.message.kind == Message::Kind::Request && waiting.message.id == cancel.id) waiting.cancelled = true;
+    return true;
+  }
+  queue_.push_back(std::move(q));
+  return true;
+}
+
+void Server::handle(const Queued& q) {
+  const Message& m = q.message;
+  switch (m.kind) {
+    case Message::Kind::Invalid: send(error_response(m.id, m.error, m.error_message)); break;
+    case Message::Kind::Response: break;  // this server sends no requests
+    case Message::Kind::Notification: handle_notification(m); break;
+    case Message::Kind::Request:
+      if (q.cancelled) send(error_response(m.id, ErrorCode::RequestCancelled, "the request was cancelled"));
+      else handle_request(m);
+      break;
+  }
+}
+
+void Server::handle_request(const Message& m) {
+  if (state_ == State::Uninitialized && m.method != "initialize") {
+    send(error_response(m.id, ErrorCode::ServerNotInitialized, "the server has not been initialized"));
+    return;
+  }
+  if (state_ == State::ShutDown) {
+    send(error_response(m.id, ErrorCode::InvalidRequest, "the server has been shut down"));
+    return;
+  }
+  Reply reply = Failure{ErrorCode::MethodNotFound, "unknown method `" + m.method + "`"};
+  try {
+    if (m.method == "initialize") reply = initialize(m);
+    else if (m.method == "shutdown") {
+      state_ = State::ShutDown;
+      reply = json(nullptr);
+    }
+    else if (m.method == "textDocument/hover") reply = hover(m);
+    else if (m.method == "textDocument/definition") reply = definition(m);
+    else if (m.method == "textDocument/documentSymbol") reply = document_symbols(m);
+    else if (m.method == "textDocument/completion") reply = completion(m);
+  } catch (const std::exception& e) {
+    reply = Failure{ErrorCode::InternalError, std::string("internal error: ") + e.what()};
+  }
+  if (auto* failure = std::get_if<Failure>(&reply)) send(error_response(m.id, failure->code, failure->message));
+  else send(response(m.id, std::move(std::get<json>(reply))));
+}
+
+void Server::handle_notification(const Message& m) {
+  if (m.method == "exit") {
+    exit_code_ = state_ == State::ShutDown ? 0 : 1;
+    return;
+  }
+  if (state_ == State::Uninitialized) return;  // the protocol says to drop them
+  if (m.method == "textDocument/didOpen") did_open(m);
+  else if (m.method == "textDocument/didChange") did_change(m);
+  else if (m.method == "textDocument/didClose") did_close(m);
+  // Anything else (`initialized`, `$/setTrace`, ...) asks nothing of this server.
+}
+
+void Server::send(const json& message) { write_frame(out_, serialize(message)); }
+
+void Server::log_warning(const std::string& text) {
+  send(notification("window/logMessage", {{"type", 2}, {"message", text}}));
+}
+
+// ---- requests
+
+Server::Reply Server::initialize(const Message& m) {
+  if (state_ != State::Uninitialized) return Failure{ErrorCode::InvalidRequest, "`initialize` was already received"};
+  InitializeParams params;
+  if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "`initialize` needs an object of parameters"};
+  client_ = params.capabilities;
+  state_ = State::Running;
+  return initialize_result(version_);
+}
+
+Server::Reply Server::hover(const Message& m) {
+  TextDocumentPositionParams params;
+  if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "expected a text document and a position"};
+  const std::string path = path_of(params.uri);
+  const std::string* text = workspace_.text_of(path);
+  if (!text || !workspace_.is_open(path)) return json(nullptr);
+  const LineIndex index(*text);
+  const auto info = workspace_.hover(path, index.offset_of(params.position));
+  if (!info) return json(nullptr);
+  Hover h;
+  h.contents.markdown = client_.hover_markdown;
+  if (!info->code.empty()) h.contents.value = client_.hover_markdown ? "```wf\n" + info->code + "\n```" : info->code;
+  if (!info->docs.empty()) h.contents.value += (h.contents.value.empty() ? "" : "\n\n") + info->docs;
+  h.range = index.range_of(info->range);
+  return to_json(h);
+}
+
+Server::Reply Server::definition(const Message& m) {
+  TextDocumentPositionParams params;
+  if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "expected a text document and a position"};
+  const std::string path = path_of(params.uri);
+  if (!workspace_.is_open(path)) return json(nullptr);
+  const auto target = workspace_.definition(path, LineIndex(*workspace_.text_of(path)).offset_of(params.position));
+  if (!target) return json(nullptr);
+  // The target's file was read by the analysis just made, so its text is at hand.
+  return to_json(Location{uri_of(target->path), range_in(target->path, target->range).value_or(Range{})});
+}
+
+Server::Reply Server::document_symbols(const Message& m) {
+  TextDocumentParams params;
+  if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "expected a text document"};
+  const std::string path = path_of(params.uri);
+  if (!workspace_.is_open(path)) return json(nullptr);
+  const std::vector<analysis::Symbol> symbols = workspace_.symbols(path);
+  const LineIndex index(*workspace_.text_of(path));
+  json out = json::array();
+  if (client_.hierarchical_symbols) {
+    auto convert = [&](auto& self, const analysis::Symbol& s) -> DocumentSymbol {
+      DocumentSymbol d{s.name, s.detail, symbol_kind_of(s.kind), index.range_of(s.range), index.range_of(s.name_range), {}};
+      for (const analysis::Symbol& child : s.children) d.children.push_back(self(self, child));
+      return d;
+    };
+    for (const analysis::Symbol& s : symbols) out.push_back(to_json(convert(convert, s)));
+  } else {
+    auto flatten = [&](auto& self, const analysis::Symbol& s, const std::string& container) -> void {
+      out.push_back(to_json(SymbolInformation{s.name, symbol_kind_of(s.kind), {params.uri, index.range_of(s.range)}, container}));
+      for (const analysis::Symbol& child : s.children) self(self, child, s.name);
+    };
+    for (const analysis::Symbol& s : symbols) flatten(flatten, s, "");
+  }
+  return out;
+}
+
+Server::Reply Server::completion(const Message& m) {
+  TextDocumentPositionParams params;
+  if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "expected a text document and a position"};
+  const std::string path = path_of(params.uri);
+  if (!workspace_.is_open(path)) return json(nullptr);
+  const uint32_t offset = LineIndex(*workspace_.text_of(path)).offset_of(params.position);
+  CompletionList list;
+  for (analysis::CompletionCandidate& c : workspace_.completion(path, offset)) {
+    CompletionItem item{std::move(c.label), completion_kind_of(c.kind), std::move(c.detail), std::nullopt,
+                        std::move(c.insert_text)};
+    if (!c.docs.empty()) item.documentation = MarkupContent{client_.completion_markdown, std::move(c.docs)};
+    list.items.push_back(std::move(item));
+  }
+  return to_json(list);
+}
+
+// ---- notifications
+
+void Server::did_open(const Message& m) {
+  DidOpenTextDocumentParams params;
+  if (!from_json(m.params, params)) return log_warning("ignored a malformed textDocument/didOpen");
+  const TextDocumentItem& doc = params.text_document;
+  const std::string path = path_of(doc.uri);
+  uris_[path] = doc.uri;
+  workspace_.open(path, doc.text, doc.version);
+  publish_diagnostics(path);
+}
+
+void Server::did_change(const Message& m) {
+  DidChangeTextDocumentParams params;
+  if (!from_json(m.params, params)) return log_warning("ignored a malformed textDocument/didChange");
+  const std::string path = path_of(params.uri);
+  if (!workspace_.is_open(path)) return log_warning("ignored a change to a document that is not open: " + params.uri);
+  for (const TextDocumentContentChangeEvent& change : params.content_changes) {
+    // Each change's range is in the text the previous change left.
+    const std::string& text = *workspace_.text_of(path);
+    const SourceRange range = change.range ? LineIndex(text).offsets_of(*change.range)
+                                           : SourceRange{0, static_cast<uint32_t>(text.size())};
+    workspace_.edit(path, range, change.text);
+  }
+  workspace_.set_version(path, params.version);
+  publish_diagnostics(path);
+}
+
+void Server::did_close(const Message& m) {
+  TextDocumentParams params;
+  if (!from_json(m.params, params)) return log_warning("ignored a malformed textDocument/didClose");
+  const std::string path = path_of(params.uri);
+  workspace_.close(path);
+  uris_.erase(path);
+  // The document's problems leave the editor's list with it.
+  send(notification("textDocument/publishDiagnostics", to_json(PublishDiagnosticsParams{params.uri, std::nullopt, {}})));
+}
+
+void Server::publish_diagnostics(const std::string& path) {
+  const std::vector<analysis::Problem> problems = workspace_.diagnostics(path);
+  const LineIndex index(*workspace_.text_of(path));
+  PublishDiagnosticsParams params{uri_of(path), workspace_.version_of(path), {}};
+  for (const analysis::Problem& p : problems) {
+    Diagnostic d{index.range_of(p.range), severity_of(p.severity), p.code, p.message, {}, p.unnecessary};
+    for (const analysis::ProblemNote& note : p.notes)
+      if (auto range = range_in(note.where.path, note.where.range))
+        d.related.push_back({Location{uri_of(note.where.path), *range}, note.message});
+    params.diagnostics.push_back(std::move(d));
+  }
+  send(notification("textDocument/publishDiagnostics", to_json(params)));
+}
+
+// ---- names and ranges
+
+std::string Server::path_of(const std::string& uri) const { return path_from_uri(uri).value_or(uri); }
+
+std::string Server::uri_of(const std::string& path) const {
+  if (auto it = uris_.find(path); it != uris_.end()) return it->second;
+  return !path.empty() && path.front() == '/' ? uri_from_path(path) : path;
+}
+
+std::optional<Range> Server::range_in(const std::string& path, SourceRange range) const {
+  const std::string* text = workspace_.text_of(path);
+  if (!text) return std::nullopt;
+  return LineIndex(*text).range_of(range);
+}
+
+}  // namespace wf::lsp

@@ -1,0 +1,24 @@
+// The names Tab completes: keywords, meta-commands, the standard library's functions, built-in
+// type names, and the session's declarations and variables. One function, so the language
+// server can offer the same candidates.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "repl/session.h"
+
+namespace wf::repl {
+
+// The language's keywords, as the lexer grammar lists them (generated at build time).
+const std::vector<std::string_view>& keywords();
+
+// The meta-commands, with their colon (`:help`, ...).
+const std::vector<std::string_view>& meta_command_names();
+
+// Every candidate that starts with `prefix`, sorted, without duplicates. A prefix starting with
+// `:` completes meta-commands only; an empty prefix gives every name.
+std::vector<std::string> complete(const Session& session, std::string_view prefix);
+
+}  // namespace wf::repl

@@ -1,0 +1,892 @@
+// The language server, tested as an editor sees it: a JSON-RPC transcript goes in, the framed
+// responses and notifications that come out are checked. One test runs the real `wf lsp` binary;
+// the rest drive lsp::Server in-process over string streams. Below them, the pieces that need
+// exact answers of their own: UTF-16 positions, file URIs, framing, and the completion vocabulary
+// against the grammar and the checker.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/vocabulary.h"
+#include "check/types.h"
+#include "driver/compilation.h"
+#include "protocol/json_rpc.h"
+#include "protocol/positions.h"
+#include "protocol/server.h"
+#include "protocol/uri.h"
+#include "stdlib/builtin_records.h"
+
+namespace wf {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string frame(const std::string& body) { return "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body; }
+
+// The messages a server wrote, in order, and its exit code.
+struct Transcript {
+  std::vector<json> messages;
+  int exit_code = -1;
+  std::string raw;
+
+  // The response to request `id` (fails the test when there is none).
+  json response(const json& id) const {
+    for (const json& m : messages)
+      if (m.contains("id") && m["id"] == id && !m.contains("method")) return m;
+    ADD_FAILURE() << "no response to request " << id.dump() << " in:\n" << raw;
+    return json::object();
+  }
+  std::vector<json> notifications(const std::string& method) const {
+    std::vector<json> out;
+    for (const json& m : messages)
+      if (m.value("method", "") == method) out.push_back(m["params"]);
+    return out;
+  }
+};
+
+// Splits a server's output into messages, checking the framing as it goes.
+std::vector<json> parse_frames(const std::string& out) {
+  std::vector<json> messages;
+  size_t at = 0;
+  while (at < out.size()) {
+    const size_t header_end = out.find("\r\n\r\n", at);
+    if (header_end == std::string::npos) {
+      ADD_FAILURE() << "unterminated headers at " << at;
+      break;
+    }
+    const std::string header = out.substr(at, header_end - at);
+    EXPECT_EQ(header.rfind("Content-Length: ", 0), 0u) << header;
+    const size_t length = std::stoul(header.substr(16));
+    const std::string body = out.substr(header_end + 4, length);
+    EXPECT_EQ(body.size(), length);
+    EXPECT_TRUE(json::accept(body)) << body;
+    messages.push_back(json::parse(body, nullptr, false));
+    at = header_end + 4 + length;
+  }
+  return messages;
+}
+
+// A client's side of a conversation, written down before it is played to the server.
+class Session {
+ public:
+  Session& request(int id, const std::string& method, json params = json::object()) {
+    input_ += frame(json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}}.dump());
+    return *this;
+  }
+  Session& notify(const std::string& method, json params = json::object()) {
+    input_ += frame(json{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}}.dump());
+    return *this;
+  }
+  Session& raw(const std::string& bytes) {
+    input_ += bytes;
+    return *this;
+  }
+  // initialize (with the capabilities editors commonly announce) and initialized.
+  Session& start(bool markdown = true) {
+    json caps = json::object();
+    if (markdown)
+      caps = {{"textDocument",
+               {{"hover", {{"contentFormat", {"markdown", "plaintext"}}}},
+                {"completion", {{"completionItem", {{"documentationFormat", {"markdown"}}}}}},
+                {"documentSymbol", {{"hierarchicalDocumentSymbolSupport", true}}}}}};
+    request(0, "initialize", {{"processId", nullptr}, {"rootUri", nullptr}, {"capabilities", caps}});
+    return notify("initialized");
+  }
+  Session& open(const std::string& uri, const std::string& text, int version = 1) {
+    return notify("textDocument/didOpen",
+                  {{"textDocument", {{"uri", uri}, {"languageId", "wf"}, {"version", version}, {"text", text}}}});
+  }
+  Session& at(int id, const std::string& method, const std::string& uri, int line, int character) {
+    return request(id, method, {{"textDocument", {{"uri", uri}}}, {"position", {{"line", line}, {"character", character}}}});
+  }
+  Session& stop() {
+    request(999, "shutdown");
+    return notify("exit");
+  }
+
+  Transcript play() const {
+    std::istringstream in(input_);
+    std::ostringstream out;
+    lsp::Server server(in, out, "test");
+    Transcript t;
+    t.exit_code = server.run();
+    t.raw = out.str();
+    t.messages = parse_frames(t.raw);
+    return t;
+  }
+  const std::string& input() const { return input_; }
+
+ private:
+  std::string input_;
+};
+
+json position(int line, int character) { return {{"line", line}, {"character", character}}; }
+json range(int l1, int c1, int l2, int c2) { return {{"start", position(l1, c1)}, {"end", position(l2, c2)}}; }
+
+std::set<std::string> labels(const json& completion) {
+  std::set<std::string> out;
+  for (const json& item : completion["result"]["items"]) out.insert(item["label"].get<std::string>());
+  return out;
+}
+
+json item(const json& completion, const std::string& label) {
+  for (const json& i : completion["result"]["items"])
+    if (i["label"] == label) return i;
+  return json();
+}
+
+// A temporary directory whose name holds a space, so URIs must be escaped and unescaped.
+class TempDir {
+ public:
+  TempDir() {
+    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    dir_ = fs::temp_directory_path() / ("wf lsp " + std::to_string(getpid()) + " " + name);
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  ~TempDir() { fs::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / name) << text;
+    return (dir_ / name).string();
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+ private:
+  fs::path dir_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+
+TEST(LspLifecycle, InitializeAnnouncesWhatTheServerDoes) {
+  const Transcript t = Session().start().stop().play();
+  const json caps = t.response(0)["result"]["capabilities"];
+  EXPECT_EQ(caps["positionEncoding"], "utf-16");
+  EXPECT_EQ(caps["textDocumentSync"]["openClose"], true);
+  EXPECT_EQ(caps["textDocumentSync"]["change"], 2);  // incremental
+  EXPECT_EQ(caps["hoverProvider"], true);
+  EXPECT_EQ(caps["definitionProvider"], true);
+  EXPECT_EQ(caps["documentSymbolProvider"], true);
+  EXPECT_EQ(caps["completionProvider"]["triggerCharacters"], json::array({".", "@"}));
+  EXPECT_EQ(t.response(0)["result"]["serverInfo"]["name"], "wf");
+  EXPECT_TRUE(t.response(999).contains("result"));
+  EXPECT_TRUE(t.response(999)["result"].is_null());
+  EXPECT_EQ(t.exit_code, 0);
+}
+
+TEST(LspLifecycle, ExitWithoutShutdownIsCodeOne) {
+  EXPECT_EQ(Session().start().notify("exit").play().exit_code, 1);
+  EXPECT_EQ(Session().notify("exit").play().exit_code, 1);
+}
+
+TEST(LspLifecycle, EndOfInputCountsAsExit) {
+  EXPECT_EQ(Session().start().play().exit_code, 1);
+  EXPECT_EQ(Session().start().request(1, "shutdown").play().exit_code, 0);
+  EXPECT_EQ(Session().play().exit_code, 1);
+}
+
+TEST(LspLifecycle, RequestsBeforeInitializeAreRefused) {
+  const Transcript t = Session()
+                           .request(1, "textDocument/hover", {{"textDocument", {{"uri", "file:///a.wf"}}}, {"position", position(0, 0)}})
+                           .open("file:///a.wf", "let broken =")  // a notification: dropped
+                           .start()
+                           .stop()
+                           .play();
+  EXPECT_EQ(t.response(1)["error"]["code"], -32002);
+  EXPECT_TRUE(t.notifications("textDocument/publishDiagnostics").empty());
+  EXPECT_TRUE(t.response(0).contains("result"));
+  EXPECT_EQ(t.exit_code, 0);
+}
+
+TEST(LspLifecycle, SecondInitializeAndRequestsAfterShutdownAreInvalid) {
+  const Transcript t = Session()
+                           .start()
+                           .request(1, "initialize", {{"capabilities", json::object()}})
+                           .request(2, "shutdown")
+                           .request(3, "textDocument/documentSymbol", {{"textDocument", {{"uri", "file:///a.wf"}}}})
+                           .notify("exit")
+                           .play();
+  EXPECT_EQ(t.response(1)["error"]["code"], -32600);
+  EXPECT_TRUE(t.response(2)["result"].is_null());
+  EXPECT_EQ(t.response(3)["error"]["code"], -32600);
+  EXPECT_EQ(t.exit_code, 0);
+}
+
+TEST(LspLifecycle, UnknownMethodsAndNotifications) {
+  const Transcript t = Session()
+                           .start()
+                           .request(1, "textDocument/prepareTypeHierarchy")
+                           .notify("workspace/didChangeConfiguration", {{"settings", json::object()}})
+                           .notify("$/setTrace", {{"value", "off"}})
+                           .request(2, "$/unknown")
+                           .stop()
+                           .play();
+  EXPECT_EQ(t.response(1)["error"]["code"], -32601);
+  EXPECT_EQ(t.response(2)["error"]["code"], -32601);
+  // initialize, 1, 2, shutdown: notifications get no answer.
+  EXPECT_EQ(t.messages.size(), 4u) << t.raw;
+}
+
+TEST(LspLifecycle, StringIdsAreEchoed) {
+  Session s;
+  s.start().raw(frame(R"({"jsonrpc":"2.0","id":"abc","method":"shutdown"})")).notify("exit");
+  const Transcript t = s.play();
+  EXPECT_TRUE(t.response("abc")["result"].is_null());
+  EXPECT_EQ(t.exit_code, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Malformed input: every bad frame gets an error response and the conversation goes on.
+
+TEST(LspRobustness, MalformedFramesAndJsonGetErrors) {
+  Session s;
+  s.start()
+      .raw("Content-Type: application/json\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":50,\"method\":\"shutdown\"}")  // no length
+      .request(1, "textDocument/documentSymbol", {{"textDocument", {{"uri", "file:///none.wf"}}}})
+      .raw("Content-Length: twelve\r\n\r\n")
+      .request(2, "textDocument/documentSymbol", {{"textDocument", {{"uri", "file:///none.wf"}}}})
+      .raw(frame("{\"jsonrpc\": \"2.0\", \"id\": 3, \"method\": "))  // truncated JSON
+      .raw(frame("[1, 2, 3]"))
+      .raw(frame("{\"jsonrpc\": \"2.0\", \"id\": 4}"))
+      .raw(frame("{\"jsonrpc\": \"1.0\", \"id\": 5, \"method\": \"shutdown\"}"))
+      .raw(frame("{\"jsonrpc\": \"2.0\", \"id\": 6, \"method\": 7}"))
+      .raw(frame("{\"jsonrpc\": \"2.0\", \"id\": 7, \"method\": \"textDocument/hover\", \"params\": {\"position\": 1}}"))
+      .raw(frame("{\"jsonrpc\": \"2.0\", \"id\": 8, \"method\": \"textDocument/hover\", \"params\": \"x\"}"))
+      .raw(frame("\xff\xfe{}"))
+      .request(9, "textDocument/documentSymbol", {{"textDocument", {{"uri", "file:///none.wf"}}}})
+      .stop();
+  const Transcript t = s.play();
+  std::vector<int> codes_with_null_id;
+  for (const json& m : t.messages)
+    if (m.contains("error") && m["id"].is_null()) codes_with_null_id.push_back(m["error"]["code"]);
+  // missing length, bad length, truncated JSON, a batch, and the bytes that are not JSON.
+  EXPECT_EQ(codes_with_null_id, (std::vector<int>{-32700, -32700, -32700, -32600, -32700})) << t.raw;
+  EXPECT_TRUE(t.response(1)["result"].is_null());  // an unknown document: no symbols
+  EXPECT_TRUE(t.response(2)["result"].is_null());
+  EXPECT_EQ(t.response(4)["error"]["code"], -32600);  // neither request nor response
+  EXPECT_EQ(t.response(5)["error"]["code"], -32600);  // not JSON-RPC 2.0
+  EXPECT_EQ(t.response(6)["error"]["code"], -32600);  // method is not a string
+  EXPECT_EQ(t.response(7)["error"]["code"], -32602);
+  EXPECT_EQ(t.response(8)["error"]["code"], -32600);  // params neither object nor array
+  EXPECT_TRUE(t.response(9)["result"].is_null());
+  EXPECT_EQ(t.exit_code, 0);
+}
+
+TEST(LspRobustness, BadParamsOfNotificationsAreIgnored) {
+  const Transcript t = Session()
+                           .start()
+                           .notify("textDocument/didOpen", {{"textDocument", {{"uri", 3}}}})
+                           .notify("textDocument/didChange", {{"textDocument", {{"uri", "file:///never-opened.wf"}, {"version", 2}}},
+                                                              {"contentChanges", json::array()}})
+                           .notify("textDocument/didClose", json::array())
+                           .stop()
+                           .play();
+  EXPECT_TRUE(t.notifications("textDocument/publishDiagnostics").empty());
+  EXPECT_EQ(t.notifications("window/logMessage").size(), 3u);
+  EXPECT_EQ(t.exit_code, 0);
+}
+
+TEST(LspRobustness, InputEndingInsideAFrameEndsTheSession) {
+  Session s;
+  s.start().request(1, "shutdown").raw("Content-Length: 100\r\n\r\n{\"jsonrpc\"");
+  const Transcript t = s.play();
+  EXPECT_TRUE(t.response(1)["result"].is_null());
+  EXPECT_EQ(t.exit_code, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics
+
+// Line 2 has non-ASCII text before the error: `é` is two bytes and one UTF-16 unit, `😀` four bytes
+// and two units. The string "three" starts at byte 43, code point 39, UTF-16 unit 40.
+constexpr const char* kGreeting =
+    "/// Says hello to `name`.\n"
+    "workflow hello(name: string) -> int {\n"
+    "  log \"h\xC3\xA9llo \xF0\x9F\x98\x80 {{name}}\"; let n: int = \"three\"\n"
+    "  return n + len(name)\n"
+    "}\n";
+
+TEST(LspDiagnostics, PublishedOnOpenWithCodesAndUtf16Ranges) {
+  const Transcript t = Session().start().open("file:///w/greet.wf", kGreeting, 7).stop().play();
+  const auto published = t.notifications("textDocument/publishDiagnostics");
+  ASSERT_EQ(published.size(), 1u) << t.raw;
+  EXPECT_EQ(published[0]["uri"], "file:///w/greet.wf");
+  EXPECT_EQ(published[0]["version"], 7);
+  ASSERT_EQ(published[0]["diagnostics"].size(), 1u) << published[0].dump(2);
+  const json& d = published[0]["diagnostics"][0];
+  EXPECT_EQ(d["code"], "E0200");
+  EXPECT_EQ(d["severity"], 1);
+  EXPECT_EQ(d["source"], "wf");
+  EXPECT_EQ(d["range"], range(2, 40, 2, 47));
+}
+
+TEST(LspDiagnostics, IncrementalChangeThatFixesTheErrorClearsThem) {
+  const Transcript t = Session()
+                           .start()
+                           .open("file:///w/greet.wf", kGreeting, 1)
+                           .notify("textDocument/didChange",
+                                   {{"textDocument", {{"uri", "file:///w/greet.wf"}, {"version", 2}}},
+                                    {"contentChanges", {{{"range", range(2, 40, 2, 47)}, {"text", "3"}}}}})
+                           .stop()
+                           .play();
+  const auto published = t.notifications("textDocument/publishDiagnostics");
+  ASSERT_EQ(published.size(), 2u) << t.raw;
+  EXPECT_EQ(published[0]["diagnostics"].size(), 1u);
+  EXPECT_EQ(published[1]["version"], 2);
+  EXPECT_EQ(published[1]["diagnostics"], json::array()) << published[1].dump(2);
+}
+
+TEST(LspDiagnostics, ChangesApplyInOrderEachToTheTextTheLastLeft) {
+  // The first change adds a line at the top, so the error moves to line 3 for the second one; a
+  // third change types a new mistake (an unknown name), which is reported.
+  const json changes = {
+      {{"range", range(0, 0, 0, 0)}, {"text", "// greetings\n"}},
+      {{"range", range(3, 40, 3, 47)}, {"text", "3"}},
+      {{"range", range(4, 22, 4, 22)}, {"text", " + missing"}},
+  };
+  const Transcript t = Session()
+                           .start()
+                           .open("file:///w/greet.wf", kGreeting, 1)
+                           .notify("textDocument/didChange",
+                                   {{"textDocument", {{"uri", "file:///w/greet.wf"}, {"version", 2}}}, {"contentChanges", changes}})
+                           .stop()
+                           .play();
+  const auto published = t.notifications("textDocument/publishDiagnostics");
+  ASSERT_EQ(published.size(), 2u) << t.raw;
+  ASSERT_EQ(published[1]["diagnostics"].size(), 1u) << published[1].dump(2);
+  EXPECT_EQ(published[1]["diagnostics"][0]["code"], "E0100");
+  EXPECT_EQ(published[1]["diagnostics"][0]["range"], range(4, 25, 4, 32));
+}
+
+TEST(LspDiagnostics, FullTextChangeAndCloseClearsTheList) {
+  const Transcript t = Session()
+                           .start()
+                           .open("file:///w/a.wf", "fn f() -> int {\n  return 1\n}\n")
+                           .notify("textDocument/didChange",
+                                   {{"textDocument", {{"uri", "file:///w/a.wf"}, {"version", 2}}},
+                                    {"contentChanges", {{{"text", "fn f() -> int {\n  let unused = 2\n  return 1\n}\n"}}}}})
+                           .notify("textDocument/didClose", {{"textDocument", {{"uri", "file:///w/a.wf"}}}})
+                           .stop()
+                           .play();
+  const auto published = t.notifications("textDocument/publishDiagnostics");
+  ASSERT_EQ(published.size(), 3u) << t.raw;
+  EXPECT_EQ(published[0]["diagnostics"], json::array());
+  ASSERT_EQ(published[1]["diagnostics"].size(), 1u);
+  const json& warning = published[1]["diagnostics"][0];
+  EXPECT_EQ(warning["code"], "W0001");
+  EXPECT_EQ(warning["severity"], 2);
+  EXPECT_EQ(warning["tags"], json::array({1}));  // unnecessary: editors fade it
+  EXPECT_EQ(warning["range"], range(1, 6, 1, 12));
+  EXPECT_EQ(published[2]["uri"], "file:///w/a.wf");
+  EXPECT_EQ(published[2]["diagnostics"], json::array());
+  EXPECT_FALSE(published[2].contains("version"));
+}
+
+TEST(LspDiagnostics, NotesBecomeRelatedInformation) {
+  const Transcript t = Session().start().open("file:///w/dup.wf", "const A = 1\nconst A = 2\n").stop().play();
+  const auto published = t.notifications("textDocument/publishDiagnostics");
+  ASSERT_EQ(published.size(), 1u);
+  ASSERT_EQ(published[0]["diagnostics"].size(), 1u);
+  const json& d = published[0]["diagnostics"][0];
+  EXPECT_EQ(d["code"], "E0101");
+  EXPECT_EQ(d["range"], range(1, 6, 1, 7));
+  ASSERT_EQ(d["relatedInformation"].size(), 1u);
+  EXPECT_EQ(d["relatedInformation"][0]["location"]["uri"], "file:///w/dup.wf");
+  EXPECT_EQ(d["relatedInformation"][0]["location"]["range"], range(0, 6, 0, 7));
+}
+
+TEST(LspDiagnostics, ErrorsOfAnImportedModuleShowOnTheImport) {
+  TempDir dir;
+  dir.write("lib.wf", "fn broken() -> int {\n  return \"no\"\n}\n");
+  const std::string uri = lsp::uri_from_path(dir.path("main.wf"));
+  const Transcript t = Session().start().open(uri, "import \"lib.wf\"\nconst X = 1\n").stop().play();
+  const auto published = t.notifications("textDocument/publishDiagnostics");
+  ASSERT_EQ(published.size(), 1u);
+  ASSERT_EQ(published[0]["diagnostics"].size(), 1u) << published[0].dump(2);
+  const json& d = published[0]["diagnostics"][0];
+  EXPECT_EQ(d["code"], "E0200");
+  EXPECT_EQ(d["range"], range(0, 7, 0, 15));
+  EXPECT_EQ(d["relatedInformation"][0]["location"]["uri"], lsp::uri_from_path(dir.path("lib.wf")));
+  EXPECT_EQ(d["relatedInformation"][0]["location"]["range"], range(1, 9, 1, 13));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hover
+
+TEST(LspHover, VariableBuiltinCallAndDocumentedWorkflow) {
+  const std::string uri = "file:///w/greet.wf";
+  const Transcript t = Session()
+                           .start()
+                           .open(uri, kGreeting)
+                           .at(1, "textDocument/hover", uri, 3, 9)   // `n` in `return n`
+                           .at(2, "textDocument/hover", uri, 3, 14)  // `len`
+                           .at(3, "textDocument/hover", uri, 1, 12)  // the workflow's name
+                           .at(4, "textDocument/hover", uri, 1, 16)  // the parameter `name`
+                           .at(5, "textDocument/hover", uri, 3, 18)  // `name`, an argument
+                           .at(6, "textDocument/hover", uri, 0, 3)   // in a comment
+                           .stop()
+                           .play();
+  const json n = t.response(1)["result"];
+  EXPECT_EQ(n["contents"]["kind"], "markdown");
+  EXPECT_EQ(n["contents"]["value"], "```wf\nlet n: int\n```");
+  EXPECT_EQ(n["range"], range(3, 9, 3, 10));
+
+  const std::string len = t.response(2)["result"]["contents"]["value"];
+  EXPECT_NE(len.find("len(s: string) -> int"), std::string::npos) << len;
+  EXPECT_NE(len.find("Unicode code points"), std::string::npos) << len;
+  EXPECT_EQ(t.response(2)["result"]["range"], range(3, 13, 3, 16));
+
+  EXPECT_EQ(t.response(3)["result"]["contents"]["value"],
+            "```wf\nworkflow hello(name: string) -> int\n```\n\nSays hello to `name`.");
+  EXPECT_EQ(t.response(4)["result"]["contents"]["value"], "```wf\nname: string\n```");
+  EXPECT_EQ(t.response(5)["result"]["contents"]["value"], "```wf\nname: string\n```");
+  EXPECT_TRUE(t.response(6)["result"].is_null());
+}
+
+TEST(LspHover, PlainTextForClientsWithoutMarkdown) {
+  const std::string uri = "file:///w/greet.wf";
+  const Transcript t = Session().start(false).open(uri, kGreeting).at(1, "textDocument/hover", uri, 1, 12).stop().play();
+  EXPECT_EQ(t.response(1)["result"]["contents"]["kind"], "plaintext");
+  EXPECT_EQ(t.response(1)["result"]["contents"]["value"], "workflow hello(name: string) -> int\n\nSays hello to `name`.");
+}
+
+TEST(LspHover, FieldsTypesNarrowingAndExpressions) {
+  const std::string text =
+      "type Box = { size: int, label: string? }\n"          // 0
+      "workflow w(targets: hosts) -> int {\n"               // 1
+      "  let b: Box = {size: 2, label: none}\n"              // 2
+      "  if b.label != none {\n"                             // 3
+      "    log b.label\n"                                    // 4
+      "  }\n"                                                // 5
+      "  return b.size + len(targets[0].hostname)\n"         // 6
+      "}\n";
+  const std::string uri = "file:///w/box.wf";
+  const Transcript t = Session()
+                           .start()
+                           .open(uri, text)
+                           .at(1, "textDocument/hover", uri, 6, 12)  // `size` of `b.size`
+                           .at(2, "textDocument/hover", uri, 2, 10)  // `Box` in the let's type
+                           .at(3, "textDocument/hover", uri, 6, 34)  // `hostname`
+                           .at(4, "textDocument/hover", uri, 2, 17)  // `size` in the record literal
+                           .at(5, "textDocument/hover", uri, 6, 23)  // `targets`
+                           .at(6, "textDocument/hover", uri, 6, 30)  // `0`: an int literal
+                           .at(7, "textDocument/hover", uri, 6, 31)  // `]`: the index expression
+                           .stop()
+                           .play();
+  auto value = [&](int id) { return t.response(id)["result"]["contents"]["value"].get<std::string>(); };
+  EXPECT_EQ(value(1), "```wf\nsize: int\n```");
+  EXPECT_EQ(value(2), "```wf\ntype Box = { size: int, label: string? }\n```");
+  EXPECT_EQ(value(3), "```wf\nhostname: string\n```");
+  EXPECT_EQ(value(4), "```wf\nsize: int\n```");
+  EXPECT_EQ(value(5), "```wf\ntargets: hosts\n```");
+  EXPECT_EQ(value(6), "```wf\nint\n```");
+  EXPECT_EQ(value(7), "```wf\nhost\n```");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Definition
+
+TEST(LspDefinition, AcrossAnImportLocalsAndTypes) {
+  TempDir dir;
+  dir.write("lib.wf",
+            "/// Doubles `x`.\n"
+            "fn double(x: int) -> int {\n"
+            "  return x * 2\n"
+            "}\n");
+  const std::string main_text =
+      "import \"lib.wf\"\n"                    // 0
+      "type Pair = { a: int, b: int }\n"       // 1
+      "workflow main() -> int {\n"             // 2
+      "  let p: Pair = {a: 1, b: 2}\n"         // 3
+      "  let total = double(p.a) + p.b\n"      // 4
+      "  return total\n"                       // 5
+      "}\n";
+  const std::string uri = lsp::uri_from_path(dir.path("main.wf"));
+  const std::string lib_uri = lsp::uri_from_path(dir.path("lib.wf"));
+  EXPECT_NE(uri.find("%20"), std::string::npos) << uri;
+  const Transcript t = Session()
+                           .start()
+                           .open(uri, main_text)
+                           .at(1, "textDocument/definition", uri, 4, 16)  // `double`
+                           .at(2, "textDocument/definition", uri, 5, 12)  // `total`
+                           .at(3, "textDocument/definition", uri, 3, 10)  // `Pair`
+                           .at(4, "textDocument/definition", uri, 0, 9)   // the import's path
+                           .at(5, "textDocument/definition", uri, 4, 22)  // `p`
+                           .at(6, "textDocument/hover", uri, 4, 16)       // `double`: docs from lib.wf
+                           .at(7, "textDocument/definition", uri, 4, 30)  // `+`: nothing to go to
+                           .stop()
+                           .play();
+  EXPECT_EQ(t.response(1)["result"], (json{{"uri", lib_uri}, {"range", range(1, 3, 1, 9)}}));
+  EXPECT_EQ(t.response(2)["result"], (json{{"uri", uri}, {"range", range(4, 6, 4, 11)}}));
+  EXPECT_EQ(t.response(3)["result"], (json{{"uri", uri}, {"range", range(1, 5, 1, 9)}}));
+  EXPECT_EQ(t.response(4)["result"], (json{{"uri", lib_uri}, {"range", range(0, 0, 0, 0)}}));
+  EXPECT_EQ(t.response(5)["result"], (json{{"uri", uri}, {"range", range(3, 6, 3, 7)}}));
+  EXPECT_EQ(t.response(6)["result"]["contents"]["value"], "```wf\nfn double(x: int) -> int\n```\n\nDoubles `x`.");
+  EXPECT_TRUE(t.response(7)["result"].is_null());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Document symbols
+
+TEST(LspSymbols, SampleOutlineWithSteps) {
+  std::ifstream in(fs::path(WF_SOURCE_DIR) / "samples" / "health_report.wf");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string uri = lsp::uri_from_path((fs::path(WF_SOURCE_DIR) / "samples" / "health_report.wf").string());
+  const Transcript t = Session()
+                           .start()
+                           .open(uri, text.str())
+                           .request(1, "textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}})
+                           .stop()
+                           .play();
+  const json symbols = t.response(1)["result"];
+  std::vector<std::string> names;
+  for (const json& s : symbols) names.push_back(s["name"].get<std::string>() + "/" + std::to_string(s["kind"].get<int>()));
+  EXPECT_EQ(names, (std::vector<std::string>{"read_health/19", "HostHealth/23", "over/12", "health_report/5"}));
+  const json& workflow = symbols[3];
+  EXPECT_EQ(workflow["detail"], "workflow health_report(targets: hosts, disk_limit: int = 90) -> "
+                                "{checked: int, over_limit: list<string>, ticket: bool}");
+  ASSERT_EQ(workflow["children"].size(), 1u);
+  EXPECT_EQ(workflow["children"][0]["name"], "Read health");
+  EXPECT_EQ(workflow["children"][0]["kind"], 24);
+  // Every selection range lies inside its range.
+  for (const json& s : symbols) {
+    const auto start = std::make_pair(s["range"]["start"]["line"].get<int>(), s["range"]["start"]["character"].get<int>());
+    const auto sel = std::make_pair(s["selectionRange"]["start"]["line"].get<int>(), s["selectionRange"]["start"]["character"].get<int>());
+    EXPECT_LE(start, sel) << s.dump();
+  }
+}
+
+TEST(LspSymbols, NestedStepsAndTheFlatFormForOlderClients) {
+  const std::string text =
+      "const LIMIT = 3\n"
+      "workflow deploy() {\n"
+      "  step \"outer\" {\n"
+      "    if true {\n"
+      "      step \"inner\" {\n"
+      "        log \"x\"\n"
+      "      }\n"
+      "    }\n"
+      "  }\n"
+      "  parallel {\n"
+      "    branch \"a\" { step \"in a branch\" { log \"y\" } }\n"
+      "  }\n"
+      "}\n";
+  const std::string uri = "file:///w/deploy.wf";
+  const Transcript nested = Session()
+                                .start()
+                                .open(uri, text)
+                                .request(1, "textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}})
+                                .stop()
+                                .play();
+  const json symbols = nested.response(1)["result"];
+  ASSERT_EQ(symbols.size(), 2u) << symbols.dump(2);
+  EXPECT_EQ(symbols[0]["name"], "LIMIT");
+  EXPECT_EQ(symbols[0]["kind"], 14);
+  EXPECT_EQ(symbols[0]["detail"], "const LIMIT: int");
+  const json& steps = symbols[1]["children"];
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[0]["name"], "outer");
+  EXPECT_EQ(steps[0]["children"][0]["name"], "inner");
+  EXPECT_EQ(steps[0]["children"][0]["selectionRange"], range(4, 11, 4, 18));
+  EXPECT_EQ(steps[1]["name"], "in a branch");
+
+  const Transcript flat = Session()
+                              .start(false)
+                              .open(uri, text)
+                              .request(1, "textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}})
+                              .stop()
+                              .play();
+  std::vector<std::string> rows;
+  const json flat_symbols = flat.response(1)["result"];
+  for (const json& s : flat_symbols)
+    rows.push_back(s["name"].get<std::string>() + "<" + s.value("containerName", "") + ">" + s["location"]["uri"].get<std::string>());
+  EXPECT_EQ(rows, (std::vector<std::string>{"LIMIT<>" + uri, "deploy<>" + uri, "outer<deploy>" + uri,
+                                            "inner<outer>" + uri, "in a branch<deploy>" + uri}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completion
+
+constexpr const char* kCompletionBase =
+    "/// A box.\n"
+    "type Box = { size: int, label: string }\n"   // 1
+    "fn area(b: Box) -> int {\n"                   // 2
+    "  return b.size\n"                            // 3
+    "}\n"                                          // 4
+    "workflow w(targets: hosts) -> int {\n"        // 5
+    "  let count = 1\n"                            // 6
+    "  let box: Box = {size: 2, label: \"x\"}\n"   // 7
+    "  \n"                                         // 8: a statement starts here
+    "  return count\n"                             // 9
+    "}\n";
+
+TEST(LspCompletion, AtTheStartOfAStatement) {
+  const std::string uri = "file:///w/c.wf";
+  const Transcript t = Session().start().open(uri, kCompletionBase).at(1, "textDocument/completion", uri, 8, 2).stop().play();
+  const json c = t.response(1);
+  EXPECT_EQ(c["result"]["isIncomplete"], false);
+  const std::set<std::string> got = labels(c);
+  for (const char* expected : {"let", "var", "if", "step", "run", "count", "box", "targets", "area", "w", "len", "split"})
+    EXPECT_TRUE(got.count(expected)) << expected;
+  EXPECT_FALSE(got.count("size"));  // a field, not a name
+  EXPECT_FALSE(got.count("Box"));   // a type: offered where a type goes
+  EXPECT_EQ(item(c, "let")["kind"], 14);
+  EXPECT_EQ(item(c, "count")["kind"], 6);
+  EXPECT_EQ(item(c, "count")["detail"], "int");
+  EXPECT_EQ(item(c, "targets")["detail"], "hosts");
+  EXPECT_EQ(item(c, "area")["kind"], 3);
+  EXPECT_EQ(item(c, "area")["detail"], "fn area(b: Box) -> int");
+  EXPECT_EQ(item(c, "len")["detail"], "len(s: string) -> int");
+  EXPECT_EQ(item(c, "len")["documentation"]["kind"], "markdown");
+}
+
+TEST(LspCompletion, AfterADotOnARecord) {
+  const std::string uri = "file:///w/c.wf";
+  // Typing `box.` leaves a broken statement; then `targets[0].` on a list element.
+  const Transcript t =
+      Session()
+          .start()
+          .open(uri, kCompletionBase)
+          .notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 2}}},
+                                             {"contentChanges", {{{"range", range(8, 2, 8, 2)}, {"text", "log box."}}}}})
+          .at(1, "textDocument/completion", uri, 8, 10)
+          .notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 3}}},
+                                             {"contentChanges", {{{"range", range(8, 2, 8, 10)}, {"text", "let h = targets[0]."}}}}})
+          .at(2, "textDocument/completion", uri, 8, 21)
+          .notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 4}}},
+                                             {"contentChanges", {{{"range", range(8, 2, 8, 21)}, {"text", "let s = box.la"}}}}})
+          .at(3, "textDocument/completion", uri, 8, 16)
+          .stop()
+          .play();
+  const json box = t.response(1);
+  EXPECT_EQ(item(box, "size")["kind"], 5);
+  EXPECT_EQ(item(box, "size")["detail"], "int");
+  EXPECT_EQ(item(box, "label")["detail"], "string");
+  EXPECT_FALSE(labels(box).count("let"));
+  const std::set<std::string> host = labels(t.response(2));
+  for (const char* field : {"id", "hostname", "primary_ip", "os", "tags", "groups"}) EXPECT_TRUE(host.count(field)) << field;
+  const std::set<std::string> partial = labels(t.response(3));
+  EXPECT_TRUE(partial.count("label"));
+  EXPECT_TRUE(partial.count("size"));
+}
+
+TEST(LspCompletion, MethodFormBuiltinsAfterADot) {
+  const std::string uri = "file:///w/m.wf";
+  const std::string text =
+      "workflow w(names: list<string>) {\n"
+      "  let s = \"a,b\"\n"
+      "  log s.\n"
+      "}\n";
+  const Transcript t = Session().start().open(uri, text).at(1, "textDocument/completion", uri, 2, 8).stop().play();
+  const std::set<std::string> got = labels(t.response(1));
+  EXPECT_TRUE(got.count("split"));
+  EXPECT_TRUE(got.count("upper"));
+  EXPECT_FALSE(got.count("join"));  // takes a list<string>, not a string
+  EXPECT_EQ(item(t.response(1), "contains")["detail"], "contains(s: string, sub: string) -> bool");
+}
+
+TEST(LspCompletion, AnnotationsAndTypes) {
+  const std::string uri = "file:///w/a.wf";
+  const std::string text =
+      "@\n"                         // 0
+      "workflow w() {\n"            // 1
+      "}\n"                         // 2
+      "fn f(n: int) -> \n";         // 3
+  const Transcript t = Session()
+                           .start()
+                           .open(uri, text)
+                           .at(1, "textDocument/completion", uri, 0, 1)
+                           .at(2, "textDocument/completion", uri, 3, 16)
+                           .stop()
+                           .play();
+  const std::set<std::string> annotations = labels(t.response(1));
+  EXPECT_EQ(annotations, (std::set<std::string>{"timeout", "trigger", "canary", "schedule", "description", "template"}));
+  EXPECT_EQ(item(t.response(1), "trigger")["detail"], "@trigger(manual)");
+  const std::set<std::string> types = labels(t.response(2));
+  for (const char* name : {"int", "string", "hosts", "list", "map", "Results", "JobResult", "host"})
+    EXPECT_TRUE(types.count(name)) << name;
+  EXPECT_FALSE(types.count("let"));
+  EXPECT_FALSE(types.count("n"));
+}
+
+TEST(LspCompletion, NothingInCommentsAndStringTextButNamesInInterpolations) {
+  const std::string uri = "file:///w/s.wf";
+  const std::string text =
+      "workflow w(n: int) {\n"       // 0
+      "  // a comment: len\n"         // 1
+      "  log \"text {{n}} here\"\n"   // 2
+      "}\n";
+  const Transcript t = Session()
+                           .start()
+                           .open(uri, text)
+                           .at(1, "textDocument/completion", uri, 1, 19)
+                           .at(2, "textDocument/completion", uri, 2, 9)   // in the string's text
+                           .at(3, "textDocument/completion", uri, 2, 14)  // in the interpolation
+                           .stop()
+                           .play();
+  EXPECT_TRUE(t.response(1)["result"]["items"].empty());
+  EXPECT_TRUE(t.response(2)["result"]["items"].empty());
+  EXPECT_TRUE(labels(t.response(3)).count("n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancellation
+
+TEST(LspCancel, ARequestStillWaitingIsCancelled) {
+  const std::string uri = "file:///w/greet.wf";
+  const Transcript t = Session()
+                           .start()
+                           .open(uri, kGreeting)
+                           .at(5, "textDocument/hover", uri, 3, 9)
+                           .notify("$/cancelRequest", {{"id", 5}})
+                           .at(6, "textDocument/hover", uri, 3, 9)
+                           .notify("$/cancelRequest", {{"id", 77}})  // nothing by that id: ignored
+                           .stop()
+                           .play();
+  EXPECT_EQ(t.response(5)["error"]["code"], -32800);
+  EXPECT_TRUE(t.response(6)["result"].contains("contents"));
+  EXPECT_EQ(t.exit_code, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real binary
+
+TEST(LspBinary, ServesAScriptedSessionOnStdio) {
+  TempDir dir;
+  Session s;
+  const std::string uri = lsp::uri_from_path(dir.path("x.wf"));
+  s.start().open(uri, "workflow x() -> int {\n  return \"no\"\n}\n").request(2, "shutdown").notify("exit");
+  const std::string input = dir.write("input.bin", s.input());
+  const std::string command = "'" WF_BINARY "' lsp --stdio < '" + input + "'";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  const int status = pclose(pipe);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const std::vector<json> messages = parse_frames(out);
+  ASSERT_EQ(messages.size(), 3u) << out;
+  EXPECT_EQ(messages[0]["id"], 0);
+  EXPECT_EQ(messages[0]["result"]["capabilities"]["positionEncoding"], "utf-16");
+  EXPECT_EQ(messages[1]["method"], "textDocument/publishDiagnostics");
+  EXPECT_EQ(messages[1]["params"]["uri"], uri);
+  EXPECT_EQ(messages[1]["params"]["diagnostics"][0]["code"], "E0200");
+  EXPECT_EQ(messages[2]["id"], 2);
+  EXPECT_TRUE(messages[2]["result"].is_null());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pieces
+
+TEST(LspPositions, Utf16UnitsAndLineEndings) {
+  // "a😀é\r\nb\rc\n": 😀 is four bytes and two units; é two bytes and one unit.
+  const std::string text = "a\xF0\x9F\x98\x80\xC3\xA9\r\nb\rc\n";
+  const lsp::LineIndex index(text);
+  EXPECT_EQ(index.offset_of({0, 0}), 0u);
+  EXPECT_EQ(index.offset_of({0, 1}), 1u);
+  EXPECT_EQ(index.offset_of({0, 2}), 1u);  // inside the surrogate pair: the character's start
+  EXPECT_EQ(index.offset_of({0, 3}), 5u);
+  EXPECT_EQ(index.offset_of({0, 4}), 7u);
+  EXPECT_EQ(index.offset_of({0, 99}), 7u);  // past the end of the line: its end, before \r\n
+  EXPECT_EQ(index.offset_of({1, 0}), 9u);
+  EXPECT_EQ(index.offset_of({2, 1}), 12u);  // a lone \r ends a line too
+  EXPECT_EQ(index.offset_of({3, 0}), 13u);  // the empty last line
+  EXPECT_EQ(index.offset_of({40, 2}), 13u);
+
+  EXPECT_EQ(index.position_of(5), (lsp::Position{0, 3}));
+  EXPECT_EQ(index.position_of(6), (lsp::Position{0, 3}));  // inside é
+  EXPECT_EQ(index.position_of(7), (lsp::Position{0, 4}));
+  EXPECT_EQ(index.position_of(8), (lsp::Position{0, 4}));  // between \r and \n
+  EXPECT_EQ(index.position_of(10), (lsp::Position{1, 1}));
+  EXPECT_EQ(index.position_of(11), (lsp::Position{2, 0}));
+  EXPECT_EQ(index.position_of(13), (lsp::Position{3, 0}));
+  EXPECT_EQ(index.position_of(500), (lsp::Position{3, 0}));
+  // Every offset at a character boundary survives the round trip.
+  for (uint32_t offset : {0u, 1u, 5u, 7u, 9u, 10u, 11u, 12u, 13u}) EXPECT_EQ(index.offset_of(index.position_of(offset)), offset);
+}
+
+TEST(LspPositions, InvalidUtf8CountsOneUnitPerByte) {
+  const std::string text = "\xFF\xC3x";  // a stray byte and a truncated sequence
+  const lsp::LineIndex index(text);
+  EXPECT_EQ(index.offset_of({0, 2}), 2u);
+  EXPECT_EQ(index.position_of(3), (lsp::Position{0, 3}));
+}
+
+TEST(LspUri, FileUrisRoundTrip) {
+  EXPECT_EQ(lsp::path_from_uri("file:///srv/a%20b/c.wf"), "/srv/a b/c.wf");
+  EXPECT_EQ(lsp::path_from_uri("file://localhost/etc/x.wf"), "/etc/x.wf");
+  EXPECT_EQ(lsp::path_from_uri("FILE:///x%C3%A9.wf"), "/x\xC3\xA9.wf");
+  EXPECT_EQ(lsp::path_from_uri("untitled:Untitled-1"), std::nullopt);
+  EXPECT_EQ(lsp::path_from_uri("file://server/share/x.wf"), std::nullopt);
+  EXPECT_EQ(lsp::path_from_uri("file:///bad%2"), std::nullopt);
+  EXPECT_EQ(lsp::uri_from_path("/srv/a b/é#1.wf"), "file:///srv/a%20b/%C3%A9%231.wf");
+  for (const char* path : {"/tmp/x.wf", "/a b/c+d/ü.wf", "/%41/#?.wf"})
+    EXPECT_EQ(lsp::path_from_uri(lsp::uri_from_path(path)), path);
+}
+
+TEST(LspFraming, ReadsFramesAndResynchronises) {
+  std::istringstream in("content-length: 2\r\nContent-Type: x\r\n\r\n{}"
+                        "\r\n"  // a stray blank line between frames
+                        "Content-Length: 3\r\n\r\n[1]"
+                        "Bogus\r\n\r\n"
+                        "junkContent-Length: 2\r\n\r\n{}");
+  lsp::Frame f = lsp::read_frame(in);
+  EXPECT_EQ(f.status, lsp::Frame::Status::Ok);
+  EXPECT_EQ(f.body, "{}");
+  f = lsp::read_frame(in);
+  EXPECT_EQ(f.body, "[1]");
+  f = lsp::read_frame(in);
+  EXPECT_EQ(f.status, lsp::Frame::Status::BadHeader);
+  f = lsp::read_frame(in);
+  EXPECT_EQ(f.status, lsp::Frame::Status::Ok);
+  EXPECT_EQ(f.body, "{}");
+  EXPECT_EQ(lsp::read_frame(in).status, lsp::Frame::Status::End);
+
+  std::istringstream huge("Content-Length: 99999999999\r\n\r\n");
+  EXPECT_EQ(lsp::read_frame(huge).status, lsp::Frame::Status::BadHeader);
+}
+
+TEST(LspVocabulary, KeywordsAreTheGrammars) {
+  std::ifstream in(fs::path(WF_SOURCE_DIR) / "grammar" / "WfLexer.g4");
+  std::set<std::string> grammar;
+  const std::regex rule(R"(^[A-Z_]+\s*:\s*'([a-z_]+)'\s*;)");
+  for (std::string line; std::getline(in, line);)
+    if (std::smatch m; std::regex_search(line, m, rule)) grammar.insert(m[1]);
+  std::set<std::string> listed;
+  for (std::string_view k : analysis::keywords()) listed.insert(std::string(k));
+  EXPECT_GT(grammar.size(), 40u);
+  EXPECT_EQ(listed, grammar);
+}
+
+TEST(LspVocabulary, AnnotationUsagesCheckCleanAndTypeNamesExist) {
+  for (const analysis::AnnotationWord& a : analysis::annotations()) {
+    Compilation c;
+    c.check_text("a.wf", std::string(a.usage) + "\nworkflow w() {\n  log \"x\"\n}\n");
+    EXPECT_TRUE(c.diagnostics().all().empty()) << a.usage << ": " << c.diagnostics().all()[0].message;
+  }
+  Compilation c;
+  c.check_text("a.wf", "const X = 1\n");
+  for (std::string_view name : analysis::builtin_type_names()) {
+    if (name == "list" || name == "map") continue;  // take an element type
+    EXPECT_NE(c.types().builtin_named(name), nullptr) << name;
+  }
+  for (const stdlib::BuiltinRecord& r : stdlib::builtin_records()) EXPECT_NE(c.types().builtin_named(r.name), nullptr);
+}
+
+}  // namespace
+}  // namespace wf
