@@ -15,6 +15,7 @@
 #include "antlr4-runtime.h"
 #include "parse/newline_filter.h"
 #include "parse/transformer.h"
+#include "parse/two_stage.h"
 
 namespace wf {
 
@@ -257,21 +258,7 @@ std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t f
   NewlineFilter filter(lexer);
   antlr4::CommonTokenStream tokens(&filter);
   WfParser parser(&tokens);
-  parser.removeErrorListeners();
-
-  WfParser::ModuleContext* tree = nullptr;
-  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
-  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-  try {
-    tree = parser.module();
-  } catch (const antlr4::ParseCancellationException&) {
-    tokens.seek(0);
-    parser.reset();
-    parser.addErrorListener(&listener);
-    parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
-    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
-    tree = parser.module();
-  }
+  WfParser::ModuleContext* tree = parse_two_stage(parser, tokens, listener);
   Transformer transformer(source, file_index, sink, tokens);
   return transformer.module(tree);
 }

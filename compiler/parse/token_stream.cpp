@@ -2,6 +2,7 @@
 // token_stream.h). The lexer runs under a recorder, so the tokens the newline filter drops are
 // listed too; the parse, when asked for, is the one parse.cpp runs (SLL, then LL).
 #include "parse/token_stream.h"
+#include "parse/two_stage.h"
 
 #include <pthread.h>
 
@@ -240,21 +241,7 @@ std::optional<std::vector<SourceToken>> parse_here(std::string_view text) {
   NewlineFilter filter(recorder);
   antlr4::CommonTokenStream stream(&filter);
   WfParser parser(&stream);
-  parser.removeErrorListeners();
-
-  WfParser::ModuleContext* tree = nullptr;
-  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
-  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-  try {
-    tree = parser.module();
-  } catch (const antlr4::ParseCancellationException&) {
-    stream.seek(0);
-    parser.reset();
-    parser.addErrorListener(&errors);
-    parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
-    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
-    tree = parser.module();
-  }
+  WfParser::ModuleContext* tree = parse_two_stage(parser, stream, errors);
   if (errors.errors > 0 || tree == nullptr) return std::nullopt;
 
   std::vector<size_t> kept;

@@ -133,7 +133,8 @@ class Completer {
     std::vector<LocalName> locals = locals_at(s_, offset_);
     for (auto it = locals.rbegin(); it != locals.rend(); ++it) {
       const Type* t = it->binding ? it->binding->type : nullptr;
-      std::string detail = t && !t->is_error() ? type_name(t) : it->written_type;
+      std::string detail = it->binding ? s_.written_type(*it->binding) : it->written_type;
+      if (detail.empty() && t && !t->is_error()) detail = type_name(t);
       add(it->name, it->is_param ? CompletionKind::Parameter : CompletionKind::Variable, std::move(detail));
     }
     for_each_module_decl([&](const SourceFile& file, const Decl& d) {

@@ -62,11 +62,12 @@ std::string describe_decl(const SourceFile& file, const Decl& decl, bool with_an
   return out + name;
 }
 
-std::string describe_binding(const Binding& binding) {
+std::string describe_binding(const Binding& binding, const std::string& written) {
   std::string out;
   if (binding.kind == BindingKind::Local) out = binding.is_mutable ? "var " : "let ";
   out += binding.name;
-  if (binding.type && !binding.type->is_error()) out += ": " + type_name(binding.type);
+  if (!written.empty()) out += ": " + written;
+  else if (binding.type && !binding.type->is_error()) out += ": " + type_name(binding.type);
   return out;
 }
 

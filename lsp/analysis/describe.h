@@ -13,8 +13,9 @@ namespace wf::analysis {
 
 // The signature of a declaration in `file` (its annotations first, one per line, for a workflow).
 std::string describe_decl(const SourceFile& file, const Decl& decl, bool with_annotations = true);
-// `name: type` of a local or parameter, `let`/`var` first for a local.
-std::string describe_binding(const Binding& binding);
+// `name: type` of a local or parameter, `let`/`var` first for a local; `written` (when not empty)
+// is the type as the declaration wrote it, shown instead of the checked one.
+std::string describe_binding(const Binding& binding, const std::string& written = {});
 // `name(params) -> result` of one builtin overload.
 std::string describe_builtin(const stdlib::BuiltinSignature& overload);
 

@@ -41,12 +41,19 @@ std::optional<HoverInfo> hover_at(Snapshot& snapshot, uint32_t offset) {
   const std::optional<Occurrence> found = locate(snapshot, offset);
   if (!found) return std::nullopt;
   const Occurrence& o = *found;
-  if (o.import) return HoverInfo{o.range, describe_decl(snapshot.document(), *o.import), {}};
+  if (o.import) {
+    // The docs say which file the path resolved to, or nothing when it did not resolve.
+    const Compilation& c = snapshot.compilation();
+    std::string resolved;
+    for (const auto& [decl_index, target] : c.imports_of(0))
+      if (c.root().decls[decl_index].get() == o.import) resolved = "`" + c.file(target).path() + "`";
+    return HoverInfo{o.range, describe_decl(snapshot.document(), *o.import), resolved};
+  }
   if (!o.builtins.empty()) return about_builtins(o);
   if (o.decl) return about_decl(snapshot, *o.decl, o.range);
   if (o.binding) {
     if (o.binding->decl) return about_decl(snapshot, *o.binding->decl, o.range);
-    return HoverInfo{o.range, describe_binding(*o.binding), {}};
+    return HoverInfo{o.range, describe_binding(*o.binding, snapshot.written_type(*o.binding)), {}};
   }
   if (o.param) {
     // A parameter nothing uses has no binding to give its type: show it as written.

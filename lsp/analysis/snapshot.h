@@ -30,11 +30,16 @@ class Snapshot {
   // The binding of a parameter, found through a use of it; null for a parameter never used,
   // whose binding no node of the tree points to.
   const Binding* param_binding(SourceRange name) const;
+  // The type a `let`, `var` or parameter was declared with, as written (`Box`, where the checked
+  // type would read `{size: int, ...}`); empty when it was inferred or the binding is a narrowed
+  // view, whose type differs from the declared one.
+  std::string written_type(const Binding& binding) const;
 
  private:
   std::unique_ptr<Compilation> compilation_;
   std::unordered_map<const Decl*, uint32_t> decl_files_;
   std::unordered_map<uint32_t, const Binding*> params_;  // name offset in the document → binding
+  std::unordered_map<const Binding*, SourceRange> written_;  // declared type expressions
 };
 
 // The AST walker takes mutable nodes because the checker annotates them through it; the features

@@ -151,7 +151,9 @@ void Server::handle_notification(const Message& m) {
     exit_code_ = state_ == State::ShutDown ? 0 : 1;
     return;
   }
-  if (state_ == State::Uninitialized) return;  // the protocol says to drop them
+  // Before `initialize` the protocol says to drop notifications; after `shutdown` only `exit` may
+  // come, and nothing else is worth the work.
+  if (state_ != State::Running) return;
   if (m.method == "textDocument/didOpen") did_open(m);
   else if (m.method == "textDocument/didChange") did_change(m);
   else if (m.method == "textDocument/didClose") did_close(m);

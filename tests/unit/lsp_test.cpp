@@ -216,11 +216,13 @@ TEST(LspLifecycle, SecondInitializeAndRequestsAfterShutdownAreInvalid) {
                            .request(1, "initialize", {{"capabilities", json::object()}})
                            .request(2, "shutdown")
                            .request(3, "textDocument/documentSymbol", {{"textDocument", {{"uri", "file:///a.wf"}}}})
+                           .open("file:///a.wf", "let late =")  // after shutdown: dropped
                            .notify("exit")
                            .play();
   EXPECT_EQ(t.response(1)["error"]["code"], -32600);
   EXPECT_TRUE(t.response(2)["result"].is_null());
   EXPECT_EQ(t.response(3)["error"]["code"], -32600);
+  EXPECT_TRUE(t.notifications("textDocument/publishDiagnostics").empty());
   EXPECT_EQ(t.exit_code, 0);
 }
 
@@ -467,22 +469,27 @@ TEST(LspHover, FieldsTypesNarrowingAndExpressions) {
       "type Box = { size: int, label: string? }\n"          // 0
       "workflow w(targets: hosts) -> int {\n"               // 1
       "  let b: Box = {size: 2, label: none}\n"              // 2
-      "  if b.label != none {\n"                             // 3
-      "    log b.label\n"                                    // 4
-      "  }\n"                                                // 5
-      "  return b.size + len(targets[0].hostname)\n"         // 6
+      "  let maybe: string? = b.label\n"                     // 3
+      "  if maybe != none {\n"                               // 4
+      "    log maybe\n"                                      // 5
+      "  }\n"                                                // 6
+      "  return b.size + len(targets[0].hostname)\n"         // 7
       "}\n";
   const std::string uri = "file:///w/box.wf";
   const Transcript t = Session()
                            .start()
                            .open(uri, text)
-                           .at(1, "textDocument/hover", uri, 6, 12)  // `size` of `b.size`
+                           .at(1, "textDocument/hover", uri, 7, 12)  // `size` of `b.size`
                            .at(2, "textDocument/hover", uri, 2, 10)  // `Box` in the let's type
-                           .at(3, "textDocument/hover", uri, 6, 34)  // `hostname`
+                           .at(3, "textDocument/hover", uri, 7, 34)  // `hostname`
                            .at(4, "textDocument/hover", uri, 2, 17)  // `size` in the record literal
-                           .at(5, "textDocument/hover", uri, 6, 23)  // `targets`
-                           .at(6, "textDocument/hover", uri, 6, 30)  // `0`: an int literal
-                           .at(7, "textDocument/hover", uri, 6, 31)  // `]`: the index expression
+                           .at(5, "textDocument/hover", uri, 7, 23)  // `targets`
+                           .at(6, "textDocument/hover", uri, 7, 30)  // `0`: an int literal
+                           .at(7, "textDocument/hover", uri, 7, 31)  // `]`: the index expression
+                           .at(8, "textDocument/hover", uri, 7, 9)   // `b`: its type as written
+                           .at(9, "textDocument/hover", uri, 4, 5)   // `maybe` before narrowing
+                           .at(10, "textDocument/hover", uri, 5, 9)  // `maybe` narrowed
+                           .at(11, "textDocument/definition", uri, 5, 9)
                            .stop()
                            .play();
   auto value = [&](int id) { return t.response(id)["result"]["contents"]["value"].get<std::string>(); };
@@ -493,6 +500,42 @@ TEST(LspHover, FieldsTypesNarrowingAndExpressions) {
   EXPECT_EQ(value(5), "```wf\ntargets: hosts\n```");
   EXPECT_EQ(value(6), "```wf\nint\n```");
   EXPECT_EQ(value(7), "```wf\nhost\n```");
+  EXPECT_EQ(value(8), "```wf\nlet b: Box\n```");
+  EXPECT_EQ(value(9), "```wf\nlet maybe: string?\n```");
+  EXPECT_EQ(value(10), "```wf\nlet maybe: string\n```");
+  EXPECT_EQ(t.response(11)["result"]["range"], range(3, 6, 3, 11));  // the variable, not the narrowing
+}
+
+TEST(LspHover, ScriptsJobKindsAndEffects) {
+  const std::string text =
+      "/// Checks the disk.\n"                                                          // 0
+      "script disk_check(threshold: int = 90) {\n"                                      // 1
+      "  lang = bash\n"                                                                 // 2
+      "  body = \"true\"\n"                                                             // 3
+      "}\n"                                                                             // 4
+      "workflow w(targets: hosts) {\n"                                                  // 5
+      "  let r = run script disk_check(threshold: 85) on targets\n"                     // 6
+      "  run service_control {service: \"nginx\", action: \"restart\"} on targets\n"   // 7
+      "  log \"{{r.ok}}\"\n"                                                            // 8
+      "}\n";
+  const std::string uri = "file:///w/s.wf";
+  const Transcript t = Session()
+                           .start(false)
+                           .open(uri, text)
+                           .at(1, "textDocument/hover", uri, 6, 24)  // the script's name
+                           .at(2, "textDocument/definition", uri, 6, 24)
+                           .at(3, "textDocument/hover", uri, 7, 8)   // a typed job's kind
+                           .at(4, "textDocument/hover", uri, 6, 11)  // `run`: the effect's result
+                           .at(5, "textDocument/hover", uri, 8, 11)  // a field in an interpolation
+                           .stop()
+                           .play();
+  auto value = [&](int id) { return t.response(id)["result"]["contents"]["value"].get<std::string>(); };
+  EXPECT_EQ(value(1), "script disk_check(threshold: int = 90)\n\nChecks the disk.");
+  EXPECT_EQ(t.response(2)["result"]["range"], range(1, 7, 1, 17));
+  EXPECT_EQ(value(3).substr(0, value(3).find('\n')), "service_control: {service: string, action: string}");
+  EXPECT_EQ(value(4), "Results");
+  EXPECT_EQ(t.response(4)["result"]["range"], range(6, 10, 6, 57));
+  EXPECT_EQ(value(5), "ok: bool");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -526,6 +569,7 @@ TEST(LspDefinition, AcrossAnImportLocalsAndTypes) {
                            .at(5, "textDocument/definition", uri, 4, 22)  // `p`
                            .at(6, "textDocument/hover", uri, 4, 16)       // `double`: docs from lib.wf
                            .at(7, "textDocument/definition", uri, 4, 30)  // `+`: nothing to go to
+                           .at(8, "textDocument/hover", uri, 0, 9)        // the import: where it leads
                            .stop()
                            .play();
   EXPECT_EQ(t.response(1)["result"], (json{{"uri", lib_uri}, {"range", range(1, 3, 1, 9)}}));
@@ -535,6 +579,7 @@ TEST(LspDefinition, AcrossAnImportLocalsAndTypes) {
   EXPECT_EQ(t.response(5)["result"], (json{{"uri", uri}, {"range", range(3, 6, 3, 7)}}));
   EXPECT_EQ(t.response(6)["result"]["contents"]["value"], "```wf\nfn double(x: int) -> int\n```\n\nDoubles `x`.");
   EXPECT_TRUE(t.response(7)["result"].is_null());
+  EXPECT_EQ(t.response(8)["result"]["contents"]["value"], "```wf\nimport \"lib.wf\"\n```\n\n`" + dir.path("lib.wf") + "`");
 }
 
 // ---------------------------------------------------------------------------------------------
