@@ -3,16 +3,12 @@
 
 #include <algorithm>
 
+#include "analysis/vocabulary.h"
 #include "stdlib/builtins.h"
 
 namespace wf::repl {
 
-const std::vector<std::string_view>& keywords() {
-  static const std::vector<std::string_view> list = {
-#include "keywords.inc"
-  };
-  return list;
-}
+std::span<const std::string_view> keywords() { return analysis::keywords(); }
 
 const std::vector<std::string_view>& meta_command_names() {
   static const std::vector<std::string_view> list = {":help", ":type", ":disasm", ":load", ":vars",
@@ -30,10 +26,7 @@ std::vector<std::string> complete(const Session& session, std::string_view prefi
   } else {
     for (std::string_view k : keywords()) offer(k);
     for (const stdlib::BuiltinSignature& b : stdlib::builtins()) offer(b.name);
-    // The built-in types that have a name of their own (SPEC §1.3).
-    for (std::string_view t : {"int", "float", "bool", "string", "duration", "time", "json", "list", "map", "host",
-                               "hosts", "credential", "secret", "Results", "JobResult", "Approval", "Error"})
-      offer(t);
+    for (std::string_view t : analysis::builtin_type_names()) offer(t);
     for (const Declaration& d : session.declarations()) offer(d.name);
     for (const Variable& v : session.variables()) offer(v.name);
   }

@@ -3,6 +3,7 @@
 // server can offer the same candidates.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,8 +12,9 @@
 
 namespace wf::repl {
 
-// The language's keywords, as the lexer grammar lists them (generated at build time).
-const std::vector<std::string_view>& keywords();
+// The language's keywords: the language server's list (analysis/vocabulary.h), generated from the
+// lexer grammar, so the REPL and the editor complete the same words.
+std::span<const std::string_view> keywords();
 
 // The meta-commands, with their colon (`:help`, ...).
 const std::vector<std::string_view>& meta_command_names();

@@ -7,12 +7,9 @@ namespace wf::analysis {
 
 namespace {
 
-constexpr std::array<std::string_view, 56> kKeywords = {
-    "import", "const", "type", "fn", "library", "script", "workflow", "let", "var", "if", "else", "for", "in",
-    "while", "break", "continue", "return", "fail", "log", "try", "catch", "finally", "step", "retry", "every",
-    "backoff", "timeout", "run", "command", "on", "as", "priority", "canary", "allow_failure", "approve", "by",
-    "quorum", "sleep", "until", "checkout", "pam", "reason", "ttl", "parallel", "branch", "limit", "notify", "to",
-    "wait", "event", "true", "false", "none", "and", "or", "not",
+// From grammar/WfLexer.g4, at configure time (lsp/CMakeLists.txt).
+constexpr std::string_view kKeywords[] = {
+#include "keywords.inc"
 };
 
 constexpr std::array<AnnotationWord, 6> kAnnotations = {{
@@ -28,9 +25,9 @@ constexpr std::array<AnnotationWord, 6> kAnnotations = {{
     {"template", "@template", "Marks the workflow as a template."},
 }};
 
-constexpr std::array<std::string_view, 14> kTypeNames = {
+constexpr std::array<std::string_view, 19> kTypeNames = {
     "int", "float", "bool", "string", "duration", "time", "json", "credential", "secret", "Approver", "Channel",
-    "hosts", "list", "map",
+    "host", "hosts", "list", "map", "Results", "JobResult", "Approval", "Error",
 };
 
 }  // namespace
