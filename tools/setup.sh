@@ -25,6 +25,7 @@ PACKAGES=(
   graphviz
   libedit-dev
   tmux
+  neovim
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

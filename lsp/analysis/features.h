@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "analysis/results.h"
@@ -16,5 +17,12 @@ std::optional<HoverInfo> hover_at(Snapshot& snapshot, uint32_t offset);         
 std::optional<FileRange> definition_at(const Snapshot& snapshot, uint32_t offset);    // definition.cpp
 std::vector<Symbol> symbols_of(const Snapshot& snapshot);                             // symbols.cpp
 std::vector<CompletionCandidate> completion_at(Snapshot& snapshot, uint32_t offset);  // completion.cpp
+Formatting format_text(const std::string& path, const std::string& text);             // formatting.cpp
+std::vector<FileRange> references_at(const Snapshot& snapshot, uint32_t offset,       // references.cpp
+                                     bool include_declaration);
+Renaming rename_at(const Snapshot& snapshot, uint32_t offset);                        // references.cpp
+std::vector<Fold> folds_of(const Snapshot& snapshot);                                 // folding.cpp
+std::vector<SemanticToken> tokens_of(const Snapshot& snapshot);                       // tokens.cpp
+std::optional<SignatureHelp> signature_at(const Snapshot& snapshot, uint32_t offset);  // signature.cpp
 
 }  // namespace wf::analysis

@@ -32,6 +32,7 @@ Problem problem_from(const Compilation& c, const Diagnostic& d) {
   p.range = d.where.range;
   p.message = d.message;
   p.unnecessary = p.code == "W0001" || p.code == "W0002";
+  if (d.fix && d.fix->where.file == 0) p.fix = Problem::Fix{d.fix->title, d.fix->where.range, d.fix->replacement};
   for (const DiagNote& n : d.notes)
     p.notes.push_back({FileRange{c.file(n.where.file).path(), n.where.range}, n.message});
   return p;
@@ -60,6 +61,7 @@ std::vector<Problem> problems_of(const Snapshot& snapshot) {
     p.message = "in `" + file.path() + "` at line " + std::to_string(file.position(d.where.range.begin).line) +
                 ": " + d.message;
     p.notes.insert(p.notes.begin(), {FileRange{file.path(), d.where.range}, d.message});
+    p.fix.reset();  // its edit is in the imported file, not the document
     out.push_back(std::move(p));
   }
   return out;

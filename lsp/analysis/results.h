@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,13 @@ struct Problem {
   std::string message;
   std::vector<ProblemNote> notes;
   bool unnecessary = false;  // unused or unreachable code, which editors may fade out
+  // The edit that fixes it (W0001's rename to `_name`), always within the document.
+  struct Fix {
+    std::string title;
+    SourceRange range;
+    std::string replacement;
+  };
+  std::optional<Fix> fix;
 };
 
 // What the cursor is on: `code` is wf text (a declaration's signature, `name: type`, a type),
@@ -62,6 +70,60 @@ struct CompletionCandidate {
   std::string detail;       // a signature or a type
   std::string docs;
   std::string insert_text;  // empty: the label
+};
+
+// The document in its canonical layout (wf_format), or why it could not be formatted.
+struct Formatting {
+  bool ok = false;
+  std::string text;   // when ok: the whole formatted document (equal to the input when it already was)
+  std::string error;  // when not: syntax errors, or the formatter refusing its own layout
+};
+
+// What renaming the name at an offset would touch. `error` is set when it cannot be renamed (a
+// builtin, a keyword, an invalid new name); otherwise `range` and `name` are the word under the
+// cursor and `occurrences` every place the name is spelled, its declaration included.
+struct Renaming {
+  std::string error;
+  SourceRange range;
+  std::string name;
+  std::vector<FileRange> occurrences;
+};
+
+// A part of the document an editor may fold away: `range` runs from its first byte to just after
+// its last visible one (a block's stops before its closing `}`, which stays in view).
+struct Fold {
+  enum class Kind { Region, Comment };
+  Kind kind = Kind::Region;
+  SourceRange range;
+};
+
+// What a span of the document is, for an editor to colour: a word's meaning, where the checker
+// knows it, rather than its spelling. The protocol's legend lists these in this order.
+enum class TokenType { Keyword, Variable, Parameter, Function, Type, String, Number, Comment, Property, Annotation, JobKind };
+
+struct SemanticToken {
+  SourceRange range;  // may span lines (a multi-line string or block comment)
+  TokenType type = TokenType::Variable;
+};
+
+// The signatures a call being typed may have (a builtin's overloads, or the one fn, workflow or
+// script called), the one that fits best, and the argument the cursor is in.
+struct SignatureInfo {
+  std::string label;                // `len(s: string) -> int`
+  std::vector<std::string> params;  // `s: string`, each as it reads within `label`
+  std::string docs;
+};
+struct SignatureHelp {
+  std::vector<SignatureInfo> signatures;
+  uint32_t active_signature = 0;
+  uint32_t active_parameter = 0;
+};
+
+// A declaration of an open document, for a search across the workspace.
+struct WorkspaceSymbol {
+  std::string path;
+  Symbol symbol;           // without children: they are listed on their own
+  std::string container;   // the declaration a step belongs to; empty at the top level
 };
 
 }  // namespace wf::analysis

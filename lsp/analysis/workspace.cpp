@@ -1,8 +1,12 @@
 // The Workspace: documents, their edits, and a lazily made analysis per document (workspace.h).
 #include "analysis/workspace.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "analysis/features.h"
 #include "analysis/snapshot.h"
+#include "analysis/vocabulary.h"
 
 namespace wf::analysis {
 
@@ -80,6 +84,75 @@ std::vector<Symbol> Workspace::symbols(const std::string& path) {
 std::vector<CompletionCandidate> Workspace::completion(const std::string& path, uint32_t offset) {
   Snapshot* s = analyse(path);
   return s ? completion_at(*s, offset) : std::vector<CompletionCandidate>{};
+}
+
+Formatting Workspace::format(const std::string& path) {
+  auto it = documents_.find(path);
+  if (it == documents_.end()) return Formatting{false, {}, "the document is not open"};
+  return format_text(path, it->second.text);
+}
+
+std::vector<FileRange> Workspace::references(const std::string& path, uint32_t offset, bool include_declaration) {
+  Snapshot* s = analyse(path);
+  return s ? references_at(*s, offset, include_declaration) : std::vector<FileRange>{};
+}
+
+Renaming Workspace::prepare_rename(const std::string& path, uint32_t offset) {
+  Snapshot* s = analyse(path);
+  if (!s) return Renaming{"the document is not open", {}, {}, {}};
+  return rename_at(*s, offset);
+}
+
+Renaming Workspace::rename(const std::string& path, uint32_t offset, const std::string& new_name) {
+  Renaming r = prepare_rename(path, offset);
+  if (!r.error.empty()) return r;
+  const bool identifier = !new_name.empty() && (std::isalpha(static_cast<unsigned char>(new_name[0])) || new_name[0] == '_') &&
+                          std::all_of(new_name.begin(), new_name.end(), [](char c) {
+                            return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                          });
+  if (!identifier) r.error = "`" + new_name + "` is not an identifier";
+  else if (std::find(keywords().begin(), keywords().end(), new_name) != keywords().end())
+    r.error = "`" + new_name + "` is a keyword";
+  if (!r.error.empty()) r.occurrences.clear();
+  return r;
+}
+
+std::vector<Fold> Workspace::folds(const std::string& path) {
+  Snapshot* s = analyse(path);
+  return s ? folds_of(*s) : std::vector<Fold>{};
+}
+
+std::vector<SemanticToken> Workspace::semantic_tokens(const std::string& path) {
+  Snapshot* s = analyse(path);
+  return s ? tokens_of(*s) : std::vector<SemanticToken>{};
+}
+
+std::optional<SignatureHelp> Workspace::signature_help(const std::string& path, uint32_t offset) {
+  Snapshot* s = analyse(path);
+  return s ? signature_at(*s, offset) : std::nullopt;
+}
+
+std::vector<WorkspaceSymbol> Workspace::workspace_symbols(const std::string& query) {
+  auto fits = [&](const std::string& name) {
+    size_t at = 0;
+    for (char c : name)
+      if (at < query.size() && std::tolower(static_cast<unsigned char>(c)) == std::tolower(static_cast<unsigned char>(query[at])))
+        ++at;
+    return at == query.size();
+  };
+  std::vector<WorkspaceSymbol> out;
+  for (const auto& [path, d] : documents_) {
+    auto add = [&](auto& self, const Symbol& s, const std::string& container) -> void {
+      if (fits(s.name)) {
+        Symbol flat = s;
+        flat.children.clear();
+        out.push_back({path, std::move(flat), container});
+      }
+      for (const Symbol& child : s.children) self(self, child, s.name);
+    };
+    for (const Symbol& s : symbols(path)) add(add, s, "");
+  }
+  return out;
 }
 
 }  // namespace wf::analysis

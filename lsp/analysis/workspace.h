@@ -53,6 +53,25 @@ class Workspace {
   std::optional<FileRange> definition(const std::string& path, uint32_t offset);
   std::vector<Symbol> symbols(const std::string& path);
   std::vector<CompletionCandidate> completion(const std::string& path, uint32_t offset);
+  // The document formatted; needs no analysis, only the text.
+  Formatting format(const std::string& path);
+  // Every use of the local, parameter or declaration named at `offset`, in the document and the
+  // modules it imports; its declaration too when asked.
+  std::vector<FileRange> references(const std::string& path, uint32_t offset, bool include_declaration);
+  // Whether the name at `offset` can be renamed, and what renaming it touches; with `new_name`,
+  // also whether that is a name it may take.
+  Renaming prepare_rename(const std::string& path, uint32_t offset);
+  Renaming rename(const std::string& path, uint32_t offset, const std::string& new_name);
+  // The foldable parts of the document: brace blocks, multi-line strings, runs of comments.
+  std::vector<Fold> folds(const std::string& path);
+  // The document's words and literals by meaning, in order and not overlapping.
+  std::vector<SemanticToken> semantic_tokens(const std::string& path);
+  // The signatures of the call whose arguments the cursor is in; works on the text as typed, so a
+  // call still missing its `)` gets help too.
+  std::optional<SignatureHelp> signature_help(const std::string& path, uint32_t offset);
+  // The declarations (and steps) of every open document whose name contains the query's letters
+  // in order, ignoring case; all of them for an empty query.
+  std::vector<WorkspaceSymbol> workspace_symbols(const std::string& query);
 
  private:
   struct Document {

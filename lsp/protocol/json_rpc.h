@@ -21,6 +21,7 @@ enum class ErrorCode : int {
   InternalError = -32603,
   ServerNotInitialized = -32002,
   RequestCancelled = -32800,
+  RequestFailed = -32803,  // a valid request the server cannot carry out (renaming a builtin)
 };
 
 // A body larger than this is refused rather than allocated: no editor sends one.

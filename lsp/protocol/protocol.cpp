@@ -118,6 +118,24 @@ bool from_json(const json& j, TextDocumentPositionParams& out) {
   return read_document_uri(j, out.uri) && position && from_json(*position, out.position);
 }
 
+bool from_json(const json& j, CodeActionParams& out) {
+  const json* range = member(j, "range");
+  return read_document_uri(j, out.uri) && range && from_json(*range, out.range);
+}
+
+bool from_json(const json& j, ReferenceParams& out) {
+  const json* position = member(j, "position");
+  if (!read_document_uri(j, out.uri) || !position || !from_json(*position, out.position)) return false;
+  out.include_declaration = read_flag(j, {"context", "includeDeclaration"});
+  return true;
+}
+
+bool from_json(const json& j, RenameParams& out) {
+  const json* position = member(j, "position");
+  return read_document_uri(j, out.uri) && position && from_json(*position, out.position) &&
+         read(j, "newName", out.new_name);
+}
+
 bool from_json(const json& j, CancelParams& out) {
   const json* id = member(j, "id");
   if (!id || !(id->is_number_integer() || id->is_string())) return false;
@@ -188,6 +206,32 @@ json to_json(const CompletionList& l) {
   return {{"isIncomplete", l.is_incomplete}, {"items", std::move(items)}};
 }
 
+json to_json(const TextEdit& e) { return {{"range", to_json(e.range)}, {"newText", e.new_text}}; }
+
+json workspace_edit(const std::vector<std::pair<std::string, std::vector<TextEdit>>>& changes) {
+  json out = json::object();
+  for (const auto& [uri, edits] : changes) {
+    json list = json::array();
+    for (const TextEdit& e : edits) list.push_back(to_json(e));
+    out[uri] = std::move(list);
+  }
+  return {{"changes", std::move(out)}};
+}
+
+json to_json(const CodeAction& a) {
+  json diagnostics = json::array();
+  for (const Diagnostic& d : a.diagnostics) diagnostics.push_back(to_json(d));
+  return {{"title", a.title}, {"kind", a.kind}, {"diagnostics", std::move(diagnostics)}, {"edit", a.edit}};
+}
+
+const std::vector<std::string>& semantic_token_legend() {
+  // Annotations read as macros and job kinds as enum members: the nearest of the standard types,
+  // which every theme colours.
+  static const std::vector<std::string> legend = {"keyword", "variable", "parameter", "function", "type", "string",
+                                                  "number", "comment", "property", "macro", "enumMember"};
+  return legend;
+}
+
 json initialize_result(std::string_view server_version) {
   return {
       {"capabilities",
@@ -199,6 +243,15 @@ json initialize_result(std::string_view server_version) {
            {"definitionProvider", true},
            {"documentSymbolProvider", true},
            {"completionProvider", {{"triggerCharacters", json::array({".", "@"})}, {"resolveProvider", false}}},
+           {"documentFormattingProvider", true},
+           {"codeActionProvider", {{"codeActionKinds", json::array({"quickfix"})}}},
+           {"referencesProvider", true},
+           {"renameProvider", {{"prepareProvider", true}}},
+           {"foldingRangeProvider", true},
+           {"semanticTokensProvider",
+            {{"legend", {{"tokenTypes", semantic_token_legend()}, {"tokenModifiers", json::array()}}}, {"full", true}}},
+           {"signatureHelpProvider", {{"triggerCharacters", json::array({"(", ","})}}},
+           {"workspaceSymbolProvider", true},
        }},
       {"serverInfo", {{"name", "wf"}, {"version", std::string(server_version)}}},
   };

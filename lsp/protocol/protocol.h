@@ -86,6 +86,28 @@ struct TextDocumentPositionParams {
 };
 bool from_json(const json& j, TextDocumentPositionParams& out);
 
+// `textDocument/codeAction`: the range the editor asks about (its `context` is not needed: the
+// server attaches its own diagnostics).
+struct CodeActionParams {
+  std::string uri;
+  Range range;
+};
+bool from_json(const json& j, CodeActionParams& out);
+
+struct ReferenceParams {
+  std::string uri;
+  Position position;
+  bool include_declaration = false;
+};
+bool from_json(const json& j, ReferenceParams& out);
+
+struct RenameParams {
+  std::string uri;
+  Position position;
+  std::string new_name;
+};
+bool from_json(const json& j, RenameParams& out);
+
 struct CancelParams {
   json id;
 };
@@ -169,6 +191,26 @@ struct CompletionList {
   std::vector<CompletionItem> items;
 };
 json to_json(const CompletionList& l);
+
+struct TextEdit {
+  Range range;
+  std::string new_text;
+};
+json to_json(const TextEdit& e);
+
+// A WorkspaceEdit in its `changes` form: per document URI, edits that do not overlap.
+json workspace_edit(const std::vector<std::pair<std::string, std::vector<TextEdit>>>& changes);
+
+struct CodeAction {
+  std::string title;
+  std::string kind;  // "quickfix"
+  std::vector<Diagnostic> diagnostics;
+  json edit;  // a WorkspaceEdit
+};
+json to_json(const CodeAction& a);
+
+// The semantic token types this server reports, in the order of analysis::TokenType.
+const std::vector<std::string>& semantic_token_legend();
 
 // The answer to `initialize`: what this server really does.
 json initialize_result(std::string_view server_version);

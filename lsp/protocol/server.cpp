@@ -62,8 +62,13 @@ Server::Server(std::istream& in, std::ostream& out, std::string version)
 
 int Server::run() {
   while (!exit_code_ && out_.good()) {
-    if (queue_.empty() && !enqueue_next()) break;
+    // A `$/cancelRequest` is consumed by enqueue_next without joining the queue, so read until
+    // something is in line.
+    bool more = true;
+    while (queue_.empty() && (more = enqueue_next())) {}
+    if (!more) break;
     read_waiting();
+    if (queue_.empty()) continue;
     const Queued next = std::move(queue_.front());
     queue_.pop_front();
     try {
@@ -139,6 +144,15 @@ void Server::handle_request(const Message& m) {
     else if (m.method == "textDocument/definition") reply = definition(m);
     else if (m.method == "textDocument/documentSymbol") reply = document_symbols(m);
     else if (m.method == "textDocument/completion") reply = completion(m);
+    else if (m.method == "textDocument/formatting") reply = formatting(m);
+    else if (m.method == "textDocument/codeAction") reply = code_action(m);
+    else if (m.method == "textDocument/references") reply = references(m);
+    else if (m.method == "textDocument/prepareRename") reply = prepare_rename(m);
+    else if (m.method == "textDocument/rename") reply = rename(m);
+    else if (m.method == "textDocument/foldingRange") reply = folding_ranges(m);
+    else if (m.method == "textDocument/semanticTokens/full") reply = semantic_tokens(m);
+    else if (m.method == "textDocument/signatureHelp") reply = signature_help(m);
+    else if (m.method == "workspace/symbol") reply = workspace_symbols(m);
   } catch (const std::exception& e) {
     reply = Failure{ErrorCode::InternalError, std::string("internal error: ") + e.what()};
   }
@@ -246,6 +260,180 @@ Server::Reply Server::completion(const Message& m) {
   return to_json(list);
 }
 
+Server::Reply Server::formatting(const Message& m) {
+  TextDocumentParams params;
+  if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "expected a text document"};
+  const std::string path = path_of(params.uri);
+  if (!workspace_.is_open(path)) return json(nullptr);
+  analysis::Formatting f = workspace_.format(path);
+  if (!f.ok) return Failure{ErrorCode::InternalError, f.error};
+  const std::string& text = *workspace_.text_of(path);
+  json edits = json::array();
+  // One edit replacing the whole document: the formatter rewrites layout everywhere, and editors
+  // keep the cursor sensibly across a single replacement.
+  if (f.text != text)
+    edits.push_back(to_json(TextEdit{LineIndex(text).range_of(SourceRange{0, static_cast<uint32_t>(text.size())}), f.text}));
+  return edits;
+}
+
+Server::Reply Server::code_action(const Message& m) {
+  CodeActionParams params;
+  if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "expected a text document and a range"};
+  const std::string path = path_of(params.uri);
+  if (!workspace_.is_open(path)) return json(nullptr);
+  const std::vector<analysis::Problem> problems = workspace_.diagnostics(path);
+  const LineIndex index(*workspace_.text_of(path));
+  const SourceRange asked = index.offsets_of(params.range);
+  json out = json::array();
+  for (const analysis::Problem& p : problems) {
+    if (!p.fix || p.range.end < asked.begin || asked.end < p.range.begin) continue;
+    const TextEdit edit{index.range_of(p.fix->range), p.fix->replacement};
+    out.push_back(to_json(CodeAction{p.fix->title, "quickfix", {diagnostic_of(p, index)},
+                                     workspace_edit({{params.uri, {edit}}})}));
+  }
+  return out;
+}
+
+Server::Reply Server::references(const Message& m) {
+  ReferenceParams params;
+  if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "expected a text document and a position"};
+  const std::string path = path_of(params.uri);
+  if (!workspace_.is_open(path)) return json(nullptr);
+  const uint32_t offset = LineIndex(*workspace_.text_of(path)).offset_of(params.position);
+  json out = json::array();
+  for (const analysis::FileRange& r : workspace_.references(path, offset, params.include_declaration))
+    if (auto range = range_in(r.path, r.range)) out.push_back(to_json(Location{uri_of(r.path), *range}));
+  return out;
+}
+
+Server::Reply Server::prepare_rename(const Message& m) {
+  TextDocumentPositionParams params;
+  if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "expected a text document and a position"};
+  const std::string path = path_of(params.uri);
+  if (!workspace_.is_open(path)) return json(nullptr);
+  const LineIndex index(*workspace_.text_of(path));
+  const analysis::Renaming r = workspace_.prepare_rename(path, index.offset_of(params.position));
+  if (!r.error.empty()) return Failure{ErrorCode::RequestFailed, r.error};
+  return json{{"range", to_json(index.range_of(r.range))}, {"placeholder", r.name}};
+}
+
+Server::Reply Server::rename(const Message& m) {
+  RenameParams params;
+  if (!from_json(m.params, params))
+    return Failure{ErrorCode::InvalidParams, "expected a text document, a position and a new name"};
+  const std::string path = path_of(params.uri);
+  if (!workspace_.is_open(path)) return json(nullptr);
+  const uint32_t offset = LineIndex(*workspace_.text_of(path)).offset_of(params.position);
+  const analysis::Renaming r = workspace_.rename(path, offset, params.new_name);
+  if (!r.error.empty()) return Failure{ErrorCode::RequestFailed, r.error};
+  // Occurrences come sorted by path, so each file's edits are contiguous.
+  std::vector<std::pair<std::string, std::vector<TextEdit>>> changes;
+  std::string last_path;
+  for (const analysis::FileRange& occurrence : r.occurrences) {
+    const auto range = range_in(occurrence.path, occurrence.range);
+    if (!range) continue;
+    if (changes.empty() || occurrence.path != last_path) changes.push_back({uri_of(occurrence.path), {}});
+    last_path = occurrence.path;
+    changes.back().second.push_back(TextEdit{*range, params.new_name});
+  }
+  return workspace_edit(changes);
+}
+
+Server::Reply Server::folding_ranges(const Message& m) {
+  TextDocumentParams params;
+  if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "expected a text document"};
+  const std::string path = path_of(params.uri);
+  if (!workspace_.is_open(path)) return json(nullptr);
+  const std::vector<analysis::Fold> folds = workspace_.folds(path);
+  const LineIndex index(*workspace_.text_of(path));
+  json out = json::array();
+  uint32_t last_start = UINT32_MAX;
+  for (const analysis::Fold& f : folds) {
+    // Lines are all an editor folds by, and it keeps one fold per starting line: the outermost,
+    // which comes first.
+    const uint32_t start = index.position_of(f.range.begin).line;
+    const uint32_t end = index.position_of(f.range.end > 0 ? f.range.end - 1 : 0).line;
+    if (end <= start || start == last_start) continue;
+    last_start = start;
+    json fold = {{"startLine", start}, {"endLine", end}};
+    if (f.kind == analysis::Fold::Kind::Comment) fold["kind"] = "comment";
+    out.push_back(std::move(fold));
+  }
+  return out;
+}
+
+Server::Reply Server::semantic_tokens(const Message& m) {
+  TextDocumentParams params;
+  if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "expected a text document"};
+  const std::string path = path_of(params.uri);
+  if (!workspace_.is_open(path)) return json(nullptr);
+  const std::vector<analysis::SemanticToken> tokens = workspace_.semantic_tokens(path);
+  const std::string& text = *workspace_.text_of(path);
+  const LineIndex index(text);
+  // Five numbers a token: line and start relative to the previous token's, length, type,
+  // modifiers. Clients need not support multi-line tokens, so one that spans lines goes out as
+  // one token per line.
+  std::vector<uint32_t> data;
+  Position previous{0, 0};
+  auto emit = [&](uint32_t begin, uint32_t end, uint32_t type) {
+    const Position start = index.position_of(begin), stop = index.position_of(end);
+    if (stop.line != start.line || stop.character <= start.character) return;
+    data.push_back(start.line - previous.line);
+    data.push_back(start.line == previous.line ? start.character - previous.character : start.character);
+    data.push_back(stop.character - start.character);
+    data.push_back(type);
+    data.push_back(0);
+    previous = start;
+  };
+  for (const analysis::SemanticToken& t : tokens) {
+    const auto type = static_cast<uint32_t>(t.type);
+    uint32_t begin = t.range.begin;
+    while (begin < t.range.end) {
+      size_t eol = text.find_first_of("\r\n", begin);
+      const uint32_t end = eol == std::string::npos || eol >= t.range.end ? t.range.end : static_cast<uint32_t>(eol);
+      emit(begin, end, type);
+      if (end >= t.range.end) break;
+      begin = end + 1;
+      if (text[end] == '\r' && begin < text.size() && text[begin] == '\n') ++begin;
+      while (begin < t.range.end && (text[begin] == ' ' || text[begin] == '\t')) ++begin;  // indentation is not the token
+    }
+  }
+  return json{{"data", data}};
+}
+
+Server::Reply Server::signature_help(const Message& m) {
+  TextDocumentPositionParams params;
+  if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "expected a text document and a position"};
+  const std::string path = path_of(params.uri);
+  if (!workspace_.is_open(path)) return json(nullptr);
+  const uint32_t offset = LineIndex(*workspace_.text_of(path)).offset_of(params.position);
+  const std::optional<analysis::SignatureHelp> help = workspace_.signature_help(path, offset);
+  if (!help) return json(nullptr);
+  json signatures = json::array();
+  for (const analysis::SignatureInfo& s : help->signatures) {
+    json parameters = json::array();
+    // Labels as strings, which the client finds in the signature's label: no offsets to convert.
+    for (const std::string& p : s.params) parameters.push_back({{"label", p}});
+    json signature = {{"label", s.label}, {"parameters", std::move(parameters)}};
+    if (!s.docs.empty()) signature["documentation"] = to_json(MarkupContent{client_.hover_markdown, s.docs});
+    signatures.push_back(std::move(signature));
+  }
+  return json{{"signatures", std::move(signatures)},
+              {"activeSignature", help->active_signature},
+              {"activeParameter", help->active_parameter}};
+}
+
+Server::Reply Server::workspace_symbols(const Message& m) {
+  if (!m.params.is_object()) return Failure{ErrorCode::InvalidParams, "expected a query"};
+  const auto query = m.params.find("query");
+  if (query == m.params.end() || !query->is_string()) return Failure{ErrorCode::InvalidParams, "expected a query"};
+  json out = json::array();
+  for (const analysis::WorkspaceSymbol& w : workspace_.workspace_symbols(query->get<std::string>()))
+    if (auto range = range_in(w.path, w.symbol.range))
+      out.push_back(to_json(SymbolInformation{w.symbol.name, symbol_kind_of(w.symbol.kind), {uri_of(w.path), *range}, w.container}));
+  return out;
+}
+
 // ---- notifications
 
 void Server::did_open(const Message& m) {
@@ -288,14 +476,16 @@ void Server::publish_diagnostics(const std::string& path) {
   const std::vector<analysis::Problem> problems = workspace_.diagnostics(path);
   const LineIndex index(*workspace_.text_of(path));
   PublishDiagnosticsParams params{uri_of(path), workspace_.version_of(path), {}};
-  for (const analysis::Problem& p : problems) {
-    Diagnostic d{index.range_of(p.range), severity_of(p.severity), p.code, p.message, {}, p.unnecessary};
-    for (const analysis::ProblemNote& note : p.notes)
-      if (auto range = range_in(note.where.path, note.where.range))
-        d.related.push_back({Location{uri_of(note.where.path), *range}, note.message});
-    params.diagnostics.push_back(std::move(d));
-  }
+  for (const analysis::Problem& p : problems) params.diagnostics.push_back(diagnostic_of(p, index));
   send(notification("textDocument/publishDiagnostics", to_json(params)));
+}
+
+Diagnostic Server::diagnostic_of(const analysis::Problem& p, const LineIndex& index) const {
+  Diagnostic d{index.range_of(p.range), severity_of(p.severity), p.code, p.message, {}, p.unnecessary};
+  for (const analysis::ProblemNote& note : p.notes)
+    if (auto range = range_in(note.where.path, note.where.range))
+      d.related.push_back({Location{uri_of(note.where.path), *range}, note.message});
+  return d;
 }
 
 // ---- names and ranges

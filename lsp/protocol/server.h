@@ -18,6 +18,7 @@
 
 #include "analysis/workspace.h"
 #include "protocol/json_rpc.h"
+#include "protocol/positions.h"
 #include "protocol/protocol.h"
 
 namespace wf::lsp {
@@ -57,12 +58,22 @@ class Server {
   Reply definition(const Message& m);
   Reply document_symbols(const Message& m);
   Reply completion(const Message& m);
+  Reply formatting(const Message& m);
+  Reply code_action(const Message& m);
+  Reply references(const Message& m);
+  Reply prepare_rename(const Message& m);
+  Reply rename(const Message& m);
+  Reply folding_ranges(const Message& m);
+  Reply semantic_tokens(const Message& m);
+  Reply signature_help(const Message& m);
+  Reply workspace_symbols(const Message& m);
 
   // Notifications.
   void did_open(const Message& m);
   void did_change(const Message& m);
   void did_close(const Message& m);
   void publish_diagnostics(const std::string& path);
+  Diagnostic diagnostic_of(const analysis::Problem& p, const LineIndex& index) const;
 
   // A document's analysis name (its path, or the URI itself for a scheme other than `file:`) and
   // back: an open document keeps the URI the client gave it.

@@ -180,6 +180,17 @@ TEST(LspLifecycle, InitializeAnnouncesWhatTheServerDoes) {
   EXPECT_EQ(caps["definitionProvider"], true);
   EXPECT_EQ(caps["documentSymbolProvider"], true);
   EXPECT_EQ(caps["completionProvider"]["triggerCharacters"], json::array({".", "@"}));
+  EXPECT_EQ(caps["documentFormattingProvider"], true);
+  EXPECT_EQ(caps["codeActionProvider"]["codeActionKinds"], json::array({"quickfix"}));
+  EXPECT_EQ(caps["referencesProvider"], true);
+  EXPECT_EQ(caps["renameProvider"]["prepareProvider"], true);
+  EXPECT_EQ(caps["foldingRangeProvider"], true);
+  EXPECT_EQ(caps["semanticTokensProvider"]["full"], true);
+  EXPECT_EQ(caps["signatureHelpProvider"]["triggerCharacters"], json::array({"(", ","}));
+  EXPECT_EQ(caps["workspaceSymbolProvider"], true);
+  EXPECT_EQ(caps["semanticTokensProvider"]["legend"]["tokenTypes"],
+            json::array({"keyword", "variable", "parameter", "function", "type", "string", "number", "comment",
+                         "property", "macro", "enumMember"}));
   EXPECT_EQ(t.response(0)["result"]["serverInfo"]["name"], "wf");
   EXPECT_TRUE(t.response(999).contains("result"));
   EXPECT_TRUE(t.response(999)["result"].is_null());
@@ -806,6 +817,20 @@ TEST(LspCancel, ARequestStillWaitingIsCancelled) {
   EXPECT_EQ(t.exit_code, 0);
 }
 
+// A cancellation that finds nothing in line (here: before anything else) is read past, not served.
+TEST(LspCancel, ACancelWithNothingInLineIsReadPast) {
+  const std::string uri = "file:///w/greet.wf";
+  const Transcript t = Session()
+                           .notify("$/cancelRequest", {{"id", 1}})
+                           .start()
+                           .open(uri, kGreeting)
+                           .at(5, "textDocument/hover", uri, 3, 9)
+                           .stop()
+                           .play();
+  EXPECT_TRUE(t.response(5)["result"].contains("contents"));
+  EXPECT_EQ(t.exit_code, 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The real binary
 
@@ -931,6 +956,372 @@ TEST(LspVocabulary, AnnotationUsagesCheckCleanAndTypeNamesExist) {
     EXPECT_NE(c.types().builtin_named(name), nullptr) << name;
   }
   for (const stdlib::BuiltinRecord& r : stdlib::builtin_records()) EXPECT_NE(c.types().builtin_named(r.name), nullptr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+json whole_document(const std::string& uri) {
+  return {{"textDocument", {{"uri", uri}}}, {"options", {{"tabSize", 2}, {"insertSpaces", true}}}};
+}
+
+TEST(LspFormatting, OneWholeDocumentEditThenNothingToDo) {
+  const std::string messy = "fn   f( )->int{\n        return 1+2\n}\n";
+  const Transcript first = Session()
+                               .start()
+                               .open("file:///w/f.wf", messy)
+                               .request(1, "textDocument/formatting", whole_document("file:///w/f.wf"))
+                               .stop()
+                               .play();
+  const json edits = first.response(1)["result"];
+  ASSERT_EQ(edits.size(), 1u) << first.raw;
+  EXPECT_EQ(edits[0]["range"], range(0, 0, 3, 0));  // the whole document, its last line empty
+  const std::string formatted = edits[0]["newText"];
+  EXPECT_NE(formatted, messy);
+  EXPECT_NE(formatted.find("return 1 + 2"), std::string::npos) << formatted;
+  // The formatted text is a fixed point: formatting it again asks for no edit.
+  const Transcript second = Session()
+                                .start()
+                                .open("file:///w/f.wf", formatted)
+                                .request(1, "textDocument/formatting", whole_document("file:///w/f.wf"))
+                                .stop()
+                                .play();
+  EXPECT_EQ(second.response(1)["result"], json::array()) << second.raw;
+}
+
+TEST(LspFormatting, SyntaxErrorsAreAnErrorResponse) {
+  const Transcript t = Session()
+                           .start()
+                           .open("file:///w/bad.wf", "fn f( -> int {\n  return 1\n}\n")
+                           .request(1, "textDocument/formatting", whole_document("file:///w/bad.wf"))
+                           .request(2, "textDocument/formatting", whole_document("file:///w/closed.wf"))
+                           .request(3, "textDocument/formatting", json::object())
+                           .stop()
+                           .play();
+  const json bad = t.response(1);
+  ASSERT_TRUE(bad.contains("error")) << t.raw;
+  EXPECT_EQ(bad["error"]["code"], -32603);
+  EXPECT_NE(bad["error"]["message"].get<std::string>().find("syntax errors"), std::string::npos);
+  EXPECT_TRUE(t.response(2)["result"].is_null());
+  EXPECT_EQ(t.response(3)["error"]["code"], -32602);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Code actions
+
+TEST(LspCodeAction, UnusedVariableQuickFixRenamesToUnderscore) {
+  const std::string text = "fn f() -> int {\n  let unused = 2\n  return 1\n}\n";
+  auto ask = [&](json r) {
+    return json{{"textDocument", {{"uri", "file:///w/a.wf"}}}, {"range", std::move(r)}, {"context", {{"diagnostics", json::array()}}}};
+  };
+  const Transcript t = Session()
+                           .start()
+                           .open("file:///w/a.wf", text)
+                           .request(1, "textDocument/codeAction", ask(range(1, 7, 1, 7)))
+                           .request(2, "textDocument/codeAction", ask(range(2, 0, 2, 5)))  // elsewhere
+                           .stop()
+                           .play();
+  const json actions = t.response(1)["result"];
+  ASSERT_EQ(actions.size(), 1u) << t.raw;
+  const json& a = actions[0];
+  EXPECT_EQ(a["title"], "rename to `_unused`");
+  EXPECT_EQ(a["kind"], "quickfix");
+  ASSERT_EQ(a["diagnostics"].size(), 1u);
+  EXPECT_EQ(a["diagnostics"][0]["code"], "W0001");
+  EXPECT_EQ(a["diagnostics"][0]["range"], range(1, 6, 1, 12));
+  EXPECT_EQ(a["edit"]["changes"]["file:///w/a.wf"],
+            json::array({{{"range", range(1, 6, 1, 12)}, {"newText", "_unused"}}}));
+  EXPECT_EQ(t.response(2)["result"], json::array());
+}
+
+// ---------------------------------------------------------------------------------------------
+// References and rename
+
+const char* const kCounting =
+    "fn add(a: int, b: int) -> int {\n"   // 0
+    "  return a + b\n"                    // 1
+    "}\n"                                 // 2
+    "workflow main() -> int {\n"          // 3
+    "  var total = add(1, 2)\n"           // 4
+    "  total = total + add(3, 4)\n"       // 5
+    "  return total + len(\"x\")\n"       // 6
+    "}\n";
+
+json at_position(const std::string& uri, int line, int character) {
+  return {{"textDocument", {{"uri", uri}}}, {"position", position(line, character)}};
+}
+
+std::vector<json> ranges_of(const json& locations) {
+  std::vector<json> out;
+  for (const json& l : locations) out.push_back(l["range"]);
+  return out;
+}
+
+TEST(LspReferences, LocalsParametersAndFunctions) {
+  const std::string uri = "file:///w/count.wf";
+  auto refs = [&](int line, int character, bool declaration) {
+    json p = at_position(uri, line, character);
+    p["context"] = {{"includeDeclaration", declaration}};
+    return p;
+  };
+  const Transcript t = Session()
+                           .start()
+                           .open(uri, kCounting)
+                           .request(1, "textDocument/references", refs(5, 3, true))    // `total`
+                           .request(2, "textDocument/references", refs(5, 3, false))
+                           .request(3, "textDocument/references", refs(4, 15, true))   // `add`, a call
+                           .request(4, "textDocument/references", refs(0, 7, true))    // `a`, the parameter
+                           .request(5, "textDocument/references", refs(6, 18, true))   // `len`: a builtin
+                           .stop()
+                           .play();
+  EXPECT_EQ(ranges_of(t.response(1)["result"]),
+            (std::vector<json>{range(4, 6, 4, 11), range(5, 2, 5, 7), range(5, 10, 5, 15), range(6, 9, 6, 14)}));
+  EXPECT_EQ(ranges_of(t.response(2)["result"]),
+            (std::vector<json>{range(5, 2, 5, 7), range(5, 10, 5, 15), range(6, 9, 6, 14)}));
+  EXPECT_EQ(ranges_of(t.response(3)["result"]),
+            (std::vector<json>{range(0, 3, 0, 6), range(4, 14, 4, 17), range(5, 18, 5, 21)}));
+  EXPECT_EQ(ranges_of(t.response(4)["result"]), (std::vector<json>{range(0, 7, 0, 8), range(1, 9, 1, 10)}));
+  for (const json& l : t.response(1)["result"]) EXPECT_EQ(l["uri"], uri);
+  EXPECT_EQ(t.response(5)["result"], json::array());
+}
+
+TEST(LspReferences, AcrossAnImportAndTypes) {
+  TempDir dir;
+  dir.write("lib.wf",
+            "fn double(x: int) -> int {\n"
+            "  return x * 2\n"
+            "}\n"
+            "fn quadruple(x: int) -> int {\n"
+            "  return double(double(x))\n"
+            "}\n");
+  const std::string main_text =
+      "import \"lib.wf\"\n"                      // 0
+      "type Pair = { a: int, b: int }\n"         // 1
+      "fn sum(p: Pair) -> int {\n"               // 2
+      "  let q: Pair = p\n"                      // 3
+      "  return double(q.a) + q.b\n"             // 4
+      "}\n";
+  const std::string uri = lsp::uri_from_path(dir.path("main.wf"));
+  const std::string lib_uri = lsp::uri_from_path(dir.path("lib.wf"));
+  auto refs = [&](int line, int character) {
+    json p = at_position(uri, line, character);
+    p["context"] = {{"includeDeclaration", true}};
+    return p;
+  };
+  const Transcript t = Session()
+                           .start()
+                           .open(uri, main_text)
+                           .request(1, "textDocument/references", refs(4, 10))  // `double`
+                           .request(2, "textDocument/references", refs(1, 6))   // `Pair`
+                           .stop()
+                           .play();
+  const json doubles = t.response(1)["result"];
+  ASSERT_EQ(doubles.size(), 4u) << doubles.dump(2);
+  EXPECT_EQ(doubles[0]["uri"], lib_uri);
+  EXPECT_EQ(doubles[0]["range"], range(0, 3, 0, 9));
+  EXPECT_EQ(doubles[1]["range"], range(4, 9, 4, 15));
+  EXPECT_EQ(doubles[2]["range"], range(4, 16, 4, 22));
+  EXPECT_EQ(doubles[3]["uri"], uri);
+  EXPECT_EQ(doubles[3]["range"], range(4, 9, 4, 15));
+  EXPECT_EQ(ranges_of(t.response(2)["result"]), (std::vector<json>{range(1, 5, 1, 9), range(2, 10, 2, 14), range(3, 9, 3, 13)}));
+}
+
+TEST(LspRename, PrepareThenRenameEveryUse) {
+  const std::string uri = "file:///w/count.wf";
+  auto rename = [&](int line, int character, const std::string& name) {
+    json p = at_position(uri, line, character);
+    p["newName"] = name;
+    return p;
+  };
+  const Transcript t = Session()
+                           .start()
+                           .open(uri, kCounting)
+                           .request(1, "textDocument/prepareRename", at_position(uri, 5, 12))  // `total`
+                           .request(2, "textDocument/rename", rename(5, 12, "sum"))
+                           .request(3, "textDocument/rename", rename(1, 13, "second"))       // `b`
+                           .request(4, "textDocument/prepareRename", at_position(uri, 6, 18))  // `len`
+                           .request(5, "textDocument/prepareRename", at_position(uri, 6, 3))   // `return`
+                           .request(6, "textDocument/rename", rename(5, 12, "1st"))
+                           .request(7, "textDocument/rename", rename(5, 12, "workflow"))
+                           .request(8, "textDocument/rename", rename(4, 15, "plus"))         // a fn
+                           .stop()
+                           .play();
+  EXPECT_EQ(t.response(1)["result"], (json{{"range", range(5, 10, 5, 15)}, {"placeholder", "total"}}));
+  const json edits = t.response(2)["result"]["changes"][uri];
+  ASSERT_EQ(edits.size(), 4u) << t.raw;
+  for (const json& e : edits) EXPECT_EQ(e["newText"], "sum");
+  EXPECT_EQ(edits[0]["range"], range(4, 6, 4, 11));
+  EXPECT_EQ(edits[3]["range"], range(6, 9, 6, 14));
+  const json second = t.response(3)["result"]["changes"][uri];
+  ASSERT_EQ(second.size(), 2u) << t.raw;
+  EXPECT_EQ(second[0]["range"], range(0, 15, 0, 16));
+  EXPECT_EQ(second[1]["range"], range(1, 13, 1, 14));
+  for (int id : {4, 5, 6, 7}) {
+    ASSERT_TRUE(t.response(id).contains("error")) << id << ": " << t.response(id).dump();
+    EXPECT_EQ(t.response(id)["error"]["code"], -32803);
+  }
+  EXPECT_NE(t.response(4)["error"]["message"].get<std::string>().find("builtin"), std::string::npos);
+  EXPECT_NE(t.response(6)["error"]["message"].get<std::string>().find("not an identifier"), std::string::npos);
+  EXPECT_NE(t.response(7)["error"]["message"].get<std::string>().find("keyword"), std::string::npos);
+  EXPECT_EQ(t.response(8)["result"]["changes"][uri].size(), 3u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Folding
+
+TEST(LspFolding, BlocksMultiLineStringsAndCommentRuns) {
+  const std::string text =
+      "// first\n"                                 // 0
+      "// second\n"                                // 1
+      "\n"                                         // 2
+      "// alone\n"                                 // 3
+      "workflow main() -> string {\n"              // 4
+      "  let note = \"\"\"\n"                      // 5
+      "    a { brace in a string\n"                // 6
+      "    \"\"\"\n"                               // 7
+      "  if true {\n"                              // 8
+      "    return note\n"                          // 9
+      "  }\n"                                      // 10
+      "  return \"x\" // { not a block\n"          // 11
+      "}\n";                                       // 12
+  const Transcript t = Session()
+                           .start()
+                           .open("file:///w/fold.wf", text)
+                           .request(1, "textDocument/foldingRange", {{"textDocument", {{"uri", "file:///w/fold.wf"}}}})
+                           .stop()
+                           .play();
+  const json expected = json::array({
+      {{"startLine", 0}, {"endLine", 1}, {"kind", "comment"}},
+      {{"startLine", 4}, {"endLine", 11}},
+      {{"startLine", 5}, {"endLine", 7}},
+      {{"startLine", 8}, {"endLine", 9}},
+  });
+  EXPECT_EQ(t.response(1)["result"], expected) << t.response(1).dump(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Semantic tokens
+
+// The tokens of a semanticTokens/full answer, decoded from its relative form: "line:character
+// length type" each.
+std::vector<std::string> decode_tokens(const json& result, const json& legend) {
+  std::vector<std::string> out;
+  const json& data = result["data"];
+  uint32_t line = 0, character = 0;
+  for (size_t i = 0; i + 5 <= data.size(); i += 5) {
+    const uint32_t dl = data[i], dc = data[i + 1];
+    character = dl == 0 ? character + dc : dc;
+    line += dl;
+    out.push_back(std::to_string(line) + ":" + std::to_string(character) + " " + std::to_string(data[i + 2].get<int>()) +
+                  " " + legend[data[i + 3].get<int>()].get<std::string>());
+  }
+  return out;
+}
+
+TEST(LspSemanticTokens, MeaningsAndRelativeUtf16Encoding) {
+  const std::string text =
+      "// é note\n"                                           // 0
+      "@timeout(5m)\n"                                        // 1
+      "workflow main(n: int) -> int {\n"                      // 2
+      "  let s = \"é{{ n }}\"\n"                              // 3
+      "  return n + len(s)\n"                                 // 4
+      "}\n";
+  const Transcript t = Session()
+                           .start()
+                           .open("file:///w/tok.wf", text)
+                           .request(1, "textDocument/semanticTokens/full", {{"textDocument", {{"uri", "file:///w/tok.wf"}}}})
+                           .stop()
+                           .play();
+  const json legend = t.response(0)["result"]["capabilities"]["semanticTokensProvider"]["legend"]["tokenTypes"];
+  const std::vector<std::string> tokens = decode_tokens(t.response(1)["result"], legend);
+  const std::vector<std::string> expected = {
+      "0:0 9 comment",       // UTF-16: `é` is one unit
+      "1:0 8 macro",         "1:9 2 number",
+      "2:0 8 keyword",       "2:9 4 function",  "2:14 1 parameter", "2:17 3 type", "2:25 3 type",
+      "3:2 3 keyword",       "3:6 1 variable",  "3:10 5 string",    "3:15 1 parameter", "3:16 4 string",
+      "4:2 6 keyword",       "4:9 1 parameter", "4:13 3 function",  "4:17 1 variable",
+  };
+  EXPECT_EQ(tokens, expected) << t.response(1).dump();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signature help and workspace symbols
+
+TEST(LspSignatureHelp, BuiltinsFnsAndTheActiveParameter) {
+  const std::string text =
+      "/// Adds.\n"                                  // 0
+      "fn add(a: int, b: int) -> int {\n"            // 1
+      "  return a + b\n"                             // 2
+      "}\n"                                          // 3
+      "workflow main() -> int {\n"                   // 4
+      "  let x = add(1, \n"                          // 5: being typed
+      "  return len(\"s\")\n"                        // 6
+      "}\n";
+  const std::string uri = "file:///w/sig.wf";
+  const Transcript t = Session()
+                           .start()
+                           .open(uri, text)
+                           .at(1, "textDocument/signatureHelp", uri, 5, 17)  // after `add(1, `
+                           .at(2, "textDocument/signatureHelp", uri, 5, 14)  // after `add(`
+                           .at(3, "textDocument/signatureHelp", uri, 6, 13)  // in `len(`
+                           .at(4, "textDocument/signatureHelp", uri, 2, 4)   // no call
+                           .stop()
+                           .play();
+  const json fn = t.response(1)["result"];
+  ASSERT_EQ(fn["signatures"].size(), 1u) << t.raw;
+  EXPECT_EQ(fn["signatures"][0]["label"], "fn add(a: int, b: int) -> int");
+  EXPECT_EQ(fn["signatures"][0]["parameters"], json::array({{{"label", "a: int"}}, {{"label", "b: int"}}}));
+  EXPECT_EQ(fn["signatures"][0]["documentation"]["value"], "Adds.");
+  EXPECT_EQ(fn["activeParameter"], 1);
+  EXPECT_EQ(t.response(2)["result"]["activeParameter"], 0);
+  const json builtin = t.response(3)["result"];
+  ASSERT_GE(builtin["signatures"].size(), 1u) << t.raw;
+  EXPECT_EQ(builtin["signatures"][0]["label"].get<std::string>().rfind("len(", 0), 0u);
+  EXPECT_TRUE(t.response(4)["result"].is_null());
+}
+
+TEST(LspWorkspaceSymbol, DeclarationsOfOpenDocumentsMatchingAQuery) {
+  const Transcript t = Session()
+                           .start()
+                           .open("file:///w/a.wf", "fn restart_web() -> int {\n  return 1\n}\nconst LIMIT = 3\n")
+                           .open("file:///w/b.wf", "fn report() -> int {\n  return 2\n}\n")
+                           .request(1, "workspace/symbol", {{"query", "rw"}})
+                           .request(2, "workspace/symbol", {{"query", ""}})
+                           .request(3, "workspace/symbol", {{"query", "zzz"}})
+                           .stop()
+                           .play();
+  const json found = t.response(1)["result"];
+  ASSERT_EQ(found.size(), 1u) << t.raw;
+  EXPECT_EQ(found[0]["name"], "restart_web");
+  EXPECT_EQ(found[0]["kind"], 12);
+  EXPECT_EQ(found[0]["location"]["uri"], "file:///w/a.wf");
+  EXPECT_EQ(t.response(2)["result"].size(), 3u);
+  EXPECT_EQ(t.response(3)["result"], json::array());
+}
+
+TEST(LspSemanticTokens, EverySampleGetsOrderedSingleLineTokensAndFolds) {
+  for (const auto& entry : fs::directory_iterator(fs::path(WF_SOURCE_DIR) / "samples")) {
+    if (entry.path().extension() != ".wf") continue;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string uri = lsp::uri_from_path(entry.path().string());
+    const Transcript t = Session()
+                             .start()
+                             .open(uri, text.str())
+                             .request(1, "textDocument/semanticTokens/full", {{"textDocument", {{"uri", uri}}}})
+                             .request(2, "textDocument/foldingRange", {{"textDocument", {{"uri", uri}}}})
+                             .stop()
+                             .play();
+    const json data = t.response(1)["result"]["data"];
+    ASSERT_EQ(data.size() % 5, 0u) << entry.path();
+    EXPECT_GT(data.size(), 0u) << entry.path();
+    for (size_t i = 0; i < data.size(); i += 5) {
+      EXPECT_GT(data[i + 2].get<int>(), 0) << entry.path() << " token " << i / 5;
+      EXPECT_LT(data[i + 3].get<int>(), 11) << entry.path();
+    }
+    for (const json& fold : t.response(2)["result"]) EXPECT_LT(fold["startLine"].get<int>(), fold["endLine"].get<int>());
+  }
 }
 
 }  // namespace
