@@ -16,6 +16,7 @@
 #include "parse/newline_filter.h"
 #include "parse/transformer.h"
 #include "parse/two_stage.h"
+#include "source/utf8.h"
 
 namespace wf {
 
@@ -163,34 +164,13 @@ long first_too_deep(const std::string& text) {
   return -1;
 }
 
-// The length of the valid UTF-8 sequence starting at text[i] (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF), or 0 when the byte there does not start one.
-size_t utf8_sequence(const std::string& text, size_t i) {
-  const auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
-  const unsigned c = byte(i);
-  const auto cont = [&](size_t k) { return (byte(k) & 0xC0) == 0x80; };
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    const unsigned c1 = byte(i + 1);
-    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)) return 0;
-    return cont(i + 1) && cont(i + 2) ? 3 : 0;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    const unsigned c1 = byte(i + 1);
-    if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F)) return 0;
-    return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  }
-  return 0;
-}
-
 // ANTLR's input stream throws on invalid UTF-8. Each invalid byte is replaced by `?` in the text
 // the lexer sees (so every offset still matches the file) and reported once per line.
 std::string sanitize_utf8(const SourceFile& source, uint32_t file, DiagnosticSink& sink) {
   std::string text = source.text();
   uint32_t reported_line = 0;
   for (size_t i = 0; i < text.size();) {
-    const size_t n = utf8_sequence(text, i);
+    const size_t n = utf8_sequence_length(text, i);
     if (n > 0) {
       i += n;
       continue;

@@ -3,6 +3,7 @@
 // listed too; the parse, when asked for, is the one parse.cpp runs (SLL, then LL).
 #include "parse/token_stream.h"
 #include "parse/two_stage.h"
+#include "source/utf8.h"
 
 #include <pthread.h>
 
@@ -62,26 +63,6 @@ class CountingListener : public antlr4::BaseErrorListener {
   int errors = 0;
 };
 
-// Whether text[i] starts a valid UTF-8 sequence (RFC 3629), and its length.
-size_t utf8_length(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
-  const auto cont = [&](size_t k) { return (byte(k) & 0xC0) == 0x80; };
-  const unsigned c = byte(i);
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    const unsigned c1 = byte(i + 1);
-    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)) return 0;
-    return cont(i + 1) && cont(i + 2) ? 3 : 0;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    const unsigned c1 = byte(i + 1);
-    if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F)) return 0;
-    return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  }
-  return 0;
-}
-
 // The text the lexer sees: ANTLR's input stream throws on invalid UTF-8, so each invalid byte
 // becomes U+0001, which no token but a bad character matches (one byte for one byte: offsets
 // still match). Also fills, for each code point, its byte offset, plus one entry for the end,
@@ -92,7 +73,7 @@ std::string lexable_text(std::string_view text, std::vector<uint32_t>& byte_of, 
   replaced = false;
   for (size_t i = 0; i < out.size();) {
     byte_of.push_back(static_cast<uint32_t>(i));
-    const size_t n = utf8_length(out, i);
+    const size_t n = utf8_sequence_length(out, i);
     if (n == 0) {
       out[i] = '\x01';
       replaced = true;
