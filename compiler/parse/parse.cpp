@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include <pthread.h>
 
 #include <cctype>
 #include <functional>
@@ -15,6 +14,7 @@
 #include "antlr4-runtime.h"
 #include "parse/newline_filter.h"
 #include "parse/transformer.h"
+#include "parse/large_stack.h"
 #include "parse/two_stage.h"
 #include "source/utf8.h"
 
@@ -185,25 +185,6 @@ std::string sanitize_utf8(const SourceFile& source, uint32_t file, DiagnosticSin
     ++i;
   }
   return text;
-}
-
-// ANTLR's parser recurses once per nesting level of the grammar (an `else if` chain, a nested
-// type). The parse runs on a thread with a large stack, reserved but only touched as needed, so
-// input that the depth limits refuse later cannot overflow the stack first.
-void run_on_large_stack(const std::function<void()>& work) {
-  constexpr size_t kStackBytes = size_t{512} << 20;
-  pthread_attr_t attr;
-  pthread_t thread;
-  const bool ok = pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, kStackBytes) == 0 &&
-                  pthread_create(&thread, &attr,
-                                 [](void* arg) -> void* {
-                                   (*static_cast<const std::function<void()>*>(arg))();
-                                   return nullptr;
-                                 },
-                                 const_cast<std::function<void()>*>(&work)) == 0;
-  pthread_attr_destroy(&attr);
-  if (ok) pthread_join(thread, nullptr);
-  else work();  // no thread to be had: parse here, as deep as this stack allows
 }
 
 std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink);

@@ -2,10 +2,10 @@
 // token_stream.h). The lexer runs under a recorder, so the tokens the newline filter drops are
 // listed too; the parse, when asked for, is the one parse.cpp runs (SLL, then LL).
 #include "parse/token_stream.h"
+#include "parse/large_stack.h"
 #include "parse/two_stage.h"
 #include "source/utf8.h"
 
-#include <pthread.h>
 
 #include <algorithm>
 #include <functional>
@@ -190,24 +190,6 @@ class RoleMarker {
   std::vector<SourceToken>& tokens_;
   const std::vector<RawToken>& raw_;
 };
-
-// The parse recurses once per nesting level of the grammar; like parse_module, it runs on a
-// thread with a large stack, reserved but only touched as needed.
-void run_on_large_stack(const std::function<void()>& work) {
-  constexpr size_t kStackBytes = size_t{512} << 20;
-  pthread_attr_t attr;
-  pthread_t thread;
-  const bool ok = pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, kStackBytes) == 0 &&
-                  pthread_create(&thread, &attr,
-                                 [](void* arg) -> void* {
-                                   (*static_cast<const std::function<void()>*>(arg))();
-                                   return nullptr;
-                                 },
-                                 const_cast<std::function<void()>*>(&work)) == 0;
-  pthread_attr_destroy(&attr);
-  if (ok) pthread_join(thread, nullptr);
-  else work();
-}
 
 std::optional<std::vector<SourceToken>> parse_here(std::string_view text) {
   std::vector<uint32_t> byte_of;
