@@ -69,4 +69,11 @@ LoadedModule load_module(const std::string& path) {
   return out;
 }
 
+std::shared_ptr<const vm::Program> program_or_report(const bytecode::Module& module) {
+  std::string error;
+  auto program = vm::load_program(module, error);
+  if (!program) fmt::print(stderr, "wf: {}\n", error);
+  return program;
+}
+
 }  // namespace wf::cli

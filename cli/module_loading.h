@@ -2,10 +2,12 @@
 // diagnostics to stderr) or read and verify a .wfb file.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "bytecode/module.h"
+#include "vm/program.h"
 
 namespace wf::cli {
 
@@ -16,5 +18,9 @@ struct LoadedModule {
 };
 
 LoadedModule load_module(const std::string& path);
+
+// The module made ready to run, or null after saying why (exit with kExitUsage): it may call a
+// builtin this build of wf does not have.
+std::shared_ptr<const vm::Program> program_or_report(const bytecode::Module& module);
 
 }  // namespace wf::cli

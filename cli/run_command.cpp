@@ -80,12 +80,8 @@ int run(const RunOptions& o) {
     }
   }
 
-  std::string load_error;
-  auto program = vm::load_program(module, load_error);
-  if (!program) {
-    fmt::print(stderr, "wf: {}\n", load_error);
-    return kExitUsage;
-  }
+  auto program = program_or_report(module);
+  if (!program) return kExitUsage;
   local::LocalRunner runner(program, std::move(options));
 
   std::vector<vm::Value> args;

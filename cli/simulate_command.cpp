@@ -64,12 +64,8 @@ int simulate_file(const SimulateCommandOptions& o) {
       return kExitUsage;
     }
   }
-  std::string load_error;
-  auto program = vm::load_program(module, load_error);
-  if (!program) {
-    fmt::print(stderr, "wf: {}\n", load_error);
-    return kExitUsage;
-  }
+  auto program = program_or_report(module);
+  if (!program) return kExitUsage;
   simulate::Simulator simulator(program, std::move(options));
   // Parameters bind as for `wf run`; defaults are computed with the simulator as their host.
   std::vector<vm::Value> args;
