@@ -4,6 +4,7 @@
 // program counters, register windows, fiber links, the records the VM reads fields of), because
 // the verifier proved them for code but nothing proves them for bytes from a store.
 #include "vm/continuation.h"
+#include "vm/error_path.h"
 
 #include <algorithm>
 #include <limits>
@@ -258,37 +259,15 @@ class Restorer {
 
   // The path of the item being read, as a chain of At guards on the C++ stack: free to keep,
   // walked only to name the item in an error.
-  class At {
-   public:
-    At(Restorer& r, std::string_view field) : r_(r), up_(r.at_), field_(field) { r_.at_ = this; }
-    At(Restorer& r, size_t index) : r_(r), up_(r.at_), index_(index) { r_.at_ = this; }
-    ~At() { r_.at_ = up_; }
-    At(const At&) = delete;
-    At& operator=(const At&) = delete;
-
-   private:
-    friend class Restorer;
-    Restorer& r_;
-    const At* up_;
-    std::string_view field_;  // empty for an array index
-    size_t index_ = 0;
+  // `At at(*this, "field")` marks a level of the error path while it lives.
+  struct At : ErrorPath::Step {
+    At(Restorer& o, std::string_view field) : Step(o.path_, field) {}
+    At(Restorer& o, size_t index) : Step(o.path_, index) {}
   };
-  const At* at_ = nullptr;
+  ErrorPath path_;
 
   [[noreturn]] void fail(std::string_view what) const {
-    std::vector<const At*> path;
-    for (const At* a = at_; a; a = a->up_) path.push_back(a);
-    std::string where;
-    for (auto it = path.rbegin(); it != path.rend(); ++it) {
-      if ((*it)->field_.empty()) {
-        where += '[';
-        where += std::to_string((*it)->index_);
-        where += ']';
-      } else {
-        if (!where.empty()) where += ".";
-        where += (*it)->field_;
-      }
-    }
+    const std::string where = path_.text();
     std::string message = "invalid continuation: ";
     if (!where.empty()) message += where + ": ";
     message += what;

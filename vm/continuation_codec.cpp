@@ -13,6 +13,7 @@
 #include <new>
 
 #include "vm/continuation.h"
+#include "vm/error_path.h"
 
 namespace wf::vm {
 
@@ -263,44 +264,22 @@ class Decoder {
  private:
   // The path of the item being read, as a chain of At guards on the C++ stack: free to keep,
   // walked only to name the item in an error.
-  class At {
-   public:
-    At(Decoder& d, std::string_view field) : d_(d), up_(d.at_), field_(field) { d_.at_ = this; }
-    At(Decoder& d, size_t index) : d_(d), up_(d.at_), index_(index) { d_.at_ = this; }
-    ~At() { d_.at_ = up_; }
-    At(const At&) = delete;
-    At& operator=(const At&) = delete;
-
-   private:
-    friend class Decoder;
-    Decoder& d_;
-    const At* up_;
-    std::string_view field_;  // empty for an array index
-    size_t index_ = 0;
+  // `At at(*this, "field")` marks a level of the error path while it lives.
+  struct At : ErrorPath::Step {
+    At(Decoder& o, std::string_view field) : Step(o.path_, field) {}
+    At(Decoder& o, size_t index) : Step(o.path_, index) {}
   };
 
   const uint8_t* b_;
   size_t size_;
   size_t pos_ = 0;
-  const At* at_ = nullptr;
+  ErrorPath path_;
   ContinuationData* d_ = nullptr;      // what top() is building
   std::vector<ValueData>& pending_;    // children read but not yet placed, innermost last
   std::vector<uint32_t> shape_sizes_;  // the number of fields of each shape
 
   [[noreturn]] void fail(std::string_view what) const {
-    std::vector<const At*> path;
-    for (const At* a = at_; a; a = a->up_) path.push_back(a);
-    std::string where;
-    for (auto it = path.rbegin(); it != path.rend(); ++it) {
-      if ((*it)->field_.empty()) {
-        where += '[';
-        where += std::to_string((*it)->index_);
-        where += ']';
-      } else {
-        if (!where.empty()) where += ".";
-        where += (*it)->field_;
-      }
-    }
+    const std::string where = path_.text();
     std::string message = "corrupt continuation: ";
     if (!where.empty()) message += where + ": ";
     message += what;
