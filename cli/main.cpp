@@ -18,6 +18,9 @@
 #include "lsp_command.h"
 #include "fmt_command.h"
 #include "repl_command.h"
+#include "client_commands.h"
+#include "agent_command.h"
+#include "serve_command.h"
 #include "exit_codes.h"
 
 namespace {
@@ -46,6 +49,9 @@ int main(int argc, char** argv) {
   wf::cli::register_lsp_command(app);
   wf::cli::register_fmt_command(app);
   wf::cli::register_repl_command(app);
+  wf::cli::register_client_commands(app);
+  wf::cli::register_agent_command(app);
+  wf::cli::register_serve_command(app);
 
   try {
     app.parse(argc, argv);

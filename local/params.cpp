@@ -83,7 +83,8 @@ std::optional<std::string> unknown_parameter(const bytecode::Workflow& w, const 
 
 std::optional<BindError> bind_arguments(const std::shared_ptr<const vm::Program>& program, const bytecode::Workflow& w,
                                         const std::map<std::string, std::string>& given, const std::string& hosts,
-                                        vm::Host& host, std::vector<vm::Value>& args) {
+                                        vm::Host& host, std::vector<vm::Value>& args,
+                                        const std::function<vm::Value(const std::string&)>& host_record) {
   using Kind = BindError::Kind;
   args.clear();
   for (const auto& p : w.params) {
@@ -91,7 +92,7 @@ std::optional<BindError> bind_arguments(const std::shared_ptr<const vm::Program>
     const auto it = given.find(p.name);
     if (type == "hosts" || type == "list<host>") {
       std::vector<vm::Value> bound;
-      for (const std::string& h : split_commas(it != given.end() ? it->second : hosts)) bound.push_back(local_host_record(h));
+      for (const std::string& h : split_commas(it != given.end() ? it->second : hosts)) bound.push_back(host_record ? host_record(h) : local_host_record(h));
       if (bound.empty() && p.default_fn < 0) return BindError{Kind::Usage, fmt::format("`{}` needs hosts: pass --hosts a,b", p.name)};
       args.push_back(vm::make_list(std::move(bound)));
       continue;

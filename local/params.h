@@ -4,6 +4,7 @@
 // both bind arguments the same way.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,9 +39,12 @@ struct BindError {
 
 // The arguments of workflow `w`, in parameter order. `given` holds NAME → VALUE text; `hosts` is
 // the comma-separated host names bound to every `hosts` parameter not given by name. Defaults run
-// on a Machine of `program` with `host` as its host. nullopt on success.
+// on a Machine of `program` with `host` as its host. `host_record` makes the host record of a
+// name (the service looks names up among its registered hosts); by default it is this machine's
+// (local_host_record). nullopt on success.
 std::optional<BindError> bind_arguments(const std::shared_ptr<const vm::Program>& program, const bytecode::Workflow& w,
                                         const std::map<std::string, std::string>& given, const std::string& hosts,
-                                        vm::Host& host, std::vector<vm::Value>& args);
+                                        vm::Host& host, std::vector<vm::Value>& args,
+                                        const std::function<vm::Value(const std::string&)>& host_record = {});
 
 }  // namespace wf::local

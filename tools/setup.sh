@@ -26,6 +26,12 @@ PACKAGES=(
   libedit-dev
   tmux
   neovim
+  libuv1-dev
+  libhttp-parser-dev
+  libsqlite3-dev
+  libcurl4-openssl-dev
+  sqlite3
+  wrk
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -714,4 +714,40 @@ RestoreResult restore(Machine& fresh, std::span<const uint8_t> bytes) {
   return result;
 }
 
+std::vector<uint8_t> encode_values(const Program& p, const std::vector<Value>& values) {
+  ContinuationData d;
+  d.module_sha256 = module_sha256_bytes(p.module_hash);
+  d.status = StatusData::Completed;
+  Capture c(p, d);
+  d.globals = c.values(values);
+  d.result = c.value(Value());
+  d.error = c.value(Value());
+  return encode_continuation(d);
+}
+
+bool decode_values(const Program& p, std::span<const uint8_t> bytes, std::vector<Value>& out, std::string& error) {
+  try {
+    ContinuationDecodeResult decoded = decode_continuation(bytes);
+    if (!decoded.ok()) {
+      error = decoded.error();
+      return false;
+    }
+    const ContinuationData& data = decoded.data();
+    if (data.module_sha256 != module_sha256_bytes(p.module_hash) || !data.fibers.empty()) {
+      error = "the values belong to another module";
+      return false;
+    }
+    std::vector<std::unique_ptr<Fiber>> fibers;
+    Value result, err;
+    out.clear();
+    Restorer(p, data).build(fibers, out, result, err);
+    return true;
+  } catch (const Invalid& e) {
+    error = e.message;
+  } catch (const std::exception& e) {
+    error = std::string("invalid values: ") + e.what();
+  }
+  return false;
+}
+
 }  // namespace wf::vm

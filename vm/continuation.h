@@ -40,6 +40,8 @@
 namespace wf::vm {
 
 class Machine;
+struct Program;
+struct Value;
 
 // The first item of every continuation.
 inline constexpr std::string_view kContinuationMagic = "wf-continuation";
@@ -220,6 +222,15 @@ struct RestoreResult {
 RestoreResult restore_data(Machine& fresh, const ContinuationData& data);
 // decode_continuation, then restore_data, through a buffer each thread keeps for the next call.
 RestoreResult restore(Machine& fresh, std::span<const uint8_t> bytes);
+
+// ---- Values alone ------------------------------------------------------------------------------
+
+// A list of values in the continuation format, without fibers: how a host persists what it keeps
+// beside a continuation, such as the arguments of the effects an instance waits for. Checksummed
+// and validated like a continuation; tied to the module of `program`.
+std::vector<uint8_t> encode_values(const Program& program, const std::vector<Value>& values);
+// The values `encode_values` wrote, or false with `error` set.
+bool decode_values(const Program& program, std::span<const uint8_t> bytes, std::vector<Value>& out, std::string& error);
 
 // A module's SHA-256 as 32 bytes, from the hex form Program::module_hash holds.
 std::array<uint8_t, 32> module_sha256_bytes(std::string_view hex);

@@ -15,6 +15,8 @@
 #include "parse/newline_filter.h"
 #include "parse/transformer.h"
 #include "parse/large_stack.h"
+#include "parse/memo_token_source.h"
+#include "parse/token_memo.h"
 #include "parse/two_stage.h"
 #include "source/utf8.h"
 
@@ -187,7 +189,8 @@ std::string sanitize_utf8(const SourceFile& source, uint32_t file, DiagnosticSin
   return text;
 }
 
-std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink);
+std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink,
+                                            TokenMemo* memo);
 
 }  // namespace
 
@@ -201,27 +204,54 @@ std::unique_ptr<Module> parse_module(const SourceFile& source, uint32_t file_ind
     return empty;
   }
   std::unique_ptr<Module> module;
-  run_on_large_stack([&] { module = parse_on_this_stack(source, file_index, sink); });
+  TokenMemo* memo = TokenMemoScope::current();  // the scope is this thread's, not the large stack's
+  run_on_large_stack([&] { module = parse_on_this_stack(source, file_index, sink, memo); });
   return module;
 }
 
 namespace {
 
-std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink) {
-  const std::string text = sanitize_utf8(source, file_index, sink);
-  const std::vector<uint32_t> bytes = code_point_offsets(text);
-  SyntaxErrorListener listener(source, file_index, sink, bytes);
-
-  antlr4::ANTLRInputStream input(text);
-  WfLexer lexer(&input);
-  lexer.removeErrorListeners();
-  lexer.addErrorListener(&listener);
-  NewlineFilter filter(lexer);
+// The newline filter, the parser and the transformer, over the lexer's tokens however they come.
+std::unique_ptr<Module> parse_tokens_of(antlr4::TokenSource& lexed, const SourceFile& source, uint32_t file_index,
+                                        DiagnosticSink& sink, SyntaxErrorListener& listener) {
+  NewlineFilter filter(lexed);
   antlr4::CommonTokenStream tokens(&filter);
   WfParser parser(&tokens);
   WfParser::ModuleContext* tree = parse_two_stage(parser, tokens, listener);
   Transformer transformer(source, file_index, sink, tokens);
   return transformer.module(tree);
+}
+
+std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink,
+                                            TokenMemo* memo) {
+  std::string text = sanitize_utf8(source, file_index, sink);
+  const std::vector<uint32_t> bytes = code_point_offsets(text);
+  SyntaxErrorListener listener(source, file_index, sink, bytes);
+  if (!memo) {
+    antlr4::ANTLRInputStream input(text);
+    WfLexer lexer(&input);
+    lexer.removeErrorListeners();
+    lexer.addErrorListener(&listener);
+    return parse_tokens_of(lexer, source, file_index, sink, listener);
+  }
+  // A file remembered from an earlier parse is lexed again only around what changed.
+  auto& entries = memo->files().entries;
+  const auto known = entries.find(source.path());
+  TrackingInputStream input(text);
+  WfLexer lexer(&input);
+  MemoTokenSource lexed(lexer, input, text, known == entries.end() ? nullptr : &known->second);
+  LexerErrorWatch watch(lexed);
+  lexer.removeErrorListeners();
+  lexer.addErrorListener(&listener);
+  lexer.addErrorListener(&watch);
+  std::unique_ptr<Module> module = parse_tokens_of(lexed, source, file_index, sink, listener);
+  // A handful of files is what an editor has open with their imports; forget them all rather
+  // than grow without bound.
+  constexpr size_t kMaxRemembered = 64;
+  if (entries.size() >= kMaxRemembered && known == entries.end()) entries.clear();
+  if (auto remembered = lexed.entry(std::move(text))) entries[source.path()] = std::move(*remembered);
+  else entries.erase(source.path());
+  return module;
 }
 
 }  // namespace

@@ -108,7 +108,7 @@ Own<Expr> Transformer::primary(P::PrimaryContext* ctx) {
   const std::string text = kind == typeid(P::NameExprContext) || kind == typeid(P::IntLitContext) ||
                                    kind == typeid(P::DurationLitContext) || kind == typeid(P::FloatLitContext) ||
                                    kind == typeid(P::PercentLitContext)
-                               ? ctx->getText()
+                               ? text_of(ctx)
                                : std::string();
   Own<Expr> out;
   if (kind == typeid(P::NameExprContext)) {
@@ -287,7 +287,7 @@ Own<StringExpr> Transformer::string(P::StringLitContext* ctx) {
   };
   if (kind == typeid(P::RawStringContext) || kind == typeid(P::RawMultiLineStringContext)) {
     s->raw = true;
-    const std::string text = ctx->getText();
+    const std::string text = text_of(ctx);
     const bool multi = kind == typeid(P::RawMultiLineStringContext);
     const size_t open = multi ? 4 : 2, close = multi ? 3 : 1;
     add_text(text.size() >= open + close ? text.substr(open, text.size() - open - close) : std::string(), s->range);
@@ -305,9 +305,9 @@ Own<StringExpr> Transformer::string(P::StringLitContext* ctx) {
   for (auto* part : parts) {
     const SourceRange r = range(part);
     if (auto* t = dynamic_cast<P::TextPartContext*>(part)) {
-      add_text(t->getText(), r);
+      add_text(text_of(t), r);
     } else if (auto* esc = dynamic_cast<P::EscapePartContext*>(part)) {
-      const std::string text = esc->getText();
+      const std::string text = text_of(esc);
       auto decoded = text.size() == 2 ? decode_escape(text[1]) : std::nullopt;
       if (!decoded) error(DiagCode::SyntaxError, r, "unknown escape `" + text + "`; known are \\n \\t \\r \\\" \\\\ \\{ \\0");
       // Escapes are kept apart from literal text until indentation is stripped (see below).

@@ -48,12 +48,19 @@ Ident Transformer::ident(antlr4::tree::TerminalNode* node) const {
 
 Ident Transformer::ident(P::LabelContext* ctx) const {
   if (!ctx || !ctx->getStart()) return {};
-  return {ctx->getText(), range(ctx)};
+  return {text_of(ctx), range(ctx)};
 }
 
 Ident Transformer::ident(P::IdentContext* ctx) const {
   if (!ctx || !ctx->getStart()) return {};
-  return {ctx->getText(), range(ctx)};
+  return {text_of(ctx), range(ctx)};
+}
+
+std::string Transformer::text_of(antlr4::tree::ParseTree* node) {
+  // A rule's text is its children's texts joined, so a chain of single children has the text of
+  // the one at its end (a token's own text, or nothing for a rule without children).
+  while (node->children.size() == 1) node = node->children[0];
+  return node->getText();
 }
 
 bool Transformer::too_deep(SourceRange where) {

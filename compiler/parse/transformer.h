@@ -28,6 +28,10 @@ class Transformer {
   Ident ident(antlr4::tree::TerminalNode* node) const;
   Ident ident(P::LabelContext* ctx) const;
   Ident ident(P::IdentContext* ctx) const;
+  // The text of a subtree, as ANTLR's getText() gives it, without its stringstream when the
+  // subtree is one token (a name, a number, a string part): the common case, and a tenth of the
+  // parse when done ANTLR's way.
+  static std::string text_of(antlr4::tree::ParseTree* node);
   void error(DiagCode code, SourceRange where, std::string message);
 
   // Declarations (transform_decl.cpp)

@@ -66,8 +66,7 @@ std::optional<OpenCall> open_call(const std::string& text, uint32_t offset) {
 
 }  // namespace
 
-std::optional<SignatureHelp> signature_at(const Snapshot& snapshot, uint32_t offset) {
-  const std::string& text = snapshot.document().text();
+std::optional<SignatureHelp> signature_at(const Snapshot& snapshot, const std::string& text, uint32_t offset) {
   const std::optional<OpenCall> call = open_call(text, offset);
   if (!call) return std::nullopt;
   uint32_t end = call->paren;

@@ -1,106 +1,289 @@
-// The Workspace: documents, their edits, and a lazily made analysis per document (workspace.h).
+// The Workspace: documents, their edits, the analysis thread, and the questions answered from the
+// latest completed analysis of each document (workspace.h).
 #include "analysis/workspace.h"
 
 #include <algorithm>
 #include <cctype>
+#include <exception>
 
 #include "analysis/features.h"
 #include "analysis/snapshot.h"
 #include "analysis/vocabulary.h"
+#include "parse/token_memo.h"
 
 namespace wf::analysis {
 
-Workspace::Workspace() = default;
-Workspace::~Workspace() = default;
+namespace {
+
+void move_ranges(Symbol& s, const std::vector<TextEdit>& edits) {
+  s.range = to_current(edits, s.range);
+  s.name_range = to_current(edits, s.name_range);
+  for (Symbol& child : s.children) move_ranges(child, edits);
+}
+
+}  // namespace
+
+Workspace::Workspace(Publisher publish)
+    : publish_(std::move(publish)), memo_(std::make_unique<TokenMemo>()), thread_([this] { analyse_loop(); }) {}
+
+Workspace::~Workspace() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+// ---- documents
 
 void Workspace::open(const std::string& path, std::string text, int64_t version) {
+  std::lock_guard<std::mutex> lock(mutex_);
   Document& d = documents_[path];
   d.text = std::move(text);
   d.version = version;
-  d.analysis.reset();
+  d.revision = ++revisions_;
+  // A reopened document is another text: nothing of an earlier analysis carries over.
+  d.analysed.reset();
+  d.analysed_revision = 0;
+  d.edits.clear();
+  schedule(path, d);
 }
 
 EditStatus Workspace::edit(const std::string& path, SourceRange range, std::string_view replacement) {
+  std::lock_guard<std::mutex> lock(mutex_);
   auto it = documents_.find(path);
   if (it == documents_.end()) return EditStatus::UnknownDocument;
   Document& d = it->second;
   if (range.begin > range.end || range.end > d.text.size()) return EditStatus::OutOfRange;
   d.text.replace(range.begin, range.end - range.begin, replacement);
-  d.analysis.reset();
+  d.revision = ++revisions_;
+  d.edits.push_back({d.revision, TextEdit{range.begin, range.end, static_cast<uint32_t>(replacement.size())}});
   return EditStatus::Ok;
 }
 
 void Workspace::set_version(const std::string& path, int64_t version) {
-  if (auto it = documents_.find(path); it != documents_.end()) it->second.version = version;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = documents_.find(path);
+  if (it == documents_.end()) return;
+  it->second.version = version;
+  schedule(path, it->second);
 }
 
-bool Workspace::close(const std::string& path) { return documents_.erase(path) > 0; }
+bool Workspace::close(const std::string& path) {
+  std::shared_ptr<Snapshot> released;  // freed after the lock is let go
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = documents_.find(path);
+  if (it == documents_.end()) return false;
+  released = std::move(it->second.analysed);
+  documents_.erase(it);
+  return true;
+}
 
-bool Workspace::is_open(const std::string& path) const { return documents_.count(path) > 0; }
+bool Workspace::is_open(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return documents_.count(path) > 0;
+}
 
-const std::string* Workspace::text_of(const std::string& path) const {
-  if (auto it = documents_.find(path); it != documents_.end()) return &it->second.text;
+std::shared_ptr<const std::string> Workspace::text_of(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // An open document's text changes only on this thread, by the calls that say it does.
+  if (auto it = documents_.find(path); it != documents_.end())
+    return std::shared_ptr<const std::string>(std::shared_ptr<const std::string>(), &it->second.text);
   for (const auto& [name, d] : documents_) {
-    if (!d.analysis) continue;
-    for (const auto& file : d.analysis->compilation().files())
-      if (file->path() == path) return &file->text();
+    if (!d.analysed) continue;
+    for (const auto& file : d.analysed->compilation().files())
+      if (file->path() == path) return std::shared_ptr<const std::string>(d.analysed, &file->text());
   }
   return nullptr;
 }
 
 std::optional<int64_t> Workspace::version_of(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mutex_);
   if (auto it = documents_.find(path); it != documents_.end()) return it->second.version;
   return std::nullopt;
 }
 
-Snapshot* Workspace::analyse(const std::string& path) {
+// ---- the analysis thread
+
+void Workspace::schedule(const std::string& path, Document& d) {
+  if (d.queued) return;  // the queued analysis will take the newest text when it starts
+  d.queued = true;
+  queue_.push_back(path);
+  changed_.notify_all();
+}
+
+void Workspace::set_analysis_hook(std::function<void(const std::string&, int64_t)> hook) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  hook_ = std::move(hook);
+}
+
+void Workspace::wait_until_idle() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return (queue_.empty() && !busy_) || stopping_; });
+}
+
+void Workspace::analyse_loop() {
+  // The parser reuses the tokens of each file's previous parse on this thread.
+  TokenMemoScope memo(*memo_);
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    busy_ = true;
+    analyse_one(lock);
+    busy_ = false;
+    changed_.notify_all();
+  }
+}
+
+void Workspace::analyse_one(std::unique_lock<std::mutex>& lock) {
+  const std::string path = std::move(queue_.front());
+  queue_.pop_front();
   auto it = documents_.find(path);
-  if (it == documents_.end()) return nullptr;
+  if (it == documents_.end()) return;  // closed while it waited
+  it->second.queued = false;
+  if (it->second.analysed && it->second.analysed_revision == it->second.revision) return;  // nothing new
+  std::string text = it->second.text;
+  const uint64_t revision = it->second.revision;
+  const int64_t version = it->second.version;
+  const auto hook = hook_;
+
+  lock.unlock();
+  std::shared_ptr<Snapshot> snapshot;
+  std::vector<Problem> problems;
+  try {
+    if (hook) hook(path, version);
+    snapshot = std::make_shared<Snapshot>(path, std::move(text));
+    problems = problems_of(*snapshot);
+  } catch (const std::exception&) {
+    snapshot.reset();  // out of memory, most likely: the document keeps its previous analysis
+  }
+  lock.lock();
+
+  it = documents_.find(path);
+  if (it == documents_.end()) return;
+  if (!snapshot) {
+    it->second.failed_revision = revision;  // questions waiting for it get empty answers
+    return;
+  }
+  if (revision <= it->second.analysed_revision) return;
   Document& d = it->second;
-  if (!d.analysis) d.analysis = std::make_unique<Snapshot>(path, d.text);
-  return d.analysis.get();
+  std::shared_ptr<Snapshot> previous = std::move(d.analysed);
+  d.analysed = snapshot;
+  d.analysed_revision = revision;
+  d.edits.erase(d.edits.begin(), std::find_if(d.edits.begin(), d.edits.end(),
+                                              [&](const auto& e) { return e.first > revision; }));
+  // Published while the lock is held, so that a close cannot slip in between the check and the
+  // notification; superseded diagnostics are never published.
+  if (publish_ && d.revision == revision) {
+    const Compilation& c = snapshot->compilation();
+    auto text_of = [&c](const std::string& file_path) -> const std::string* {
+      for (const auto& file : c.files())
+        if (file->path() == file_path) return &file->text();
+      return nullptr;
+    };
+    try {
+      publish_(Analysed{path, version, snapshot->document().text(), problems, text_of});
+    } catch (const std::exception&) {
+      // The publisher reports its own failures; nothing may leave this thread.
+    }
+  }
+  changed_.notify_all();
+  lock.unlock();
+  previous.reset();  // a whole analysis to free: not while holding the lock
+  lock.lock();
+}
+
+// ---- questions
+
+Workspace::View Workspace::view(const std::string& path, Need need) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  auto it = documents_.find(path);
+  if (it == documents_.end()) return {};
+  auto ready = [&] {
+    it = documents_.find(path);
+    if (it == documents_.end()) return true;
+    const Document& d = it->second;
+    return d.failed_revision == d.revision || (d.analysed && (need == Need::Any || d.analysed_revision == d.revision));
+  };
+  if (!ready()) {
+    schedule(path, it->second);
+    changed_.wait(lock, [&] { return ready() || stopping_; });
+    if (it == documents_.end() || !it->second.analysed) return {};
+  }
+  View v;
+  v.snapshot = it->second.analysed;
+  for (const auto& [revision, edit] : it->second.edits) v.edits.push_back(edit);
+  v.text = &it->second.text;
+  return v;
 }
 
 std::vector<Problem> Workspace::diagnostics(const std::string& path) {
-  Snapshot* s = analyse(path);
-  return s ? problems_of(*s) : std::vector<Problem>{};
+  View v = view(path, Need::Current);
+  return v.snapshot ? problems_of(*v.snapshot) : std::vector<Problem>{};
 }
 
 std::optional<HoverInfo> Workspace::hover(const std::string& path, uint32_t offset) {
-  Snapshot* s = analyse(path);
-  return s ? hover_at(*s, offset) : std::nullopt;
+  View v = view(path, Need::Any);
+  if (!v.snapshot) return std::nullopt;
+  const OlderOffset at = to_older(v.edits, offset);
+  if (!at.exact) return std::nullopt;  // text typed since the analysis: it knows nothing of it
+  auto info = hover_at(*v.snapshot, at.offset);
+  if (info) info->range = to_current(v.edits, info->range);
+  return info;
 }
 
 std::optional<FileRange> Workspace::definition(const std::string& path, uint32_t offset) {
-  Snapshot* s = analyse(path);
-  return s ? definition_at(*s, offset) : std::nullopt;
+  View v = view(path, Need::Any);
+  if (!v.snapshot) return std::nullopt;
+  const OlderOffset at = to_older(v.edits, offset);
+  if (!at.exact) return std::nullopt;
+  auto target = definition_at(*v.snapshot, at.offset);
+  if (target && target->path == path) target->range = to_current(v.edits, target->range);
+  return target;
 }
 
 std::vector<Symbol> Workspace::symbols(const std::string& path) {
-  Snapshot* s = analyse(path);
-  return s ? symbols_of(*s) : std::vector<Symbol>{};
+  View v = view(path, Need::Any);
+  if (!v.snapshot) return {};
+  std::vector<Symbol> out = symbols_of(*v.snapshot);
+  if (!v.edits.empty())
+    for (Symbol& s : out) move_ranges(s, v.edits);
+  return out;
 }
 
 std::vector<CompletionCandidate> Workspace::completion(const std::string& path, uint32_t offset) {
-  Snapshot* s = analyse(path);
-  return s ? completion_at(*s, offset) : std::vector<CompletionCandidate>{};
+  View v = view(path, Need::Any);
+  return v.snapshot ? completion_at(*v.snapshot, *v.text, offset, v.edits) : std::vector<CompletionCandidate>{};
 }
 
 Formatting Workspace::format(const std::string& path) {
-  auto it = documents_.find(path);
-  if (it == documents_.end()) return Formatting{false, {}, "the document is not open"};
-  return format_text(path, it->second.text);
+  std::string text;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = documents_.find(path);
+    if (it == documents_.end()) return Formatting{false, {}, "the document is not open"};
+    text = it->second.text;
+  }
+  return format_text(path, text);
 }
 
 std::vector<FileRange> Workspace::references(const std::string& path, uint32_t offset, bool include_declaration) {
-  Snapshot* s = analyse(path);
-  return s ? references_at(*s, offset, include_declaration) : std::vector<FileRange>{};
+  View v = view(path, Need::Any);
+  if (!v.snapshot) return {};
+  const OlderOffset at = to_older(v.edits, offset);
+  if (!at.exact) return {};
+  std::vector<FileRange> out = references_at(*v.snapshot, at.offset, include_declaration);
+  for (FileRange& r : out)
+    if (r.path == path) r.range = to_current(v.edits, r.range);
+  return out;
 }
 
 Renaming Workspace::prepare_rename(const std::string& path, uint32_t offset) {
-  Snapshot* s = analyse(path);
-  if (!s) return Renaming{"the document is not open", {}, {}, {}};
-  return rename_at(*s, offset);
+  View v = view(path, Need::Current);
+  if (!v.snapshot) return Renaming{"the document is not open", {}, {}, {}};
+  return rename_at(*v.snapshot, offset);
 }
 
 Renaming Workspace::rename(const std::string& path, uint32_t offset, const std::string& new_name) {
@@ -118,18 +301,33 @@ Renaming Workspace::rename(const std::string& path, uint32_t offset, const std::
 }
 
 std::vector<Fold> Workspace::folds(const std::string& path) {
-  Snapshot* s = analyse(path);
-  return s ? folds_of(*s) : std::vector<Fold>{};
+  View v = view(path, Need::Any);
+  if (!v.snapshot) return {};
+  std::vector<Fold> out = folds_of(*v.snapshot);
+  for (Fold& f : out) f.range = to_current(v.edits, f.range);
+  return out;
 }
 
 std::vector<SemanticToken> Workspace::semantic_tokens(const std::string& path) {
-  Snapshot* s = analyse(path);
-  return s ? tokens_of(*s) : std::vector<SemanticToken>{};
+  View v = view(path, Need::Any);
+  if (!v.snapshot) return {};
+  std::vector<SemanticToken> out = tokens_of(*v.snapshot);
+  if (v.edits.empty()) return out;
+  // Offsets keep their order through edits, so the tokens stay ordered; a token the edits cut
+  // into is left out rather than coloured wrongly.
+  std::vector<SemanticToken> kept;
+  for (SemanticToken& t : out) {
+    const SourceRange moved = to_current(v.edits, t.range);
+    if (moved.end - moved.begin != t.range.end - t.range.begin) continue;
+    t.range = moved;
+    kept.push_back(t);
+  }
+  return kept;
 }
 
 std::optional<SignatureHelp> Workspace::signature_help(const std::string& path, uint32_t offset) {
-  Snapshot* s = analyse(path);
-  return s ? signature_at(*s, offset) : std::nullopt;
+  View v = view(path, Need::Any);
+  return v.snapshot ? signature_at(*v.snapshot, *v.text, offset) : std::nullopt;
 }
 
 std::vector<WorkspaceSymbol> Workspace::workspace_symbols(const std::string& query) {
@@ -140,8 +338,13 @@ std::vector<WorkspaceSymbol> Workspace::workspace_symbols(const std::string& que
         ++at;
     return at == query.size();
   };
+  std::vector<std::string> paths;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [path, d] : documents_) paths.push_back(path);
+  }
   std::vector<WorkspaceSymbol> out;
-  for (const auto& [path, d] : documents_) {
+  for (const std::string& path : paths) {
     auto add = [&](auto& self, const Symbol& s, const std::string& container) -> void {
       if (fits(s.name)) {
         Symbol flat = s;

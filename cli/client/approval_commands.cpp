@@ -1,0 +1,83 @@
+// `wf approvals [--status S]` and `wf approve APPROVAL_ID [--reject] [--note TEXT]` (SPEC §6): list
+// approval requests and answer one.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "cli/client/api_session.h"
+#include "cli/client/commands.h"
+#include "cli/client/request_values.h"
+#include "cli/client/text_render.h"
+#include "cli/exit_codes.h"
+#include "runtime/client/http_client.h"
+
+namespace wf::cli {
+
+namespace {
+
+struct ApprovalsOptions {
+  ClientOptions client;
+  std::string status = "pending";  // "all": every status
+  std::string instance;
+};
+
+struct ApproveOptions {
+  ClientOptions client;
+  std::string id, note;
+  bool reject = false;
+};
+
+void approvals(const ApprovalsOptions& o) {
+  std::string query;
+  auto add = [&query](std::string_view name, const std::string& value) {
+    query += query.empty() ? "?" : "&";
+    query += fmt::format("{}={}", name, client::url_encode(value));
+  };
+  if (o.status != "all") add("status", o.status);
+  if (!o.instance.empty()) add("instance", std::to_string(require_id(o.instance, "instance")));
+
+  ApiSession api(o.client);
+  const Json answer = api.get("/approvals" + query);
+  const Json* items = field(answer, "items");
+  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of approvals");
+  if (o.client.json()) return print_json(*items);
+  fmt::print("{}", render_approval_table(*items));
+}
+
+void approve(const ApproveOptions& o) {
+  const int64_t id = require_id(o.id, "approval");
+  Json body = {{"decision", o.reject ? "reject" : "approve"}, {"via", "cli"}};
+  if (!o.note.empty()) body["note"] = o.note;
+  ApiSession api(o.client);
+  const Json answer = api.post(fmt::format("/approvals/{}/respond", id), body);
+  if (o.client.json()) return print_json(answer);
+  // With a quorum one response may leave the request pending; say what it is now.
+  std::string status = text_field(answer, "status");
+  if (status.empty()) status = o.reject ? "rejected" : "approved";
+  fmt::print("approval {}: {}\n", id, one_line(status));
+}
+
+}  // namespace
+
+void register_approval_commands(CLI::App& app) {
+  auto list_options = std::make_shared<ApprovalsOptions>();
+  CLI::App* list_command = app.add_subcommand("approvals", "List approval requests (pending ones unless --status says otherwise)");
+  list_command->add_option("--status", list_options->status, "pending, approved, rejected, expired, cancelled, or all")
+      ->check(CLI::IsMember({"pending", "approved", "rejected", "expired", "cancelled", "all"}))
+      ->capture_default_str();
+  list_command->add_option("--instance", list_options->instance, "Only the requests of this instance");
+  add_client_options(list_command, list_options->client);
+  list_command->callback([list_options] { approvals(*list_options); });
+
+  auto approve_options = std::make_shared<ApproveOptions>();
+  CLI::App* approve_command = app.add_subcommand("approve", "Approve (or with --reject, reject) an approval request");
+  approve_command->add_option("id", approve_options->id, "The approval's id")->required();
+  approve_command->add_flag("--reject", approve_options->reject, "Reject instead of approving");
+  approve_command->add_option("--note", approve_options->note, "A note recorded with the decision");
+  add_client_options(approve_command, approve_options->client);
+  approve_command->callback([approve_options] { approve(*approve_options); });
+}
+
+}  // namespace wf::cli

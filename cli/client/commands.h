@@ -1,0 +1,15 @@
+// The groups of client commands (SPEC §6), each registered by the file named after it.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace wf::cli {
+
+void register_definition_commands(CLI::App& app);  // push, publish
+void register_instance_commands(CLI::App& app);    // start, ls, show, cancel, pause, resume, retry
+void register_follow_commands(CLI::App& app);      // wait, logs
+void register_approval_commands(CLI::App& app);    // approvals, approve
+
+}  // namespace wf::cli

@@ -1,0 +1,164 @@
+// `wf start`, `wf ls`, `wf show` and `wf cancel|pause|resume|retry` (SPEC §6): start an instance
+// of a definition, list and read instances, and act on one.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/client/api_session.h"
+#include "cli/client/commands.h"
+#include "cli/client/instance_outcome.h"
+#include "cli/client/request_values.h"
+#include "cli/client/text_render.h"
+#include "cli/exit_codes.h"
+#include "runtime/client/http_client.h"
+
+namespace wf::cli {
+
+namespace {
+
+struct StartOptions {
+  ClientOptions client;
+  std::string name, hosts, groups, at;
+  std::vector<std::string> params;
+  bool simulate = false;
+};
+
+struct ListOptions {
+  ClientOptions client;
+  std::string status, workflow;
+  int limit = 0;  // 0: the service's default
+};
+
+struct InstanceOptions {
+  ClientOptions client;
+  std::string id;
+};
+
+// A non-empty list of names for --hosts or --groups.
+Json name_list(const std::string& text, std::string_view option) {
+  std::vector<std::string> names = split_names(text);
+  if (names.empty()) fail(kExitUsage, fmt::format("{} names nothing; give a,b", option));
+  return Json(names);
+}
+
+void start(const StartOptions& o) {
+  Json body = Json::object();
+  Json params = Json::object();
+  for (const std::string& text : o.params) {
+    std::string error;
+    auto assignment = parse_param_assignment(text, error);
+    if (!assignment) fail(kExitUsage, error);
+    if (params.contains(assignment->name)) fail(kExitUsage, fmt::format("--param {} is given twice", assignment->name));
+    params[assignment->name] = std::move(assignment->value);
+  }
+  if (!params.empty()) body["params"] = std::move(params);
+  if (!o.hosts.empty()) body["hosts"] = name_list(o.hosts, "--hosts");
+  if (!o.groups.empty()) body["groups"] = name_list(o.groups, "--groups");
+  if (!o.at.empty()) {
+    std::string error;
+    const auto when = parse_start_time(o.at, SystemClock::now(), error);
+    if (!when) fail(kExitUsage, error);
+    body["scheduled_at"] = format_rfc3339_utc(*when);
+  }
+  if (o.simulate) body["simulate"] = true;
+
+  ApiSession api(o.client);
+  const Json instance = api.post("/definitions/" + client::url_encode(o.name) + "/run", body);
+  if (o.client.json()) return print_json(instance);
+  const auto id = int_field(instance, "id");
+  if (!id) fail(kExitUsage, "the service's answer has no instance id");
+  fmt::print("{}\n", *id);
+}
+
+void list(const ListOptions& o) {
+  std::string query;
+  auto add = [&query](std::string_view name, const std::string& value) {
+    query += query.empty() ? "?" : "&";
+    query += fmt::format("{}={}", name, client::url_encode(value));
+  };
+  if (!o.status.empty()) add("status", o.status);
+  if (!o.workflow.empty()) add("workflow", o.workflow);
+  if (o.limit > 0) add("limit", std::to_string(o.limit));
+
+  ApiSession api(o.client);
+  const Json answer = api.get("/instances" + query);
+  const Json* items = field(answer, "items");
+  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of instances");
+  if (o.client.json()) return print_json(*items);
+  fmt::print("{}", render_instance_table(*items));
+  const auto total = int_field(answer, "total");
+  if (total && *total > static_cast<int64_t>(items->size()))
+    fmt::print(stderr, "({} of {} instances shown; --limit shows more)\n", items->size(), *total);
+}
+
+void show(const InstanceOptions& o) {
+  const int64_t id = require_id(o.id, "instance");
+  ApiSession api(o.client);
+  const Json detail = api.get(fmt::format("/instances/{}", id));
+  if (o.client.json()) return print_json(detail);
+  fmt::print("{}", render_instance_detail(detail));
+}
+
+// cancel, pause, resume and retry: one POST each, answered with the instance detail.
+void act(const InstanceOptions& o, std::string_view action) {
+  const int64_t id = require_id(o.id, "instance");
+  ApiSession api(o.client);
+  const Json detail = api.post(fmt::format("/instances/{}/{}", id, action), Json::object());
+  if (o.client.json()) return print_json(detail);
+  fmt::print("instance {}: {}\n", id, status_text(detail));
+}
+
+}  // namespace
+
+void register_instance_commands(CLI::App& app) {
+  auto start_options = std::make_shared<StartOptions>();
+  CLI::App* start_command = app.add_subcommand("start", "Start an instance of a definition; prints its id");
+  start_command->add_option("name", start_options->name, "The workflow's name")->required();
+  start_command->add_option("--param", start_options->params, "A parameter, NAME=VALUE; VALUE is JSON or else a string (repeatable)")
+      ->allow_extra_args(false);
+  start_command->add_option("--hosts", start_options->hosts, "Target hosts: a,b");
+  start_command->add_option("--groups", start_options->groups, "Target host groups: g,h");
+  start_command->add_option("--at", start_options->at, "Start later: an RFC 3339 time, or +DURATION like +10m");
+  start_command->add_flag("--simulate", start_options->simulate, "Run as a simulation: no job runs on a host");
+  add_client_options(start_command, start_options->client);
+  start_command->callback([start_options] { start(*start_options); });
+
+  auto list_options = std::make_shared<ListOptions>();
+  CLI::App* list_command = app.add_subcommand("ls", "List instances");
+  list_command->add_option("--status", list_options->status, "Only instances with this status")
+      ->check(CLI::IsMember(instance_statuses()));
+  list_command->add_option("--workflow", list_options->workflow, "Only instances of this workflow");
+  list_command->add_option("--limit", list_options->limit, "At most this many (1 to 1000; default 50)")
+      ->check(CLI::Range(1, 1000));
+  add_client_options(list_command, list_options->client);
+  list_command->callback([list_options] { list(*list_options); });
+
+  auto show_options = std::make_shared<InstanceOptions>();
+  CLI::App* show_command = app.add_subcommand("show", "Show an instance: status, error, steps, variables, result");
+  show_command->add_option("id", show_options->id, "The instance's id")->required();
+  add_client_options(show_command, show_options->client);
+  show_command->callback([show_options] { show(*show_options); });
+
+  struct Action {
+    const char* name;
+    const char* description;
+  };
+  static constexpr Action kActions[] = {
+      {"cancel", "Cancel an instance (running jobs finish, queued ones are dropped)"},
+      {"pause", "Pause an instance at its next effect"},
+      {"resume", "Resume a paused instance"},
+      {"retry", "Retry a failed instance from its failed step"},
+  };
+  for (const Action& action : kActions) {
+    auto options = std::make_shared<InstanceOptions>();
+    CLI::App* command = app.add_subcommand(action.name, action.description);
+    command->add_option("id", options->id, "The instance's id")->required();
+    add_client_options(command, options->client);
+    command->callback([options, name = std::string(action.name)] { act(*options, name); });
+  }
+}
+
+}  // namespace wf::cli

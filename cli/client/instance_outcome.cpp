@@ -1,0 +1,54 @@
+// An instance detail's outcome (see instance_outcome.h).
+#include "cli/client/instance_outcome.h"
+
+#include <fmt/format.h>
+
+#include "cli/exit_codes.h"
+
+namespace wf::cli {
+
+bool is_terminal_status(std::string_view status) {
+  return status == "completed" || status == "failed" || status == "cancelled" || status == "timeout";
+}
+
+const std::vector<std::string>& instance_statuses() {
+  static const std::vector<std::string> statuses{"queued", "running", "paused", "completed", "failed", "cancelled", "timeout"};
+  return statuses;
+}
+
+std::string error_kind(const Json& detail) {
+  const Json* error = field(detail, "error");
+  if (error == nullptr) return {};
+  if (error->is_string()) return error->get<std::string>();  // a service that sends the kind alone
+  return text_field(*error, "kind");
+}
+
+std::optional<int> exit_code_for_instance(const Json& detail) {
+  const std::string status = text_field(detail, "status");
+  if (status == "completed") return kExitOk;
+  if (status == "cancelled" || status == "timeout") return kExitCancelled;
+  if (status == "failed") {
+    const std::string kind = error_kind(detail);
+    return kind == "rejected" || kind == "timeout" || kind == "cancelled" ? kExitCancelled : kExitFailed;
+  }
+  return std::nullopt;
+}
+
+std::string outcome_line(const Json& detail) {
+  const std::string status = text_field(detail, "status");
+  std::string message = text_field(detail, "error_message");
+  if (message.empty()) {
+    if (const Json* error = field(detail, "error")) message = text_field(*error, "message");
+  }
+  if (status == "failed") {
+    const std::string kind = error_kind(detail);
+    std::string line = "workflow failed";
+    if (!kind.empty()) line += ": " + kind;
+    if (!message.empty()) line += ": " + message;
+    return line;
+  }
+  const std::string what = status == "timeout" ? "workflow timed out" : "workflow " + status;
+  return message.empty() ? what : what + ": " + message;
+}
+
+}  // namespace wf::cli

@@ -1,0 +1,42 @@
+// `wf serve [--data DIR] [--listen ADDR:PORT] [--store sqlite:PATH]` (SPEC §6).
+#include "serve_command.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "exit_codes.h"
+#include "runtime/service/service.h"
+
+namespace wf::cli {
+
+void register_serve_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("serve", "run the service: the API, the engine and the store");
+  auto options = std::make_shared<service::ServeOptions>();
+  auto listen = std::make_shared<std::string>("127.0.0.1:7878");
+  cmd->add_option("--data", options->data_dir, "the data directory (default ./wf-data)");
+  cmd->add_option("--listen", *listen, "ADDR:PORT to listen on (default 127.0.0.1:7878)");
+  cmd->add_option("--store", options->store, "sqlite:PATH (default DATA/wf.db)");
+  cmd->callback([options, listen] {
+    const size_t colon = listen->rfind(':');
+    int port = -1;
+    if (colon != std::string::npos) {
+      const char* b = listen->data() + colon + 1;
+      const char* e = listen->data() + listen->size();
+      auto [end, ec] = std::from_chars(b, e, port);
+      if (ec != std::errc() || end != e || port < 0 || port > 65535) port = -1;
+    }
+    if (port < 0) {
+      fmt::print(stderr, "wf: --listen {}: expected ADDR:PORT, such as 127.0.0.1:7878\n", *listen);
+      throw CLI::RuntimeError(kExitUsage);
+    }
+    options->host = listen->substr(0, colon);
+    if (options->host.size() > 2 && options->host.front() == '[' && options->host.back() == ']')
+      options->host = options->host.substr(1, options->host.size() - 2);
+    options->port = port;
+    const int code = service::serve(*options);
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+}  // namespace wf::cli

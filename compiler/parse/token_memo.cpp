@@ -1,0 +1,20 @@
+// The token memo and the scope that lends it to parse_module (see token_memo.h).
+#include "parse/token_memo.h"
+
+#include "parse/memo_token_source.h"
+
+namespace wf {
+
+namespace {
+thread_local TokenMemo* current_memo = nullptr;
+}  // namespace
+
+TokenMemo::TokenMemo() : files_(std::make_unique<Files>()) {}
+TokenMemo::~TokenMemo() = default;
+
+TokenMemoScope::TokenMemoScope(TokenMemo& memo) : outer_(current_memo) { current_memo = &memo; }
+TokenMemoScope::~TokenMemoScope() { current_memo = outer_; }
+
+TokenMemo* TokenMemoScope::current() { return current_memo; }
+
+}  // namespace wf

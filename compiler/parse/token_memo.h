@@ -1,0 +1,44 @@
+// Reusing the tokens of a file's previous parse when it is parsed again after an edit: a language
+// server parses a document after every keystroke, and all but a few of its tokens are the ones it
+// had, shifted by the edit. Only the text around the edit is lexed again; the token stream, and so
+// the tree and every diagnostic, is exactly what lexing the whole text would give. ANTLR-free.
+//
+// parse_module takes no memo of its own, because it is reached through Compilation; a
+// TokenMemoScope makes a memo the one that parse_module uses on the scope's thread.
+#pragma once
+
+#include <memory>
+
+namespace wf {
+
+// The tokens of the last parse of each file (by path). Used by one thread at a time.
+class TokenMemo {
+ public:
+  TokenMemo();
+  ~TokenMemo();
+  TokenMemo(const TokenMemo&) = delete;
+  TokenMemo& operator=(const TokenMemo&) = delete;
+
+  struct Files;  // defined in parse/memo_token_source.h
+  Files& files() { return *files_; }
+
+ private:
+  std::unique_ptr<Files> files_;
+};
+
+// While it lives, parse_module on this thread reads and updates `memo`; scopes nest.
+class TokenMemoScope {
+ public:
+  explicit TokenMemoScope(TokenMemo& memo);
+  ~TokenMemoScope();
+  TokenMemoScope(const TokenMemoScope&) = delete;
+  TokenMemoScope& operator=(const TokenMemoScope&) = delete;
+
+  // The memo of the innermost scope on this thread, or null.
+  static TokenMemo* current();
+
+ private:
+  TokenMemo* outer_;
+};
+
+}  // namespace wf

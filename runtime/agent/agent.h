@@ -1,0 +1,54 @@
+// `wf agent` (SPEC §4.2, docs/api.md "Jobs and agents"): enrolls its host with the service,
+// heartbeats, long-polls for the host's jobs, runs each with the job executor while streaming its
+// output, and reports every outcome exactly once, across restarts of the agent and of the service.
+//
+// Threads: run() polls on the calling thread; one thread heartbeats and resends stored reports;
+// each job has a worker thread and an output-sending thread. No exception leaves any of them.
+//
+// State (STATE = Options::state_dir, mode 0700):
+//   agent.json   the registration {agent_id, token, hostname, server}, mode 0600
+//   started.log  ids of the jobs this agent started, each made durable before the job runs;
+//                a job listed there is never run again
+//   outbox/      completion reports written before they are sent, removed once acknowledged
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "runtime/agent/agent_log.h"
+
+namespace wf::agent {
+
+struct AgentOptions {
+  std::string server;         // the service's base URL, e.g. "http://127.0.0.1:7878"
+  std::string enroll_secret;  // the organization's enrollment secret (DATA/enroll.secret)
+  std::string hostname;       // empty: this machine's name
+  std::string ip;             // empty: the first non-loopback IPv4 address, else 127.0.0.1
+  std::string os;             // empty: uname's system name in lower case
+  std::string state_dir = "wf-agent-state";
+  int max_jobs = 4;           // jobs run at the same time
+  int poll_wait_ms = 25000;   // how long the service may hold a poll open
+  int heartbeat_ms = 5000;
+  LogSink log = log_to_stderr;
+};
+
+class Agent {
+ public:
+  explicit Agent(AgentOptions options);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Runs until `stop` becomes true or the agent cannot go on. On stop it polls no more, lets the
+  // running jobs finish (raising `*cancel_jobs` cancels them through the executor), tries once
+  // more to deliver stored reports and returns. Returns an empty string after a stop, else why
+  // the agent could not go on (state folder unusable, enrollment refused). Call it once.
+  std::string run(std::atomic<bool>& stop, const std::atomic<bool>* cancel_jobs = nullptr);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wf::agent

@@ -1,0 +1,177 @@
+// Writing a transition's rows (see changes.h). One prepared statement per kind of row.
+#include "runtime/engine/changes.h"
+
+namespace wf::engine {
+
+namespace {
+
+template <class T>
+void bind_optional(store::Statement& s, int index, const std::optional<T>& v) {
+  if (v) s.bind(index, static_cast<int64_t>(*v));
+  else s.bind_null(index);
+}
+
+void bind_text_or_null(store::Statement& s, int index, const std::string& v) {
+  if (v.empty()) s.bind_null(index);
+  else s.bind(index, std::string_view(v));
+}
+
+void bind_bytes_or_null(store::Statement& s, int index, const std::vector<uint8_t>& v) {
+  if (v.empty()) s.bind_null(index);
+  else s.bind_blob(index, v.data(), v.size());
+}
+
+bool finish(store::Statement& s, std::string& error) {
+  if (s.run()) return true;
+  error = s.error();
+  return false;
+}
+
+template <class T>
+void append_all(std::vector<T>& to, std::vector<T>& from) {
+  if (to.empty()) to = std::move(from);
+  else to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+
+}  // namespace
+
+bool Changes::empty() const {
+  return instances.empty() && waits_added.empty() && waits_removed.empty() && jobs.empty() && approvals.empty() &&
+         responses.empty() && steps.empty() && log.empty() && events.empty() && signals_added.empty() &&
+         signals_taken.empty();
+}
+
+void Changes::append(Changes&& o) {
+  append_all(instances, o.instances);
+  append_all(waits_added, o.waits_added);
+  append_all(waits_removed, o.waits_removed);
+  append_all(jobs, o.jobs);
+  append_all(approvals, o.approvals);
+  append_all(responses, o.responses);
+  append_all(steps, o.steps);
+  append_all(log, o.log);
+  append_all(events, o.events);
+  append_all(signals_added, o.signals_added);
+  append_all(signals_taken, o.signals_taken);
+}
+
+bool write_changes(store::Database& db, const Changes& c, std::string& error) {
+  for (const InstanceRow& r : c.instances) {
+    auto& s = db.prepare(
+        "INSERT OR REPLACE INTO instances (id, org_id, definition_id, version, workflow, module_hash, status, "
+        "pause_reason, params, targets, parent_id, parent_fiber, parent_seq, created_at, scheduled_at, started_at, "
+        "ended_at, timeout_at, result, error, error_message, continuation, checkpoint, operator_paused) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)");
+    s.bind(1, r.id).bind(2, r.org_id).bind(3, r.definition_id).bind(4, r.version);
+    s.bind(5, std::string_view(r.workflow)).bind(6, std::string_view(r.module_hash)).bind(7, std::string_view(r.status));
+    bind_text_or_null(s, 8, r.pause_reason);
+    s.bind(9, std::string_view(r.params)).bind(10, std::string_view(r.targets));
+    bind_optional(s, 11, r.parent_id);
+    bind_optional(s, 12, r.parent_fiber);
+    bind_optional(s, 13, r.parent_seq);
+    s.bind(14, r.created_at);
+    bind_optional(s, 15, r.scheduled_at);
+    bind_optional(s, 16, r.started_at);
+    bind_optional(s, 17, r.ended_at);
+    bind_optional(s, 18, r.timeout_at);
+    bind_text_or_null(s, 19, r.result);
+    bind_text_or_null(s, 20, r.error);
+    bind_text_or_null(s, 21, r.error_message);
+    bind_bytes_or_null(s, 22, r.continuation);
+    bind_bytes_or_null(s, 23, r.checkpoint);
+    s.bind(24, r.operator_paused ? 1 : 0);
+    if (!finish(s, error)) return false;
+  }
+  for (const WaitRow& w : c.waits_added) {
+    auto& s = db.prepare(
+        "INSERT OR REPLACE INTO waits (instance_id, seq, fiber, kind, args, created_at, due_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    s.bind(1, w.instance_id).bind(2, static_cast<int64_t>(w.seq)).bind(3, static_cast<int64_t>(w.fiber));
+    s.bind(4, std::string_view(w.kind)).bind_blob(5, w.args.data(), w.args.size()).bind(6, w.created_at);
+    bind_optional(s, 7, w.due_at);
+    if (!finish(s, error)) return false;
+  }
+  for (const auto& [instance, seq] : c.waits_removed) {
+    auto& s = db.prepare("DELETE FROM waits WHERE instance_id = ?1 AND seq = ?2");
+    s.bind(1, instance).bind(2, static_cast<int64_t>(seq));
+    if (!finish(s, error)) return false;
+  }
+  for (const JobRow& j : c.jobs) {
+    auto& s = db.prepare(
+        "INSERT OR REPLACE INTO jobs (id, org_id, instance_id, effect_seq, host_index, host, attempt, spec, description, "
+        "priority, status, scheduled_at, dispatched_at, started_at, ended_at, agent_id, exit_code, stdout, stderr, "
+        "stdout_truncated, stderr_truncated, duration_ms, error) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)");
+    s.bind(1, j.id).bind(2, j.org_id);
+    bind_optional(s, 3, j.instance_id);
+    bind_optional(s, 4, j.effect_seq);
+    bind_optional(s, 5, j.host_index);
+    s.bind(6, std::string_view(j.host)).bind(7, j.attempt).bind(8, std::string_view(j.spec));
+    s.bind(9, std::string_view(j.description)).bind(10, j.priority).bind(11, std::string_view(j.status)).bind(12, j.scheduled_at);
+    bind_optional(s, 13, j.dispatched_at);
+    bind_optional(s, 14, j.started_at);
+    bind_optional(s, 15, j.ended_at);
+    bind_optional(s, 16, j.agent_id);
+    bind_optional(s, 17, j.exit_code);
+    bind_text_or_null(s, 18, j.stdout_text);
+    bind_text_or_null(s, 19, j.stderr_text);
+    s.bind(20, j.stdout_truncated ? 1 : 0).bind(21, j.stderr_truncated ? 1 : 0);
+    bind_optional(s, 22, j.duration_ms);
+    bind_text_or_null(s, 23, j.error);
+    if (!finish(s, error)) return false;
+  }
+  for (const ApprovalRow& a : c.approvals) {
+    auto& s = db.prepare(
+        "INSERT OR REPLACE INTO approvals (id, org_id, instance_id, effect_seq, title, quorum, approvers, status, "
+        "created_at, timeout_at, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    s.bind(1, a.id).bind(2, a.org_id).bind(3, a.instance_id).bind(4, static_cast<int64_t>(a.effect_seq));
+    s.bind(5, std::string_view(a.title)).bind(6, std::string_view(a.quorum)).bind(7, std::string_view(a.approvers));
+    s.bind(8, std::string_view(a.status)).bind(9, a.created_at);
+    bind_optional(s, 10, a.timeout_at);
+    bind_optional(s, 11, a.decided_at);
+    if (!finish(s, error)) return false;
+  }
+  for (const ResponseRow& r : c.responses) {
+    auto& s = db.prepare(
+        "INSERT INTO approval_responses (approval_id, who, decision, note, via, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    s.bind(1, r.approval_id).bind(2, std::string_view(r.who)).bind(3, std::string_view(r.decision));
+    s.bind(4, std::string_view(r.note)).bind(5, std::string_view(r.via)).bind(6, r.at);
+    if (!finish(s, error)) return false;
+  }
+  for (const StepRow& r : c.steps) {
+    auto& s = db.prepare(
+        "INSERT OR REPLACE INTO steps (instance_id, idx, kind, name, effect_seq, status, started_at, ended_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    s.bind(1, r.instance_id).bind(2, r.idx).bind(3, std::string_view(r.kind)).bind(4, std::string_view(r.name));
+    bind_optional(s, 5, r.effect_seq);
+    s.bind(6, std::string_view(r.status)).bind(7, r.started_at);
+    bind_optional(s, 8, r.ended_at);
+    if (!finish(s, error)) return false;
+  }
+  for (const LogRow& r : c.log) {
+    auto& s = db.prepare("INSERT OR REPLACE INTO instance_log (instance_id, seq, at, kind, message, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    s.bind(1, r.instance_id).bind(2, r.seq).bind(3, r.at).bind(4, std::string_view(r.kind)).bind(5, std::string_view(r.message));
+    bind_text_or_null(s, 6, r.data);
+    if (!finish(s, error)) return false;
+  }
+  for (const EventRow& e : c.events) {
+    auto& s = db.prepare("INSERT INTO events (id, org_id, instance_id, at, type, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    s.bind(1, e.id).bind(2, e.org_id);
+    bind_optional(s, 3, e.instance_id);
+    s.bind(4, e.at).bind(5, std::string_view(e.type)).bind(6, std::string_view(e.data));
+    if (!finish(s, error)) return false;
+  }
+  for (const SignalRow& r : c.signals_added) {
+    auto& s = db.prepare("INSERT INTO signals (instance_id, event, payload, at) VALUES (?1, ?2, ?3, ?4)");
+    s.bind(1, r.instance_id).bind(2, std::string_view(r.event)).bind(3, std::string_view(r.payload)).bind(4, r.at);
+    if (!finish(s, error)) return false;
+  }
+  for (const auto& [instance, event] : c.signals_taken) {
+    auto& s = db.prepare(
+        "DELETE FROM signals WHERE rowid = (SELECT rowid FROM signals WHERE instance_id = ?1 AND event = ?2 ORDER BY rowid LIMIT 1)");
+    s.bind(1, instance).bind(2, std::string_view(event));
+    if (!finish(s, error)) return false;
+  }
+  return true;
+}
+
+}  // namespace wf::engine

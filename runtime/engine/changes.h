@@ -1,0 +1,36 @@
+// One transaction of the service (SPEC §4): everything a transition of an instance changes — its
+// row with the new continuation, the effects it now waits for, the jobs, approvals, steps, log
+// lines and events it created — written together or not at all.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/engine/rows.h"
+#include "runtime/store/database.h"
+
+namespace wf::engine {
+
+struct Changes {
+  std::vector<InstanceRow> instances;  // written whole (insert or replace)
+  std::vector<WaitRow> waits_added;
+  std::vector<std::pair<int64_t, uint64_t>> waits_removed;  // (instance, seq)
+  std::vector<JobRow> jobs;            // written whole
+  std::vector<ApprovalRow> approvals;  // written whole
+  std::vector<ResponseRow> responses;
+  std::vector<StepRow> steps;          // written whole
+  std::vector<LogRow> log;
+  std::vector<EventRow> events;
+  std::vector<SignalRow> signals_added;
+  std::vector<std::pair<int64_t, std::string>> signals_taken;  // (instance, event): the oldest one
+
+  bool empty() const;
+  // Appends `other`'s rows (for several transitions that share one unit of work).
+  void append(Changes&& other);
+};
+
+// Writes `changes` inside the caller's transaction. False with `error` set on a store error.
+bool write_changes(store::Database& db, const Changes& changes, std::string& error);
+
+}  // namespace wf::engine

@@ -1,0 +1,413 @@
+// Jobs (SPEC §4.2): a `run` effect's jobs per host and round (effects::RunState decides rounds,
+// retries and canary batches), the per-host queues agents long-poll, dispatch at most once, the
+// reports that end jobs, and the sweeper of stale jobs.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+#include "effects/job_plan.h"
+#include "effects/records.h"
+#include "runtime/engine/engine.h"
+#include "runtime/engine/instance.h"
+#include "runtime/engine/live.h"
+#include "vm/render.h"
+
+namespace wf::engine {
+
+using effects::field;
+using effects::field_string;
+using vm::Value;
+
+namespace {
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+constexpr int64_t kStaleQueuedMs = 30 * 60 * 1000;  // SPEC §4.2: not picked up 30 minutes after its time
+constexpr size_t kLiveOutputCap = 1 << 20;
+
+int64_t priority_rank(const std::string& p) {
+  if (p == "critical") return 3;
+  if (p == "high") return 2;
+  if (p == "low") return 0;
+  return 1;
+}
+
+std::optional<effects::CanaryPolicy> canary_policy(const bytecode::Workflow& w) {
+  for (const auto& a : w.annotations) {
+    if (a.name != "canary") continue;
+    auto j = nlohmann::json::parse(a.args, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return std::nullopt;
+    effects::CanaryPolicy p;
+    p.percent = j.value("percent", 0.0);
+    p.threshold = j.value("threshold", 80.0);
+    return p;
+  }
+  return std::nullopt;
+}
+
+// The job as an agent receives it (docs/api.md, "job spec").
+nlohmann::json spec_json(const jobs::JobSpec& s) {
+  nlohmann::json j;
+  if (s.shell_command) {
+    j["kind"] = "command";
+    j["shell_command"] = *s.shell_command;
+  } else if (s.script_body) {
+    j["kind"] = "script";
+    j["script_body"] = *s.script_body;
+  } else {
+    j["kind"] = "argv";
+    j["argv"] = s.argv;
+  }
+  j["interpreter"] = s.interpreter == jobs::Interpreter::Python ? "python" : s.interpreter == jobs::Interpreter::PowerShell ? "powershell" : "bash";
+  j["env"] = s.env;
+  j["timeout_ms"] = s.timeout.count();
+  j["kill_grace_ms"] = s.kill_grace.count();
+  j["output_cap"] = s.output_cap;
+  j["working_dir"] = s.working_dir;
+  j["elevated"] = s.elevated;
+  return j;
+}
+
+bool retryable(const std::string& status) { return status == "failed" || status == "timeout" || status == "internal"; }
+
+effects::JobOutcomeRecord outcome_of(const JobRow& j) {
+  effects::JobOutcomeRecord o;
+  o.host = j.host;
+  o.status = j.status == "internal" ? "failed" : j.status;
+  o.exit_code = j.exit_code.value_or(-1);
+  o.stdout_text = j.stdout_text;
+  o.stderr_text = j.status == "config" || j.status == "timeout" ? (j.error.empty() ? j.stderr_text : j.error) : j.stderr_text;
+  o.duration_ms = j.duration_ms.value_or(0);
+  o.attempts = j.attempt;
+  return o;
+}
+
+}  // namespace
+
+void Engine::begin_run(Instance& in, Wait& w, Changes& ch) {
+  w.run = std::make_unique<effects::RunState>(w.args, canary_policy(in.program->module.workflows[in.workflow_index]));
+  dispatch_round(in, w, w.run->start(), 0, ch);
+  progress_run(in, w, ch);
+}
+
+// Jobs for `hosts` (their next attempt), runnable after `delay_ms`. A host whose job cannot be
+// made (a config failure) is recorded at once, with a job row all the same so that recovery can
+// replay the effect from the jobs table alone.
+void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& hosts, int64_t delay_ms, Changes& ch) {
+  w.round.clear();
+  w.round_status.clear();
+  const Value& as = field(w.args, "as");
+  std::optional<effects::JobCredential> cred;
+  const bool needs_credential = as.tag == vm::Tag::Credential;
+  const int64_t now = wall_ms();
+  for (size_t i : hosts) {
+    const Value& host = w.run->host(i);
+    JobRow j;
+    j.id = next_job_id_++;
+    j.org_id = in.row.org_id;
+    j.instance_id = in.row.id;
+    j.effect_seq = static_cast<int64_t>(w.seq);
+    j.host_index = static_cast<int64_t>(i);
+    j.host = field_string(host, "hostname");
+    j.attempt = w.run->attempt(i);
+    j.priority = priority_rank(effects::job_priority(w.args));
+    j.scheduled_at = now + delay_ms;
+    auto plan = needs_credential ? std::variant<effects::PlannedJob, std::string>(std::string("credentials are not available to jobs of this service yet"))
+                                 : effects::plan_job(in.program->module, w.args, host, cred);
+    if (auto* why = std::get_if<std::string>(&plan)) {
+      j.status = "config";
+      j.error = *why;
+      j.description = "(not run)";
+      j.ended_at = now;
+      j.spec = "{}";
+      ch.jobs.push_back(j);
+      w.round[i] = j.id;
+      w.round_status[i] = "config";
+      w.run->record(i, outcome_of(j), false);
+      log(in, ch, "job", fmt::format("run on {}: {}", j.host, *why));
+      continue;
+    }
+    auto& planned = std::get<effects::PlannedJob>(plan);
+    j.description = planned.description;
+    nlohmann::json spec = spec_json(planned.spec);
+    j.spec = spec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    j.status = "queued";
+    auto live = std::make_unique<LiveJob>();
+    live->row = j;
+    live->timeout_ms = planned.spec.timeout.count();
+    jobs_[j.id] = std::move(live);
+    ch.jobs.push_back(j);
+    w.round[i] = j.id;
+    w.round_status[i] = "queued";
+    event(ch, in.row.id, "job.queued", {{"job_id", j.id}, {"host", j.host}, {"attempt", j.attempt}, {"description", j.description}});
+    log(in, ch, "job", fmt::format("run on {}: {}{}", j.host, j.description, j.attempt > 1 ? fmt::format(" (attempt {})", j.attempt) : ""));
+    if (delay_ms > 0) arm(j.scheduled_at, Timer{Timer::Kind::JobDue, 0, 0, j.host});
+  }
+}
+
+// Once every job of the round has ended: the next round, or the effect's outcome.
+void Engine::progress_run(Instance& in, Wait& w, Changes& ch) {
+  for (;;) {
+    for (const auto& [i, status] : w.round_status)
+      if (status == "queued" || status == "dispatched" || status == "running") return;
+    effects::RunState::Next next = w.run->next();
+    if (next.kind == effects::RunState::Next::Kind::Done) {
+      settle_wait(in, w, next.failed, std::move(next.value), ch);
+      return;
+    }
+    if (next.kind == effects::RunState::Next::Kind::Nothing) return;
+    if (next.delay_ms > 0) log(in, ch, "retry", fmt::format("retrying in {}", vm::format_duration(next.delay_ms)));
+    dispatch_round(in, w, next.hosts, next.delay_ms, ch);
+  }
+}
+
+void Engine::enqueue(const JobRow& j) { queues_[j.host].insert({-j.priority, j.scheduled_at, j.id}); }
+
+uint64_t Engine::poll(const std::string& host, int64_t agent_id, size_t max, int64_t wait_ms,
+                      std::function<void(const nlohmann::json&)> answer) {
+  const uint64_t handle = next_handle_++;
+  auto p = std::make_unique<Poller>();
+  p->host = host;
+  p->agent_id = agent_id;
+  p->max = std::max<size_t>(1, std::min<size_t>(max, 100));
+  p->answer = std::move(answer);
+  pollers_[handle] = std::move(p);
+  pollers_by_host_[host].push_back(handle);
+  arm(wall_ms() + std::max<int64_t>(0, wait_ms), Timer{Timer::Kind::PollDeadline, static_cast<int64_t>(handle), 0, {}});
+  feed_pollers(host);
+  return handle;
+}
+
+void Engine::forget_poll(uint64_t handle) {
+  auto it = pollers_.find(handle);
+  if (it == pollers_.end()) return;
+  auto& list = pollers_by_host_[it->second->host];
+  list.erase(std::remove(list.begin(), list.end(), handle), list.end());
+  pollers_.erase(it);
+}
+
+// Hands the ready jobs of `host` to its waiting pollers, oldest poller first. A job leaves the
+// queue as it is handed out, so no other poller can get it; the agent hears of it only once its
+// dispatch has committed.
+void Engine::feed_pollers(const std::string& host) {
+  auto hp = pollers_by_host_.find(host);
+  if (hp == pollers_by_host_.end()) return;
+  auto& queue = queues_[host];
+  const int64_t now = wall_ms();
+  while (!hp->second.empty()) {
+    const uint64_t handle = hp->second.front();
+    Poller& p = *pollers_[handle];
+    std::vector<int64_t> picked;
+    for (auto it = queue.begin(); it != queue.end() && picked.size() < p.max;) {
+      const auto [neg_priority, scheduled_at, id] = *it;
+      if (scheduled_at > now) {
+        ++it;
+        continue;
+      }
+      picked.push_back(id);
+      it = queue.erase(it);
+    }
+    if (picked.empty()) return;
+    hp->second.erase(hp->second.begin());
+    Changes ch;
+    auto specs = std::make_shared<nlohmann::json>(nlohmann::json::array());
+    for (int64_t id : picked) {
+      auto jt = jobs_.find(id);
+      if (jt == jobs_.end()) continue;
+      JobRow& j = jt->second->row;
+      j.status = "dispatched";
+      j.dispatched_at = now;
+      j.agent_id = p.agent_id;
+      ch.jobs.push_back(j);
+      auto s = nlohmann::json::parse(j.spec, nullptr, false);
+      if (!s.is_object()) s = nlohmann::json::object();
+      s["id"] = j.id;
+      s["instance_id"] = j.instance_id ? nlohmann::json(*j.instance_id) : nlohmann::json();
+      s["host"] = j.host;
+      s["attempt"] = j.attempt;
+      s["priority"] = j.priority;
+      s["scheduled_at"] = j.scheduled_at;
+      s["description"] = j.description;
+      specs->push_back(std::move(s));
+      if (j.instance_id) event(ch, j.instance_id, "job.dispatched", {{"job_id", j.id}, {"host", j.host}, {"agent_id", p.agent_id}});
+      if (j.instance_id) {
+        auto in = instances_.find(*j.instance_id);
+        if (in != instances_.end()) {
+          auto w = in->second->waits.find(static_cast<uint64_t>(*j.effect_seq));
+          if (w != in->second->waits.end()) w->second.round_status[static_cast<size_t>(*j.host_index)] = "dispatched";
+        }
+      }
+    }
+    auto answer = std::move(p.answer);
+    pollers_.erase(handle);
+    commit(std::move(ch), [answer = std::move(answer), specs](bool ok, const std::string&) {
+      // Not committed: the jobs stay dispatched in memory only; after a restart they are queued again.
+      if (answer) answer(ok ? *specs : nlohmann::json::array());
+    });
+  }
+}
+
+OpResult Engine::job_started(int64_t job_id, int64_t agent_id, Done done) {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) return {Outcome::Conflict, fmt::format("job {} is not waiting to run", job_id)};
+  JobRow& j = it->second->row;
+  if (j.status != "dispatched" || j.agent_id.value_or(-1) != agent_id)
+    return {Outcome::Conflict, fmt::format("job {} was not handed to this agent, or is {}", job_id, j.status)};
+  j.status = "running";
+  j.started_at = wall_ms();
+  Changes ch;
+  ch.jobs.push_back(j);
+  if (j.instance_id) {
+    event(ch, j.instance_id, "job.running", {{"job_id", j.id}, {"host", j.host}});
+    auto in = instances_.find(*j.instance_id);
+    if (in != instances_.end()) {
+      auto w = in->second->waits.find(static_cast<uint64_t>(*j.effect_seq));
+      if (w != in->second->waits.end()) w->second.round_status[static_cast<size_t>(*j.host_index)] = "running";
+    }
+  } else {
+    event(ch, std::nullopt, "job.running", {{"job_id", j.id}, {"host", j.host}});
+  }
+  commit(std::move(ch), std::move(done));
+  return {};
+}
+
+OpResult Engine::job_output(int64_t job_id, int64_t agent_id, const std::string& stream, const std::string& data) {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end() || it->second->row.agent_id.value_or(-1) != agent_id)
+    return {Outcome::Conflict, fmt::format("job {} is not running on this agent", job_id)};
+  std::string& out = stream == "stderr" ? it->second->live_stderr : it->second->live_stdout;
+  if (out.size() < kLiveOutputCap) out.append(data.substr(0, kLiveOutputCap - out.size()));
+  return {};
+}
+
+const std::string* Engine::live_output(int64_t job_id, bool stderr_stream) const {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) return nullptr;
+  return stderr_stream ? &it->second->live_stderr : &it->second->live_stdout;
+}
+
+OpResult Engine::job_completed(int64_t job_id, int64_t agent_id, const JobReportIn& report, Done done) {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) {
+    // Ended already: a repeated report (the agent's outbox after a restart) changes nothing.
+    auto& q = reader_.prepare("SELECT agent_id FROM jobs WHERE id = ?1");
+    q.bind(1, job_id);
+    const bool known = q.step();
+    q.reset();
+    if (!known) return {Outcome::NotFound, fmt::format("no job {}", job_id)};
+    if (done) done(true, "");
+    return {};
+  }
+  if (it->second->row.agent_id.value_or(-1) != agent_id)
+    return {Outcome::Conflict, fmt::format("job {} was not handed to this agent", job_id)};
+  Changes ch;
+  record_job_end(*it->second, report, ch);
+  commit(std::move(ch), std::move(done));
+  return {};
+}
+
+// A job ended (a report, the sweeper, a cancel): its row, and the run effect waiting for it.
+void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& ch) {
+  JobRow j = live.row;
+  j.status = report.status;
+  j.exit_code = report.exit_code;
+  j.duration_ms = report.duration_ms;
+  j.stdout_text = report.stdout_text;
+  j.stderr_text = report.stderr_text;
+  j.stdout_truncated = report.stdout_truncated;
+  j.stderr_truncated = report.stderr_truncated;
+  j.error = report.error;
+  j.ended_at = wall_ms();
+  queues_[j.host].erase({-j.priority, j.scheduled_at, j.id});
+  jobs_.erase(j.id);  // `live` is gone from here on
+  ch.jobs.push_back(j);
+  nlohmann::json data = {{"job_id", j.id}, {"host", j.host}, {"status", j.status}, {"exit_code", report.exit_code}, {"duration_ms", report.duration_ms}};
+  event(ch, j.instance_id, "job.completed", data);
+  if (!j.instance_id) return;
+  auto in = instances_.find(*j.instance_id);
+  if (in == instances_.end()) return;
+  Instance& instance = *in->second;
+  auto w = instance.waits.find(static_cast<uint64_t>(*j.effect_seq));
+  if (w == instance.waits.end() || !w->second.run) return;
+  Wait& wait = w->second;
+  const size_t host = static_cast<size_t>(*j.host_index);
+  auto r = wait.round.find(host);
+  if (r == wait.round.end() || r->second != j.id) return;  // a job of an earlier round
+  wait.round_status[host] = j.status;
+  log(instance, ch, "job", fmt::format("{}: {} (exit {}, {})", j.host, j.status, report.exit_code, vm::format_duration(report.duration_ms)));
+  wait.run->record(host, outcome_of(j), retryable(j.status));
+  progress_run(instance, wait, ch);
+  if (wait.ready && !instance.row.operator_paused) advance(instance, ch);
+}
+
+int64_t Engine::create_job(const std::string& host, const nlohmann::json& spec, const std::string& description,
+                           int64_t priority, Done done) {
+  JobRow j;
+  j.id = next_job_id_++;
+  j.host = host;
+  j.priority = priority;
+  j.scheduled_at = wall_ms();
+  j.spec = spec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  j.description = description;
+  j.status = "queued";
+  auto live = std::make_unique<LiveJob>();
+  live->row = j;
+  live->timeout_ms = spec.value("timeout_ms", int64_t{300000});
+  jobs_[j.id] = std::move(live);
+  Changes ch;
+  ch.jobs.push_back(j);
+  event(ch, std::nullopt, "job.queued", {{"job_id", j.id}, {"host", host}, {"description", description}});
+  commit(std::move(ch), std::move(done));
+  return j.id;
+}
+
+OpResult Engine::cancel_job(int64_t job_id, Done done) {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) return {Outcome::Conflict, fmt::format("job {} has already ended", job_id)};
+  if (it->second->row.status != "queued")
+    return {Outcome::Conflict, fmt::format("job {} is {}: only a queued job can be cancelled", job_id, it->second->row.status)};
+  Changes ch;
+  JobReportIn report;
+  report.status = "cancelled";
+  report.error = "cancelled by an operator";
+  record_job_end(*it->second, report, ch);
+  commit(std::move(ch), std::move(done));
+  return {};
+}
+
+// SPEC §4.2: a job running (or handed out) for more than twice its timeout has lost its agent; a
+// queued job not picked up 30 minutes after its time never will be. Both end, and the instance
+// waiting for them goes on.
+void Engine::sweep_jobs() {
+  const int64_t now = wall_ms();
+  std::vector<std::pair<int64_t, JobReportIn>> stale;
+  for (const auto& [id, live] : jobs_) {
+    const JobRow& j = live->row;
+    if (j.status == "running" || j.status == "dispatched") {
+      const int64_t since = j.started_at.value_or(j.dispatched_at.value_or(now));
+      if (now - since > 2 * live->timeout_ms) {
+        JobReportIn r;
+        r.status = "timeout";
+        r.error = "agent unreachable";
+        stale.emplace_back(id, r);
+      }
+    } else if (j.status == "queued" && live->released && now - j.scheduled_at > kStaleQueuedMs) {
+      JobReportIn r;
+      r.status = "failed";
+      r.error = "Agent did not pick up job";
+      stale.emplace_back(id, r);
+    }
+  }
+  if (stale.empty()) return;
+  Changes ch;
+  for (auto& [id, report] : stale) {
+    auto it = jobs_.find(id);
+    if (it != jobs_.end()) record_job_end(*it->second, report, ch);
+  }
+  commit(std::move(ch), nullptr);
+}
+
+}  // namespace wf::engine

@@ -1,0 +1,62 @@
+// The engine's in-memory view of a live instance and of the effects it waits for. The store holds
+// the same facts durably (instances, waits, jobs, approvals); recovery rebuilds these from it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bytecode/ops.h"
+#include "effects/approval_state.h"
+#include "effects/run_state.h"
+#include "runtime/engine/rows.h"
+#include "vm/program.h"
+#include "vm/value.h"
+
+namespace wf::engine {
+
+struct Wait {
+  bytecode::EffectKind kind = bytecode::EffectKind::Run;
+  uint32_t fiber = 0;
+  uint64_t seq = 0;
+  vm::Value args;
+  int64_t step = -1;  // the timeline row of this effect
+
+  // run: the policy state, and the job of each host of the current round
+  std::unique_ptr<effects::RunState> run;
+  std::map<size_t, int64_t> round;  // host index → job id
+  std::map<size_t, std::string> round_status;
+  // approve
+  int64_t approval_id = 0;
+  // sleep, wait event (its timeout)
+  std::optional<int64_t> due_at;
+  std::string event;
+  // child workflow
+  int64_t child_id = 0;
+
+  // Settled: the value or Error to resume the fiber with (held while the instance is paused).
+  bool ready = false, ready_error = false;
+  vm::Value outcome;
+};
+
+struct Instance {
+  InstanceRow row;
+  std::shared_ptr<const vm::Program> program;
+  uint32_t workflow_index = 0;
+  std::vector<vm::Value> start_args;  // until the first transition (queued instances)
+  std::map<uint64_t, Wait> waits;     // by seq
+  int64_t next_log_seq = 1, next_step = 0;
+  std::map<int64_t, StepRow> open_steps;               // timeline rows not yet ended
+  std::map<uint32_t, std::vector<int64_t>> step_stack;  // fiber → its open `step` rows
+  bool queued_to_run = false;  // out of fuel, waiting in the runnable list
+};
+
+// Terminal statuses (SPEC §4.1).
+inline bool is_terminal(const std::string& status) {
+  return status == "completed" || status == "failed" || status == "cancelled" || status == "timeout";
+}
+
+}  // namespace wf::engine

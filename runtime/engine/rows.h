@@ -1,0 +1,90 @@
+// The rows the engine writes: plain copies of what one transition changes, made on the loop
+// thread and written by the store's writer thread (changes.h), so no live engine object is ever
+// touched off the loop.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wf::engine {
+
+struct InstanceRow {
+  int64_t id = 0, org_id = 1, definition_id = 0, version = 0;
+  std::string workflow, module_hash, status, pause_reason;
+  std::string params = "{}", targets = "{}";  // JSON
+  std::optional<int64_t> parent_id, parent_fiber, parent_seq;
+  int64_t created_at = 0;
+  std::optional<int64_t> scheduled_at, started_at, ended_at, timeout_at;
+  std::string result, error, error_message;  // JSON, JSON, text ("" = NULL)
+  std::vector<uint8_t> continuation, checkpoint;
+  bool operator_paused = false;
+};
+
+struct WaitRow {
+  int64_t instance_id = 0;
+  uint64_t seq = 0;
+  uint32_t fiber = 0;
+  std::string kind;
+  std::vector<uint8_t> args;
+  int64_t created_at = 0;
+  std::optional<int64_t> due_at;
+};
+
+struct JobRow {
+  int64_t id = 0, org_id = 1;
+  std::optional<int64_t> instance_id, effect_seq, host_index;
+  std::string host;
+  int64_t attempt = 1;
+  std::string spec = "{}", description;  // spec: the JSON handed to an agent
+  int64_t priority = 0;
+  std::string status;  // queued | dispatched | running | completed | failed | timeout | cancelled | config | internal
+  int64_t scheduled_at = 0;
+  std::optional<int64_t> dispatched_at, started_at, ended_at, agent_id, exit_code, duration_ms;
+  std::string stdout_text, stderr_text, error;
+  bool stdout_truncated = false, stderr_truncated = false;
+};
+
+struct ApprovalRow {
+  int64_t id = 0, org_id = 1, instance_id = 0;
+  uint64_t effect_seq = 0;
+  std::string title, quorum, approvers = "[]", status;  // approvers: JSON list of names
+  int64_t created_at = 0;
+  std::optional<int64_t> timeout_at, decided_at;
+};
+
+struct ResponseRow {
+  int64_t approval_id = 0;
+  std::string who, decision, note, via;
+  int64_t at = 0;
+};
+
+struct StepRow {
+  int64_t instance_id = 0, idx = 0;
+  std::string kind, name;
+  std::optional<int64_t> effect_seq;
+  std::string status;  // running | completed | failed | cancelled
+  int64_t started_at = 0;
+  std::optional<int64_t> ended_at;
+};
+
+struct LogRow {
+  int64_t instance_id = 0, seq = 0, at = 0;
+  std::string kind, message, data;  // data: JSON or ""
+};
+
+struct EventRow {
+  int64_t id = 0, org_id = 1;
+  std::optional<int64_t> instance_id;
+  int64_t at = 0;
+  std::string type, data;  // data: JSON
+};
+
+struct SignalRow {
+  int64_t instance_id = 0;
+  std::string event, payload;
+  int64_t at = 0;
+};
+
+}  // namespace wf::engine

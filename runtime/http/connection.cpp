@@ -1,0 +1,606 @@
+// Connection: the read → parse → dispatch → write cycle of one socket, and its ways of closing.
+#include "runtime/http/connection.h"
+
+#include <exception>
+#include <string>
+
+#include "runtime/http/request_target.h"
+#include "runtime/http/response_writer.h"
+#include "runtime/http/server_core.h"
+
+namespace wf::http {
+namespace {
+
+// Unparsed bytes kept while an exchange is open, beyond which reading pauses (a peer that
+// pipelines without reading answers must not fill memory). While reading is paused a peer that
+// goes away is noticed only once the open exchange has finished.
+constexpr size_t kMaxBufferedInput = 64 * 1024;
+// How long a connection that answered its last request keeps discarding what the peer sends
+// before it closes, so that the peer reads the answer rather than a reset.
+constexpr uint64_t kLingerMs = 2000;
+// A few spare write requests per connection make later partial writes free of allocation.
+constexpr size_t kSpareWrites = 4;
+// A request body bigger than this is not kept as the buffer of the next request.
+constexpr size_t kRetainedBodyCapacity = 64 * 1024;
+
+bool equals_ignoring_case(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char c = a[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+std::string peer_name(const uv_tcp_t* tcp) {
+  sockaddr_storage address;
+  int length = sizeof address;
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&address), &length) != 0) return {};
+  char ip[64] = {};
+  std::string name;
+  if (address.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
+    uv_ip4_name(in, ip, sizeof ip);
+    name.append(ip).append(":").append(std::to_string(ntohs(in->sin_port)));
+  } else if (address.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    uv_ip6_name(in6, ip, sizeof ip);
+    name.append("[").append(ip).append("]:").append(std::to_string(ntohs(in6->sin6_port)));
+  }
+  return name;
+}
+
+Connection* owner(http_parser* parser) { return static_cast<Connection*>(parser->data); }
+
+}  // namespace
+
+struct Connection::WriteRequest {
+  uv_write_t request;
+  Connection* connection = nullptr;
+  std::string bytes;
+};
+
+const http_parser_settings Connection::kParserSettings = [] {
+  http_parser_settings settings;
+  http_parser_settings_init(&settings);
+  settings.on_message_begin = on_message_begin;
+  settings.on_url = on_url;
+  settings.on_header_field = on_header_field;
+  settings.on_header_value = on_header_value;
+  settings.on_headers_complete = on_headers_complete;
+  settings.on_body = on_body;
+  settings.on_message_complete = on_message_complete;
+  return settings;
+}();
+
+Connection::Connection(ServerCore& server) : server_(server) {}
+
+Connection::~Connection() = default;
+
+void Connection::start(uv_stream_t* listener) {
+  uv_loop_t* loop = server_.loop();
+  if (uv_timer_init(loop, &timer_) == 0) {
+    timer_.data = this;
+    timer_open_ = true;
+    ++open_handles_;
+  }
+  int status = uv_tcp_init(loop, &tcp_);
+  if (status == 0) {
+    tcp_.data = this;
+    tcp_open_ = true;
+    ++open_handles_;
+    status = uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_));
+  }
+  if (status != 0 || !timer_open_) {
+    close_now();
+    return;
+  }
+  // Answers are written whole; Nagle's algorithm would only delay the last segment.
+  uv_tcp_nodelay(&tcp_, 1);
+  peer_ = peer_name(&tcp_);
+  http_parser_init(&parser_, HTTP_REQUEST);
+  parser_.data = this;
+  last_activity_ = uv_now(loop);
+  start_reading();
+  if (server_.limits().idle_timeout_ms > 0) arm_timer(server_.limits().idle_timeout_ms);
+}
+
+void Connection::close_now() {
+  if (closing_) return;
+  closing_ = true;
+  if (exchange_) {
+    exchange_->lose_connection();
+    lost_exchange_ = std::move(exchange_);
+  }
+  server_.cancel_resume(this);
+  if (open_handles_ == 0) {
+    // Nothing was ever opened: nothing will call back.
+    server_.connection_closed(this);
+    return;
+  }
+  if (timer_open_) uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_handle_closed);
+  if (tcp_open_) uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_handle_closed);
+}
+
+void Connection::on_handle_closed(uv_handle_t* handle) {
+  auto* self = static_cast<Connection*>(handle->data);
+  if (--self->open_handles_ > 0) return;
+  if (self->lost_exchange_) {
+    auto lost = std::move(self->lost_exchange_);
+    lost->notify_closed();
+  }
+  self->server_.connection_closed(self);  // deletes self
+}
+
+// ---- reading ----
+
+void Connection::start_reading() {
+  if (reading_ || closing_ || peer_closed_) return;
+  if (uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read) == 0) {
+    reading_ = true;
+  } else {
+    close_now();
+  }
+}
+
+void Connection::stop_reading() {
+  if (!reading_) return;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  reading_ = false;
+}
+
+void Connection::on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+  *buf = static_cast<Connection*>(handle->data)->server_.read_buffer();
+}
+
+void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* self = static_cast<Connection*>(stream->data);
+  if (nread < 0) {
+    self->read_ended(nread);
+  } else if (nread > 0) {
+    self->read(buf->base, static_cast<size_t>(nread));
+  }
+}
+
+void Connection::read_ended(ssize_t status) {
+  if (closing_) return;
+  if (status != UV_EOF) {  // reset, or another error: nothing more can be exchanged
+    close_now();
+    return;
+  }
+  peer_closed_ = true;
+  stop_reading();
+  // An open exchange (a long-poll, an SSE stream) has lost its reader. Otherwise only an answer
+  // still being written to the half-closed connection is worth finishing.
+  if (exchange_ || pending_write_bytes_ == 0) {
+    close_now();
+  } else {
+    close_gracefully();
+  }
+}
+
+void Connection::read(const char* data, size_t length) {
+  if (closing_) return;
+  if (lingering_) return;  // discarded; deliberately not counted as activity
+  last_activity_ = uv_now(server_.loop());
+  if (exchange_ || !pending_input_.empty()) {
+    keep_input(data, length);
+    return;
+  }
+  consume(data, length);
+}
+
+void Connection::keep_input(const char* data, size_t length) {
+  pending_input_.append(data, length);
+  if (pending_input_.size() > kMaxBufferedInput) stop_reading();
+  if (!exchange_) server_.schedule_resume(this);
+}
+
+void Connection::resume_parsing() {
+  if (closing_ || lingering_ || exchange_ || consuming_) return;
+  draining_input_.clear();
+  draining_input_.swap(pending_input_);
+  consume(draining_input_.data(), draining_input_.size());
+  draining_input_.clear();
+  if (!closing_ && !lingering_ && pending_input_.size() <= kMaxBufferedInput) start_reading();
+}
+
+void Connection::consume(const char* data, size_t length) {
+  consuming_ = true;
+  while (length > 0 && !closing_ && !lingering_ && !exchange_) {
+    // The parser pauses itself at the end of every message (on_message_complete).
+    if (HTTP_PARSER_ERRNO(&parser_) == HPE_PAUSED) http_parser_pause(&parser_, 0);
+    size_t parsed = http_parser_execute(&parser_, &kParserSettings, data, length);
+    data += parsed;
+    length -= parsed;
+    http_errno error = HTTP_PARSER_ERRNO(&parser_);
+    if (error == HPE_PAUSED) {
+      dispatch();
+    } else if (error != HPE_OK) {
+      parse_failed(error);
+    } else if (parsed == 0) {
+      // No progress without an error cannot happen with a request parser; do not spin.
+      refuse(400, "bad_request", "unparsable request");
+    }
+  }
+  consuming_ = false;
+  if (length > 0 && !closing_ && !lingering_) keep_input(data, length);
+}
+
+// ---- parsing ----
+
+int Connection::on_message_begin(http_parser* parser) {
+  Connection* self = owner(parser);
+  Request& r = self->request_;
+  r.method.clear();
+  r.path.clear();
+  r.query.clear();
+  r.headers.clear();
+  if (r.body.capacity() > kRetainedBodyCapacity) {
+    std::string().swap(r.body);
+  } else {
+    r.body.clear();
+  }
+  self->target_.clear();
+  self->header_bytes_ = 0;
+  self->in_header_field_ = false;
+  self->refusal_ = Refusal::none;
+  return 0;
+}
+
+bool Connection::count_header_bytes(size_t length) {
+  header_bytes_ += length;
+  if (header_bytes_ <= server_.limits().max_header_bytes) return true;
+  refusal_ = Refusal::headers_too_large;
+  return false;
+}
+
+int Connection::on_url(http_parser* parser, const char* at, size_t length) {
+  Connection* self = owner(parser);
+  if (!self->count_header_bytes(length)) return -1;
+  self->target_.append(at, length);
+  return 0;
+}
+
+int Connection::on_header_field(http_parser* parser, const char* at, size_t length) {
+  Connection* self = owner(parser);
+  auto& headers = self->request_.headers;
+  if (!self->in_header_field_) {
+    headers.emplace_back();
+    self->in_header_field_ = true;
+    // ": " and CRLF count too, so that many empty headers cannot slip under the limit.
+    if (!self->count_header_bytes(4)) return -1;
+  }
+  if (!self->count_header_bytes(length)) return -1;
+  std::string& name = headers.back().first;
+  for (size_t i = 0; i < length; ++i) {
+    char c = at[i];
+    name.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  return 0;
+}
+
+int Connection::on_header_value(http_parser* parser, const char* at, size_t length) {
+  Connection* self = owner(parser);
+  self->in_header_field_ = false;
+  if (!self->count_header_bytes(length)) return -1;
+  // http-parser reports a value only after its field, so there is a header to append to.
+  self->request_.headers.back().second.append(at, length);
+  return 0;
+}
+
+int Connection::on_headers_complete(http_parser* parser) {
+  // http-parser reads 1 and 2 as "skip the body"; -1 is the error.
+  return owner(parser)->headers_complete();
+}
+
+int Connection::headers_complete() {
+  const Limits& limits = server_.limits();
+  request_.method = http_method_str(static_cast<http_method>(parser_.method));
+  if (!parse_request_target(target_, request_.path, request_.query, refusal_message_)) {
+    refusal_ = Refusal::bad_target;
+    return -1;
+  }
+  request_.peer = peer_;
+  http11_ = parser_.http_major > 1 || (parser_.http_major == 1 && parser_.http_minor >= 1);
+  // An upgrade (WebSocket, CONNECT) is not spoken here: it gets a normal answer, then the close.
+  keep_alive_ = http_should_keep_alive(&parser_) != 0 && parser_.upgrade == 0;
+  head_request_ = parser_.method == HTTP_HEAD;
+
+  bool chunked = (parser_.flags & F_CHUNKED) != 0;
+  bool has_length = (parser_.flags & F_CONTENTLENGTH) != 0;
+  if (has_length && parser_.content_length > limits.max_body_bytes) {
+    refusal_ = Refusal::body_too_large;
+    return -1;
+  }
+  if (has_length) request_.body.reserve(parser_.content_length);
+
+  // curl and others wait for this before sending a body (a second, without it).
+  if (http11_ && (chunked || (has_length && parser_.content_length > 0)) &&
+      equals_ignoring_case(request_.header("expect"), "100-continue")) {
+    write_bytes(kContinueResponse);
+    if (closing_) return -1;
+  }
+  return 0;
+}
+
+int Connection::on_body(http_parser* parser, const char* at, size_t length) {
+  Connection* self = owner(parser);
+  std::string& body = self->request_.body;
+  // A declared length was checked with the headers; this catches a chunked body that grows.
+  if (body.size() + length > self->server_.limits().max_body_bytes) {
+    self->refusal_ = Refusal::body_too_large;
+    return -1;
+  }
+  body.append(at, length);
+  return 0;
+}
+
+int Connection::on_message_complete(http_parser* parser) {
+  // Pausing makes http_parser_execute return right after this message, so the connection
+  // dispatches it outside the parser and parses the next one only after the answer.
+  http_parser_pause(parser, 1);
+  return 0;
+}
+
+void Connection::parse_failed(http_errno error) {
+  const Limits& limits = server_.limits();
+  switch (refusal_) {
+    case Refusal::headers_too_large:
+      refuse(431, "headers_too_large",
+             "the request line and headers exceed " + std::to_string(limits.max_header_bytes) +
+                 " bytes");
+      return;
+    case Refusal::body_too_large:
+      refuse(413, "payload_too_large",
+             "the request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
+      return;
+    case Refusal::bad_target:
+      refuse(400, "bad_request", refusal_message_);
+      return;
+    case Refusal::none:
+      break;
+  }
+  if (error == HPE_HEADER_OVERFLOW) {
+    refuse(431, "headers_too_large", "the request headers are too large");
+    return;
+  }
+  refuse(400, "bad_request",
+         std::string("malformed HTTP request: ") + http_errno_description(error));
+}
+
+void Connection::refuse(int status, std::string_view code, std::string_view message) {
+  if (closing_ || lingering_) return;
+  Response response = Response::json(status, error_body(code, message));
+  out_.clear();
+  append_response_head(out_, response.status, response.headers, BodyFraming::content_length,
+                       response.body.size(), false, server_.date());
+  out_.append(response.body);
+  write_out();
+  after_answer(false);
+}
+
+// ---- handing requests to the handler ----
+
+void Connection::dispatch() {
+  auto exchange = std::make_shared<ConnectionExchange>(this);
+  exchange_ = exchange;
+  try {
+    server_.handler()(request_, exchange);
+  } catch (const std::exception& e) {
+    handler_failed(exchange, e.what());
+  } catch (...) {
+    handler_failed(exchange, "unknown exception");
+  }
+}
+
+void Connection::handler_failed(const std::shared_ptr<ConnectionExchange>& exchange,
+                                std::string_view what) {
+  if (exchange->closed()) return;  // it answered before throwing, or the connection is gone
+  if (exchange->streaming_) {
+    // Half a stream cannot turn into an error answer: cut it off.
+    close_now();
+    return;
+  }
+  exchange->respond(
+      Response::json(500, error_body("internal", "the request handler failed: " + std::string(what))));
+}
+
+void Connection::finish_exchange() {
+  if (exchange_) exchange_->detach();
+  exchange_.reset();
+}
+
+void Connection::respond(ConnectionExchange& exchange, Response&& response) {
+  if (&exchange != exchange_.get() || closing_) return;
+  bool keep_alive = keep_alive_ && !server_.closing() && !headers_ask_to_close(response.headers);
+  bool bodyless = status_has_no_body(response.status);
+  out_.clear();
+  append_response_head(out_, response.status, response.headers,
+                       bodyless ? BodyFraming::none : BodyFraming::content_length,
+                       response.body.size(), keep_alive, server_.date());
+  if (!bodyless && !head_request_) out_.append(response.body);
+  finish_exchange();
+  write_out();
+  after_answer(keep_alive);
+}
+
+void Connection::start_stream(ConnectionExchange& exchange, int status, HeaderList&& headers) {
+  if (&exchange != exchange_.get() || closing_) return;
+  // HTTP/1.0 knows no chunks: its stream runs to the end of the connection.
+  stream_chunked_ = http11_;
+  stream_keep_alive_ =
+      keep_alive_ && stream_chunked_ && !server_.closing() && !headers_ask_to_close(headers);
+  stream_silent_ = head_request_ || status_has_no_body(status);
+  BodyFraming framing = status_has_no_body(status) ? BodyFraming::none
+                        : stream_chunked_          ? BodyFraming::chunked
+                                                   : BodyFraming::until_close;
+  out_.clear();
+  append_response_head(out_, status, headers, framing, 0, stream_keep_alive_, server_.date());
+  write_out();
+}
+
+bool Connection::send_piece(ConnectionExchange& exchange, std::string_view piece) {
+  if (&exchange != exchange_.get() || closing_) return false;
+  if (stream_silent_ || piece.empty()) return true;
+  out_.clear();
+  if (stream_chunked_) {
+    append_chunk(out_, piece);
+  } else {
+    out_.append(piece);
+  }
+  return write_out();
+}
+
+void Connection::end_stream(ConnectionExchange& exchange) {
+  if (&exchange != exchange_.get() || closing_) return;
+  if (stream_chunked_ && !stream_silent_) write_bytes(kLastChunk);
+  finish_exchange();
+  after_answer(stream_keep_alive_);
+}
+
+void Connection::after_answer(bool keep_alive) {
+  if (closing_) return;
+  last_activity_ = uv_now(server_.loop());
+  if (!keep_alive) {
+    close_gracefully();
+    return;
+  }
+  // Inside consume() the parsing loop goes on by itself; otherwise the requests that arrived
+  // meanwhile are parsed from a loop callback of their own.
+  if (consuming_) return;
+  if (!pending_input_.empty()) {
+    server_.schedule_resume(this);
+  } else {
+    start_reading();
+  }
+}
+
+// ---- writing ----
+
+bool Connection::write_bytes(std::string_view bytes) {
+  out_.assign(bytes);
+  return write_out();
+}
+
+bool Connection::write_out() {
+  if (closing_) return false;
+  auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+  size_t written = 0;
+  // Most answers fit the socket buffer: written at once, they need no request and no copy.
+  uv_buf_t whole = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+  int status = uv_try_write(stream, &whole, 1);
+  if (status >= 0) {
+    written = static_cast<size_t>(status);
+  } else if (status != UV_EAGAIN) {
+    close_now();
+    return false;
+  }
+  if (written == out_.size()) return true;
+
+  size_t rest = out_.size() - written;
+  size_t limit = server_.limits().max_pending_write_bytes;
+  // One answer bigger than the limit may still go out whole; a reader that lets answers pile
+  // up beyond it (an SSE client that stopped reading) is dropped.
+  if (pending_write_bytes_ > 0 && pending_write_bytes_ + rest > limit) {
+    close_now();
+    return false;
+  }
+  std::unique_ptr<WriteRequest> request;
+  if (!spare_writes_.empty()) {
+    request = std::move(spare_writes_.back());
+    spare_writes_.pop_back();
+  } else {
+    request = std::make_unique<WriteRequest>();
+  }
+  request->connection = this;
+  if (written == 0) {
+    request->bytes.swap(out_);
+  } else {
+    request->bytes.assign(out_, written, std::string::npos);
+  }
+  request->request.data = request.get();
+  uv_buf_t buf = uv_buf_init(request->bytes.data(), static_cast<unsigned>(request->bytes.size()));
+  status = uv_write(&request->request, stream, &buf, 1, on_write);
+  if (status != 0) {
+    close_now();
+    return false;
+  }
+  pending_write_bytes_ += request->bytes.size();
+  request.release();  // owned by libuv until on_write
+  return true;
+}
+
+void Connection::on_write(uv_write_t* req, int status) {
+  std::unique_ptr<WriteRequest> request(static_cast<WriteRequest*>(req->data));
+  Connection* self = request->connection;
+  self->pending_write_bytes_ -= request->bytes.size();
+  if (self->spare_writes_.size() < kSpareWrites && request->bytes.capacity() <= kMaxBufferedInput) {
+    request->bytes.clear();
+    self->spare_writes_.push_back(std::move(request));
+  }
+  if (status < 0) {
+    // UV_ECANCELED: the connection is already closing.
+    self->close_now();
+    return;
+  }
+  self->last_activity_ = uv_now(self->server_.loop());
+}
+
+// ---- closing ----
+
+void Connection::close_gracefully() {
+  if (closing_ || lingering_) return;
+  lingering_ = true;
+  pending_input_.clear();
+  server_.cancel_resume(this);
+  // uv_shutdown waits for the queued writes, then sends FIN.
+  if (uv_shutdown(&shutdown_request_, reinterpret_cast<uv_stream_t*>(&tcp_), on_shutdown) != 0) {
+    close_now();
+    return;
+  }
+  last_activity_ = uv_now(server_.loop());
+  arm_timer(kLingerMs);
+}
+
+void Connection::on_shutdown(uv_shutdown_t* req, int status) {
+  auto* self = static_cast<Connection*>(req->handle->data);
+  if (self->closing_) return;
+  if (status < 0 || self->peer_closed_) {
+    self->close_now();
+    return;
+  }
+  // Read (and discard) until the peer's FIN or the linger timer.
+  self->start_reading();
+}
+
+void Connection::arm_timer(uint64_t ms) {
+  if (closing_) return;
+  uv_timer_start(&timer_, on_timer, ms, 0);
+}
+
+void Connection::on_timer(uv_timer_t* timer) {
+  auto* self = static_cast<Connection*>(timer->data);
+  if (self->closing_) return;
+  const Limits& limits = self->server_.limits();
+  uint64_t now = uv_now(self->server_.loop());
+  uint64_t period = self->lingering_ ? kLingerMs : limits.idle_timeout_ms;
+  if (!self->lingering_) {
+    if (period == 0) return;
+    if (self->exchange_) {
+      // A request in flight (a long-poll, a stream) is not idleness.
+      self->arm_timer(period);
+      return;
+    }
+  }
+  // The timer is armed once and re-armed lazily here, which keeps it off the per-request path.
+  uint64_t quiet = now - self->last_activity_;
+  if (quiet >= period) {
+    self->close_now();
+  } else {
+    self->arm_timer(period - quiet);
+  }
+}
+
+}  // namespace wf::http

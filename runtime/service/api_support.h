@@ -1,0 +1,94 @@
+// What every API handler of `wf serve` shares: the service's parts it works with, JSON answers
+// and the one error shape of SPEC §4.7, reading a request body with its types checked, paging,
+// and time formatting.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/engine/engine.h"
+#include "runtime/http/exchange.h"
+#include "runtime/http/request.h"
+#include "runtime/store/database.h"
+#include "runtime/store/writer.h"
+#include "vm/program.h"
+
+namespace wf::service {
+
+// Who is calling (SPEC §4.7). Roles and permissions slot in here later; for now a token is the
+// organization's administrator or one agent.
+struct Principal {
+  enum class Kind { Admin, Agent } kind = Kind::Admin;
+  int64_t org_id = 1;
+  int64_t agent_id = 0;
+  std::string agent_host;
+};
+
+// Compiled modules by (definition, version), loaded from the store once.
+class ProgramCache {
+ public:
+  explicit ProgramCache(store::Database& reader) : reader_(reader) {}
+  std::shared_ptr<const vm::Program> get(int64_t definition_id, int64_t version);
+
+ private:
+  store::Database& reader_;
+  std::map<std::pair<int64_t, int64_t>, std::shared_ptr<const vm::Program>> programs_;
+};
+
+struct Context {
+  uv_loop_t* loop = nullptr;
+  engine::Engine* engine = nullptr;
+  store::Database* reader = nullptr;
+  store::Writer* writer = nullptr;
+  ProgramCache* programs = nullptr;
+  std::string enrollment_secret;
+};
+
+using ExchangePtr = std::shared_ptr<http::Exchange>;
+
+// {"error": {"code", "message"}} with its status.
+void reply_error(http::Exchange& x, int status, std::string_view code, std::string_view message);
+void reply_json(http::Exchange& x, int status, const nlohmann::json& body);
+// The answer for an engine operation's result (404 / 409 / 400), false when it was Ok.
+bool reply_refusal(http::Exchange& x, const engine::OpResult& r);
+// A Done that answers `body()` (computed after the commit) or a 500.
+engine::Done reply_after_commit(ExchangePtr x, int status, std::function<nlohmann::json()> body);
+
+// The request's body as a JSON object; an empty body is {}. Answers 400 and returns nullopt
+// otherwise.
+std::optional<nlohmann::json> body_object(const http::Request& r, http::Exchange& x);
+
+// Reads typed fields of a JSON object, remembering the first problem.
+class Fields {
+ public:
+  explicit Fields(const nlohmann::json& j) : j_(j) {}
+  std::optional<std::string> string(const char* key, bool required = false);
+  std::optional<int64_t> integer(const char* key, bool required = false);
+  std::optional<bool> boolean(const char* key);
+  std::optional<std::vector<std::string>> strings(const char* key);
+  const nlohmann::json* object(const char* key);
+  // False after answering 400 when any field was wrong.
+  bool ok(http::Exchange& x) const;
+
+ private:
+  void wrong(const char* key, const char* expected);
+  const nlohmann::json& j_;
+  std::string error_;
+};
+
+// skip/limit of a list request (limit at most 1000); answers 400 and returns false when invalid.
+bool paging(const http::Request& r, http::Exchange& x, int64_t& skip, int64_t& limit);
+// A path segment as an id; nullopt when it is not a positive integer.
+std::optional<int64_t> parse_id(std::string_view text);
+
+std::string format_time(int64_t ms);                         // RFC 3339 UTC with milliseconds
+std::optional<int64_t> parse_time(const nlohmann::json& j);  // RFC 3339 string or ms integer
+nlohmann::json time_or_null(const store::Statement& s, int col);
+
+}  // namespace wf::service

@@ -1,0 +1,23 @@
+// `wf serve` (SPEC §4): one process, one libuv loop for HTTP, timers and the VM; SQLite under
+// --data with a writer thread for group commit; the bootstrap of the first start (organization,
+// admin token, enrollment secret); a clean stop on SIGINT or SIGTERM.
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace wf::service {
+
+struct ServeOptions {
+  std::string data_dir = "./wf-data";
+  std::string host = "127.0.0.1";
+  int port = 7878;
+  std::string store;  // "" or sqlite:PATH; postgres:// is refused for now
+  bool synchronous_full = true;
+};
+
+// Runs the service until a signal stops it. Returns the process exit code; says why on stderr
+// when it cannot start.
+int serve(const ServeOptions& options);
+
+}  // namespace wf::service

@@ -1,0 +1,201 @@
+// The service's schema, one migration per version (see schema.h). Times are milliseconds since
+// the Unix epoch; JSON columns hold text; ids are assigned by the service, in memory, from the
+// largest id stored (one writer inserts in order, so they are monotonic and known before commit).
+#include "runtime/store/schema.h"
+
+namespace wf::store {
+
+namespace {
+
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE orgs (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  enrollment_secret TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+-- API tokens, stored as their BLAKE2b hash; kind 'admin' or 'agent'.
+CREATE TABLE tokens (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs(id),
+  kind TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  agent_id INTEGER,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE definitions (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs(id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  template INTEGER NOT NULL DEFAULT 0,
+  active INTEGER NOT NULL DEFAULT 1,
+  published_version INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (org_id, name)
+);
+CREATE TABLE definition_versions (
+  definition_id INTEGER NOT NULL REFERENCES definitions(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  file TEXT NOT NULL,
+  files TEXT NOT NULL DEFAULT '{}',  -- the imported files pushed with it: {name: text}
+  module BLOB NOT NULL,
+  module_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (definition_id, version)
+);
+CREATE TABLE instances (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  definition_id INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  workflow TEXT NOT NULL,
+  module_hash TEXT NOT NULL,
+  status TEXT NOT NULL,
+  pause_reason TEXT,
+  params TEXT NOT NULL,
+  targets TEXT NOT NULL,
+  parent_id INTEGER,
+  parent_fiber INTEGER,
+  parent_seq INTEGER,
+  created_at INTEGER NOT NULL,
+  scheduled_at INTEGER,
+  started_at INTEGER,
+  ended_at INTEGER,
+  timeout_at INTEGER,
+  result TEXT,
+  error TEXT,
+  error_message TEXT,
+  continuation BLOB,
+  checkpoint BLOB,
+  operator_paused INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX instances_by_status ON instances (org_id, status);
+CREATE INDEX instances_by_workflow ON instances (org_id, workflow);
+-- The effects an instance waits for: created with the transition that asked for them, deleted
+-- with the one they resumed. `args` holds the effect's argument record (vm encode_values).
+CREATE TABLE waits (
+  instance_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  fiber INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  args BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  due_at INTEGER,
+  PRIMARY KEY (instance_id, seq)
+);
+CREATE TABLE steps (
+  instance_id INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  effect_seq INTEGER,
+  status TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  PRIMARY KEY (instance_id, idx)
+);
+CREATE TABLE instance_log (
+  instance_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  message TEXT NOT NULL,
+  data TEXT,
+  PRIMARY KEY (instance_id, seq)
+);
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  instance_id INTEGER,
+  effect_seq INTEGER,
+  host_index INTEGER,
+  host TEXT NOT NULL,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  spec TEXT NOT NULL,
+  description TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  scheduled_at INTEGER NOT NULL,
+  dispatched_at INTEGER,
+  started_at INTEGER,
+  ended_at INTEGER,
+  agent_id INTEGER,
+  exit_code INTEGER,
+  stdout TEXT,
+  stderr TEXT,
+  stdout_truncated INTEGER NOT NULL DEFAULT 0,
+  stderr_truncated INTEGER NOT NULL DEFAULT 0,
+  duration_ms INTEGER,
+  error TEXT,
+  UNIQUE (instance_id, effect_seq, host_index, attempt)
+);
+CREATE INDEX jobs_by_status ON jobs (status, host);
+CREATE TABLE approvals (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  instance_id INTEGER NOT NULL,
+  effect_seq INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  quorum TEXT NOT NULL,
+  approvers TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  timeout_at INTEGER,
+  decided_at INTEGER
+);
+CREATE INDEX approvals_by_status ON approvals (org_id, status);
+CREATE TABLE approval_responses (
+  approval_id INTEGER NOT NULL,
+  who TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  note TEXT NOT NULL,
+  via TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX approval_responses_by_approval ON approval_responses (approval_id);
+-- Events delivered to `wait event` before the instance took them.
+CREATE TABLE signals (
+  instance_id INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE TABLE agents (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  hostname TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  os TEXT NOT NULL,
+  registered_at INTEGER NOT NULL,
+  last_heartbeat INTEGER,
+  UNIQUE (org_id, hostname)
+);
+CREATE TABLE groups (
+  org_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  hosts TEXT NOT NULL,
+  PRIMARY KEY (org_id, name)
+);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  instance_id INTEGER,
+  at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX events_by_instance ON events (instance_id, id);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, kVersion1},
+};
+
+}  // namespace
+
+std::span<const Migration> service_migrations() { return kMigrations; }
+
+}  // namespace wf::store

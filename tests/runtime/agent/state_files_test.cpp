@@ -1,0 +1,107 @@
+// The agent's durable state: the registration file, the started-jobs log (including a line torn
+// by a crash) and the outbox.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "runtime/agent/credentials.h"
+#include "runtime/agent/outbox.h"
+#include "runtime/agent/started_log.h"
+
+namespace {
+
+using namespace wf::agent;
+namespace fs = std::filesystem;
+
+class StateFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "wf-agent-state-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::string read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  std::string dir_;
+};
+
+TEST_F(StateFiles, CredentialsRoundTripWithMode0600) {
+  const std::string path = dir_ + "/agent.json";
+  std::string problem;
+  EXPECT_FALSE(load_credentials(path, problem).has_value());
+  EXPECT_EQ(problem, "");  // simply not there yet
+  ASSERT_EQ(save_credentials(path, Credentials{3, "tok", "web1", "http://x"}), "");
+  struct stat info {};
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  const auto loaded = load_credentials(path, problem);
+  ASSERT_TRUE(loaded.has_value()) << problem;
+  EXPECT_EQ(loaded->agent_id, 3);
+  EXPECT_EQ(loaded->token, "tok");
+  EXPECT_EQ(loaded->hostname, "web1");
+  EXPECT_EQ(loaded->server, "http://x");
+}
+
+TEST_F(StateFiles, UnusableCredentialsAreExplained) {
+  const std::string path = dir_ + "/agent.json";
+  std::ofstream(path) << R"({"agent_id":"3","token":"t"})";
+  std::string problem;
+  EXPECT_FALSE(load_credentials(path, problem).has_value());
+  EXPECT_NE(problem.find("is not a registration"), std::string::npos) << problem;
+}
+
+TEST_F(StateFiles, StartedLogRemembersAcrossLoadsAndCutsATornLine) {
+  const std::string path = dir_ + "/started.log";
+  {
+    StartedLog log(path);
+    ASSERT_EQ(log.load(), "");
+    EXPECT_FALSE(log.contains(4));
+    ASSERT_EQ(log.record(4), "");
+    ASSERT_EQ(log.record(17), "");
+    EXPECT_TRUE(log.contains(17));
+  }
+  std::ofstream(path, std::ios::app) << "12";  // a crash in the middle of recording job 123
+  StartedLog again(path);
+  ASSERT_EQ(again.load(), "");
+  EXPECT_TRUE(again.contains(4));
+  EXPECT_TRUE(again.contains(17));
+  EXPECT_FALSE(again.contains(12));
+  EXPECT_EQ(read(path), "4\n17\n");
+  ASSERT_EQ(again.record(5), "");
+  EXPECT_EQ(read(path), "4\n17\n5\n");
+}
+
+TEST_F(StateFiles, OutboxStoresListsAndForgetsReports) {
+  Outbox outbox(dir_ + "/outbox");
+  ASSERT_EQ(outbox.open(), "");
+  std::ofstream(dir_ + "/outbox/8.json.tmp-00000001") << "half";  // left by a crash
+  std::ofstream(dir_ + "/outbox/notes.txt") << "not a report";
+  Outbox reopened(dir_ + "/outbox");
+  ASSERT_EQ(reopened.open(), "");
+  EXPECT_FALSE(fs::exists(dir_ + "/outbox/8.json.tmp-00000001"));
+  ASSERT_EQ(reopened.store(12, R"({"status":"completed"})"), "");
+  ASSERT_EQ(reopened.store(3, R"({"status":"failed"})"), "");
+  EXPECT_EQ(reopened.pending(), (std::vector<int64_t>{3, 12}));
+  EXPECT_EQ(reopened.load(12).value_or(""), R"({"status":"completed"})");
+  EXPECT_TRUE(reopened.claim(12));
+  EXPECT_FALSE(reopened.claim(12));
+  reopened.release(12);
+  EXPECT_TRUE(reopened.claim(12));
+  reopened.release(12);
+  ASSERT_EQ(reopened.remove(12), "");
+  EXPECT_EQ(reopened.pending(), (std::vector<int64_t>{3}));
+  EXPECT_FALSE(reopened.load(12).has_value());
+}
+
+}  // namespace
