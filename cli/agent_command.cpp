@@ -1,7 +1,7 @@
 // `wf agent --server URL --enroll SECRET` (SPEC §4.2, §6): runs this host's jobs for a service
 // until SIGINT or SIGTERM. The first signal stops polling and lets running jobs finish; a second
-// one cancels them. Exits 0 after a stop, 2 when the agent cannot run (bad arguments, unusable
-// state folder, enrollment refused).
+// one cancels them; a third exits at once. Exits 0 after a stop, 2 when the agent cannot run (bad
+// arguments, unusable state folder, enrollment refused) or was made to exit at once.
 #include "agent_command.h"
 
 #include <fmt/format.h>
@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -51,8 +52,16 @@ class StopSignals {
       timespec tick{0, 200'000'000};  // how often to look whether the agent has ended
       const int received = sigtimedwait(&set_, nullptr, &tick);
       if (received < 0) continue;
-      if (!stop_.exchange(true)) say("stopping: no new jobs; running jobs finish (signal again to cancel them)");
-      else if (!cancel_.exchange(true)) say("cancelling the running jobs");
+      if (!stop_.exchange(true)) {
+        say("stopping after the open poll (up to 5 s) and the running jobs; signal again to cancel them");
+      } else if (!cancel_.exchange(true)) {
+        say("cancelling the running jobs; signal again to exit at once");
+      } else {
+        // The open poll cannot be interrupted; undelivered reports wait in the outbox for the
+        // next start, and the job ids in started.log keep anything from running twice.
+        say("exiting at once");
+        std::_Exit(kExitUsage);
+      }
     }
   }
 
@@ -115,7 +124,7 @@ void register_agent_command(CLI::App& app) {
   cmd->add_option("--enroll", o->enroll, "The enrollment secret (DATA/enroll.secret on the service)")->required();
   cmd->add_option("--hostname", o->hostname, "The name to register under (default: this machine's name)");
   cmd->add_option("--state", o->state, "Folder for the registration and the job records")->capture_default_str();
-  cmd->add_option("--max-jobs", o->max_jobs, "Jobs run at the same time")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--max-jobs", o->max_jobs, "Jobs run at the same time")->check(CLI::Range(1, 100))->capture_default_str();
   cmd->callback([o] {
     const int code = run_agent(*o);
     if (code != kExitOk) throw CLI::RuntimeError(code);

@@ -1,5 +1,5 @@
 // The client commands of `wf` (SPEC §6), one group per file under cli/client/; the service's
-// address and token come from --server/--token or WF_SERVER/WF_TOKEN (cli/client/api_session.h).
+// address and token come from --server/--token or WF_SERVER/WF_TOKEN (cli/client/service_connection.h).
 #include "client_commands.h"
 
 #include "cli/client/commands.h"

@@ -717,10 +717,11 @@ RestoreResult restore(Machine& fresh, std::span<const uint8_t> bytes) {
 std::vector<uint8_t> encode_values(const Program& p, const std::vector<Value>& values) {
   ContinuationData d;
   d.module_sha256 = module_sha256_bytes(p.module_hash);
-  d.status = StatusData::Completed;
+  d.status = StatusData::Running;  // a machine not yet started: no fibers
   Capture c(p, d);
-  d.globals = c.values(values);
-  d.result = c.value(Value());
+  // As one list in the result's place: the globals are checked against the program's.
+  d.globals = c.values(std::vector<Value>(p.module.globals.size()));
+  d.result = c.value(make_list(values));
   d.error = c.value(Value());
   return encode_continuation(d);
 }
@@ -738,9 +739,14 @@ bool decode_values(const Program& p, std::span<const uint8_t> bytes, std::vector
       return false;
     }
     std::vector<std::unique_ptr<Fiber>> fibers;
+    std::vector<Value> globals;
     Value result, err;
-    out.clear();
-    Restorer(p, data).build(fibers, out, result, err);
+    Restorer(p, data).build(fibers, globals, result, err);
+    if (result.tag != Tag::List) {
+      error = "the values are not a list";
+      return false;
+    }
+    out = as_list(result);
     return true;
   } catch (const Invalid& e) {
     error = e.message;

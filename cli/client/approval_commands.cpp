@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "cli/client/api_session.h"
+#include "cli/client/service_connection.h"
 #include "cli/client/commands.h"
 #include "cli/client/request_values.h"
 #include "cli/client/text_render.h"
@@ -38,7 +38,7 @@ void approvals(const ApprovalsOptions& o) {
   if (o.status != "all") add("status", o.status);
   if (!o.instance.empty()) add("instance", std::to_string(require_id(o.instance, "instance")));
 
-  ApiSession api(o.client);
+  ServiceConnection api(o.client);
   const Json answer = api.get("/approvals" + query);
   const Json* items = field(answer, "items");
   if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of approvals");
@@ -50,7 +50,7 @@ void approve(const ApproveOptions& o) {
   const int64_t id = require_id(o.id, "approval");
   Json body = {{"decision", o.reject ? "reject" : "approve"}, {"via", "cli"}};
   if (!o.note.empty()) body["note"] = o.note;
-  ApiSession api(o.client);
+  ServiceConnection api(o.client);
   const Json answer = api.post(fmt::format("/approvals/{}/respond", id), body);
   if (o.client.json()) return print_json(answer);
   // With a quorum one response may leave the request pending; say what it is now.

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/client/api_session.h"
+#include "cli/client/service_connection.h"
 #include "cli/client/commands.h"
 #include "cli/client/text_render.h"
 #include "cli/exit_codes.h"
@@ -84,7 +84,7 @@ std::optional<Upload> gather_upload(const std::string& file, std::string& error)
 }
 
 void push(const PushOptions& o) {
-  ApiSession api(o.client);
+  ServiceConnection api(o.client);
   bool unreadable = false, compile_failed = false;
   Json report = Json::array();
   for (const std::string& file : o.files) {
@@ -102,7 +102,7 @@ void push(const PushOptions& o) {
 
     if (result.status == 422) {
       compile_failed = true;
-      const Json answer = ApiSession::parse_answer(result);
+      const Json answer = ServiceConnection::parse_answer(result);
       const Json* error_object = field(answer, "error");
       const Json* diagnostics = error_object != nullptr ? field(*error_object, "diagnostics") : nullptr;
       if (o.client.json()) {
@@ -130,7 +130,7 @@ void push(const PushOptions& o) {
       continue;
     }
 
-    const Json answer = ApiSession::parse_answer(result);
+    const Json answer = ServiceConnection::parse_answer(result);
     const Json* definitions = field(answer, "definitions");
     if (definitions == nullptr || !definitions->is_array())
       fail(kExitUsage, fmt::format("{}: the service's answer lists no definitions", file));
@@ -151,7 +151,7 @@ void push(const PushOptions& o) {
 }
 
 void publish(const PublishOptions& o) {
-  ApiSession api(o.client);
+  ServiceConnection api(o.client);
   Json body = Json::object();
   if (o.version > 0) body["version"] = o.version;
   const Json answer = api.post("/definitions/" + client::url_encode(o.name) + "/publish", body);

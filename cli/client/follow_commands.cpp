@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "cli/client/api_session.h"
+#include "cli/client/service_connection.h"
 #include "cli/client/commands.h"
 #include "cli/client/instance_event_feed.h"
 #include "cli/client/instance_outcome.h"
@@ -51,7 +51,7 @@ struct LogsOptions {
 // ends the command.
 class PatientReader {
  public:
-  explicit PatientReader(ApiSession& api, bool patient) : api_(api), patient_(patient) {}
+  explicit PatientReader(ServiceConnection& api, bool patient) : api_(api), patient_(patient) {}
   void become_patient() { patient_ = true; }
 
   std::optional<Json> get(const std::string& path, int64_t timeout_ms = kRequestTimeoutMs) {
@@ -59,9 +59,9 @@ class PatientReader {
     if (result.ok()) {
       if (in_outage_) fmt::print(stderr, "wf: the service answers again\n");
       in_outage_ = false;
-      return ApiSession::parse_answer(result);
+      return ServiceConnection::parse_answer(result);
     }
-    if (!patient_ || !ApiSession::is_transient(result)) api_.fail_request(result);
+    if (!patient_ || !ServiceConnection::is_transient(result)) api_.fail_request(result);
     const auto now = SteadyClock::now();
     if (!in_outage_) {
       in_outage_ = true;
@@ -74,7 +74,7 @@ class PatientReader {
   }
 
  private:
-  ApiSession& api_;
+  ServiceConnection& api_;
   bool patient_;
   bool in_outage_ = false;
   SteadyClock::time_point outage_started_{};
@@ -103,7 +103,7 @@ void wait(const WaitOptions& o) {
     if (!ms) fail(kExitUsage, fmt::format("--timeout \"{}\": expected a duration like 30s, 5m or 1h30m", o.timeout));
     deadline = SteadyClock::now() + std::chrono::milliseconds(*ms);
   }
-  ApiSession api(o.client);
+  ServiceConnection api(o.client);
   const std::string path = fmt::format("/instances/{}", id);
   Json detail = api.get(path);  // the first answer must come: a wrong id or token ends here
   if (is_terminal_status(text_field(detail, "status"))) return finish_wait(detail, o.client.json());
@@ -111,6 +111,7 @@ void wait(const WaitOptions& o) {
   InstanceEventFeed feed(api.server(), api.token(), id);
   PatientReader reader(api, /*patient=*/true);
   bool streaming = false;
+  auto last_check = SteadyClock::now();
   for (;;) {
     const auto now = SteadyClock::now();
     if (deadline && now >= *deadline) fail(kExitUsage, fmt::format("timed out waiting for instance {}", id));
@@ -118,7 +119,9 @@ void wait(const WaitOptions& o) {
     if (deadline) until = std::min(until, *deadline);
     const InstanceEventFeed::News news = feed.wait(until);
     streaming = news.streaming;
-    if (news.events > 0 && !news.status_changed) continue;  // progress, but not of the status
+    // Progress, but not of the status (a busy stream still gets a look now and then).
+    if (news.events > 0 && !news.status_changed && SteadyClock::now() - last_check < kCheckInterval) continue;
+    last_check = SteadyClock::now();
 
     int64_t timeout_ms = kRequestTimeoutMs;
     if (deadline) {
@@ -160,7 +163,7 @@ std::optional<int64_t> print_log(PatientReader& reader, int64_t id, std::optiona
 
 void logs(const LogsOptions& o) {
   const int64_t id = require_id(o.id, "instance");
-  ApiSession api(o.client);
+  ServiceConnection api(o.client);
   const std::string path = fmt::format("/instances/{}", id);
   // The first reads must succeed: a wrong id or token ends the command here.
   Json detail = o.follow ? api.get(path) : Json();
@@ -171,11 +174,13 @@ void logs(const LogsOptions& o) {
 
   InstanceEventFeed feed(api.server(), api.token(), id);
   bool streaming = false;
+  auto last_check = SteadyClock::now();
   for (;;) {
     const InstanceEventFeed::News news = feed.wait(SteadyClock::now() + (streaming ? kCheckInterval : kPollInterval));
     streaming = news.streaming;
     last = print_log(reader, id, last, o.client.json());
-    if (news.events > 0 && !news.status_changed) continue;
+    if (news.events > 0 && !news.status_changed && SteadyClock::now() - last_check < kCheckInterval) continue;
+    last_check = SteadyClock::now();
     if (auto fresh = reader.get(path); fresh && is_terminal_status(text_field(*fresh, "status"))) {
       print_log(reader, id, last, o.client.json());  // what the instance wrote as it ended
       return;

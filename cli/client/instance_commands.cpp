@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/client/api_session.h"
+#include "cli/client/service_connection.h"
 #include "cli/client/commands.h"
 #include "cli/client/instance_outcome.h"
 #include "cli/client/request_values.h"
@@ -65,7 +65,7 @@ void start(const StartOptions& o) {
   }
   if (o.simulate) body["simulate"] = true;
 
-  ApiSession api(o.client);
+  ServiceConnection api(o.client);
   const Json instance = api.post("/definitions/" + client::url_encode(o.name) + "/run", body);
   if (o.client.json()) return print_json(instance);
   const auto id = int_field(instance, "id");
@@ -83,7 +83,7 @@ void list(const ListOptions& o) {
   if (!o.workflow.empty()) add("workflow", o.workflow);
   if (o.limit > 0) add("limit", std::to_string(o.limit));
 
-  ApiSession api(o.client);
+  ServiceConnection api(o.client);
   const Json answer = api.get("/instances" + query);
   const Json* items = field(answer, "items");
   if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of instances");
@@ -96,7 +96,7 @@ void list(const ListOptions& o) {
 
 void show(const InstanceOptions& o) {
   const int64_t id = require_id(o.id, "instance");
-  ApiSession api(o.client);
+  ServiceConnection api(o.client);
   const Json detail = api.get(fmt::format("/instances/{}", id));
   if (o.client.json()) return print_json(detail);
   fmt::print("{}", render_instance_detail(detail));
@@ -105,7 +105,7 @@ void show(const InstanceOptions& o) {
 // cancel, pause, resume and retry: one POST each, answered with the instance detail.
 void act(const InstanceOptions& o, std::string_view action) {
   const int64_t id = require_id(o.id, "instance");
-  ApiSession api(o.client);
+  ServiceConnection api(o.client);
   const Json detail = api.post(fmt::format("/instances/{}/{}", id, action), Json::object());
   if (o.client.json()) return print_json(detail);
   fmt::print("instance {}: {}\n", id, status_text(detail));

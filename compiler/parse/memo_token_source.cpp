@@ -39,6 +39,7 @@ bool in_default_state(const wfgen::WfLexer& lexer) {
 MemoTokenSource::MemoTokenSource(wfgen::WfLexer& lexer, TrackingInputStream& input, const std::string& text,
                                  const MemoEntry* previous)
     : lexer_(lexer), input_(input), previous_(previous && !previous->tokens.empty() ? previous : nullptr) {
+  if (previous_) recorded_.reserve(previous_->tokens.size() + previous_->tokens.size() / 8);
   plan(text);
 }
 

@@ -4,11 +4,16 @@
 //   after `.`            the receiver's fields (a record) and the builtins callable on it in method
 //                        form (`names.contains(x)`)
 //   after `->`           type names
+//   after `run script`   the scripts of the module and of the modules it imports
+//   after `quorum`       the approval quorums the checker accepts
+//   in the record of a typed job kind (`run service_control {`), where a field name goes: the
+//                        kind's fields not written yet
 //   elsewhere in code    keywords, the names in scope, the module's declarations and imported
 //                        ones, the builtins; type names too after `:`
 //   in a comment or in the text of a string: nothing.
 #include <fmt/format.h>
 
+#include <cctype>
 #include <set>
 
 #include "analysis/describe.h"
@@ -57,7 +62,9 @@ Place place_of(std::string_view text, uint32_t offset) {
 
 class Completer {
  public:
-  Completer(Snapshot& s, uint32_t offset) : s_(s), text_(s.document().text()), offset_(offset) {}
+  // `text` is the document as it is now; `edits` lead to it from the snapshot's text.
+  Completer(Snapshot& s, const std::string& text, uint32_t offset, const std::vector<TextEdit>& edits)
+      : s_(s), text_(text), offset_(offset), edits_(edits) {}
 
   std::vector<CompletionCandidate> run() {
     if (offset_ > text_.size()) offset_ = static_cast<uint32_t>(text_.size());
@@ -69,7 +76,11 @@ class Completer {
       annotations_();
     } else if (before == '.') {
       members(start - 1);
-    } else {
+    } else if (const std::string_view word = word_before(start); word == "quorum") {
+      quorums();
+    } else if (word == "script" && word_before(word_begin(start)) == "run") {
+      scripts();
+    } else if (!job_fields(start)) {
       const std::string_view token = token_before(start);
       if (token == "->") {
         types();
@@ -88,6 +99,22 @@ class Completer {
     out_.push_back({std::move(label), kind, std::move(detail), std::move(docs), std::move(insert)});
   }
 
+  // The offset in the snapshot's text of an offset in the current one.
+  uint32_t older(uint32_t offset) const { return to_older(edits_, offset).offset; }
+
+  // Where the word that ends before `end` (over spaces and tabs) begins, and the word itself.
+  uint32_t word_begin(uint32_t end) const {
+    while (end > 0 && (text_[end - 1] == ' ' || text_[end - 1] == '\t')) --end;
+    while (end > 0 && is_word_char(text_[end - 1])) --end;
+    return end;
+  }
+  std::string_view word_before(uint32_t end) const {
+    const uint32_t begin = word_begin(end);
+    uint32_t stop = begin;
+    while (stop < text_.size() && is_word_char(text_[stop])) ++stop;
+    return std::string_view(text_).substr(begin, stop - begin);
+  }
+
   // The punctuation just before `start`, over spaces and tabs.
   std::string_view token_before(uint32_t start) const {
     uint32_t i = start;
@@ -95,6 +122,58 @@ class Completer {
     if (i >= 2 && text_.compare(i - 2, 2, "->") == 0) return "->";
     if (i >= 1 && text_[i - 1] == ':') return ":";
     return {};
+  }
+
+  void quorums() {
+    for (const std::string& q : approval_quorums()) add(q, CompletionKind::Keyword, "approval quorum");
+  }
+
+  void scripts() {
+    for_each_module_decl([&](const SourceFile& file, const Decl& d) {
+      if (d.kind == DeclKind::Script && !d.name.empty())
+        add(d.name.text, CompletionKind::Script, describe_decl(file, d), d.docs);
+    });
+  }
+
+  // In the record literal of a typed job kind, where a field name goes (after its `{` or a `,`):
+  // the kind's fields, as the checker's table gives them, less those already written. False when
+  // the cursor is anywhere else.
+  bool job_fields(uint32_t start) {
+    uint32_t before = start;
+    while (before > 0 && std::isspace(static_cast<unsigned char>(text_[before - 1]))) --before;
+    if (before == 0 || (text_[before - 1] != '{' && text_[before - 1] != ',')) return false;
+    // The `{` left open around the cursor, over nested brackets (a list value, a call).
+    int depth = 0;
+    uint32_t open = before;
+    for (;;) {
+      if (open == 0) return false;
+      const char c = text_[--open];
+      if (c == '}' || c == ']' || c == ')') ++depth;
+      else if (c == '[' || c == '(') {
+        if (depth == 0) return false;
+        --depth;
+      } else if (c == '{') {
+        if (depth == 0) break;
+        --depth;
+      }
+    }
+    const std::string_view kind = word_before(open);
+    if (kind.empty() || word_before(word_begin(open)) != "run") return false;
+    const Type* schema = s_.compilation().types().job_kind(kind);
+    if (!schema || schema->kind != TypeKind::Record) return false;
+    const std::string_view written = std::string_view(text_).substr(open, start - open);
+    for (const Field& f : schema->fields) {
+      // `name:` already in the record: offered once is enough.
+      bool present = false;
+      for (size_t at = written.find(f.name); at != std::string_view::npos && !present; at = written.find(f.name, at + 1)) {
+        const bool starts = at == 0 || !is_word_char(written[at - 1]);
+        size_t after = at + f.name.size();
+        while (after < written.size() && (written[after] == ' ' || written[after] == '\t')) ++after;
+        present = starts && after < written.size() && written[after] == ':';
+      }
+      if (!present) add(f.name, CompletionKind::Field, type_name(f.type));
+    }
+    return true;
   }
 
   void annotations_() {
@@ -130,7 +209,7 @@ class Completer {
 
   void everything() {
     // Innermost names first: the first of a spelling wins, as it shadows the others.
-    std::vector<LocalName> locals = locals_at(s_, offset_);
+    std::vector<LocalName> locals = locals_at(s_, older(offset_));
     for (auto it = locals.rbegin(); it != locals.rend(); ++it) {
       const Type* t = it->binding ? it->binding->type : nullptr;
       std::string detail = it->binding ? s_.written_type(*it->binding) : it->written_type;
@@ -197,8 +276,12 @@ class Completer {
     return assignable(receiver, param);
   }
 
-  // The receiver as the parser saw it: the largest postfix expression that ends at the dot.
-  const Type* receiver_from_tree(uint32_t dot) {
+  // The receiver as the parser saw it: the largest postfix expression that ends at the dot. Text
+  // typed since the analysis has no tree.
+  const Type* receiver_from_tree(uint32_t current_dot) {
+    const OlderOffset at = to_older(edits_, current_dot);
+    if (!at.exact) return nullptr;
+    const uint32_t dot = at.offset;
     const Expr* best = nullptr;
     AstVisitor v;
     v.on_expr = [&](Expr& e) {
@@ -220,31 +303,61 @@ class Completer {
   // The receiver read from the text, `name(.field)*`, when the parser lost the statement: the
   // name from the scope, then each field of its record type.
   const Type* receiver_from_text(uint32_t dot) {
-    std::vector<std::string> chain;
+    // `name([..])*(.field([..])*)*`, each part with the number of indexes after it.
+    struct Part {
+      std::string name;
+      int indexes = 0;
+    };
+    std::vector<Part> chain;
     uint32_t end = dot;
     for (;;) {
+      Part part;
+      while (end > 0 && text_[end - 1] == ']') {
+        int depth = 0;
+        uint32_t open = end;
+        while (open > 0) {
+          const char c = text_[--open];
+          if (c == ']') ++depth;
+          else if (c == '[' && --depth == 0) break;
+        }
+        if (depth != 0) return nullptr;
+        ++part.indexes;
+        end = open;
+      }
       uint32_t begin = end;
       while (begin > 0 && is_word_char(text_[begin - 1])) --begin;
       if (begin == end) return nullptr;
-      chain.insert(chain.begin(), text_.substr(begin, end - begin));
+      part.name = text_.substr(begin, end - begin);
+      chain.insert(chain.begin(), std::move(part));
       if (begin == 0 || text_[begin - 1] != '.') break;
       end = begin - 1;
     }
+    auto indexed = [](const Type* t, int indexes) {
+      for (int i = 0; i < indexes && t; ++i)
+        t = t->kind == TypeKind::List || t->kind == TypeKind::Map ? t->element : nullptr;
+      return t;
+    };
     const Type* t = nullptr;
-    std::vector<LocalName> locals = locals_at(s_, dot);
-    for (auto it = locals.rbegin(); it != locals.rend() && !t; ++it)
-      if (it->name == chain[0] && it->binding) t = it->binding->type;
-    if (!t) {
+    std::vector<LocalName> locals = locals_at(s_, older(dot));
+    bool local = false;  // the innermost name of that spelling shadows the others
+    for (auto it = locals.rbegin(); it != locals.rend() && !local; ++it) {
+      if (it->name != chain[0].name) continue;
+      local = true;
+      // A parameter never used has no binding; a built-in type written for it still says enough.
+      t = it->binding ? it->binding->type : s_.compilation().types().builtin_named(it->written_type);
+    }
+    if (!local) {
       for_each_module_decl([&](const SourceFile&, const Decl& d) {
-        if (!t && d.kind == DeclKind::Const && d.name.text == chain[0]) {
+        if (!t && d.kind == DeclKind::Const && d.name.text == chain[0].name) {
           const auto& c = static_cast<const ConstDecl&>(d);
           if (c.value) t = c.value->type;
         }
       });
     }
+    t = indexed(t, chain[0].indexes);
     for (size_t i = 1; i < chain.size() && t; ++i) {
-      const Field* f = t->kind == TypeKind::Record ? t->field(chain[i]) : nullptr;
-      t = f ? f->type : nullptr;
+      const Field* f = t->kind == TypeKind::Record ? t->field(chain[i].name) : nullptr;
+      t = f ? indexed(f->type, chain[i].indexes) : nullptr;
     }
     return t;
   }
@@ -252,14 +365,16 @@ class Completer {
   Snapshot& s_;
   const std::string& text_;
   uint32_t offset_;
+  const std::vector<TextEdit>& edits_;
   std::vector<CompletionCandidate> out_;
   std::set<std::string> seen_;
 };
 
 }  // namespace
 
-std::vector<CompletionCandidate> completion_at(Snapshot& snapshot, uint32_t offset) {
-  return Completer(snapshot, offset).run();
+std::vector<CompletionCandidate> completion_at(Snapshot& snapshot, const std::string& text, uint32_t offset,
+                                               const std::vector<TextEdit>& edits) {
+  return Completer(snapshot, text, offset, edits).run();
 }
 
 }  // namespace wf::analysis

@@ -211,6 +211,7 @@ Workspace::View Workspace::view(const std::string& path, Need need) {
     schedule(path, it->second);
     changed_.wait(lock, [&] { return ready() || stopping_; });
     if (it == documents_.end() || !it->second.analysed) return {};
+    if (need == Need::Current && it->second.analysed_revision != it->second.revision) return {};  // it failed
   }
   View v;
   v.snapshot = it->second.analysed;

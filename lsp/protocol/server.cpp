@@ -58,7 +58,11 @@ CompletionItemKind completion_kind_of(analysis::CompletionKind k) {
 }  // namespace
 
 Server::Server(std::istream& in, std::ostream& out, std::string version)
-    : in_(in), out_(out), version_(std::move(version)) {}
+    : in_(in), out_(out), version_(std::move(version)), workspace_([this](const analysis::Analysed& a) { publish(a); }) {}
+
+void Server::set_analysis_hook(std::function<void(const std::string&, int64_t)> hook) {
+  workspace_.set_analysis_hook(std::move(hook));
+}
 
 int Server::run() {
   while (!exit_code_ && out_.good()) {
@@ -79,7 +83,9 @@ int Server::run() {
         send(error_response(next.message.id, ErrorCode::InternalError, e.what()));
     }
   }
-  // The end of the input without `exit` counts as an exit.
+  // What was analysed is published before the server stops. The end of the input without `exit`
+  // counts as an exit.
+  workspace_.wait_until_idle();
   return exit_code_.value_or(state_ == State::ShutDown ? 0 : 1);
 }
 
@@ -137,6 +143,7 @@ void Server::handle_request(const Message& m) {
   try {
     if (m.method == "initialize") reply = initialize(m);
     else if (m.method == "shutdown") {
+      workspace_.wait_until_idle();  // the diagnostics of the last changes come first
       state_ = State::ShutDown;
       reply = json(nullptr);
     }
@@ -174,7 +181,11 @@ void Server::handle_notification(const Message& m) {
   // Anything else (`initialized`, `$/setTrace`, ...) asks nothing of this server.
 }
 
-void Server::send(const json& message) { write_frame(out_, serialize(message)); }
+void Server::send(const json& message) {
+  const std::string body = serialize(message);
+  std::lock_guard<std::mutex> lock(out_mutex_);
+  write_frame(out_, body);
+}
 
 void Server::log_warning(const std::string& text) {
   send(notification("window/logMessage", {{"type", 2}, {"message", text}}));
@@ -195,7 +206,7 @@ Server::Reply Server::hover(const Message& m) {
   TextDocumentPositionParams params;
   if (!from_json(m.params, params)) return Failure{ErrorCode::InvalidParams, "expected a text document and a position"};
   const std::string path = path_of(params.uri);
-  const std::string* text = workspace_.text_of(path);
+  const auto text = workspace_.text_of(path);
   if (!text || !workspace_.is_open(path)) return json(nullptr);
   const LineIndex index(*text);
   const auto info = workspace_.hover(path, index.offset_of(params.position));
@@ -267,7 +278,7 @@ Server::Reply Server::formatting(const Message& m) {
   if (!workspace_.is_open(path)) return json(nullptr);
   analysis::Formatting f = workspace_.format(path);
   if (!f.ok) return Failure{ErrorCode::InternalError, f.error};
-  const std::string& text = *workspace_.text_of(path);
+  const std::string& text = *workspace_.text_of(path);  // open: its text stays while this runs
   json edits = json::array();
   // One edit replacing the whole document: the formatter rewrites layout everywhere, and editors
   // keep the cursor sensibly across a single replacement.
@@ -284,11 +295,16 @@ Server::Reply Server::code_action(const Message& m) {
   const std::vector<analysis::Problem> problems = workspace_.diagnostics(path);
   const LineIndex index(*workspace_.text_of(path));
   const SourceRange asked = index.offsets_of(params.range);
+  std::vector<std::shared_ptr<const std::string>> held;  // the texts the notes point into
+  auto text_in = [&](const std::string& file) -> const std::string* {
+    held.push_back(workspace_.text_of(file));
+    return held.back().get();
+  };
   json out = json::array();
   for (const analysis::Problem& p : problems) {
     if (!p.fix || p.range.end < asked.begin || asked.end < p.range.begin) continue;
     const TextEdit edit{index.range_of(p.fix->range), p.fix->replacement};
-    out.push_back(to_json(CodeAction{p.fix->title, "quickfix", {diagnostic_of(p, index)},
+    out.push_back(to_json(CodeAction{p.fix->title, "quickfix", {diagnostic_of(p, index, text_in)},
                                      workspace_edit({{params.uri, {edit}}})}));
   }
   return out;
@@ -441,9 +457,11 @@ void Server::did_open(const Message& m) {
   if (!from_json(m.params, params)) return log_warning("ignored a malformed textDocument/didOpen");
   const TextDocumentItem& doc = params.text_document;
   const std::string path = path_of(doc.uri);
-  uris_[path] = doc.uri;
-  workspace_.open(path, doc.text, doc.version);
-  publish_diagnostics(path);
+  {
+    std::lock_guard<std::mutex> lock(uris_mutex_);
+    uris_[path] = doc.uri;
+  }
+  workspace_.open(path, doc.text, doc.version);  // its diagnostics come when it is analysed
 }
 
 void Server::did_change(const Message& m) {
@@ -458,33 +476,35 @@ void Server::did_change(const Message& m) {
                                            : SourceRange{0, static_cast<uint32_t>(text.size())};
     workspace_.edit(path, range, change.text);
   }
-  workspace_.set_version(path, params.version);
-  publish_diagnostics(path);
+  workspace_.set_version(path, params.version);  // analysed in the background, then published
 }
 
 void Server::did_close(const Message& m) {
   TextDocumentParams params;
   if (!from_json(m.params, params)) return log_warning("ignored a malformed textDocument/didClose");
   const std::string path = path_of(params.uri);
-  workspace_.close(path);
-  uris_.erase(path);
+  workspace_.close(path);  // nothing about it is published after this
+  {
+    std::lock_guard<std::mutex> lock(uris_mutex_);
+    uris_.erase(path);
+  }
   // The document's problems leave the editor's list with it.
   send(notification("textDocument/publishDiagnostics", to_json(PublishDiagnosticsParams{params.uri, std::nullopt, {}})));
 }
 
-void Server::publish_diagnostics(const std::string& path) {
-  const std::vector<analysis::Problem> problems = workspace_.diagnostics(path);
-  const LineIndex index(*workspace_.text_of(path));
-  PublishDiagnosticsParams params{uri_of(path), workspace_.version_of(path), {}};
-  for (const analysis::Problem& p : problems) params.diagnostics.push_back(diagnostic_of(p, index));
+void Server::publish(const analysis::Analysed& analysed) {
+  const LineIndex index(analysed.text);
+  PublishDiagnosticsParams params{uri_of(analysed.path), analysed.version, {}};
+  for (const analysis::Problem& p : analysed.problems) params.diagnostics.push_back(diagnostic_of(p, index, analysed.text_of));
   send(notification("textDocument/publishDiagnostics", to_json(params)));
 }
 
-Diagnostic Server::diagnostic_of(const analysis::Problem& p, const LineIndex& index) const {
+Diagnostic Server::diagnostic_of(const analysis::Problem& p, const LineIndex& index,
+                                 const std::function<const std::string*(const std::string&)>& text_of) const {
   Diagnostic d{index.range_of(p.range), severity_of(p.severity), p.code, p.message, {}, p.unnecessary};
   for (const analysis::ProblemNote& note : p.notes)
-    if (auto range = range_in(note.where.path, note.where.range))
-      d.related.push_back({Location{uri_of(note.where.path), *range}, note.message});
+    if (const std::string* text = text_of(note.where.path))
+      d.related.push_back({Location{uri_of(note.where.path), LineIndex(*text).range_of(note.where.range)}, note.message});
   return d;
 }
 
@@ -493,12 +513,15 @@ Diagnostic Server::diagnostic_of(const analysis::Problem& p, const LineIndex& in
 std::string Server::path_of(const std::string& uri) const { return path_from_uri(uri).value_or(uri); }
 
 std::string Server::uri_of(const std::string& path) const {
-  if (auto it = uris_.find(path); it != uris_.end()) return it->second;
+  {
+    std::lock_guard<std::mutex> lock(uris_mutex_);
+    if (auto it = uris_.find(path); it != uris_.end()) return it->second;
+  }
   return !path.empty() && path.front() == '/' ? uri_from_path(path) : path;
 }
 
 std::optional<Range> Server::range_in(const std::string& path, SourceRange range) const {
-  const std::string* text = workspace_.text_of(path);
+  const auto text = workspace_.text_of(path);
   if (!text) return std::nullopt;
   return LineIndex(*text).range_of(range);
 }

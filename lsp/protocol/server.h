@@ -7,11 +7,18 @@
 // the client has already sent, so that a `$/cancelRequest` for a request still waiting in line
 // cancels it (RequestCancelled). No exception leaves the loop: a malformed frame, bad JSON or bad
 // parameters get an error response, and a failure inside a handler gets InternalError.
+//
+// Documents are analysed on the workspace's analysis thread, so a request never waits for a
+// parse: it is answered from the latest completed analysis (see analysis/workspace.h). That
+// thread publishes each document's diagnostics when its analysis finishes; writes to the output
+// stream are serialised by a mutex. `shutdown` is answered once the analyses under way are done.
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <iosfwd>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
@@ -31,6 +38,9 @@ class Server {
   // Serves until `exit` or the end of the input. Returns the process exit code the protocol asks
   // for: 0 when `shutdown` came first, 1 otherwise.
   int run();
+
+  // For tests: called on the analysis thread before each analysis (analysis/workspace.h).
+  void set_analysis_hook(std::function<void(const std::string& path, int64_t version)> hook);
 
  private:
   enum class State { Uninitialized, Running, ShutDown };
@@ -72,8 +82,10 @@ class Server {
   void did_open(const Message& m);
   void did_change(const Message& m);
   void did_close(const Message& m);
-  void publish_diagnostics(const std::string& path);
-  Diagnostic diagnostic_of(const analysis::Problem& p, const LineIndex& index) const;
+  void publish(const analysis::Analysed& analysed);  // on the analysis thread
+  // `text_of` finds the text of the files the notes point into.
+  Diagnostic diagnostic_of(const analysis::Problem& p, const LineIndex& index,
+                           const std::function<const std::string*(const std::string&)>& text_of) const;
 
   // A document's analysis name (its path, or the URI itself for a scheme other than `file:`) and
   // back: an open document keeps the URI the client gave it.
@@ -83,13 +95,15 @@ class Server {
 
   std::istream& in_;
   std::ostream& out_;
+  std::mutex out_mutex_;  // the analysis thread publishes too
   std::string version_;
   State state_ = State::Uninitialized;
   std::optional<int> exit_code_;
   ClientCapabilities client_;
-  analysis::Workspace workspace_;
+  mutable std::mutex uris_mutex_;
   std::map<std::string, std::string> uris_;  // open documents: path → URI
   std::deque<Queued> queue_;
+  analysis::Workspace workspace_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace wf::lsp

@@ -46,6 +46,8 @@ constexpr milliseconds kStopCheck{50};
 // A poll may be held open `wait_ms` by the service; the exchange gets this much on top.
 constexpr int64_t kPollSlackMs = 10000;
 constexpr int64_t kHeartbeatTimeoutMs = 10000;
+// The most jobs one poll may ask for; the service refuses more.
+constexpr int kMostJobsPerPoll = 100;
 
 std::string without_trailing_slashes(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -231,7 +233,8 @@ void Agent::Impl::poll_loop(client::HttpClient& http) {
       changed_.wait_for(lock, kStopCheck * 2);
       continue;
     }
-    const json request = {{"max_jobs", options_.max_jobs - static_cast<int>(busy)}, {"wait_ms", options_.poll_wait_ms}};
+    const int free_slots = std::min(options_.max_jobs - static_cast<int>(busy), kMostJobsPerPoll);
+    const json request = {{"max_jobs", free_slots}, {"wait_ms", options_.poll_wait_ms}};
     const client::HttpResult result =
         server_.call(http, "POST", api_path("poll"), request.dump(), options_.poll_wait_ms + kPollSlackMs);
     if (result.ok()) {
@@ -461,6 +464,7 @@ void Agent::Impl::maintenance_loop() {
     auto next_heartbeat = Clock::now();
     auto next_flush = Clock::now();
     bool flush_due = true;  // reports left by an earlier run go first
+    std::string last_heartbeat_refusal;
     std::unique_lock<std::mutex> lock(mutex_);
     while (!maintenance_quit_) {
       if (outbox_wake_) {
@@ -471,7 +475,11 @@ void Agent::Impl::maintenance_loop() {
       if (Clock::now() >= next_heartbeat) {
         const json body = {{"running", json(running_)}};
         lock.unlock();
-        server_.call(http, "POST", api_path("heartbeat"), body.dump(), kHeartbeatTimeoutMs);
+        const client::HttpResult result = server_.call(http, "POST", api_path("heartbeat"), body.dump(), kHeartbeatTimeoutMs);
+        // Unavailability is logged by the connection; a refusal is logged here, once per reason.
+        const std::string refusal = result.ok() || service_unavailable(result) ? std::string() : result.describe();
+        if (!refusal.empty() && refusal != last_heartbeat_refusal) log_(fmt::format("heartbeat refused: {}", refusal));
+        last_heartbeat_refusal = refusal;
         lock.lock();
         next_heartbeat = Clock::now() + milliseconds(options_.heartbeat_ms);
         continue;

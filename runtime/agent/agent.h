@@ -28,7 +28,10 @@ struct AgentOptions {
   std::string os;             // empty: uname's system name in lower case
   std::string state_dir = "wf-agent-state";
   int max_jobs = 4;           // jobs run at the same time
-  int poll_wait_ms = 25000;   // how long the service may hold a poll open
+  // How long the service may hold a poll open. Short enough that a stopping agent, which lets
+  // its open poll return rather than abandon jobs the service may be handing it, stops within
+  // seconds; a new job still reaches it at once.
+  int poll_wait_ms = 5000;
   int heartbeat_ms = 5000;
   LogSink log = log_to_stderr;
 };

@@ -100,7 +100,7 @@ void Engine::event(Changes& ch, std::optional<int64_t> instance, const std::stri
   e.instance_id = instance;
   e.at = wall_ms();
   e.type = type;
-  nlohmann::json whole = {{"id", e.id}, {"type", type}, {"at", e.at}, {"data", std::move(data)}};
+  nlohmann::json whole = {{"id", e.id}, {"type", type}, {"at", vm::format_instant(e.at)}, {"data", std::move(data)}};
   if (instance) whole["instance_id"] = *instance;
   e.data = whole.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   ch.events.push_back(std::move(e));

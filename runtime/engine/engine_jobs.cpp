@@ -26,6 +26,10 @@ int64_t wall_ms() {
 }
 
 constexpr int64_t kStaleQueuedMs = 30 * 60 * 1000;  // SPEC §4.2: not picked up 30 minutes after its time
+// A job handed to an agent whose start has not come within this long was never received (the
+// agent stopped or lost the answer): it goes back to the queue. It cannot have run: an agent runs
+// a job only once its start has been accepted.
+constexpr int64_t kUnclaimedDispatchMs = 60 * 1000;
 constexpr size_t kLiveOutputCap = 1 << 20;
 
 int64_t priority_rank(const std::string& p) {
@@ -254,6 +258,12 @@ OpResult Engine::job_started(int64_t job_id, int64_t agent_id, Done done) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return {Outcome::Conflict, fmt::format("job {} is not waiting to run", job_id)};
   JobRow& j = it->second->row;
+  if (j.status == "running" && j.agent_id.value_or(-1) == agent_id) {
+    // The agent asks again: the answer to its first start was lost (the service restarted just
+    // after committing it). Its own journal keeps it from running the job twice.
+    if (done) done(true, "");
+    return {};
+  }
   if (j.status != "dispatched" || j.agent_id.value_or(-1) != agent_id)
     return {Outcome::Conflict, fmt::format("job {} was not handed to this agent, or is {}", job_id, j.status)};
   j.status = "running";
@@ -384,8 +394,26 @@ OpResult Engine::cancel_job(int64_t job_id, Done done) {
 void Engine::sweep_jobs() {
   const int64_t now = wall_ms();
   std::vector<std::pair<int64_t, JobReportIn>> stale;
+  Changes requeued;
+  std::set<std::string> hosts;
   for (const auto& [id, live] : jobs_) {
-    const JobRow& j = live->row;
+    JobRow& j = live->row;
+    if (j.status == "dispatched" && now - j.dispatched_at.value_or(now) > kUnclaimedDispatchMs) {
+      j.status = "queued";
+      j.dispatched_at.reset();
+      j.agent_id.reset();
+      requeued.jobs.push_back(j);
+      enqueue(j);
+      hosts.insert(j.host);
+      if (j.instance_id) {
+        auto in = instances_.find(*j.instance_id);
+        if (in != instances_.end()) {
+          auto w = in->second->waits.find(static_cast<uint64_t>(*j.effect_seq));
+          if (w != in->second->waits.end()) w->second.round_status[static_cast<size_t>(*j.host_index)] = "queued";
+        }
+      }
+      continue;
+    }
     if (j.status == "running" || j.status == "dispatched") {
       const int64_t since = j.started_at.value_or(j.dispatched_at.value_or(now));
       if (now - since > 2 * live->timeout_ms) {
@@ -400,6 +428,10 @@ void Engine::sweep_jobs() {
       r.error = "Agent did not pick up job";
       stale.emplace_back(id, r);
     }
+  }
+  if (!requeued.empty()) {
+    commit(std::move(requeued), nullptr);
+    for (const std::string& h : hosts) feed_pollers(h);
   }
   if (stale.empty()) return;
   Changes ch;

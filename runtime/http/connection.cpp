@@ -20,8 +20,9 @@ constexpr size_t kMaxBufferedInput = 64 * 1024;
 constexpr uint64_t kLingerMs = 2000;
 // A few spare write requests per connection make later partial writes free of allocation.
 constexpr size_t kSpareWrites = 4;
-// A request body bigger than this is not kept as the buffer of the next request.
+// Buffers that grew past these sizes for one large request or answer are released afterwards.
 constexpr size_t kRetainedBodyCapacity = 64 * 1024;
+constexpr size_t kRetainedOutputCapacity = 256 * 1024;
 
 bool equals_ignoring_case(std::string_view a, std::string_view lower) {
   if (a.size() != lower.size()) return false;
@@ -61,18 +62,20 @@ struct Connection::WriteRequest {
   std::string bytes;
 };
 
-const http_parser_settings Connection::kParserSettings = [] {
-  http_parser_settings settings;
-  http_parser_settings_init(&settings);
-  settings.on_message_begin = on_message_begin;
-  settings.on_url = on_url;
-  settings.on_header_field = on_header_field;
-  settings.on_header_value = on_header_value;
-  settings.on_headers_complete = on_headers_complete;
-  settings.on_body = on_body;
-  settings.on_message_complete = on_message_complete;
-  return settings;
-}();
+// Constant-initialized, so no connection can see it unset whatever the order of static
+// initialization.
+const http_parser_settings Connection::kParserSettings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_status = nullptr,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+    .on_chunk_header = nullptr,
+    .on_chunk_complete = nullptr,
+};
 
 Connection::Connection(ServerCore& server) : server_(server) {}
 
@@ -285,8 +288,9 @@ int Connection::on_header_value(http_parser* parser, const char* at, size_t leng
   Connection* self = owner(parser);
   self->in_header_field_ = false;
   if (!self->count_header_bytes(length)) return -1;
-  // http-parser reports a value only after its field, so there is a header to append to.
-  self->request_.headers.back().second.append(at, length);
+  auto& headers = self->request_.headers;
+  if (headers.empty()) headers.emplace_back();  // http-parser reports the field first; be safe
+  headers.back().second.append(at, length);
   return 0;
 }
 
@@ -403,8 +407,8 @@ void Connection::handler_failed(const std::shared_ptr<ConnectionExchange>& excha
     close_now();
     return;
   }
-  exchange->respond(
-      Response::json(500, error_body("internal", "the request handler failed: " + std::string(what))));
+  exchange->respond(Response::json(
+      500, error_body("internal", "the request handler failed: " + std::string(what))));
 }
 
 void Connection::finish_exchange() {
@@ -497,7 +501,11 @@ bool Connection::write_out() {
     close_now();
     return false;
   }
-  if (written == out_.size()) return true;
+  if (written == out_.size()) {
+    // One large answer must not pin its buffer for the rest of the connection's life.
+    if (out_.capacity() > kRetainedOutputCapacity) std::string().swap(out_);
+    return true;
+  }
 
   size_t rest = out_.size() - written;
   size_t limit = server_.limits().max_pending_write_bytes;
@@ -536,7 +544,8 @@ void Connection::on_write(uv_write_t* req, int status) {
   std::unique_ptr<WriteRequest> request(static_cast<WriteRequest*>(req->data));
   Connection* self = request->connection;
   self->pending_write_bytes_ -= request->bytes.size();
-  if (self->spare_writes_.size() < kSpareWrites && request->bytes.capacity() <= kMaxBufferedInput) {
+  if (self->spare_writes_.size() < kSpareWrites &&
+      request->bytes.capacity() <= kRetainedOutputCapacity) {
     request->bytes.clear();
     self->spare_writes_.push_back(std::move(request));
   }

@@ -138,8 +138,8 @@ class Connection {
   bool reading_ = false;
   bool consuming_ = false;
   bool closing_ = false;
-  bool lingering_ = false;     // answered the last request; closing once the peer has read it
-  bool peer_closed_ = false;   // the peer's FIN arrived
+  bool lingering_ = false;    // answered the last request; closing once the peer has read it
+  bool peer_closed_ = false;  // the peer's FIN arrived
 };
 
 }  // namespace wf::http

@@ -28,8 +28,12 @@ class ConnectionExchange final : public Exchange,
  private:
   friend class Connection;
 
-  // The exchange has finished: it no longer speaks for its connection.
-  void detach() { connection_ = nullptr; }
+  // The exchange has finished: it no longer speaks for its connection, and its on_close can
+  // never run (dropping it also breaks a cycle through an on_close that holds the exchange).
+  void detach() {
+    connection_ = nullptr;
+    on_close_ = nullptr;
+  }
   // The connection is closing before the exchange finished; notify_closed() follows from the
   // connection's close callback, so that on_close never runs inside a caller's send() or respond().
   void lose_connection() {

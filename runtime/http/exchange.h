@@ -34,8 +34,10 @@ class Exchange {
   virtual bool closed() const = 0;
 
   // `f` runs once, on the loop thread, if the connection closes before the exchange has finished
-  // (a long-poll's or an SSE client's peer went away, the server closed). Registered when that
-  // has already happened, it runs at once. A later registration replaces an earlier one.
+  // (a long-poll's or an SSE client's peer went away, the server closed). A peer that shuts down
+  // its sending side while its request is open counts as gone. `f` never runs inside a call to
+  // this exchange; registered after the close, it runs at once. A later registration replaces an
+  // earlier one.
   virtual void on_close(std::function<void()> f) = 0;
 };
 

@@ -16,12 +16,12 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 // that answers later must copy what it needs: the reference it receives is valid only during the
 // handler's call.
 struct Request {
-  std::string method;                                       // "GET"
-  std::string path;                                         // percent-decoded, without the query
-  std::vector<std::pair<std::string, std::string>> query;   // decoded query parameters, in order
-  HeaderList headers;                                       // names lower-cased, in order
-  std::string body;                                         // de-chunked
-  std::string peer;                                         // "127.0.0.1:50312", "[::1]:50312"
+  std::string method;                                      // "GET"
+  std::string path;                                        // percent-decoded, without the query
+  std::vector<std::pair<std::string, std::string>> query;  // decoded query parameters, in order
+  HeaderList headers;                                      // names lower-cased, in order
+  std::string body;                                        // de-chunked
+  std::string peer;                                        // "127.0.0.1:50312", "[::1]:50312"
 
   // The value of the first header named `lower_name` (lower case), "" when absent.
   std::string_view header(std::string_view lower_name) const;

@@ -41,7 +41,8 @@ bool status_has_no_body(int status) {
 
 bool headers_ask_to_close(const HeaderList& headers) {
   for (const auto& [name, value] : headers) {
-    if (equals_ignoring_case(name, "connection") && equals_ignoring_case(value, "close")) return true;
+    if (equals_ignoring_case(name, "connection") && equals_ignoring_case(value, "close"))
+      return true;
   }
   return false;
 }
@@ -62,6 +63,12 @@ void append_response_head(std::string& out, int status, const HeaderList& header
     if (equals_ignoring_case(name, "content-length") ||
         equals_ignoring_case(name, "transfer-encoding") ||
         equals_ignoring_case(name, "connection")) {
+      continue;
+    }
+    // A line break in a name or value would let data (a name from a request, say) forge
+    // headers or a second response: such a header is dropped.
+    if (name.empty() || name.find_first_of("\r\n:") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
       continue;
     }
     if (equals_ignoring_case(name, "date")) has_date = true;

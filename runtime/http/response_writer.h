@@ -29,8 +29,9 @@ bool status_has_no_body(int status);
 bool headers_ask_to_close(const HeaderList& headers);
 
 // Appends "HTTP/1.1 <status> <reason>", the handler's `headers` (without the framing and
-// connection headers, which the server owns), the framing header, Connection and, unless the
-// handler gave one, Date, then the blank line.
+// connection headers, which the server owns, and without any whose name or value holds a line
+// break), the framing header, Connection and, unless the handler gave one, Date, then the blank
+// line.
 void append_response_head(std::string& out, int status, const HeaderList& headers,
                           BodyFraming framing, size_t content_length, bool keep_alive,
                           std::string_view date);

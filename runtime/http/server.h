@@ -21,17 +21,19 @@ namespace wf::http {
 using Handler = std::function<void(Request& request, std::shared_ptr<Exchange> exchange)>;
 
 struct Limits {
-  size_t max_header_bytes = 16 * 1024;   // request line and headers; more is answered 431
-  size_t max_body_bytes = 1024 * 1024;   // more is answered 413 before the body is read
-  uint64_t idle_timeout_ms = 60000;      // a connection with no request in flight and nothing
-                                         // moving is closed after this long; 0: never
-  size_t max_connections = 10000;        // a connection beyond this is accepted and closed at once
+  size_t max_header_bytes = 16 * 1024;  // request line and headers; more is answered 431
+  size_t max_body_bytes = 1024 * 1024;  // more is answered 413 before the body is read
+  uint64_t idle_timeout_ms = 60000;     // a connection with no request in flight and nothing
+                                        // moving is closed after this long; 0: never
+  size_t max_connections = 10000;       // a connection beyond this is accepted and closed at once
   size_t max_pending_write_bytes = 8 * 1024 * 1024;  // a reader (SSE) this far behind is dropped
 };
 
 class ServerCore;
 
-// Every method must be called on the loop thread.
+// Every method must be called on the loop thread. Constructing a Server sets SIGPIPE to be
+// ignored unless the program has chosen its own disposition: libuv writes with write(2), and a
+// peer that resets its connection must not end the process.
 class Server {
  public:
   Server(uv_loop_t* loop, Handler handler, Limits limits = {});

@@ -2,6 +2,7 @@
 #include "runtime/http/server_core.h"
 
 #include <algorithm>
+#include <csignal>
 #include <cstring>
 
 #include "runtime/http/connection.h"
@@ -54,6 +55,15 @@ void run_guarded(const std::function<void()>& f) {
   }
 }
 
+// libuv writes with write(2), which raises SIGPIPE when the peer has reset the connection; its
+// default action would end the whole service. A disposition the program chose is left alone.
+void ignore_broken_pipes() {
+  struct sigaction current {};
+  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    std::signal(SIGPIPE, SIG_IGN);
+  }
+}
+
 }  // namespace
 
 ServerCore::ServerCore(uv_loop_t* loop, Handler handler, Limits limits)
@@ -61,6 +71,7 @@ ServerCore::ServerCore(uv_loop_t* loop, Handler handler, Limits limits)
       handler_(std::move(handler)),
       limits_(limits),
       read_buffer_(std::make_unique<char[]>(kReadBufferSize)) {
+  ignore_broken_pipes();
   if (uv_idle_init(loop_, &resume_idle_) == 0) {
     resume_idle_.data = this;
     resume_idle_open_ = true;
@@ -113,7 +124,8 @@ int ServerCore::port() const {
   sockaddr_storage address;
   int length = sizeof address;
   if (uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-  if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+  if (address.ss_family == AF_INET)
+    return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
   if (address.ss_family == AF_INET6) {
     return ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
   }
@@ -240,8 +252,7 @@ void ServerCore::on_resume_closed(uv_handle_t* handle) {
 }
 
 void ServerCore::finish_if_closed() {
-  if (!closing_ || finished_ || open_listeners_ > 0 || resume_idle_open_ ||
-      connection_count_ > 0) {
+  if (!closing_ || finished_ || open_listeners_ > 0 || resume_idle_open_ || connection_count_ > 0) {
     return;
   }
   finished_ = true;

@@ -108,8 +108,11 @@ void agents_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   if (s.empty()) {
     if (m != "GET") return method_not_allowed(*x);
     if (who.kind != Principal::Kind::Admin) return reply_error(*x, 403, "forbidden", "an admin token is needed");
-    auto& q = c.reader->prepare("SELECT id, hostname, ip, os, last_heartbeat, registered_at FROM agents WHERE org_id = ?1 ORDER BY hostname");
-    q.bind(1, who.org_id);
+    int64_t skip, limit;
+    if (!paging(r, *x, skip, limit)) return;
+    auto& q = c.reader->prepare(
+        "SELECT id, hostname, ip, os, last_heartbeat, registered_at FROM agents WHERE org_id = ?1 ORDER BY hostname LIMIT ?2 OFFSET ?3");
+    q.bind(1, who.org_id).bind(2, limit).bind(3, skip);
     nlohmann::json items = nlohmann::json::array();
     const int64_t now = wall_ms();
     while (q.step())
@@ -121,18 +124,27 @@ void agents_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
                        {"last_heartbeat", time_or_null(q, 4)},
                        {"registered_at", format_time(q.column_int64(5))}});
     q.reset();
-    const size_t total = items.size();
+    const int64_t total = count_rows(*c.reader, "SELECT COUNT(*) FROM agents WHERE org_id = ?1", who.org_id);
     return reply_json(*x, 200, {{"items", items}, {"total", total}});
   }
   if (s[0] == "register") return reply_error(*x, 405, "method_not_allowed", "register with POST and the enrollment secret");
+  // An unknown path is 404 whatever the token and the method.
+  const bool job_report = s.size() == 3 && s[0] == "jobs" && (s[2] == "start" || s[2] == "output" || s[2] == "complete");
+  if (!(s.size() == 1 && (s[0] == "heartbeat" || s[0] == "poll")) && !job_report)
+    return reply_error(*x, 404, "not_found", "no such endpoint");
   if (!agent_only(who, *x)) return;
   if (m != "POST") return method_not_allowed(*x);
   auto body = body_object(r, *x);
   if (!body) return;
   Fields f(*body);
   if (s.size() == 1 && s[0] == "heartbeat") {
-    f.strings("running");  // checked for its type only
-    if (!f.ok(*x)) return;
+    if (body->contains("running")) {
+      const auto& running = (*body)["running"];
+      bool ids = running.is_array();
+      if (ids)
+        for (const auto& e : running) ids = ids && e.is_number_integer();
+      if (!ids) return reply_error(*x, 400, "bad_request", "`running` must be a list of job ids");
+    }
     const int64_t agent = who.agent_id, now = wall_ms();
     return c.writer->submit(
         [agent, now](store::Database& db, std::string& error) {
@@ -157,6 +169,8 @@ void agents_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   }
   if (s.size() == 3 && s[0] == "jobs") {
     auto job = parse_id(s[1]);
+    // An id no job has is 404 (the agent drops it); the engine judges the jobs there are.
+    if (job && count_rows(*c.reader, "SELECT COUNT(*) FROM jobs WHERE id = ?1", *job) == 0) job.reset();
     if (!job) return reply_error(*x, 404, "not_found", fmt::format("no job {}", s[1]));
     engine::OpResult result;
     if (s[2] == "start") {
@@ -206,7 +220,9 @@ void jobs_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
     if (m == "GET") {
       int64_t skip, limit;
       if (!paging(r, *x, skip, limit)) return;
-      const std::string status = r.query_param("status").value_or(""), host = r.query_param("host").value_or("");
+      const auto status = status_filter(r, *x, {"queued", "dispatched", "running", "completed", "failed", "timeout", "cancelled"});
+      if (!status) return;
+      const std::string host = r.query_param("host").value_or("");
       std::optional<int64_t> instance;
       if (auto i = r.query_param("instance")) {
         instance = parse_id(*i);
@@ -215,12 +231,18 @@ void jobs_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
       auto& q = c.reader->prepare(std::string("SELECT ") + kJobColumns +
                                   " FROM jobs WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR host = ?3) "
                                   "AND (?4 = 0 OR instance_id = ?4) ORDER BY id DESC LIMIT ?5 OFFSET ?6");
-      q.bind(1, who.org_id).bind(2, std::string_view(status)).bind(3, std::string_view(host)).bind(4, instance.value_or(0));
+      q.bind(1, who.org_id).bind(2, std::string_view(*status)).bind(3, std::string_view(host)).bind(4, instance.value_or(0));
       q.bind(5, limit).bind(6, skip);
       nlohmann::json items = nlohmann::json::array();
       while (q.step()) items.push_back(job_json(q, false));
       q.reset();
-      const size_t total = items.size();
+      // `total` counts every matching job, not just this page.
+      auto& t = c.reader->prepare(
+          "SELECT COUNT(*) FROM jobs WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR host = ?3) "
+          "AND (?4 = 0 OR instance_id = ?4)");
+      t.bind(1, who.org_id).bind(2, std::string_view(*status)).bind(3, std::string_view(host)).bind(4, instance.value_or(0));
+      const int64_t total = t.step() ? t.column_int64(0) : 0;
+      t.reset();
       return reply_json(*x, 200, {{"items", items}, {"total", total}});
     }
     if (m == "POST") {
@@ -292,7 +314,7 @@ void jobs_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
     }
     return method_not_allowed(*x);
   }
-  if (s.size() != 2) return reply_error(*x, 404, "not_found", "no such endpoint");
+  if (s.size() != 2 || (s[1] != "cancel" && s[1] != "retry")) return reply_error(*x, 404, "not_found", "no such endpoint");
   if (m != "POST") return method_not_allowed(*x);
   if (s[1] == "cancel") {
     return (void)reply_refusal(*x, c.engine->cancel_job(*id, [&c, x, jid = *id](bool ok, const std::string& error) {
@@ -329,8 +351,10 @@ void jobs_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
 void hosts_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s) {
   if (!s.empty()) return reply_error(*x, 404, "not_found", "no such endpoint");
   if (r.method != "GET") return method_not_allowed(*x);
-  auto& q = c.reader->prepare("SELECT id, hostname, ip, os, last_heartbeat FROM agents WHERE org_id = ?1 ORDER BY hostname");
-  q.bind(1, who.org_id);
+  int64_t skip, limit;
+  if (!paging(r, *x, skip, limit)) return;
+  auto& q = c.reader->prepare("SELECT id, hostname, ip, os, last_heartbeat FROM agents WHERE org_id = ?1 ORDER BY hostname LIMIT ?2 OFFSET ?3");
+  q.bind(1, who.org_id).bind(2, limit).bind(3, skip);
   nlohmann::json items = nlohmann::json::array();
   const int64_t now = wall_ms();
   while (q.step())
@@ -340,22 +364,24 @@ void hosts_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x
                      {"os", q.column_text(3)},
                      {"online", !q.column_is_null(4) && now - q.column_int64(4) < kOnlineWithinMs}});
   q.reset();
-  const size_t total = items.size();
+  const int64_t total = count_rows(*c.reader, "SELECT COUNT(*) FROM agents WHERE org_id = ?1", who.org_id);
   reply_json(*x, 200, {{"items", items}, {"total", total}});
 }
 
 void groups_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s) {
   if (!s.empty()) return reply_error(*x, 404, "not_found", "no such endpoint");
   if (r.method == "GET") {
-    auto& q = c.reader->prepare("SELECT name, hosts FROM groups WHERE org_id = ?1 ORDER BY name");
-    q.bind(1, who.org_id);
+    int64_t skip, limit;
+    if (!paging(r, *x, skip, limit)) return;
+    auto& q = c.reader->prepare("SELECT name, hosts FROM groups WHERE org_id = ?1 ORDER BY name LIMIT ?2 OFFSET ?3");
+    q.bind(1, who.org_id).bind(2, limit).bind(3, skip);
     nlohmann::json items = nlohmann::json::array();
     while (q.step()) {
       auto hosts = nlohmann::json::parse(q.column_text(1), nullptr, false);
       items.push_back({{"name", q.column_text(0)}, {"hosts", hosts.is_discarded() ? nlohmann::json::array() : hosts}});
     }
     q.reset();
-    const size_t total = items.size();
+    const int64_t total = count_rows(*c.reader, "SELECT COUNT(*) FROM groups WHERE org_id = ?1", who.org_id);
     return reply_json(*x, 200, {{"items", items}, {"total", total}});
   }
   if (r.method != "POST") return method_not_allowed(*x);

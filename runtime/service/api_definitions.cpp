@@ -480,18 +480,20 @@ void definitions_api(Context& c, const Principal& who, http::Request& r, Exchang
   if (s.size() != 2) return reply_error(*x, 404, "not_found", "no such endpoint");
   if (action == "versions") {
     if (m != "GET") return method_not_allowed(*x);
+    int64_t skip, limit;
+    if (!paging(r, *x, skip, limit)) return;
     nlohmann::json items = nlohmann::json::array();
     auto& q = c.reader->prepare(
         "SELECT v.version, v.created_at, v.module_hash, d.published_version FROM definition_versions v "
-        "JOIN definitions d ON d.id = v.definition_id WHERE v.definition_id = ?1 ORDER BY v.version DESC");
-    q.bind(1, id);
+        "JOIN definitions d ON d.id = v.definition_id WHERE v.definition_id = ?1 ORDER BY v.version DESC LIMIT ?2 OFFSET ?3");
+    q.bind(1, id).bind(2, limit).bind(3, skip);
     while (q.step())
       items.push_back({{"version", q.column_int64(0)},
                        {"created_at", format_time(q.column_int64(1))},
                        {"module_hash", q.column_text(2)},
                        {"published", !q.column_is_null(3) && q.column_int64(3) == q.column_int64(0)}});
     q.reset();
-    const size_t total = items.size();
+    const int64_t total = count_rows(*c.reader, "SELECT COUNT(*) FROM definition_versions WHERE definition_id = ?1", id);
     return reply_json(*x, 200, {{"items", items}, {"total", total}});
   }
   if (action == "publish") {

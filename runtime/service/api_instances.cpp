@@ -2,6 +2,8 @@
 // execution log and signals for `wait event`.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "runtime/service/routes.h"
 #include "vm/continuation.h"
 #include "vm/render.h"
@@ -149,12 +151,14 @@ void instances_api(Context& c, const Principal& who, http::Request& r, ExchangeP
     if (m != "GET") return method_not_allowed(*x);
     int64_t skip, limit;
     if (!paging(r, *x, skip, limit)) return;
-    const std::string status = r.query_param("status").value_or(""), workflow = r.query_param("workflow").value_or("");
+    const auto status = status_filter(r, *x, {"queued", "running", "paused", "completed", "failed", "cancelled", "timeout"});
+    if (!status) return;
+    const std::string workflow = r.query_param("workflow").value_or("");
     auto& q = c.reader->prepare(
         "SELECT id, workflow, definition_id, version, status, pause_reason, created_at, started_at, ended_at, error_message, "
         "COUNT(*) OVER () FROM instances WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR workflow = ?3) "
         "ORDER BY id DESC LIMIT ?4 OFFSET ?5");
-    q.bind(1, who.org_id).bind(2, std::string_view(status)).bind(3, std::string_view(workflow)).bind(4, limit).bind(5, skip);
+    q.bind(1, who.org_id).bind(2, std::string_view(*status)).bind(3, std::string_view(workflow)).bind(4, limit).bind(5, skip);
     nlohmann::json items = nlohmann::json::array();
     int64_t total = 0;
     while (q.step()) {
@@ -174,7 +178,7 @@ void instances_api(Context& c, const Principal& who, http::Request& r, ExchangeP
     if (items.empty() && skip > 0) {
       auto& t = c.reader->prepare(
           "SELECT COUNT(*) FROM instances WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR workflow = ?3)");
-      t.bind(1, who.org_id).bind(2, std::string_view(status)).bind(3, std::string_view(workflow));
+      t.bind(1, who.org_id).bind(2, std::string_view(*status)).bind(3, std::string_view(workflow));
       total = t.step() ? t.column_int64(0) : 0;
       t.reset();
     }
@@ -187,8 +191,10 @@ void instances_api(Context& c, const Principal& who, http::Request& r, ExchangeP
     if (m != "GET") return method_not_allowed(*x);
     return reply_json(*x, 200, detail);
   }
-  if (s.size() != 2) return reply_error(*x, 404, "not_found", "no such endpoint");
-  const std::string_view action = s[1];
+  const std::string_view action = s.size() == 2 ? s[1] : std::string_view();
+  // An unknown path is 404 whatever the method; 405 is for the paths that exist.
+  static const std::set<std::string_view> kActions = {"events", "log", "cancel", "pause", "resume", "retry", "signal"};
+  if (s.size() != 2 || !kActions.count(action)) return reply_error(*x, 404, "not_found", "no such endpoint");
   if (action == "events") {
     if (m != "GET") return method_not_allowed(*x);
     return events_api(c, who, r, x, *id);

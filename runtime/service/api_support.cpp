@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "bytecode/module_codec.h"
+#include "vm/render.h"
 
 namespace wf::service {
 
@@ -56,9 +57,31 @@ engine::Done reply_after_commit(ExchangePtr x, int status, std::function<nlohman
   };
 }
 
+namespace {
+
+// Nothing the API takes is nested this deep. The limit matters because the JSON library writes a
+// value out (dump) by recursing once per level: a body of a few hundred thousand brackets, stored
+// as a parameter or a payload, would otherwise exhaust the stack of the service's loop.
+constexpr int kMaxBodyDepth = 64;
+
+}  // namespace
+
 std::optional<nlohmann::json> body_object(const http::Request& r, http::Exchange& x) {
   if (r.body.empty()) return nlohmann::json::object();
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  bool too_deep = false;
+  // The callback prunes everything below the limit as it is parsed, so a deep body is never
+  // built in memory either.
+  auto j = nlohmann::json::parse(
+      r.body,
+      [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > kMaxBodyDepth) too_deep = true;
+        return !too_deep;
+      },
+      false);
+  if (too_deep) {
+    reply_error(x, 400, "bad_request", fmt::format("the body is nested more than {} levels deep", kMaxBodyDepth));
+    return std::nullopt;
+  }
   if (j.is_discarded()) {
     reply_error(x, 400, "bad_request", "the body is not valid JSON");
     return std::nullopt;
@@ -168,16 +191,41 @@ bool paging(const http::Request& r, http::Exchange& x, int64_t& skip, int64_t& l
   return true;
 }
 
-std::string format_time(int64_t ms) {
-  const time_t secs = static_cast<time_t>(ms / 1000);
-  struct tm t;
-  gmtime_r(&secs, &t);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour,
-                     t.tm_min, t.tm_sec, ms % 1000);
+std::optional<std::string> status_filter(const http::Request& r, http::Exchange& x, std::initializer_list<std::string_view> known) {
+  const std::string status = r.query_param("status").value_or("");
+  if (status.empty()) return status;
+  for (std::string_view k : known)
+    if (status == k) return status;
+  std::string names;
+  for (std::string_view k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+  // A filter that can match nothing is a mistake worth saying, not an empty list.
+  reply_error(x, 400, "bad_request", fmt::format("`status` must be one of {}", names));
+  return std::nullopt;
 }
 
+int64_t count_rows(store::Database& reader, const char* count_sql, int64_t key) {
+  auto& q = reader.prepare(count_sql);
+  q.bind(1, key);
+  const int64_t n = q.step() ? q.column_int64(0) : 0;
+  q.reset();
+  return n;
+}
+
+std::string format_time(int64_t ms) { return vm::format_instant(ms); }
+
 std::optional<int64_t> parse_time(const nlohmann::json& j) {
-  if (j.is_number_integer()) return j.get<int64_t>();
+  // Times are from 1970 to the end of year 9999, as strings and as milliseconds alike.
+  constexpr int64_t kLastMs = 253402300799999;  // 9999-12-31T23:59:59.999Z
+  if (j.is_number_unsigned()) {
+    const uint64_t v = j.get<uint64_t>();
+    if (v > static_cast<uint64_t>(kLastMs)) return std::nullopt;
+    return static_cast<int64_t>(v);
+  }
+  if (j.is_number_integer()) {
+    const int64_t v = j.get<int64_t>();
+    if (v < 0 || v > kLastMs) return std::nullopt;
+    return v;
+  }
   if (!j.is_string()) return std::nullopt;
   const std::string s = j.get<std::string>();
   struct tm t = {};
@@ -186,6 +234,11 @@ std::optional<int64_t> parse_time(const nlohmann::json& j) {
   const int n = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &t.tm_year, &t.tm_mon, &t.tm_mday, &t.tm_hour,
                             &t.tm_min, &t.tm_sec, rest);
   if (n < 6) return std::nullopt;
+  // timegm would quietly carry a 13th month or a 99th minute into the next year or hour: a time
+  // that is not on the calendar is refused instead.
+  if (t.tm_year < 1970 || t.tm_year > 9999 || t.tm_mon < 1 || t.tm_mon > 12 || t.tm_mday < 1 || t.tm_mday > 31 ||
+      t.tm_hour > 23 || t.tm_min > 59 || t.tm_sec > 60 || t.tm_hour < 0 || t.tm_min < 0 || t.tm_sec < 0)
+    return std::nullopt;
   std::string_view tail(rest);
   if (!tail.empty() && tail.front() == '.') {
     size_t k = 1, digits = 0;
@@ -199,8 +252,11 @@ std::optional<int64_t> parse_time(const nlohmann::json& j) {
   }
   int64_t offset_s = 0;
   if (tail == "Z" || tail.empty()) {
-  } else if ((tail.front() == '+' || tail.front() == '-') && tail.size() == 6 && tail[3] == ':') {
+  } else if ((tail.front() == '+' || tail.front() == '-') && tail.size() == 6 && tail[3] == ':' &&
+             std::isdigit(static_cast<unsigned char>(tail[1])) && std::isdigit(static_cast<unsigned char>(tail[2])) &&
+             std::isdigit(static_cast<unsigned char>(tail[4])) && std::isdigit(static_cast<unsigned char>(tail[5]))) {
     const int hh = (tail[1] - '0') * 10 + (tail[2] - '0'), mm = (tail[4] - '0') * 10 + (tail[5] - '0');
+    if (hh > 23 || mm > 59) return std::nullopt;
     offset_s = (hh * 3600 + mm * 60) * (tail.front() == '+' ? 1 : -1);
   } else {
     return std::nullopt;

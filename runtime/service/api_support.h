@@ -61,7 +61,7 @@ bool reply_refusal(http::Exchange& x, const engine::OpResult& r);
 engine::Done reply_after_commit(ExchangePtr x, int status, std::function<nlohmann::json()> body);
 
 // The request's body as a JSON object; an empty body is {}. Answers 400 and returns nullopt
-// otherwise.
+// otherwise, and for a body nested too deep to handle safely.
 std::optional<nlohmann::json> body_object(const http::Request& r, http::Exchange& x);
 
 // Reads typed fields of a JSON object, remembering the first problem.
@@ -84,11 +84,16 @@ class Fields {
 
 // skip/limit of a list request (limit at most 1000); answers 400 and returns false when invalid.
 bool paging(const http::Request& r, http::Exchange& x, int64_t& skip, int64_t& limit);
+// The `status` filter of a list request: "" (none) or one of `known`; answers 400 and returns
+// nullopt otherwise.
+std::optional<std::string> status_filter(const http::Request& r, http::Exchange& x, std::initializer_list<std::string_view> known);
+// The number of rows `count_sql` counts with ?1 bound to `key` (a list's `total`).
+int64_t count_rows(store::Database& reader, const char* count_sql, int64_t key);
 // A path segment as an id; nullopt when it is not a positive integer.
 std::optional<int64_t> parse_id(std::string_view text);
 
-std::string format_time(int64_t ms);                         // RFC 3339 UTC with milliseconds
-std::optional<int64_t> parse_time(const nlohmann::json& j);  // RFC 3339 string or ms integer
+std::string format_time(int64_t ms);                         // RFC 3339 UTC (vm::format_instant)
+std::optional<int64_t> parse_time(const nlohmann::json& j);  // RFC 3339 string or ms integer, 1970 to 9999
 nlohmann::json time_or_null(const store::Statement& s, int col);
 
 }  // namespace wf::service

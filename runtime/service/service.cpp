@@ -106,8 +106,11 @@ void Service::route(http::Request& r, ExchangePtr x) {
   if (s.size() < 2 || s[0] != "api" || s[1] != "v1") return reply_error(*x, 404, "not_found", "no such endpoint (the API is under /api/v1)");
   s.erase(s.begin(), s.begin() + 2);
   if (s.empty()) return reply_error(*x, 404, "not_found", "no such endpoint");
-  if (s[0] == "health" && s.size() == 1) return reply_json(*x, 200, {{"ok", true}});
-  if (s[0] == "openapi.json" && s.size() == 1) return x->respond(http::Response::json(200, openapi_document()));
+  if ((s[0] == "health" || s[0] == "openapi.json") && s.size() == 1) {
+    if (r.method != "GET" && r.method != "HEAD") return method_not_allowed(*x);
+    if (s[0] == "health") return reply_json(*x, 200, {{"ok", true}});
+    return x->respond(http::Response::json(200, openapi_document()));
+  }
   if (s[0] == "agents" && s.size() == 2 && s[1] == "register" && r.method == "POST") return register_agent(context, r, x);
   // Everything else needs a token.
   std::string_view auth = r.header("authorization");

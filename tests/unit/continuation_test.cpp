@@ -1096,5 +1096,37 @@ TEST(Continuation, FuzzProgramIsCurrent) {
                                     "  wf build fuzz/continuation_fuzz.wf -o fuzz/continuation_fuzz.wfb";
 }
 
+
+// Values alone (encode_values): what a host keeps beside a continuation, such as the arguments of
+// the effects an instance waits for, round-trip through the continuation format and its checks.
+TEST(ContinuationValues, RoundTripAndRefuseDamage) {
+  auto p = compile_path(fs::path(WF_SOURCE_DIR) / "samples" / "canary_patch_rollout.wf");
+  ASSERT_TRUE(p);
+  const std::vector<vm::Value> values = {
+      vm::make_string("web-01"), vm::Value::integer(42),
+      effects::make_builtin("host", {{"hostname", vm::make_string("web-01")}, {"tags", vm::make_list({vm::make_string("a")})}}),
+      vm::make_list({vm::Value::boolean(true), vm::Value()})};
+  const std::vector<uint8_t> bytes = vm::encode_values(*p, values);
+  std::vector<vm::Value> back;
+  std::string error;
+  ASSERT_TRUE(vm::decode_values(*p, bytes, back, error)) << error;
+  ASSERT_EQ(back.size(), values.size());
+  for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ(vm::to_json_text(back[i]), vm::to_json_text(values[i]));
+  EXPECT_EQ(effects::field_string(back[2], "hostname"), "web-01");
+  for (size_t i = 0; i < bytes.size(); i += 7) {
+    std::vector<uint8_t> damaged = bytes;
+    damaged[i] ^= 0x5a;
+    std::vector<vm::Value> out;
+    std::string why;
+    EXPECT_FALSE(vm::decode_values(*p, damaged, out, why)) << "byte " << i;
+    EXPECT_FALSE(why.empty());
+  }
+  // Tied to its module.
+  auto other = compile_source("workflow w() -> int { return 1 }\n");
+  ASSERT_TRUE(other);
+  std::vector<vm::Value> out;
+  EXPECT_FALSE(vm::decode_values(*other, bytes, out, error));
+}
+
 }  // namespace
 }  // namespace wf

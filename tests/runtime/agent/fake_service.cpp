@@ -95,6 +95,11 @@ void FakeService::answer_start(int64_t job_id, int status) {
   start_answers_[job_id] = status;
 }
 
+void FakeService::answer_output(int64_t job_id, int status) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  output_answers_[job_id] = status;
+}
+
 void FakeService::fail_completions(int count, int status) {
   std::lock_guard<std::mutex> lock(mutex_);
   failing_completions_ = count;
@@ -251,7 +256,11 @@ std::pair<int, json> FakeService::answer(const Request& request, const json& bod
     if (it != start_answers_.end()) return {it->second, error_body("conflict", "not yours")};
     return {200, {{"ok", true}}};
   }
-  if (action == "output") return {200, {{"ok", true}}};
+  if (action == "output") {
+    const auto it = output_answers_.find(job_id);
+    if (it != output_answers_.end()) return {it->second, error_body("conflict", "the job was cancelled")};
+    return {200, {{"ok", true}}};
+  }
   if (action == "complete") {
     if (failing_completions_ > 0) {
       --failing_completions_;

@@ -43,6 +43,8 @@ class FakeService {
   void offer_job(nlohmann::json spec);
   // `POST /agents/jobs/{id}/start` answers `status` instead of 200.
   void answer_start(int64_t job_id, int status);
+  // `POST /agents/jobs/{id}/output` answers `status` instead of 200.
+  void answer_output(int64_t job_id, int status);
   // The next `count` completion reports are answered with `status` (and not taken).
   void fail_completions(int count, int status = 503);
   // Every token issued so far is refused from now on, as after a reset of the service.
@@ -74,7 +76,7 @@ class FakeService {
   std::vector<std::thread> connections_;
   std::vector<RecordedCall> calls_;
   std::deque<nlohmann::json> offered_;
-  std::map<int64_t, int> start_answers_;
+  std::map<int64_t, int> start_answers_, output_answers_;
   int failing_completions_ = 0, failing_status_ = 503;
   std::set<std::string> tokens_;
   int issued_ = 0;

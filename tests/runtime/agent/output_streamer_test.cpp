@@ -1,8 +1,12 @@
 // Output streaming against the fake service: many small pieces go in few requests, a large piece
-// is split into requests of at most the batch size, and nothing is lost or reordered in a stream.
+// is split into requests of at most the batch size, nothing is lost or reordered in a stream, a
+// refused token is renewed, and output the service refuses is no longer sent.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "fake_service.h"
@@ -17,20 +21,41 @@ using wf::agent::ServerConnection;
 using wf::agent::testing::FakeService;
 using wf::jobs::OutputStream;
 
-TEST(OutputStreamer, BatchesSmallPiecesAndSplitsLargeOnes) {
+class OutputStreamerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "wf-streamer-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  // An enrolled connection to `service`, keeping its registration in the test's folder.
+  std::unique_ptr<ServerConnection> connect(const FakeService& service) {
+    auto server = std::make_unique<ServerConnection>(service.url(), FakeService::kSecret,
+                                                     wf::agent::HostIdentity{"web1", "127.0.0.1", "linux"},
+                                                     dir_ + "/agent.json", log_, std::function<void()>{});
+    wf::client::HttpClient http(service.url());
+    std::string error;
+    const bool enrolled = server->enroll(http, error) == ServerConnection::Enrollment::Enrolled;
+    return enrolled ? std::move(server) : nullptr;
+  }
+
+  std::string dir_;
+  Logger log_{wf::agent::LogSink{}};
+};
+
+TEST_F(OutputStreamerTest, BatchesSmallPiecesAndSplitsLargeOnes) {
   FakeService service;
-  const std::string credentials = (std::filesystem::temp_directory_path() / "wf-streamer-agent.json").string();
-  Logger log{wf::agent::LogSink{}};
-  ServerConnection server(service.url(), FakeService::kSecret, {"web1", "127.0.0.1", "linux"}, credentials, log, {});
-  wf::client::HttpClient http(service.url());
-  std::string error;
-  ASSERT_EQ(server.enroll(http, error), ServerConnection::Enrollment::Enrolled) << error;
-  std::filesystem::remove(credentials);
+  auto server = connect(service);
+  ASSERT_TRUE(server);
 
   std::string out;
   const std::string err(200 * 1024, 'e');
   {
-    OutputStreamer streamer(server, 77, log);
+    OutputStreamer streamer(*server, 77, log_);
     for (int i = 0; i < 100; ++i) {
       const std::string line = "line " + std::to_string(i) + "\n";
       streamer.add(OutputStream::Stdout, line);
@@ -60,22 +85,31 @@ TEST(OutputStreamer, BatchesSmallPiecesAndSplitsLargeOnes) {
   EXPECT_EQ(err_calls, 4);   // 200 KiB in 64 KiB requests
 }
 
-TEST(OutputStreamer, StopsStreamingWhenTheServiceRefusesIt) {
+TEST_F(OutputStreamerTest, EnrollsAgainWhenTheTokenIsRefused) {
   FakeService service;
-  Logger log{wf::agent::LogSink{}};
-  const std::string credentials = (std::filesystem::temp_directory_path() / "wf-streamer-agent2.json").string();
-  ServerConnection server(service.url(), FakeService::kSecret, {"web1", "127.0.0.1", "linux"}, credentials, log, {});
-  wf::client::HttpClient http(service.url());
-  std::string error;
-  ASSERT_EQ(server.enroll(http, error), ServerConnection::Enrollment::Enrolled) << error;
-  std::filesystem::remove(credentials);
-  service.forget_tokens();  // and the secret no longer matches what a reset service would want...
-  OutputStreamer streamer(server, 78, log);
+  auto server = connect(service);
+  ASSERT_TRUE(server);
+  service.forget_tokens();  // as after a reset of the service
+  OutputStreamer streamer(*server, 78, log_);
   streamer.add(OutputStream::Stdout, "x\n");
   streamer.finish();
-  // The refused token made the agent enroll again and repeat the call, which then went through.
   EXPECT_EQ(service.calls_to("/api/v1/agents/register").size(), 2u);
   EXPECT_EQ(streamer.bytes_sent(), 2u);
+  EXPECT_EQ(service.calls_to("/api/v1/agents/jobs/78/output").back().authorization, "Bearer token-2");
+}
+
+TEST_F(OutputStreamerTest, StopsStreamingWhenTheServiceRefusesIt) {
+  FakeService service;
+  auto server = connect(service);
+  ASSERT_TRUE(server);
+  service.answer_output(79, 409);
+  OutputStreamer streamer(*server, 79, log_);
+  streamer.add(OutputStream::Stdout, "first\n");
+  ASSERT_TRUE(service.wait_until([&] { return !service.calls_to("/api/v1/agents/jobs/79/output").empty(); }));
+  for (int i = 0; i < 3; ++i) streamer.add(OutputStream::Stdout, "more\n");
+  streamer.finish();
+  EXPECT_EQ(service.calls_to("/api/v1/agents/jobs/79/output").size(), 1u);
+  EXPECT_EQ(streamer.bytes_sent(), 0u);
 }
 
 }  // namespace

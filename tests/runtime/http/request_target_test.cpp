@@ -83,6 +83,11 @@ TEST(ResponseWriter, WritesHeadsAndChunks) {
   EXPECT_EQ(http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(error_body("bad_request", "a \"quoted\" \xff"),
             "{\"error\":{\"code\":\"bad_request\",\"message\":\"a \\\"quoted\\\" \xEF\xBF\xBD\"}}");
+  out.clear();
+  append_response_head(out, 302,
+                       {{"Location", "/a\r\nSet-Cookie: x=1"}, {"X\nY", "1"}, {"X-Ok", "1"}},
+                       BodyFraming::none, 0, false, "");
+  EXPECT_EQ(out, "HTTP/1.1 302 Found\r\nX-Ok: 1\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(headers_ask_to_close({{"CONNECTION", "Close"}}));
   EXPECT_FALSE(headers_ask_to_close({{"connection", "keep-alive"}}));
 }

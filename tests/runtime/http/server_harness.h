@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 #include "runtime/http/server.h"
 
@@ -90,16 +91,23 @@ class LoopServer {
   template <class F>
   auto run(F f) -> decltype(f()) {
     using Result = decltype(f());
-    auto task = std::make_shared<std::packaged_task<Result()>>(std::move(f));
-    auto result = task->get_future();
+    auto promise = std::make_shared<std::promise<Result>>();
+    auto result = promise->get_future();
     {
       std::lock_guard lock(mutex_);
-      tasks_.emplace_back([task] { (*task)(); });
+      calls_.emplace_back([promise, f = std::move(f)]() mutable {
+        if constexpr (std::is_void_v<Result>) {
+          f();
+          promise->set_value();
+        } else {
+          promise->set_value(f());
+        }
+      });
     }
     uv_async_send(&wake_);
     if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      ADD_FAILURE() << "the loop thread did not run a task within 10 s";
-      std::abort();  // the task still refers to this frame
+      ADD_FAILURE() << "the loop thread did not run a call within 10 s";
+      std::abort();  // the call still refers to this frame
     }
     return result.get();
   }
@@ -125,12 +133,12 @@ class LoopServer {
  private:
   static void on_wake(uv_async_t* async) {
     auto* self = static_cast<LoopServer*>(async->data);
-    std::deque<std::function<void()>> tasks;
+    std::deque<std::function<void()>> calls;
     {
       std::lock_guard lock(self->mutex_);
-      tasks.swap(self->tasks_);
+      calls.swap(self->calls_);
     }
-    for (auto& task : tasks) task();
+    for (auto& call : calls) call();
   }
 
   uv_loop_t loop_;
@@ -141,7 +149,7 @@ class LoopServer {
   int port_ = 0;
   std::thread thread_;
   std::mutex mutex_;
-  std::deque<std::function<void()>> tasks_;
+  std::deque<std::function<void()>> calls_;
 };
 
 // One response as a client sees it.

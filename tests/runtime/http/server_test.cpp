@@ -56,9 +56,10 @@ TEST(HttpServer, ReceivesPostBodyWithContentLength) {
   LoopServer server(echo);
   Client client(server.port());
   std::string payload = R"({"source":"workflow w() {}"})";
-  ASSERT_TRUE(client.send("POST /api/v1/definitions HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                          "application/json\r\nContent-Length: " +
-                          std::to_string(payload.size()) + "\r\n\r\n" + payload.substr(0, 5)));
+  ASSERT_TRUE(
+      client.send("POST /api/v1/definitions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                  "application/json\r\nContent-Length: " +
+                  std::to_string(payload.size()) + "\r\n\r\n" + payload.substr(0, 5)));
   // The rest of the body arrives in a second segment.
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_TRUE(client.send(payload.substr(5)));
@@ -72,8 +73,9 @@ TEST(HttpServer, ReceivesPostBodyWithContentLength) {
 TEST(HttpServer, DechunksAChunkedRequestBody) {
   LoopServer server(echo);
   Client client(server.port());
-  ASSERT_TRUE(client.send("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          "5\r\nhello\r\n"));
+  ASSERT_TRUE(
+      client.send("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "5\r\nhello\r\n"));
   ASSERT_TRUE(client.send("1;ext=1\r\n \r\n6\r\nworld!\r\n0\r\n\r\n"));
   auto r = client.response();
   ASSERT_TRUE(r);
@@ -134,9 +136,10 @@ TEST(HttpServer, AnswersPipelinedRequestsInOrder) {
   });
   loop = server.loop();
   Client client(server.port());
-  ASSERT_TRUE(client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
-                          "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"
-                          "GET /last HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(
+      client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /last HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto first = client.response();
   auto second = client.response();
   auto third = client.response();
@@ -297,6 +300,9 @@ TEST(HttpServer, AnswersExpectContinueSoCurlPostsAtOnce) {
   ASSERT_NE(curl, nullptr);
   std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/api/v1/definitions";
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  // curl asks for it by itself above 1 KiB (up to 8.x); asked explicitly, the test does not
+  // depend on that threshold. Unanswered, curl would wait a second before sending the body.
+  headers = curl_slist_append(headers, "Expect: 100-continue");
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload.c_str());
@@ -315,16 +321,21 @@ TEST(HttpServer, AnswersExpectContinueSoCurlPostsAtOnce) {
   EXPECT_LT(took, 900);
 }
 
-TEST(HttpServer, SendsContinueOnlyWhenABodyIsExpected) {
+TEST(HttpServer, SendsContinueBeforeTheBodyAndOnlyForABody) {
   LoopServer server(echo);
   Client client(server.port());
-  ASSERT_TRUE(client.send("POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"));
-  // The interim answer arrives before the body is sent.
-  auto start = Clock::now();
-  while (client.raw().find("100 Continue") == std::string::npos && elapsed_ms(start) < 5000) {
-    client.response(20);
-  }
-  EXPECT_EQ(client.raw().rfind("HTTP/1.1 100 Continue\r\n\r\n", 0), 0u);
+  ASSERT_TRUE(client.send("GET /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n"));
+  auto plain = client.response();
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 200);
+  EXPECT_EQ(client.raw().find("100 Continue"), std::string::npos);
+
+  ASSERT_TRUE(client.send(
+      "POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"));
+  // The interim answer arrives while the body is still unsent.
+  auto interim = client.response();
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->status, 100);
   ASSERT_TRUE(client.send("ok"));
   auto r = client.response();
   ASSERT_TRUE(r);

@@ -19,7 +19,8 @@ struct Held {
 Handler holding(Held& held) {
   return [&held](Request& request, std::shared_ptr<Exchange> exchange) {
     if (request.path == "/events") {
-      exchange->start_stream(200, {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}});
+      exchange->start_stream(
+          200, {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}});
     } else if (request.path != "/poll") {
       exchange->respond(Response::json(200, "{}"));
       return;
@@ -37,7 +38,8 @@ TEST(HttpStream, SendsEventsPieceByPieceAndNoticesTheReaderLeaving) {
   ASSERT_TRUE(client.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(held.arrived.wait());
 
-  EXPECT_TRUE(server.run([&] { return held.exchange->send("id: 1\nevent: log\ndata: {\"a\":1}\n\n"); }));
+  EXPECT_TRUE(
+      server.run([&] { return held.exchange->send("id: 1\nevent: log\ndata: {\"a\":1}\n\n"); }));
   ASSERT_TRUE(client.body_contains("data: {\"a\":1}\n\n"));
   EXPECT_EQ(client.in_progress().status, 200);
   EXPECT_EQ(client.in_progress().header("content-type"), "text/event-stream");
@@ -173,6 +175,50 @@ TEST(HttpStream, IdleTimeoutSparesALongPoll) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, R"({"jobs":[]})");
   EXPECT_FALSE(held.closed.is_set());
+}
+
+TEST(HttpStream, ReleasesAnExchangeWhoseOnCloseHoldsIt) {
+  std::weak_ptr<Exchange> seen;
+  std::shared_ptr<Exchange> kept;  // loop thread only
+  LoopServer server([&](Request&, std::shared_ptr<Exchange> exchange) {
+    // The pattern of a long-poll list: the callback keeps the exchange it belongs to.
+    exchange->on_close([exchange] { (void)exchange; });
+    seen = exchange;
+    kept = exchange;
+  });
+  Client client(server.port());
+  ASSERT_TRUE(client.send("POST /poll HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
+  auto start = Clock::now();
+  while (!server.run([&] { return kept != nullptr; }) && elapsed_ms(start) < 5000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  server.run([&] {
+    kept->respond(Response::json(200, "{}"));
+    kept.reset();
+    return 0;
+  });
+  ASSERT_TRUE(client.response());
+  EXPECT_TRUE(server.run([&] { return seen.expired(); }));
+}
+
+TEST(HttpStream, SendsOneAnswerLargerThanThePendingLimitWhole) {
+  Limits limits;
+  limits.max_pending_write_bytes = 64 * 1024;
+  std::string big(3 * 1024 * 1024, 'b');
+  for (size_t i = 0; i < big.size(); i += 1000) big[i] = static_cast<char>('0' + (i / 1000) % 10);
+  LoopServer server(
+      [&](Request&, std::shared_ptr<Exchange> exchange) {
+        exchange->respond(Response{200, {{"Content-Type", "application/octet-stream"}}, big});
+      },
+      limits);
+  Client client(server.port());
+  ASSERT_TRUE(
+      client.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /big HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto first = client.response(10000);
+  auto second = client.response(10000);
+  ASSERT_TRUE(first && second);
+  EXPECT_TRUE(first->body == big);
+  EXPECT_TRUE(second->body == big);
 }
 
 TEST(HttpStream, CloseCompletesWithConnectionsOpen) {

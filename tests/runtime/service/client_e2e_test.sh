@@ -10,7 +10,9 @@ set -uo pipefail
 
 WF="$1"
 ROOT="$2"
-"$WF" serve --help >/dev/null 2>&1 || { echo "wf serve is not available: skipped"; exit 77; }
+# CLI11 answers --help after an unknown word with the top-level help and exit 0, so the help must
+# also be serve's own.
+"$WF" serve --help 2>/dev/null | grep -q -- '--listen' || { echo "wf serve is not available: skipped"; exit 77; }
 command -v python3 >/dev/null 2>&1 || { echo "python3 is not installed: skipped"; exit 77; }
 
 TMP="$(mktemp -d)"

@@ -1,5 +1,5 @@
-// The client commands' connection to the service (see api_session.h).
-#include "cli/client/api_session.h"
+// The client commands' connection to the service (see service_connection.h).
+#include "cli/client/service_connection.h"
 
 #include <fmt/format.h>
 
@@ -48,35 +48,35 @@ int64_t require_id(const std::string& text, std::string_view what) {
   fail(kExitUsage, fmt::format("{} id must be a positive integer, got \"{}\"", what, text));
 }
 
-ApiSession::ApiSession(const ClientOptions& options)
+ServiceConnection::ServiceConnection(const ClientOptions& options)
     : server_(from_environment(options.server, "WF_SERVER", kDefaultServer)),
       token_(from_environment(options.token, "WF_TOKEN", "")),
       http_(server_, token_) {}
 
-client::HttpResult ApiSession::send(std::string_view method, std::string_view path, const Json* body,
+client::HttpResult ServiceConnection::send(std::string_view method, std::string_view path, const Json* body,
                                     int64_t timeout_ms) {
   const std::string text = body != nullptr ? compact(*body) : std::string();
   return http_.request(method, std::string(kApiPrefix) + std::string(path), text, timeout_ms);
 }
 
-Json ApiSession::call(std::string_view method, std::string_view path, const Json* body, int64_t timeout_ms) {
+Json ServiceConnection::call(std::string_view method, std::string_view path, const Json* body, int64_t timeout_ms) {
   const client::HttpResult result = send(method, path, body, timeout_ms);
   if (!result.ok()) fail_request(result);
   return parse_answer(result);
 }
 
-bool ApiSession::is_transient(const client::HttpResult& result) {
+bool ServiceConnection::is_transient(const client::HttpResult& result) {
   return !result.error.empty() || result.status == 0 || result.status >= 500;
 }
 
-void ApiSession::fail_request(const client::HttpResult& result) const {
+void ServiceConnection::fail_request(const client::HttpResult& result) const {
   if (!result.error.empty()) fail(kExitUsage, fmt::format("cannot reach the service at {}: {}", server_, result.error));
   std::string message = result.describe();
   if (result.status == 401 && token_.empty()) message += " (set WF_TOKEN or pass --token)";
   fail(kExitUsage, message);
 }
 
-Json ApiSession::parse_answer(const client::HttpResult& result) {
+Json ServiceConnection::parse_answer(const client::HttpResult& result) {
   if (result.body.empty()) return Json();
   Json parsed = Json::parse(result.body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) fail(kExitUsage, fmt::format("the service answered HTTP {} with a body that is not JSON", result.status));

@@ -37,9 +37,9 @@ void print_json(const Json& value);
 int64_t require_id(const std::string& text, std::string_view what);
 
 // One command's conversation with the service. Not thread-safe: one per thread.
-class ApiSession {
+class ServiceConnection {
  public:
-  explicit ApiSession(const ClientOptions& options);
+  explicit ServiceConnection(const ClientOptions& options);
 
   const std::string& server() const { return server_; }
   const std::string& token() const { return token_; }

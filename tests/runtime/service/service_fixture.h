@@ -1,0 +1,226 @@
+// Real processes for the service's integration tests: `wf serve` on a free port of 127.0.0.1 with
+// its own data directory, `wf agent`s with their own state, and an admin HTTP client. Every wait
+// is bounded; processes are killed when the test ends.
+#pragma once
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/client/http_client.h"
+
+namespace wf::testing {
+
+inline std::filesystem::path make_temp_dir(const std::string& name) {
+  std::string pattern = (std::filesystem::temp_directory_path() / (name + "-XXXXXX")).string();
+  const char* made = ::mkdtemp(pattern.data());
+  return made ? std::filesystem::path(made) : std::filesystem::path();
+}
+
+// A port nothing listens on now (bound, read and released; the service binds it right after).
+inline int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const int port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+// Polls `done` every 20 ms until it holds or `timeout` passes.
+inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+// A child process running WF_BINARY with `args`, its output in `log`.
+class Process {
+ public:
+  Process() = default;
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  ~Process() { kill9(); }
+
+  bool spawn(const std::vector<std::string>& args, const std::filesystem::path& log) {
+    pid_ = ::fork();
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
+      std::vector<char*> argv;
+      std::string bin = WF_BINARY;
+      argv.push_back(bin.data());
+      std::vector<std::string> copy = args;
+      for (auto& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(bin.c_str(), argv.data());
+      ::_exit(127);
+    }
+    return true;
+  }
+  bool running() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      exit_status_ = status;
+      return false;
+    }
+    return true;
+  }
+  void kill9() { signal_and_wait(SIGKILL); }
+  // SIGTERM, then SIGKILL after `grace`.
+  int terminate(std::chrono::milliseconds grace = std::chrono::seconds(10)) {
+    if (pid_ <= 0) return exit_status_;
+    ::kill(pid_, SIGTERM);
+    if (!wait_until([&] { return !running(); }, grace)) kill9();
+    return exit_status_;
+  }
+  pid_t pid() const { return pid_; }
+
+ private:
+  void signal_and_wait(int sig) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    exit_status_ = status;
+    pid_ = -1;
+  }
+  pid_t pid_ = -1;
+  int exit_status_ = 0;
+};
+
+inline std::string read_first_line(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+// `wf serve` with a data directory that outlives restarts.
+class Service {
+ public:
+  explicit Service(std::filesystem::path dir) : dir_(std::move(dir)), port_(free_port()) {}
+
+  bool start() {
+    process_ = std::make_unique<Process>();
+    if (!process_->spawn({"serve", "--data", (dir_ / "data").string(), "--listen", "127.0.0.1:" + std::to_string(port_)},
+                         dir_ / "serve.log"))
+      return false;
+    client::HttpClient probe(url());
+    return wait_until([&] {
+      if (!process_->running()) return true;
+      return probe.get("/api/v1/health", 1000).ok();
+    }) && process_->running();
+  }
+  void kill9() {
+    if (process_) process_->kill9();
+  }
+  int stop() { return process_ ? process_->terminate() : 0; }
+  bool running() { return process_ && process_->running(); }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string admin_token() const { return read_first_line(dir_ / "data" / "admin.token"); }
+  std::string enroll_secret() const { return read_first_line(dir_ / "data" / "enroll.secret"); }
+  std::unique_ptr<client::HttpClient> admin() const { return std::make_unique<client::HttpClient>(url(), admin_token()); }
+  const std::filesystem::path& dir() const { return dir_; }
+  std::string log() const {
+    std::ifstream in(dir_ / "serve.log");
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+
+ private:
+  std::filesystem::path dir_;
+  int port_;
+  std::unique_ptr<Process> process_;
+};
+
+// `wf agent` for one host name.
+class Agent {
+ public:
+  bool start(const Service& s, const std::string& hostname) {
+    process_ = std::make_unique<Process>();
+    return process_->spawn({"agent", "--server", s.url(), "--enroll", s.enroll_secret(), "--hostname", hostname, "--state",
+                            (s.dir() / ("agent-" + hostname)).string()},
+                           s.dir() / ("agent-" + hostname + ".log"));
+  }
+  void kill9() {
+    if (process_) process_->kill9();
+  }
+  int stop() { return process_ ? process_->terminate() : 0; }
+
+ private:
+  std::unique_ptr<Process> process_;
+};
+
+// JSON of a response body ({} when it is not JSON).
+inline nlohmann::json body_json(const client::HttpResult& r) {
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  return j.is_discarded() ? nlohmann::json::object() : j;
+}
+
+// Uploads `source` (as `file`) and returns the first definition's name, or "" after a failure.
+inline std::string push(client::HttpClient& c, const std::string& file, const std::string& source) {
+  auto r = c.post("/api/v1/definitions", nlohmann::json({{"source", source}, {"file", file}}).dump());
+  if (r.status != 201) return "";
+  return body_json(r)["definitions"][0]["name"].get<std::string>();
+}
+
+// Starts `workflow` with `body` ({params, hosts, ...}); returns the instance id or 0.
+inline int64_t start(client::HttpClient& c, const std::string& workflow, const nlohmann::json& body) {
+  auto r = c.post("/api/v1/definitions/" + workflow + "/run", body.dump());
+  if (r.status != 201) return 0;
+  return body_json(r)["id"].get<int64_t>();
+}
+
+inline nlohmann::json instance(client::HttpClient& c, int64_t id) {
+  return body_json(c.get("/api/v1/instances/" + std::to_string(id)));
+}
+
+inline bool is_terminal(const std::string& s) {
+  return s == "completed" || s == "failed" || s == "cancelled" || s == "timeout";
+}
+
+// Waits for the instance to reach a status for which `want` holds; returns its detail.
+inline nlohmann::json wait_status(client::HttpClient& c, int64_t id, const std::function<bool(const nlohmann::json&)>& want,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  nlohmann::json d;
+  wait_until([&] {
+    d = instance(c, id);
+    return d.is_object() && d.contains("status") && want(d);
+  }, timeout);
+  return d;
+}
+
+inline nlohmann::json wait_ended(client::HttpClient& c, int64_t id, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  return wait_status(c, id, [](const nlohmann::json& d) { return is_terminal(d.value("status", "")); }, timeout);
+}
+
+}  // namespace wf::testing
