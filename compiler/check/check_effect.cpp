@@ -1,10 +1,12 @@
 // Checking the effects of SPEC §1.6 — run, approve, wait event, sleep, checkout, parallel and
 // notify — with their clauses. Effects are allowed only in workflow bodies.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
 #include "check/checker_impl.h"
+#include "stdlib/quorums.h"
 
 namespace wf {
 
@@ -110,12 +112,11 @@ const Type* Checker::check_approve(ApproveExpr& e) {
       mismatch(e.by->range, types_.list(types_.approver()), t, "`by` takes `role(..)`/`user(..)` values");
   }
   if (!e.quorum.empty()) {
-    static const char* kQuorums[] = {"singular", "one_of_many", "two_of_many", "all", "majority"};
     bool known = false;
-    for (const char* q : kQuorums) known |= e.quorum.text == q;
+    for (std::string_view q : stdlib::kApprovalQuorums) known |= e.quorum.text == q;
     if (!known)
       error(DiagCode::BadAnnotation, e.quorum.range,
-            fmt::format("unknown quorum `{}`; one of singular, one_of_many, two_of_many, all, majority", e.quorum.text));
+            fmt::format("unknown quorum `{}`; one of {}", e.quorum.text, fmt::join(stdlib::kApprovalQuorums, ", ")));
   }
   if (e.timeout) check_expr_as(e.timeout.get(), types_.duration(), "an approval timeout");
   return types_.approval();

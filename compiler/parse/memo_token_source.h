@@ -13,6 +13,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,8 @@ struct MemoEntry {
 
 struct TokenMemo::Files {
   std::map<std::string, MemoEntry> entries;
+  bool keep_leftovers = false;
+  std::vector<std::shared_ptr<void>> leftovers;
 };
 
 // An input stream that remembers the furthest character the lexer has looked at.

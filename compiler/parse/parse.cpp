@@ -212,14 +212,24 @@ std::unique_ptr<Module> parse_module(const SourceFile& source, uint32_t file_ind
 namespace {
 
 // The newline filter, the parser and the transformer, over the lexer's tokens however they come.
+// With `keep`, the parser (which owns the tree) and the tokens are handed to the caller rather
+// than freed here.
 std::unique_ptr<Module> parse_tokens_of(antlr4::TokenSource& lexed, const SourceFile& source, uint32_t file_index,
-                                        DiagnosticSink& sink, SyntaxErrorListener& listener) {
-  NewlineFilter filter(lexed);
-  antlr4::CommonTokenStream tokens(&filter);
-  WfParser parser(&tokens);
-  WfParser::ModuleContext* tree = parse_two_stage(parser, tokens, listener);
-  Transformer transformer(source, file_index, sink, tokens);
-  return transformer.module(tree);
+                                        DiagnosticSink& sink, SyntaxErrorListener& listener,
+                                        std::shared_ptr<void>* keep = nullptr) {
+  struct Pipeline {
+    explicit Pipeline(antlr4::TokenSource& lexed) : filter(lexed), tokens(&filter), parser(&tokens) {}
+    NewlineFilter filter;
+    antlr4::CommonTokenStream tokens;
+    WfParser parser;
+  };
+  auto pipeline = std::make_shared<Pipeline>(lexed);
+  WfParser::ModuleContext* tree = parse_two_stage(pipeline->parser, pipeline->tokens, listener);
+  pipeline->parser.removeErrorListeners();  // the listener lives on the caller's stack
+  Transformer transformer(source, file_index, sink, pipeline->tokens);
+  std::unique_ptr<Module> module = transformer.module(tree);
+  if (keep) *keep = std::move(pipeline);
+  return module;
 }
 
 std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink,
@@ -237,20 +247,35 @@ std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t f
   // A file remembered from an earlier parse is lexed again only around what changed.
   auto& entries = memo->files().entries;
   const auto known = entries.find(source.path());
-  TrackingInputStream input(text);
-  WfLexer lexer(&input);
-  MemoTokenSource lexed(lexer, input, text, known == entries.end() ? nullptr : &known->second);
-  LexerErrorWatch watch(lexed);
-  lexer.removeErrorListeners();
-  lexer.addErrorListener(&listener);
-  lexer.addErrorListener(&watch);
-  std::unique_ptr<Module> module = parse_tokens_of(lexed, source, file_index, sink, listener);
+  struct Run {  // the pipeline, on the heap so that the memo can keep it (keep_leftovers)
+    Run(const std::string& text, const MemoEntry* previous)
+        : input(text), lexer(&input), lexed(lexer, input, text, previous), watch(lexed) {}
+    TrackingInputStream input;
+    WfLexer lexer;
+    MemoTokenSource lexed;
+    LexerErrorWatch watch;
+  };
+  auto run = std::make_shared<Run>(text, known == entries.end() ? nullptr : &known->second);
+  run->lexer.removeErrorListeners();
+  run->lexer.addErrorListener(&listener);
+  run->lexer.addErrorListener(&run->watch);
+  std::shared_ptr<void> tree_and_tokens;
+  std::unique_ptr<Module> module = parse_tokens_of(run->lexed, source, file_index, sink, listener,
+                                                   memo->files().keep_leftovers ? &tree_and_tokens : nullptr);
+  run->lexer.removeErrorListeners();  // the listener lives on this stack; the run may outlive it
   // A handful of files is what an editor has open with their imports; forget them all rather
   // than grow without bound.
   constexpr size_t kMaxRemembered = 64;
   if (entries.size() >= kMaxRemembered && known == entries.end()) entries.clear();
-  if (auto remembered = lexed.entry(std::move(text))) entries[source.path()] = std::move(*remembered);
+  if (auto remembered = run->lexed.entry(std::move(text))) entries[source.path()] = std::move(*remembered);
   else entries.erase(source.path());
+  if (memo->files().keep_leftovers) {
+    struct Leftovers {
+      std::shared_ptr<Run> run;
+      std::shared_ptr<void> tree_and_tokens;  // freed first: members go in reverse order
+    };
+    memo->files().leftovers.push_back(std::make_shared<Leftovers>(Leftovers{std::move(run), std::move(tree_and_tokens)}));
+  }
   return module;
 }
 

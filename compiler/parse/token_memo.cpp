@@ -12,6 +12,10 @@ thread_local TokenMemo* current_memo = nullptr;
 TokenMemo::TokenMemo() : files_(std::make_unique<Files>()) {}
 TokenMemo::~TokenMemo() = default;
 
+void TokenMemo::keep_leftovers(bool keep) { files_->keep_leftovers = keep; }
+
+std::vector<std::shared_ptr<void>> TokenMemo::take_leftovers() { return std::move(files_->leftovers); }
+
 TokenMemoScope::TokenMemoScope(TokenMemo& memo) : outer_(current_memo) { current_memo = &memo; }
 TokenMemoScope::~TokenMemoScope() { current_memo = outer_; }
 

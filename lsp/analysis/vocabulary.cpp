@@ -3,7 +3,7 @@
 
 #include <array>
 
-#include "driver/compilation.h"
+#include "stdlib/quorums.h"
 
 namespace wf::analysis {
 
@@ -39,25 +39,7 @@ std::span<const AnnotationWord> annotations() { return kAnnotations; }
 std::span<const std::string_view> builtin_type_names() { return kTypeNames; }
 
 const std::vector<std::string>& approval_quorums() {
-  static const std::vector<std::string> quorums = [] {
-    // The checker's one list of quorums is private to it; its diagnostic for an unknown quorum
-    // names every one: "unknown quorum `x`; one of singular, one_of_many, ...".
-    Compilation probe;
-    probe.check_text("quorum_probe.wf", "workflow w() {\n  approve \"?\" quorum not_a_quorum\n}\n");
-    std::vector<std::string> out;
-    constexpr std::string_view kListStart = "; one of ";
-    for (const Diagnostic& d : probe.diagnostics().all()) {
-      const size_t at = d.message.find(kListStart);
-      if (d.message.find("quorum") == std::string::npos || at == std::string::npos) continue;
-      std::string_view list = std::string_view(d.message).substr(at + kListStart.size());
-      while (!list.empty()) {
-        const size_t comma = list.find(", ");
-        out.emplace_back(list.substr(0, comma));
-        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 2);
-      }
-    }
-    return out;
-  }();
+  static const std::vector<std::string> quorums(stdlib::kApprovalQuorums.begin(), stdlib::kApprovalQuorums.end());
   return quorums;
 }
 

@@ -24,7 +24,11 @@ void move_ranges(Symbol& s, const std::vector<TextEdit>& edits) {
 }  // namespace
 
 Workspace::Workspace(Publisher publish)
-    : publish_(std::move(publish)), memo_(std::make_unique<TokenMemo>()), thread_([this] { analyse_loop(); }) {}
+    : publish_(std::move(publish)),
+      memo_(std::make_unique<TokenMemo>()),
+      thread_([this] { analyse_loop(); }) {
+  memo_->keep_leftovers(true);  // before any parse: the thread parses only what a later call schedules
+}
 
 Workspace::~Workspace() {
   {
@@ -159,40 +163,47 @@ void Workspace::analyse_one(std::unique_lock<std::mutex>& lock) {
   } catch (const std::exception&) {
     snapshot.reset();  // out of memory, most likely: the document keeps its previous analysis
   }
+  // What the parse left and the analysis this one replaces are freed after the diagnostics are
+  // out, and without the lock.
+  std::vector<std::shared_ptr<void>> garbage = memo_->take_leftovers();
   lock.lock();
+  install(path, revision, version, snapshot, problems, garbage);
+  changed_.notify_all();
+  lock.unlock();
+  garbage.clear();
+  lock.lock();
+}
 
-  it = documents_.find(path);
-  if (it == documents_.end()) return;
+void Workspace::install(const std::string& path, uint64_t revision, int64_t version,
+                        const std::shared_ptr<Snapshot>& snapshot, const std::vector<Problem>& problems,
+                        std::vector<std::shared_ptr<void>>& garbage) {
+  auto it = documents_.find(path);
+  if (it == documents_.end()) return;  // closed meanwhile
+  Document& d = it->second;
   if (!snapshot) {
-    it->second.failed_revision = revision;  // questions waiting for it get empty answers
+    d.failed_revision = revision;  // questions waiting for it get empty answers
     return;
   }
-  if (revision <= it->second.analysed_revision) return;
-  Document& d = it->second;
-  std::shared_ptr<Snapshot> previous = std::move(d.analysed);
+  if (revision <= d.analysed_revision) return;
+  garbage.push_back(std::move(d.analysed));
   d.analysed = snapshot;
   d.analysed_revision = revision;
   d.edits.erase(d.edits.begin(), std::find_if(d.edits.begin(), d.edits.end(),
                                               [&](const auto& e) { return e.first > revision; }));
   // Published while the lock is held, so that a close cannot slip in between the check and the
   // notification; superseded diagnostics are never published.
-  if (publish_ && d.revision == revision) {
-    const Compilation& c = snapshot->compilation();
-    auto text_of = [&c](const std::string& file_path) -> const std::string* {
-      for (const auto& file : c.files())
-        if (file->path() == file_path) return &file->text();
-      return nullptr;
-    };
-    try {
-      publish_(Analysed{path, version, snapshot->document().text(), problems, text_of});
-    } catch (const std::exception&) {
-      // The publisher reports its own failures; nothing may leave this thread.
-    }
+  if (!publish_ || d.revision != revision) return;
+  const Compilation& c = snapshot->compilation();
+  auto text_of = [&c](const std::string& file_path) -> const std::string* {
+    for (const auto& file : c.files())
+      if (file->path() == file_path) return &file->text();
+    return nullptr;
+  };
+  try {
+    publish_(Analysed{path, version, snapshot->document().text(), problems, text_of});
+  } catch (const std::exception&) {
+    // The publisher reports its own failures; nothing may leave this thread.
   }
-  changed_.notify_all();
-  lock.unlock();
-  previous.reset();  // a whole analysis to free: not while holding the lock
-  lock.lock();
 }
 
 // ---- questions

@@ -141,6 +141,10 @@ class Workspace {
   void schedule(const std::string& path, Document& d);  // with mutex_ held
   void analyse_loop();
   void analyse_one(std::unique_lock<std::mutex>& lock);
+  // Makes a finished analysis the document's latest and publishes it if it is still current; what
+  // it replaces goes to `garbage`. With mutex_ held.
+  void install(const std::string& path, uint64_t revision, int64_t version, const std::shared_ptr<Snapshot>& snapshot,
+               const std::vector<Problem>& problems, std::vector<std::shared_ptr<void>>& garbage);
 
   Publisher publish_;
   std::function<void(const std::string&, int64_t)> hook_;
@@ -152,6 +156,7 @@ class Workspace {
   bool busy_ = false;
   bool stopping_ = false;
   std::unique_ptr<TokenMemo> memo_;  // used by the analysis thread only
+
   std::thread thread_;  // last: started when everything else exists
 };
 

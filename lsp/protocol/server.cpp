@@ -58,14 +58,24 @@ CompletionItemKind completion_kind_of(analysis::CompletionKind k) {
 }  // namespace
 
 Server::Server(std::istream& in, std::ostream& out, std::string version)
-    : in_(in), out_(out), version_(std::move(version)), workspace_([this](const analysis::Analysed& a) { publish(a); }) {}
+    : in_(in), out_(out), version_(std::move(version)), workspace_([this](const analysis::Analysed& a) { publish(a); }) {
+  // Reading from a stream tied to the output (std::cin is tied to std::cout) flushes the output
+  // from this thread, outside the mutex the analysis thread writes under: every frame is flushed
+  // by the write that makes it, so the tie is not needed.
+  in_.tie(nullptr);
+}
+
+bool Server::output_ok() {
+  std::lock_guard<std::mutex> lock(out_mutex_);
+  return out_.good();
+}
 
 void Server::set_analysis_hook(std::function<void(const std::string&, int64_t)> hook) {
   workspace_.set_analysis_hook(std::move(hook));
 }
 
 int Server::run() {
-  while (!exit_code_ && out_.good()) {
+  while (!exit_code_ && output_ok()) {
     // A `$/cancelRequest` is consumed by enqueue_next without joining the queue, so read until
     // something is in line.
     bool more = true;

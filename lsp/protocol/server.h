@@ -55,6 +55,7 @@ class Server {
   void handle_request(const Message& m);
   void handle_notification(const Message& m);
   void send(const nlohmann::json& message);
+  bool output_ok();  // the output stream has not failed
   void log_warning(const std::string& text);
 
   // A request's answer: its result, or the error to send instead.

@@ -7,7 +7,7 @@
 //   translate the spec   bad → report `config`, nothing runs
 //   started.log += id    made durable before the process exists
 //   run_job              output streamed by an OutputStreamer
-//   outbox += report     made durable, then sent; removed once the service answers
+//   report sent          kept in the outbox (made durable) only while the service cannot take it
 #include "runtime/agent/agent.h"
 
 #include <fmt/format.h>
@@ -411,14 +411,24 @@ void Agent::Impl::answer_repeat(client::HttpClient& http, int64_t id) {
 
 // ---- Reports ----------------------------------------------------------------------------------
 
+// A report is sent at once and kept in the outbox (durably) only when the service cannot take
+// it now: writing it first would put two more disk flushes between every job and the next. A
+// crash in the moment between the job's end and the send loses the report, as a crash before
+// the outbox write would; the service then ends the job as unreachable.
 void Agent::Impl::report(client::HttpClient& http, int64_t id, const std::string& body) {
-  if (std::string error = outbox_.store(id, body); !error.empty()) {
-    log_(fmt::format("cannot store the report of job {} ({}); sending it without a copy", id, error));
-    const client::HttpResult result = server_.call(http, "POST", job_path(id, "complete"), body);
-    if (!result.ok()) log_(fmt::format("the report of job {} is lost: {}", id, result.describe()));
+  const client::HttpResult result = server_.call(http, "POST", job_path(id, "complete"), body);
+  if (!service_unavailable(result) && result.status != 401) {
+    if (!result.ok() && result.status != 404 && result.status != 409)
+      log_(fmt::format("the service refused the report of job {} ({}); dropping it", id, result.describe()));
+    std::lock_guard<std::mutex> lock(mutex_);
+    reported_.insert(id);
     return;
   }
-  if (send_stored(http, id) == Delivery::Kept) wake_maintenance();
+  if (std::string error = outbox_.store(id, body); !error.empty()) {
+    log_(fmt::format("the report of job {} is lost: the service is unavailable and it cannot be stored ({})", id, error));
+    return;
+  }
+  wake_maintenance();
 }
 
 Agent::Impl::Delivery Agent::Impl::send_stored(client::HttpClient& http, int64_t id) {

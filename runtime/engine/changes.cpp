@@ -1,6 +1,9 @@
 // Writing a transition's rows (see changes.h). One prepared statement per kind of row.
 #include "runtime/engine/changes.h"
 
+#include <algorithm>
+#include <set>
+
 namespace wf::engine {
 
 namespace {
@@ -16,9 +19,9 @@ void bind_text_or_null(store::Statement& s, int index, const std::string& v) {
   else s.bind(index, std::string_view(v));
 }
 
-void bind_bytes_or_null(store::Statement& s, int index, const std::vector<uint8_t>& v) {
-  if (v.empty()) s.bind_null(index);
-  else s.bind_blob(index, v.data(), v.size());
+void bind_bytes_or_null(store::Statement& s, int index, const SharedBytes& v) {
+  if (!v || v->empty()) s.bind_null(index);
+  else s.bind_blob(index, v->data(), v->size());
 }
 
 bool finish(store::Statement& s, std::string& error) {
@@ -55,13 +58,36 @@ void Changes::append(Changes&& o) {
   append_all(signals_taken, o.signals_taken);
 }
 
+// The last version of each row when a unit holds several (an instance that went through two
+// transitions, a step opened and closed in one): only it is written.
+template <class Row, class Key>
+std::vector<const Row*> last_of_each(const std::vector<Row>& rows, Key key) {
+  std::vector<const Row*> out;
+  if (rows.size() == 1) {
+    out.push_back(&rows[0]);
+    return out;
+  }
+  std::set<decltype(key(rows[0]))> seen;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it)
+    if (seen.insert(key(*it)).second) out.push_back(&*it);
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
 bool write_changes(store::Database& db, const Changes& c, std::string& error) {
-  for (const InstanceRow& r : c.instances) {
+  for (const InstanceRow* row : last_of_each(c.instances, [](const InstanceRow& r) { return r.id; })) {
+    const InstanceRow& r = *row;
+    // An upsert updates the row in place; INSERT OR REPLACE would delete it and insert it again,
+    // index entries and all.
     auto& s = db.prepare(
-        "INSERT OR REPLACE INTO instances (id, org_id, definition_id, version, workflow, module_hash, status, "
+        "INSERT INTO instances (id, org_id, definition_id, version, workflow, module_hash, status, "
         "pause_reason, params, targets, parent_id, parent_fiber, parent_seq, created_at, scheduled_at, started_at, "
         "ended_at, timeout_at, result, error, error_message, continuation, checkpoint, operator_paused) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)");
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) "
+        "ON CONFLICT (id) DO UPDATE SET status = excluded.status, pause_reason = excluded.pause_reason, "
+        "started_at = excluded.started_at, ended_at = excluded.ended_at, timeout_at = excluded.timeout_at, "
+        "result = excluded.result, error = excluded.error, error_message = excluded.error_message, "
+        "continuation = excluded.continuation, checkpoint = excluded.checkpoint, operator_paused = excluded.operator_paused");
     s.bind(1, r.id).bind(2, r.org_id).bind(3, r.definition_id).bind(4, r.version);
     s.bind(5, std::string_view(r.workflow)).bind(6, std::string_view(r.module_hash)).bind(7, std::string_view(r.status));
     bind_text_or_null(s, 8, r.pause_reason);
@@ -95,7 +121,8 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     s.bind(1, instance).bind(2, static_cast<int64_t>(seq));
     if (!finish(s, error)) return false;
   }
-  for (const JobRow& j : c.jobs) {
+  for (const JobRow* row : last_of_each(c.jobs, [](const JobRow& j) { return j.id; })) {
+    const JobRow& j = *row;
     auto& s = db.prepare(
         "INSERT OR REPLACE INTO jobs (id, org_id, instance_id, effect_seq, host_index, host, attempt, spec, description, "
         "priority, status, scheduled_at, dispatched_at, started_at, ended_at, agent_id, exit_code, stdout, stderr, "
@@ -137,7 +164,8 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     s.bind(4, std::string_view(r.note)).bind(5, std::string_view(r.via)).bind(6, r.at);
     if (!finish(s, error)) return false;
   }
-  for (const StepRow& r : c.steps) {
+  for (const StepRow* row : last_of_each(c.steps, [](const StepRow& r) { return std::make_pair(r.instance_id, r.idx); })) {
+    const StepRow& r = *row;
     auto& s = db.prepare(
         "INSERT OR REPLACE INTO steps (instance_id, idx, kind, name, effect_seq, status, started_at, ended_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");

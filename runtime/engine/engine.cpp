@@ -109,7 +109,9 @@ void Engine::event(Changes& ch, std::optional<int64_t> instance, const std::stri
 void Engine::log(Instance& in, Changes& ch, const std::string& kind, const std::string& message) {
   LogRow r{in.row.id, in.next_log_seq++, wall_ms(), kind, message, ""};
   ch.log.push_back(r);
-  event(ch, in.row.id, "log", {{"kind", kind}, {"message", message}});
+  // The workflow's own `log` lines are events; the other lines tell of steps, jobs and approvals,
+  // which have events of their own.
+  if (kind == "log") event(ch, in.row.id, "log", {{"message", message}});
 }
 
 int64_t Engine::open_step(Instance& in, Changes& ch, const std::string& kind, const std::string& name, std::optional<int64_t> seq) {
@@ -159,7 +161,7 @@ void Engine::on_step(uint32_t fiber, const Value& info, vm::StepEvent e) {
   switch (e) {
     case vm::StepEvent::Enter:
       // A checkpoint (SPEC §3): a retry of a failed instance goes on from here.
-      if (current_machine_) in.row.checkpoint = vm::snapshot(*current_machine_);
+      if (current_machine_) in.row.checkpoint = share(vm::snapshot(*current_machine_));
       stack.push_back(open_step(in, ch, "step", name, std::nullopt));
       log(in, ch, "step", fmt::format("step \"{}\" started", name));
       break;
@@ -224,6 +226,12 @@ void Engine::release(const Changes& ch) {
   }
 }
 
+InstanceStatus Engine::status_of(int64_t id) const {
+  auto it = instances_.find(id);
+  if (it == instances_.end()) return {};
+  return {it->second->row.status, it->second->row.pause_reason};
+}
+
 uint64_t Engine::subscribe(Listener l) {
   const uint64_t h = next_handle_++;
   listeners_[h] = std::move(l);
@@ -266,7 +274,7 @@ int64_t Engine::launch(StartRequest req, Changes& ch) {
   if (req.scheduled_at && *req.scheduled_at > r.created_at) {
     r.status = "queued";
     r.scheduled_at = req.scheduled_at;
-    r.continuation = vm::encode_values(*i.program, i.start_args);
+    r.continuation = share(vm::encode_values(*i.program, i.start_args));
     ch.instances.push_back(r);
     event(ch, id, "instance.status", {{"status", "queued"}, {"scheduled_at", *r.scheduled_at}});
     arm(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, id, 0, {}});
@@ -294,7 +302,7 @@ int64_t Engine::launch(StartRequest req, Changes& ch) {
   live.start_args.clear();
   // The first checkpoint is the start itself: retrying an instance that failed before any step
   // starts it again (SPEC §4.1).
-  if (started) live.row.checkpoint = vm::snapshot(*m);
+  if (started) live.row.checkpoint = share(vm::snapshot(*m));
   if (!started) {
     finish_instance(live, *m, ch);
   } else {
@@ -309,7 +317,7 @@ void Engine::advance(Instance& in, Changes& ch, std::unique_ptr<vm::Machine> fre
   std::unique_ptr<vm::Machine> m = std::move(fresh);
   if (!m) {
     m = std::make_unique<vm::Machine>(in.program, *this);
-    if (const vm::RestoreResult r = vm::restore(*m, in.row.continuation); !r.ok()) {
+    if (const vm::RestoreResult r = vm::restore(*m, view(in.row.continuation)); !r.ok()) {
       in.row.status = "failed";
       in.row.error_message = "the continuation could not be restored: " + r.error;
       in.row.ended_at = wall_ms();
@@ -386,7 +394,7 @@ void Engine::advance(Instance& in, Changes& ch, std::unique_ptr<vm::Machine> fre
     finish_instance(in, *m, ch);
     return;
   }
-  in.row.continuation = vm::snapshot(*m);
+  in.row.continuation = share(vm::snapshot(*m));
   update_status(in, ch);
   ch.instances.push_back(in.row);
   if (out_of_fuel && !in.queued_to_run) {
@@ -456,7 +464,7 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
   if (m.status() == vm::Status::Completed) {
     r.status = "completed";
     r.result = vm::to_json_text(m.result());
-    r.checkpoint.clear();
+    r.checkpoint.reset();
     log(in, ch, "instance", fmt::format("workflow {} completed", r.workflow));
   } else {
     const std::string kind = field_string(m.error(), "kind");
@@ -466,7 +474,7 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
     if (r.error_message.empty()) r.error_message = kind;
     log(in, ch, "error", fmt::format("workflow {} {}: {}: {}", r.workflow, r.status, kind, r.error_message));
   }
-  r.continuation = vm::snapshot(m);
+  r.continuation = share(vm::snapshot(m));
   nlohmann::json data = {{"status", r.status}};
   if (!r.error_message.empty()) data["error_message"] = r.error_message;
   event(ch, r.id, "instance.status", std::move(data));
@@ -477,7 +485,7 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
 }
 
 void Engine::deliver_to_parent(Instance& child, Changes& ch) {
-  if (!child.row.parent_id) return;
+  if (!child.row.parent_id || child.detached) return;
   auto it = instances_.find(*child.row.parent_id);
   if (it == instances_.end()) return;
   Instance& parent = *it->second;
@@ -530,7 +538,11 @@ void Engine::drop_wait(Instance& in, Wait& w, const std::string& why, Changes& c
   }
   if (w.child_id) {
     auto it = instances_.find(w.child_id);
-    if (it != instances_.end()) abort_instance(*it->second, "cancelled", "the parent instance stopped waiting for it", ch);
+    if (it != instances_.end()) {
+      // Its end must not reach back into the parent, whose waits are being taken apart.
+      it->second->detached = true;
+      abort_instance(*it->second, "cancelled", "the parent instance stopped waiting for it", ch);
+    }
   }
   if (w.step >= 0) close_step(in, ch, w.step, "cancelled");
 }
@@ -556,7 +568,7 @@ void Engine::abort_instance(Instance& in, const std::string& kind, const std::st
     return;
   }
   auto m = std::make_unique<vm::Machine>(in.program, *this);
-  if (const vm::RestoreResult r = vm::restore(*m, in.row.continuation); !r.ok()) {
+  if (const vm::RestoreResult r = vm::restore(*m, view(in.row.continuation)); !r.ok()) {
     advance(in, ch);  // reports the broken continuation
     return;
   }
@@ -616,8 +628,10 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
       }
       w.due_at = due;
       row.due_at = due;
-      if (due <= wall_ms()) settle_wait(in, w, false, Value(), ch);
-      else arm(due, Timer{Timer::Kind::Sleep, in.row.id, r.seq, {}});
+      // Even a sleep already due yields: the transition that reached it is committed (in the
+      // writer's order) and the instance goes on at the loop's next turn, so `sleep 0s` is a
+      // durable point like any other effect.
+      arm(due, Timer{Timer::Kind::Sleep, in.row.id, r.seq, {}});
       break;
     }
     case EffectKind::WaitEvent: {
@@ -777,7 +791,7 @@ OpResult Engine::retry(int64_t id, Done done) {
     instances_.erase(id);
     return {Outcome::Conflict, "the instance failed before its first step: it has no checkpoint to retry from; start it again"};
   }
-  live.row.checkpoint = checkpoint;
+  live.row.checkpoint = share(checkpoint);
   event(ch, id, "instance.status", {{"status", "running"}});
   advance(live, ch, std::move(m));
   commit(std::move(ch), std::move(done));

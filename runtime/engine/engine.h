@@ -59,6 +59,11 @@ struct JobReportIn {
   bool stdout_truncated = false, stderr_truncated = false;
 };
 
+// Where an instance stands; empty strings once it has ended (then the store has its row).
+struct InstanceStatus {
+  std::string status, pause_reason;
+};
+
 class Engine : public vm::Host {
  public:
   Engine(uv_loop_t* loop, store::Writer& writer, store::Database& reader, ProgramLoader programs);
@@ -106,6 +111,7 @@ class Engine : public vm::Host {
 
   // ---- figures
   size_t live_instances() const { return instances_.size(); }
+  InstanceStatus status_of(int64_t id) const;
   uint64_t transitions() const { return transitions_; }
 
   // vm::Host

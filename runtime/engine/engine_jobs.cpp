@@ -247,10 +247,11 @@ void Engine::feed_pollers(const std::string& host) {
     }
     auto answer = std::move(p.answer);
     pollers_.erase(handle);
-    commit(std::move(ch), [answer = std::move(answer), specs](bool ok, const std::string&) {
-      // Not committed: the jobs stay dispatched in memory only; after a restart they are queued again.
-      if (answer) answer(ok ? *specs : nlohmann::json::array());
-    });
+    // The agent hears of its jobs now; their dispatch is committed behind. Waiting for that commit
+    // would buy nothing: an agent runs a job only once its start has committed, and a start for a
+    // job whose dispatch was lost in a crash finds it queued again and is refused.
+    commit(std::move(ch), nullptr);
+    if (answer) answer(*specs);
   }
 }
 

@@ -148,8 +148,8 @@ bool Engine::recover_instances(std::string& error) {
     r.ended_at = optional_int(s, 16);
     r.timeout_at = optional_int(s, 17);
     const std::string_view c = s.column_blob(18), cp = s.column_blob(19);
-    r.continuation.assign(c.begin(), c.end());
-    r.checkpoint.assign(cp.begin(), cp.end());
+    if (!c.empty()) r.continuation = share(std::vector<uint8_t>(c.begin(), c.end()));
+    if (!cp.empty()) r.checkpoint = share(std::vector<uint8_t>(cp.begin(), cp.end()));
     r.operator_paused = s.column_int64(20) != 0;
     loaded.push_back(std::move(in));
   }

@@ -116,7 +116,7 @@ void Engine::fire(const Timer& t) {
       if (in.row.status != "queued") return;
       std::vector<vm::Value> args;
       std::string error;
-      if (!vm::decode_values(*in.program, in.row.continuation, args, error)) args.clear();
+      if (!vm::decode_values(*in.program, view(in.row.continuation), args, error)) args.clear();
       const bytecode::Workflow& w = in.program->module.workflows[in.workflow_index];
       auto m = std::make_unique<vm::Machine>(in.program, *this);
       in.row.status = "running";
@@ -131,7 +131,7 @@ void Engine::fire(const Timer& t) {
       current_changes_ = nullptr;
       current_machine_ = nullptr;
       if (started) {
-        in.row.checkpoint = vm::snapshot(*m);
+        in.row.checkpoint = share(vm::snapshot(*m));
         advance(in, ch, std::move(m));
       } else {
         finish_instance(in, *m, ch);

@@ -52,6 +52,7 @@ struct Instance {
   std::map<int64_t, StepRow> open_steps;               // timeline rows not yet ended
   std::map<uint32_t, std::vector<int64_t>> step_stack;  // fiber → its open `step` rows
   bool queued_to_run = false;  // out of fuel, waiting in the runnable list
+  bool detached = false;       // a child whose parent no longer waits for it
 };
 
 // Terminal statuses (SPEC §4.1).

@@ -4,11 +4,21 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace wf::engine {
+
+// Bytes shared by the live instance and the rows of its transitions (a continuation is copied
+// into every transition's row; sharing it costs a reference count, not a kilobyte).
+using SharedBytes = std::shared_ptr<const std::vector<uint8_t>>;
+inline SharedBytes share(std::vector<uint8_t> bytes) { return std::make_shared<const std::vector<uint8_t>>(std::move(bytes)); }
+inline std::span<const uint8_t> view(const SharedBytes& b) {
+  return b ? std::span<const uint8_t>(*b) : std::span<const uint8_t>();
+}
 
 struct InstanceRow {
   int64_t id = 0, org_id = 1, definition_id = 0, version = 0;
@@ -18,7 +28,7 @@ struct InstanceRow {
   int64_t created_at = 0;
   std::optional<int64_t> scheduled_at, started_at, ended_at, timeout_at;
   std::string result, error, error_message;  // JSON, JSON, text ("" = NULL)
-  std::vector<uint8_t> continuation, checkpoint;
+  SharedBytes continuation, checkpoint;  // null: none
   bool operator_paused = false;
 };
 

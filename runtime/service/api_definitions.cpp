@@ -370,11 +370,26 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
   start.params_json = params.dump();
   start.targets_json = targets.dump();
   start.scheduled_at = at;
-  auto instance = std::make_shared<int64_t>(0);
-  *instance = c.engine->start(std::move(start), [&c, x, instance](bool ok, const std::string& error) {
+  // The answer is the instance's summary as the engine has it after the first transition's
+  // commit: starts come in bursts, and the full detail (steps, variables) is one GET away.
+  auto summary = std::make_shared<nlohmann::json>();
+  *summary = {{"workflow", program->module.workflows[index].name}, {"definition_id", id}, {"version", v}};
+  const int64_t instance = c.engine->start(std::move(start), [&c, x, summary](bool ok, const std::string& error) {
     if (!ok) return reply_error(*x, 500, "internal", error);
-    reply_json(*x, 201, instance_detail(c, *instance));
+    const int64_t id = (*summary)["id"].get<int64_t>();
+    engine::InstanceStatus status = c.engine->status_of(id);
+    if (status.status.empty()) {
+      // It ended in its first transition: the store has the row.
+      auto& q = c.reader->prepare("SELECT status, COALESCE(pause_reason, '') FROM instances WHERE id = ?1");
+      q.bind(1, id);
+      if (q.step()) status = {q.column_text(0), q.column_text(1)};
+      q.reset();
+    }
+    (*summary)["status"] = status.status.empty() ? nlohmann::json() : nlohmann::json(status.status);
+    (*summary)["pause_reason"] = status.pause_reason.empty() ? nlohmann::json() : nlohmann::json(status.pause_reason);
+    reply_json(*x, 201, *summary);
   });
+  (*summary)["id"] = instance;
 }
 
 }  // namespace

@@ -4,10 +4,12 @@
 // exact answers of their own: UTF-16 positions, file URIs, framing, and the completion vocabulary
 // against the grammar and the checker.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -1068,6 +1070,101 @@ TEST(LspCancel, ACancelWithNothingInLineIsReadPast) {
 
 // ---------------------------------------------------------------------------------------------
 // The real binary
+
+// `wf lsp` as a child process with pipes, spoken to one message at a time as an editor does.
+class LspProcess {
+ public:
+  LspProcess() {
+    std::signal(SIGPIPE, SIG_IGN);  // a server that died shows as a failed write, not a dead test
+    int to_child[2], from_child[2];
+    if (pipe(to_child) != 0 || pipe(from_child) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(to_child[0], 0);
+      dup2(from_child[1], 1);
+      close(to_child[1]);
+      close(from_child[0]);
+      execl(WF_BINARY, WF_BINARY, "lsp", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    in_ = to_child[1];
+    out_ = from_child[0];
+  }
+  ~LspProcess() {
+    if (in_ >= 0) close(in_);
+    if (out_ >= 0) close(out_);
+    if (pid_ > 0) waitpid(pid_, nullptr, 0);
+  }
+  bool started() const { return pid_ > 0 && in_ >= 0; }
+  void send(const std::string& bytes) { ASSERT_EQ(write(in_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size())); }
+  // The next message, or null when the output ends or nothing comes within ten seconds.
+  json next() {
+    for (;;) {
+      const size_t header_end = buffer_.find("\r\n\r\n");
+      if (header_end != std::string::npos) {
+        const size_t length = std::stoul(buffer_.substr(16, header_end - 16));
+        if (buffer_.size() >= header_end + 4 + length) {
+          const std::string body = buffer_.substr(header_end + 4, length);
+          buffer_.erase(0, header_end + 4 + length);
+          return json::parse(body, nullptr, false);
+        }
+      }
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, 10000) <= 0) return nullptr;
+      char chunk[4096];
+      const ssize_t n = read(out_, chunk, sizeof chunk);
+      if (n <= 0) return nullptr;
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+  }
+  void close_input() {
+    close(in_);
+    in_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int in_ = -1, out_ = -1;
+  std::string buffer_;
+};
+
+// The analysis thread publishes while the reading thread reads the next message: every frame
+// comes out whole and once (the input stream must not flush the output behind the writers' lock).
+TEST(LspBinary, EachEditsDiagnosticsComeOutOnceAndWhole) {
+  LspProcess lsp;
+  ASSERT_TRUE(lsp.started());
+  const std::string uri = "file:///w/x.wf";
+  // Long enough that its analysis takes a while, as in an editor.
+  std::string text = "workflow x() -> int {\n  let n = 1\n  return n\n}\n";
+  for (int i = 0; i < 400; ++i)
+    text += "fn f" + std::to_string(i) + "(s: string) -> int {\n  let parts = split(s, \",\")\n  return len(parts) + " +
+            std::to_string(i) + "\n}\n";
+  Session s;
+  s.start().open(uri, text);
+  lsp.send(s.input());
+  auto next_published = [&]() -> json {
+    for (json m = lsp.next(); !m.is_null(); m = lsp.next())
+      if (m.value("method", "") == "textDocument/publishDiagnostics") return m["params"];
+    return nullptr;
+  };
+  ASSERT_EQ(next_published()["version"], 1);
+  for (int version = 2; version <= 60; ++version) {
+    Session change;
+    change.notify("textDocument/didChange",
+                  {{"textDocument", {{"uri", uri}, {"version", version}}},
+                   {"contentChanges", {{{"range", range(1, 10, 1, 11)}, {"text", std::to_string(version % 10)}}}}});
+    lsp.send(change.input());
+    const json published = next_published();
+    ASSERT_FALSE(published.is_null()) << "no diagnostics for version " << version;
+    ASSERT_EQ(published["version"], version);
+  }
+  Session end;
+  end.stop();
+  lsp.send(end.input());
+  lsp.close_input();
+}
 
 TEST(LspBinary, ServesAScriptedSessionOnStdio) {
   TempDir dir;

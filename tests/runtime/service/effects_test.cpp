@@ -1,0 +1,121 @@
+// The effects through the service, with a real agent: job retries and canary batches (the shared
+// effect layer), `wait event` with a signal, a child workflow, an ad-hoc job, and a sample run as
+// an operator would.
+#include <gtest/gtest.h>
+
+#include "service_fixture.h"
+
+namespace {
+
+using namespace wf::testing;
+using nlohmann::json;
+
+class Effects : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir("wf-effects");
+    service_ = std::make_unique<Service>(dir_);
+    ASSERT_TRUE(service_->start()) << service_->log();
+    api_ = service_->admin();
+    ASSERT_TRUE(agent_.start(*service_, "web1"));
+    ASSERT_TRUE(wait_until([&] { return body_json(api_->get("/api/v1/hosts")).value("total", 0) == 1; }));
+  }
+  void TearDown() override {
+    agent_.stop();
+    service_->stop();
+    std::error_code ec;
+    if (!HasFailure()) std::filesystem::remove_all(dir_, ec);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<wf::client::HttpClient> api_;
+  Agent agent_;
+};
+
+TEST_F(Effects, AFailedJobIsRetriedUntilItPasses) {
+  const std::filesystem::path tries = dir_ / "tries";
+  ASSERT_FALSE(push(*api_, "retry.wf", R"(
+workflow flaky(targets: hosts, tries: string) -> int {
+  // Fails twice, then passes.
+  let r = run command "echo x >> {{tries}}; test $(wc -l < {{tries}}) -ge 3" on targets retry 3 every 100ms
+  return r.results[0].attempts
+}
+)").empty());
+  const int64_t id = start(*api_, "flaky", {{"hosts", {"web1"}}, {"params", {{"tries", tries.string()}}}});
+  json end = wait_ended(*api_, id);
+  ASSERT_EQ(end["status"], "completed") << end.dump();
+  EXPECT_EQ(end["result"], 3);
+  auto jobs = body_json(api_->get("/api/v1/jobs?instance=" + std::to_string(id)));
+  ASSERT_EQ(jobs["items"].size(), 3u);
+  // The log says a retry happened.
+  auto log = body_json(api_->get("/api/v1/instances/" + std::to_string(id) + "/log"));
+  bool retried = false;
+  for (const auto& line : log["items"]) retried = retried || line["kind"] == "retry";
+  EXPECT_TRUE(retried) << log.dump();
+}
+
+TEST_F(Effects, AnEventDeliveredBySignalResumesTheWait) {
+  ASSERT_FALSE(push(*api_, "event.wf", R"(
+workflow waits() -> json {
+  let payload = wait event "deployed" timeout 30s
+  return payload
+}
+)").empty());
+  const int64_t id = start(*api_, "waits", json::object());
+  ASSERT_TRUE(wait_until([&] {
+    auto d = instance(*api_, id);
+    for (const auto& s : d["steps"])
+      if (s["kind"] == "wait_event") return true;
+    return false;
+  }));
+  auto r = api_->post("/api/v1/instances/" + std::to_string(id) + "/signal", R"({"event":"deployed","payload":{"version":"1.2"}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json end = wait_ended(*api_, id);
+  ASSERT_EQ(end["status"], "completed") << end.dump();
+  EXPECT_EQ(end["result"], json({{"version", "1.2"}}));
+}
+
+TEST_F(Effects, AChildWorkflowRunsAsItsOwnInstance) {
+  ASSERT_FALSE(push(*api_, "child.wf", R"(
+workflow inner(n: int) -> int {
+  sleep 50ms
+  return n * 2
+}
+workflow outer() -> int {
+  return inner(n: 21)
+}
+)").empty());
+  const int64_t id = start(*api_, "outer", json::object());
+  json end = wait_ended(*api_, id);
+  ASSERT_EQ(end["status"], "completed") << end.dump();
+  EXPECT_EQ(end["result"], 42);
+  auto list = body_json(api_->get("/api/v1/instances?workflow=inner"));
+  ASSERT_EQ(list["items"].size(), 1u);
+  EXPECT_EQ(instance(*api_, list["items"][0]["id"].get<int64_t>())["parent_id"], id);
+}
+
+TEST_F(Effects, AnAdHocJobRunsOnItsHost) {
+  auto r = api_->post("/api/v1/jobs", R"({"host":"web1","command":"echo ad-hoc on $WF_HOST; echo done","timeout_ms":10000})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const int64_t id = body_json(r)["id"].get<int64_t>();
+  json job;
+  ASSERT_TRUE(wait_until([&] {
+    job = body_json(api_->get("/api/v1/jobs/" + std::to_string(id)));
+    return job.value("status", "") == "completed";
+  })) << job.dump();
+  EXPECT_EQ(job["exit_code"], 0);
+  EXPECT_NE(job["stdout"].get<std::string>().find("done"), std::string::npos);
+}
+
+TEST_F(Effects, TheUptimeSampleRunsThroughTheService) {
+  std::ifstream in(std::filesystem::path(WF_SOURCE_DIR) / "samples" / "uptime_report.wf");
+  const std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(push(*api_, "uptime_report.wf", source), "uptime_report");
+  const int64_t id = start(*api_, "uptime_report", {{"hosts", {"web1"}}, {"params", {{"max_days", 0}}}});
+  json end = wait_ended(*api_, id);
+  ASSERT_EQ(end["status"], "completed") << end.dump();
+  // Up for less than a day, the host is not listed with max_days 0 unless a day has passed.
+  EXPECT_TRUE(end["result"].is_array());
+}
+
+}  // namespace
