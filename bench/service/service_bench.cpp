@@ -321,7 +321,8 @@ struct Summary {
 };
 
 struct ChainFigures {
-  std::vector<double> per_step_ms;
+  std::vector<double> per_step_ms;         // by the service's clock (started_at to ended_at, ms resolution)
+  std::vector<double> client_per_step_ms;  // by the client's clock, start request to completion seen
   int64_t last_id = 0;
   std::string start_answer_status;  // the status in the start request's answer (after its commit)
 };
@@ -331,10 +332,20 @@ struct ChainFigures {
 ChainFigures run_chain(HttpClient& api, const std::string& workflow, const json& body, int count, int steps) {
   ChainFigures f;
   for (int i = 0; i < count; ++i) {
+    const auto t0 = Clock::now();
     json started = start_instance(api, workflow, body);
     f.start_answer_status = started.value("status", "");
     const int64_t id = started["id"].get<int64_t>();
-    json d = wf::testing::wait_ended(api, id, std::chrono::seconds(120));
+    // The client's view: from the start request to seeing the instance completed, which the
+    // service shows only once the last transition has committed (polled every millisecond).
+    json d;
+    const auto deadline = t0 + std::chrono::seconds(120);
+    while (Clock::now() < deadline) {
+      d = wf::testing::instance(api, id);
+      if (wf::testing::is_terminal(d.value("status", ""))) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    f.client_per_step_ms.push_back(seconds_since(t0) * 1000.0 / steps);
     if (d.value("status", "") != "completed")
       throw BenchError(fmt::format("{} instance {} did not complete: {}", workflow, id, d.dump()));
     const auto begun = parse_time(d["started_at"]), ended = parse_time(d["ended_at"]);
@@ -440,10 +451,15 @@ void measure_chains(const Settings& s, Summary& summary) {
               {"yields", yields},
               {"per_step_ms", durable.per_step_ms},
               {"median_per_step_ms", durable_ms},
+              {"client_per_step_ms", durable.client_per_step_ms},
+              {"median_client_per_step_ms", median(durable.client_per_step_ms)},
               {"target_ms", 1}});
+  const double durable_client_ms = median(durable.client_per_step_ms);
   summary.add(fmt::format("durable step `sleep 0s` (median of {} × {}; {})", s.chain_instances, s.chain_steps,
                           yields ? "each step yields and is a unit of the writer" : "DID NOT YIELD"),
-              fmt::format("{:.3f} ms/step", durable_ms), "≤ 1 ms", yields && durable_ms <= 1.0);
+              fmt::format("{:.3f} ms/step by the service's clock; {:.3f} ms/step as a client sees it, from the start "
+                          "request to the completion committed", durable_ms, durable_client_ms),
+              "≤ 1 ms", yields && durable_client_ms <= 1.0);
 
   ChainFigures timed = run_chain(api, "zero_sleep_chain", json::object(), s.chain_instances, s.chain_steps);
   const double timed_ms = median(timed.per_step_ms);

@@ -370,26 +370,26 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
   start.params_json = params.dump();
   start.targets_json = targets.dump();
   start.scheduled_at = at;
-  // The answer is the instance's summary as the engine has it after the first transition's
-  // commit: starts come in bursts, and the full detail (steps, variables) is one GET away.
+  // The answer is the instance's summary as its first transition left it (the engine runs that
+  // transition within start()), sent once that transition has committed: starts come in bursts,
+  // and the full detail (steps, variables) is one GET away.
   auto summary = std::make_shared<nlohmann::json>();
   *summary = {{"workflow", program->module.workflows[index].name}, {"definition_id", id}, {"version", v}};
   const int64_t instance = c.engine->start(std::move(start), [&c, x, summary](bool ok, const std::string& error) {
     if (!ok) return reply_error(*x, 500, "internal", error);
-    const int64_t id = (*summary)["id"].get<int64_t>();
-    engine::InstanceStatus status = c.engine->status_of(id);
-    if (status.status.empty()) {
+    if ((*summary)["status"].is_null()) {
       // It ended in its first transition: the store has the row.
-      auto& q = c.reader->prepare("SELECT status, COALESCE(pause_reason, '') FROM instances WHERE id = ?1");
-      q.bind(1, id);
-      if (q.step()) status = {q.column_text(0), q.column_text(1)};
+      auto& q = c.reader->prepare("SELECT status FROM instances WHERE id = ?1");
+      q.bind(1, (*summary)["id"].get<int64_t>());
+      if (q.step()) (*summary)["status"] = q.column_text(0);
       q.reset();
     }
-    (*summary)["status"] = status.status.empty() ? nlohmann::json() : nlohmann::json(status.status);
-    (*summary)["pause_reason"] = status.pause_reason.empty() ? nlohmann::json() : nlohmann::json(status.pause_reason);
     reply_json(*x, 201, *summary);
   });
+  const engine::InstanceStatus status = c.engine->status_of(instance);
   (*summary)["id"] = instance;
+  (*summary)["status"] = status.status.empty() ? nlohmann::json() : nlohmann::json(status.status);
+  (*summary)["pause_reason"] = status.pause_reason.empty() ? nlohmann::json() : nlohmann::json(status.pause_reason);
 }
 
 }  // namespace
