@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The client commands (SPEC §6) against a real `wf serve` and a real `wf agent` for host web1:
-# push samples/health_report.wf (and a file that does not compile), start it on web1 with a disk
-# limit of 0 so it asks whether to open a ticket, approve that, and `wf wait` exits 0 with the
-# instance completed; then a workflow whose `approve` statement raises `rejected` is rejected and
-# `wf wait` exits 3. Every wait is a bounded loop. The service and the agent are stopped on exit.
+# The client commands (SPEC §6) against a real `wf serve` and two real `wf agent`s (hosts web1
+# and web2): push samples/health_report.wf (and a file that does not compile), start it on web1
+# with a disk limit of 0 so it asks whether to open a ticket, approve that, and `wf wait` exits 0
+# with the instance completed; a workflow whose `approve` statement raises `rejected` is rejected
+# and `wf wait` exits 3; samples/uptime_report.wf runs on both hosts; then an approval timeout,
+# a cancel while a job runs, pause and resume, a retry from the failed step and a deferred start,
+# each through the client commands. Every wait is a bounded loop. The service and the agents are
+# stopped on exit.
 # Usage: client_e2e_test.sh WF_BINARY SOURCE_DIR. Exits 77 (skipped) when `wf serve` is not a
 # command of WF_BINARY yet, or when python3 (which reads the JSON answers here) is missing.
 set -uo pipefail
@@ -18,6 +21,7 @@ command -v python3 >/dev/null 2>&1 || { echo "python3 is not installed: skipped"
 TMP="$(mktemp -d)"
 SERVER_PID=""
 AGENT_PID=""
+AGENT2_PID=""
 
 # stop PID: SIGTERM, then SIGKILL if it is still there after 10 s.
 stop() {
@@ -33,6 +37,7 @@ stop() {
 }
 cleanup() {
   stop "$AGENT_PID"
+  stop "$AGENT2_PID"
   stop "$SERVER_PID"
   rm -rf "$TMP"
 }
@@ -87,6 +92,15 @@ for ((i = 0; i < 150; i++)); do
   sleep 0.1
 done
 [[ -s "$TMP/agent1/agent.json" ]] || fail "wf agent did not register in 15 s"
+"$WF" agent --server "$WF_SERVER" --enroll "$(cat "$TMP/data/enroll.secret")" --hostname web2 \
+  --state "$TMP/agent2" >"$TMP/agent2.log" 2>&1 &
+AGENT2_PID=$!
+for ((i = 0; i < 150; i++)); do
+  [[ -s "$TMP/agent2/agent.json" ]] && break
+  kill -0 "$AGENT2_PID" 2>/dev/null || fail "the second wf agent exited"
+  sleep 0.1
+done
+[[ -s "$TMP/agent2/agent.json" ]] || fail "the second wf agent did not register in 15 s"
 
 # A bad token is an HTTP error: exit 2 and the service's message.
 "$WF" ls --token wrong >/dev/null 2>"$TMP/err"
@@ -156,5 +170,89 @@ grep -q 'rejected' "$TMP/err" || fail "wf wait said: $(cat "$TMP/err")"
 out="$("$WF" approve "$APPROVAL" 2>&1)"
 rc=$?
 [[ $rc -eq 2 ]] || fail "answering a decided approval exited $rc, not 2: $out"
+
+# The uptime sample on both hosts: one job per host, on each host's own agent.
+"$WF" push "$ROOT/samples/uptime_report.wf" >/dev/null || fail "wf push uptime_report exited $?"
+ID="$("$WF" start uptime_report --hosts web1,web2 --param max_days=0)" || fail "wf start uptime_report exited $?"
+"$WF" wait "$ID" --timeout 60s >/dev/null || fail "uptime_report did not complete: $("$WF" show "$ID")"
+grep -q 'cat /proc/uptime' "$TMP/agent.log" && grep -q 'cat /proc/uptime' "$TMP/agent2.log" ||
+  fail "a job did not run on each host"
+
+cat >"$TMP/ops.wf" <<'EOF'
+// Workflows for the operator's commands.
+workflow timed_gate() -> string {
+  approve "Nobody will answer this" timeout 1s
+  return "passed"
+}
+workflow long_job(targets: hosts) {
+  run command "sleep 30" on targets timeout 60s
+}
+workflow naps() -> int {
+  var n = 0
+  for i in range(4) {
+    sleep 400ms
+    n = n + 1
+  }
+  return n
+}
+workflow guarded(targets: hosts, flag: string) -> string {
+  step "Check" {
+    run command "test -f {{flag}}" on targets
+  }
+  return "ok"
+}
+workflow later() -> string {
+  return "ran"
+}
+EOF
+"$WF" push "$TMP/ops.wf" >/dev/null || fail "wf push ops.wf exited $?"
+
+# An approval nobody answers times out: the statement form raises `rejected` (exit 3).
+ID="$("$WF" start timed_gate)" || fail "wf start timed_gate exited $?"
+"$WF" wait "$ID" --timeout 60s >/dev/null 2>&1
+rc=$?
+[[ $rc -eq 3 ]] || fail "wf wait for the timed-out approval exited $rc, not 3: $("$WF" show "$ID")"
+[[ "$("$WF" approvals --status expired --format json | json_get "[a['instance_id'] for a in d]")" == *"$ID"* ]] ||
+  fail "the approval of instance $ID is not listed as expired"
+
+# Cancel while a job runs: the instance ends at once as cancelled (exit 3).
+ID="$("$WF" start long_job --hosts web2)" || fail "wf start long_job exited $?"
+for ((i = 0; i < 300; i++)); do
+  grep -q "sleep 30" "$TMP/agent2.log" && break
+  sleep 0.1
+done
+grep -q "sleep 30" "$TMP/agent2.log" || fail "the long job did not start"
+"$WF" cancel "$ID" >/dev/null || fail "wf cancel exited $?"
+"$WF" wait "$ID" --timeout 10s >/dev/null 2>&1
+rc=$?
+[[ $rc -eq 3 ]] || fail "wf wait for the cancelled instance exited $rc, not 3"
+[[ "$("$WF" show "$ID" --format json | json_get "d['status']")" == cancelled ]] || fail "not cancelled: $("$WF" show "$ID")"
+
+# Pause holds the instance; resume lets it finish.
+ID="$("$WF" start naps)" || fail "wf start naps exited $?"
+"$WF" pause "$ID" >/dev/null || fail "wf pause exited $?"
+[[ "$("$WF" show "$ID" --format json | json_get "d['status'], d['pause_reason']")" == "('paused', 'operator')" ]] ||
+  fail "not paused by the operator: $("$WF" show "$ID")"
+sleep 2
+[[ "$("$WF" show "$ID" --format json | json_get "d['status']")" == paused ]] || fail "went on while paused"
+"$WF" resume "$ID" >/dev/null || fail "wf resume exited $?"
+out="$("$WF" wait "$ID" --timeout 30s)" || fail "wf wait after resume exited $?"
+[[ "$out" == 4 ]] || fail "naps returned $out"
+
+# Retry from the failed step: it fails while the flag file is missing, then passes.
+ID="$("$WF" start guarded --hosts web1 --param flag="$TMP/flag")" || fail "wf start guarded exited $?"
+"$WF" wait "$ID" --timeout 30s >/dev/null 2>&1
+rc=$?
+[[ $rc -eq 1 ]] || fail "wf wait for the failing instance exited $rc, not 1"
+touch "$TMP/flag"
+"$WF" retry "$ID" >/dev/null || fail "wf retry exited $?"
+out="$("$WF" wait "$ID" --timeout 30s)" || fail "wf wait after retry exited $?: $("$WF" show "$ID")"
+[[ "$out" == '"ok"' ]] || fail "guarded returned $out"
+
+# A deferred start waits queued until its time.
+ID="$("$WF" start later --at +2s)" || fail "wf start --at exited $?"
+[[ "$("$WF" show "$ID" --format json | json_get "d['status']")" == queued ]] || fail "not queued: $("$WF" show "$ID")"
+out="$("$WF" wait "$ID" --timeout 30s)" || fail "wf wait for the deferred instance exited $?"
+[[ "$out" == '"ran"' ]] || fail "later returned $out"
 
 echo "PASS"
