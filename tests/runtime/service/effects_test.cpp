@@ -119,3 +119,44 @@ TEST_F(Effects, TheUptimeSampleRunsThroughTheService) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace wf::testing;
+using nlohmann::json;
+
+// SPEC §4.2: a job whose agent is gone ends as `timeout` ("agent unreachable") once it has run
+// for twice its timeout, and the instance waiting for it goes on.
+TEST(StaleJobs, AJobWhoseAgentDiedTimesOutAndTheInstanceGoesOn) {
+  const auto dir = make_temp_dir("wf-stale");
+  Service service(dir);
+  ASSERT_TRUE(service.start()) << service.log();
+  auto api = service.admin();
+  Agent agent;
+  ASSERT_TRUE(agent.start(service, "web1"));
+  ASSERT_TRUE(wait_until([&] { return body_json(api->get("/api/v1/hosts")).value("total", 0) == 1; }));
+  ASSERT_EQ(push(*api, "stale.wf", R"(
+workflow stale(targets: hosts) -> string {
+  let r = run command "sleep 30" on targets timeout 1s allow_failure
+  return r.results[0].status
+}
+)"),
+            "stale");
+  const int64_t id = start(*api, "stale", {{"hosts", {"web1"}}});
+  ASSERT_TRUE(wait_until([&] {
+    auto jobs = body_json(api->get("/api/v1/jobs?instance=" + std::to_string(id)));
+    return !jobs["items"].empty() && jobs["items"][0]["status"] == "running";
+  }));
+  agent.kill9();
+  json end = wait_ended(*api, id, std::chrono::seconds(30));
+  ASSERT_EQ(end["status"], "completed") << end.dump();
+  EXPECT_EQ(end["result"], "timeout");
+  auto jobs = body_json(api->get("/api/v1/jobs?instance=" + std::to_string(id)));
+  EXPECT_EQ(jobs["items"][0]["status"], "timeout");
+  EXPECT_EQ(jobs["items"][0]["error"], "agent unreachable");
+  service.stop();
+  std::error_code ec;
+  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir, ec);
+}
+
+}  // namespace
