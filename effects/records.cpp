@@ -98,4 +98,13 @@ Value make_error(std::string_view kind, std::string message, Value detail) {
   return vm::make_error_record(kind, std::move(message), std::move(detail));
 }
 
+vm::Value make_host(const std::string& id, const std::string& hostname, const std::string& primary_ip, const std::string& os) {
+  return make_builtin("host", {{"id", vm::make_string(id)},
+                               {"hostname", vm::make_string(hostname)},
+                               {"primary_ip", vm::make_string(primary_ip)},
+                               {"os", vm::make_string(os)},
+                               {"tags", vm::make_list({})},
+                               {"groups", vm::make_list({})}});
+}
+
 }  // namespace wf::effects

@@ -32,6 +32,9 @@ vm::Value make_job_result(const JobOutcomeRecord& r);
 // Results over per-host JobResults in target order (SPEC §1.6).
 vm::Value make_results(const std::vector<JobOutcomeRecord>& results);
 
+// A `host` record (SPEC §1.6) with no tags or groups.
+vm::Value make_host(const std::string& id, const std::string& hostname, const std::string& primary_ip, const std::string& os);
+
 // An Error record (SPEC §1.7).
 vm::Value make_error(std::string_view kind, std::string message, vm::Value detail = vm::Value());
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bytecode/module.h"
 #include "effects/records.h"
 #include "vm/value.h"
 
@@ -19,6 +20,9 @@ struct CanaryPolicy {
   double percent = 0;     // of the targets, in the first batch
   double threshold = 80;  // success rate (percent) the batch must reach
 };
+
+// The workflow's @canary policy (its annotation's arguments), or none.
+std::optional<CanaryPolicy> canary_policy(const bytecode::Workflow& w);
 
 class RunState {
  public:

@@ -47,19 +47,6 @@ bool retryable(jobs::JobOutcome o) {
   return o == jobs::JobOutcome::Failed || o == jobs::JobOutcome::TimedOut || o == jobs::JobOutcome::Internal;
 }
 
-std::optional<effects::CanaryPolicy> canary_policy(const bytecode::Workflow& w) {
-  for (const auto& a : w.annotations) {
-    if (a.name != "canary") continue;
-    auto j = nlohmann::json::parse(a.args, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return std::nullopt;
-    effects::CanaryPolicy p;
-    p.percent = j.value("percent", 0.0);
-    p.threshold = j.value("threshold", 80.0);
-    return p;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 bool load_vault(const std::string& path, std::vector<VaultIdentity>& out, std::string& error) {
@@ -98,12 +85,7 @@ bool parse_vault(std::string_view text, const std::string& where, std::vector<Va
 }
 
 Value local_host_record(const std::string& name) {
-  return effects::make_builtin("host", {{"id", vm::make_string(name)},
-                                        {"hostname", vm::make_string(name)},
-                                        {"primary_ip", vm::make_string("127.0.0.1")},
-                                        {"os", vm::make_string(this_os())},
-                                        {"tags", vm::make_list({})},
-                                        {"groups", vm::make_list({})}});
+  return effects::make_host(name, name, "127.0.0.1", this_os());
 }
 
 LocalRunner::LocalRunner(std::shared_ptr<const vm::Program> program, LocalOptions options)
@@ -269,7 +251,7 @@ void LocalRunner::handle(vm::Machine& m, const vm::EffectRequest& r) {
 }
 
 void LocalRunner::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
-  effects::RunState state(r.args, canary_policy(program_->module.workflows[current_workflow_]));
+  effects::RunState state(r.args, effects::canary_policy(program_->module.workflows[current_workflow_]));
   // The credential for `as`: fetched from the vault for these jobs only.
   std::optional<effects::JobCredential> cred;
   const Value& as = field(r.args, "as");

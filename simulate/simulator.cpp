@@ -36,19 +36,6 @@ int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::optional<effects::CanaryPolicy> canary_policy(const bytecode::Workflow& w) {
-  for (const auto& a : w.annotations) {
-    if (a.name != "canary") continue;
-    auto j = Json::parse(a.args, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return std::nullopt;
-    effects::CanaryPolicy p;
-    p.percent = j.value("percent", 0.0);
-    p.threshold = j.value("threshold", 80.0);
-    return p;
-  }
-  return std::nullopt;
-}
-
 std::vector<std::string> rendered_list(const Value& list) {
   std::vector<std::string> out;
   if (list.tag == vm::Tag::List)
@@ -146,12 +133,7 @@ Simulator::Simulator(std::shared_ptr<const vm::Program> program, SimulateOptions
 int64_t Simulator::now_ms() { return clock_ms_; }
 
 Value Simulator::localhost() {
-  return effects::make_builtin("host", {{"id", vm::make_string("localhost")},
-                                        {"hostname", vm::make_string("localhost")},
-                                        {"primary_ip", vm::make_string("127.0.0.1")},
-                                        {"os", vm::make_string("linux")},
-                                        {"tags", vm::make_list({})},
-                                        {"groups", vm::make_list({})}});
+  return effects::make_host("localhost", "localhost", "127.0.0.1", "linux");
 }
 
 // Reading the environment changes nothing, and a simulation should take the path `wf run` would.
@@ -282,7 +264,7 @@ void Simulator::handle(vm::Machine& m, const vm::EffectRequest& r) {
 
 void Simulator::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
   const uint64_t index = ++runs_;
-  effects::RunState state(r.args, canary_policy(program_->module.workflows[current_workflow_]));
+  effects::RunState state(r.args, effects::canary_policy(program_->module.workflows[current_workflow_]));
   const std::string job = field_string(r.args, "job");
 
   // The steps the run is in, innermost first, through the parallel branches that spawned it.

@@ -83,12 +83,7 @@ void Engine::close() {
 
 int64_t Engine::now_ms() { return wall_ms(); }
 Value Engine::localhost() {
-  return effects::make_builtin("host", {{"id", vm::make_string("localhost")},
-                                        {"hostname", vm::make_string("localhost")},
-                                        {"primary_ip", vm::make_string("127.0.0.1")},
-                                        {"os", vm::make_string("linux")},
-                                        {"tags", vm::make_list({})},
-                                        {"groups", vm::make_list({})}});
+  return effects::make_host("localhost", "localhost", "127.0.0.1", "linux");
 }
 Value Engine::env(std::string_view) { return Value(); }  // the service's environment is not the workflow's
 
@@ -332,18 +327,7 @@ void Engine::advance(Instance& in, Changes& ch, std::unique_ptr<vm::Machine> fre
   current_changes_ = &ch;
   current_machine_ = m.get();
   // Settled effects go in first, unless an operator has paused the instance.
-  if (!in.row.operator_paused) {
-    std::vector<uint64_t> ready;
-    for (auto& [seq, w] : in.waits)
-      if (w.ready) ready.push_back(seq);
-    for (uint64_t seq : ready) {
-      Wait& w = in.waits[seq];
-      if (w.ready_error) m->resume_error(w.fiber, w.seq, std::move(w.outcome));
-      else m->resume(w.fiber, w.seq, std::move(w.outcome));
-      ch.waits_removed.emplace_back(in.row.id, seq);
-      in.waits.erase(seq);
-    }
-  }
+  if (!in.row.operator_paused) deliver_ready(in, *m, ch);
   bool out_of_fuel = false;
   for (;;) {
     const vm::Status s = m->run(kFuelPerSlice);
@@ -363,22 +347,8 @@ void Engine::advance(Instance& in, Changes& ch, std::unique_ptr<vm::Machine> fre
       out_of_fuel = true;
       break;
     }
-    // Settled while it ran (a run whose every host had a config failure, a zero sleep).
-    bool any_ready = false;
-    if (!in.row.operator_paused)
-      for (auto& [seq, w] : in.waits)
-        if (w.ready) any_ready = true;
-    if (!any_ready) break;
-    std::vector<uint64_t> ready;
-    for (auto& [seq, w] : in.waits)
-      if (w.ready) ready.push_back(seq);
-    for (uint64_t seq : ready) {
-      Wait& w = in.waits[seq];
-      if (w.ready_error) m->resume_error(w.fiber, w.seq, std::move(w.outcome));
-      else m->resume(w.fiber, w.seq, std::move(w.outcome));
-      ch.waits_removed.emplace_back(in.row.id, seq);
-      in.waits.erase(seq);
-    }
+    // Settled while it ran (a run whose every host had a config failure, an event already sent).
+    if (in.row.operator_paused || !deliver_ready(in, *m, ch)) break;
   }
   current_ = nullptr;
   current_changes_ = nullptr;
@@ -416,6 +386,21 @@ void Engine::advance(Instance& in, Changes& ch, std::unique_ptr<vm::Machine> fre
       }
     });
   }
+}
+
+// Resumes the fibers whose effects are settled; false when none was.
+bool Engine::deliver_ready(Instance& in, vm::Machine& m, Changes& ch) {
+  std::vector<uint64_t> ready;
+  for (auto& [seq, w] : in.waits)
+    if (w.ready) ready.push_back(seq);
+  for (uint64_t seq : ready) {
+    Wait& w = in.waits[seq];
+    if (w.ready_error) m.resume_error(w.fiber, w.seq, std::move(w.outcome));
+    else m.resume(w.fiber, w.seq, std::move(w.outcome));
+    ch.waits_removed.emplace_back(in.row.id, seq);
+    in.waits.erase(seq);
+  }
+  return !ready.empty();
 }
 
 void Engine::update_status(Instance& in, Changes& ch) {

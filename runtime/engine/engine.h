@@ -136,6 +136,7 @@ class Engine : public vm::Host {
   // Driving
   int64_t launch(StartRequest request, Changes& ch);
   void advance(Instance& in, Changes& ch, std::unique_ptr<vm::Machine> fresh = nullptr);
+  bool deliver_ready(Instance& in, vm::Machine& m, Changes& ch);
   void handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch, bool& resumed);
   void begin_run(Instance& in, Wait& w, Changes& ch);
   void progress_run(Instance& in, Wait& w, Changes& ch);

@@ -39,19 +39,6 @@ int64_t priority_rank(const std::string& p) {
   return 1;
 }
 
-std::optional<effects::CanaryPolicy> canary_policy(const bytecode::Workflow& w) {
-  for (const auto& a : w.annotations) {
-    if (a.name != "canary") continue;
-    auto j = nlohmann::json::parse(a.args, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return std::nullopt;
-    effects::CanaryPolicy p;
-    p.percent = j.value("percent", 0.0);
-    p.threshold = j.value("threshold", 80.0);
-    return p;
-  }
-  return std::nullopt;
-}
-
 // The job as an agent receives it (docs/api.md, "job spec").
 nlohmann::json spec_json(const jobs::JobSpec& s) {
   nlohmann::json j;
@@ -92,7 +79,7 @@ effects::JobOutcomeRecord outcome_of(const JobRow& j) {
 }  // namespace
 
 void Engine::begin_run(Instance& in, Wait& w, Changes& ch) {
-  w.run = std::make_unique<effects::RunState>(w.args, canary_policy(in.program->module.workflows[in.workflow_index]));
+  w.run = std::make_unique<effects::RunState>(w.args, effects::canary_policy(in.program->module.workflows[in.workflow_index]));
   dispatch_round(in, w, w.run->start(), 0, ch);
   progress_run(in, w, ch);
 }

@@ -255,16 +255,7 @@ void Engine::rebuild_wait(Instance& in, Wait& w, Changes& scratch) {
         rows[{j.host_index.value_or(-1), j.attempt}] = std::move(j);
       }
       q.reset();
-      w.run = std::make_unique<effects::RunState>(w.args, std::nullopt);
-      {
-        // The canary policy as begin_run gave it.
-        const bytecode::Workflow& wf = in.program->module.workflows[in.workflow_index];
-        for (const auto& a : wf.annotations)
-          if (a.name == "canary") {
-            auto j = nlohmann::json::parse(a.args, nullptr, false);
-            if (j.is_object()) w.run = std::make_unique<effects::RunState>(w.args, effects::CanaryPolicy{j.value("percent", 0.0), j.value("threshold", 80.0)});
-          }
-      }
+      w.run = std::make_unique<effects::RunState>(w.args, effects::canary_policy(in.program->module.workflows[in.workflow_index]));
       std::vector<size_t> round = w.run->start();
       for (;;) {
         w.round.clear();

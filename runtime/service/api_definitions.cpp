@@ -265,12 +265,7 @@ std::optional<vm::Value> host_record(Context& c, int64_t org, const std::string&
     q.reset();
     return std::nullopt;
   }
-  vm::Value v = effects::make_builtin("host", {{"id", vm::make_string(std::to_string(q.column_int64(0)))},
-                                               {"hostname", vm::make_string(q.column_text(1))},
-                                               {"primary_ip", vm::make_string(q.column_text(2))},
-                                               {"os", vm::make_string(q.column_text(3))},
-                                               {"tags", vm::make_list({})},
-                                               {"groups", vm::make_list({})}});
+  vm::Value v = effects::make_host(std::to_string(q.column_int64(0)), q.column_text(1), q.column_text(2), q.column_text(3));
   q.reset();
   return v;
 }

@@ -2,6 +2,7 @@
 // SIGKILL at random moments — at least 20 times — and restarted each time. Every instance must
 // reach its expected end, and every job's side effect (a line appended to a file) must have
 // happened exactly once.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -59,7 +60,7 @@ workflow crashy(targets: hosts, tag: string, out: string) -> int {
     // A burst of starts, then a kill at a random moment.
     const int burst = std::min(kInstances - started, 25);
     for (int k = 0; k < burst; ++k) {
-      const std::string tag = "i" + std::to_string(started);
+      const std::string tag = fmt::format("i{}", started);
       auto r = api->post("/api/v1/definitions/crashy/run",
                          json({{"hosts", {"web1"}}, {"params", {{"tag", tag}, {"out", out.string()}}}}).dump(), 5000);
       if (r.status == 201) {
