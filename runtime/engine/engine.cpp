@@ -380,9 +380,14 @@ void Engine::advance(Instance& in, Changes& ch, std::unique_ptr<vm::Machine> fre
         auto it = self->instances_.find(id);
         if (it == self->instances_.end()) continue;
         it->second->queued_to_run = false;
-        Changes ch;
-        self->advance(*it->second, ch);
-        self->commit(std::move(ch), nullptr);
+        try {
+          Changes ch;
+          self->advance(*it->second, ch);
+          self->commit(std::move(ch), nullptr);
+        } catch (const std::exception& e) {
+          // Nothing may unwind into libuv; the instance stays as its last commit left it.
+          fmt::print(stderr, "wf serve: instance {} could not go on: {}\n", id, e.what());
+        }
       }
     });
   }

@@ -84,7 +84,14 @@ bool Engine::recover(std::string& error) {
   next_approval_id_ = max_id("SELECT COALESCE(MAX(id), 0) FROM approvals");
   next_event_id_ = max_id("SELECT COALESCE(MAX(id), 0) FROM events");
   if (!recover_jobs(error) || !recover_instances(error)) return false;
-  uv_timer_start(&sweeper_, [](uv_timer_t* h) { static_cast<Engine*>(h->data)->sweep_jobs(); }, 1000, 5000);
+  uv_timer_start(&sweeper_, [](uv_timer_t* h) {
+    try {
+      static_cast<Engine*>(h->data)->sweep_jobs();
+    } catch (const std::exception& e) {
+      // Nothing may unwind into libuv; the next sweep tries again.
+      fmt::print(stderr, "wf serve: the stale-job sweep failed: {}\n", e.what());
+    }
+  }, 1000, 5000);
   return true;
 }
 

@@ -204,6 +204,29 @@ workflow deploy(targets: hosts, flag: string, counter: string) -> string {
   EXPECT_EQ(api_->post("/api/v1/instances/" + std::to_string(id) + "/retry").status, 409);
 }
 
+TEST_F(Lifecycle, AWorkflowTimeoutEndsTheInstanceAsTimedOut) {
+  const std::string name = push(R"(
+@timeout(1s)
+workflow slowpoke() -> string {
+  try {
+    sleep 30s
+  } finally {
+    log "cleaning up"
+  }
+  return "never"
+}
+)");
+  const int64_t id = start(*api_, name, json::object());
+  json end = wait_ended(*api_, id, std::chrono::seconds(10));
+  EXPECT_EQ(end["status"], "timeout") << end.dump();
+  EXPECT_EQ(end["error"]["kind"], "timeout");
+  // `finally` still ran.
+  auto log = body_json(api_->get("/api/v1/instances/" + std::to_string(id) + "/log"));
+  bool cleaned = false;
+  for (const auto& line : log["items"]) cleaned = cleaned || line["message"] == "cleaning up";
+  EXPECT_TRUE(cleaned) << log.dump();
+}
+
 TEST_F(Lifecycle, ADeferredStartWaitsQueuedUntilItsTime) {
   const std::string name = push(R"(
 workflow later() -> string {
