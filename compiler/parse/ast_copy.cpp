@@ -11,7 +11,9 @@ class Copier {
  public:
   explicit Copier(int64_t shift) : shift_(shift) {}
 
+  // An empty range at 0 is one the parser never set (a positional argument's name): it stays so.
   SourceRange range(SourceRange r) const {
+    if (r.begin == 0 && r.end == 0) return r;
     return {static_cast<uint32_t>(r.begin + shift_), static_cast<uint32_t>(r.end + shift_)};
   }
   Ident ident(const Ident& id) const { return {id.text, range(id.range)}; }

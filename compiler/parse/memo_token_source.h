@@ -20,6 +20,7 @@
 
 #include "WfLexer.h"
 #include "antlr4-runtime.h"
+#include "parse/decl_reparse.h"
 #include "parse/token_memo.h"
 
 namespace wf {
@@ -45,6 +46,10 @@ struct TokenMemo::Files {
   std::map<std::string, MemoEntry> entries;
   bool keep_leftovers = false;
   std::vector<std::shared_ptr<void>> leftovers;
+  // The declarations of each file's last parse, when it was clean (decl_reparse.h).
+  bool reparse_declarations = false;
+  std::map<std::string, std::unique_ptr<RememberedModule>> modules;
+  TokenMemo::Reuse reuse;
 };
 
 // An input stream that remembers the furthest character the lexer has looked at.

@@ -12,6 +12,7 @@
 #include "WfLexer.h"
 #include "WfParser.h"
 #include "antlr4-runtime.h"
+#include "parse/decl_reparse.h"
 #include "parse/newline_filter.h"
 #include "parse/transformer.h"
 #include "parse/large_stack.h"
@@ -214,9 +215,11 @@ namespace {
 // The newline filter, the parser and the transformer, over the lexer's tokens however they come.
 // With `keep`, the parser (which owns the tree) and the tokens are handed to the caller rather
 // than freed here.
+// With `first_tokens`, the type of each top-level declaration's first token is appended to it.
 std::unique_ptr<Module> parse_tokens_of(antlr4::TokenSource& lexed, const SourceFile& source, uint32_t file_index,
                                         DiagnosticSink& sink, SyntaxErrorListener& listener,
-                                        std::shared_ptr<void>* keep = nullptr) {
+                                        std::shared_ptr<void>* keep = nullptr,
+                                        std::vector<size_t>* first_tokens = nullptr) {
   struct Pipeline {
     explicit Pipeline(antlr4::TokenSource& lexed) : filter(lexed), tokens(&filter), parser(&tokens) {}
     NewlineFilter filter;
@@ -228,12 +231,45 @@ std::unique_ptr<Module> parse_tokens_of(antlr4::TokenSource& lexed, const Source
   pipeline->parser.removeErrorListeners();  // the listener lives on the caller's stack
   Transformer transformer(source, file_index, sink, pipeline->tokens);
   std::unique_ptr<Module> module = transformer.module(tree);
+  if (first_tokens && tree)
+    for (auto* d : tree->topDecl()) first_tokens->push_back(d->getStart() ? d->getStart()->getType() : 0);
   if (keep) *keep = std::move(pipeline);
   return module;
 }
 
+// A text parsed alone with a lexer of its own: what decl_reparse.h parses an edited declaration
+// with.
+WholeParse parse_alone(const SourceFile& source, DiagnosticSink& sink) {
+  WholeParse out;
+  std::string text = sanitize_utf8(source, 0, sink);
+  const std::vector<uint32_t> bytes = code_point_offsets(text);
+  SyntaxErrorListener listener(source, 0, sink, bytes);
+  antlr4::ANTLRInputStream input(text);
+  WfLexer lexer(&input);
+  lexer.removeErrorListeners();
+  lexer.addErrorListener(&listener);
+  out.module = parse_tokens_of(lexer, source, 0, sink, listener, nullptr, &out.first_tokens);
+  out.lexer_ended_clean = lexer.modeStack.empty() && lexer.mode == antlr4::Lexer::DEFAULT_MODE &&
+                          lexer.interpolationBraces.empty() && input.index() == input.size();
+  lexer.removeErrorListeners();
+  return out;
+}
+
 std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink,
                                             TokenMemo* memo) {
+  if (memo && memo->files().reparse_declarations) {
+    // A file parsed cleanly before and edited inside one declaration: only that one is parsed.
+    TokenMemo::Files& files = memo->files();
+    if (const auto known = files.modules.find(source.path()); known != files.modules.end()) {
+      const bool same_text = known->second->text == source.text();
+      if (auto module = reparse_declaration(*known->second, source, file_index, parse_alone)) {
+        ++(same_text ? files.reuse.modules_copied : files.reuse.declarations_reparsed);
+        return module;
+      }
+    }
+  }
+  if (memo) ++memo->files().reuse.whole_parses;
+  const size_t reported_before = sink.all().size();
   std::string text = sanitize_utf8(source, file_index, sink);
   const std::vector<uint32_t> bytes = code_point_offsets(text);
   SyntaxErrorListener listener(source, file_index, sink, bytes);
@@ -260,8 +296,10 @@ std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t f
   run->lexer.addErrorListener(&listener);
   run->lexer.addErrorListener(&run->watch);
   std::shared_ptr<void> tree_and_tokens;
+  std::vector<size_t> first_tokens;
   std::unique_ptr<Module> module = parse_tokens_of(run->lexed, source, file_index, sink, listener,
-                                                   memo->files().keep_leftovers ? &tree_and_tokens : nullptr);
+                                                   memo->files().keep_leftovers ? &tree_and_tokens : nullptr,
+                                                   &first_tokens);
   run->lexer.removeErrorListeners();  // the listener lives on this stack; the run may outlive it
   // A handful of files is what an editor has open with their imports; forget them all rather
   // than grow without bound.
@@ -269,6 +307,15 @@ std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t f
   if (entries.size() >= kMaxRemembered && known == entries.end()) entries.clear();
   if (auto remembered = run->lexed.entry(std::move(text))) entries[source.path()] = std::move(*remembered);
   else entries.erase(source.path());
+  if (memo->files().reparse_declarations) {
+    // Only a parse that reported nothing is a base that one declaration can be re-parsed on.
+    auto& modules = memo->files().modules;
+    std::unique_ptr<RememberedModule> remembered;
+    if (sink.all().size() == reported_before) remembered = remember_parse(source.text(), *module, first_tokens);
+    if (modules.size() >= kMaxRemembered && modules.count(source.path()) == 0) modules.clear();
+    if (remembered) modules[source.path()] = std::move(remembered);
+    else modules.erase(source.path());
+  }
   if (memo->files().keep_leftovers) {
     struct Leftovers {
       std::shared_ptr<Run> run;

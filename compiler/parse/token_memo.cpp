@@ -16,6 +16,13 @@ void TokenMemo::keep_leftovers(bool keep) { files_->keep_leftovers = keep; }
 
 std::vector<std::shared_ptr<void>> TokenMemo::take_leftovers() { return std::move(files_->leftovers); }
 
+void TokenMemo::reparse_declarations(bool reparse) {
+  files_->reparse_declarations = reparse;
+  if (!reparse) files_->modules.clear();
+}
+
+const TokenMemo::Reuse& TokenMemo::reuse() const { return files_->reuse; }
+
 TokenMemoScope::TokenMemoScope(TokenMemo& memo) : outer_(current_memo) { current_memo = &memo; }
 TokenMemoScope::~TokenMemoScope() { current_memo = outer_; }
 

@@ -30,6 +30,19 @@ class TokenMemo {
   // What the parses since the last call left; dropping the pointers frees it, on any thread.
   std::vector<std::shared_ptr<void>> take_leftovers();
 
+  // With `reparse`, a file parsed cleanly is also remembered as its declarations' trees, and a
+  // later parse of it after an edit inside one declaration parses only that declaration's text
+  // (parse/decl_reparse.h); the tree and the diagnostics are still exactly a fresh parse's. Off
+  // by default.
+  void reparse_declarations(bool reparse);
+  // How often each shortcut was taken, for tests and measurements.
+  struct Reuse {
+    size_t declarations_reparsed = 0;  // parses that re-parsed one declaration
+    size_t modules_copied = 0;         // parses of a remembered text, not parsed again at all
+    size_t whole_parses = 0;           // parses of the whole text
+  };
+  const Reuse& reuse() const;
+
  private:
   std::unique_ptr<Files> files_;
 };

@@ -27,7 +27,9 @@ Workspace::Workspace(Publisher publish)
     : publish_(std::move(publish)),
       memo_(std::make_unique<TokenMemo>()),
       thread_([this] { analyse_loop(); }) {
-  memo_->keep_leftovers(true);  // before any parse: the thread parses only what a later call schedules
+  // Before any parse: the thread parses only what a later call schedules.
+  memo_->keep_leftovers(true);
+  memo_->reparse_declarations(true);
 }
 
 Workspace::~Workspace() {

@@ -18,8 +18,8 @@ nlohmann::json json_or_null(const std::string& text) {
   return j.is_discarded() ? nlohmann::json(text) : j;
 }
 
-// The workflow's top-level bindings from the continuation (SPEC §4.1): the named locals of the
-// main fiber's outermost frame that are live at its current instruction. Credentials show only
+// The workflow's top-level bindings from the continuation (SPEC §4.1): the parameters and the
+// named locals of the main fiber's outermost frame that are live at its current instruction. Credentials show only
 // their identity.
 nlohmann::json variables_of(Context& c, int64_t definition_id, int64_t version, std::string_view bytes) {
   nlohmann::json out = nlohmann::json::object();
@@ -74,6 +74,14 @@ nlohmann::json variables_of(Context& c, int64_t definition_id, int64_t version, 
       default: return nullptr;
     }
   };
+  // Parameters are the first registers of the workflow's frame; `locals` names its bindings.
+  for (const bytecode::Workflow& w : program->module.workflows) {
+    if (w.function != frame.function) continue;
+    for (size_t k = 0; k < w.params.size(); ++k) {
+      const uint32_t reg = frame.base + static_cast<uint32_t>(k);
+      if (reg < f.registers.count) out[w.params[k].name] = render(f.registers.first + reg, 0);
+    }
+  }
   for (const bytecode::LocalName& l : fn.locals) {
     if (frame.pc < l.start || frame.pc > l.end) continue;
     const uint32_t reg = frame.base + l.reg;

@@ -66,15 +66,22 @@ class Lifecycle : public ::testing::Test {
 
 TEST_F(Lifecycle, AnApprovalGivenThroughTheApiLetsTheInstanceComplete) {
   const std::string name = push(R"(
-workflow gated() -> string {
-  approve "Go ahead?"
-  return "done"
+workflow gated(release: string) -> string {
+  let window = 30m
+  let targets = ["web1", "web2"]
+  approve "Go ahead with {{release}}?"
+  return "done {{release}} on {{len(targets)}} in {{window}}"
 }
 )");
-  const int64_t id = start(*api_, name, json::object());
+  const int64_t id = start(*api_, name, {{"params", {{"release", "1.4.2"}}}});
   ASSERT_GT(id, 0);
   auto paused = wait_status(*api_, id, [](const json& d) { return d["status"] == "paused"; });
   EXPECT_EQ(paused["pause_reason"], "approval");
+  // The workflow's bindings while it waits (SPEC §4.1 variables).
+  EXPECT_EQ(paused["variables"]["release"], "1.4.2") << paused["variables"].dump();
+  EXPECT_EQ(paused["variables"]["window"], "30m");
+  EXPECT_EQ(paused["variables"]["targets"], json({"web1", "web2"}));
+  EXPECT_EQ(paused["params"], json({{"release", "1.4.2"}}));
   const int64_t a = pending_approval(id);
   ASSERT_GT(a, 0);
   json decided = respond(a, "approve");
@@ -83,7 +90,7 @@ workflow gated() -> string {
   EXPECT_EQ(decided["responses"][0]["via"], "api");
   json end = wait_ended(*api_, id);
   EXPECT_EQ(end["status"], "completed");
-  EXPECT_EQ(end["result"], "done");
+  EXPECT_EQ(end["result"], "done 1.4.2 on 2 in 30m");
   // A second answer to a decided request is refused.
   auto again = api_->post("/api/v1/approvals/" + std::to_string(a) + "/respond", R"({"decision":"reject"})");
   EXPECT_EQ(again.status, 409) << again.body;
