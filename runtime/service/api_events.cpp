@@ -9,6 +9,9 @@ namespace wf::service {
 
 namespace {
 
+// The most stored events one connection sends before live ones.
+constexpr int64_t kBacklogPage = 100000;
+
 std::string frame(int64_t id, const std::string& type, const std::string& data) {
   return fmt::format("id: {}\nevent: {}\ndata: {}\n\n", id, type, data);
 }
@@ -43,15 +46,24 @@ void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   // What is stored first; the listener then sends only what is newer (a unit committed but not
   // yet announced is in both).
   auto& q = c.reader->prepare(
-      "SELECT id, type, data FROM events WHERE id > ?1 AND org_id = ?2 AND (?3 = 0 OR instance_id = ?3) ORDER BY id LIMIT 100000");
+      "SELECT id, type, data FROM events WHERE id > ?1 AND org_id = ?2 AND (?3 = 0 OR instance_id = ?3) ORDER BY id LIMIT ?4");
+  q.bind(4, kBacklogPage);
   q.bind(1, after).bind(2, who.org_id).bind(3, instance.value_or(0));
   std::string backlog;
+  int64_t rows = 0;
   while (q.step()) {
     backlog += frame(q.column_int64(0), q.column_text(1), q.column_text(2));
     stream->last_sent = q.column_int64(0);
+    ++rows;
   }
   q.reset();
   if (!backlog.empty() && !x->send(backlog)) return;
+  if (rows == kBacklogPage) {
+    // More are stored than one answer carries: the stream ends here and the client, reconnecting
+    // with the last id it saw, reads on from there. Nothing is skipped.
+    x->end();
+    return;
+  }
   engine::Engine* engine = c.engine;
   stream->listener = engine->subscribe([weak = std::weak_ptr<Stream>(stream)](const engine::EventRow& e) {
     auto s = weak.lock();
