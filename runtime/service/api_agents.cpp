@@ -317,7 +317,7 @@ void jobs_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
   if (s.size() != 2 || (s[1] != "cancel" && s[1] != "retry")) return reply_error(*x, 404, "not_found", "no such endpoint");
   if (m != "POST") return method_not_allowed(*x);
   if (s[1] == "cancel") {
-    return (void)reply_refusal(*x, c.engine->cancel_job(*id, [&c, x, jid = *id](bool ok, const std::string& error) {
+    reply_refusal(*x, c.engine->cancel_job(*id, [&c, x, jid = *id](bool ok, const std::string& error) {
       if (!ok) return reply_error(*x, 500, "internal", error);
       auto& q2 = c.reader->prepare(std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?1");
       q2.bind(1, jid);
@@ -325,6 +325,7 @@ void jobs_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
       q2.reset();
       reply_json(*x, 200, j);
     }));
+    return;
   }
   if (s[1] == "retry") {
     if (!job["instance_id"].is_null()) return reply_error(*x, 409, "conflict", "a workflow's job is retried by retrying its instance");

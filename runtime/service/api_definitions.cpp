@@ -41,8 +41,8 @@ bool plain_name(const std::string& n) {
 // server's own files.
 Compiled compile_upload(const std::string& file, const std::string& source, const std::map<std::string, std::string>& imports) {
   Compiled out;
-  char pattern[] = "/tmp/wf-upload-XXXXXX";
-  const char* made = ::mkdtemp(pattern);
+  std::string pattern = (std::filesystem::temp_directory_path() / "wf-upload-XXXXXX").string();
+  const char* made = ::mkdtemp(pattern.data());
   if (!made) {
     out.error = "cannot create a directory to compile in";
     return out;
@@ -513,12 +513,10 @@ void definitions_api(Context& c, const Principal& who, http::Request& r, Exchang
     Fields f(*body);
     auto version = f.integer("version");
     if (!f.ok(*x)) return;
-    const int64_t v = version_to_run(c, id, std::nullopt);
     auto& q = c.reader->prepare("SELECT MAX(version) FROM definition_versions WHERE definition_id = ?1");
     q.bind(1, id);
     const int64_t latest = q.step() ? q.column_int64(0) : 0;
     q.reset();
-    (void)v;
     const int64_t chosen = version.value_or(latest);
     if (chosen < 1 || chosen > latest) return reply_error(*x, 404, "not_found", fmt::format("no version {}", chosen));
     return update_definition(c, x, id, {exec_step("UPDATE definitions SET published_version = ?2 WHERE id = ?1", id, chosen)});
