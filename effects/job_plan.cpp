@@ -37,7 +37,10 @@ using Plan = std::variant<PlannedJob, std::string>;
 
 std::string join_words(const std::vector<std::string>& argv) {
   std::string out;
-  for (const std::string& a : argv) out += (out.empty() ? "" : " ") + jobs::shell_quote(a);
+  for (const std::string& a : argv) {
+    if (!out.empty()) out += ' ';
+    out += jobs::shell_quote(a);
+  }
   return out;
 }
 
