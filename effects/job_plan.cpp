@@ -96,7 +96,10 @@ Plan typed_job(const std::string& kind, const Value& p) {
     std::string groups;
     const Value& g = field(p, "groups");
     if (g.tag == vm::Tag::List)
-      for (const Value& v : vm::as_list(g)) groups += (groups.empty() ? "" : ",") + vm::render(v);
+      for (const Value& v : vm::as_list(g)) {
+        if (!groups.empty()) groups += ',';
+        groups += vm::render(v);
+      }
     if (action == "create") {
       std::vector<std::string> argv = {"useradd", "-m"};
       if (!groups.empty()) argv.insert(argv.end(), {"-G", groups});
