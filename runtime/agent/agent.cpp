@@ -352,6 +352,23 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
     report(http, id, failure_body("config", error));
     return;
   }
+  if (spec.contains("credential_session")) {
+    // A job run `as` a credential: its secret is fetched now, for this job alone, and reaches the
+    // process through its environment only (SPEC §4.2), never its argv or the agent's files.
+    const client::HttpResult answer = server_.call(http, "GET", job_path(id, "credential"), "");
+    const json credential = answer.ok() ? json::parse(answer.body, nullptr, false) : json();
+    if (!credential.is_object() || !credential.contains("secret") || !credential["secret"].is_string()) {
+      const std::string why = "cannot fetch the job's credential: " + answer.describe();
+      log_(fmt::format("job {} config: {}", id, why));
+      report(http, id, failure_body("config", why));
+      return;
+    }
+    auto text = [&](const char* key) { return credential.value(key, std::string()); };
+    job.env["WF_CREDENTIAL_USERNAME"] = text("username");
+    job.env["WF_CREDENTIAL_DOMAIN"] = text("domain");
+    job.env["WF_CREDENTIAL_TYPE"] = text("credential_type");
+    job.env["WF_CREDENTIAL_SECRET"] = text("secret");
+  }
   if (std::string failure = started_.record(id); !failure.empty()) {
     // Without a durable record a restart could run it twice; better not to run it at all.
     log_(fmt::format("job {} internal: {}", id, failure));

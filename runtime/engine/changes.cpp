@@ -41,7 +41,7 @@ void append_all(std::vector<T>& to, std::vector<T>& from) {
 bool Changes::empty() const {
   return instances.empty() && waits_added.empty() && waits_removed.empty() && jobs.empty() && approvals.empty() &&
          responses.empty() && steps.empty() && log.empty() && events.empty() && signals_added.empty() &&
-         signals_taken.empty();
+         signals_taken.empty() && sessions_opened.empty() && sessions_checked_in.empty();
 }
 
 void Changes::append(Changes&& o) {
@@ -56,6 +56,8 @@ void Changes::append(Changes&& o) {
   append_all(events, o.events);
   append_all(signals_added, o.signals_added);
   append_all(signals_taken, o.signals_taken);
+  append_all(sessions_opened, o.sessions_opened);
+  append_all(sessions_checked_in, o.sessions_checked_in);
 }
 
 // The last version of each row when a unit holds several (an instance that went through two
@@ -191,6 +193,17 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
   for (const SignalRow& r : c.signals_added) {
     auto& s = db.prepare("INSERT INTO signals (instance_id, event, payload, at) VALUES (?1, ?2, ?3, ?4)");
     s.bind(1, r.instance_id).bind(2, std::string_view(r.event)).bind(3, std::string_view(r.payload)).bind(4, r.at);
+    if (!finish(s, error)) return false;
+  }
+  for (const SessionRow& r : c.sessions_opened) {
+    auto& s = db.prepare(
+        "INSERT OR REPLACE INTO credential_sessions (session, org_id, identity, instance_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    s.bind(1, std::string_view(r.session)).bind(2, r.org_id).bind(3, std::string_view(r.identity)).bind(4, r.instance_id).bind(5, r.created_at);
+    if (!finish(s, error)) return false;
+  }
+  for (const auto& [session, at] : c.sessions_checked_in) {
+    auto& s = db.prepare("UPDATE credential_sessions SET checked_in_at = ?2 WHERE session = ?1 AND checked_in_at IS NULL");
+    s.bind(1, std::string_view(session)).bind(2, at);
     if (!finish(s, error)) return false;
   }
   for (const auto& [instance, event] : c.signals_taken) {

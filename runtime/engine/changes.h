@@ -23,6 +23,8 @@ struct Changes {
   std::vector<LogRow> log;
   std::vector<EventRow> events;
   std::vector<SignalRow> signals_added;
+  std::vector<SessionRow> sessions_opened;
+  std::vector<std::pair<std::string, int64_t>> sessions_checked_in;  // (session, at)
   std::vector<std::pair<int64_t, std::string>> signals_taken;  // (instance, event): the oldest one
 
   bool empty() const;

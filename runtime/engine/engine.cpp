@@ -581,15 +581,43 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
       resumed = true;
       return;
     }
-    case EffectKind::Checkin:
+    case EffectKind::Checkin: {
+      const Value& credential = field(r.args, "credential");
+      const std::string session = field_string(credential, "session");
+      if (!session.empty()) {
+        ch.sessions_checked_in.emplace_back(session, wall_ms());
+        log(in, ch, "checkin", fmt::format("checkin {}", field_string(credential, "identity")));
+      }
       m.resume(r.fiber, r.seq, Value());
       resumed = true;
       return;
-    case EffectKind::Checkout:
-      m.resume_error(r.fiber, r.seq,
-                     effects::make_error("not_found", fmt::format("no identity `{}` in the vault", field_string(r.args, "identity"))));
+    }
+    case EffectKind::Checkout: {
+      // Answered at once from the vault: the credential carries a session handle, never the
+      // secret, which reaches only a running job through its agent.
+      const std::string name = field_string(r.args, "identity");
+      const std::optional<IdentityInfo> identity = identities_ ? identities_(in.row.org_id, name) : std::nullopt;
+      if (!identity) {
+        m.resume_error(r.fiber, r.seq, effects::make_error("not_found", fmt::format("no identity `{}` in the vault", name)));
+      } else if (identity->requires_approval) {
+        m.resume_error(r.fiber, r.seq,
+                       effects::make_error("permission", fmt::format("checking out `{}` needs an approval, which this service "
+                                                                     "does not take for checkouts yet",
+                                                                     name)));
+      } else {
+        const std::string session = fmt::format("cs-{}-{}", in.row.id, r.seq);
+        ch.sessions_opened.push_back({session, name, in.row.org_id, in.row.id, wall_ms()});
+        log(in, ch, "checkout", fmt::format("checkout {} as {} ({})", name, identity->username, field_string(r.args, "reason")));
+        m.resume(r.fiber, r.seq,
+                 effects::make_builtin("credential", {{"username", vm::make_string(identity->username)},
+                                                      {"domain", vm::make_string(identity->domain)},
+                                                      {"credential_type", vm::make_string(identity->credential_type)},
+                                                      {"identity", vm::make_string(name)},
+                                                      {"session", vm::make_string(session)}}));
+      }
       resumed = true;
       return;
+    }
     default: break;
   }
   Wait& w = in.waits[r.seq];

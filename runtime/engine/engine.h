@@ -59,6 +59,13 @@ struct JobReportIn {
   bool stdout_truncated = false, stderr_truncated = false;
 };
 
+// What the engine may know of a vault identity: never its secret.
+struct IdentityInfo {
+  std::string username, domain, credential_type;
+  bool requires_approval = false, rotate_after_use = false;
+};
+using IdentityLookup = std::function<std::optional<IdentityInfo>(int64_t org_id, const std::string& name)>;
+
 // Where an instance stands; empty strings once it has ended (then the store has its row).
 struct InstanceStatus {
   std::string status, pause_reason;
@@ -74,6 +81,8 @@ class Engine : public vm::Host {
   bool recover(std::string& error);
   // Stops timers so the loop can end.
   void close();
+  // Where `checkout` finds identities (the service's vault); without it every checkout fails.
+  void set_identity_lookup(IdentityLookup lookup) { identities_ = std::move(lookup); }
 
   // ---- instances
   int64_t start(StartRequest request, Done done);
@@ -176,6 +185,7 @@ class Engine : public vm::Host {
   store::Writer& writer_;
   store::Database& reader_;
   ProgramLoader programs_;
+  IdentityLookup identities_;
 
   std::map<int64_t, std::unique_ptr<Instance>> instances_;  // the non-terminal ones
   std::map<int64_t, std::unique_ptr<LiveJob>> jobs_;        // the non-terminal ones

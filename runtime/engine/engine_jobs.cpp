@@ -90,9 +90,15 @@ void Engine::begin_run(Instance& in, Wait& w, Changes& ch) {
 void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& hosts, int64_t delay_ms, Changes& ch) {
   w.round.clear();
   w.round_status.clear();
+  // A job run `as` a credential is planned without its secret: the agent fetches that for the
+  // running job alone (GET /agents/jobs/{id}/credential), so it is never stored with the job.
   const Value& as = field(w.args, "as");
   std::optional<effects::JobCredential> cred;
-  const bool needs_credential = as.tag == vm::Tag::Credential;
+  std::string session;
+  if (as.tag == vm::Tag::Credential) {
+    cred = effects::JobCredential{field_string(as, "username"), field_string(as, "domain"), field_string(as, "credential_type"), ""};
+    session = field_string(as, "session");
+  }
   const int64_t now = wall_ms();
   for (size_t i : hosts) {
     const Value& host = w.run->host(i);
@@ -106,8 +112,7 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
     j.attempt = w.run->attempt(i);
     j.priority = priority_rank(effects::job_priority(w.args));
     j.scheduled_at = now + delay_ms;
-    auto plan = needs_credential ? std::variant<effects::PlannedJob, std::string>(std::string("credentials are not available to jobs of this service yet"))
-                                 : effects::plan_job(in.program->module, w.args, host, cred);
+    auto plan = effects::plan_job(in.program->module, w.args, host, cred);
     if (auto* why = std::get_if<std::string>(&plan)) {
       j.status = "config";
       j.error = *why;
@@ -124,6 +129,10 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
     auto& planned = std::get<effects::PlannedJob>(plan);
     j.description = planned.description;
     nlohmann::json spec = spec_json(planned.spec);
+    if (!session.empty()) {
+      spec["env"].erase("WF_CREDENTIAL_SECRET");
+      spec["credential_session"] = session;
+    }
     j.spec = spec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     j.status = "queued";
     auto live = std::make_unique<LiveJob>();

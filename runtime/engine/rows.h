@@ -91,6 +91,12 @@ struct EventRow {
   std::string type, data;  // data: JSON
 };
 
+// A checkout's session; `checked_in_at` set by its checkin.
+struct SessionRow {
+  std::string session, identity;
+  int64_t org_id = 1, instance_id = 0, created_at = 0;
+};
+
 struct SignalRow {
   int64_t instance_id = 0;
   std::string event, payload;

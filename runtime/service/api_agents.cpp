@@ -130,9 +130,16 @@ void agents_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   if (s[0] == "register") return reply_error(*x, 405, "method_not_allowed", "register with POST and the enrollment secret");
   // An unknown path is 404 whatever the token and the method.
   const bool job_report = s.size() == 3 && s[0] == "jobs" && (s[2] == "start" || s[2] == "output" || s[2] == "complete");
-  if (!(s.size() == 1 && (s[0] == "heartbeat" || s[0] == "poll")) && !job_report)
+  const bool job_credential_read = s.size() == 3 && s[0] == "jobs" && s[2] == "credential";
+  if (!(s.size() == 1 && (s[0] == "heartbeat" || s[0] == "poll")) && !job_report && !job_credential_read)
     return reply_error(*x, 404, "not_found", "no such endpoint");
   if (!agent_only(who, *x)) return;
+  if (job_credential_read) {
+    if (m != "GET") return method_not_allowed(*x);
+    auto job = parse_id(s[1]);
+    if (!job) return reply_error(*x, 404, "not_found", fmt::format("no job {}", s[1]));
+    return job_credential(c, who, x, *job);
+  }
   if (m != "POST") return method_not_allowed(*x);
   auto body = body_object(r, *x);
   if (!body) return;

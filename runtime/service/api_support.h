@@ -21,6 +21,8 @@
 
 namespace wf::service {
 
+class Vault;
+
 // Who is calling (SPEC §4.7). Roles and permissions slot in here later; for now a token is the
 // organization's administrator or one agent.
 struct Principal {
@@ -47,6 +49,7 @@ struct Context {
   store::Database* reader = nullptr;
   store::Writer* writer = nullptr;
   ProgramCache* programs = nullptr;
+  const Vault* vault = nullptr;  // the sealed secrets of vault identities
   std::string enrollment_secret;
 };
 

@@ -50,6 +50,7 @@ constexpr Endpoint kEndpoints[] = {
     {"post", "/agents/jobs/{id}/start", "A job starts", false, true},
     {"post", "/agents/jobs/{id}/output", "Streamed output", true, true},
     {"post", "/agents/jobs/{id}/complete", "A job's report", true, true},
+    {"get", "/agents/jobs/{id}/credential", "The secret of a running job's credential, for its agent", false, true},
     {"get", "/agents", "List agents", false, true},
     {"get", "/jobs", "List jobs (status, host, instance, skip, limit)", false, true},
     {"post", "/jobs", "Create an ad-hoc job", true, true},
@@ -60,6 +61,10 @@ constexpr Endpoint kEndpoints[] = {
     {"get", "/hosts", "Registered hosts", false, true},
     {"get", "/groups", "Host groups", false, true},
     {"post", "/groups", "Create or replace a host group", true, true},
+    {"get", "/vault/identities", "Vault identities (never their secrets)", false, true},
+    {"post", "/vault/identities", "Create or replace an identity with its secret", true, true},
+    {"get", "/vault/identities/{id}", "One identity by name", false, true},
+    {"delete", "/vault/identities/{id}", "Delete an identity", false, true},
 };
 
 std::string build() {

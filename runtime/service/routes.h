@@ -18,6 +18,11 @@ void agents_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
 void jobs_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s);
 void hosts_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s);
 void groups_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s);
+void vault_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s);
+// An agent's job asks for its credential's secret (running, on this agent, checkout still open).
+void job_credential(Context& c, const Principal& who, ExchangePtr x, int64_t job_id);
+// An identity of the vault, without its secret, for `checkout`.
+std::optional<engine::IdentityInfo> find_identity(Context& c, int64_t org, const std::string& name);
 void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, std::optional<int64_t> instance);
 
 // Registration is the one agent call made without a token (it carries the enrollment secret).

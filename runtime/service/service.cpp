@@ -13,6 +13,7 @@
 #include "runtime/http/server.h"
 #include "runtime/service/auth.h"
 #include "runtime/service/routes.h"
+#include "runtime/service/vault.h"
 #include "runtime/store/schema.h"
 
 namespace wf::service {
@@ -127,6 +128,7 @@ void Service::route(http::Request& r, ExchangePtr x) {
   if (resource == "jobs") return jobs_api(context, *who, r, x, rest);
   if (resource == "hosts") return hosts_api(context, *who, r, x, rest);
   if (resource == "groups") return groups_api(context, *who, r, x, rest);
+  if (resource == "vault") return vault_api(context, *who, r, x, rest);
   if (resource == "events" && rest.empty()) {
     if (r.method != "GET") return method_not_allowed(*x);
     return events_api(context, *who, r, x, std::nullopt);
@@ -193,10 +195,21 @@ int serve(const ServeOptions& o) {
     fmt::print(stderr, "wf serve: {}\n", error);
     return 2;
   }
+  std::optional<Vault> vault = Vault::open((data / "vault.key").string(), error);
+  if (!vault) {
+    fmt::print(stderr, "wf serve: the vault: {}\n", error);
+    return 2;
+  }
   s.programs = std::make_unique<ProgramCache>(*s.reader);
   s.engine = std::make_unique<engine::Engine>(&s.loop, *s.writer, *s.reader,
                                               [&s](int64_t d, int64_t v) { return s.programs->get(d, v); });
-  s.context = Context{&s.loop, s.engine.get(), s.reader.get(), s.writer.get(), s.programs.get(), s.context.enrollment_secret};
+  s.context.loop = &s.loop;
+  s.context.engine = s.engine.get();
+  s.context.reader = s.reader.get();
+  s.context.writer = s.writer.get();
+  s.context.programs = s.programs.get();
+  s.context.vault = &*vault;
+  s.engine->set_identity_lookup([&s](int64_t org, const std::string& name) { return find_identity(s.context, org, name); });
   if (!s.engine->recover(error)) {
     fmt::print(stderr, "wf serve: cannot recover: {}\n", error);
     return 2;

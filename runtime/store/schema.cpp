@@ -188,6 +188,30 @@ CREATE TABLE events (
   data TEXT NOT NULL
 );
 CREATE INDEX events_by_instance ON events (instance_id, id);
+-- Privileged identities (SPEC §4.7): the secret sealed with the service's vault key
+-- (libsodium secretbox: nonce, then ciphertext); never stored or answered in the clear.
+CREATE TABLE vault_identities (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  username TEXT NOT NULL,
+  domain TEXT NOT NULL DEFAULT '',
+  credential_type TEXT NOT NULL DEFAULT 'password',
+  secret BLOB NOT NULL,
+  requires_approval INTEGER NOT NULL DEFAULT 0,
+  rotate_after_use INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  UNIQUE (org_id, name)
+);
+-- Checkouts: the session handle a workflow's credential carries, until it is checked in.
+CREATE TABLE credential_sessions (
+  session TEXT PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  identity TEXT NOT NULL,
+  instance_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  checked_in_at INTEGER
+);
 )sql";
 
 constexpr Migration kMigrations[] = {

@@ -33,7 +33,7 @@ enum class Access {
 };
 
 // What `{id}` in an endpoint's path names.
-enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob };
+enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity };
 
 struct Endpoint {
   const char* method;
@@ -101,6 +101,7 @@ const std::vector<Endpoint>& endpoints() {
       {"POST", "/agents/jobs/{id}/start", Access::Agent, IdKind::AgentJob, "{}", {}},
       {"POST", "/agents/jobs/{id}/output", Access::Agent, IdKind::AgentJob, R"({"stream": "stdout", "data": "x"})",
        {R"({"stream": 5, "data": "x"})", R"({"stream": "stdout", "data": ["x"]})", R"({"stream": "stdin", "data": "x"})"}},
+      {"GET", "/agents/jobs/{id}/credential", Access::Agent, IdKind::AgentJob, nullptr, {}},
       {"POST", "/agents/jobs/{id}/complete", Access::Agent, IdKind::AgentJob,
        R"({"status": "completed", "exit_code": 0, "stdout": "", "stderr": "", "duration_ms": 1})",
        {R"({"status": 0})", R"({"status": "completed", "exit_code": "0"})", R"({"status": "completed", "stdout": 1})",
@@ -119,6 +120,13 @@ const std::vector<Endpoint>& endpoints() {
       {"GET", "/groups", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/groups", Access::Admin, IdKind::None, nullptr,
        {R"({"name": "g", "hosts": "web1"})", R"({"name": 5, "hosts": []})", R"({"name": "g", "hosts": [5]})"}},
+      {"GET", "/vault/identities", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/vault/identities", Access::Admin, IdKind::None, nullptr,
+       {R"({"name": 5, "username": "u", "secret": "s"})", R"({"name": "n", "username": ["u"], "secret": "s"})",
+        R"({"name": "n", "username": "u", "secret": 5})", R"({"name": "n", "username": "u"})",
+        R"({"name": "n", "username": "u", "secret": "s", "requires_approval": "no"})", R"({"name": "", "username": "u", "secret": "s"})"}},
+      {"GET", "/vault/identities/{id}", Access::Admin, IdKind::Identity, nullptr, {}},
+      {"DELETE", "/vault/identities/{id}", Access::Admin, IdKind::Identity, nullptr, {}},
   };
   return table;
 }
@@ -249,6 +257,8 @@ class ApiErrors : public ::testing::Test {
     auto job = admin->post("/api/v1/jobs", json({{"host", "api-test-host"}, {"command", "true"}}).dump());
     ASSERT_EQ(job.status, 201) << job.body;
     job_ = body_json(job)["id"].get<int64_t>();
+    auto identity = admin->post("/api/v1/vault/identities", R"({"name": "api_identity", "username": "u", "secret": "s"})");
+    ASSERT_EQ(identity.status, 201) << identity.body;
   }
   static void TearDownTestSuite() {
     if (service_) service_->stop();
@@ -286,6 +296,7 @@ class ApiErrors : public ::testing::Test {
       case IdKind::Approval: return std::to_string(approval_);
       case IdKind::Job:
       case IdKind::AgentJob: return std::to_string(job_);
+      case IdKind::Identity: return "api_identity";
     }
     return "";
   }

@@ -160,3 +160,78 @@ workflow stale(targets: hosts) -> string {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace wf::testing;
+using nlohmann::json;
+
+// The vault (SPEC §4.7): an identity's secret is sealed at rest and never answered by the API;
+// `checkout` gives the workflow a credential without it; a job run `as` that credential gets the
+// secret from its agent, in its environment; the admin token cannot fetch it.
+TEST(Vault, ACheckedOutCredentialReachesOnlyTheJobThatRunsAsIt) {
+  const auto dir = make_temp_dir("wf-vault");
+  Service service(dir);
+  ASSERT_TRUE(service.start()) << service.log();
+  auto api = service.admin();
+  Agent agent;
+  ASSERT_TRUE(agent.start(service, "web1"));
+  ASSERT_TRUE(wait_until([&] { return body_json(api->get("/api/v1/hosts")).value("total", 0) == 1; }));
+  const std::string secret = "s3cr3t-Pa55-" + std::to_string(::getpid());
+  auto r = api->post("/api/v1/vault/identities",
+                     json({{"name", "db_admin"}, {"username", "dba"}, {"secret", secret}, {"domain", "corp"}}).dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body.find(secret), std::string::npos);
+  EXPECT_EQ(api->get("/api/v1/vault/identities").body.find(secret), std::string::npos);
+  const std::filesystem::path seen = dir / "seen";
+  ASSERT_EQ(push(*api, "vault.wf", R"(
+workflow rotate(targets: hosts, out: string) -> string {
+  var user = ""
+  checkout cred = pam "db_admin" reason "test" ttl 5m {
+    run command "echo $WF_CREDENTIAL_USERNAME:$WF_CREDENTIAL_SECRET > {{out}}" on targets as cred
+    user = cred.username
+  }
+  return user
+}
+)"),
+            "rotate");
+  const int64_t id = start(*api, "rotate", {{"hosts", {"web1"}}, {"params", {{"out", seen.string()}}}});
+  json end = wait_ended(*api, id);
+  ASSERT_EQ(end["status"], "completed") << end.dump();
+  EXPECT_EQ(end["result"], "dba");
+  std::ifstream in(seen);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "dba:" + secret);
+  // Nowhere in the instance, its jobs or the store's file in the clear.
+  EXPECT_EQ(body_json(api->get("/api/v1/instances/" + std::to_string(id))).dump().find(secret), std::string::npos);
+  auto jobs = body_json(api->get("/api/v1/jobs?instance=" + std::to_string(id)));
+  ASSERT_EQ(jobs["items"].size(), 1u);
+  const std::string job = std::to_string(jobs["items"][0]["id"].get<int64_t>());
+  EXPECT_EQ(api->get("/api/v1/jobs/" + job).body.find(secret), std::string::npos);
+  std::ifstream db(dir / "data" / "wf.db", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(db)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.find(secret), std::string::npos);
+  // The admin token cannot read it; an agent cannot once the job has ended.
+  EXPECT_EQ(api->get("/api/v1/agents/jobs/" + job + "/credential").status, 403);
+  // A checkout of an identity the vault does not have fails with not_found.
+  ASSERT_EQ(push(*api, "missing.wf", R"(
+workflow missing() -> string {
+  var user = ""
+  checkout cred = pam "nobody" reason "test" ttl 5m {
+    user = cred.username
+  }
+  return user
+}
+)"),
+            "missing");
+  json failed = wait_ended(*api, start(*api, "missing", json::object()));
+  EXPECT_EQ(failed["status"], "failed");
+  EXPECT_EQ(failed["error"]["kind"], "not_found");
+  agent.stop();
+  service.stop();
+  std::error_code ec;
+  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir, ec);
+}
+
+}  // namespace
