@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "effects/approval_state.h"
+#include "effects/clock.h"
 #include "effects/job_plan.h"
 #include "effects/records.h"
 #include "effects/run_state.h"
@@ -29,10 +30,6 @@ using effects::field_string;
 using vm::Value;
 
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string this_os() {
   struct utsname u;
@@ -89,18 +86,18 @@ Value local_host_record(const std::string& name) {
 }
 
 LocalRunner::LocalRunner(std::shared_ptr<const vm::Program> program, LocalOptions options)
-    : program_(std::move(program)), options_(std::move(options)), started_ms_(wall_ms()) {}
+    : program_(std::move(program)), options_(std::move(options)), started_ms_(effects::wall_clock_ms()) {}
 
 template <class... Args>
 void LocalRunner::say(const char* format, Args&&... args) {
   if (!options_.timeline) return;
-  const int64_t t = wall_ms() - started_ms_;
+  const int64_t t = effects::wall_clock_ms() - started_ms_;
   *options_.timeline << fmt::format("[{:3}.{:03}s] {}{}\n", t / 1000, t % 1000, std::string(static_cast<size_t>(depth_) * 2, ' '),
                                     fmt::format(fmt::runtime(format), std::forward<Args>(args)...));
   options_.timeline->flush();
 }
 
-int64_t LocalRunner::now_ms() { return wall_ms(); }
+int64_t LocalRunner::now_ms() { return effects::wall_clock_ms(); }
 Value LocalRunner::localhost() { return local_host_record("localhost"); }
 Value LocalRunner::env(std::string_view name) {
   const char* v = std::getenv(std::string(name).c_str());
@@ -323,7 +320,7 @@ void LocalRunner::handle_sleep(vm::Machine& m, const vm::EffectRequest& r) {
   int64_t ms = 0;
   std::string why = "sleeping";
   if (r.kind == bytecode::EffectKind::SleepUntil) {
-    ms = field_int(r.args, "time") - wall_ms();
+    ms = field_int(r.args, "time") - effects::wall_clock_ms();
     why = "sleeping until " + vm::format_instant(field_int(r.args, "time")) + ":";
   } else {
     ms = field_int(r.args, "duration");

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "effects/approval_state.h"
+#include "effects/clock.h"
 #include "effects/job_plan.h"
 #include "effects/records.h"
 #include "effects/run_state.h"
@@ -31,10 +32,6 @@ using vm::Value;
 namespace {
 
 constexpr uint64_t kFuel = 1'000'000;
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::vector<std::string> rendered_list(const Value& list) {
   std::vector<std::string> out;
@@ -128,7 +125,7 @@ bool load_mocks(const std::string& path, Mocks& out, std::string& error) {
 // ---- The host ----------------------------------------------------------------------------------
 
 Simulator::Simulator(std::shared_ptr<const vm::Program> program, SimulateOptions options)
-    : program_(std::move(program)), options_(std::move(options)), clock_ms_(wall_ms()) {}
+    : program_(std::move(program)), options_(std::move(options)), clock_ms_(effects::wall_clock_ms()) {}
 
 int64_t Simulator::now_ms() { return clock_ms_; }
 

@@ -5,10 +5,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
 
+#include "effects/clock.h"
 #include "effects/records.h"
 #include "runtime/engine/instance.h"
 #include "runtime/engine/live.h"
@@ -25,10 +25,6 @@ using vm::Value;
 namespace {
 
 constexpr uint64_t kFuelPerSlice = 2'000'000;
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // The instance-level @timeout of a workflow (annotation argument: milliseconds), or 0.
 int64_t workflow_timeout_ms(const bytecode::Workflow& w) {
@@ -81,7 +77,7 @@ void Engine::close() {
   for (auto& [id, p] : pollers_) p->answer = nullptr;
 }
 
-int64_t Engine::now_ms() { return wall_ms(); }
+int64_t Engine::now_ms() { return effects::wall_clock_ms(); }
 Value Engine::localhost() {
   return effects::make_host("localhost", "localhost", "127.0.0.1", "linux");
 }
@@ -93,7 +89,7 @@ void Engine::event(Changes& ch, std::optional<int64_t> instance, const std::stri
   EventRow e;
   e.id = next_event_id_++;
   e.instance_id = instance;
-  e.at = wall_ms();
+  e.at = effects::wall_clock_ms();
   e.type = type;
   nlohmann::json whole = {{"id", e.id}, {"type", type}, {"at", vm::format_instant(e.at)}, {"data", std::move(data)}};
   if (instance) whole["instance_id"] = *instance;
@@ -102,7 +98,7 @@ void Engine::event(Changes& ch, std::optional<int64_t> instance, const std::stri
 }
 
 void Engine::log(Instance& in, Changes& ch, const std::string& kind, const std::string& message) {
-  LogRow r{in.row.id, in.next_log_seq++, wall_ms(), kind, message, ""};
+  LogRow r{in.row.id, in.next_log_seq++, effects::wall_clock_ms(), kind, message, ""};
   ch.log.push_back(r);
   // The workflow's own `log` lines are events; the other lines tell of steps, jobs and approvals,
   // which have events of their own.
@@ -117,7 +113,7 @@ int64_t Engine::open_step(Instance& in, Changes& ch, const std::string& kind, co
   r.name = name;
   r.effect_seq = seq;
   r.status = "running";
-  r.started_at = wall_ms();
+  r.started_at = effects::wall_clock_ms();
   in.open_steps[r.idx] = r;
   ch.steps.push_back(r);
   event(ch, in.row.id, "step.started", {{"index", r.idx}, {"kind", kind}, {"name", name}});
@@ -130,7 +126,7 @@ void Engine::close_step(Instance& in, Changes& ch, int64_t idx, const std::strin
   StepRow r = it->second;
   in.open_steps.erase(it);
   r.status = status;
-  r.ended_at = wall_ms();
+  r.ended_at = effects::wall_clock_ms();
   ch.steps.push_back(r);
   event(ch, in.row.id, status == "completed" ? "step.completed" : "step.failed",
         {{"index", r.idx}, {"kind", r.kind}, {"name", r.name}, {"status", status}, {"duration_ms", *r.ended_at - r.started_at}});
@@ -142,7 +138,7 @@ void Engine::on_log(uint32_t, const std::string& message) {
 
 void Engine::on_condition(uint32_t, const std::string& condition, bool value) {
   if (!current_ || !current_changes_) return;
-  LogRow r{current_->row.id, current_->next_log_seq++, wall_ms(), "condition", fmt::format("if {} → {}", condition, value),
+  LogRow r{current_->row.id, current_->next_log_seq++, effects::wall_clock_ms(), "condition", fmt::format("if {} → {}", condition, value),
            nlohmann::json({{"condition", condition}, {"value", value}}).dump()};
   current_changes_->log.push_back(std::move(r));
 }
@@ -258,7 +254,7 @@ int64_t Engine::launch(StartRequest req, Changes& ch) {
   r.module_hash = req.program->module_hash;
   r.params = req.params_json;
   r.targets = req.targets_json;
-  r.created_at = wall_ms();
+  r.created_at = effects::wall_clock_ms();
   r.parent_id = req.parent_id;
   r.parent_fiber = req.parent_fiber;
   r.parent_seq = req.parent_seq;
@@ -315,7 +311,7 @@ void Engine::advance(Instance& in, Changes& ch, std::unique_ptr<vm::Machine> fre
     if (const vm::RestoreResult r = vm::restore(*m, view(in.row.continuation)); !r.ok()) {
       in.row.status = "failed";
       in.row.error_message = "the continuation could not be restored: " + r.error;
-      in.row.ended_at = wall_ms();
+      in.row.ended_at = effects::wall_clock_ms();
       log(in, ch, "error", in.row.error_message);
       event(ch, in.row.id, "instance.status", {{"status", "failed"}, {"error_message", in.row.error_message}});
       ch.instances.push_back(in.row);
@@ -442,7 +438,7 @@ void Engine::update_status(Instance& in, Changes& ch) {
 
 void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
   InstanceRow& r = in.row;
-  r.ended_at = wall_ms();
+  r.ended_at = effects::wall_clock_ms();
   r.pause_reason.clear();
   r.operator_paused = false;
   for (auto& [seq, w] : in.waits) {
@@ -458,7 +454,7 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
     log(in, ch, "instance", fmt::format("workflow {} completed", r.workflow));
   } else {
     const std::string kind = field_string(m.error(), "kind");
-    r.status = kind == "cancelled" ? "cancelled" : (kind == "timeout" && r.timeout_at && wall_ms() >= *r.timeout_at) ? "timeout" : "failed";
+    r.status = kind == "cancelled" ? "cancelled" : (kind == "timeout" && r.timeout_at && effects::wall_clock_ms() >= *r.timeout_at) ? "timeout" : "failed";
     r.error = vm::to_json_text(m.error());
     r.error_message = field_string(m.error(), "message");
     if (r.error_message.empty()) r.error_message = kind;
@@ -510,7 +506,7 @@ void Engine::drop_wait(Instance& in, Wait& w, const std::string& why, Changes& c
     if (it == jobs_.end() || it->second->row.status != "queued") continue;  // in flight: it runs to its end
     LiveJob& job = *it->second;
     job.row.status = "cancelled";
-    job.row.ended_at = wall_ms();
+    job.row.ended_at = effects::wall_clock_ms();
     queues_[job.row.host].erase({-job.row.priority, job.row.scheduled_at, job.row.id});
     ch.jobs.push_back(job.row);
     event(ch, in.row.id, "job.completed", {{"job_id", job.row.id}, {"host", job.row.host}, {"status", "cancelled"}});
@@ -520,7 +516,7 @@ void Engine::drop_wait(Instance& in, Wait& w, const std::string& why, Changes& c
     auto it = approvals_.find(w.approval_id);
     if (it != approvals_.end()) {
       it->second->row.status = why == "cancelled" ? "cancelled" : "expired";
-      it->second->row.decided_at = wall_ms();
+      it->second->row.decided_at = effects::wall_clock_ms();
       ch.approvals.push_back(it->second->row);
       event(ch, in.row.id, "approval.decided", {{"approval_id", w.approval_id}, {"status", it->second->row.status}});
       approvals_.erase(it);
@@ -549,7 +545,7 @@ void Engine::abort_instance(Instance& in, const std::string& kind, const std::st
   log(in, ch, "instance", message);
   if (in.row.status == "queued") {
     in.row.status = kind == "timeout" ? "timeout" : "cancelled";
-    in.row.ended_at = wall_ms();
+    in.row.ended_at = effects::wall_clock_ms();
     in.row.error_message = message;
     in.row.error = vm::to_json_text(effects::make_error(kind, message));
     event(ch, in.row.id, "instance.status", {{"status", in.row.status}});
@@ -585,7 +581,7 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
       const Value& credential = field(r.args, "credential");
       const std::string session = field_string(credential, "session");
       if (!session.empty()) {
-        ch.sessions_checked_in.emplace_back(session, wall_ms());
+        ch.sessions_checked_in.emplace_back(session, effects::wall_clock_ms());
         log(in, ch, "checkin", fmt::format("checkin {}", field_string(credential, "identity")));
       }
       m.resume(r.fiber, r.seq, Value());
@@ -606,7 +602,7 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
                                                                      name)));
       } else {
         const std::string session = fmt::format("cs-{}-{}", in.row.id, r.seq);
-        ch.sessions_opened.push_back({session, name, in.row.org_id, in.row.id, wall_ms()});
+        ch.sessions_opened.push_back({session, name, in.row.org_id, in.row.id, effects::wall_clock_ms()});
         log(in, ch, "checkout", fmt::format("checkout {} as {} ({})", name, identity->username, field_string(r.args, "reason")));
         m.resume(r.fiber, r.seq,
                  effects::make_builtin("credential", {{"username", vm::make_string(identity->username)},
@@ -627,13 +623,13 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
   w.args = r.args;
   w.step = open_step(in, ch, std::string(bytecode::effect_name(r.kind)), describe_effect(r), static_cast<int64_t>(r.seq));
   WaitRow row{in.row.id, r.seq, r.fiber, std::string(bytecode::effect_name(r.kind)), vm::encode_values(*in.program, {r.args}),
-              wall_ms(), std::nullopt};
+              effects::wall_clock_ms(), std::nullopt};
   switch (r.kind) {
     case EffectKind::Run: begin_run(in, w, ch); break;
     case EffectKind::Approve: begin_approval(in, w, ch); break;
     case EffectKind::Sleep:
     case EffectKind::SleepUntil: {
-      int64_t due = wall_ms();
+      int64_t due = effects::wall_clock_ms();
       if (r.kind == EffectKind::SleepUntil) due = field_int(r.args, "time");
       else {
         int64_t ms = field_int(r.args, "duration");
@@ -656,7 +652,7 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
       w.event = field_string(r.args, "event");
       const int64_t timeout = field_int(r.args, "timeout");
       if (timeout > 0) {
-        w.due_at = wall_ms() + timeout;
+        w.due_at = effects::wall_clock_ms() + timeout;
         row.due_at = w.due_at;
         arm(*w.due_at, Timer{Timer::Kind::EventTimeout, in.row.id, r.seq, {}});
       }
@@ -834,7 +830,7 @@ OpResult Engine::signal(int64_t id, const std::string& event_name, const std::st
     if (!in.row.operator_paused) advance(in, ch);
     } else {
     // Kept until the instance waits for it.
-    ch.signals_added.push_back({id, event_name, payload, wall_ms()});
+    ch.signals_added.push_back({id, event_name, payload, effects::wall_clock_ms()});
     log(in, ch, "event", fmt::format("event \"{}\" received before it was awaited", event_name));
   }
   commit(std::move(ch), std::move(done));

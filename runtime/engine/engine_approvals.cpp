@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 
+#include "effects/clock.h"
 #include "effects/records.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/instance.h"
@@ -15,10 +15,6 @@
 namespace wf::engine {
 
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // The approvers as names: `user("alice")` → "alice", `role("dba")` → "role:dba".
 std::string approvers_json(const vm::Value& args) {
@@ -43,7 +39,7 @@ void Engine::begin_approval(Instance& in, Wait& w, Changes& ch) {
   r.quorum = a->state->quorum();
   r.approvers = approvers_json(w.args);
   r.status = "pending";
-  r.created_at = wall_ms();
+  r.created_at = effects::wall_clock_ms();
   if (a->state->timeout_ms() > 0) {
     r.timeout_at = r.created_at + a->state->timeout_ms();
     arm(*r.timeout_at, Timer{Timer::Kind::ApprovalTimeout, r.id, 0, {}});
@@ -72,7 +68,7 @@ OpResult Engine::respond(int64_t approval_id, const std::string& who, bool appro
   if (in_it == instances_.end()) return {Outcome::Conflict, "the instance has already ended"};
   Instance& in = *in_it->second;
   Changes ch;
-  const int64_t now = wall_ms();
+  const int64_t now = effects::wall_clock_ms();
   ch.responses.push_back({approval_id, who, approve ? "approve" : "reject", note, via, now});
   event(ch, in.row.id, "approval.responded", {{"approval_id", approval_id}, {"who", who}, {"decision", approve ? "approve" : "reject"}, {"via", via}});
   log(in, ch, "approval", fmt::format("{} {} \"{}\"{}", who, approve ? "approved" : "rejected", a.row.title, note.empty() ? "" : " (" + note + ")"));

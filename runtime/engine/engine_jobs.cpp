@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 
+#include "effects/clock.h"
 #include "effects/job_plan.h"
 #include "effects/records.h"
 #include "runtime/engine/engine.h"
@@ -20,10 +20,6 @@ using effects::field_string;
 using vm::Value;
 
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 constexpr int64_t kStaleQueuedMs = 30 * 60 * 1000;  // SPEC §4.2: not picked up 30 minutes after its time
 // A job handed to an agent whose start has not come within this long was never received (the
@@ -99,7 +95,7 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
     cred = effects::JobCredential{field_string(as, "username"), field_string(as, "domain"), field_string(as, "credential_type"), ""};
     session = field_string(as, "session");
   }
-  const int64_t now = wall_ms();
+  const int64_t now = effects::wall_clock_ms();
   for (size_t i : hosts) {
     const Value& host = w.run->host(i);
     JobRow j;
@@ -176,7 +172,7 @@ uint64_t Engine::poll(const std::string& host, int64_t agent_id, size_t max, int
   p->answer = std::move(answer);
   pollers_[handle] = std::move(p);
   pollers_by_host_[host].push_back(handle);
-  arm(wall_ms() + std::max<int64_t>(0, wait_ms), Timer{Timer::Kind::PollDeadline, static_cast<int64_t>(handle), 0, {}});
+  arm(effects::wall_clock_ms() + std::max<int64_t>(0, wait_ms), Timer{Timer::Kind::PollDeadline, static_cast<int64_t>(handle), 0, {}});
   feed_pollers(host);
   return handle;
 }
@@ -196,7 +192,7 @@ void Engine::feed_pollers(const std::string& host) {
   auto hp = pollers_by_host_.find(host);
   if (hp == pollers_by_host_.end()) return;
   auto& queue = queues_[host];
-  const int64_t now = wall_ms();
+  const int64_t now = effects::wall_clock_ms();
   while (!hp->second.empty()) {
     const uint64_t handle = hp->second.front();
     Poller& p = *pollers_[handle];
@@ -264,7 +260,7 @@ OpResult Engine::job_started(int64_t job_id, int64_t agent_id, Done done) {
   if (j.status != "dispatched" || j.agent_id.value_or(-1) != agent_id)
     return {Outcome::Conflict, fmt::format("job {} was not handed to this agent, or is {}", job_id, j.status)};
   j.status = "running";
-  j.started_at = wall_ms();
+  j.started_at = effects::wall_clock_ms();
   Changes ch;
   ch.jobs.push_back(j);
   if (j.instance_id) {
@@ -327,7 +323,7 @@ void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& c
   j.stdout_truncated = report.stdout_truncated;
   j.stderr_truncated = report.stderr_truncated;
   j.error = report.error;
-  j.ended_at = wall_ms();
+  j.ended_at = effects::wall_clock_ms();
   queues_[j.host].erase({-j.priority, j.scheduled_at, j.id});
   jobs_.erase(j.id);  // `live` is gone from here on
   ch.jobs.push_back(j);
@@ -356,7 +352,7 @@ int64_t Engine::create_job(const std::string& host, const nlohmann::json& spec, 
   j.id = next_job_id_++;
   j.host = host;
   j.priority = priority;
-  j.scheduled_at = wall_ms();
+  j.scheduled_at = effects::wall_clock_ms();
   j.spec = spec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   j.description = description;
   j.status = "queued";
@@ -389,7 +385,7 @@ OpResult Engine::cancel_job(int64_t job_id, Done done) {
 // queued job not picked up 30 minutes after its time never will be. Both end, and the instance
 // waiting for them goes on.
 void Engine::sweep_jobs() {
-  const int64_t now = wall_ms();
+  const int64_t now = effects::wall_clock_ms();
   std::vector<std::pair<int64_t, JobReportIn>> stale;
   Changes requeued;
   std::set<std::string> hosts;

@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 
+#include "effects/clock.h"
 #include "effects/records.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/instance.h"
@@ -19,10 +19,6 @@ using effects::field_int;
 using effects::field_string;
 
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::optional<int64_t> optional_int(const store::Statement& s, int col) {
   if (s.column_is_null(col)) return std::nullopt;
@@ -251,7 +247,7 @@ bool Engine::recover_instances(std::string& error) {
 // Rebuilds what a wait needs in memory from the store; settles it if its answer was recorded.
 void Engine::rebuild_wait(Instance& in, Wait& w, Changes& scratch) {
   using bytecode::EffectKind;
-  const int64_t now = wall_ms();
+  const int64_t now = effects::wall_clock_ms();
   switch (w.kind) {
     case EffectKind::Run: {
       std::map<std::pair<int64_t, int64_t>, JobRow> rows;  // (host index, attempt) → job

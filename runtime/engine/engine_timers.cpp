@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 
+#include "effects/clock.h"
 #include "effects/records.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/instance.h"
@@ -13,14 +13,6 @@
 #include "vm/continuation.h"
 
 namespace wf::engine {
-
-namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 void Engine::arm(int64_t due, Timer t) {
   timers_.emplace(due, std::move(t));
@@ -32,12 +24,12 @@ void Engine::reschedule_timer() {
     uv_timer_stop(&timer_);
     return;
   }
-  const int64_t wait = std::max<int64_t>(0, timers_.begin()->first - wall_ms());
+  const int64_t wait = std::max<int64_t>(0, timers_.begin()->first - effects::wall_clock_ms());
   uv_timer_start(&timer_, [](uv_timer_t* h) { static_cast<Engine*>(h->data)->fire_timers(); }, static_cast<uint64_t>(wait), 0);
 }
 
 void Engine::fire_timers() {
-  const int64_t now = wall_ms();
+  const int64_t now = effects::wall_clock_ms();
   std::vector<Timer> due;
   while (!timers_.empty() && timers_.begin()->first <= now) {
     due.push_back(std::move(timers_.begin()->second));
@@ -76,7 +68,7 @@ void Engine::fire(const Timer& t) {
       Changes ch;
       a.state->expire();
       a.row.status = "expired";
-      a.row.decided_at = wall_ms();
+      a.row.decided_at = effects::wall_clock_ms();
       ch.approvals.push_back(a.row);
       event(ch, in.row.id, "approval.decided", {{"approval_id", a.row.id}, {"status", "expired"}});
       log(in, ch, "approval", fmt::format("approval \"{}\" timed out", a.row.title));
@@ -120,7 +112,7 @@ void Engine::fire(const Timer& t) {
       const bytecode::Workflow& w = in.program->module.workflows[in.workflow_index];
       auto m = std::make_unique<vm::Machine>(in.program, *this);
       in.row.status = "running";
-      in.row.started_at = wall_ms();
+      in.row.started_at = effects::wall_clock_ms();
       event(ch, in.row.id, "instance.status", {{"status", "running"}});
       log(in, ch, "instance", fmt::format("workflow {} started (deferred)", in.row.workflow));
       current_ = &in;

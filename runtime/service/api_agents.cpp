@@ -3,16 +3,13 @@
 // job list, ad-hoc jobs, hosts and groups.
 #include <fmt/format.h>
 
+#include "effects/clock.h"
 #include "runtime/service/auth.h"
 #include "runtime/service/routes.h"
 
 namespace wf::service {
 
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 constexpr int64_t kOnlineWithinMs = 30000;  // an agent that heartbeat this recently is online
 
@@ -76,7 +73,7 @@ void register_agent(Context& c, http::Request& r, ExchangePtr x) {
   const std::string host = *hostname, address = ip.value_or("127.0.0.1"), system = os.value_or("linux");
   c.writer->submit(
       [=](store::Database& db, std::string& error) {
-        const int64_t now = wall_ms();
+        const int64_t now = effects::wall_clock_ms();
         auto& up = db.prepare(
             "INSERT INTO agents (org_id, hostname, ip, os, registered_at, last_heartbeat) VALUES (1, ?1, ?2, ?3, ?4, ?4) "
             "ON CONFLICT (org_id, hostname) DO UPDATE SET ip = excluded.ip, os = excluded.os, registered_at = excluded.registered_at, "
@@ -114,7 +111,7 @@ void agents_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
         "SELECT id, hostname, ip, os, last_heartbeat, registered_at FROM agents WHERE org_id = ?1 ORDER BY hostname LIMIT ?2 OFFSET ?3");
     q.bind(1, who.org_id).bind(2, limit).bind(3, skip);
     nlohmann::json items = nlohmann::json::array();
-    const int64_t now = wall_ms();
+    const int64_t now = effects::wall_clock_ms();
     while (q.step())
       items.push_back({{"id", q.column_int64(0)},
                        {"hostname", q.column_text(1)},
@@ -152,7 +149,7 @@ void agents_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
         for (const auto& e : running) ids = ids && e.is_number_integer();
       if (!ids) return reply_error(*x, 400, "bad_request", "`running` must be a list of job ids");
     }
-    const int64_t agent = who.agent_id, now = wall_ms();
+    const int64_t agent = who.agent_id, now = effects::wall_clock_ms();
     return c.writer->submit(
         [agent, now](store::Database& db, std::string& error) {
           auto& q = db.prepare("UPDATE agents SET last_heartbeat = ?2 WHERE id = ?1");
@@ -364,7 +361,7 @@ void hosts_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x
   auto& q = c.reader->prepare("SELECT id, hostname, ip, os, last_heartbeat FROM agents WHERE org_id = ?1 ORDER BY hostname LIMIT ?2 OFFSET ?3");
   q.bind(1, who.org_id).bind(2, limit).bind(3, skip);
   nlohmann::json items = nlohmann::json::array();
-  const int64_t now = wall_ms();
+  const int64_t now = effects::wall_clock_ms();
   while (q.step())
     items.push_back({{"id", q.column_int64(0)},
                      {"hostname", q.column_text(1)},

@@ -9,6 +9,7 @@
 
 #include "bytecode/module_codec.h"
 #include "diagnostics/render_json.h"
+#include "effects/clock.h"
 #include "effects/records.h"
 #include "local/params.h"
 #include "lower/compile.h"
@@ -19,10 +20,6 @@
 namespace wf::service {
 
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 struct Compiled {
   std::optional<bytecode::Module> module;
@@ -138,7 +135,7 @@ bool store_versions(store::Database& db, int64_t org, const bytecode::Module& mo
                     const std::string& rename, nlohmann::json& out, std::string& error) {
   const std::vector<uint8_t> bytes = bytecode::encode_module(module);
   const std::string hash = bytecode::module_hash(bytes);
-  const int64_t now = wall_ms();
+  const int64_t now = effects::wall_clock_ms();
   out = nlohmann::json::array();
   for (const bytecode::Workflow& w : module.workflows) {
     const std::string name = rename.empty() ? w.name : rename;
@@ -481,7 +478,7 @@ void definitions_api(Context& c, const Principal& who, http::Request& r, Exchang
       if (description) steps.push_back(exec_step("UPDATE definitions SET description = ?2 WHERE id = ?1", id, {}, *description));
       if (template_flag) steps.push_back(exec_step("UPDATE definitions SET template = ?2 WHERE id = ?1", id, *template_flag ? 1 : 0));
       if (active) steps.push_back(exec_step("UPDATE definitions SET active = ?2 WHERE id = ?1", id, *active ? 1 : 0));
-      steps.push_back(exec_step("UPDATE definitions SET updated_at = ?2 WHERE id = ?1", id, wall_ms()));
+      steps.push_back(exec_step("UPDATE definitions SET updated_at = ?2 WHERE id = ?1", id, effects::wall_clock_ms()));
       return update_definition(c, x, id, std::move(steps));
     }
     return method_not_allowed(*x);

@@ -3,16 +3,13 @@
 // a job `as` that identity, while the job runs and its checkout is open.
 #include <fmt/format.h>
 
+#include "effects/clock.h"
 #include "runtime/service/routes.h"
 #include "runtime/service/vault.h"
 
 namespace wf::service {
 
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 nlohmann::json identity_json(const store::Statement& q) {
   return {{"name", q.column_text(0)},
@@ -83,7 +80,7 @@ void vault_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x
               "username = excluded.username, domain = excluded.domain, credential_type = excluded.credential_type, "
               "secret = excluded.secret, requires_approval = excluded.requires_approval, rotate_after_use = excluded.rotate_after_use");
           q.bind(1, org).bind(2, std::string_view(n)).bind(3, std::string_view(u)).bind(4, std::string_view(d)).bind(5, std::string_view(t));
-          q.bind_blob(6, sealed.data(), sealed.size()).bind(7, a ? 1 : 0).bind(8, rot ? 1 : 0).bind(9, wall_ms());
+          q.bind_blob(6, sealed.data(), sealed.size()).bind(7, a ? 1 : 0).bind(8, rot ? 1 : 0).bind(9, effects::wall_clock_ms());
           if (!q.run()) return error = q.error(), false;
           return true;
         },

@@ -6,10 +6,10 @@
 #include <sys/stat.h>
 #include <uv.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 
+#include "effects/clock.h"
 #include "runtime/http/server.h"
 #include "runtime/service/auth.h"
 #include "runtime/service/routes.h"
@@ -19,10 +19,6 @@
 namespace wf::service {
 
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // Writes a secret file readable by its owner only (SPEC §4.7: mode 0600).
 bool write_secret(const std::filesystem::path& path, const std::string& text, std::string& error) {
@@ -59,7 +55,7 @@ bool bootstrap(store::Writer& writer, const std::filesystem::path& data, std::st
         if (exists) return true;
         secret = new_token("wfe_");
         const std::string admin = new_token("wf_");
-        const int64_t now = wall_ms();
+        const int64_t now = effects::wall_clock_ms();
         auto& o = db.prepare("INSERT INTO orgs (id, name, enrollment_secret, created_at) VALUES (1, 'default', ?1, ?2)");
         o.bind(1, std::string_view(secret)).bind(2, now);
         if (!o.run()) return err = o.error(), false;
