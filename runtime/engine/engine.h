@@ -23,6 +23,10 @@
 #include "runtime/store/writer.h"
 #include "vm/machine.h"
 
+namespace wf::effects {
+class ApprovalState;
+}
+
 namespace wf::engine {
 
 struct Instance;
@@ -152,6 +156,7 @@ class Engine : public vm::Host {
   void dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& hosts, int64_t delay_ms, Changes& ch);
   void begin_approval(Instance& in, Wait& w, Changes& ch);
   void settle_wait(Instance& in, Wait& w, bool is_error, vm::Value outcome, Changes& ch);
+  void settle_approval(Instance& in, Wait& w, const effects::ApprovalState& state, Changes& ch);
   void drop_wait(Instance& in, Wait& w, const std::string& why, Changes& ch);
   void finish_instance(Instance& in, vm::Machine& m, Changes& ch);
   void abort_instance(Instance& in, const std::string& kind, const std::string& message, Changes& ch);
@@ -168,6 +173,7 @@ class Engine : public vm::Host {
   void release(const Changes& ch);
   // Jobs
   void enqueue(const JobRow& job);
+  void mark_round(const JobRow& job);
   void feed_pollers(const std::string& host);
   void record_job_end(LiveJob& job, const JobReportIn& report, Changes& ch);
   void sweep_jobs();

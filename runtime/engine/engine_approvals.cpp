@@ -51,6 +51,14 @@ void Engine::begin_approval(Instance& in, Wait& w, Changes& ch) {
   approvals_[r.id] = std::move(a);
 }
 
+// A decided request answers its `approve`: the Approval record, or for the statement form a
+// `rejected` error when it was not approved.
+void Engine::settle_approval(Instance& in, Wait& w, const effects::ApprovalState& state, Changes& ch) {
+  vm::Value rejection = state.statement() ? state.rejection() : vm::Value();
+  if (!rejection.is_none()) settle_wait(in, w, true, std::move(rejection), ch);
+  else settle_wait(in, w, false, state.approval(), ch);
+}
+
 OpResult Engine::respond(int64_t approval_id, const std::string& who, bool approve, const std::string& note,
                          const std::string& via, bool settle, Done done) {
   auto it = approvals_.find(approval_id);
@@ -83,11 +91,7 @@ OpResult Engine::respond(int64_t approval_id, const std::string& who, bool appro
     a.row.decided_at = now;
     event(ch, in.row.id, "approval.decided", {{"approval_id", approval_id}, {"status", a.row.status}});
     auto w = in.waits.find(a.row.effect_seq);
-    if (w != in.waits.end()) {
-      vm::Value rejection = a.state->statement() ? a.state->rejection() : vm::Value();
-      if (!rejection.is_none()) settle_wait(in, w->second, true, std::move(rejection), ch);
-      else settle_wait(in, w->second, false, a.state->approval(), ch);
-    }
+    if (w != in.waits.end()) settle_approval(in, w->second, *a.state, ch);
   }
   ch.approvals.push_back(a.row);
   if (decided) {

@@ -58,9 +58,11 @@ nlohmann::json spec_json(const jobs::JobSpec& s) {
   return j;
 }
 
-bool retryable(const std::string& status) { return status == "failed" || status == "timeout" || status == "internal"; }
+}  // namespace
 
-effects::JobOutcomeRecord outcome_of(const JobRow& j) {
+bool job_retryable(const std::string& status) { return status == "failed" || status == "timeout" || status == "internal"; }
+
+effects::JobOutcomeRecord job_outcome(const JobRow& j) {
   effects::JobOutcomeRecord o;
   o.host = j.host;
   o.status = j.status == "internal" ? "failed" : j.status;
@@ -71,8 +73,6 @@ effects::JobOutcomeRecord outcome_of(const JobRow& j) {
   o.attempts = j.attempt;
   return o;
 }
-
-}  // namespace
 
 void Engine::begin_run(Instance& in, Wait& w, Changes& ch) {
   w.run = std::make_unique<effects::RunState>(w.args, effects::canary_policy(in.program->module.workflows[in.workflow_index]));
@@ -118,7 +118,7 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
       ch.jobs.push_back(j);
       w.round[i] = j.id;
       w.round_status[i] = "config";
-      w.run->record(i, outcome_of(j), false);
+      w.run->record(i, job_outcome(j), false);
       log(in, ch, "job", fmt::format("run on {}: {}", j.host, *why));
       continue;
     }
@@ -158,6 +158,21 @@ void Engine::progress_run(Instance& in, Wait& w, Changes& ch) {
     if (next.delay_ms > 0) log(in, ch, "retry", fmt::format("retrying in {}", vm::format_duration(next.delay_ms)));
     dispatch_round(in, w, next.hosts, next.delay_ms, ch);
   }
+}
+
+// The waiting run effect's view of one of its jobs follows the job's status.
+void Engine::mark_round(const JobRow& j) {
+  if (!j.instance_id) return;
+  auto in = instances_.find(*j.instance_id);
+  if (in == instances_.end()) return;
+  auto w = in->second->waits.find(static_cast<uint64_t>(*j.effect_seq));
+  if (w != in->second->waits.end()) w->second.round_status[static_cast<size_t>(*j.host_index)] = j.status;
+}
+
+void return_to_queue(JobRow& j) {
+  j.status = "queued";
+  j.dispatched_at.reset();
+  j.agent_id.reset();
 }
 
 void Engine::enqueue(const JobRow& j) { queues_[j.host].insert({-j.priority, j.scheduled_at, j.id}); }
@@ -229,13 +244,7 @@ void Engine::feed_pollers(const std::string& host) {
       s["description"] = j.description;
       specs->push_back(std::move(s));
       if (j.instance_id) event(ch, j.instance_id, "job.dispatched", {{"job_id", j.id}, {"host", j.host}, {"agent_id", p.agent_id}});
-      if (j.instance_id) {
-        auto in = instances_.find(*j.instance_id);
-        if (in != instances_.end()) {
-          auto w = in->second->waits.find(static_cast<uint64_t>(*j.effect_seq));
-          if (w != in->second->waits.end()) w->second.round_status[static_cast<size_t>(*j.host_index)] = "dispatched";
-        }
-      }
+      mark_round(j);
     }
     auto answer = std::move(p.answer);
     pollers_.erase(handle);
@@ -265,11 +274,7 @@ OpResult Engine::job_started(int64_t job_id, int64_t agent_id, Done done) {
   ch.jobs.push_back(j);
   if (j.instance_id) {
     event(ch, j.instance_id, "job.running", {{"job_id", j.id}, {"host", j.host}});
-    auto in = instances_.find(*j.instance_id);
-    if (in != instances_.end()) {
-      auto w = in->second->waits.find(static_cast<uint64_t>(*j.effect_seq));
-      if (w != in->second->waits.end()) w->second.round_status[static_cast<size_t>(*j.host_index)] = "running";
-    }
+    mark_round(j);
   } else {
     event(ch, std::nullopt, "job.running", {{"job_id", j.id}, {"host", j.host}});
   }
@@ -341,7 +346,7 @@ void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& c
   if (r == wait.round.end() || r->second != j.id) return;  // a job of an earlier round
   wait.round_status[host] = j.status;
   log(instance, ch, "job", fmt::format("{}: {} (exit {}, {})", j.host, j.status, report.exit_code, vm::format_duration(report.duration_ms)));
-  wait.run->record(host, outcome_of(j), retryable(j.status));
+  wait.run->record(host, job_outcome(j), job_retryable(j.status));
   progress_run(instance, wait, ch);
   if (wait.ready && !instance.row.operator_paused) advance(instance, ch);
 }
@@ -392,19 +397,11 @@ void Engine::sweep_jobs() {
   for (const auto& [id, live] : jobs_) {
     JobRow& j = live->row;
     if (j.status == "dispatched" && now - j.dispatched_at.value_or(now) > kUnclaimedDispatchMs) {
-      j.status = "queued";
-      j.dispatched_at.reset();
-      j.agent_id.reset();
+      return_to_queue(j);
       requeued.jobs.push_back(j);
       enqueue(j);
       hosts.insert(j.host);
-      if (j.instance_id) {
-        auto in = instances_.find(*j.instance_id);
-        if (in != instances_.end()) {
-          auto w = in->second->waits.find(static_cast<uint64_t>(*j.effect_seq));
-          if (w != in->second->waits.end()) w->second.round_status[static_cast<size_t>(*j.host_index)] = "queued";
-        }
-      }
+      mark_round(j);
       continue;
     }
     if (j.status == "running" || j.status == "dispatched") {

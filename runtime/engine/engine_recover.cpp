@@ -101,11 +101,8 @@ bool Engine::recover_jobs(std::string& error) {
     if (spec.is_object() && spec.contains("timeout_ms") && spec["timeout_ms"].is_number_integer())
       live->timeout_ms = spec["timeout_ms"].get<int64_t>();
     if (live->row.status == "dispatched") {
-      // Handed out, never started (an agent runs a job only once its start has committed): it
-      // goes back to the queue, and the agent that may hold it is refused at start.
-      live->row.status = "queued";
-      live->row.dispatched_at.reset();
-      live->row.agent_id.reset();
+      // Handed out, never started (an agent runs a job only once its start has committed).
+      return_to_queue(live->row);
       ch.jobs.push_back(live->row);
     }
     live->released = true;
@@ -282,10 +279,7 @@ void Engine::rebuild_wait(Instance& in, Wait& w, Changes& scratch) {
             pending = true;
             continue;
           }
-          effects::JobOutcomeRecord o{j.host, j.status == "internal" ? "failed" : j.status, j.exit_code.value_or(-1), j.stdout_text,
-                                      j.status == "config" || j.status == "timeout" ? (j.error.empty() ? j.stderr_text : j.error) : j.stderr_text,
-                                      j.duration_ms.value_or(0), j.attempt};
-          w.run->record(i, o, j.status == "failed" || j.status == "timeout" || j.status == "internal");
+          w.run->record(i, job_outcome(j), job_retryable(j.status));
         }
         if (pending) return;
         effects::RunState::Next next = w.run->next();
@@ -332,9 +326,7 @@ void Engine::rebuild_wait(Instance& in, Wait& w, Changes& scratch) {
       }
       if (a->row.status == "expired") a->state->expire();
       else if (!a->state->decided()) a->state->decide(a->row.status == "approved");
-      vm::Value rejection = a->state->statement() ? a->state->rejection() : vm::Value();
-      if (!rejection.is_none()) settle_wait(in, w, true, std::move(rejection), scratch);
-      else settle_wait(in, w, false, a->state->approval(), scratch);
+      settle_approval(in, w, *a->state, scratch);
       return;
     }
     case EffectKind::Sleep:

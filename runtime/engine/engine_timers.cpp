@@ -73,11 +73,7 @@ void Engine::fire(const Timer& t) {
       event(ch, in.row.id, "approval.decided", {{"approval_id", a.row.id}, {"status", "expired"}});
       log(in, ch, "approval", fmt::format("approval \"{}\" timed out", a.row.title));
       auto w = in.waits.find(a.row.effect_seq);
-      if (w != in.waits.end()) {
-        vm::Value rejection = a.state->statement() ? a.state->rejection() : vm::Value();
-        if (!rejection.is_none()) settle_wait(in, w->second, true, std::move(rejection), ch);
-        else settle_wait(in, w->second, false, a.state->approval(), ch);
-      }
+      if (w != in.waits.end()) settle_approval(in, w->second, *a.state, ch);
       approvals_.erase(it);
       if (!in.row.operator_paused) advance(in, ch);
       commit(std::move(ch), nullptr);

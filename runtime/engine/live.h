@@ -10,10 +10,18 @@
 #include <nlohmann/json.hpp>
 
 #include "effects/approval_state.h"
+#include "effects/records.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/rows.h"
 
 namespace wf::engine {
+
+// What a job's row says of its outcome, as the effect layer records it, and whether a failure of
+// that kind may pass on a retry (a non-zero exit, a timeout, trouble on the host).
+effects::JobOutcomeRecord job_outcome(const JobRow& j);
+bool job_retryable(const std::string& status);
+// A job handed out but never started goes back to the queue (its agent is refused at start).
+void return_to_queue(JobRow& j);
 
 struct Engine::LiveJob {
   JobRow row;
