@@ -291,16 +291,26 @@ bool bind_run(Context& c, const Principal& who, http::Exchange& x, const std::sh
       for (const auto& m : members)
         if (m.is_string()) names.push_back(m.get<std::string>());
   }
+  // Each host is looked up once, whether named by `hosts`, a group or a `hosts` parameter.
+  std::map<std::string, std::optional<vm::Value>> known;
   std::string unknown;
+  auto lookup = [&](const std::string& n) -> vm::Value {
+    auto it = known.find(n);
+    if (it == known.end()) it = known.emplace(n, host_record(c, who.org_id, n)).first;
+    if (!it->second) unknown = n;
+    return it->second.value_or(vm::Value());
+  };
   std::string csv;
   for (const std::string& n : names) {
-    if (!host_record(c, who.org_id, n)) unknown = n;
-    csv += (csv.empty() ? "" : ",") + n;
+    lookup(n);
+    if (!csv.empty()) csv += ',';
+    csv += n;
   }
-  if (!unknown.empty()) {
+  auto no_such_host = [&] {
     reply_error(x, 400, "bad_request", fmt::format("no registered host `{}` (hosts register by running `wf agent`)", unknown));
     return false;
-  }
+  };
+  if (!unknown.empty()) return no_such_host();
   std::map<std::string, std::string> text;
   if (given)
     for (const auto& [k, v] : given->items()) text[k] = v.is_string() ? v.get<std::string>() : v.dump();
@@ -309,9 +319,8 @@ bool bind_run(Context& c, const Principal& who, http::Exchange& x, const std::sh
     reply_error(x, 400, "bad_request", *bad);
     return false;
   }
-  auto bind_error = local::bind_arguments(program, w, text, csv, *c.engine, args, [&](const std::string& n) {
-    return host_record(c, who.org_id, n).value_or(vm::Value());
-  });
+  auto bind_error = local::bind_arguments(program, w, text, csv, *c.engine, args, lookup);
+  if (!unknown.empty()) return no_such_host();
   if (bind_error) {
     reply_error(x, 400, "bad_request", bind_error->message);
     return false;
@@ -399,10 +408,7 @@ void definitions_api(Context& c, const Principal& who, http::Request& r, Exchang
       while (q.step()) ids.push_back(q.column_int64(0));
       q.reset();
       for (int64_t id : ids) items.push_back(definition_json(*c.reader, id, false));
-      auto& t = c.reader->prepare("SELECT COUNT(*) FROM definitions WHERE org_id = ?1");
-      t.bind(1, who.org_id);
-      const int64_t total = t.step() ? t.column_int64(0) : 0;
-      t.reset();
+      const int64_t total = count_rows(*c.reader, "SELECT COUNT(*) FROM definitions WHERE org_id = ?1", who.org_id);
       return reply_json(*x, 200, {{"items", items}, {"total", total}});
     }
     if (m == "POST") {

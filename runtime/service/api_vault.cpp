@@ -49,10 +49,7 @@ void vault_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x
       nlohmann::json items = nlohmann::json::array();
       while (q.step()) items.push_back(identity_json(q));
       q.reset();
-      auto& t = c.reader->prepare("SELECT COUNT(*) FROM vault_identities WHERE org_id = ?1");
-      t.bind(1, who.org_id);
-      const int64_t total = t.step() ? t.column_int64(0) : 0;
-      t.reset();
+      const int64_t total = count_rows(*c.reader, "SELECT COUNT(*) FROM vault_identities WHERE org_id = ?1", who.org_id);
       return reply_json(*x, 200, {{"items", items}, {"total", total}});
     }
     if (m != "POST") return method_not_allowed(*x);
