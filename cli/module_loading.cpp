@@ -11,6 +11,7 @@
 #include "bytecode/verifier.h"
 #include "diagnostics/render_text.h"
 #include "exit_codes.h"
+#include "local/params.h"
 #include "lower/compile.h"
 
 namespace wf::cli {
@@ -74,6 +75,15 @@ std::shared_ptr<const vm::Program> program_or_report(const bytecode::Module& mod
   auto program = vm::load_program(module, error);
   if (!program) fmt::print(stderr, "wf: {}\n", error);
   return program;
+}
+
+std::optional<int> bind_or_report(const std::shared_ptr<const vm::Program>& program, const bytecode::Workflow& w,
+                                  const std::map<std::string, std::string>& given, const std::string& hosts,
+                                  vm::Host& host, std::vector<vm::Value>& args) {
+  auto error = local::bind_arguments(program, w, given, hosts, host, args);
+  if (!error) return std::nullopt;
+  fmt::print(stderr, "wf: {}\n", error->message);
+  return error->kind == local::BindError::Kind::Failed ? kExitFailed : kExitUsage;
 }
 
 }  // namespace wf::cli

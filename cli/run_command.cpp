@@ -85,10 +85,7 @@ int run(const RunOptions& o) {
   local::LocalRunner runner(program, std::move(options));
 
   std::vector<vm::Value> args;
-  if (auto error = local::bind_arguments(program, w, given, o.hosts, runner, args)) {
-    fmt::print(stderr, "wf: {}\n", error->message);
-    return error->kind == local::BindError::Kind::Failed ? kExitFailed : kExitUsage;
-  }
+  if (auto code = bind_or_report(program, w, given, o.hosts, runner, args)) return *code;
 
   local::RunOutcome outcome = runner.run(static_cast<uint32_t>(index), std::move(args));
   if (outcome.status == vm::Status::Completed) {

@@ -15,7 +15,6 @@
 
 #include "effects/records.h"
 #include "exit_codes.h"
-#include "local/params.h"
 #include "module_loading.h"
 #include "workflow_selection.h"
 #include "simulate/simulator.h"
@@ -69,10 +68,7 @@ int simulate_file(const SimulateCommandOptions& o) {
   simulate::Simulator simulator(program, std::move(options));
   // Parameters bind as for `wf run`; defaults are computed with the simulator as their host.
   std::vector<vm::Value> args;
-  if (auto error = local::bind_arguments(program, w, given, o.hosts, simulator, args)) {
-    fmt::print(stderr, "wf: {}\n", error->message);
-    return error->kind == local::BindError::Kind::Failed ? kExitFailed : kExitUsage;
-  }
+  if (auto code = bind_or_report(program, w, given, o.hosts, simulator, args)) return *code;
 
   const simulate::Report report = simulator.simulate(static_cast<uint32_t>(index), std::move(args));
   if (o.format == "json")
