@@ -173,7 +173,6 @@ class Engine : public vm::Host {
   void release(const Changes& ch);
   // Jobs
   void enqueue(const JobRow& job);
-  void mark_round(const JobRow& job);
   void feed_pollers(const std::string& host);
   void record_job_end(LiveJob& job, const JobReportIn& report, Changes& ch);
   void sweep_jobs();

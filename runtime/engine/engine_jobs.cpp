@@ -85,7 +85,6 @@ void Engine::begin_run(Instance& in, Wait& w, Changes& ch) {
 // replay the effect from the jobs table alone.
 void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& hosts, int64_t delay_ms, Changes& ch) {
   w.round.clear();
-  w.round_status.clear();
   // A job run `as` a credential is planned without its secret: the agent fetches that for the
   // running job alone (GET /agents/jobs/{id}/credential), so it is never stored with the job.
   const Value& as = field(w.args, "as");
@@ -117,7 +116,6 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
       j.spec = "{}";
       ch.jobs.push_back(j);
       w.round[i] = j.id;
-      w.round_status[i] = "config";
       w.run->record(i, job_outcome(j), false);
       log(in, ch, "job", fmt::format("run on {}: {}", j.host, *why));
       continue;
@@ -137,7 +135,6 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
     jobs_[j.id] = std::move(live);
     ch.jobs.push_back(j);
     w.round[i] = j.id;
-    w.round_status[i] = "queued";
     event(ch, in.row.id, "job.queued", {{"job_id", j.id}, {"host", j.host}, {"attempt", j.attempt}, {"description", j.description}});
     log(in, ch, "job", fmt::format("run on {}: {}{}", j.host, j.description, j.attempt > 1 ? fmt::format(" (attempt {})", j.attempt) : ""));
     if (delay_ms > 0) arm(j.scheduled_at, Timer{Timer::Kind::JobDue, 0, 0, j.host});
@@ -147,8 +144,9 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
 // Once every job of the round has ended: the next round, or the effect's outcome.
 void Engine::progress_run(Instance& in, Wait& w, Changes& ch) {
   for (;;) {
-    for (const auto& [i, status] : w.round_status)
-      if (status == "queued" || status == "dispatched" || status == "running") return;
+    // A job of the round that has not ended is still among the live ones.
+    for (const auto& [host, job] : w.round)
+      if (jobs_.count(job)) return;
     effects::RunState::Next next = w.run->next();
     if (next.kind == effects::RunState::Next::Kind::Done) {
       settle_wait(in, w, next.failed, std::move(next.value), ch);
@@ -158,15 +156,6 @@ void Engine::progress_run(Instance& in, Wait& w, Changes& ch) {
     if (next.delay_ms > 0) log(in, ch, "retry", fmt::format("retrying in {}", vm::format_duration(next.delay_ms)));
     dispatch_round(in, w, next.hosts, next.delay_ms, ch);
   }
-}
-
-// The waiting run effect's view of one of its jobs follows the job's status.
-void Engine::mark_round(const JobRow& j) {
-  if (!j.instance_id) return;
-  auto in = instances_.find(*j.instance_id);
-  if (in == instances_.end()) return;
-  auto w = in->second->waits.find(static_cast<uint64_t>(*j.effect_seq));
-  if (w != in->second->waits.end()) w->second.round_status[static_cast<size_t>(*j.host_index)] = j.status;
 }
 
 void return_to_queue(JobRow& j) {
@@ -244,7 +233,6 @@ void Engine::feed_pollers(const std::string& host) {
       s["description"] = j.description;
       specs->push_back(std::move(s));
       if (j.instance_id) event(ch, j.instance_id, "job.dispatched", {{"job_id", j.id}, {"host", j.host}, {"agent_id", p.agent_id}});
-      mark_round(j);
     }
     auto answer = std::move(p.answer);
     pollers_.erase(handle);
@@ -274,7 +262,6 @@ OpResult Engine::job_started(int64_t job_id, int64_t agent_id, Done done) {
   ch.jobs.push_back(j);
   if (j.instance_id) {
     event(ch, j.instance_id, "job.running", {{"job_id", j.id}, {"host", j.host}});
-    mark_round(j);
   } else {
     event(ch, std::nullopt, "job.running", {{"job_id", j.id}, {"host", j.host}});
   }
@@ -344,7 +331,6 @@ void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& c
   const size_t host = static_cast<size_t>(*j.host_index);
   auto r = wait.round.find(host);
   if (r == wait.round.end() || r->second != j.id) return;  // a job of an earlier round
-  wait.round_status[host] = j.status;
   log(instance, ch, "job", fmt::format("{}: {} (exit {}, {})", j.host, j.status, report.exit_code, vm::format_duration(report.duration_ms)));
   wait.run->record(host, job_outcome(j), job_retryable(j.status));
   progress_run(instance, wait, ch);
@@ -401,7 +387,6 @@ void Engine::sweep_jobs() {
       requeued.jobs.push_back(j);
       enqueue(j);
       hosts.insert(j.host);
-      mark_round(j);
       continue;
     }
     if (j.status == "running" || j.status == "dispatched") {

@@ -64,8 +64,6 @@ JobRow read_job(const store::Statement& s) {
   return j;
 }
 
-bool live_status(const std::string& s) { return s == "queued" || s == "dispatched" || s == "running"; }
-
 }  // namespace
 
 bool Engine::recover(std::string& error) {
@@ -259,23 +257,18 @@ void Engine::rebuild_wait(Instance& in, Wait& w, Changes& scratch) {
       std::vector<size_t> round = w.run->start();
       for (;;) {
         w.round.clear();
-        w.round_status.clear();
         bool pending = false;
         for (size_t i : round) {
           auto it = rows.find({static_cast<int64_t>(i), w.run->attempt(i)});
           if (it == rows.end()) {
             effects::JobOutcomeRecord lost{field_string(w.run->host(i), "hostname"), "failed", -1, "", "the job was lost", 0, w.run->attempt(i)};
             w.run->record(i, lost, true);
-            w.round_status[i] = "failed";
             continue;
           }
           const JobRow& j = it->second;
           w.round[i] = j.id;
-          // A live job's state is the one recovered into jobs_ (a dispatched one is queued again).
-          auto live = jobs_.find(j.id);
-          const std::string status = live != jobs_.end() ? live->second->row.status : j.status;
-          w.round_status[i] = status;
-          if (live_status(status)) {
+          // Not ended: it was recovered into jobs_ (a dispatched one queued again).
+          if (jobs_.count(j.id)) {
             pending = true;
             continue;
           }

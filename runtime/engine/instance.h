@@ -28,7 +28,6 @@ struct Wait {
   // run: the policy state, and the job of each host of the current round
   std::unique_ptr<effects::RunState> run;
   std::map<size_t, int64_t> round;  // host index → job id
-  std::map<size_t, std::string> round_status;
   // approve
   int64_t approval_id = 0;
   // sleep, wait event (its timeout)
