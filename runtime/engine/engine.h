@@ -19,7 +19,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "runtime/engine/changes.h"
+#include "runtime/store/changes.h"
 #include "runtime/store/writer.h"
 #include "vm/machine.h"
 
@@ -29,8 +29,24 @@ class ApprovalState;
 
 namespace wf::engine {
 
+using store::ApprovalRow;
+using store::Changes;
+using store::EventRow;
+using store::InstanceRow;
+using store::JobRow;
+using store::LogRow;
+using store::ResponseRow;
+using store::SessionRow;
+using store::SignalRow;
+using store::StepRow;
+using store::WaitRow;
+using store::SharedBytes;
+using store::share;
+using store::view;
+
 struct Instance;
 struct Wait;
+class Transition;
 
 // Called after the unit carrying an operation has committed (ok), or failed to (the error).
 using Done = std::function<void(bool ok, const std::string& error)>;
@@ -38,18 +54,34 @@ using Done = std::function<void(bool ok, const std::string& error)>;
 // The compiled module of a definition version; null when there is none.
 using ProgramLoader = std::function<std::shared_ptr<const vm::Program>(int64_t definition_id, int64_t version)>;
 
+// What started an instance (SPEC §4.1); its name is stored and shown.
+#define WF_TRIGGERS(X) X(Manual, "manual") X(Schedule, "schedule") X(Webhook, "webhook") X(Alert, "alert") \
+  X(Api, "api") X(Child, "child") X(Retry, "retry")
+enum class Trigger {
+#define WF_TRIGGER_ENUM(name, text) name,
+  WF_TRIGGERS(WF_TRIGGER_ENUM)
+#undef WF_TRIGGER_ENUM
+};
+std::string_view trigger_name(Trigger t);
+std::optional<Trigger> parse_trigger(std::string_view name);
+
+// "Start version V of workflow W with these parameters, these targets and this trigger": the one
+// request every way of starting an instance makes (an API run, a deferred start, a child
+// workflow, later schedules and hooks).
 struct StartRequest {
-  int64_t org_id = 1, definition_id = 0, version = 0;
+  int64_t org_id = 0, definition_id = 0, version = 0;
   std::shared_ptr<const vm::Program> program;
   uint32_t workflow_index = 0;
   std::vector<vm::Value> args;  // in parameter order
   std::string params_json = "{}", targets_json = "{}";
+  Trigger trigger = Trigger::Manual;
   std::optional<int64_t> scheduled_at;  // a deferred start
   // A child workflow's instance: the parent and the effect it waits on.
   std::optional<int64_t> parent_id, parent_fiber, parent_seq;
 };
 
-enum class Outcome { Ok, NotFound, Conflict, BadRequest };
+// How an operation was refused: 404, 409, 400, or 503 when the store could not answer.
+enum class Outcome { Ok, NotFound, Conflict, BadRequest, Unavailable };
 
 struct OpResult {
   Outcome outcome = Outcome::Ok;
@@ -75,45 +107,73 @@ struct InstanceStatus {
   std::string status, pause_reason;
 };
 
-class Engine : public vm::Host {
+// What one instance's committed unit lets happen after its COMMIT (SPEC §4: nothing a transition
+// made is visible before): queued jobs reach the agents' polls, events reach SSE listeners, and,
+// later, notifications reach delivery. Each is an outbox the engine hands every committed unit
+// to, in commit order, on the loop thread.
+class PostCommit {
+ public:
+  virtual ~PostCommit() = default;
+  virtual void released(const Changes& committed) = 0;
+};
+
+// The host of VM code run outside any instance (a parameter's default value while a start is
+// bound): the service's clock, no local machine, no environment, nothing recorded.
+class ServiceHost : public vm::Host {
+ public:
+  int64_t now_ms() override;
+  vm::Value localhost() override;
+  vm::Value env(std::string_view name) override;
+  void on_log(uint32_t, const std::string&) override {}
+  void on_step(uint32_t, const vm::Value&, vm::StepEvent) override {}
+  void on_condition(uint32_t, const std::string&, bool) override {}
+};
+
+// Threading: every member function runs on the loop thread.
+class Engine {
  public:
   Engine(uv_loop_t* loop, store::Writer& writer, store::Database& reader, ProgramLoader programs);
-  ~Engine() override;
+  ~Engine();
 
   // Loads what was in flight from the store (non-terminal instances, their waits, jobs,
   // approvals) and re-arms timers. Before the loop runs.
   bool recover(std::string& error);
-  // Stops timers so the loop can end.
+  // Stops timers and closes the engine's handles so the loop can end.
   void close();
   // Where `checkout` finds identities (the service's vault); without it every checkout fails.
   void set_identity_lookup(IdentityLookup lookup) { identities_ = std::move(lookup); }
+  // Adds an outbox that hears every committed unit (see PostCommit); it must outlive the engine's
+  // last commit.
+  void add_outbox(PostCommit& outbox) { outboxes_.push_back(&outbox); }
+  // The host parameter defaults are evaluated with.
+  vm::Host& binding_host() { return binding_host_; }
 
-  // ---- instances
+  // ---- instances (each operation names the organization; another's instance is not found)
   int64_t start(StartRequest request, Done done);
-  OpResult cancel(int64_t id, Done done);
-  OpResult pause(int64_t id, Done done);
-  OpResult resume(int64_t id, Done done);
-  OpResult retry(int64_t id, Done done);
-  OpResult signal(int64_t id, const std::string& event, const std::string& payload_json, Done done);
+  OpResult cancel(int64_t org, int64_t id, Done done);
+  OpResult pause(int64_t org, int64_t id, Done done);
+  OpResult resume(int64_t org, int64_t id, Done done);
+  OpResult retry(int64_t org, int64_t id, Done done);
+  OpResult signal(int64_t org, int64_t id, const std::string& event, const std::string& payload_json, Done done);
 
   // ---- approvals: `settle` decides whatever the quorum (an administrator's own answer).
-  OpResult respond(int64_t approval_id, const std::string& who, bool approve, const std::string& note,
+  OpResult respond(int64_t org, int64_t approval_id, const std::string& who, bool approve, const std::string& note,
                    const std::string& via, bool settle, Done done);
 
-  // ---- jobs and agents
-  // Hands up to `max` ready jobs of `host` to an agent: now, or when one becomes ready within
-  // `wait_ms`. `answer` gets the job specs (a JSON array) after their dispatch has committed.
-  // Returns a handle for forget_poll (the agent went away).
-  uint64_t poll(const std::string& host, int64_t agent_id, size_t max, int64_t wait_ms,
+  // ---- jobs and agents (an agent's calls name its organization and its host)
+  // Hands up to `max` ready jobs of `host` in `org` to an agent: now, or when one becomes ready
+  // within `wait_ms`. `answer` gets the job specs (a JSON array). Returns a handle for
+  // forget_poll (the agent went away).
+  uint64_t poll(int64_t org, const std::string& host, int64_t agent_id, size_t max, int64_t wait_ms,
                 std::function<void(const nlohmann::json& jobs)> answer);
   void forget_poll(uint64_t handle);
   OpResult job_started(int64_t job_id, int64_t agent_id, Done done);
   OpResult job_output(int64_t job_id, int64_t agent_id, const std::string& stream, const std::string& data);
   OpResult job_completed(int64_t job_id, int64_t agent_id, const JobReportIn& report, Done done);
-  // An ad-hoc job (SPEC §4.2), `spec_json` in the agent's form without id.
-  int64_t create_job(const std::string& host, const nlohmann::json& spec, const std::string& description,
+  // An ad-hoc job (SPEC §4.2) of `org`, `spec` in the agent's form without id.
+  int64_t create_job(int64_t org, const std::string& host, const nlohmann::json& spec, const std::string& description,
                      int64_t priority, Done done);
-  OpResult cancel_job(int64_t job_id, Done done);
+  OpResult cancel_job(int64_t org, int64_t job_id, Done done);
   // The live output of a running job, or null.
   const std::string* live_output(int64_t job_id, bool stderr_stream) const;
 
@@ -127,94 +187,123 @@ class Engine : public vm::Host {
   InstanceStatus status_of(int64_t id) const;
   uint64_t transitions() const { return transitions_; }
 
-  // vm::Host
-  int64_t now_ms() override;
-  vm::Value localhost() override;
-  vm::Value env(std::string_view name) override;
-  void on_log(uint32_t fiber, const std::string& message) override;
-  void on_step(uint32_t fiber, const vm::Value& info, vm::StepEvent event) override;
-  void on_condition(uint32_t fiber, const std::string& condition, bool value) override;
-
  private:
+  friend class Transition;
   struct Timer {
     enum class Kind { Sleep, EventTimeout, ApprovalTimeout, InstanceTimeout, DeferredStart, JobDue, PollDeadline } kind;
-    int64_t id = 0;  // instance, approval
+    int64_t id = 0;  // instance, approval, poller
     uint64_t seq = 0;
+    int64_t org = 0;  // JobDue: the queue's organization and host
     std::string host;
   };
   struct LiveJob;
   struct Approval;
   struct Poller;
+  class JobOutbox;
+  class EventOutbox;
+  // A job queue: an organization's host.
+  using QueueKey = std::pair<int64_t, std::string>;
 
-  // Driving
+  // ---- starting (engine_start.cpp)
   int64_t launch(StartRequest request, Changes& ch);
-  void advance(Instance& in, Changes& ch, std::unique_ptr<vm::Machine> fresh = nullptr);
+  void begin(Instance& in, std::vector<vm::Value> args, const std::string& how, Changes& ch);
+  void start_deferred(Instance& in);
+  // ---- driving (engine_drive.cpp)
+  // Runs the instance until every fiber waits, it ends, or its fuel is spent: from its stored
+  // continuation, or with the machine a transition has already set going.
+  void advance(Instance& in, Changes& ch);
+  void advance(Transition& t);
+  void go_on_later(Instance& in);
+  static void on_runnable(uv_idle_t* handle);
   bool deliver_ready(Instance& in, vm::Machine& m, Changes& ch);
   void handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch, bool& resumed);
-  void begin_run(Instance& in, Wait& w, Changes& ch);
-  void progress_run(Instance& in, Wait& w, Changes& ch);
-  void dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& hosts, int64_t delay_ms, Changes& ch);
-  void begin_approval(Instance& in, Wait& w, Changes& ch);
   void settle_wait(Instance& in, Wait& w, bool is_error, vm::Value outcome, Changes& ch);
-  void settle_approval(Instance& in, Wait& w, const effects::ApprovalState& state, Changes& ch);
   void drop_wait(Instance& in, Wait& w, const std::string& why, Changes& ch);
   void finish_instance(Instance& in, vm::Machine& m, Changes& ch);
   void abort_instance(Instance& in, const std::string& kind, const std::string& message, Changes& ch);
   void update_status(Instance& in, Changes& ch);
+  Instance* find_live(int64_t org, int64_t id);
+  // ---- the effects, one file each: arming, answering, recovery
+  void arm_run(Instance& in, Wait& w, Changes& ch);  // engine_run.cpp
+  void dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& hosts, int64_t delay_ms, Changes& ch);
+  void progress_run(Instance& in, Wait& w, Changes& ch);
+  bool recover_run(Instance& in, Wait& w, Changes& ch, std::string& error);
+  void arm_approval(Instance& in, Wait& w, Changes& ch);  // engine_approvals.cpp
+  void settle_approval(Instance& in, Wait& w, const effects::ApprovalState& state, Changes& ch);
+  void expire_approval(int64_t approval_id);
+  bool recover_approval(Instance& in, Wait& w, Changes& ch, std::string& error);
+  void arm_sleep(Instance& in, Wait& w, WaitRow& row, const vm::EffectRequest& r);  // engine_sleep.cpp
+  void wake(Instance& in, uint64_t seq);
+  void recover_sleep(Instance& in, Wait& w, Changes& ch);
+  bool arm_wait_event(Instance& in, Wait& w, WaitRow& row, Changes& ch, std::string& error);  // engine_wait_event.cpp
+  void event_timed_out(Instance& in, uint64_t seq);
+  bool recover_wait_event(Instance& in, Wait& w, Changes& ch, std::string& error);
+  void arm_child(Instance& in, Wait& w, const vm::EffectRequest& r, Changes& ch);  // engine_child.cpp
+  void start_children(Changes& ch);
   void deliver_to_parent(Instance& child, Changes& ch);
-  // Recording
-  void event(Changes& ch, std::optional<int64_t> instance, const std::string& type, nlohmann::json data);
+  bool recover_child(Instance& in, Wait& w, std::string& error);
+  void notify(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch);  // engine_notify.cpp
+  void checkout(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch);  // engine_checkout.cpp
+  void checkin(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch);
+  // ---- recording (engine_record.cpp)
+  void event(Changes& ch, int64_t org, std::optional<int64_t> instance, const std::string& type, nlohmann::json data);
+  void event(Instance& in, Changes& ch, const std::string& type, nlohmann::json data);
   void log(Instance& in, Changes& ch, const std::string& kind, const std::string& message);
   int64_t open_step(Instance& in, Changes& ch, const std::string& kind, const std::string& name, std::optional<int64_t> seq);
   void close_step(Instance& in, Changes& ch, int64_t idx, const std::string& status);
-  // Committing
-  struct After;
+  // ---- committing (engine.cpp)
   void commit(Changes ch, Done done);
   void release(const Changes& ch);
-  // Jobs
+  // ---- jobs and agents (engine_jobs.cpp)
   void enqueue(const JobRow& job);
-  void feed_pollers(const std::string& host);
+  void unqueue(const JobRow& job);
+  void feed_pollers(const QueueKey& queue);
   void record_job_end(LiveJob& job, const JobReportIn& report, Changes& ch);
   void sweep_jobs();
-  // Timers
+  static void on_sweep(uv_timer_t* handle);
+  // ---- timers (engine_timers.cpp)
   void arm(int64_t due, Timer t);
   void reschedule_timer();
   void fire_timers();
   void fire(const Timer& t);
-  // Recovery
+  static void on_timer(uv_timer_t* handle);
+  // ---- recovery (engine_recover.cpp)
   bool recover_instances(std::string& error);
   bool recover_jobs(std::string& error);
-  void rebuild_wait(Instance& in, Wait& w, Changes& ch);
+  bool rebuild_wait(Instance& in, Wait& w, Changes& ch, std::string& error);
 
   uv_loop_t* loop_;
   store::Writer& writer_;
   store::Database& reader_;
   ProgramLoader programs_;
   IdentityLookup identities_;
+  ServiceHost binding_host_;
 
   std::map<int64_t, std::unique_ptr<Instance>> instances_;  // the non-terminal ones
   std::map<int64_t, std::unique_ptr<LiveJob>> jobs_;        // the non-terminal ones
-  std::map<std::string, std::set<std::tuple<int64_t, int64_t, int64_t>>> queues_;  // host → (-priority, scheduled_at, id)
+  std::map<QueueKey, std::set<std::tuple<int64_t, int64_t, int64_t>>> queues_;  // → (-priority, scheduled_at, id)
   std::map<int64_t, std::unique_ptr<Approval>> approvals_;  // the pending ones
-  std::map<std::string, std::vector<uint64_t>> pollers_by_host_;
+  std::map<QueueKey, std::vector<uint64_t>> pollers_by_queue_;
   std::map<uint64_t, std::unique_ptr<Poller>> pollers_;
   std::multimap<int64_t, Timer> timers_;
   std::map<uint64_t, Listener> listeners_;
+  std::vector<PostCommit*> outboxes_;  // in the order they hear a committed unit
+  std::unique_ptr<JobOutbox> job_outbox_;
+  std::unique_ptr<EventOutbox> event_outbox_;
 
+  // The engine's handles; each is closed by close() and its close counted, so the engine's owner
+  // knows when the loop holds none of them.
   uv_timer_t timer_{};
   uv_timer_t sweeper_{};
   uv_idle_t runnable_idle_{};
   std::vector<int64_t> runnable_;  // instances out of fuel, to go on in the next loop turn
-  std::vector<StartRequest> pending_children_;  // child workflows asked for while a machine ran
+  // Child workflows asked for by a transition: started once its machine has stopped (a machine
+  // never runs inside another's effect handling), in the same unit.
+  std::vector<StartRequest> pending_children_;
 
   int64_t next_instance_id_ = 1, next_job_id_ = 1, next_approval_id_ = 1, next_event_id_ = 1;
   uint64_t next_handle_ = 1;
   uint64_t transitions_ = 0;
-
-  // While a machine runs: whose it is, and where its records go.
-  Instance* current_ = nullptr;
-  vm::Machine* current_machine_ = nullptr;
-  Changes* current_changes_ = nullptr;
 };
 
 }  // namespace wf::engine

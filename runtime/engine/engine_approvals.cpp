@@ -1,6 +1,6 @@
 // Approvals (SPEC §4.3): an `approve` effect becomes a pending request; responses accumulate under
 // its quorum (effects::ApprovalState) and are audited; a decision or the timeout resumes the
-// instance.
+// instance; recovery rebuilds a request's state from its audited responses.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +10,7 @@
 #include "runtime/engine/engine.h"
 #include "runtime/engine/instance.h"
 #include "runtime/engine/live.h"
+#include "runtime/store/approvals.h"
 #include "vm/render.h"
 
 namespace wf::engine {
@@ -27,7 +28,7 @@ std::string approvers_json(const vm::Value& args) {
 
 }  // namespace
 
-void Engine::begin_approval(Instance& in, Wait& w, Changes& ch) {
+void Engine::arm_approval(Instance& in, Wait& w, Changes& ch) {
   auto a = std::make_unique<Approval>();
   a->state = std::make_unique<effects::ApprovalState>(w.args);
   ApprovalRow& r = a->row;
@@ -42,11 +43,11 @@ void Engine::begin_approval(Instance& in, Wait& w, Changes& ch) {
   r.created_at = effects::wall_clock_ms();
   if (a->state->timeout_ms() > 0) {
     r.timeout_at = r.created_at + a->state->timeout_ms();
-    arm(*r.timeout_at, Timer{Timer::Kind::ApprovalTimeout, r.id, 0, {}});
+    arm(*r.timeout_at, Timer{Timer::Kind::ApprovalTimeout, r.id, 0, 0, {}});
   }
   w.approval_id = r.id;
   ch.approvals.push_back(r);
-  event(ch, in.row.id, "approval.requested", {{"approval_id", r.id}, {"title", r.title}, {"quorum", r.quorum}});
+  event(in, ch, "approval.requested", {{"approval_id", r.id}, {"title", r.title}, {"quorum", r.quorum}});
   log(in, ch, "approval", fmt::format("approval requested: \"{}\" (quorum {})", r.title, r.quorum));
   approvals_[r.id] = std::move(a);
 }
@@ -59,17 +60,14 @@ void Engine::settle_approval(Instance& in, Wait& w, const effects::ApprovalState
   else settle_wait(in, w, false, state.approval(), ch);
 }
 
-OpResult Engine::respond(int64_t approval_id, const std::string& who, bool approve, const std::string& note,
+OpResult Engine::respond(int64_t org, int64_t approval_id, const std::string& who, bool approve, const std::string& note,
                          const std::string& via, bool settle, Done done) {
   auto it = approvals_.find(approval_id);
-  if (it == approvals_.end()) {
-    auto& q = reader_.prepare("SELECT status FROM approvals WHERE id = ?1");
-    q.bind(1, approval_id);
-    const bool known = q.step();
-    const std::string status = known ? q.column_text(0) : "";
-    q.reset();
-    if (!known) return {Outcome::NotFound, fmt::format("no approval {}", approval_id)};
-    return {Outcome::Conflict, fmt::format("approval {} is already {}", approval_id, status)};
+  if (it == approvals_.end() || it->second->row.org_id != org) {
+    auto known = store::approvals::find(reader_, org, approval_id);
+    if (!known.ok()) return {Outcome::Unavailable, "the store could not be read: " + known.error()};
+    if (!*known) return {Outcome::NotFound, fmt::format("no approval {}", approval_id)};
+    return {Outcome::Conflict, fmt::format("approval {} is already {}", approval_id, (*known)->status)};
   }
   Approval& a = *it->second;
   auto in_it = instances_.find(a.row.instance_id);
@@ -78,7 +76,7 @@ OpResult Engine::respond(int64_t approval_id, const std::string& who, bool appro
   Changes ch;
   const int64_t now = effects::wall_clock_ms();
   ch.responses.push_back({approval_id, who, approve ? "approve" : "reject", note, via, now});
-  event(ch, in.row.id, "approval.responded", {{"approval_id", approval_id}, {"who", who}, {"decision", approve ? "approve" : "reject"}, {"via", via}});
+  event(in, ch, "approval.responded", {{"approval_id", approval_id}, {"who", who}, {"decision", approve ? "approve" : "reject"}, {"via", via}});
   log(in, ch, "approval", fmt::format("{} {} \"{}\"{}", who, approve ? "approved" : "rejected", a.row.title, note.empty() ? "" : " (" + note + ")"));
   bool decided = a.state->respond(who, approve, note, via);
   if (!decided && settle) {
@@ -89,7 +87,7 @@ OpResult Engine::respond(int64_t approval_id, const std::string& who, bool appro
     const bool approved = effects::field_bool(a.state->approval(), "approved");
     a.row.status = approved ? "approved" : "rejected";
     a.row.decided_at = now;
-    event(ch, in.row.id, "approval.decided", {{"approval_id", approval_id}, {"status", a.row.status}});
+    event(in, ch, "approval.decided", {{"approval_id", approval_id}, {"status", a.row.status}});
     auto w = in.waits.find(a.row.effect_seq);
     if (w != in.waits.end()) settle_approval(in, w->second, *a.state, ch);
   }
@@ -100,6 +98,52 @@ OpResult Engine::respond(int64_t approval_id, const std::string& who, bool appro
   }
   commit(std::move(ch), std::move(done));
   return {};
+}
+
+// The request's timeout fired: it expires, and its `approve` is answered so.
+void Engine::expire_approval(int64_t approval_id) {
+  auto it = approvals_.find(approval_id);
+  if (it == approvals_.end()) return;
+  Approval& a = *it->second;
+  auto in_it = instances_.find(a.row.instance_id);
+  if (in_it == instances_.end()) return;
+  Instance& in = *in_it->second;
+  Changes ch;
+  a.state->expire();
+  a.row.status = "expired";
+  a.row.decided_at = effects::wall_clock_ms();
+  ch.approvals.push_back(a.row);
+  event(in, ch, "approval.decided", {{"approval_id", a.row.id}, {"status", "expired"}});
+  log(in, ch, "approval", fmt::format("approval \"{}\" timed out", a.row.title));
+  auto w = in.waits.find(a.row.effect_seq);
+  if (w != in.waits.end()) settle_approval(in, w->second, *a.state, ch);
+  approvals_.erase(it);
+  if (!in.row.operator_paused) advance(in, ch);
+  commit(std::move(ch), nullptr);
+}
+
+// Rebuilds the request from its row and its audited responses; a pending one waits again (its
+// timeout re-armed), a decided one answers its `approve`.
+bool Engine::recover_approval(Instance& in, Wait& w, Changes& scratch, std::string& error) {
+  auto row = store::approvals::of_effect(reader_, in.row.id, w.seq);
+  if (!row.ok()) return error = row.error(), false;
+  if (!*row) return true;
+  auto a = std::make_unique<Approval>();
+  a->row = std::move(**row);
+  a->state = std::make_unique<effects::ApprovalState>(w.args);
+  auto responses = store::approvals::responses(reader_, a->row.id);
+  if (!responses.ok()) return error = responses.error(), false;
+  for (const ResponseRow& r : *responses) a->state->respond(r.who, r.decision == "approve", r.note, r.via);
+  w.approval_id = a->row.id;
+  if (a->row.status == "pending") {
+    if (a->row.timeout_at) arm(*a->row.timeout_at, Timer{Timer::Kind::ApprovalTimeout, a->row.id, 0, 0, {}});
+    approvals_[a->row.id] = std::move(a);
+    return true;
+  }
+  if (a->row.status == "expired") a->state->expire();
+  else if (!a->state->decided()) a->state->decide(a->row.status == "approved");
+  settle_approval(in, w, *a->state, scratch);
+  return true;
 }
 
 }  // namespace wf::engine

@@ -1,12 +1,12 @@
-// Jobs (SPEC §4.2): a `run` effect's jobs per host and round (effects::RunState decides rounds,
-// retries and canary batches), the per-host queues agents long-poll, dispatch at most once, the
-// reports that end jobs, and the sweeper of stale jobs.
+// Jobs and agents (SPEC §4.2): the queues of each organization's hosts that agents long-poll,
+// dispatch at most once, the reports that end jobs (and answer the `run` effect waiting for them,
+// engine_run.cpp), ad-hoc jobs, and the sweeper of stale jobs.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 
 #include "effects/clock.h"
-#include "effects/job_plan.h"
+#include "runtime/store/jobs.h"
 #include "effects/records.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/instance.h"
@@ -28,36 +28,6 @@ constexpr int64_t kStaleQueuedMs = 30 * 60 * 1000;  // SPEC §4.2: not picked up
 constexpr int64_t kUnclaimedDispatchMs = 60 * 1000;
 constexpr size_t kLiveOutputCap = 1 << 20;
 
-int64_t priority_rank(const std::string& p) {
-  if (p == "critical") return 3;
-  if (p == "high") return 2;
-  if (p == "low") return 0;
-  return 1;
-}
-
-// The job as an agent receives it (docs/api.md, "job spec").
-nlohmann::json spec_json(const jobs::JobSpec& s) {
-  nlohmann::json j;
-  if (s.shell_command) {
-    j["kind"] = "command";
-    j["shell_command"] = *s.shell_command;
-  } else if (s.script_body) {
-    j["kind"] = "script";
-    j["script_body"] = *s.script_body;
-  } else {
-    j["kind"] = "argv";
-    j["argv"] = s.argv;
-  }
-  j["interpreter"] = s.interpreter == jobs::Interpreter::Python ? "python" : s.interpreter == jobs::Interpreter::PowerShell ? "powershell" : "bash";
-  j["env"] = s.env;
-  j["timeout_ms"] = s.timeout.count();
-  j["kill_grace_ms"] = s.kill_grace.count();
-  j["output_cap"] = s.output_cap;
-  j["working_dir"] = s.working_dir;
-  j["elevated"] = s.elevated;
-  return j;
-}
-
 }  // namespace
 
 bool job_retryable(const std::string& status) { return status == "failed" || status == "timeout" || status == "internal"; }
@@ -74,128 +44,44 @@ effects::JobOutcomeRecord job_outcome(const JobRow& j) {
   return o;
 }
 
-void Engine::begin_run(Instance& in, Wait& w, Changes& ch) {
-  w.run = std::make_unique<effects::RunState>(w.args, effects::canary_policy(in.program->module.workflows[in.workflow_index]));
-  dispatch_round(in, w, w.run->start(), 0, ch);
-  progress_run(in, w, ch);
-}
-
-// Jobs for `hosts` (their next attempt), runnable after `delay_ms`. A host whose job cannot be
-// made (a config failure) is recorded at once, with a job row all the same so that recovery can
-// replay the effect from the jobs table alone.
-void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& hosts, int64_t delay_ms, Changes& ch) {
-  w.round.clear();
-  // A job run `as` a credential is planned without its secret: the agent fetches that for the
-  // running job alone (GET /agents/jobs/{id}/credential), so it is never stored with the job.
-  const Value& as = field(w.args, "as");
-  std::optional<effects::JobCredential> cred;
-  std::string session;
-  if (as.tag == vm::Tag::Credential) {
-    cred = effects::JobCredential{field_string(as, "username"), field_string(as, "domain"), field_string(as, "credential_type"), ""};
-    session = field_string(as, "session");
-  }
-  const int64_t now = effects::wall_clock_ms();
-  for (size_t i : hosts) {
-    const Value& host = w.run->host(i);
-    JobRow j;
-    j.id = next_job_id_++;
-    j.org_id = in.row.org_id;
-    j.instance_id = in.row.id;
-    j.effect_seq = static_cast<int64_t>(w.seq);
-    j.host_index = static_cast<int64_t>(i);
-    j.host = field_string(host, "hostname");
-    j.attempt = w.run->attempt(i);
-    j.priority = priority_rank(effects::job_priority(w.args));
-    j.scheduled_at = now + delay_ms;
-    auto plan = effects::plan_job(in.program->module, w.args, host, cred);
-    if (auto* why = std::get_if<std::string>(&plan)) {
-      j.status = "config";
-      j.error = *why;
-      j.description = "(not run)";
-      j.ended_at = now;
-      j.spec = "{}";
-      ch.jobs.push_back(j);
-      w.round[i] = j.id;
-      w.run->record(i, job_outcome(j), false);
-      log(in, ch, "job", fmt::format("run on {}: {}", j.host, *why));
-      continue;
-    }
-    auto& planned = std::get<effects::PlannedJob>(plan);
-    j.description = planned.description;
-    nlohmann::json spec = spec_json(planned.spec);
-    if (!session.empty()) {
-      spec["env"].erase("WF_CREDENTIAL_SECRET");
-      spec["credential_session"] = session;
-    }
-    j.spec = spec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    j.status = "queued";
-    auto live = std::make_unique<LiveJob>();
-    live->row = j;
-    live->timeout_ms = planned.spec.timeout.count();
-    jobs_[j.id] = std::move(live);
-    ch.jobs.push_back(j);
-    w.round[i] = j.id;
-    event(ch, in.row.id, "job.queued", {{"job_id", j.id}, {"host", j.host}, {"attempt", j.attempt}, {"description", j.description}});
-    log(in, ch, "job", fmt::format("run on {}: {}{}", j.host, j.description, j.attempt > 1 ? fmt::format(" (attempt {})", j.attempt) : ""));
-    if (delay_ms > 0) arm(j.scheduled_at, Timer{Timer::Kind::JobDue, 0, 0, j.host});
-  }
-}
-
-// Once every job of the round has ended: the next round, or the effect's outcome.
-void Engine::progress_run(Instance& in, Wait& w, Changes& ch) {
-  for (;;) {
-    // A job of the round that has not ended is still among the live ones.
-    for (const auto& [host, job] : w.round)
-      if (jobs_.count(job)) return;
-    effects::RunState::Next next = w.run->next();
-    if (next.kind == effects::RunState::Next::Kind::Done) {
-      settle_wait(in, w, next.failed, std::move(next.value), ch);
-      return;
-    }
-    if (next.kind == effects::RunState::Next::Kind::Nothing) return;
-    if (next.delay_ms > 0) log(in, ch, "retry", fmt::format("retrying in {}", vm::format_duration(next.delay_ms)));
-    dispatch_round(in, w, next.hosts, next.delay_ms, ch);
-  }
-}
-
 void return_to_queue(JobRow& j) {
   j.status = "queued";
   j.dispatched_at.reset();
   j.agent_id.reset();
 }
 
-void Engine::enqueue(const JobRow& j) { queues_[j.host].insert({-j.priority, j.scheduled_at, j.id}); }
+void Engine::enqueue(const JobRow& j) { queues_[{j.org_id, j.host}].insert({-j.priority, j.scheduled_at, j.id}); }
+void Engine::unqueue(const JobRow& j) { queues_[{j.org_id, j.host}].erase({-j.priority, j.scheduled_at, j.id}); }
 
-uint64_t Engine::poll(const std::string& host, int64_t agent_id, size_t max, int64_t wait_ms,
+uint64_t Engine::poll(int64_t org, const std::string& host, int64_t agent_id, size_t max, int64_t wait_ms,
                       std::function<void(const nlohmann::json&)> answer) {
   const uint64_t handle = next_handle_++;
   auto p = std::make_unique<Poller>();
-  p->host = host;
+  p->queue = {org, host};
   p->agent_id = agent_id;
   p->max = std::max<size_t>(1, std::min<size_t>(max, 100));
   p->answer = std::move(answer);
   pollers_[handle] = std::move(p);
-  pollers_by_host_[host].push_back(handle);
-  arm(effects::wall_clock_ms() + std::max<int64_t>(0, wait_ms), Timer{Timer::Kind::PollDeadline, static_cast<int64_t>(handle), 0, {}});
-  feed_pollers(host);
+  pollers_by_queue_[{org, host}].push_back(handle);
+  arm(effects::wall_clock_ms() + std::max<int64_t>(0, wait_ms), Timer{Timer::Kind::PollDeadline, static_cast<int64_t>(handle), 0, 0, {}});
+  feed_pollers({org, host});
   return handle;
 }
 
 void Engine::forget_poll(uint64_t handle) {
   auto it = pollers_.find(handle);
   if (it == pollers_.end()) return;
-  auto& list = pollers_by_host_[it->second->host];
+  auto& list = pollers_by_queue_[it->second->queue];
   list.erase(std::remove(list.begin(), list.end(), handle), list.end());
   pollers_.erase(it);
 }
 
-// Hands the ready jobs of `host` to its waiting pollers, oldest poller first. A job leaves the
-// queue as it is handed out, so no other poller can get it; the agent hears of it only once its
-// dispatch has committed.
-void Engine::feed_pollers(const std::string& host) {
-  auto hp = pollers_by_host_.find(host);
-  if (hp == pollers_by_host_.end()) return;
-  auto& queue = queues_[host];
+// Hands the ready jobs of a queue to its waiting pollers, oldest poller first. A job leaves the
+// queue as it is handed out, so no other poller can get it.
+void Engine::feed_pollers(const QueueKey& key) {
+  auto hp = pollers_by_queue_.find(key);
+  if (hp == pollers_by_queue_.end()) return;
+  auto& queue = queues_[key];
   const int64_t now = effects::wall_clock_ms();
   while (!hp->second.empty()) {
     const uint64_t handle = hp->second.front();
@@ -232,7 +118,7 @@ void Engine::feed_pollers(const std::string& host) {
       s["scheduled_at"] = j.scheduled_at;
       s["description"] = j.description;
       specs->push_back(std::move(s));
-      if (j.instance_id) event(ch, j.instance_id, "job.dispatched", {{"job_id", j.id}, {"host", j.host}, {"agent_id", p.agent_id}});
+      if (j.instance_id) event(ch, j.org_id, j.instance_id, "job.dispatched", {{"job_id", j.id}, {"host", j.host}, {"agent_id", p.agent_id}});
     }
     auto answer = std::move(p.answer);
     pollers_.erase(handle);
@@ -260,11 +146,7 @@ OpResult Engine::job_started(int64_t job_id, int64_t agent_id, Done done) {
   j.started_at = effects::wall_clock_ms();
   Changes ch;
   ch.jobs.push_back(j);
-  if (j.instance_id) {
-    event(ch, j.instance_id, "job.running", {{"job_id", j.id}, {"host", j.host}});
-  } else {
-    event(ch, std::nullopt, "job.running", {{"job_id", j.id}, {"host", j.host}});
-  }
+  event(ch, j.org_id, j.instance_id, "job.running", {{"job_id", j.id}, {"host", j.host}});
   commit(std::move(ch), std::move(done));
   return {};
 }
@@ -288,11 +170,9 @@ OpResult Engine::job_completed(int64_t job_id, int64_t agent_id, const JobReport
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) {
     // Ended already: a repeated report (the agent's outbox after a restart) changes nothing.
-    auto& q = reader_.prepare("SELECT agent_id FROM jobs WHERE id = ?1");
-    q.bind(1, job_id);
-    const bool known = q.step();
-    q.reset();
-    if (!known) return {Outcome::NotFound, fmt::format("no job {}", job_id)};
+    auto known = store::jobs::find_any(reader_, job_id);
+    if (!known.ok()) return {Outcome::Unavailable, "the store could not be read: " + known.error()};
+    if (!*known) return {Outcome::NotFound, fmt::format("no job {}", job_id)};
     if (done) done(true, "");
     return {};
   }
@@ -316,11 +196,11 @@ void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& c
   j.stderr_truncated = report.stderr_truncated;
   j.error = report.error;
   j.ended_at = effects::wall_clock_ms();
-  queues_[j.host].erase({-j.priority, j.scheduled_at, j.id});
+  unqueue(j);
   jobs_.erase(j.id);  // `live` is gone from here on
   ch.jobs.push_back(j);
   nlohmann::json data = {{"job_id", j.id}, {"host", j.host}, {"status", j.status}, {"exit_code", report.exit_code}, {"duration_ms", report.duration_ms}};
-  event(ch, j.instance_id, "job.completed", data);
+  event(ch, j.org_id, j.instance_id, "job.completed", data);
   if (!j.instance_id) return;
   auto in = instances_.find(*j.instance_id);
   if (in == instances_.end()) return;
@@ -337,10 +217,11 @@ void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& c
   if (wait.ready && !instance.row.operator_paused) advance(instance, ch);
 }
 
-int64_t Engine::create_job(const std::string& host, const nlohmann::json& spec, const std::string& description,
+int64_t Engine::create_job(int64_t org, const std::string& host, const nlohmann::json& spec, const std::string& description,
                            int64_t priority, Done done) {
   JobRow j;
   j.id = next_job_id_++;
+  j.org_id = org;
   j.host = host;
   j.priority = priority;
   j.scheduled_at = effects::wall_clock_ms();
@@ -353,14 +234,14 @@ int64_t Engine::create_job(const std::string& host, const nlohmann::json& spec, 
   jobs_[j.id] = std::move(live);
   Changes ch;
   ch.jobs.push_back(j);
-  event(ch, std::nullopt, "job.queued", {{"job_id", j.id}, {"host", host}, {"description", description}});
+  event(ch, org, std::nullopt, "job.queued", {{"job_id", j.id}, {"host", host}, {"description", description}});
   commit(std::move(ch), std::move(done));
   return j.id;
 }
 
-OpResult Engine::cancel_job(int64_t job_id, Done done) {
+OpResult Engine::cancel_job(int64_t org, int64_t job_id, Done done) {
   auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) return {Outcome::Conflict, fmt::format("job {} has already ended", job_id)};
+  if (it == jobs_.end() || it->second->row.org_id != org) return {Outcome::Conflict, fmt::format("job {} has already ended", job_id)};
   if (it->second->row.status != "queued")
     return {Outcome::Conflict, fmt::format("job {} is {}: only a queued job can be cancelled", job_id, it->second->row.status)};
   Changes ch;
@@ -375,18 +256,27 @@ OpResult Engine::cancel_job(int64_t job_id, Done done) {
 // SPEC §4.2: a job running (or handed out) for more than twice its timeout has lost its agent; a
 // queued job not picked up 30 minutes after its time never will be. Both end, and the instance
 // waiting for them goes on.
+void Engine::on_sweep(uv_timer_t* handle) {
+  try {
+    static_cast<Engine*>(handle->data)->sweep_jobs();
+  } catch (const std::exception& e) {
+    // Nothing may unwind into libuv; the next sweep tries again.
+    fmt::print(stderr, "wf serve: the stale-job sweep failed: {}\n", e.what());
+  }
+}
+
 void Engine::sweep_jobs() {
   const int64_t now = effects::wall_clock_ms();
   std::vector<std::pair<int64_t, JobReportIn>> stale;
   Changes requeued;
-  std::set<std::string> hosts;
+  std::set<QueueKey> queues;
   for (const auto& [id, live] : jobs_) {
     JobRow& j = live->row;
     if (j.status == "dispatched" && now - j.dispatched_at.value_or(now) > kUnclaimedDispatchMs) {
       return_to_queue(j);
       requeued.jobs.push_back(j);
       enqueue(j);
-      hosts.insert(j.host);
+      queues.insert({j.org_id, j.host});
       continue;
     }
     if (j.status == "running" || j.status == "dispatched") {
@@ -406,7 +296,7 @@ void Engine::sweep_jobs() {
   }
   if (!requeued.empty()) {
     commit(std::move(requeued), nullptr);
-    for (const std::string& h : hosts) feed_pollers(h);
+    for (const QueueKey& q : queues) feed_pollers(q);
   }
   if (stale.empty()) return;
   Changes ch;

@@ -12,7 +12,8 @@
 #include "bytecode/ops.h"
 #include "effects/approval_state.h"
 #include "effects/run_state.h"
-#include "runtime/engine/rows.h"
+#include "runtime/engine/engine.h"
+#include "runtime/store/rows.h"
 #include "vm/program.h"
 #include "vm/value.h"
 

@@ -12,7 +12,7 @@
 #include "effects/approval_state.h"
 #include "effects/records.h"
 #include "runtime/engine/engine.h"
-#include "runtime/engine/rows.h"
+#include "runtime/store/rows.h"
 
 namespace wf::engine {
 
@@ -36,7 +36,7 @@ struct Engine::Approval {
 };
 
 struct Engine::Poller {
-  std::string host;
+  QueueKey queue;  // its organization and host
   int64_t agent_id = 0;
   size_t max = 1;
   std::function<void(const nlohmann::json&)> answer;

@@ -165,7 +165,7 @@ void agents_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
     if (!f.ok(*x)) return;
     if (max && (*max < 1 || *max > 100)) return reply_error(*x, 400, "bad_request", "`max_jobs` must be from 1 to 100");
     if (wait && (*wait < 0 || *wait > 60000)) return reply_error(*x, 400, "bad_request", "`wait_ms` must be from 0 to 60000");
-    const uint64_t handle = c.engine->poll(who.agent_host, who.agent_id, static_cast<size_t>(max.value_or(1)), wait.value_or(25000),
+    const uint64_t handle = c.engine->poll(who.org_id, who.agent_host, who.agent_id, static_cast<size_t>(max.value_or(1)), wait.value_or(25000),
                                            [x](const nlohmann::json& jobs) { reply_json(*x, 200, {{"jobs", jobs}}); });
     engine::Engine* engine = c.engine;
     x->on_close([engine, handle] { engine->forget_poll(handle); });
@@ -275,7 +275,7 @@ void jobs_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
       if (argv) spec["kind"] = "argv", spec["argv"] = *argv, description = nlohmann::json(*argv).dump();
       if (script) spec["kind"] = "script", spec["script_body"] = *script, description = "ad-hoc script";
       auto id = std::make_shared<int64_t>(0);
-      *id = c.engine->create_job(*host, spec, description, priority.value_or(1), [&c, x, id](bool ok, const std::string& error) {
+      *id = c.engine->create_job(who.org_id, *host, spec, description, priority.value_or(1), [&c, x, id](bool ok, const std::string& error) {
         if (!ok) return reply_error(*x, 500, "internal", error);
         auto& q = c.reader->prepare(std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?1");
         q.bind(1, *id);
@@ -321,7 +321,7 @@ void jobs_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
   if (s.size() != 2 || (s[1] != "cancel" && s[1] != "retry")) return reply_error(*x, 404, "not_found", "no such endpoint");
   if (m != "POST") return method_not_allowed(*x);
   if (s[1] == "cancel") {
-    reply_refusal(*x, c.engine->cancel_job(*id, [&c, x, jid = *id](bool ok, const std::string& error) {
+    reply_refusal(*x, c.engine->cancel_job(who.org_id, *id, [&c, x, jid = *id](bool ok, const std::string& error) {
       if (!ok) return reply_error(*x, 500, "internal", error);
       auto& q2 = c.reader->prepare(std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?1");
       q2.bind(1, jid);
@@ -343,7 +343,7 @@ void jobs_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
     const int64_t priority = sq.column_int64(2);
     sq.reset();
     auto nid = std::make_shared<int64_t>(0);
-    *nid = c.engine->create_job(host, spec.is_object() ? spec : nlohmann::json::object(), description, priority,
+    *nid = c.engine->create_job(who.org_id, host, spec.is_object() ? spec : nlohmann::json::object(), description, priority,
                                 [x, nid](bool ok, const std::string& error) {
                                   if (!ok) return reply_error(*x, 500, "internal", error);
                                   reply_json(*x, 201, {{"id", *nid}});

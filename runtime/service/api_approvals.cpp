@@ -108,7 +108,7 @@ void approvals_api(Context& c, const Principal& who, http::Request& r, ExchangeP
   const bool settle = !as.has_value();
   const std::string by = as.value_or("admin");
   const engine::OpResult result = c.engine->respond(
-      *id, by, *decision == "approve", note.value_or(""), via.value_or("api"), settle, [&c, x, id = *id, org = who.org_id](bool ok, const std::string& error) {
+      who.org_id, *id, by, *decision == "approve", note.value_or(""), via.value_or("api"), settle, [&c, x, id = *id, org = who.org_id](bool ok, const std::string& error) {
         if (!ok) return reply_error(*x, 500, "internal", error);
         reply_json(*x, 200, approval_by_id(c, org, id));
       });

@@ -319,7 +319,7 @@ bool bind_run(Context& c, const Principal& who, http::Exchange& x, const std::sh
     reply_error(x, 400, "bad_request", *bad);
     return false;
   }
-  auto bind_error = local::bind_arguments(program, w, text, csv, *c.engine, args, lookup);
+  auto bind_error = local::bind_arguments(program, w, text, csv, c.engine->binding_host(), args, lookup);
   if (!unknown.empty()) return no_such_host();
   if (bind_error) {
     reply_error(x, 400, "bad_request", bind_error->message);
@@ -371,6 +371,7 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
   start.params_json = params.dump();
   start.targets_json = targets.dump();
   start.scheduled_at = at;
+  start.trigger = engine::Trigger::Manual;
   // The answer is the instance's summary as its first transition left it (the engine runs that
   // transition within start()), sent once that transition has committed: starts come in bursts,
   // and the full detail (steps, variables) is one GET away.

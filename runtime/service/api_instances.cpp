@@ -235,16 +235,16 @@ void instances_api(Context& c, const Principal& who, http::Request& r, ExchangeP
     reply_json(*x, 200, instance_detail(c, id));
   };
   engine::OpResult result;
-  if (action == "cancel") result = c.engine->cancel(*id, answer);
-  else if (action == "pause") result = c.engine->pause(*id, answer);
-  else if (action == "resume") result = c.engine->resume(*id, answer);
-  else if (action == "retry") result = c.engine->retry(*id, answer);
+  if (action == "cancel") result = c.engine->cancel(who.org_id, *id, answer);
+  else if (action == "pause") result = c.engine->pause(who.org_id, *id, answer);
+  else if (action == "resume") result = c.engine->resume(who.org_id, *id, answer);
+  else if (action == "retry") result = c.engine->retry(who.org_id, *id, answer);
   else if (action == "signal") {
     Fields f(*body);
     auto event = f.string("event", true);
     if (!f.ok(*x)) return;
     const std::string payload = body->contains("payload") ? (*body)["payload"].dump() : "null";
-    result = c.engine->signal(*id, *event, payload, [x](bool ok, const std::string& error) {
+    result = c.engine->signal(who.org_id, *id, *event, payload, [x](bool ok, const std::string& error) {
       if (!ok) return reply_error(*x, 500, "internal", error);
       reply_json(*x, 200, {{"delivered", true}});
     });

@@ -46,6 +46,7 @@ bool reply_refusal(http::Exchange& x, const engine::OpResult& r) {
     case engine::Outcome::NotFound: reply_error(x, 404, "not_found", r.message); return true;
     case engine::Outcome::Conflict: reply_error(x, 409, "conflict", r.message); return true;
     case engine::Outcome::BadRequest: reply_error(x, 400, "bad_request", r.message); return true;
+    case engine::Outcome::Unavailable: reply_error(x, 503, "unavailable", r.message); return true;
   }
   return false;
 }

@@ -27,7 +27,7 @@ class Vault;
 // organization's administrator or one agent.
 struct Principal {
   enum class Kind { Admin, Agent } kind = Kind::Admin;
-  int64_t org_id = 1;
+  int64_t org_id = 0;  // always set by authentication
   int64_t agent_id = 0;
   std::string agent_host;
 };

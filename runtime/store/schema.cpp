@@ -214,8 +214,17 @@ CREATE TABLE credential_sessions (
 );
 )sql";
 
+// What started an instance (SPEC §4.1 "trigger"): manual, schedule, webhook, alert, api, child,
+// retry. Instances stored before it were all started by a person or a child effect.
+constexpr std::string_view kVersion2 = R"sql(
+ALTER TABLE instances ADD COLUMN trigger TEXT NOT NULL DEFAULT 'manual';
+UPDATE instances SET trigger = 'child' WHERE parent_id IS NOT NULL;
+CREATE INDEX instances_by_trigger ON instances (org_id, trigger);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
+    {2, kVersion2},
 };
 
 }  // namespace

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "runtime/engine/rows.h"
+#include "runtime/store/rows.h"
 #include "runtime/store/database.h"
 
-namespace wf::engine {
+namespace wf::store {
 
 struct Changes {
   std::vector<InstanceRow> instances;  // written whole (insert or replace)
@@ -35,4 +35,4 @@ struct Changes {
 // Writes `changes` inside the caller's transaction. False with `error` set on a store error.
 bool write_changes(store::Database& db, const Changes& changes, std::string& error);
 
-}  // namespace wf::engine
+}  // namespace wf::store

@@ -1,6 +1,8 @@
-// The rows the engine writes: plain copies of what one transition changes, made on the loop
-// thread and written by the store's writer thread (changes.h), so no live engine object is ever
-// touched off the loop.
+// The store's row types: plain copies of what the store holds — made on the loop thread by the
+// engine and written by the store's writer thread (changes.h), so no live engine object is ever
+// touched off the loop, and read back by the query modules (instances.h, jobs.h, ...). Every row
+// that belongs to an organization carries its id, which has no default: a row is always made
+// for a known organization.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace wf::engine {
+namespace wf::store {
 
 // Bytes shared by the live instance and the rows of its transitions (a continuation is copied
 // into every transition's row; sharing it costs a reference count, not a kilobyte).
@@ -21,9 +23,10 @@ inline std::span<const uint8_t> view(const SharedBytes& b) {
 }
 
 struct InstanceRow {
-  int64_t id = 0, org_id = 1, definition_id = 0, version = 0;
+  int64_t id = 0, org_id = 0, definition_id = 0, version = 0;
   std::string workflow, module_hash, status, pause_reason;
   std::string params = "{}", targets = "{}";  // JSON
+  std::string trigger = "manual";             // what started it (engine::Trigger's name)
   std::optional<int64_t> parent_id, parent_fiber, parent_seq;
   int64_t created_at = 0;
   std::optional<int64_t> scheduled_at, started_at, ended_at, timeout_at;
@@ -43,7 +46,7 @@ struct WaitRow {
 };
 
 struct JobRow {
-  int64_t id = 0, org_id = 1;
+  int64_t id = 0, org_id = 0;
   std::optional<int64_t> instance_id, effect_seq, host_index;
   std::string host;
   int64_t attempt = 1;
@@ -57,7 +60,7 @@ struct JobRow {
 };
 
 struct ApprovalRow {
-  int64_t id = 0, org_id = 1, instance_id = 0;
+  int64_t id = 0, org_id = 0, instance_id = 0;
   uint64_t effect_seq = 0;
   std::string title, quorum, approvers = "[]", status;  // approvers: JSON list of names
   int64_t created_at = 0;
@@ -85,7 +88,7 @@ struct LogRow {
 };
 
 struct EventRow {
-  int64_t id = 0, org_id = 1;
+  int64_t id = 0, org_id = 0;
   std::optional<int64_t> instance_id;
   int64_t at = 0;
   std::string type, data;  // data: JSON
@@ -94,7 +97,7 @@ struct EventRow {
 // A checkout's session; `checked_in_at` set by its checkin.
 struct SessionRow {
   std::string session, identity;
-  int64_t org_id = 1, instance_id = 0, created_at = 0;
+  int64_t org_id = 0, instance_id = 0, created_at = 0;
 };
 
 struct SignalRow {
@@ -103,4 +106,4 @@ struct SignalRow {
   int64_t at = 0;
 };
 
-}  // namespace wf::engine
+}  // namespace wf::store

@@ -1,10 +1,10 @@
 // Writing a transition's rows (see changes.h). One prepared statement per kind of row.
-#include "runtime/engine/changes.h"
+#include "runtime/store/changes.h"
 
 #include <algorithm>
 #include <set>
 
-namespace wf::engine {
+namespace wf::store {
 
 namespace {
 
@@ -84,8 +84,8 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     auto& s = db.prepare(
         "INSERT INTO instances (id, org_id, definition_id, version, workflow, module_hash, status, "
         "pause_reason, params, targets, parent_id, parent_fiber, parent_seq, created_at, scheduled_at, started_at, "
-        "ended_at, timeout_at, result, error, error_message, continuation, checkpoint, operator_paused) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) "
+        "ended_at, timeout_at, result, error, error_message, continuation, checkpoint, operator_paused, trigger) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25) "
         "ON CONFLICT (id) DO UPDATE SET status = excluded.status, pause_reason = excluded.pause_reason, "
         "started_at = excluded.started_at, ended_at = excluded.ended_at, timeout_at = excluded.timeout_at, "
         "result = excluded.result, error = excluded.error, error_message = excluded.error_message, "
@@ -108,6 +108,7 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     bind_bytes_or_null(s, 22, r.continuation);
     bind_bytes_or_null(s, 23, r.checkpoint);
     s.bind(24, r.operator_paused ? 1 : 0);
+    s.bind(25, std::string_view(r.trigger));
     if (!finish(s, error)) return false;
   }
   for (const WaitRow& w : c.waits_added) {
@@ -215,4 +216,4 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
   return true;
 }
 
-}  // namespace wf::engine
+}  // namespace wf::store

@@ -1,0 +1,64 @@
+// The approvals aggregate's statements and row mappings (see approvals.h).
+#include "runtime/store/approvals.h"
+
+#include <string>
+
+namespace wf::store::approvals {
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, org_id, instance_id, effect_seq, title, quorum, approvers, status, created_at, timeout_at, decided_at";
+
+// The one mapping of an approval row, from a statement selecting kColumns.
+ApprovalRow read_approval(const Statement& s) {
+  ApprovalRow a;
+  a.id = s.column_int64(0);
+  a.org_id = s.column_int64(1);
+  a.instance_id = s.column_int64(2);
+  a.effect_seq = static_cast<uint64_t>(s.column_int64(3));
+  a.title = s.column_text(4);
+  a.quorum = s.column_text(5);
+  a.approvers = s.column_text(6);
+  a.status = s.column_text(7);
+  a.created_at = s.column_int64(8);
+  a.timeout_at = optional_int(s, 9);
+  a.decided_at = optional_int(s, 10);
+  return a;
+}
+
+Result<std::optional<ApprovalRow>> read_one(Query& q) {
+  std::optional<ApprovalRow> out;
+  if (q->step()) out = read_approval(*q);
+  std::string error;
+  if (!finished(q, error)) return Result<std::optional<ApprovalRow>>::failure(error);
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<ApprovalRow>> of_effect(Database& db, int64_t instance, uint64_t seq) {
+  Query q(db, std::string("SELECT ") + kColumns + " FROM approvals WHERE instance_id = ?1 AND effect_seq = ?2");
+  q->bind(1, instance).bind(2, static_cast<int64_t>(seq));
+  return read_one(q);
+}
+
+Result<std::optional<ApprovalRow>> find(Database& db, int64_t org, int64_t id) {
+  Query q(db, std::string("SELECT ") + kColumns + " FROM approvals WHERE id = ?1 AND org_id = ?2");
+  q->bind(1, id).bind(2, org);
+  return read_one(q);
+}
+
+Result<std::vector<ResponseRow>> responses(Database& db, int64_t approval) {
+  Query q(db, "SELECT who, decision, note, via, at FROM approval_responses WHERE approval_id = ?1 ORDER BY rowid");
+  q->bind(1, approval);
+  std::vector<ResponseRow> out;
+  while (q->step()) out.push_back({approval, q->column_text(0), q->column_text(1), q->column_text(2), q->column_text(3), q->column_int64(4)});
+  std::string error;
+  if (!finished(q, error)) return Result<std::vector<ResponseRow>>::failure(error);
+  return out;
+}
+
+Result<int64_t> max_id(Database& db) { return read_int(db, "SELECT COALESCE(MAX(id), 0) FROM approvals"); }
+
+}  // namespace wf::store::approvals

@@ -1,0 +1,31 @@
+// The events table's statements and row mapping (see events.h).
+#include "runtime/store/events.h"
+
+#include <string>
+
+namespace wf::store::events {
+
+Result<std::vector<EventRow>> after(Database& db, int64_t org, std::optional<int64_t> instance, int64_t after_id, int64_t limit) {
+  Query q(db,
+          "SELECT id, org_id, instance_id, at, type, data FROM events WHERE id > ?1 AND org_id = ?2 "
+          "AND (?3 = 0 OR instance_id = ?3) ORDER BY id LIMIT ?4");
+  q->bind(1, after_id).bind(2, org).bind(3, instance.value_or(0)).bind(4, limit);
+  std::vector<EventRow> out;
+  while (q->step()) {
+    EventRow e;
+    e.id = q->column_int64(0);
+    e.org_id = q->column_int64(1);
+    e.instance_id = optional_int(*q, 2);
+    e.at = q->column_int64(3);
+    e.type = q->column_text(4);
+    e.data = q->column_text(5);
+    out.push_back(std::move(e));
+  }
+  std::string error;
+  if (!finished(q, error)) return Result<std::vector<EventRow>>::failure(error);
+  return out;
+}
+
+Result<int64_t> max_id(Database& db) { return read_int(db, "SELECT COALESCE(MAX(id), 0) FROM events"); }
+
+}  // namespace wf::store::events

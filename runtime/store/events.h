@@ -1,0 +1,18 @@
+// The events table of the store (SPEC §4.8): every state change as an event with a monotonic id,
+// read back for Server-Sent Events after a `Last-Event-ID`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "runtime/store/query.h"
+#include "runtime/store/rows.h"
+
+namespace wf::store::events {
+
+// Up to `limit` events of `org` (of one instance when given) with ids above `after`, in id order.
+Result<std::vector<EventRow>> after(Database& db, int64_t org, std::optional<int64_t> instance, int64_t after, int64_t limit);
+Result<int64_t> max_id(Database& db);
+
+}  // namespace wf::store::events

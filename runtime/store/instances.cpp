@@ -1,0 +1,149 @@
+// The instances aggregate's statements and row mappings (see instances.h).
+#include "runtime/store/instances.h"
+
+namespace wf::store::instances {
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, org_id, definition_id, version, workflow, module_hash, status, pause_reason, params, targets, parent_id, "
+    "parent_fiber, parent_seq, created_at, scheduled_at, started_at, ended_at, timeout_at, result, error, error_message, "
+    "continuation, checkpoint, operator_paused, trigger";
+
+SharedBytes shared_blob(const Statement& s, int col) {
+  const std::string_view b = s.column_blob(col);
+  if (b.empty()) return nullptr;
+  return share(std::vector<uint8_t>(b.begin(), b.end()));
+}
+
+// The one mapping of an instance row, from a statement selecting kColumns.
+InstanceRow read_instance(const Statement& s) {
+  InstanceRow r;
+  r.id = s.column_int64(0);
+  r.org_id = s.column_int64(1);
+  r.definition_id = s.column_int64(2);
+  r.version = s.column_int64(3);
+  r.workflow = s.column_text(4);
+  r.module_hash = s.column_text(5);
+  r.status = s.column_text(6);
+  r.pause_reason = s.column_text(7);
+  r.params = s.column_text(8);
+  r.targets = s.column_text(9);
+  r.parent_id = optional_int(s, 10);
+  r.parent_fiber = optional_int(s, 11);
+  r.parent_seq = optional_int(s, 12);
+  r.created_at = s.column_int64(13);
+  r.scheduled_at = optional_int(s, 14);
+  r.started_at = optional_int(s, 15);
+  r.ended_at = optional_int(s, 16);
+  r.timeout_at = optional_int(s, 17);
+  r.result = s.column_text(18);
+  r.error = s.column_text(19);
+  r.error_message = s.column_text(20);
+  r.continuation = shared_blob(s, 21);
+  r.checkpoint = shared_blob(s, 22);
+  r.operator_paused = s.column_int64(23) != 0;
+  r.trigger = s.column_text(24);
+  return r;
+}
+
+StepRow read_step(const Statement& s, int64_t instance) {
+  StepRow r;
+  r.instance_id = instance;
+  r.idx = s.column_int64(0);
+  r.kind = s.column_text(1);
+  r.name = s.column_text(2);
+  r.effect_seq = optional_int(s, 3);
+  r.status = s.column_text(4);
+  r.started_at = s.column_int64(5);
+  r.ended_at = optional_int(s, 6);
+  return r;
+}
+
+WaitRow read_wait(const Statement& s, int64_t instance) {
+  WaitRow w;
+  w.instance_id = instance;
+  w.seq = static_cast<uint64_t>(s.column_int64(0));
+  w.fiber = static_cast<uint32_t>(s.column_int64(1));
+  w.kind = s.column_text(2);
+  w.args = column_bytes(s, 3);
+  w.created_at = s.column_int64(4);
+  w.due_at = optional_int(s, 5);
+  return w;
+}
+
+}  // namespace
+
+Result<std::vector<InstanceRow>> live(Database& db) {
+  Query q(db, std::string("SELECT ") + kColumns +
+                  " FROM instances WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout') ORDER BY id");
+  std::vector<InstanceRow> out;
+  while (q->step()) out.push_back(read_instance(*q));
+  std::string error;
+  if (!finished(q, error)) return Result<std::vector<InstanceRow>>::failure("cannot read instances: " + error);
+  return out;
+}
+
+Result<std::optional<InstanceRow>> find(Database& db, int64_t org, int64_t id) {
+  Query q(db, std::string("SELECT ") + kColumns + " FROM instances WHERE id = ?1 AND org_id = ?2");
+  q->bind(1, id).bind(2, org);
+  std::optional<InstanceRow> out;
+  if (q->step()) out = read_instance(*q);
+  std::string error;
+  if (!finished(q, error)) return Result<std::optional<InstanceRow>>::failure(error);
+  return out;
+}
+
+Result<std::optional<int64_t>> child_of(Database& db, int64_t parent, uint64_t seq) {
+  Query q(db, "SELECT id FROM instances WHERE parent_id = ?1 AND parent_seq = ?2");
+  q->bind(1, parent).bind(2, static_cast<int64_t>(seq));
+  std::optional<int64_t> out;
+  if (q->step()) out = q->column_int64(0);
+  std::string error;
+  if (!finished(q, error)) return Result<std::optional<int64_t>>::failure(error);
+  return out;
+}
+
+Result<int64_t> max_id(Database& db) { return read_int(db, "SELECT COALESCE(MAX(id), 0) FROM instances"); }
+
+Result<int64_t> next_step_index(Database& db, int64_t instance) {
+  return read_int(db, "SELECT COALESCE(MAX(idx) + 1, 0) FROM steps WHERE instance_id = ?1", instance);
+}
+
+Result<int64_t> next_log_seq(Database& db, int64_t instance) {
+  return read_int(db, "SELECT COALESCE(MAX(seq) + 1, 1) FROM instance_log WHERE instance_id = ?1", instance);
+}
+
+Result<std::vector<StepRow>> open_steps(Database& db, int64_t instance) {
+  Query q(db,
+          "SELECT idx, kind, name, effect_seq, status, started_at, ended_at FROM steps "
+          "WHERE instance_id = ?1 AND status = 'running' ORDER BY idx");
+  q->bind(1, instance);
+  std::vector<StepRow> out;
+  while (q->step()) out.push_back(read_step(*q, instance));
+  std::string error;
+  if (!finished(q, error)) return Result<std::vector<StepRow>>::failure(error);
+  return out;
+}
+
+Result<std::vector<WaitRow>> waits(Database& db, int64_t instance) {
+  Query q(db, "SELECT seq, fiber, kind, args, created_at, due_at FROM waits WHERE instance_id = ?1 ORDER BY seq");
+  q->bind(1, instance);
+  std::vector<WaitRow> out;
+  while (q->step()) out.push_back(read_wait(*q, instance));
+  std::string error;
+  if (!finished(q, error)) return Result<std::vector<WaitRow>>::failure(error);
+  return out;
+}
+
+Result<std::optional<std::string>> first_signal(Database& db, int64_t instance, std::string_view event) {
+  Query q(db, "SELECT payload FROM signals WHERE instance_id = ?1 AND event = ?2 ORDER BY rowid LIMIT 1");
+  q->bind(1, instance).bind(2, event);
+  std::optional<std::string> out;
+  if (q->step()) out = q->column_text(0);
+  std::string error;
+  if (!finished(q, error)) return Result<std::optional<std::string>>::failure(error);
+  return out;
+}
+
+}  // namespace wf::store::instances

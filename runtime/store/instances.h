@@ -1,0 +1,36 @@
+// The instances aggregate of the store: an instance's row and what hangs off it — the effects it
+// waits for, its timeline (steps), its execution log and the signals kept for it. One mapping of
+// each row type; every function runs on the caller's connection and answers a Result.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/store/query.h"
+#include "runtime/store/rows.h"
+
+namespace wf::store::instances {
+
+// The instances not yet ended (every organization's, for recovery), oldest first.
+Result<std::vector<InstanceRow>> live(Database& db);
+// One instance of `org`, with its continuation and checkpoint; nullopt when there is none.
+Result<std::optional<InstanceRow>> find(Database& db, int64_t org, int64_t id);
+// The instance a child workflow effect (`parent`, `seq`) started, if any.
+Result<std::optional<int64_t>> child_of(Database& db, int64_t parent, uint64_t seq);
+// The largest instance id stored (0 when none).
+Result<int64_t> max_id(Database& db);
+
+// The next free timeline index and log sequence number of an instance.
+Result<int64_t> next_step_index(Database& db, int64_t instance);
+Result<int64_t> next_log_seq(Database& db, int64_t instance);
+// The timeline rows of an instance still running.
+Result<std::vector<StepRow>> open_steps(Database& db, int64_t instance);
+// The effects an instance waits for, by seq.
+Result<std::vector<WaitRow>> waits(Database& db, int64_t instance);
+// The payload (JSON) of the oldest signal `event` kept for an instance.
+Result<std::optional<std::string>> first_signal(Database& db, int64_t instance, std::string_view event);
+
+}  // namespace wf::store::instances

@@ -1,0 +1,87 @@
+// The jobs table's statements and row mapping (see jobs.h).
+#include "runtime/store/jobs.h"
+
+#include <string>
+
+namespace wf::store::jobs {
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, org_id, instance_id, effect_seq, host_index, host, attempt, spec, description, priority, status, scheduled_at, "
+    "dispatched_at, started_at, ended_at, agent_id, exit_code, stdout, stderr, stdout_truncated, stderr_truncated, "
+    "duration_ms, error";
+
+// The one mapping of a job row, from a statement selecting kColumns.
+JobRow read_job(const Statement& s) {
+  JobRow j;
+  j.id = s.column_int64(0);
+  j.org_id = s.column_int64(1);
+  j.instance_id = optional_int(s, 2);
+  j.effect_seq = optional_int(s, 3);
+  j.host_index = optional_int(s, 4);
+  j.host = s.column_text(5);
+  j.attempt = s.column_int64(6);
+  j.spec = s.column_text(7);
+  j.description = s.column_text(8);
+  j.priority = s.column_int64(9);
+  j.status = s.column_text(10);
+  j.scheduled_at = s.column_int64(11);
+  j.dispatched_at = optional_int(s, 12);
+  j.started_at = optional_int(s, 13);
+  j.ended_at = optional_int(s, 14);
+  j.agent_id = optional_int(s, 15);
+  j.exit_code = optional_int(s, 16);
+  j.stdout_text = s.column_text(17);
+  j.stderr_text = s.column_text(18);
+  j.stdout_truncated = s.column_int64(19) != 0;
+  j.stderr_truncated = s.column_int64(20) != 0;
+  j.duration_ms = optional_int(s, 21);
+  j.error = s.column_text(22);
+  return j;
+}
+
+Result<std::vector<JobRow>> read_all(Query& q) {
+  std::vector<JobRow> out;
+  while (q->step()) out.push_back(read_job(*q));
+  std::string error;
+  if (!finished(q, error)) return Result<std::vector<JobRow>>::failure("cannot read jobs: " + error);
+  return out;
+}
+
+Result<std::optional<JobRow>> read_one(Query& q) {
+  std::optional<JobRow> out;
+  if (q->step()) out = read_job(*q);
+  std::string error;
+  if (!finished(q, error)) return Result<std::optional<JobRow>>::failure(error);
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<JobRow>> unfinished(Database& db) {
+  Query q(db, std::string("SELECT ") + kColumns + " FROM jobs WHERE status IN ('queued', 'dispatched', 'running') ORDER BY id");
+  return read_all(q);
+}
+
+Result<std::vector<JobRow>> of_effect(Database& db, int64_t instance, uint64_t seq) {
+  Query q(db, std::string("SELECT ") + kColumns + " FROM jobs WHERE instance_id = ?1 AND effect_seq = ?2 ORDER BY id");
+  q->bind(1, instance).bind(2, static_cast<int64_t>(seq));
+  return read_all(q);
+}
+
+Result<std::optional<JobRow>> find(Database& db, int64_t org, int64_t id) {
+  Query q(db, std::string("SELECT ") + kColumns + " FROM jobs WHERE id = ?1 AND org_id = ?2");
+  q->bind(1, id).bind(2, org);
+  return read_one(q);
+}
+
+Result<std::optional<JobRow>> find_any(Database& db, int64_t id) {
+  Query q(db, std::string("SELECT ") + kColumns + " FROM jobs WHERE id = ?1");
+  q->bind(1, id);
+  return read_one(q);
+}
+
+Result<int64_t> max_id(Database& db) { return read_int(db, "SELECT COALESCE(MAX(id), 0) FROM jobs"); }
+
+}  // namespace wf::store::jobs

@@ -1,0 +1,106 @@
+// How the store's query modules read and bind rows: `Query`, an RAII cursor over a cached
+// statement (reset when it goes out of scope, so a statement is never left mid-read), `Result`,
+// the one error idiom of the store's reads (a value, or the store's error — a missing row is a
+// value, an error is never "no rows"), and the few binding and column helpers every module uses.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "runtime/store/database.h"
+
+namespace wf::store {
+
+// A statement of `db`'s cache, bound and stepped through this object and reset when it ends.
+// Because the cache holds one statement per SQL text, two Queries of the same text must not be
+// alive at once (the second would reset the first's read).
+class Query {
+ public:
+  Query(Database& db, std::string_view sql) : s_(db.prepare(sql)) {}
+  ~Query() { s_.reset(); }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+
+  Statement& operator*() { return s_; }
+  Statement* operator->() { return &s_; }
+  const Statement& row() const { return s_; }
+
+ private:
+  Statement& s_;
+};
+
+// What a read answers: a value, or why the store could not answer.
+template <class T>
+class Result {
+ public:
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: a value converts implicitly
+  static Result failure(std::string error) {
+    Result r;
+    r.error_ = error.empty() ? std::string("the store failed") : std::move(error);
+    return r;
+  }
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+  T& value() { return *value_; }
+  const T& value() const { return *value_; }
+  T* operator->() { return &*value_; }
+  const T* operator->() const { return &*value_; }
+  T& operator*() { return *value_; }
+  const T& operator*() const { return *value_; }
+
+ private:
+  Result() = default;
+  std::optional<T> value_;
+  std::string error_;
+};
+
+// A read's statement ended: Ok unless stepping it failed.
+inline bool finished(Query& q, std::string& error) {
+  if (q->ok()) return true;
+  error = q->error();
+  return false;
+}
+
+// Runs a write statement; false with `error` set when it failed.
+inline bool run(Statement& s, std::string& error) {
+  if (s.run()) return true;
+  error = s.error();
+  return false;
+}
+
+// The one integer a query answers (?1 bound to `key` when given); 0 when it answers no row.
+inline Result<int64_t> read_int(Database& db, std::string_view sql, std::optional<int64_t> key = std::nullopt) {
+  Query q(db, sql);
+  if (key) q->bind(1, *key);
+  const int64_t v = q->step() ? q->column_int64(0) : 0;
+  std::string error;
+  if (!finished(q, error)) return Result<int64_t>::failure(error);
+  return v;
+}
+
+template <class T>
+void bind_optional(Statement& s, int index, const std::optional<T>& v) {
+  if (v) s.bind(index, static_cast<int64_t>(*v));
+  else s.bind_null(index);
+}
+
+inline void bind_text_or_null(Statement& s, int index, const std::string& v) {
+  if (v.empty()) s.bind_null(index);
+  else s.bind(index, std::string_view(v));
+}
+
+inline std::optional<int64_t> optional_int(const Statement& s, int col) {
+  if (s.column_is_null(col)) return std::nullopt;
+  return s.column_int64(col);
+}
+
+inline std::vector<uint8_t> column_bytes(const Statement& s, int col) {
+  const std::string_view b = s.column_blob(col);
+  return std::vector<uint8_t>(b.begin(), b.end());
+}
+
+}  // namespace wf::store
