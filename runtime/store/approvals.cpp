@@ -43,6 +43,23 @@ Result<std::optional<ApprovalRow>> of_effect(Database& db, int64_t instance, uin
   return read_one(q);
 }
 
+Result<Page<ApprovalRow>> list(Database& db, int64_t org, const std::string& status, int64_t instance, Paging page) {
+  constexpr const char* kFilter = " FROM approvals WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = 0 OR instance_id = ?3)";
+  Page<ApprovalRow> out;
+  std::string error;
+  {
+    Query q(db, std::string("SELECT ") + kColumns + kFilter + " ORDER BY id LIMIT ?4 OFFSET ?5");
+    q->bind(1, org).bind(2, std::string_view(status)).bind(3, instance).bind(4, page.limit).bind(5, page.skip);
+    while (q->step()) out.items.push_back(read_approval(*q));
+    if (!finished(q, error)) return Result<Page<ApprovalRow>>::failure(error);
+  }
+  Query t(db, std::string("SELECT COUNT(*)") + kFilter);
+  t->bind(1, org).bind(2, std::string_view(status)).bind(3, instance);
+  out.total = t->step() ? t->column_int64(0) : 0;
+  if (!finished(t, error)) return Result<Page<ApprovalRow>>::failure(error);
+  return out;
+}
+
 Result<std::optional<ApprovalRow>> find(Database& db, int64_t org, int64_t id) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM approvals WHERE id = ?1 AND org_id = ?2");
   q->bind(1, id).bind(2, org);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "runtime/store/page.h"
 #include "runtime/store/query.h"
 #include "runtime/store/rows.h"
 
@@ -13,6 +14,8 @@ namespace wf::store::approvals {
 
 // The request an `approve` effect (`instance`, `seq`) made, if any.
 Result<std::optional<ApprovalRow>> of_effect(Database& db, int64_t instance, uint64_t seq);
+// A page of `org`'s requests, oldest first; `status` "" and `instance` 0 filter nothing.
+Result<Page<ApprovalRow>> list(Database& db, int64_t org, const std::string& status, int64_t instance, Paging page);
 // One request of `org`.
 Result<std::optional<ApprovalRow>> find(Database& db, int64_t org, int64_t id);
 // A request's responses, in the order they came.

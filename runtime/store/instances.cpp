@@ -72,7 +72,37 @@ WaitRow read_wait(const Statement& s, int64_t instance) {
   return w;
 }
 
+// kColumns with the continuation and checkpoint left out (lists do not show them).
+constexpr const char* kSummaryColumns =
+    "id, org_id, definition_id, version, workflow, module_hash, status, pause_reason, params, targets, parent_id, "
+    "parent_fiber, parent_seq, created_at, scheduled_at, started_at, ended_at, timeout_at, result, error, error_message, "
+    "NULL, NULL, operator_paused, trigger";
+
+constexpr const char* kFilter =
+    " FROM instances WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR workflow = ?3) AND (?4 = '' OR trigger = ?4)";
+
+void bind_filter(Statement& s, int64_t org, const InstanceFilter& f) {
+  s.bind(1, org).bind(2, std::string_view(f.status)).bind(3, std::string_view(f.workflow)).bind(4, std::string_view(f.trigger));
+}
+
 }  // namespace
+
+Result<Page<InstanceRow>> list(Database& db, int64_t org, const InstanceFilter& filter, Paging page) {
+  Page<InstanceRow> out;
+  std::string error;
+  {
+    Query q(db, std::string("SELECT ") + kSummaryColumns + kFilter + " ORDER BY id DESC LIMIT ?5 OFFSET ?6");
+    bind_filter(*q, org, filter);
+    q->bind(5, page.limit).bind(6, page.skip);
+    while (q->step()) out.items.push_back(read_instance(*q));
+    if (!finished(q, error)) return Result<Page<InstanceRow>>::failure(error);
+  }
+  Query t(db, std::string("SELECT COUNT(*)") + kFilter);
+  bind_filter(*t, org, filter);
+  out.total = t->step() ? t->column_int64(0) : 0;
+  if (!finished(t, error)) return Result<Page<InstanceRow>>::failure(error);
+  return out;
+}
 
 Result<std::vector<InstanceRow>> live(Database& db) {
   Query q(db, std::string("SELECT ") + kColumns +
@@ -123,6 +153,26 @@ Result<std::vector<StepRow>> open_steps(Database& db, int64_t instance) {
   while (q->step()) out.push_back(read_step(*q, instance));
   std::string error;
   if (!finished(q, error)) return Result<std::vector<StepRow>>::failure(error);
+  return out;
+}
+
+Result<std::vector<StepRow>> steps(Database& db, int64_t instance) {
+  Query q(db, "SELECT idx, kind, name, effect_seq, status, started_at, ended_at FROM steps WHERE instance_id = ?1 ORDER BY idx");
+  q->bind(1, instance);
+  std::vector<StepRow> out;
+  while (q->step()) out.push_back(read_step(*q, instance));
+  std::string error;
+  if (!finished(q, error)) return Result<std::vector<StepRow>>::failure(error);
+  return out;
+}
+
+Result<std::vector<LogRow>> log(Database& db, int64_t instance, int64_t after) {
+  Query q(db, "SELECT seq, at, kind, message, data FROM instance_log WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq");
+  q->bind(1, instance).bind(2, after);
+  std::vector<LogRow> out;
+  while (q->step()) out.push_back({instance, q->column_int64(0), q->column_int64(1), q->column_text(2), q->column_text(3), q->column_text(4)});
+  std::string error;
+  if (!finished(q, error)) return Result<std::vector<LogRow>>::failure(error);
   return out;
 }
 

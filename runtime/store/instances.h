@@ -9,10 +9,23 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/store/page.h"
 #include "runtime/store/query.h"
 #include "runtime/store/rows.h"
 
+namespace wf::store {
+
+// The filters of an instance list; "" filters nothing.
+struct InstanceFilter {
+  std::string status, workflow, trigger;
+};
+
+}  // namespace wf::store
+
 namespace wf::store::instances {
+
+// A page of `org`'s instances, newest first, without their continuations.
+Result<Page<InstanceRow>> list(Database& db, int64_t org, const InstanceFilter& filter, Paging page);
 
 // The instances not yet ended (every organization's, for recovery), oldest first.
 Result<std::vector<InstanceRow>> live(Database& db);
@@ -30,6 +43,10 @@ Result<int64_t> next_log_seq(Database& db, int64_t instance);
 Result<std::vector<StepRow>> open_steps(Database& db, int64_t instance);
 // The effects an instance waits for, by seq.
 Result<std::vector<WaitRow>> waits(Database& db, int64_t instance);
+// An instance's whole timeline, by index.
+Result<std::vector<StepRow>> steps(Database& db, int64_t instance);
+// An instance's execution log after sequence number `after`.
+Result<std::vector<LogRow>> log(Database& db, int64_t instance, int64_t after);
 // The payload (JSON) of the oldest signal `event` kept for an instance.
 Result<std::optional<std::string>> first_signal(Database& db, int64_t instance, std::string_view event);
 

@@ -57,7 +57,45 @@ Result<std::optional<JobRow>> read_one(Query& q) {
   return out;
 }
 
+constexpr const char* kFilter =
+    " FROM jobs WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR host = ?3) AND (?4 = 0 OR instance_id = ?4)";
+
+void bind_filter(Statement& s, int64_t org, const JobFilter& f) {
+  s.bind(1, org).bind(2, std::string_view(f.status)).bind(3, std::string_view(f.host)).bind(4, f.instance);
+}
+
 }  // namespace
+
+Result<Page<JobRow>> list(Database& db, int64_t org, const JobFilter& filter, Paging page) {
+  Page<JobRow> out;
+  std::string error;
+  {
+    Query q(db, std::string("SELECT ") + kColumns + kFilter + " ORDER BY id DESC LIMIT ?5 OFFSET ?6");
+    bind_filter(*q, org, filter);
+    q->bind(5, page.limit).bind(6, page.skip);
+    auto rows = read_all(q);
+    if (!rows.ok()) return Result<Page<JobRow>>::failure(rows.error());
+    out.items = std::move(*rows);
+  }
+  // `total` counts every matching job, not just this page.
+  Query t(db, std::string("SELECT COUNT(*)") + kFilter);
+  bind_filter(*t, org, filter);
+  out.total = t->step() ? t->column_int64(0) : 0;
+  if (!finished(t, error)) return Result<Page<JobRow>>::failure(error);
+  return out;
+}
+
+Result<std::vector<JobRow>> of_instance(Database& db, int64_t instance) {
+  Query q(db, std::string("SELECT ") + kColumns + " FROM jobs WHERE instance_id = ?1 ORDER BY id");
+  q->bind(1, instance);
+  return read_all(q);
+}
+
+bool remove(Database& db, int64_t org, int64_t id, std::string& error) {
+  Query q(db, "DELETE FROM jobs WHERE id = ?1 AND org_id = ?2");
+  q->bind(1, id).bind(2, org);
+  return run(*q, error);
+}
 
 Result<std::vector<JobRow>> unfinished(Database& db) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM jobs WHERE status IN ('queued', 'dispatched', 'running') ORDER BY id");

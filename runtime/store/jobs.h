@@ -6,10 +6,28 @@
 #include <optional>
 #include <vector>
 
+#include "runtime/store/page.h"
 #include "runtime/store/query.h"
 #include "runtime/store/rows.h"
 
+namespace wf::store {
+
+// The filters of a job list; "" and 0 filter nothing.
+struct JobFilter {
+  std::string status, host;
+  int64_t instance = 0;
+};
+
+}  // namespace wf::store
+
 namespace wf::store::jobs {
+
+// A page of `org`'s jobs, newest first.
+Result<Page<JobRow>> list(Database& db, int64_t org, const JobFilter& filter, Paging page);
+// Every job of an instance, oldest first.
+Result<std::vector<JobRow>> of_instance(Database& db, int64_t instance);
+// Deletes an ended job of `org`.
+bool remove(Database& db, int64_t org, int64_t id, std::string& error);
 
 // Jobs not yet ended (queued, dispatched, running), of every organization, by id.
 Result<std::vector<JobRow>> unfinished(Database& db);

@@ -1,0 +1,162 @@
+// Organizations, tokens, agents and groups: statements and row mappings (see agents.h).
+#include "runtime/store/agents.h"
+
+namespace wf::store {
+
+namespace {
+
+constexpr const char* kAgentColumns = "id, org_id, hostname, ip, os, registered_at, last_heartbeat";
+
+// The one mapping of an agent row, from a statement selecting kAgentColumns.
+AgentRow read_agent(const Statement& s) {
+  AgentRow a;
+  a.id = s.column_int64(0);
+  a.org_id = s.column_int64(1);
+  a.hostname = s.column_text(2);
+  a.ip = s.column_text(3);
+  a.os = s.column_text(4);
+  a.registered_at = s.column_int64(5);
+  a.last_heartbeat = optional_int(s, 6);
+  return a;
+}
+
+}  // namespace
+
+namespace orgs {
+
+Result<std::vector<OrgRow>> all(Database& db) {
+  Query q(db, "SELECT id, name, enrollment_secret FROM orgs ORDER BY id");
+  std::vector<OrgRow> out;
+  while (q->step()) out.push_back({q->column_int64(0), q->column_text(1), q->column_text(2)});
+  std::string error;
+  if (!finished(q, error)) return Result<std::vector<OrgRow>>::failure(error);
+  return out;
+}
+
+bool create(Database& db, const OrgRow& org, int64_t now, std::string& error) {
+  Query q(db, "INSERT INTO orgs (id, name, enrollment_secret, created_at) VALUES (?1, ?2, ?3, ?4)");
+  q->bind(1, org.id).bind(2, std::string_view(org.name)).bind(3, std::string_view(org.enrollment_secret)).bind(4, now);
+  return run(*q, error);
+}
+
+}  // namespace orgs
+
+namespace tokens {
+
+Result<std::optional<TokenRow>> find(Database& db, std::string_view hash) {
+  Query q(db,
+          "SELECT t.kind, t.org_id, COALESCE(t.agent_id, 0), COALESCE(a.hostname, '') FROM tokens t "
+          "LEFT JOIN agents a ON a.id = t.agent_id WHERE t.hash = ?1");
+  q->bind(1, hash);
+  std::optional<TokenRow> out;
+  if (q->step()) out = TokenRow{q->column_text(0), q->column_int64(1), q->column_int64(2), q->column_text(3)};
+  std::string error;
+  if (!finished(q, error)) return Result<std::optional<TokenRow>>::failure(error);
+  return out;
+}
+
+bool add(Database& db, int64_t org, std::string_view kind, std::string_view hash, std::optional<int64_t> agent, int64_t now,
+         std::string& error) {
+  Query q(db, "INSERT INTO tokens (org_id, kind, hash, agent_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+  q->bind(1, org).bind(2, kind).bind(3, hash);
+  bind_optional(*q, 4, agent);
+  q->bind(5, now);
+  return run(*q, error);
+}
+
+}  // namespace tokens
+
+namespace agents {
+
+Result<Page<AgentRow>> list(Database& db, int64_t org, Paging page) {
+  Page<AgentRow> out;
+  std::string error;
+  {
+    Query q(db, std::string("SELECT ") + kAgentColumns + " FROM agents WHERE org_id = ?1 ORDER BY hostname LIMIT ?2 OFFSET ?3");
+    q->bind(1, org).bind(2, page.limit).bind(3, page.skip);
+    while (q->step()) out.items.push_back(read_agent(*q));
+    if (!finished(q, error)) return Result<Page<AgentRow>>::failure(error);
+  }
+  auto total = read_int(db, "SELECT COUNT(*) FROM agents WHERE org_id = ?1", org);
+  if (!total.ok()) return Result<Page<AgentRow>>::failure(total.error());
+  out.total = *total;
+  return out;
+}
+
+Result<std::optional<AgentRow>> find(Database& db, int64_t org, std::string_view hostname) {
+  Query q(db, std::string("SELECT ") + kAgentColumns + " FROM agents WHERE org_id = ?1 AND hostname = ?2");
+  q->bind(1, org).bind(2, hostname);
+  std::optional<AgentRow> out;
+  if (q->step()) out = read_agent(*q);
+  std::string error;
+  if (!finished(q, error)) return Result<std::optional<AgentRow>>::failure(error);
+  return out;
+}
+
+bool enroll(Database& db, int64_t org, const AgentRow& a, std::string_view token_hash, int64_t now, int64_t& id,
+            std::string& error) {
+  {
+    Query up(db,
+             "INSERT INTO agents (org_id, hostname, ip, os, registered_at, last_heartbeat) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+             "ON CONFLICT (org_id, hostname) DO UPDATE SET ip = excluded.ip, os = excluded.os, "
+             "registered_at = excluded.registered_at, last_heartbeat = excluded.last_heartbeat");
+    up->bind(1, org).bind(2, std::string_view(a.hostname)).bind(3, std::string_view(a.ip)).bind(4, std::string_view(a.os)).bind(5, now);
+    if (!run(*up, error)) return false;
+  }
+  auto found = find(db, org, a.hostname);
+  if (!found.ok()) return error = found.error(), false;
+  if (!*found) return error = "the agent's row is missing after its registration", false;
+  id = (*found)->id;
+  // A new registration replaces the host's earlier tokens.
+  {
+    Query del(db, "DELETE FROM tokens WHERE kind = 'agent' AND agent_id = ?1");
+    del->bind(1, id);
+    if (!run(*del, error)) return false;
+  }
+  return tokens::add(db, org, "agent", token_hash, id, now, error);
+}
+
+bool heartbeat(Database& db, int64_t agent, int64_t now, std::string& error) {
+  Query q(db, "UPDATE agents SET last_heartbeat = ?2 WHERE id = ?1");
+  q->bind(1, agent).bind(2, now);
+  return run(*q, error);
+}
+
+}  // namespace agents
+
+namespace groups {
+
+Result<Page<GroupRow>> list(Database& db, int64_t org, Paging page) {
+  Page<GroupRow> out;
+  std::string error;
+  {
+    Query q(db, "SELECT name, hosts FROM groups WHERE org_id = ?1 ORDER BY name LIMIT ?2 OFFSET ?3");
+    q->bind(1, org).bind(2, page.limit).bind(3, page.skip);
+    while (q->step()) out.items.push_back({q->column_text(0), q->column_text(1)});
+    if (!finished(q, error)) return Result<Page<GroupRow>>::failure(error);
+  }
+  auto total = read_int(db, "SELECT COUNT(*) FROM groups WHERE org_id = ?1", org);
+  if (!total.ok()) return Result<Page<GroupRow>>::failure(total.error());
+  out.total = *total;
+  return out;
+}
+
+Result<std::optional<GroupRow>> find(Database& db, int64_t org, std::string_view name) {
+  Query q(db, "SELECT name, hosts FROM groups WHERE org_id = ?1 AND name = ?2");
+  q->bind(1, org).bind(2, name);
+  std::optional<GroupRow> out;
+  if (q->step()) out = GroupRow{q->column_text(0), q->column_text(1)};
+  std::string error;
+  if (!finished(q, error)) return Result<std::optional<GroupRow>>::failure(error);
+  return out;
+}
+
+bool put(Database& db, int64_t org, const GroupRow& g, std::string& error) {
+  Query q(db, "INSERT INTO groups (org_id, name, hosts) VALUES (?1, ?2, ?3) ON CONFLICT (org_id, name) DO UPDATE SET hosts = excluded.hosts");
+  q->bind(1, org).bind(2, std::string_view(g.name)).bind(3, std::string_view(g.hosts));
+  return run(*q, error);
+}
+
+}  // namespace groups
+
+}  // namespace wf::store

@@ -1,0 +1,77 @@
+// Organizations, their tokens, agents (the registered hosts) and host groups (SPEC §4.2, §4.7):
+// one mapping of each row type; every read of an organization's rows names it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/store/page.h"
+#include "runtime/store/query.h"
+
+namespace wf::store {
+
+struct OrgRow {
+  int64_t id = 0;
+  std::string name, enrollment_secret;
+};
+
+// Who holds a token: its kind ("admin" or "agent"), organization and, for an agent, its host.
+struct TokenRow {
+  std::string kind;
+  int64_t org_id = 0, agent_id = 0;
+  std::string agent_host;
+};
+
+struct AgentRow {
+  int64_t id = 0, org_id = 0;
+  std::string hostname, ip, os;
+  int64_t registered_at = 0;
+  std::optional<int64_t> last_heartbeat;
+};
+
+struct GroupRow {
+  std::string name;
+  std::string hosts;  // JSON list of host names
+};
+
+}  // namespace wf::store
+
+namespace wf::store::orgs {
+
+Result<std::vector<OrgRow>> all(Database& db);
+bool create(Database& db, const OrgRow& org, int64_t now, std::string& error);
+
+}  // namespace wf::store::orgs
+
+namespace wf::store::tokens {
+
+// The holder of the token whose hash is `hash`.
+Result<std::optional<TokenRow>> find(Database& db, std::string_view hash);
+// A new token; `agent` for an agent's.
+bool add(Database& db, int64_t org, std::string_view kind, std::string_view hash, std::optional<int64_t> agent, int64_t now,
+         std::string& error);
+
+}  // namespace wf::store::tokens
+
+namespace wf::store::agents {
+
+Result<Page<AgentRow>> list(Database& db, int64_t org, Paging page);
+// The agent of a host of `org`.
+Result<std::optional<AgentRow>> find(Database& db, int64_t org, std::string_view hostname);
+// Registers (or re-registers) a host and gives it `token_hash` as its one token; its id.
+bool enroll(Database& db, int64_t org, const AgentRow& agent, std::string_view token_hash, int64_t now, int64_t& id,
+            std::string& error);
+bool heartbeat(Database& db, int64_t agent, int64_t now, std::string& error);
+
+}  // namespace wf::store::agents
+
+namespace wf::store::groups {
+
+Result<Page<GroupRow>> list(Database& db, int64_t org, Paging page);
+Result<std::optional<GroupRow>> find(Database& db, int64_t org, std::string_view name);
+bool put(Database& db, int64_t org, const GroupRow& group, std::string& error);
+
+}  // namespace wf::store::groups

@@ -1,0 +1,60 @@
+// The definitions aggregate of the store (SPEC §4.4): definitions and their versions (source,
+// compiled module, hash). One mapping of each row type; every read names the organization.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/store/page.h"
+#include "runtime/store/query.h"
+
+namespace wf::store {
+
+struct DefinitionRow {
+  int64_t id = 0, org_id = 0;
+  std::string name, description;
+  bool template_flag = false, active = true;
+  std::optional<int64_t> published_version, latest_version;
+  int64_t created_at = 0, updated_at = 0;
+};
+
+struct VersionRow {
+  int64_t definition_id = 0, version = 0;
+  std::string source, file, files, module_hash;  // files: JSON {name: text}
+  int64_t created_at = 0;
+};
+
+// A version to store: the module of one compiled upload.
+struct NewVersion {
+  std::string name, description, source, file, files, module_hash;
+  std::vector<uint8_t> module;
+};
+
+}  // namespace wf::store
+
+namespace wf::store::definitions {
+
+// The definition `key` names in `org`: its id (a number) or its name.
+Result<std::optional<int64_t>> find_id(Database& db, int64_t org, std::string_view key);
+Result<std::optional<DefinitionRow>> find(Database& db, int64_t org, int64_t id);
+Result<Page<DefinitionRow>> list(Database& db, int64_t org, Paging page);
+// A version's text and hash; nullopt when the definition has no such version.
+Result<std::optional<VersionRow>> version(Database& db, int64_t definition, int64_t version);
+// Version history, newest first (source and files not read).
+Result<Page<VersionRow>> versions(Database& db, int64_t definition, Paging page);
+// The compiled module of a version.
+Result<std::optional<std::vector<uint8_t>>> module(Database& db, int64_t definition, int64_t version);
+
+// ---- writes (inside the writer's transaction)
+// A new version of the definition `v.name` (made when it does not exist); its (id, version).
+bool add_version(Database& db, int64_t org, const NewVersion& v, int64_t now, int64_t& id, int64_t& version, std::string& error);
+// Description, template and active flags: each set when given.
+bool update(Database& db, int64_t org, int64_t id, const std::optional<std::string>& description,
+            std::optional<bool> template_flag, std::optional<bool> active, int64_t now, std::string& error);
+bool publish(Database& db, int64_t org, int64_t id, int64_t version, int64_t now, std::string& error);
+bool remove(Database& db, int64_t org, int64_t id, std::string& error);
+
+}  // namespace wf::store::definitions
