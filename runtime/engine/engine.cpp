@@ -13,24 +13,6 @@
 
 namespace wf::engine {
 
-namespace {
-
-constexpr std::string_view kTriggerNames[] = {
-#define WF_TRIGGER_NAME(name, text) text,
-    WF_TRIGGERS(WF_TRIGGER_NAME)
-#undef WF_TRIGGER_NAME
-};
-
-}  // namespace
-
-std::string_view trigger_name(Trigger t) { return kTriggerNames[static_cast<size_t>(t)]; }
-
-std::optional<Trigger> parse_trigger(std::string_view name) {
-  for (size_t k = 0; k < std::size(kTriggerNames); ++k)
-    if (kTriggerNames[k] == name) return static_cast<Trigger>(k);
-  return std::nullopt;
-}
-
 int64_t ServiceHost::now_ms() { return effects::wall_clock_ms(); }
 vm::Value ServiceHost::localhost() { return effects::make_host("localhost", "localhost", "127.0.0.1", "linux"); }
 vm::Value ServiceHost::env(std::string_view) { return vm::Value(); }  // the service's environment is not the workflow's
@@ -43,7 +25,7 @@ class Engine::JobOutbox final : public PostCommit {
   void released(const Changes& ch) override {
     std::set<QueueKey> queues;
     for (const JobRow& j : ch.jobs) {
-      if (j.status != "queued") continue;
+      if (j.status != JobStatus::Queued) continue;
       auto it = engine_.jobs_.find(j.id);
       if (it == engine_.jobs_.end() || it->second->released) continue;
       it->second->released = true;
@@ -128,10 +110,11 @@ void Engine::release(const Changes& ch) {
   for (PostCommit* outbox : outboxes_) outbox->released(ch);
 }
 
-InstanceStatus Engine::status_of(int64_t id) const {
+LiveStatus Engine::status_of(int64_t id) const {
   auto it = instances_.find(id);
   if (it == instances_.end()) return {};
-  return {it->second->row.status, it->second->row.pause_reason};
+  const InstanceRow& r = it->second->row;
+  return {std::string(name(r.status)), r.pause_reason ? std::string(name(*r.pause_reason)) : std::string()};
 }
 
 uint64_t Engine::subscribe(Listener l) {

@@ -20,6 +20,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "runtime/store/changes.h"
+#include "runtime/store/statuses.h"
 #include "runtime/store/writer.h"
 #include "vm/machine.h"
 
@@ -54,16 +55,12 @@ using Done = std::function<void(bool ok, const std::string& error)>;
 // The compiled module of a definition version; null when there is none.
 using ProgramLoader = std::function<std::shared_ptr<const vm::Program>(int64_t definition_id, int64_t version)>;
 
-// What started an instance (SPEC §4.1); its name is stored and shown.
-#define WF_TRIGGERS(X) X(Manual, "manual") X(Schedule, "schedule") X(Webhook, "webhook") X(Alert, "alert") \
-  X(Api, "api") X(Child, "child") X(Retry, "retry")
-enum class Trigger {
-#define WF_TRIGGER_ENUM(name, text) name,
-  WF_TRIGGERS(WF_TRIGGER_ENUM)
-#undef WF_TRIGGER_ENUM
-};
-std::string_view trigger_name(Trigger t);
-std::optional<Trigger> parse_trigger(std::string_view name);
+using store::ApprovalStatus;
+using store::InstanceStatus;
+using store::JobStatus;
+using store::PauseReason;
+using store::Trigger;
+using store::name;
 
 // "Start version V of workflow W with these parameters, these targets and this trigger": the one
 // request every way of starting an instance makes (an API run, a deferred start, a child
@@ -89,7 +86,7 @@ struct OpResult {
 };
 
 struct JobReportIn {
-  std::string status;  // the executor's outcome name
+  JobStatus status = JobStatus::Failed;  // an ended job's status
   int64_t exit_code = -1, duration_ms = 0;
   std::string stdout_text, stderr_text, error;
   bool stdout_truncated = false, stderr_truncated = false;
@@ -102,8 +99,9 @@ struct IdentityInfo {
 };
 using IdentityLookup = std::function<std::optional<IdentityInfo>(int64_t org_id, const std::string& name)>;
 
-// Where an instance stands; empty strings once it has ended (then the store has its row).
-struct InstanceStatus {
+// Where a live instance stands, by name; empty strings once it has ended (then the store has its
+// row).
+struct LiveStatus {
   std::string status, pause_reason;
 };
 
@@ -184,7 +182,7 @@ class Engine {
 
   // ---- figures
   size_t live_instances() const { return instances_.size(); }
-  InstanceStatus status_of(int64_t id) const;
+  LiveStatus status_of(int64_t id) const;
   uint64_t transitions() const { return transitions_; }
 
  private:

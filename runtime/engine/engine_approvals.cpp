@@ -39,7 +39,7 @@ void Engine::arm_approval(Instance& in, Wait& w, Changes& ch) {
   r.title = a->state->title();
   r.quorum = a->state->quorum();
   r.approvers = approvers_json(w.args);
-  r.status = "pending";
+  r.status = ApprovalStatus::Pending;
   r.created_at = effects::wall_clock_ms();
   if (a->state->timeout_ms() > 0) {
     r.timeout_at = r.created_at + a->state->timeout_ms();
@@ -67,7 +67,7 @@ OpResult Engine::respond(int64_t org, int64_t approval_id, const std::string& wh
     auto known = store::approvals::find(reader_, org, approval_id);
     if (!known.ok()) return {Outcome::Unavailable, "the store could not be read: " + known.error()};
     if (!*known) return {Outcome::NotFound, fmt::format("no approval {}", approval_id)};
-    return {Outcome::Conflict, fmt::format("approval {} is already {}", approval_id, (*known)->status)};
+    return {Outcome::Conflict, fmt::format("approval {} is already {}", approval_id, name((*known)->status))};
   }
   Approval& a = *it->second;
   auto in_it = instances_.find(a.row.instance_id);
@@ -85,9 +85,9 @@ OpResult Engine::respond(int64_t org, int64_t approval_id, const std::string& wh
   }
   if (decided) {
     const bool approved = effects::field_bool(a.state->approval(), "approved");
-    a.row.status = approved ? "approved" : "rejected";
+    a.row.status = approved ? ApprovalStatus::Approved : ApprovalStatus::Rejected;
     a.row.decided_at = now;
-    event(in, ch, "approval.decided", {{"approval_id", approval_id}, {"status", a.row.status}});
+    event(in, ch, "approval.decided", {{"approval_id", approval_id}, {"status", name(a.row.status)}});
     auto w = in.waits.find(a.row.effect_seq);
     if (w != in.waits.end()) settle_approval(in, w->second, *a.state, ch);
   }
@@ -110,7 +110,7 @@ void Engine::expire_approval(int64_t approval_id) {
   Instance& in = *in_it->second;
   Changes ch;
   a.state->expire();
-  a.row.status = "expired";
+  a.row.status = ApprovalStatus::Expired;
   a.row.decided_at = effects::wall_clock_ms();
   ch.approvals.push_back(a.row);
   event(in, ch, "approval.decided", {{"approval_id", a.row.id}, {"status", "expired"}});
@@ -135,13 +135,13 @@ bool Engine::recover_approval(Instance& in, Wait& w, Changes& scratch, std::stri
   if (!responses.ok()) return error = responses.error(), false;
   for (const ResponseRow& r : *responses) a->state->respond(r.who, r.decision == "approve", r.note, r.via);
   w.approval_id = a->row.id;
-  if (a->row.status == "pending") {
+  if (a->row.status == ApprovalStatus::Pending) {
     if (a->row.timeout_at) arm(*a->row.timeout_at, Timer{Timer::Kind::ApprovalTimeout, a->row.id, 0, 0, {}});
     approvals_[a->row.id] = std::move(a);
     return true;
   }
-  if (a->row.status == "expired") a->state->expire();
-  else if (!a->state->decided()) a->state->decide(a->row.status == "approved");
+  if (a->row.status == ApprovalStatus::Expired) a->state->expire();
+  else if (!a->state->decided()) a->state->decide(a->row.status == ApprovalStatus::Approved);
   settle_approval(in, w, *a->state, scratch);
   return true;
 }

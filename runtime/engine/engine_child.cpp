@@ -64,14 +64,16 @@ void Engine::deliver_to_parent(Instance& child, Changes& ch) {
   Instance& parent = *it->second;
   auto w = parent.waits.find(static_cast<uint64_t>(*child.row.parent_seq));
   if (w == parent.waits.end()) return;
-  if (child.row.status == "completed") {
+  if (child.row.status == InstanceStatus::Completed) {
     auto j = nlohmann::ordered_json::parse(child.row.result, nullptr, false);
     settle_wait(parent, w->second, false, j.is_discarded() ? vm::Value() : vm::from_json(j), ch);
   } else {
     settle_wait(parent, w->second, true,
-                effects::make_error(child.row.status == "cancelled" ? "cancelled" : child.row.status == "timeout" ? "timeout" : "failed",
+                effects::make_error(child.row.status == InstanceStatus::Cancelled ? "cancelled"
+                                    : child.row.status == InstanceStatus::Timeout ? "timeout"
+                                                                                   : "failed",
                                     fmt::format("workflow {} (instance {}) {}: {}", child.row.workflow, child.row.id,
-                                                child.row.status, child.row.error_message)),
+                                                name(child.row.status), child.row.error_message)),
                 ch);
   }
   if (!parent.row.operator_paused && !parent.queued_to_run) advance(parent, ch);

@@ -44,7 +44,7 @@ std::string describe_effect(const vm::EffectRequest& r) {
 void Engine::advance(Instance& in, Changes& ch) {
   Transition t(*this, in, ch);
   if (const vm::RestoreResult r = t.restore(view(in.row.continuation)); !r.ok()) {
-    in.row.status = "failed";
+    in.row.status = InstanceStatus::Failed;
     in.row.error_message = "the continuation could not be restored: " + r.error;
     in.row.ended_at = effects::wall_clock_ms();
     log(in, ch, "error", in.row.error_message);
@@ -184,10 +184,11 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
 }
 
 void Engine::update_status(Instance& in, Changes& ch) {
-  std::string status = "running", reason;
+  InstanceStatus status = InstanceStatus::Running;
+  std::optional<PauseReason> reason;
   if (in.row.operator_paused) {
-    status = "paused";
-    reason = "operator";
+    status = InstanceStatus::Paused;
+    reason = PauseReason::Operator;
   } else {
     bool busy = false, approval = false, delay = false, retry_delay = false;
     for (const auto& [seq, w] : in.waits) {
@@ -202,15 +203,15 @@ void Engine::update_status(Instance& in, Changes& ch) {
       }
     }
     if (!busy && (approval || delay || retry_delay)) {
-      status = "paused";
-      reason = approval ? "approval" : retry_delay ? "retry_delay" : "delay";
+      status = InstanceStatus::Paused;
+      reason = approval ? PauseReason::Approval : retry_delay ? PauseReason::RetryDelay : PauseReason::Delay;
     }
   }
   if (status != in.row.status || reason != in.row.pause_reason) {
     in.row.status = status;
     in.row.pause_reason = reason;
-    nlohmann::json data = {{"status", status}};
-    if (!reason.empty()) data["pause_reason"] = reason;
+    nlohmann::json data = {{"status", name(status)}};
+    if (reason) data["pause_reason"] = name(*reason);
     event(in, ch, "instance.status", std::move(data));
   }
 }
@@ -218,7 +219,7 @@ void Engine::update_status(Instance& in, Changes& ch) {
 void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
   InstanceRow& r = in.row;
   r.ended_at = effects::wall_clock_ms();
-  r.pause_reason.clear();
+  r.pause_reason.reset();
   r.operator_paused = false;
   for (auto& [seq, w] : in.waits) {
     drop_wait(in, w, "cancelled", ch);
@@ -227,20 +228,22 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
   in.waits.clear();
   for (auto& [idx, step] : std::map<int64_t, StepRow>(in.open_steps)) close_step(in, ch, idx, "failed");
   if (m.status() == vm::Status::Completed) {
-    r.status = "completed";
+    r.status = InstanceStatus::Completed;
     r.result = vm::to_json_text(m.result());
     r.checkpoint.reset();
     log(in, ch, "instance", fmt::format("workflow {} completed", r.workflow));
   } else {
     const std::string kind = field_string(m.error(), "kind");
-    r.status = kind == "cancelled" ? "cancelled" : (kind == "timeout" && r.timeout_at && effects::wall_clock_ms() >= *r.timeout_at) ? "timeout" : "failed";
+    r.status = kind == "cancelled" ? InstanceStatus::Cancelled
+               : (kind == "timeout" && r.timeout_at && effects::wall_clock_ms() >= *r.timeout_at) ? InstanceStatus::Timeout
+                                                                                                  : InstanceStatus::Failed;
     r.error = vm::to_json_text(m.error());
     r.error_message = field_string(m.error(), "message");
     if (r.error_message.empty()) r.error_message = kind;
-    log(in, ch, "error", fmt::format("workflow {} {}: {}: {}", r.workflow, r.status, kind, r.error_message));
+    log(in, ch, "error", fmt::format("workflow {} {}: {}: {}", r.workflow, name(r.status), kind, r.error_message));
   }
   r.continuation = share(vm::snapshot(m));
-  nlohmann::json data = {{"status", r.status}};
+  nlohmann::json data = {{"status", name(r.status)}};
   if (!r.error_message.empty()) data["error_message"] = r.error_message;
   event(in, ch, "instance.status", std::move(data));
   ch.instances.push_back(r);
@@ -259,12 +262,12 @@ void Engine::abort_instance(Instance& in, const std::string& kind, const std::st
   in.waits.clear();
   in.row.operator_paused = false;
   log(in, ch, "instance", message);
-  if (in.row.status == "queued") {
-    in.row.status = kind == "timeout" ? "timeout" : "cancelled";
+  if (in.row.status == InstanceStatus::Queued) {
+    in.row.status = kind == "timeout" ? InstanceStatus::Timeout : InstanceStatus::Cancelled;
     in.row.ended_at = effects::wall_clock_ms();
     in.row.error_message = message;
     in.row.error = vm::to_json_text(effects::make_error(kind, message));
-    event(in, ch, "instance.status", {{"status", in.row.status}});
+    event(in, ch, "instance.status", {{"status", name(in.row.status)}});
     ch.instances.push_back(in.row);
     instances_.erase(in.row.id);
     return;
@@ -291,9 +294,9 @@ void Engine::settle_wait(Instance& in, Wait& w, bool is_error, Value outcome, Ch
 void Engine::drop_wait(Instance& in, Wait& w, const std::string& why, Changes& ch) {
   for (const auto& [host, job_id] : w.round) {
     auto it = jobs_.find(job_id);
-    if (it == jobs_.end() || it->second->row.status != "queued") continue;  // in flight: it runs to its end
+    if (it == jobs_.end() || it->second->row.status != JobStatus::Queued) continue;  // in flight: it runs to its end
     LiveJob& job = *it->second;
-    job.row.status = "cancelled";
+    job.row.status = JobStatus::Cancelled;
     job.row.ended_at = effects::wall_clock_ms();
     unqueue(job.row);
     ch.jobs.push_back(job.row);
@@ -303,10 +306,10 @@ void Engine::drop_wait(Instance& in, Wait& w, const std::string& why, Changes& c
   if (w.approval_id) {
     auto it = approvals_.find(w.approval_id);
     if (it != approvals_.end()) {
-      it->second->row.status = why == "cancelled" ? "cancelled" : "expired";
+      it->second->row.status = why == "cancelled" ? ApprovalStatus::Cancelled : ApprovalStatus::Expired;
       it->second->row.decided_at = effects::wall_clock_ms();
       ch.approvals.push_back(it->second->row);
-      event(in, ch, "approval.decided", {{"approval_id", w.approval_id}, {"status", it->second->row.status}});
+      event(in, ch, "approval.decided", {{"approval_id", w.approval_id}, {"status", name(it->second->row.status)}});
       approvals_.erase(it);
     }
   }

@@ -30,22 +30,22 @@ constexpr size_t kLiveOutputCap = 1 << 20;
 
 }  // namespace
 
-bool job_retryable(const std::string& status) { return status == "failed" || status == "timeout" || status == "internal"; }
+bool job_retryable(JobStatus s) { return s == JobStatus::Failed || s == JobStatus::Timeout || s == JobStatus::Internal; }
 
 effects::JobOutcomeRecord job_outcome(const JobRow& j) {
   effects::JobOutcomeRecord o;
   o.host = j.host;
-  o.status = j.status == "internal" ? "failed" : j.status;
+  o.status = std::string(name(j.status == JobStatus::Internal ? JobStatus::Failed : j.status));
   o.exit_code = j.exit_code.value_or(-1);
   o.stdout_text = j.stdout_text;
-  o.stderr_text = j.status == "config" || j.status == "timeout" ? (j.error.empty() ? j.stderr_text : j.error) : j.stderr_text;
+  o.stderr_text = j.status == JobStatus::Config || j.status == JobStatus::Timeout ? (j.error.empty() ? j.stderr_text : j.error) : j.stderr_text;
   o.duration_ms = j.duration_ms.value_or(0);
   o.attempts = j.attempt;
   return o;
 }
 
 void return_to_queue(JobRow& j) {
-  j.status = "queued";
+  j.status = JobStatus::Queued;
   j.dispatched_at.reset();
   j.agent_id.reset();
 }
@@ -104,7 +104,7 @@ void Engine::feed_pollers(const QueueKey& key) {
       auto jt = jobs_.find(id);
       if (jt == jobs_.end()) continue;
       JobRow& j = jt->second->row;
-      j.status = "dispatched";
+      j.status = JobStatus::Dispatched;
       j.dispatched_at = now;
       j.agent_id = p.agent_id;
       ch.jobs.push_back(j);
@@ -134,15 +134,15 @@ OpResult Engine::job_started(int64_t job_id, int64_t agent_id, Done done) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return {Outcome::Conflict, fmt::format("job {} is not waiting to run", job_id)};
   JobRow& j = it->second->row;
-  if (j.status == "running" && j.agent_id.value_or(-1) == agent_id) {
+  if (j.status == JobStatus::Running && j.agent_id.value_or(-1) == agent_id) {
     // The agent asks again: the answer to its first start was lost (the service restarted just
     // after committing it). Its own journal keeps it from running the job twice.
     if (done) done(true, "");
     return {};
   }
-  if (j.status != "dispatched" || j.agent_id.value_or(-1) != agent_id)
-    return {Outcome::Conflict, fmt::format("job {} was not handed to this agent, or is {}", job_id, j.status)};
-  j.status = "running";
+  if (j.status != JobStatus::Dispatched || j.agent_id.value_or(-1) != agent_id)
+    return {Outcome::Conflict, fmt::format("job {} was not handed to this agent, or is {}", job_id, name(j.status))};
+  j.status = JobStatus::Running;
   j.started_at = effects::wall_clock_ms();
   Changes ch;
   ch.jobs.push_back(j);
@@ -199,7 +199,7 @@ void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& c
   unqueue(j);
   jobs_.erase(j.id);  // `live` is gone from here on
   ch.jobs.push_back(j);
-  nlohmann::json data = {{"job_id", j.id}, {"host", j.host}, {"status", j.status}, {"exit_code", report.exit_code}, {"duration_ms", report.duration_ms}};
+  nlohmann::json data = {{"job_id", j.id}, {"host", j.host}, {"status", name(j.status)}, {"exit_code", report.exit_code}, {"duration_ms", report.duration_ms}};
   event(ch, j.org_id, j.instance_id, "job.completed", data);
   if (!j.instance_id) return;
   auto in = instances_.find(*j.instance_id);
@@ -211,7 +211,7 @@ void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& c
   const size_t host = static_cast<size_t>(*j.host_index);
   auto r = wait.round.find(host);
   if (r == wait.round.end() || r->second != j.id) return;  // a job of an earlier round
-  log(instance, ch, "job", fmt::format("{}: {} (exit {}, {})", j.host, j.status, report.exit_code, vm::format_duration(report.duration_ms)));
+  log(instance, ch, "job", fmt::format("{}: {} (exit {}, {})", j.host, name(j.status), report.exit_code, vm::format_duration(report.duration_ms)));
   wait.run->record(host, job_outcome(j), job_retryable(j.status));
   progress_run(instance, wait, ch);
   if (wait.ready && !instance.row.operator_paused) advance(instance, ch);
@@ -227,7 +227,7 @@ int64_t Engine::create_job(int64_t org, const std::string& host, const nlohmann:
   j.scheduled_at = effects::wall_clock_ms();
   j.spec = spec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   j.description = description;
-  j.status = "queued";
+  j.status = JobStatus::Queued;
   auto live = std::make_unique<LiveJob>();
   live->row = j;
   live->timeout_ms = spec.value("timeout_ms", int64_t{300000});
@@ -242,11 +242,11 @@ int64_t Engine::create_job(int64_t org, const std::string& host, const nlohmann:
 OpResult Engine::cancel_job(int64_t org, int64_t job_id, Done done) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end() || it->second->row.org_id != org) return {Outcome::Conflict, fmt::format("job {} has already ended", job_id)};
-  if (it->second->row.status != "queued")
-    return {Outcome::Conflict, fmt::format("job {} is {}: only a queued job can be cancelled", job_id, it->second->row.status)};
+  if (it->second->row.status != JobStatus::Queued)
+    return {Outcome::Conflict, fmt::format("job {} is {}: only a queued job can be cancelled", job_id, name(it->second->row.status))};
   Changes ch;
   JobReportIn report;
-  report.status = "cancelled";
+  report.status = JobStatus::Cancelled;
   report.error = "cancelled by an operator";
   record_job_end(*it->second, report, ch);
   commit(std::move(ch), std::move(done));
@@ -272,24 +272,24 @@ void Engine::sweep_jobs() {
   std::set<QueueKey> queues;
   for (const auto& [id, live] : jobs_) {
     JobRow& j = live->row;
-    if (j.status == "dispatched" && now - j.dispatched_at.value_or(now) > kUnclaimedDispatchMs) {
+    if (j.status == JobStatus::Dispatched && now - j.dispatched_at.value_or(now) > kUnclaimedDispatchMs) {
       return_to_queue(j);
       requeued.jobs.push_back(j);
       enqueue(j);
       queues.insert({j.org_id, j.host});
       continue;
     }
-    if (j.status == "running" || j.status == "dispatched") {
+    if (j.status == JobStatus::Running || j.status == JobStatus::Dispatched) {
       const int64_t since = j.started_at.value_or(j.dispatched_at.value_or(now));
       if (now - since > 2 * live->timeout_ms) {
         JobReportIn r;
-        r.status = "timeout";
+        r.status = JobStatus::Timeout;
         r.error = "agent unreachable";
         stale.emplace_back(id, r);
       }
-    } else if (j.status == "queued" && live->released && now - j.scheduled_at > kStaleQueuedMs) {
+    } else if (j.status == JobStatus::Queued && live->released && now - j.scheduled_at > kStaleQueuedMs) {
       JobReportIn r;
-      r.status = "failed";
+      r.status = JobStatus::Failed;
       r.error = "Agent did not pick up job";
       stale.emplace_back(id, r);
     }

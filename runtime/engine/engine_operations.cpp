@@ -28,7 +28,7 @@ OpResult Engine::cancel(int64_t org, int64_t id, Done done) {
 OpResult Engine::pause(int64_t org, int64_t id, Done done) {
   Instance* in = find_live(org, id);
   if (!in) return kEnded;
-  if (in->row.status == "queued") return {Outcome::Conflict, "the instance has not started"};
+  if (in->row.status == InstanceStatus::Queued) return {Outcome::Conflict, "the instance has not started"};
   if (in->row.operator_paused) return {Outcome::Conflict, "the instance is already paused"};
   Changes ch;
   in->row.operator_paused = true;
@@ -63,8 +63,8 @@ OpResult Engine::retry(int64_t org, int64_t id, Done done) {
   if (!found.ok()) return {Outcome::Unavailable, "the store could not be read: " + found.error()};
   if (!*found) return {Outcome::NotFound, fmt::format("no instance {}", id)};
   InstanceRow stored = std::move(**found);
-  if (stored.status != "failed")
-    return {Outcome::Conflict, fmt::format("instance {} is {}: only a failed instance can be retried", id, stored.status)};
+  if (stored.status != InstanceStatus::Failed)
+    return {Outcome::Conflict, fmt::format("instance {} is {}: only a failed instance can be retried", id, name(stored.status))};
   auto next_step = store::instances::next_step_index(reader_, id);
   auto next_log = store::instances::next_log_seq(reader_, id);
   if (!next_step.ok() || !next_log.ok())
@@ -82,7 +82,7 @@ OpResult Engine::retry(int64_t org, int64_t id, Done done) {
   InstanceRow& r = in.row;
   r = std::move(stored);
   r.module_hash = in.program->module_hash;
-  r.status = "running";
+  r.status = InstanceStatus::Running;
   r.ended_at.reset();
   r.error.clear();
   r.error_message.clear();

@@ -56,13 +56,13 @@ bool Engine::recover_jobs(std::string& error) {
     auto spec = nlohmann::json::parse(live->row.spec, nullptr, false);
     if (spec.is_object() && spec.contains("timeout_ms") && spec["timeout_ms"].is_number_integer())
       live->timeout_ms = spec["timeout_ms"].get<int64_t>();
-    if (live->row.status == "dispatched") {
+    if (live->row.status == JobStatus::Dispatched) {
       // Handed out, never started (an agent runs a job only once its start has committed).
       return_to_queue(live->row);
       ch.jobs.push_back(live->row);
     }
     live->released = true;
-    if (live->row.status == "queued") enqueue(live->row);
+    if (live->row.status == JobStatus::Queued) enqueue(live->row);
     jobs_[live->row.id] = std::move(live);
   }
   if (!ch.empty()) commit(std::move(ch), nullptr);
@@ -94,8 +94,8 @@ bool Engine::recover_instances(std::string& error) {
     in.next_step = *next_step;
     in.next_log_seq = *next_log;
     for (StepRow& s : *open) in.open_steps[s.idx] = std::move(s);
-    if (r.status == "queued" && r.scheduled_at) arm(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, r.id, 0, 0, {}});
-    if (r.timeout_at && r.status != "queued") arm(*r.timeout_at, Timer{Timer::Kind::InstanceTimeout, r.id, 0, 0, {}});
+    if (r.status == InstanceStatus::Queued && r.scheduled_at) arm(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, r.id, 0, 0, {}});
+    if (r.timeout_at && r.status != InstanceStatus::Queued) arm(*r.timeout_at, Timer{Timer::Kind::InstanceTimeout, r.id, 0, 0, {}});
     std::vector<Wait> waits;
     for (const WaitRow& stored_wait : *stored_waits) {
       Wait w;

@@ -87,7 +87,7 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
     j.scheduled_at = now + delay_ms;
     auto plan = effects::plan_job(in.program->module, w.args, host, cred);
     if (auto* why = std::get_if<std::string>(&plan)) {
-      j.status = "config";
+      j.status = JobStatus::Config;
       j.error = *why;
       j.description = "(not run)";
       j.ended_at = now;
@@ -106,7 +106,7 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
       spec["credential_session"] = session;
     }
     j.spec = spec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    j.status = "queued";
+    j.status = JobStatus::Queued;
     auto live = std::make_unique<LiveJob>();
     live->row = j;
     live->timeout_ms = planned.spec.timeout.count();

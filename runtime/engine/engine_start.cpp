@@ -49,7 +49,7 @@ int64_t Engine::launch(StartRequest req, Changes& ch) {
   r.module_hash = req.program->module_hash;
   r.params = req.params_json;
   r.targets = req.targets_json;
-  r.trigger = std::string(trigger_name(req.trigger));
+  r.trigger = req.trigger;
   r.created_at = effects::wall_clock_ms();
   r.parent_id = req.parent_id;
   r.parent_fiber = req.parent_fiber;
@@ -57,9 +57,9 @@ int64_t Engine::launch(StartRequest req, Changes& ch) {
   const int64_t id = r.id;
   instances_[id] = std::move(owned);
   event(in, ch, "instance.created",
-        {{"workflow", r.workflow}, {"definition_id", r.definition_id}, {"version", r.version}, {"trigger", r.trigger}});
+        {{"workflow", r.workflow}, {"definition_id", r.definition_id}, {"version", r.version}, {"trigger", name(r.trigger)}});
   if (req.scheduled_at && *req.scheduled_at > r.created_at) {
-    r.status = "queued";
+    r.status = InstanceStatus::Queued;
     r.scheduled_at = req.scheduled_at;
     r.continuation = share(vm::encode_values(*in.program, req.args));
     ch.instances.push_back(r);
@@ -76,7 +76,7 @@ int64_t Engine::launch(StartRequest req, Changes& ch) {
 void Engine::begin(Instance& in, std::vector<vm::Value> args, const std::string& how, Changes& ch) {
   InstanceRow& r = in.row;
   const bytecode::Workflow& w = in.program->module.workflows[in.workflow_index];
-  r.status = "running";
+  r.status = InstanceStatus::Running;
   r.started_at = effects::wall_clock_ms();
   if (const int64_t t = workflow_timeout_ms(w); t > 0) {
     r.timeout_at = *r.started_at + t;
@@ -97,12 +97,12 @@ void Engine::begin(Instance& in, std::vector<vm::Value> args, const std::string&
 
 // A deferred start is due: the arguments kept in its row start it, as any other start.
 void Engine::start_deferred(Instance& in) {
-  if (in.row.status != "queued") return;
+  if (in.row.status != InstanceStatus::Queued) return;
   std::vector<vm::Value> args;
   std::string error;
   Changes ch;
   if (!vm::decode_values(*in.program, view(in.row.continuation), args, error)) {
-    in.row.status = "failed";
+    in.row.status = InstanceStatus::Failed;
     in.row.ended_at = effects::wall_clock_ms();
     in.row.error_message = "the deferred start's arguments could not be read: " + error;
     log(in, ch, "error", in.row.error_message);

@@ -55,9 +55,4 @@ struct Instance {
   bool detached = false;       // a child whose parent no longer waits for it
 };
 
-// Terminal statuses (SPEC §4.1).
-inline bool is_terminal(const std::string& status) {
-  return status == "completed" || status == "failed" || status == "cancelled" || status == "timeout";
-}
-
 }  // namespace wf::engine

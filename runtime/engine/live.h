@@ -19,7 +19,7 @@ namespace wf::engine {
 // What a job's row says of its outcome, as the effect layer records it, and whether a failure of
 // that kind may pass on a retry (a non-zero exit, a timeout, trouble on the host).
 effects::JobOutcomeRecord job_outcome(const JobRow& j);
-bool job_retryable(const std::string& status);
+bool job_retryable(JobStatus status);
 // A job handed out but never started goes back to the queue (its agent is refused at start).
 void return_to_queue(JobRow& j);
 

@@ -197,10 +197,11 @@ void agents_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
       auto duration = f.integer("duration_ms");
       auto error = f.string("error");
       if (!f.ok(*x)) return;
-      static const std::set<std::string> kStatuses = {"completed", "failed", "timeout", "cancelled", "config", "internal"};
-      if (!kStatuses.count(*status))
+      // A report tells how a job ended: any status of the table but those of a job not yet ended.
+      const auto ended = store::parse<store::JobStatus>(*status);
+      if (!ended || !store::has_ended(*ended))
         return reply_error(*x, 400, "bad_request", "`status` must be completed, failed, timeout, cancelled, config or internal");
-      report.status = *status;
+      report.status = *ended;
       report.exit_code = exit_code.value_or(-1);
       report.stdout_text = out.value_or("");
       report.stderr_text = err.value_or("");

@@ -388,7 +388,7 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
     }
     reply_json(*x, 201, *summary);
   });
-  const engine::InstanceStatus status = c.engine->status_of(instance);
+  const engine::LiveStatus status = c.engine->status_of(instance);
   (*summary)["id"] = instance;
   (*summary)["status"] = status.status.empty() ? nlohmann::json() : nlohmann::json(status.status);
   (*summary)["pause_reason"] = status.pause_reason.empty() ? nlohmann::json() : nlohmann::json(status.pause_reason);

@@ -10,9 +10,9 @@ namespace {
 constexpr const char* kColumns =
     "id, org_id, instance_id, effect_seq, title, quorum, approvers, status, created_at, timeout_at, decided_at";
 
-// The one mapping of an approval row, from a statement selecting kColumns.
-ApprovalRow read_approval(const Statement& s) {
-  ApprovalRow a;
+// The one mapping of an approval row, from a statement selecting kColumns; false with `error`
+// for a row the store should never hold.
+bool read_approval(const Statement& s, ApprovalRow& a, std::string& error) {
   a.id = s.column_int64(0);
   a.org_id = s.column_int64(1);
   a.instance_id = s.column_int64(2);
@@ -20,19 +20,30 @@ ApprovalRow read_approval(const Statement& s) {
   a.title = s.column_text(4);
   a.quorum = s.column_text(5);
   a.approvers = s.column_text(6);
-  a.status = s.column_text(7);
+  if (!column_enum(s, 7, a.status, error)) return false;
   a.created_at = s.column_int64(8);
   a.timeout_at = optional_int(s, 9);
   a.decided_at = optional_int(s, 10);
-  return a;
+  return true;
+}
+
+Result<std::vector<ApprovalRow>> read_all(Query& q) {
+  std::vector<ApprovalRow> out;
+  std::string error;
+  while (q->step()) {
+    ApprovalRow a;
+    if (!read_approval(*q, a, error)) return Result<std::vector<ApprovalRow>>::failure(error);
+    out.push_back(std::move(a));
+  }
+  if (!finished(q, error)) return Result<std::vector<ApprovalRow>>::failure(error);
+  return out;
 }
 
 Result<std::optional<ApprovalRow>> read_one(Query& q) {
-  std::optional<ApprovalRow> out;
-  if (q->step()) out = read_approval(*q);
-  std::string error;
-  if (!finished(q, error)) return Result<std::optional<ApprovalRow>>::failure(error);
-  return out;
+  auto rows = read_all(q);
+  if (!rows.ok()) return Result<std::optional<ApprovalRow>>::failure(rows.error());
+  if (rows->empty()) return std::optional<ApprovalRow>();
+  return std::optional<ApprovalRow>(std::move(rows->front()));
 }
 
 }  // namespace
@@ -50,8 +61,9 @@ Result<Page<ApprovalRow>> list(Database& db, int64_t org, const std::string& sta
   {
     Query q(db, std::string("SELECT ") + kColumns + kFilter + " ORDER BY id LIMIT ?4 OFFSET ?5");
     q->bind(1, org).bind(2, std::string_view(status)).bind(3, instance).bind(4, page.limit).bind(5, page.skip);
-    while (q->step()) out.items.push_back(read_approval(*q));
-    if (!finished(q, error)) return Result<Page<ApprovalRow>>::failure(error);
+    auto rows = read_all(q);
+    if (!rows.ok()) return Result<Page<ApprovalRow>>::failure(rows.error());
+    out.items = std::move(*rows);
   }
   Query t(db, std::string("SELECT COUNT(*)") + kFilter);
   t->bind(1, org).bind(2, std::string_view(status)).bind(3, instance);

@@ -1,6 +1,8 @@
 // Writing a transition's rows (see changes.h). One prepared statement per kind of row.
 #include "runtime/store/changes.h"
 
+#include "runtime/store/query.h"
+
 #include <algorithm>
 #include <set>
 
@@ -8,26 +10,9 @@ namespace wf::store {
 
 namespace {
 
-template <class T>
-void bind_optional(store::Statement& s, int index, const std::optional<T>& v) {
-  if (v) s.bind(index, static_cast<int64_t>(*v));
-  else s.bind_null(index);
-}
-
-void bind_text_or_null(store::Statement& s, int index, const std::string& v) {
-  if (v.empty()) s.bind_null(index);
-  else s.bind(index, std::string_view(v));
-}
-
 void bind_bytes_or_null(store::Statement& s, int index, const SharedBytes& v) {
   if (!v || v->empty()) s.bind_null(index);
   else s.bind_blob(index, v->data(), v->size());
-}
-
-bool finish(store::Statement& s, std::string& error) {
-  if (s.run()) return true;
-  error = s.error();
-  return false;
 }
 
 template <class T>
@@ -91,8 +76,9 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
         "result = excluded.result, error = excluded.error, error_message = excluded.error_message, "
         "continuation = excluded.continuation, checkpoint = excluded.checkpoint, operator_paused = excluded.operator_paused");
     s.bind(1, r.id).bind(2, r.org_id).bind(3, r.definition_id).bind(4, r.version);
-    s.bind(5, std::string_view(r.workflow)).bind(6, std::string_view(r.module_hash)).bind(7, std::string_view(r.status));
-    bind_text_or_null(s, 8, r.pause_reason);
+    s.bind(5, std::string_view(r.workflow)).bind(6, std::string_view(r.module_hash)).bind(7, name(r.status));
+    if (r.pause_reason) s.bind(8, name(*r.pause_reason));
+    else s.bind_null(8);
     s.bind(9, std::string_view(r.params)).bind(10, std::string_view(r.targets));
     bind_optional(s, 11, r.parent_id);
     bind_optional(s, 12, r.parent_fiber);
@@ -108,8 +94,8 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     bind_bytes_or_null(s, 22, r.continuation);
     bind_bytes_or_null(s, 23, r.checkpoint);
     s.bind(24, r.operator_paused ? 1 : 0);
-    s.bind(25, std::string_view(r.trigger));
-    if (!finish(s, error)) return false;
+    s.bind(25, name(r.trigger));
+    if (!run(s, error)) return false;
   }
   for (const WaitRow& w : c.waits_added) {
     auto& s = db.prepare(
@@ -117,12 +103,12 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     s.bind(1, w.instance_id).bind(2, static_cast<int64_t>(w.seq)).bind(3, static_cast<int64_t>(w.fiber));
     s.bind(4, std::string_view(w.kind)).bind_blob(5, w.args.data(), w.args.size()).bind(6, w.created_at);
     bind_optional(s, 7, w.due_at);
-    if (!finish(s, error)) return false;
+    if (!run(s, error)) return false;
   }
   for (const auto& [instance, seq] : c.waits_removed) {
     auto& s = db.prepare("DELETE FROM waits WHERE instance_id = ?1 AND seq = ?2");
     s.bind(1, instance).bind(2, static_cast<int64_t>(seq));
-    if (!finish(s, error)) return false;
+    if (!run(s, error)) return false;
   }
   for (const JobRow* row : last_of_each(c.jobs, [](const JobRow& j) { return j.id; })) {
     const JobRow& j = *row;
@@ -136,7 +122,7 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     bind_optional(s, 4, j.effect_seq);
     bind_optional(s, 5, j.host_index);
     s.bind(6, std::string_view(j.host)).bind(7, j.attempt).bind(8, std::string_view(j.spec));
-    s.bind(9, std::string_view(j.description)).bind(10, j.priority).bind(11, std::string_view(j.status)).bind(12, j.scheduled_at);
+    s.bind(9, std::string_view(j.description)).bind(10, j.priority).bind(11, name(j.status)).bind(12, j.scheduled_at);
     bind_optional(s, 13, j.dispatched_at);
     bind_optional(s, 14, j.started_at);
     bind_optional(s, 15, j.ended_at);
@@ -147,7 +133,7 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     s.bind(20, j.stdout_truncated ? 1 : 0).bind(21, j.stderr_truncated ? 1 : 0);
     bind_optional(s, 22, j.duration_ms);
     bind_text_or_null(s, 23, j.error);
-    if (!finish(s, error)) return false;
+    if (!run(s, error)) return false;
   }
   for (const ApprovalRow& a : c.approvals) {
     auto& s = db.prepare(
@@ -155,17 +141,17 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
         "created_at, timeout_at, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     s.bind(1, a.id).bind(2, a.org_id).bind(3, a.instance_id).bind(4, static_cast<int64_t>(a.effect_seq));
     s.bind(5, std::string_view(a.title)).bind(6, std::string_view(a.quorum)).bind(7, std::string_view(a.approvers));
-    s.bind(8, std::string_view(a.status)).bind(9, a.created_at);
+    s.bind(8, name(a.status)).bind(9, a.created_at);
     bind_optional(s, 10, a.timeout_at);
     bind_optional(s, 11, a.decided_at);
-    if (!finish(s, error)) return false;
+    if (!run(s, error)) return false;
   }
   for (const ResponseRow& r : c.responses) {
     auto& s = db.prepare(
         "INSERT INTO approval_responses (approval_id, who, decision, note, via, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     s.bind(1, r.approval_id).bind(2, std::string_view(r.who)).bind(3, std::string_view(r.decision));
     s.bind(4, std::string_view(r.note)).bind(5, std::string_view(r.via)).bind(6, r.at);
-    if (!finish(s, error)) return false;
+    if (!run(s, error)) return false;
   }
   for (const StepRow* row : last_of_each(c.steps, [](const StepRow& r) { return std::make_pair(r.instance_id, r.idx); })) {
     const StepRow& r = *row;
@@ -176,42 +162,42 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     bind_optional(s, 5, r.effect_seq);
     s.bind(6, std::string_view(r.status)).bind(7, r.started_at);
     bind_optional(s, 8, r.ended_at);
-    if (!finish(s, error)) return false;
+    if (!run(s, error)) return false;
   }
   for (const LogRow& r : c.log) {
     auto& s = db.prepare("INSERT OR REPLACE INTO instance_log (instance_id, seq, at, kind, message, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     s.bind(1, r.instance_id).bind(2, r.seq).bind(3, r.at).bind(4, std::string_view(r.kind)).bind(5, std::string_view(r.message));
     bind_text_or_null(s, 6, r.data);
-    if (!finish(s, error)) return false;
+    if (!run(s, error)) return false;
   }
   for (const EventRow& e : c.events) {
     auto& s = db.prepare("INSERT INTO events (id, org_id, instance_id, at, type, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     s.bind(1, e.id).bind(2, e.org_id);
     bind_optional(s, 3, e.instance_id);
     s.bind(4, e.at).bind(5, std::string_view(e.type)).bind(6, std::string_view(e.data));
-    if (!finish(s, error)) return false;
+    if (!run(s, error)) return false;
   }
   for (const SignalRow& r : c.signals_added) {
     auto& s = db.prepare("INSERT INTO signals (instance_id, event, payload, at) VALUES (?1, ?2, ?3, ?4)");
     s.bind(1, r.instance_id).bind(2, std::string_view(r.event)).bind(3, std::string_view(r.payload)).bind(4, r.at);
-    if (!finish(s, error)) return false;
+    if (!run(s, error)) return false;
   }
   for (const SessionRow& r : c.sessions_opened) {
     auto& s = db.prepare(
         "INSERT OR REPLACE INTO credential_sessions (session, org_id, identity, instance_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
     s.bind(1, std::string_view(r.session)).bind(2, r.org_id).bind(3, std::string_view(r.identity)).bind(4, r.instance_id).bind(5, r.created_at);
-    if (!finish(s, error)) return false;
+    if (!run(s, error)) return false;
   }
   for (const auto& [session, at] : c.sessions_checked_in) {
     auto& s = db.prepare("UPDATE credential_sessions SET checked_in_at = ?2 WHERE session = ?1 AND checked_in_at IS NULL");
     s.bind(1, std::string_view(session)).bind(2, at);
-    if (!finish(s, error)) return false;
+    if (!run(s, error)) return false;
   }
   for (const auto& [instance, event] : c.signals_taken) {
     auto& s = db.prepare(
         "DELETE FROM signals WHERE rowid = (SELECT rowid FROM signals WHERE instance_id = ?1 AND event = ?2 ORDER BY rowid LIMIT 1)");
     s.bind(1, instance).bind(2, std::string_view(event));
-    if (!finish(s, error)) return false;
+    if (!run(s, error)) return false;
   }
   return true;
 }

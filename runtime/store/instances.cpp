@@ -16,17 +16,21 @@ SharedBytes shared_blob(const Statement& s, int col) {
   return share(std::vector<uint8_t>(b.begin(), b.end()));
 }
 
-// The one mapping of an instance row, from a statement selecting kColumns.
-InstanceRow read_instance(const Statement& s) {
-  InstanceRow r;
+// The one mapping of an instance row, from a statement selecting kColumns; false with `error`
+// for a row the store should never hold.
+bool read_instance(const Statement& s, InstanceRow& r, std::string& error) {
   r.id = s.column_int64(0);
   r.org_id = s.column_int64(1);
   r.definition_id = s.column_int64(2);
   r.version = s.column_int64(3);
   r.workflow = s.column_text(4);
   r.module_hash = s.column_text(5);
-  r.status = s.column_text(6);
-  r.pause_reason = s.column_text(7);
+  if (!column_enum(s, 6, r.status, error)) return false;
+  if (!s.column_is_null(7)) {
+    PauseReason reason{};
+    if (!column_enum(s, 7, reason, error)) return false;
+    r.pause_reason = reason;
+  }
   r.params = s.column_text(8);
   r.targets = s.column_text(9);
   r.parent_id = optional_int(s, 10);
@@ -43,8 +47,20 @@ InstanceRow read_instance(const Statement& s) {
   r.continuation = shared_blob(s, 21);
   r.checkpoint = shared_blob(s, 22);
   r.operator_paused = s.column_int64(23) != 0;
-  r.trigger = s.column_text(24);
-  return r;
+  return column_enum(s, 24, r.trigger, error);
+}
+
+// Every row of an instance query.
+Result<std::vector<InstanceRow>> read_all(Query& q) {
+  std::vector<InstanceRow> out;
+  std::string error;
+  while (q->step()) {
+    InstanceRow r;
+    if (!read_instance(*q, r, error)) return Result<std::vector<InstanceRow>>::failure(error);
+    out.push_back(std::move(r));
+  }
+  if (!finished(q, error)) return Result<std::vector<InstanceRow>>::failure("cannot read instances: " + error);
+  return out;
 }
 
 StepRow read_step(const Statement& s, int64_t instance) {
@@ -94,8 +110,9 @@ Result<Page<InstanceRow>> list(Database& db, int64_t org, const InstanceFilter& 
     Query q(db, std::string("SELECT ") + kSummaryColumns + kFilter + " ORDER BY id DESC LIMIT ?5 OFFSET ?6");
     bind_filter(*q, org, filter);
     q->bind(5, page.limit).bind(6, page.skip);
-    while (q->step()) out.items.push_back(read_instance(*q));
-    if (!finished(q, error)) return Result<Page<InstanceRow>>::failure(error);
+    auto rows = read_all(q);
+    if (!rows.ok()) return Result<Page<InstanceRow>>::failure(rows.error());
+    out.items = std::move(*rows);
   }
   Query t(db, std::string("SELECT COUNT(*)") + kFilter);
   bind_filter(*t, org, filter);
@@ -107,21 +124,16 @@ Result<Page<InstanceRow>> list(Database& db, int64_t org, const InstanceFilter& 
 Result<std::vector<InstanceRow>> live(Database& db) {
   Query q(db, std::string("SELECT ") + kColumns +
                   " FROM instances WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout') ORDER BY id");
-  std::vector<InstanceRow> out;
-  while (q->step()) out.push_back(read_instance(*q));
-  std::string error;
-  if (!finished(q, error)) return Result<std::vector<InstanceRow>>::failure("cannot read instances: " + error);
-  return out;
+  return read_all(q);
 }
 
 Result<std::optional<InstanceRow>> find(Database& db, int64_t org, int64_t id) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM instances WHERE id = ?1 AND org_id = ?2");
   q->bind(1, id).bind(2, org);
-  std::optional<InstanceRow> out;
-  if (q->step()) out = read_instance(*q);
-  std::string error;
-  if (!finished(q, error)) return Result<std::optional<InstanceRow>>::failure(error);
-  return out;
+  auto rows = read_all(q);
+  if (!rows.ok()) return Result<std::optional<InstanceRow>>::failure(rows.error());
+  if (rows->empty()) return std::optional<InstanceRow>();
+  return std::optional<InstanceRow>(std::move(rows->front()));
 }
 
 Result<std::optional<int64_t>> child_of(Database& db, int64_t parent, uint64_t seq) {

@@ -12,9 +12,9 @@ constexpr const char* kColumns =
     "dispatched_at, started_at, ended_at, agent_id, exit_code, stdout, stderr, stdout_truncated, stderr_truncated, "
     "duration_ms, error";
 
-// The one mapping of a job row, from a statement selecting kColumns.
-JobRow read_job(const Statement& s) {
-  JobRow j;
+// The one mapping of a job row, from a statement selecting kColumns; false with `error` for a
+// row the store should never hold.
+bool read_job(const Statement& s, JobRow& j, std::string& error) {
   j.id = s.column_int64(0);
   j.org_id = s.column_int64(1);
   j.instance_id = optional_int(s, 2);
@@ -25,7 +25,7 @@ JobRow read_job(const Statement& s) {
   j.spec = s.column_text(7);
   j.description = s.column_text(8);
   j.priority = s.column_int64(9);
-  j.status = s.column_text(10);
+  if (!column_enum(s, 10, j.status, error)) return false;
   j.scheduled_at = s.column_int64(11);
   j.dispatched_at = optional_int(s, 12);
   j.started_at = optional_int(s, 13);
@@ -38,23 +38,26 @@ JobRow read_job(const Statement& s) {
   j.stderr_truncated = s.column_int64(20) != 0;
   j.duration_ms = optional_int(s, 21);
   j.error = s.column_text(22);
-  return j;
+  return true;
 }
 
 Result<std::vector<JobRow>> read_all(Query& q) {
   std::vector<JobRow> out;
-  while (q->step()) out.push_back(read_job(*q));
   std::string error;
+  while (q->step()) {
+    JobRow j;
+    if (!read_job(*q, j, error)) return Result<std::vector<JobRow>>::failure(error);
+    out.push_back(std::move(j));
+  }
   if (!finished(q, error)) return Result<std::vector<JobRow>>::failure("cannot read jobs: " + error);
   return out;
 }
 
 Result<std::optional<JobRow>> read_one(Query& q) {
-  std::optional<JobRow> out;
-  if (q->step()) out = read_job(*q);
-  std::string error;
-  if (!finished(q, error)) return Result<std::optional<JobRow>>::failure(error);
-  return out;
+  auto rows = read_all(q);
+  if (!rows.ok()) return Result<std::optional<JobRow>>::failure(rows.error());
+  if (rows->empty()) return std::optional<JobRow>();
+  return std::optional<JobRow>(std::move(rows->front()));
 }
 
 constexpr const char* kFilter =

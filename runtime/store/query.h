@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/store/database.h"
+#include "runtime/store/statuses.h"
 
 namespace wf::store {
 
@@ -96,6 +97,19 @@ inline void bind_text_or_null(Statement& s, int index, const std::string& v) {
 inline std::optional<int64_t> optional_int(const Statement& s, int col) {
   if (s.column_is_null(col)) return std::nullopt;
   return s.column_int64(col);
+}
+
+// A status column read into its enum (statuses.h); false with `error` set for a name the table
+// does not know (a corrupt row is an error, never a guess).
+template <class Enum>
+bool column_enum(const Statement& s, int col, Enum& out, std::string& error) {
+  const std::string text = s.column_text(col);
+  if (auto v = parse<Enum>(text)) {
+    out = *v;
+    return true;
+  }
+  if (error.empty()) error = "the store holds an unknown status `" + text + "`";
+  return false;
 }
 
 inline std::vector<uint8_t> column_bytes(const Statement& s, int col) {

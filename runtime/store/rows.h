@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/store/statuses.h"
+
 namespace wf::store {
 
 // Bytes shared by the live instance and the rows of its transitions (a continuation is copied
@@ -24,9 +26,11 @@ inline std::span<const uint8_t> view(const SharedBytes& b) {
 
 struct InstanceRow {
   int64_t id = 0, org_id = 0, definition_id = 0, version = 0;
-  std::string workflow, module_hash, status, pause_reason;
+  std::string workflow, module_hash;
+  InstanceStatus status = InstanceStatus::Queued;
+  std::optional<PauseReason> pause_reason;  // set while paused
   std::string params = "{}", targets = "{}";  // JSON
-  std::string trigger = "manual";             // what started it (engine::Trigger's name)
+  Trigger trigger = Trigger::Manual;
   std::optional<int64_t> parent_id, parent_fiber, parent_seq;
   int64_t created_at = 0;
   std::optional<int64_t> scheduled_at, started_at, ended_at, timeout_at;
@@ -52,7 +56,7 @@ struct JobRow {
   int64_t attempt = 1;
   std::string spec = "{}", description;  // spec: the JSON handed to an agent
   int64_t priority = 0;
-  std::string status;  // queued | dispatched | running | completed | failed | timeout | cancelled | config | internal
+  JobStatus status = JobStatus::Queued;
   int64_t scheduled_at = 0;
   std::optional<int64_t> dispatched_at, started_at, ended_at, agent_id, exit_code, duration_ms;
   std::string stdout_text, stderr_text, error;
@@ -62,7 +66,8 @@ struct JobRow {
 struct ApprovalRow {
   int64_t id = 0, org_id = 0, instance_id = 0;
   uint64_t effect_seq = 0;
-  std::string title, quorum, approvers = "[]", status;  // approvers: JSON list of names
+  std::string title, quorum, approvers = "[]";  // approvers: JSON list of names
+  ApprovalStatus status = ApprovalStatus::Pending;
   int64_t created_at = 0;
   std::optional<int64_t> timeout_at, decided_at;
 };

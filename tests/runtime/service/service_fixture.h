@@ -165,11 +165,14 @@ class Service {
 // `wf agent` for one host name.
 class Agent {
  public:
-  bool start(const Service& s, const std::string& hostname) {
+  // Enrolls with the service's first organization's secret unless `secret` is given; `name` keeps
+  // the state and log of two agents of one host name apart.
+  bool start(const Service& s, const std::string& hostname, const std::string& secret = "", const std::string& name = "") {
     process_ = std::make_unique<Process>();
-    return process_->spawn({"agent", "--server", s.url(), "--enroll", s.enroll_secret(), "--hostname", hostname, "--state",
-                            (s.dir() / ("agent-" + hostname)).string()},
-                           s.dir() / ("agent-" + hostname + ".log"));
+    const std::string tag = "agent-" + (name.empty() ? hostname : name);
+    return process_->spawn({"agent", "--server", s.url(), "--enroll", secret.empty() ? s.enroll_secret() : secret, "--hostname",
+                            hostname, "--state", (s.dir() / tag).string()},
+                           s.dir() / (tag + ".log"));
   }
   void kill9() {
     if (process_) process_->kill9();

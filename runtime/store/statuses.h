@@ -1,0 +1,113 @@
+// The service's statuses, each in one table (SPEC §4.1–§4.3): an enum and the name it has in the
+// store, the API and the CLI. The store writes and reads the names, the engine works with the
+// enums, the API and the CLI take their lists of accepted names from here. Header-only, so the
+// CLI's client part reads it without linking the store.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wf::store {
+
+// Instance statuses (SPEC §4.1); the last four are terminal.
+#define WF_INSTANCE_STATUSES(X) \
+  X(Queued, "queued")           \
+  X(Running, "running")         \
+  X(Paused, "paused")           \
+  X(Completed, "completed")     \
+  X(Failed, "failed")           \
+  X(Cancelled, "cancelled")     \
+  X(Timeout, "timeout")
+
+// Why a paused instance is paused (SPEC §4.1).
+#define WF_PAUSE_REASONS(X)      \
+  X(Approval, "approval")        \
+  X(Delay, "delay")              \
+  X(PamApproval, "pam_approval") \
+  X(RetryDelay, "retry_delay")   \
+  X(Operator, "operator")        \
+  X(KillSwitch, "kill_switch")
+
+// Job statuses (SPEC §4.2), with the executor's two outcomes that are not the job's fault:
+// `config` (it could not be made or started) and `internal`.
+#define WF_JOB_STATUSES(X)    \
+  X(Queued, "queued")         \
+  X(Dispatched, "dispatched") \
+  X(Running, "running")       \
+  X(Completed, "completed")   \
+  X(Failed, "failed")         \
+  X(Timeout, "timeout")       \
+  X(Cancelled, "cancelled")   \
+  X(Config, "config")         \
+  X(Internal, "internal")
+
+// Approval request statuses (SPEC §4.3).
+#define WF_APPROVAL_STATUSES(X) \
+  X(Pending, "pending")         \
+  X(Approved, "approved")       \
+  X(Rejected, "rejected")       \
+  X(Expired, "expired")         \
+  X(Cancelled, "cancelled")
+
+// What started an instance (SPEC §4.1).
+#define WF_TRIGGERS(X)      \
+  X(Manual, "manual")       \
+  X(Schedule, "schedule")   \
+  X(Webhook, "webhook")     \
+  X(Alert, "alert")         \
+  X(Api, "api")             \
+  X(Child, "child")         \
+  X(Retry, "retry")
+
+#define WF_STATUS_ENUM(name, text) name,
+#define WF_STATUS_NAME(name, text) std::string_view(text),
+#define WF_STATUS_TABLE(Enum, LIST)                                                   \
+  enum class Enum { LIST(WF_STATUS_ENUM) };                                           \
+  inline constexpr std::array k##Enum##Names = {LIST(WF_STATUS_NAME)};                \
+  inline constexpr std::string_view name(Enum v) { return k##Enum##Names[static_cast<size_t>(v)]; } \
+  inline constexpr const auto& names(Enum) { return k##Enum##Names; }
+
+WF_STATUS_TABLE(InstanceStatus, WF_INSTANCE_STATUSES)
+WF_STATUS_TABLE(PauseReason, WF_PAUSE_REASONS)
+WF_STATUS_TABLE(JobStatus, WF_JOB_STATUSES)
+WF_STATUS_TABLE(ApprovalStatus, WF_APPROVAL_STATUSES)
+WF_STATUS_TABLE(Trigger, WF_TRIGGERS)
+
+#undef WF_STATUS_TABLE
+#undef WF_STATUS_NAME
+#undef WF_STATUS_ENUM
+
+// The value named `text`, or nullopt.
+template <class Enum>
+constexpr std::optional<Enum> parse(std::string_view text) {
+  const auto& all = names(Enum{});
+  for (size_t k = 0; k < all.size(); ++k)
+    if (all[k] == text) return static_cast<Enum>(k);
+  return std::nullopt;
+}
+
+// "a, b or c": the accepted names, for an error message.
+template <class Enum>
+std::string name_list() {
+  const auto& all = names(Enum{});
+  std::string out;
+  for (size_t k = 0; k < all.size(); ++k) {
+    if (k) out += k + 1 == all.size() ? " or " : ", ";
+    out += all[k];
+  }
+  return out;
+}
+
+constexpr bool is_terminal(InstanceStatus s) {
+  return s == InstanceStatus::Completed || s == InstanceStatus::Failed || s == InstanceStatus::Cancelled ||
+         s == InstanceStatus::Timeout;
+}
+
+constexpr bool has_ended(JobStatus s) {
+  return s != JobStatus::Queued && s != JobStatus::Dispatched && s != JobStatus::Running;
+}
+
+}  // namespace wf::store
