@@ -13,6 +13,7 @@
 #include "effects/records.h"
 #include "local/params.h"
 #include "lower/compile.h"
+#include "runtime/service/background.h"
 #include "runtime/service/routes.h"
 #include "simulate/simulator.h"
 #include "vm/render.h"
@@ -179,28 +180,26 @@ bool store_versions(store::Database& db, int64_t org, const bytecode::Module& mo
   return true;
 }
 
-// Compiles and stores an upload; answers 201 with the versions, or 422 with the diagnostics.
-void upload(Context& c, const Principal& who, ExchangePtr x, const std::string& source, const std::string& file,
-            const std::string& description, const std::string& rename, bool single,
-            const std::map<std::string, std::string>& imports = {}) {
-  if (!plain_name(file)) return reply_error(*x, 400, "bad_request", "`file` must be a plain file name such as deploy.wf");
-  for (const auto& [name, text] : imports)
-    if (!plain_name(name) || name == file) return reply_error(*x, 400, "bad_request", fmt::format("`files`: `{}` is not a plain file name", name));
-  Compiled compiled = compile_upload(file, source, imports);
-  if (!compiled.module) {
+// On the loop, once an upload's compile has finished (`why` set when it could not run): answers
+// 422 for a source with errors, else submits the new versions to the writer and answers 201 after
+// the commit. The client may have gone meanwhile; answering a closed exchange does nothing.
+void on_upload_compiled(Context& c, ExchangePtr x, int64_t org, std::optional<Compiled>& compiled, const std::string& why,
+                        const std::string& source, const std::string& file, const std::string& description,
+                        const std::string& rename, bool single, const std::map<std::string, std::string>& imports) {
+  if (!compiled) return reply_error(*x, 500, "internal", "the compile failed: " + why);
+  if (!compiled->module) {
     nlohmann::json body = {{"error", {{"code", "compile_failed"},
-                                      {"message", compiled.error.empty() ? "the source has errors" : compiled.error},
-                                      {"diagnostics", compiled.diagnostics}}}};
+                                      {"message", compiled->error.empty() ? "the source has errors" : compiled->error},
+                                      {"diagnostics", compiled->diagnostics}}}};
     reply_json(*x, 422, body);
     return;
   }
-  if (compiled.module->workflows.empty()) {
+  if (compiled->module->workflows.empty()) {
     reply_error(*x, 422, "compile_failed", "the source declares no workflow");
     return;
   }
   auto result = std::make_shared<nlohmann::json>();
-  auto module = std::make_shared<bytecode::Module>(std::move(*compiled.module));
-  const int64_t org = who.org_id;
+  auto module = std::make_shared<bytecode::Module>(std::move(*compiled->module));
   const std::string files = nlohmann::json(imports).dump();
   c.writer->submit(
       [=](store::Database& db, std::string& error) {
@@ -210,6 +209,25 @@ void upload(Context& c, const Principal& who, ExchangePtr x, const std::string& 
         if (!ok) return reply_error(*x, 500, "internal", error);
         if (single && !result->empty()) reply_json(*x, 201, (*result)[0]);
         else reply_json(*x, 201, {{"definitions", *result}});
+      });
+}
+
+// Compiles and stores an upload; answers 201 with the versions, or 422 with the diagnostics.
+// The compile runs on libuv's pool (background.h), since a large source takes long enough to hold
+// every other request; the answer and the store write follow on the loop. The source and its
+// files came in one request body, so the HTTP server's body limit (1 MiB, answered 413) bounds
+// them together, and a clone recompiles a source that came in the same way.
+void upload(Context& c, const Principal& who, ExchangePtr x, const std::string& source, const std::string& file,
+            const std::string& description, const std::string& rename, bool single,
+            const std::map<std::string, std::string>& imports = {}) {
+  if (!plain_name(file)) return reply_error(*x, 400, "bad_request", "`file` must be a plain file name such as deploy.wf");
+  for (const auto& [name, text] : imports)
+    if (!plain_name(name) || name == file) return reply_error(*x, 400, "bad_request", fmt::format("`files`: `{}` is not a plain file name", name));
+  const int64_t org = who.org_id;
+  run_in_background(
+      c.loop, [file, source, imports] { return compile_upload(file, source, imports); },
+      [&c, x, org, source, file, description, rename, single, imports](std::optional<Compiled> compiled, const std::string& error) {
+        on_upload_compiled(c, x, org, compiled, error, source, file, description, rename, single, imports);
       });
 }
 
