@@ -16,6 +16,7 @@
 #include "runtime/service/background.h"
 #include "runtime/service/routes.h"
 #include "simulate/simulator.h"
+#include "vm/continuation.h"
 #include "vm/render.h"
 
 namespace wf::service {
@@ -348,6 +349,27 @@ bool bind_run(Context& c, const Principal& who, http::Exchange& x, const std::sh
   return true;
 }
 
+struct Simulated {
+  nlohmann::json report;  // simulate::report_json
+  std::string error;      // why there is no report
+};
+
+// Simulates workflow `index` of `shared` with the arguments `args` (vm::encode_values) on a thread
+// of the pool. It runs a private copy of the program: a Program is read-only, but a VM running it
+// counts references to its constants (LOADK copies them) without atomics, and the loop's engine may
+// be running the same one. The simulator itself keeps all its state in its own members.
+Simulated simulate_run(const vm::Program& shared, uint32_t index, const std::vector<uint8_t>& args) {
+  Simulated out;
+  std::shared_ptr<const vm::Program> program = vm::load_program(shared.module, out.error);
+  if (!program) return out;
+  std::vector<vm::Value> values;
+  if (!vm::decode_values(*program, args, values, out.error)) return out;
+  simulate::Simulator sim(program, {});
+  simulate::Report report = sim.simulate(index, std::move(values));
+  out.report = nlohmann::json::parse(simulate::report_json(report).dump());
+  return out;
+}
+
 void run_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, int64_t id, bool test) {
   auto body = body_object(r, *x);
   if (!body) return;
@@ -375,9 +397,16 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
   nlohmann::json params, targets;
   if (!bind_run(c, who, *x, program, index, *body, args, params, targets)) return;
   if (test || simulate.value_or(false)) {
-    simulate::Simulator sim(program, {});
-    simulate::Report report = sim.simulate(index, std::move(args));
-    return reply_json(*x, 200, nlohmann::json::parse(simulate::report_json(report).dump()));
+    // On libuv's pool (background.h): a simulation runs up to a billion instructions. The
+    // arguments cross as bytes, since a default's value may share a constant of `program`.
+    run_in_background(
+        c.loop, [program, index, bytes = vm::encode_values(*program, args)] { return simulate_run(*program, index, bytes); },
+        [x](std::optional<Simulated> simulated, const std::string& error) {
+          if (!simulated) return reply_error(*x, 500, "internal", "the simulation failed: " + error);
+          if (!simulated->error.empty()) return reply_error(*x, 500, "internal", simulated->error);
+          reply_json(*x, 200, simulated->report);
+        });
+    return;
   }
   engine::StartRequest start;
   start.org_id = who.org_id;
