@@ -13,8 +13,10 @@
 #include "effects/records.h"
 #include "local/params.h"
 #include "lower/compile.h"
+#include "runtime/service/background.h"
 #include "runtime/service/routes.h"
 #include "simulate/simulator.h"
+#include "vm/continuation.h"
 #include "vm/render.h"
 
 namespace wf::service {
@@ -179,28 +181,26 @@ bool store_versions(store::Database& db, int64_t org, const bytecode::Module& mo
   return true;
 }
 
-// Compiles and stores an upload; answers 201 with the versions, or 422 with the diagnostics.
-void upload(Context& c, const Principal& who, ExchangePtr x, const std::string& source, const std::string& file,
-            const std::string& description, const std::string& rename, bool single,
-            const std::map<std::string, std::string>& imports = {}) {
-  if (!plain_name(file)) return reply_error(*x, 400, "bad_request", "`file` must be a plain file name such as deploy.wf");
-  for (const auto& [name, text] : imports)
-    if (!plain_name(name) || name == file) return reply_error(*x, 400, "bad_request", fmt::format("`files`: `{}` is not a plain file name", name));
-  Compiled compiled = compile_upload(file, source, imports);
-  if (!compiled.module) {
+// On the loop, once an upload's compile has finished (`why` set when it could not run): answers
+// 422 for a source with errors, else submits the new versions to the writer and answers 201 after
+// the commit. The client may have gone meanwhile; answering a closed exchange does nothing.
+void on_upload_compiled(Context& c, ExchangePtr x, int64_t org, std::optional<Compiled>& compiled, const std::string& why,
+                        const std::string& source, const std::string& file, const std::string& description,
+                        const std::string& rename, bool single, const std::map<std::string, std::string>& imports) {
+  if (!compiled) return reply_error(*x, 500, "internal", "the compile failed: " + why);
+  if (!compiled->module) {
     nlohmann::json body = {{"error", {{"code", "compile_failed"},
-                                      {"message", compiled.error.empty() ? "the source has errors" : compiled.error},
-                                      {"diagnostics", compiled.diagnostics}}}};
+                                      {"message", compiled->error.empty() ? "the source has errors" : compiled->error},
+                                      {"diagnostics", compiled->diagnostics}}}};
     reply_json(*x, 422, body);
     return;
   }
-  if (compiled.module->workflows.empty()) {
+  if (compiled->module->workflows.empty()) {
     reply_error(*x, 422, "compile_failed", "the source declares no workflow");
     return;
   }
   auto result = std::make_shared<nlohmann::json>();
-  auto module = std::make_shared<bytecode::Module>(std::move(*compiled.module));
-  const int64_t org = who.org_id;
+  auto module = std::make_shared<bytecode::Module>(std::move(*compiled->module));
   const std::string files = nlohmann::json(imports).dump();
   c.writer->submit(
       [=](store::Database& db, std::string& error) {
@@ -210,6 +210,25 @@ void upload(Context& c, const Principal& who, ExchangePtr x, const std::string& 
         if (!ok) return reply_error(*x, 500, "internal", error);
         if (single && !result->empty()) reply_json(*x, 201, (*result)[0]);
         else reply_json(*x, 201, {{"definitions", *result}});
+      });
+}
+
+// Compiles and stores an upload; answers 201 with the versions, or 422 with the diagnostics.
+// The compile runs on libuv's pool (background.h), since a large source takes long enough to hold
+// every other request; the answer and the store write follow on the loop. The source and its
+// files came in one request body, so the HTTP server's body limit (1 MiB, answered 413) bounds
+// them together, and a clone recompiles a source that came in the same way.
+void upload(Context& c, const Principal& who, ExchangePtr x, const std::string& source, const std::string& file,
+            const std::string& description, const std::string& rename, bool single,
+            const std::map<std::string, std::string>& imports = {}) {
+  if (!plain_name(file)) return reply_error(*x, 400, "bad_request", "`file` must be a plain file name such as deploy.wf");
+  for (const auto& [name, text] : imports)
+    if (!plain_name(name) || name == file) return reply_error(*x, 400, "bad_request", fmt::format("`files`: `{}` is not a plain file name", name));
+  const int64_t org = who.org_id;
+  run_in_background(
+      c.loop, [file, source, imports] { return compile_upload(file, source, imports); },
+      [&c, x, org, source, file, description, rename, single, imports](std::optional<Compiled> compiled, const std::string& error) {
+        on_upload_compiled(c, x, org, compiled, error, source, file, description, rename, single, imports);
       });
 }
 
@@ -330,6 +349,27 @@ bool bind_run(Context& c, const Principal& who, http::Exchange& x, const std::sh
   return true;
 }
 
+struct Simulated {
+  nlohmann::json report;  // simulate::report_json
+  std::string error;      // why there is no report
+};
+
+// Simulates workflow `index` of `shared` with the arguments `args` (vm::encode_values) on a thread
+// of the pool. It runs a private copy of the program: a Program is read-only, but a VM running it
+// counts references to its constants (LOADK copies them) without atomics, and the loop's engine may
+// be running the same one. The simulator itself keeps all its state in its own members.
+Simulated simulate_run(const vm::Program& shared, uint32_t index, const std::vector<uint8_t>& args) {
+  Simulated out;
+  std::shared_ptr<const vm::Program> program = vm::load_program(shared.module, out.error);
+  if (!program) return out;
+  std::vector<vm::Value> values;
+  if (!vm::decode_values(*program, args, values, out.error)) return out;
+  simulate::Simulator sim(program, {});
+  simulate::Report report = sim.simulate(index, std::move(values));
+  out.report = nlohmann::json::parse(simulate::report_json(report).dump());
+  return out;
+}
+
 void run_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, int64_t id, bool test) {
   auto body = body_object(r, *x);
   if (!body) return;
@@ -357,9 +397,16 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
   nlohmann::json params, targets;
   if (!bind_run(c, who, *x, program, index, *body, args, params, targets)) return;
   if (test || simulate.value_or(false)) {
-    simulate::Simulator sim(program, {});
-    simulate::Report report = sim.simulate(index, std::move(args));
-    return reply_json(*x, 200, nlohmann::json::parse(simulate::report_json(report).dump()));
+    // On libuv's pool (background.h): a simulation runs up to a billion instructions. The
+    // arguments cross as bytes, since a default's value may share a constant of `program`.
+    run_in_background(
+        c.loop, [program, index, bytes = vm::encode_values(*program, args)] { return simulate_run(*program, index, bytes); },
+        [x](std::optional<Simulated> simulated, const std::string& error) {
+          if (!simulated) return reply_error(*x, 500, "internal", "the simulation failed: " + error);
+          if (!simulated->error.empty()) return reply_error(*x, 500, "internal", simulated->error);
+          reply_json(*x, 200, simulated->report);
+        });
+    return;
   }
   engine::StartRequest start;
   start.org_id = who.org_id;
