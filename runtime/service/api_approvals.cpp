@@ -51,48 +51,59 @@ nlohmann::json approval_by_id(Context& c, int64_t org, int64_t id) {
   return j;
 }
 
+// The approval `{id}` names in the caller's organization, with the request in `approval`;
+// nullopt, after answering 404, when there is none.
+std::optional<int64_t> approval_of(Context& c, const Principal& who, http::Exchange& x, std::string_view key, nlohmann::json& approval) {
+  auto id = parse_id(key);
+  approval = id ? approval_by_id(c, who.org_id, *id) : nlohmann::json();
+  if (approval.is_null()) {
+    reply_error(x, 404, "not_found", fmt::format("no approval {}", key));
+    return std::nullopt;
+  }
+  return id;
+}
+
 }  // namespace
 
-void approvals_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s) {
-  const std::string& m = r.method;
-  if (s.empty()) {
-    if (m != "GET") return method_not_allowed(*x);
-    int64_t skip, limit;
-    if (!paging(r, *x, skip, limit)) return;
-    const std::string status = r.query_param("status").value_or("");
-    static const std::set<std::string> kStatuses = {"", "pending", "approved", "rejected", "expired", "cancelled"};
-    if (!kStatuses.count(status))
-      return reply_error(*x, 400, "bad_request", "`status` must be pending, approved, rejected, expired or cancelled");
-    std::optional<int64_t> instance;
-    if (auto i = r.query_param("instance")) {
-      instance = parse_id(*i);
-      if (!instance) return reply_error(*x, 400, "bad_request", "`instance` must be an instance id");
-    }
-    auto& q = c.reader->prepare(std::string("SELECT ") + kColumns +
-                                " FROM approvals WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = 0 OR instance_id = ?3) "
-                                "ORDER BY id LIMIT ?4 OFFSET ?5");
-    q.bind(1, who.org_id).bind(2, std::string_view(status)).bind(3, instance.value_or(0)).bind(4, limit).bind(5, skip);
-    std::vector<int64_t> ids;
-    while (q.step()) ids.push_back(q.column_int64(0));
-    q.reset();
-    nlohmann::json items = nlohmann::json::array();
-    for (int64_t id : ids) items.push_back(approval_by_id(c, who.org_id, id));
-    auto& t = c.reader->prepare(
-        "SELECT COUNT(*) FROM approvals WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = 0 OR instance_id = ?3)");
-    t.bind(1, who.org_id).bind(2, std::string_view(status)).bind(3, instance.value_or(0));
-    const int64_t total = t.step() ? t.column_int64(0) : 0;
-    t.reset();
-    return reply_json(*x, 200, {{"items", items}, {"total", total}});
+void list_approvals(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  int64_t skip, limit;
+  if (!paging(r, *x, skip, limit)) return;
+  const std::string status = r.query_param("status").value_or("");
+  static const std::set<std::string> kStatuses = {"", "pending", "approved", "rejected", "expired", "cancelled"};
+  if (!kStatuses.count(status))
+    return reply_error(*x, 400, "bad_request", "`status` must be pending, approved, rejected, expired or cancelled");
+  std::optional<int64_t> instance;
+  if (auto i = r.query_param("instance")) {
+    instance = parse_id(*i);
+    if (!instance) return reply_error(*x, 400, "bad_request", "`instance` must be an instance id");
   }
-  auto id = parse_id(s[0]);
-  nlohmann::json approval = id ? approval_by_id(c, who.org_id, *id) : nlohmann::json();
-  if (approval.is_null()) return reply_error(*x, 404, "not_found", fmt::format("no approval {}", s[0]));
-  if (s.size() == 1) {
-    if (m != "GET") return method_not_allowed(*x);
-    return reply_json(*x, 200, approval);
-  }
-  if (s.size() != 2 || s[1] != "respond") return reply_error(*x, 404, "not_found", "no such endpoint");
-  if (m != "POST") return method_not_allowed(*x);
+  auto& q = c.reader->prepare(std::string("SELECT ") + kColumns +
+                              " FROM approvals WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = 0 OR instance_id = ?3) "
+                              "ORDER BY id LIMIT ?4 OFFSET ?5");
+  q.bind(1, who.org_id).bind(2, std::string_view(status)).bind(3, instance.value_or(0)).bind(4, limit).bind(5, skip);
+  std::vector<int64_t> ids;
+  while (q.step()) ids.push_back(q.column_int64(0));
+  q.reset();
+  nlohmann::json items = nlohmann::json::array();
+  for (int64_t id : ids) items.push_back(approval_by_id(c, who.org_id, id));
+  auto& t = c.reader->prepare(
+      "SELECT COUNT(*) FROM approvals WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = 0 OR instance_id = ?3)");
+  t.bind(1, who.org_id).bind(2, std::string_view(status)).bind(3, instance.value_or(0));
+  const int64_t total = t.step() ? t.column_int64(0) : 0;
+  t.reset();
+  return reply_json(*x, 200, {{"items", items}, {"total", total}});
+}
+
+void get_approval(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  nlohmann::json approval;
+  if (!approval_of(c, who, *x, p["id"], approval)) return;
+  return reply_json(*x, 200, approval);
+}
+
+void respond_approval(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  nlohmann::json approval;
+  const auto id = approval_of(c, who, *x, p["id"], approval);
+  if (!id) return;
   auto body = body_object(r, *x);
   if (!body) return;
   Fields f(*body);

@@ -393,175 +393,197 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
   (*summary)["pause_reason"] = status.pause_reason.empty() ? nlohmann::json() : nlohmann::json(status.pause_reason);
 }
 
+// The definition `{id}` names (its id or its name) in the caller's organization; 0, after
+// answering 404, when there is none.
+int64_t definition_of(Context& c, const Principal& who, http::Exchange& x, std::string_view key) {
+  const int64_t id = find_definition(c, who.org_id, key);
+  if (!id) reply_error(x, 404, "not_found", fmt::format("no definition `{}`", key));
+  return id;
+}
+
 }  // namespace
 
-void definitions_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s) {
-  const std::string& m = r.method;
-  if (s.empty()) {
-    if (m == "GET") {
-      int64_t skip, limit;
-      if (!paging(r, *x, skip, limit)) return;
-      nlohmann::json items = nlohmann::json::array();
-      auto& q = c.reader->prepare("SELECT id FROM definitions WHERE org_id = ?1 ORDER BY name LIMIT ?2 OFFSET ?3");
-      q.bind(1, who.org_id).bind(2, limit).bind(3, skip);
-      std::vector<int64_t> ids;
-      while (q.step()) ids.push_back(q.column_int64(0));
-      q.reset();
-      for (int64_t id : ids) items.push_back(definition_json(*c.reader, id, false));
-      const int64_t total = count_rows(*c.reader, "SELECT COUNT(*) FROM definitions WHERE org_id = ?1", who.org_id);
-      return reply_json(*x, 200, {{"items", items}, {"total", total}});
+void list_definitions(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  int64_t skip, limit;
+  if (!paging(r, *x, skip, limit)) return;
+  nlohmann::json items = nlohmann::json::array();
+  auto& q = c.reader->prepare("SELECT id FROM definitions WHERE org_id = ?1 ORDER BY name LIMIT ?2 OFFSET ?3");
+  q.bind(1, who.org_id).bind(2, limit).bind(3, skip);
+  std::vector<int64_t> ids;
+  while (q.step()) ids.push_back(q.column_int64(0));
+  q.reset();
+  for (int64_t id : ids) items.push_back(definition_json(*c.reader, id, false));
+  const int64_t total = count_rows(*c.reader, "SELECT COUNT(*) FROM definitions WHERE org_id = ?1", who.org_id);
+  return reply_json(*x, 200, {{"items", items}, {"total", total}});
+}
+
+void create_definitions(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  auto body = body_object(r, *x);
+  if (!body) return;
+  Fields f(*body);
+  auto source = f.string("source", true);
+  auto file = f.string("file");
+  auto description = f.string("description");
+  const nlohmann::json* files = f.object("files");
+  if (!f.ok(*x)) return;
+  std::map<std::string, std::string> imports;
+  if (files)
+    for (const auto& [name, text] : files->items()) {
+      if (!text.is_string()) return reply_error(*x, 400, "bad_request", "`files` must map file names to their text");
+      imports[name] = text.get<std::string>();
     }
-    if (m == "POST") {
-      auto body = body_object(r, *x);
-      if (!body) return;
-      Fields f(*body);
-      auto source = f.string("source", true);
-      auto file = f.string("file");
-      auto description = f.string("description");
-      const nlohmann::json* files = f.object("files");
-      if (!f.ok(*x)) return;
-      std::map<std::string, std::string> imports;
-      if (files)
-        for (const auto& [name, text] : files->items()) {
-          if (!text.is_string()) return reply_error(*x, 400, "bad_request", "`files` must map file names to their text");
-          imports[name] = text.get<std::string>();
+  std::string name = file.value_or("workflow.wf");
+  if (auto slash = name.find_last_of('/'); slash != std::string::npos) name = name.substr(slash + 1);
+  return upload(c, who, x, *source, name, description.value_or(""), "", false, imports);
+}
+
+void import_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  auto body = body_object(r, *x);
+  if (!body) return;
+  Fields f(*body);
+  auto name = f.string("name", true);
+  auto source = f.string("source", true);
+  auto description = f.string("description");
+  auto new_name = f.string("new_name");
+  if (!f.ok(*x)) return;
+  return upload(c, who, x, *source, *name + ".wf", description.value_or(""), new_name.value_or(*name), true);
+}
+
+void get_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  return reply_json(*x, 200, definition_json(*c.reader, id, true));
+}
+
+void delete_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  return c.writer->submit(
+      [id](store::Database& db, std::string& error) {
+        auto& s1 = db.prepare("DELETE FROM definition_versions WHERE definition_id = ?1");
+        s1.bind(1, id);
+        auto& s2 = db.prepare("DELETE FROM definitions WHERE id = ?1");
+        if (!s1.run()) return error = s1.error(), false;
+        s2.bind(1, id);
+        if (!s2.run()) return error = s2.error(), false;
+        return true;
+      },
+      [x](bool ok, const std::string& error) {
+        if (!ok) return reply_error(*x, 500, "internal", error);
+        x->respond(http::Response{204, {}, ""});
+      });
+}
+
+void patch_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  auto body = body_object(r, *x);
+  if (!body) return;
+  Fields f(*body);
+  auto description = f.string("description");
+  auto template_flag = f.boolean("template");
+  auto active = f.boolean("active");
+  auto source = f.string("source");
+  if (!f.ok(*x)) return;
+  if (source) {
+    auto& q = c.reader->prepare("SELECT name FROM definitions WHERE id = ?1");
+    q.bind(1, id);
+    const std::string name = q.step() ? q.column_text(0) : "";
+    q.reset();
+    return upload(c, who, x, *source, name + ".wf", "", name, true);
+  }
+  std::vector<std::function<bool(store::Database&, std::string&)>> steps;
+  if (description) steps.push_back(exec_step("UPDATE definitions SET description = ?2 WHERE id = ?1", id, {}, *description));
+  if (template_flag) steps.push_back(exec_step("UPDATE definitions SET template = ?2 WHERE id = ?1", id, *template_flag ? 1 : 0));
+  if (active) steps.push_back(exec_step("UPDATE definitions SET active = ?2 WHERE id = ?1", id, *active ? 1 : 0));
+  steps.push_back(exec_step("UPDATE definitions SET updated_at = ?2 WHERE id = ?1", id, effects::wall_clock_ms()));
+  return update_definition(c, x, id, std::move(steps));
+}
+
+void definition_versions(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  int64_t skip, limit;
+  if (!paging(r, *x, skip, limit)) return;
+  nlohmann::json items = nlohmann::json::array();
+  auto& q = c.reader->prepare(
+      "SELECT v.version, v.created_at, v.module_hash, d.published_version FROM definition_versions v "
+      "JOIN definitions d ON d.id = v.definition_id WHERE v.definition_id = ?1 ORDER BY v.version DESC LIMIT ?2 OFFSET ?3");
+  q.bind(1, id).bind(2, limit).bind(3, skip);
+  while (q.step())
+    items.push_back({{"version", q.column_int64(0)},
+                     {"created_at", format_time(q.column_int64(1))},
+                     {"module_hash", q.column_text(2)},
+                     {"published", !q.column_is_null(3) && q.column_int64(3) == q.column_int64(0)}});
+  q.reset();
+  const int64_t total = count_rows(*c.reader, "SELECT COUNT(*) FROM definition_versions WHERE definition_id = ?1", id);
+  return reply_json(*x, 200, {{"items", items}, {"total", total}});
+}
+
+void publish_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  auto body = body_object(r, *x);
+  if (!body) return;
+  Fields f(*body);
+  auto version = f.integer("version");
+  if (!f.ok(*x)) return;
+  auto& q = c.reader->prepare("SELECT MAX(version) FROM definition_versions WHERE definition_id = ?1");
+  q.bind(1, id);
+  const int64_t latest = q.step() ? q.column_int64(0) : 0;
+  q.reset();
+  const int64_t chosen = version.value_or(latest);
+  if (chosen < 1 || chosen > latest) return reply_error(*x, 404, "not_found", fmt::format("no version {}", chosen));
+  return update_definition(c, x, id, {exec_step("UPDATE definitions SET published_version = ?2 WHERE id = ?1", id, chosen)});
+}
+
+void clone_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  auto& q = c.reader->prepare(
+      "SELECT d.name, d.description, v.source, v.file, v.files FROM definitions d JOIN definition_versions v ON v.definition_id = d.id "
+      "WHERE d.id = ?1 ORDER BY v.version DESC LIMIT 1");
+  q.bind(1, id);
+  if (!q.step()) {
+    q.reset();
+    return reply_error(*x, 404, "not_found", "the definition has no version");
+  }
+  const std::string name = q.column_text(0), description = q.column_text(1), source = q.column_text(2), file = q.column_text(3);
+  auto files = nlohmann::json::parse(q.column_text(4), nullptr, false);
+  q.reset();
+  std::map<std::string, std::string> imports;
+  if (files.is_object())
+    for (const auto& [k, v] : files.items())
+      if (v.is_string()) imports[k] = v.get<std::string>();
+  return upload(c, who, x, source, file, description, name + " (Copy)", true, imports);
+}
+
+void export_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  nlohmann::json d = definition_json(*c.reader, id, true);
+  auto program = c.programs->get(id, d.value("latest_version", int64_t{0}));
+  nlohmann::json annotations = nlohmann::json::array();
+  if (program)
+    for (const auto& w : program->module.workflows)
+      if (w.name == d["name"])
+        for (const auto& a : w.annotations) {
+          auto args = nlohmann::json::parse(a.args, nullptr, false);
+          annotations.push_back({{"name", a.name}, {"args", args.is_discarded() ? nlohmann::json(a.args) : args}});
         }
-      std::string name = file.value_or("workflow.wf");
-      if (auto slash = name.find_last_of('/'); slash != std::string::npos) name = name.substr(slash + 1);
-      return upload(c, who, x, *source, name, description.value_or(""), "", false, imports);
-    }
-    return method_not_allowed(*x);
-  }
-  if (s[0] == "import" && s.size() == 1) {
-    if (m != "POST") return method_not_allowed(*x);
-    auto body = body_object(r, *x);
-    if (!body) return;
-    Fields f(*body);
-    auto name = f.string("name", true);
-    auto source = f.string("source", true);
-    auto description = f.string("description");
-    auto new_name = f.string("new_name");
-    if (!f.ok(*x)) return;
-    return upload(c, who, x, *source, *name + ".wf", description.value_or(""), new_name.value_or(*name), true);
-  }
-  const int64_t id = find_definition(c, who.org_id, s[0]);
-  if (!id) return reply_error(*x, 404, "not_found", fmt::format("no definition `{}`", s[0]));
-  if (s.size() == 1) {
-    if (m == "GET") return reply_json(*x, 200, definition_json(*c.reader, id, true));
-    if (m == "DELETE") {
-      return c.writer->submit(
-          [id](store::Database& db, std::string& error) {
-            auto& s1 = db.prepare("DELETE FROM definition_versions WHERE definition_id = ?1");
-            s1.bind(1, id);
-            auto& s2 = db.prepare("DELETE FROM definitions WHERE id = ?1");
-            if (!s1.run()) return error = s1.error(), false;
-            s2.bind(1, id);
-            if (!s2.run()) return error = s2.error(), false;
-            return true;
-          },
-          [x](bool ok, const std::string& error) {
-            if (!ok) return reply_error(*x, 500, "internal", error);
-            x->respond(http::Response{204, {}, ""});
-          });
-    }
-    if (m == "PATCH" || m == "PUT") {
-      auto body = body_object(r, *x);
-      if (!body) return;
-      Fields f(*body);
-      auto description = f.string("description");
-      auto template_flag = f.boolean("template");
-      auto active = f.boolean("active");
-      auto source = f.string("source");
-      if (!f.ok(*x)) return;
-      if (source) {
-        auto& q = c.reader->prepare("SELECT name FROM definitions WHERE id = ?1");
-        q.bind(1, id);
-        const std::string name = q.step() ? q.column_text(0) : "";
-        q.reset();
-        return upload(c, who, x, *source, name + ".wf", "", name, true);
-      }
-      std::vector<std::function<bool(store::Database&, std::string&)>> steps;
-      if (description) steps.push_back(exec_step("UPDATE definitions SET description = ?2 WHERE id = ?1", id, {}, *description));
-      if (template_flag) steps.push_back(exec_step("UPDATE definitions SET template = ?2 WHERE id = ?1", id, *template_flag ? 1 : 0));
-      if (active) steps.push_back(exec_step("UPDATE definitions SET active = ?2 WHERE id = ?1", id, *active ? 1 : 0));
-      steps.push_back(exec_step("UPDATE definitions SET updated_at = ?2 WHERE id = ?1", id, effects::wall_clock_ms()));
-      return update_definition(c, x, id, std::move(steps));
-    }
-    return method_not_allowed(*x);
-  }
-  const std::string_view action = s[1];
-  if (s.size() != 2) return reply_error(*x, 404, "not_found", "no such endpoint");
-  if (action == "versions") {
-    if (m != "GET") return method_not_allowed(*x);
-    int64_t skip, limit;
-    if (!paging(r, *x, skip, limit)) return;
-    nlohmann::json items = nlohmann::json::array();
-    auto& q = c.reader->prepare(
-        "SELECT v.version, v.created_at, v.module_hash, d.published_version FROM definition_versions v "
-        "JOIN definitions d ON d.id = v.definition_id WHERE v.definition_id = ?1 ORDER BY v.version DESC LIMIT ?2 OFFSET ?3");
-    q.bind(1, id).bind(2, limit).bind(3, skip);
-    while (q.step())
-      items.push_back({{"version", q.column_int64(0)},
-                       {"created_at", format_time(q.column_int64(1))},
-                       {"module_hash", q.column_text(2)},
-                       {"published", !q.column_is_null(3) && q.column_int64(3) == q.column_int64(0)}});
-    q.reset();
-    const int64_t total = count_rows(*c.reader, "SELECT COUNT(*) FROM definition_versions WHERE definition_id = ?1", id);
-    return reply_json(*x, 200, {{"items", items}, {"total", total}});
-  }
-  if (action == "publish") {
-    if (m != "POST") return method_not_allowed(*x);
-    auto body = body_object(r, *x);
-    if (!body) return;
-    Fields f(*body);
-    auto version = f.integer("version");
-    if (!f.ok(*x)) return;
-    auto& q = c.reader->prepare("SELECT MAX(version) FROM definition_versions WHERE definition_id = ?1");
-    q.bind(1, id);
-    const int64_t latest = q.step() ? q.column_int64(0) : 0;
-    q.reset();
-    const int64_t chosen = version.value_or(latest);
-    if (chosen < 1 || chosen > latest) return reply_error(*x, 404, "not_found", fmt::format("no version {}", chosen));
-    return update_definition(c, x, id, {exec_step("UPDATE definitions SET published_version = ?2 WHERE id = ?1", id, chosen)});
-  }
-  if (action == "clone") {
-    if (m != "POST") return method_not_allowed(*x);
-    auto& q = c.reader->prepare(
-        "SELECT d.name, d.description, v.source, v.file, v.files FROM definitions d JOIN definition_versions v ON v.definition_id = d.id "
-        "WHERE d.id = ?1 ORDER BY v.version DESC LIMIT 1");
-    q.bind(1, id);
-    if (!q.step()) {
-      q.reset();
-      return reply_error(*x, 404, "not_found", "the definition has no version");
-    }
-    const std::string name = q.column_text(0), description = q.column_text(1), source = q.column_text(2), file = q.column_text(3);
-    auto files = nlohmann::json::parse(q.column_text(4), nullptr, false);
-    q.reset();
-    std::map<std::string, std::string> imports;
-    if (files.is_object())
-      for (const auto& [k, v] : files.items())
-        if (v.is_string()) imports[k] = v.get<std::string>();
-    return upload(c, who, x, source, file, description, name + " (Copy)", true, imports);
-  }
-  if (action == "export") {
-    if (m != "GET") return method_not_allowed(*x);
-    nlohmann::json d = definition_json(*c.reader, id, true);
-    auto program = c.programs->get(id, d.value("latest_version", int64_t{0}));
-    nlohmann::json annotations = nlohmann::json::array();
-    if (program)
-      for (const auto& w : program->module.workflows)
-        if (w.name == d["name"])
-          for (const auto& a : w.annotations) {
-            auto args = nlohmann::json::parse(a.args, nullptr, false);
-            annotations.push_back({{"name", a.name}, {"args", args.is_discarded() ? nlohmann::json(a.args) : args}});
-          }
-    return reply_json(*x, 200, {{"name", d["name"]}, {"description", d["description"]}, {"source", d.value("source", "")}, {"annotations", annotations}});
-  }
-  if (action == "run" || action == "run-test") {
-    if (m != "POST") return method_not_allowed(*x);
-    return run_definition(c, who, r, x, id, action == "run-test");
-  }
-  reply_error(*x, 404, "not_found", "no such endpoint");
+  return reply_json(*x, 200, {{"name", d["name"]}, {"description", d["description"]}, {"source", d.value("source", "")}, {"annotations", annotations}});
+}
+
+void run_definition_now(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  return run_definition(c, who, r, x, id, false);
+}
+
+void run_definition_test(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  return run_definition(c, who, r, x, id, true);
 }
 
 }  // namespace wf::service

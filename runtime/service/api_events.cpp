@@ -91,4 +91,8 @@ void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   });
 }
 
+void organization_events(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  events_api(c, who, r, x, std::nullopt);
+}
+
 }  // namespace wf::service

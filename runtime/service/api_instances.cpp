@@ -2,8 +2,6 @@
 // execution log and signals for `wait event`.
 #include <fmt/format.h>
 
-#include <set>
-
 #include "runtime/service/routes.h"
 #include "vm/continuation.h"
 #include "vm/render.h"
@@ -153,104 +151,141 @@ nlohmann::json instance_detail(Context& c, int64_t id) {
   return j;
 }
 
-void instances_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s) {
-  const std::string& m = r.method;
-  if (s.empty()) {
-    if (m != "GET") return method_not_allowed(*x);
-    int64_t skip, limit;
-    if (!paging(r, *x, skip, limit)) return;
-    const auto status = status_filter(r, *x, {"queued", "running", "paused", "completed", "failed", "cancelled", "timeout"});
-    if (!status) return;
-    const std::string workflow = r.query_param("workflow").value_or("");
-    auto& q = c.reader->prepare(
-        "SELECT id, workflow, definition_id, version, status, pause_reason, created_at, started_at, ended_at, error_message, "
-        "COUNT(*) OVER () FROM instances WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR workflow = ?3) "
-        "ORDER BY id DESC LIMIT ?4 OFFSET ?5");
-    q.bind(1, who.org_id).bind(2, std::string_view(*status)).bind(3, std::string_view(workflow)).bind(4, limit).bind(5, skip);
-    nlohmann::json items = nlohmann::json::array();
-    int64_t total = 0;
-    while (q.step()) {
-      items.push_back({{"id", q.column_int64(0)},
-                       {"workflow", q.column_text(1)},
-                       {"definition_id", q.column_int64(2)},
-                       {"version", q.column_int64(3)},
-                       {"status", q.column_text(4)},
-                       {"pause_reason", q.column_is_null(5) ? nlohmann::json() : nlohmann::json(q.column_text(5))},
-                       {"created_at", format_time(q.column_int64(6))},
-                       {"started_at", time_or_null(q, 7)},
-                       {"ended_at", time_or_null(q, 8)},
-                       {"error_message", q.column_is_null(9) ? nlohmann::json() : nlohmann::json(q.column_text(9))}});
-      total = q.column_int64(10);
-    }
-    q.reset();
-    if (items.empty() && skip > 0) {
-      auto& t = c.reader->prepare(
-          "SELECT COUNT(*) FROM instances WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR workflow = ?3)");
-      t.bind(1, who.org_id).bind(2, std::string_view(*status)).bind(3, std::string_view(workflow));
-      total = t.step() ? t.column_int64(0) : 0;
-      t.reset();
-    }
-    return reply_json(*x, 200, {{"items", items}, {"total", total}});
+namespace {
+
+// The instance `{id}` names, with its detail in `detail`; nullopt, after answering 404, when there
+// is none.
+std::optional<int64_t> instance_of(Context& c, http::Exchange& x, std::string_view key, nlohmann::json& detail) {
+  auto id = parse_id(key);
+  detail = id ? instance_detail(c, *id) : nlohmann::json();
+  if (detail.is_null()) {
+    reply_error(x, 404, "not_found", fmt::format("no instance {}", key));
+    return std::nullopt;
   }
-  auto id = parse_id(s[0]);
-  nlohmann::json detail = id ? instance_detail(c, *id) : nlohmann::json();
-  if (detail.is_null()) return reply_error(*x, 404, "not_found", fmt::format("no instance {}", s[0]));
-  if (s.size() == 1) {
-    if (m != "GET") return method_not_allowed(*x);
-    return reply_json(*x, 200, detail);
-  }
-  const std::string_view action = s.size() == 2 ? s[1] : std::string_view();
-  // An unknown path is 404 whatever the method; 405 is for the paths that exist.
-  static const std::set<std::string_view> kActions = {"events", "log", "cancel", "pause", "resume", "retry", "signal"};
-  if (s.size() != 2 || !kActions.count(action)) return reply_error(*x, 404, "not_found", "no such endpoint");
-  if (action == "events") {
-    if (m != "GET") return method_not_allowed(*x);
-    return events_api(c, who, r, x, *id);
-  }
-  if (action == "log") {
-    if (m != "GET") return method_not_allowed(*x);
-    int64_t after = 0;
-    if (auto a = r.query_param("after")) {
-      auto v = parse_id(*a);
-      if (!v && *a != "0") return reply_error(*x, 400, "bad_request", "`after` must be a log sequence number");
-      after = v.value_or(0);
-    }
-    auto& q = c.reader->prepare("SELECT seq, at, kind, message, data FROM instance_log WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq");
-    q.bind(1, *id).bind(2, after);
-    nlohmann::json items = nlohmann::json::array();
-    while (q.step())
-      items.push_back({{"seq", q.column_int64(0)},
-                       {"at", format_time(q.column_int64(1))},
-                       {"kind", q.column_text(2)},
-                       {"message", q.column_text(3)},
-                       {"data", json_or_null(q.column_text(4))}});
-    q.reset();
-    return reply_json(*x, 200, {{"items", items}});
-  }
-  if (m != "POST") return method_not_allowed(*x);
+  return id;
+}
+
+// An operator's operation on the instance `{id}` (cancel, pause, resume, retry), answered with
+// the instance's detail once it has committed.
+void operate(Context& c, http::Request& r, ExchangePtr x, const PathParams& p,
+             engine::OpResult (engine::Engine::*operation)(int64_t, engine::Done)) {
+  nlohmann::json detail;
+  const auto id = instance_of(c, *x, p["id"], detail);
+  if (!id) return;
   auto body = body_object(r, *x);
   if (!body) return;
   auto answer = [&c, x, id = *id](bool ok, const std::string& error) {
     if (!ok) return reply_error(*x, 500, "internal", error);
     reply_json(*x, 200, instance_detail(c, id));
   };
-  engine::OpResult result;
-  if (action == "cancel") result = c.engine->cancel(*id, answer);
-  else if (action == "pause") result = c.engine->pause(*id, answer);
-  else if (action == "resume") result = c.engine->resume(*id, answer);
-  else if (action == "retry") result = c.engine->retry(*id, answer);
-  else if (action == "signal") {
-    Fields f(*body);
-    auto event = f.string("event", true);
-    if (!f.ok(*x)) return;
-    const std::string payload = body->contains("payload") ? (*body)["payload"].dump() : "null";
-    result = c.engine->signal(*id, *event, payload, [x](bool ok, const std::string& error) {
-      if (!ok) return reply_error(*x, 500, "internal", error);
-      reply_json(*x, 200, {{"delivered", true}});
-    });
-  } else {
-    return reply_error(*x, 404, "not_found", "no such endpoint");
+  reply_refusal(*x, (c.engine->*operation)(*id, answer));
+}
+
+}  // namespace
+
+void list_instances(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  int64_t skip, limit;
+  if (!paging(r, *x, skip, limit)) return;
+  const auto status = status_filter(r, *x, {"queued", "running", "paused", "completed", "failed", "cancelled", "timeout"});
+  if (!status) return;
+  const std::string workflow = r.query_param("workflow").value_or("");
+  auto& q = c.reader->prepare(
+      "SELECT id, workflow, definition_id, version, status, pause_reason, created_at, started_at, ended_at, error_message, "
+      "COUNT(*) OVER () FROM instances WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR workflow = ?3) "
+      "ORDER BY id DESC LIMIT ?4 OFFSET ?5");
+  q.bind(1, who.org_id).bind(2, std::string_view(*status)).bind(3, std::string_view(workflow)).bind(4, limit).bind(5, skip);
+  nlohmann::json items = nlohmann::json::array();
+  int64_t total = 0;
+  while (q.step()) {
+    items.push_back({{"id", q.column_int64(0)},
+                     {"workflow", q.column_text(1)},
+                     {"definition_id", q.column_int64(2)},
+                     {"version", q.column_int64(3)},
+                     {"status", q.column_text(4)},
+                     {"pause_reason", q.column_is_null(5) ? nlohmann::json() : nlohmann::json(q.column_text(5))},
+                     {"created_at", format_time(q.column_int64(6))},
+                     {"started_at", time_or_null(q, 7)},
+                     {"ended_at", time_or_null(q, 8)},
+                     {"error_message", q.column_is_null(9) ? nlohmann::json() : nlohmann::json(q.column_text(9))}});
+    total = q.column_int64(10);
   }
+  q.reset();
+  if (items.empty() && skip > 0) {
+    auto& t = c.reader->prepare(
+        "SELECT COUNT(*) FROM instances WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR workflow = ?3)");
+    t.bind(1, who.org_id).bind(2, std::string_view(*status)).bind(3, std::string_view(workflow));
+    total = t.step() ? t.column_int64(0) : 0;
+    t.reset();
+  }
+  return reply_json(*x, 200, {{"items", items}, {"total", total}});
+}
+
+void get_instance(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  nlohmann::json detail;
+  if (!instance_of(c, *x, p["id"], detail)) return;
+  return reply_json(*x, 200, detail);
+}
+
+void instance_events(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  nlohmann::json detail;
+  const auto id = instance_of(c, *x, p["id"], detail);
+  if (!id) return;
+  return events_api(c, who, r, x, *id);
+}
+
+void instance_log(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  nlohmann::json detail;
+  const auto id = instance_of(c, *x, p["id"], detail);
+  if (!id) return;
+  int64_t after = 0;
+  if (auto a = r.query_param("after")) {
+    auto v = parse_id(*a);
+    if (!v && *a != "0") return reply_error(*x, 400, "bad_request", "`after` must be a log sequence number");
+    after = v.value_or(0);
+  }
+  auto& q = c.reader->prepare("SELECT seq, at, kind, message, data FROM instance_log WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq");
+  q.bind(1, *id).bind(2, after);
+  nlohmann::json items = nlohmann::json::array();
+  while (q.step())
+    items.push_back({{"seq", q.column_int64(0)},
+                     {"at", format_time(q.column_int64(1))},
+                     {"kind", q.column_text(2)},
+                     {"message", q.column_text(3)},
+                     {"data", json_or_null(q.column_text(4))}});
+  q.reset();
+  return reply_json(*x, 200, {{"items", items}});
+}
+
+void cancel_instance(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  operate(c, r, std::move(x), p, &engine::Engine::cancel);
+}
+
+void pause_instance(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  operate(c, r, std::move(x), p, &engine::Engine::pause);
+}
+
+void resume_instance(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  operate(c, r, std::move(x), p, &engine::Engine::resume);
+}
+
+void retry_instance(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  operate(c, r, std::move(x), p, &engine::Engine::retry);
+}
+
+void signal_instance(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  nlohmann::json detail;
+  const auto id = instance_of(c, *x, p["id"], detail);
+  if (!id) return;
+  auto body = body_object(r, *x);
+  if (!body) return;
+  Fields f(*body);
+  auto event = f.string("event", true);
+  if (!f.ok(*x)) return;
+  const std::string payload = body->contains("payload") ? (*body)["payload"].dump() : "null";
+  const engine::OpResult result = c.engine->signal(*id, *event, payload, [x](bool ok, const std::string& error) {
+    if (!ok) return reply_error(*x, 500, "internal", error);
+    reply_json(*x, 200, {{"delivered", true}});
+  });
   reply_refusal(*x, result);
 }
 

@@ -24,10 +24,12 @@ namespace wf::service {
 class Vault;
 
 // Who is calling (SPEC §4.7). Roles and permissions slot in here later; for now a token is the
-// organization's administrator or one agent.
+// organization's administrator or one agent, and a caller without one (a route whose policy
+// needs no token) is anonymous. The router always sets the organization: from the token, or the
+// service's own for an anonymous caller; 0 is no organization.
 struct Principal {
-  enum class Kind { Admin, Agent } kind = Kind::Admin;
-  int64_t org_id = 1;
+  enum class Kind { Anonymous, Admin, Agent } kind = Kind::Anonymous;
+  int64_t org_id = 0;
   int64_t agent_id = 0;
   std::string agent_host;
 };
@@ -51,6 +53,7 @@ struct Context {
   ProgramCache* programs = nullptr;
   const Vault* vault = nullptr;  // the sealed secrets of vault identities
   std::string enrollment_secret;
+  int64_t org_id = 0;  // the organization the first start made: the one of callers without a token
 };
 
 using ExchangePtr = std::shared_ptr<http::Exchange>;
