@@ -57,12 +57,12 @@ void route(Context& c, http::Request& r, ExchangePtr x) {
     return reply_error(*x, 404, "not_found", api ? "no such endpoint" : "no such endpoint (the API is under /api/v1)");
   }
   if (!match.route) return method_not_allowed(*x);
-  const Route& route = *match.route;
-  const std::optional<Principal> who = caller(c, route.auth, r, *x);
+  const Route& row = *match.route;
+  const std::optional<Principal> who = caller(c, row.auth, r, *x);
   if (!who) return;
-  if (r.body.size() > route.body_limit)
-    return reply_error(*x, 413, "payload_too_large", fmt::format("the request body exceeds {} bytes", route.body_limit));
-  route.handler(c, *who, r, std::move(x), match.params);
+  if (r.body.size() > row.body_limit)
+    return reply_error(*x, 413, "payload_too_large", fmt::format("the request body exceeds {} bytes", row.body_limit));
+  row.handler(c, *who, r, std::move(x), match.params);
 }
 
 }  // namespace wf::service
