@@ -20,6 +20,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "runtime/store/changes.h"
+#include "runtime/store/query.h"
 #include "runtime/store/statuses.h"
 #include "runtime/store/writer.h"
 #include "vm/machine.h"
@@ -97,7 +98,7 @@ struct IdentityInfo {
   std::string username, domain, credential_type;
   bool requires_approval = false, rotate_after_use = false;
 };
-using IdentityLookup = std::function<std::optional<IdentityInfo>(int64_t org_id, const std::string& name)>;
+using IdentityLookup = std::function<store::Result<std::optional<IdentityInfo>>(int64_t org_id, const std::string& name)>;
 
 // Where a live instance stands, by name; empty strings once it has ended (then the store has its
 // row).

@@ -13,7 +13,13 @@ using effects::field_string;
 
 void Engine::checkout(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch) {
   const std::string name = field_string(r.args, "identity");
-  const std::optional<IdentityInfo> identity = identities_ ? identities_(in.row.org_id, name) : std::nullopt;
+  store::Result<std::optional<IdentityInfo>> found =
+      identities_ ? identities_(in.row.org_id, name) : store::Result<std::optional<IdentityInfo>>(std::nullopt);
+  if (!found.ok()) {
+    m.resume_error(r.fiber, r.seq, effects::make_error("failed", "the vault could not be read: " + found.error()));
+    return;
+  }
+  const std::optional<IdentityInfo>& identity = *found;
   if (!identity) {
     m.resume_error(r.fiber, r.seq, effects::make_error("not_found", fmt::format("no identity `{}` in the vault", name)));
     return;

@@ -15,6 +15,10 @@
 #include "lower/compile.h"
 #include "runtime/service/background.h"
 #include "runtime/service/routes.h"
+#include "runtime/service/views.h"
+#include "runtime/store/agents.h"
+#include "runtime/store/definitions.h"
+#include "runtime/store/instances.h"
 #include "simulate/simulator.h"
 #include "vm/continuation.h"
 #include "vm/render.h"
@@ -81,53 +85,29 @@ Compiled compile_upload(const std::string& file, const std::string& source, cons
   return out;
 }
 
-// The definition named or numbered by `key`, or 0.
-int64_t find_definition(Context& c, int64_t org, std::string_view key) {
-  if (auto id = parse_id(key)) {
-    auto& q = c.reader->prepare("SELECT id FROM definitions WHERE id = ?1 AND org_id = ?2");
-    q.bind(1, *id).bind(2, org);
-    const int64_t found = q.step() ? q.column_int64(0) : 0;
-    q.reset();
-    if (found) return found;
+// A definition of `org` as the API shows it, with its latest version's source when asked.
+store::Result<std::optional<nlohmann::json>> definition_view(Context& c, int64_t org, int64_t id, bool with_source) {
+  using Answer = store::Result<std::optional<nlohmann::json>>;
+  auto d = store::definitions::find(c.reads->connection(), org, id);
+  if (!d.ok()) return Answer::failure(d.error());
+  if (!*d) return std::optional<nlohmann::json>();
+  nlohmann::json j = definition_json(**d);
+  if (with_source && (*d)->latest_version) {
+    auto v = store::definitions::version(c.reads->connection(), id, *(*d)->latest_version);
+    if (!v.ok()) return Answer::failure(v.error());
+    if (*v) {
+      j["source"] = (*v)->source;
+      j["module_hash"] = (*v)->module_hash;
+      j["file"] = (*v)->file;
+    }
   }
-  auto& q = c.reader->prepare("SELECT id FROM definitions WHERE name = ?1 AND org_id = ?2");
-  q.bind(1, key).bind(2, org);
-  const int64_t found = q.step() ? q.column_int64(0) : 0;
-  q.reset();
-  return found;
+  return std::optional<nlohmann::json>(std::move(j));
 }
 
-nlohmann::json definition_json(store::Database& db, int64_t id, bool with_source) {
-  auto& q = db.prepare(
-      "SELECT d.id, d.name, d.description, d.template, d.active, d.published_version, d.created_at, d.updated_at, "
-      "(SELECT MAX(version) FROM definition_versions v WHERE v.definition_id = d.id) FROM definitions d WHERE d.id = ?1");
-  q.bind(1, id);
-  if (!q.step()) {
-    q.reset();
-    return nullptr;
-  }
-  nlohmann::json j = {{"id", q.column_int64(0)},
-                      {"name", q.column_text(1)},
-                      {"description", q.column_text(2)},
-                      {"template", q.column_int64(3) != 0},
-                      {"active", q.column_int64(4) != 0},
-                      {"published_version", q.column_is_null(5) ? nlohmann::json() : nlohmann::json(q.column_int64(5))},
-                      {"created_at", format_time(q.column_int64(6))},
-                      {"updated_at", format_time(q.column_int64(7))},
-                      {"latest_version", q.column_is_null(8) ? nlohmann::json() : nlohmann::json(q.column_int64(8))}};
-  const int64_t latest = q.column_is_null(8) ? 0 : q.column_int64(8);
-  q.reset();
-  if (with_source && latest) {
-    auto& v = db.prepare("SELECT source, module_hash, file FROM definition_versions WHERE definition_id = ?1 AND version = ?2");
-    v.bind(1, id).bind(2, latest);
-    if (v.step()) {
-      j["source"] = v.column_text(0);
-      j["module_hash"] = v.column_text(1);
-      j["file"] = v.column_text(2);
-    }
-    v.reset();
-  }
-  return j;
+// Answers a definition of `org` as it now is, with `status`.
+void answer_definition(Context& c, http::Exchange& x, int64_t org, int64_t id, bool with_source, int status = 200) {
+  auto view = definition_view(c, org, id, with_source);
+  if (read_ok(x, view)) reply_json(x, status, view->value_or(nlohmann::json()));
 }
 
 // Stores a new version of every workflow of `module` (a definition per workflow name), inside the
@@ -135,47 +115,20 @@ nlohmann::json definition_json(store::Database& db, int64_t id, bool with_source
 bool store_versions(store::Database& db, int64_t org, const bytecode::Module& module, const std::string& source,
                     const std::string& file, const std::string& files, const std::string& description,
                     const std::string& rename, nlohmann::json& out, std::string& error) {
-  const std::vector<uint8_t> bytes = bytecode::encode_module(module);
-  const std::string hash = bytecode::module_hash(bytes);
+  store::NewVersion v;
+  v.module = bytecode::encode_module(module);
+  v.module_hash = bytecode::module_hash(v.module);
+  v.source = source;
+  v.file = file;
+  v.files = files;
+  v.description = description;
   const int64_t now = effects::wall_clock_ms();
   out = nlohmann::json::array();
   for (const bytecode::Workflow& w : module.workflows) {
-    const std::string name = rename.empty() ? w.name : rename;
-    auto& find = db.prepare("SELECT id FROM definitions WHERE org_id = ?1 AND name = ?2");
-    find.bind(1, org).bind(2, std::string_view(name));
-    int64_t id = find.step() ? find.column_int64(0) : 0;
-    find.reset();
-    if (!id) {
-      auto& ins = db.prepare(
-          "INSERT INTO definitions (org_id, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)");
-      ins.bind(1, org).bind(2, std::string_view(name)).bind(3, std::string_view(description)).bind(4, now);
-      if (!ins.run()) {
-        error = ins.error();
-        return false;
-      }
-      id = db.last_insert_rowid();
-    } else {
-      auto& up = db.prepare("UPDATE definitions SET updated_at = ?2 WHERE id = ?1");
-      up.bind(1, id).bind(2, now);
-      if (!up.run()) {
-        error = up.error();
-        return false;
-      }
-    }
-    auto& ver = db.prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM definition_versions WHERE definition_id = ?1");
-    ver.bind(1, id);
-    const int64_t version = ver.step() ? ver.column_int64(0) : 1;
-    ver.reset();
-    auto& ins = db.prepare(
-        "INSERT INTO definition_versions (definition_id, version, source, file, files, module, module_hash, created_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    ins.bind(1, id).bind(2, version).bind(3, std::string_view(source)).bind(4, std::string_view(file)).bind(5, std::string_view(files));
-    ins.bind_blob(6, bytes.data(), bytes.size()).bind(7, std::string_view(hash)).bind(8, now);
-    if (!ins.run()) {
-      error = ins.error();
-      return false;
-    }
-    out.push_back({{"id", id}, {"name", name}, {"version", version}, {"module_hash", hash}});
+    v.name = rename.empty() ? w.name : rename;
+    int64_t id = 0, version = 0;
+    if (!store::definitions::add_version(db, org, v, now, id, version, error)) return false;
+    out.push_back({{"id", id}, {"name", v.name}, {"version", version}, {"module_hash", v.module_hash}});
     if (!rename.empty()) break;  // an import or a clone is one definition
   }
   return true;
@@ -232,58 +185,34 @@ void upload(Context& c, const Principal& who, ExchangePtr x, const std::string& 
       });
 }
 
-// Writes `sql` with (?1 = id, ?2 = value) for PATCH, publish and the flags.
-void update_definition(Context& c, ExchangePtr x, int64_t id, std::vector<std::function<bool(store::Database&, std::string&)>> steps) {
-  auto shared = std::make_shared<decltype(steps)>(std::move(steps));
-  c.writer->submit(
-      [shared](store::Database& db, std::string& error) {
-        for (auto& s : *shared)
-          if (!s(db, error)) return false;
-        return true;
-      },
-      [&c, x, id](bool ok, const std::string& error) {
-        if (!ok) return reply_error(*x, 500, "internal", error);
-        reply_json(*x, 200, definition_json(*c.reader, id, false));
-      });
+// Runs `change` in the writer and answers the definition as it then is.
+void update_definition(Context& c, ExchangePtr x, int64_t org, int64_t id, store::Writer::Work change) {
+  c.writer->submit(std::move(change), [&c, x, org, id](bool ok, const std::string& error) {
+    if (!ok) return reply_error(*x, 500, "internal", error);
+    answer_definition(c, *x, org, id, false);
+  });
 }
 
-std::function<bool(store::Database&, std::string&)> exec_step(std::string sql, int64_t id, std::optional<int64_t> v, std::optional<std::string> text = {}) {
-  return [sql = std::move(sql), id, v, text](store::Database& db, std::string& error) {
-    auto& s = db.prepare(sql);
-    s.bind(1, id);
-    if (v) s.bind(2, *v);
-    if (text) s.bind(2, std::string_view(*text));
-    if (!s.run()) {
-      error = s.error();
-      return false;
-    }
-    return true;
-  };
+// The version a run uses: the one asked for, else the published one, else the latest draft; 0
+// when there is none.
+store::Result<int64_t> version_to_run(Context& c, int64_t org, int64_t id, std::optional<int64_t> asked) {
+  auto d = store::definitions::find(c.reads->connection(), org, id);
+  if (!d.ok()) return store::Result<int64_t>::failure(d.error());
+  if (!*d) return int64_t{0};
+  if (asked) return *asked;
+  return (*d)->published_version.value_or((*d)->latest_version.value_or(0));
 }
 
-// The version a run uses: the one asked for, else the published one, else the latest draft.
-int64_t version_to_run(Context& c, int64_t id, std::optional<int64_t> asked) {
-  auto& q = c.reader->prepare(
-      "SELECT d.published_version, (SELECT MAX(version) FROM definition_versions WHERE definition_id = d.id) "
-      "FROM definitions d WHERE d.id = ?1");
-  q.bind(1, id);
-  int64_t v = 0;
-  if (q.step()) v = asked ? *asked : !q.column_is_null(0) ? q.column_int64(0) : q.column_int64(1);
-  q.reset();
-  return v;
-}
-
-// The host record of a registered host (SPEC §1.6 `host`).
-std::optional<vm::Value> host_record(Context& c, int64_t org, const std::string& name) {
-  auto& q = c.reader->prepare("SELECT id, hostname, ip, os FROM agents WHERE org_id = ?1 AND hostname = ?2");
-  q.bind(1, org).bind(2, std::string_view(name));
-  if (!q.step()) {
-    q.reset();
+// The host record of a registered host (SPEC §1.6 `host`), or nullopt; `error` set when the store
+// could not say.
+std::optional<vm::Value> host_record(Context& c, int64_t org, const std::string& name, std::string& error) {
+  auto agent = store::agents::find(c.reads->connection(), org, name);
+  if (!agent.ok()) {
+    error = agent.error();
     return std::nullopt;
   }
-  vm::Value v = effects::make_host(std::to_string(q.column_int64(0)), q.column_text(1), q.column_text(2), q.column_text(3));
-  q.reset();
-  return v;
+  if (!*agent) return std::nullopt;
+  return effects::make_host(std::to_string((*agent)->id), (*agent)->hostname, (*agent)->ip, (*agent)->os);
 }
 
 // Binds a run request's params and targets to the workflow's parameters; answers 400 on error.
@@ -297,25 +226,23 @@ bool bind_run(Context& c, const Principal& who, http::Exchange& x, const std::sh
   if (!f.ok(x)) return false;
   std::vector<std::string> names = hosts.value_or(std::vector<std::string>{});
   for (const std::string& g : groups.value_or(std::vector<std::string>{})) {
-    auto& q = c.reader->prepare("SELECT hosts FROM groups WHERE org_id = ?1 AND name = ?2");
-    q.bind(1, who.org_id).bind(2, std::string_view(g));
-    if (!q.step()) {
-      q.reset();
+    auto group = store::groups::find(c.reads->connection(), who.org_id, g);
+    if (!read_ok(x, group)) return false;
+    if (!*group) {
       reply_error(x, 400, "bad_request", fmt::format("no host group `{}`", g));
       return false;
     }
-    auto members = nlohmann::json::parse(q.column_text(0), nullptr, false);
-    q.reset();
+    auto members = nlohmann::json::parse((*group)->hosts, nullptr, false);
     if (members.is_array())
       for (const auto& m : members)
         if (m.is_string()) names.push_back(m.get<std::string>());
   }
   // Each host is looked up once, whether named by `hosts`, a group or a `hosts` parameter.
   std::map<std::string, std::optional<vm::Value>> known;
-  std::string unknown;
+  std::string unknown, store_error;
   auto lookup = [&](const std::string& n) -> vm::Value {
     auto it = known.find(n);
-    if (it == known.end()) it = known.emplace(n, host_record(c, who.org_id, n)).first;
+    if (it == known.end()) it = known.emplace(n, host_record(c, who.org_id, n, store_error)).first;
     if (!it->second) unknown = n;
     return it->second.value_or(vm::Value());
   };
@@ -326,7 +253,8 @@ bool bind_run(Context& c, const Principal& who, http::Exchange& x, const std::sh
     csv += n;
   }
   auto no_such_host = [&] {
-    reply_error(x, 400, "bad_request", fmt::format("no registered host `{}` (hosts register by running `wf agent`)", unknown));
+    if (!store_error.empty()) reply_error(x, 503, "store_unavailable", "the store could not be read: " + store_error);
+    else reply_error(x, 400, "bad_request", fmt::format("no registered host `{}` (hosts register by running `wf agent`)", unknown));
     return false;
   };
   if (!unknown.empty()) return no_such_host();
@@ -382,13 +310,14 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
     if (!at) return reply_error(*x, 400, "bad_request", "`scheduled_at` must be an RFC 3339 time or milliseconds");
   }
   if (!f.ok(*x)) return;
-  const int64_t v = version_to_run(c, id, version);
+  auto chosen = version_to_run(c, who.org_id, id, version);
+  if (!read_ok(*x, chosen)) return;
+  const int64_t v = *chosen;
   auto program = v ? c.programs->get(id, v) : nullptr;
   if (!program) return reply_error(*x, 404, "not_found", fmt::format("definition {} has no version {}", id, v));
-  auto& q = c.reader->prepare("SELECT name FROM definitions WHERE id = ?1");
-  q.bind(1, id);
-  const std::string name = q.step() ? q.column_text(0) : "";
-  q.reset();
+  auto definition = store::definitions::find(c.reads->connection(), who.org_id, id);
+  if (!read_ok(*x, definition)) return;
+  const std::string name = *definition ? (*definition)->name : "";
   uint32_t index = 0;
   const auto& wfs = program->module.workflows;
   while (index < wfs.size() && wfs[index].name != name) ++index;
@@ -424,14 +353,13 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
   // and the full detail (steps, variables) is one GET away.
   auto summary = std::make_shared<nlohmann::json>();
   *summary = {{"workflow", program->module.workflows[index].name}, {"definition_id", id}, {"version", v}};
-  const int64_t instance = c.engine->start(std::move(start), [&c, x, summary](bool ok, const std::string& error) {
+  const int64_t instance = c.engine->start(std::move(start), [&c, x, summary, org = who.org_id](bool ok, const std::string& error) {
     if (!ok) return reply_error(*x, 500, "internal", error);
     if ((*summary)["status"].is_null()) {
       // It ended in its first transition: the store has the row.
-      auto& q = c.reader->prepare("SELECT status FROM instances WHERE id = ?1");
-      q.bind(1, (*summary)["id"].get<int64_t>());
-      if (q.step()) (*summary)["status"] = q.column_text(0);
-      q.reset();
+      auto row = store::instances::find(c.reads->connection(), org, (*summary)["id"].get<int64_t>());
+      if (!read_ok(*x, row)) return;
+      if (*row) (*summary)["status"] = store::name((*row)->status);
     }
     reply_json(*x, 201, *summary);
   });
@@ -441,175 +369,186 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
   (*summary)["pause_reason"] = status.pause_reason.empty() ? nlohmann::json() : nlohmann::json(status.pause_reason);
 }
 
+// The definition `{id}` names (its id or its name) in the caller's organization; 0, after
+// answering 404, when there is none.
+int64_t definition_of(Context& c, const Principal& who, http::Exchange& x, std::string_view key) {
+  auto id = store::definitions::find_id(c.reads->connection(), who.org_id, key);
+  if (!read_ok(x, id)) return 0;
+  if (!*id) reply_error(x, 404, "not_found", fmt::format("no definition `{}`", key));
+  return id->value_or(0);
+}
+
 }  // namespace
 
-void definitions_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s) {
-  const std::string& m = r.method;
-  if (s.empty()) {
-    if (m == "GET") {
-      int64_t skip, limit;
-      if (!paging(r, *x, skip, limit)) return;
-      nlohmann::json items = nlohmann::json::array();
-      auto& q = c.reader->prepare("SELECT id FROM definitions WHERE org_id = ?1 ORDER BY name LIMIT ?2 OFFSET ?3");
-      q.bind(1, who.org_id).bind(2, limit).bind(3, skip);
-      std::vector<int64_t> ids;
-      while (q.step()) ids.push_back(q.column_int64(0));
-      q.reset();
-      for (int64_t id : ids) items.push_back(definition_json(*c.reader, id, false));
-      const int64_t total = count_rows(*c.reader, "SELECT COUNT(*) FROM definitions WHERE org_id = ?1", who.org_id);
-      return reply_json(*x, 200, {{"items", items}, {"total", total}});
+void list_definitions(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  int64_t skip, limit;
+  if (!paging(r, *x, skip, limit)) return;
+  c.reads->read([&](store::Database& db) { return store::definitions::list(db, who.org_id, {skip, limit}); },
+                [&](const store::Result<store::Page<store::DefinitionRow>>& page) {
+                  if (!read_ok(*x, page)) return;
+                  nlohmann::json items = nlohmann::json::array();
+                  for (const store::DefinitionRow& d : page->items) items.push_back(definition_json(d));
+                  reply_json(*x, 200, {{"items", items}, {"total", page->total}});
+                });
+}
+
+void create_definitions(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  auto body = body_object(r, *x);
+  if (!body) return;
+  Fields f(*body);
+  auto source = f.string("source", true);
+  auto file = f.string("file");
+  auto description = f.string("description");
+  const nlohmann::json* files = f.object("files");
+  if (!f.ok(*x)) return;
+  std::map<std::string, std::string> imports;
+  if (files)
+    for (const auto& [name, text] : files->items()) {
+      if (!text.is_string()) return reply_error(*x, 400, "bad_request", "`files` must map file names to their text");
+      imports[name] = text.get<std::string>();
     }
-    if (m == "POST") {
-      auto body = body_object(r, *x);
-      if (!body) return;
-      Fields f(*body);
-      auto source = f.string("source", true);
-      auto file = f.string("file");
-      auto description = f.string("description");
-      const nlohmann::json* files = f.object("files");
-      if (!f.ok(*x)) return;
-      std::map<std::string, std::string> imports;
-      if (files)
-        for (const auto& [name, text] : files->items()) {
-          if (!text.is_string()) return reply_error(*x, 400, "bad_request", "`files` must map file names to their text");
-          imports[name] = text.get<std::string>();
+  std::string name = file.value_or("workflow.wf");
+  if (auto slash = name.find_last_of('/'); slash != std::string::npos) name = name.substr(slash + 1);
+  return upload(c, who, x, *source, name, description.value_or(""), "", false, imports);
+}
+
+void import_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  auto body = body_object(r, *x);
+  if (!body) return;
+  Fields f(*body);
+  auto name = f.string("name", true);
+  auto source = f.string("source", true);
+  auto description = f.string("description");
+  auto new_name = f.string("new_name");
+  if (!f.ok(*x)) return;
+  return upload(c, who, x, *source, *name + ".wf", description.value_or(""), new_name.value_or(*name), true);
+}
+
+void get_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  answer_definition(c, *x, who.org_id, id, true);
+}
+
+void delete_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  return c.writer->submit(
+      [id, org = who.org_id](store::Database& db, std::string& error) { return store::definitions::remove(db, org, id, error); },
+      [x](bool ok, const std::string& error) {
+        if (!ok) return reply_error(*x, 500, "internal", error);
+        x->respond(http::Response{204, {}, ""});
+      });
+}
+
+void patch_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  auto body = body_object(r, *x);
+  if (!body) return;
+  Fields f(*body);
+  auto description = f.string("description");
+  auto template_flag = f.boolean("template");
+  auto active = f.boolean("active");
+  auto source = f.string("source");
+  if (!f.ok(*x)) return;
+  if (source) {
+    auto d = store::definitions::find(c.reads->connection(), who.org_id, id);
+    if (!read_ok(*x, d)) return;
+    const std::string name = *d ? (*d)->name : "";
+    return upload(c, who, x, *source, name + ".wf", "", name, true);
+  }
+  const int64_t org = who.org_id, now = effects::wall_clock_ms();
+  return update_definition(c, x, org, id, [=](store::Database& db, std::string& error) {
+    return store::definitions::update(db, org, id, description, template_flag, active, now, error);
+  });
+}
+
+void definition_versions(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  int64_t skip, limit;
+  if (!paging(r, *x, skip, limit)) return;
+  c.reads->read(
+      [&](store::Database& db) -> store::Result<nlohmann::json> {
+        auto d = store::definitions::find(db, who.org_id, id);
+        if (!d.ok()) return store::Result<nlohmann::json>::failure(d.error());
+        auto page = store::definitions::versions(db, id, {skip, limit});
+        if (!page.ok()) return store::Result<nlohmann::json>::failure(page.error());
+        nlohmann::json items = nlohmann::json::array();
+        for (const store::VersionRow& v : page->items) items.push_back(version_json(v, *d ? (*d)->published_version : std::nullopt));
+        return nlohmann::json{{"items", items}, {"total", page->total}};
+      },
+      [&](const store::Result<nlohmann::json>& answer) {
+        if (read_ok(*x, answer)) reply_json(*x, 200, *answer);
+      });
+}
+
+void publish_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  auto body = body_object(r, *x);
+  if (!body) return;
+  Fields f(*body);
+  auto version = f.integer("version");
+  if (!f.ok(*x)) return;
+  auto d = store::definitions::find(c.reads->connection(), who.org_id, id);
+  if (!read_ok(*x, d)) return;
+  const int64_t latest = *d ? (*d)->latest_version.value_or(0) : 0;
+  const int64_t chosen = version.value_or(latest);
+  if (chosen < 1 || chosen > latest) return reply_error(*x, 404, "not_found", fmt::format("no version {}", chosen));
+  const int64_t org = who.org_id, now = effects::wall_clock_ms();
+  return update_definition(c, x, org, id, [=](store::Database& db, std::string& error) {
+    return store::definitions::publish(db, org, id, chosen, now, error);
+  });
+}
+
+void clone_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  auto d = store::definitions::find(c.reads->connection(), who.org_id, id);
+  if (!read_ok(*x, d)) return;
+  if (!*d || !(*d)->latest_version) return reply_error(*x, 404, "not_found", "the definition has no version");
+  auto latest = store::definitions::version(c.reads->connection(), id, *(*d)->latest_version);
+  if (!read_ok(*x, latest)) return;
+  if (!*latest) return reply_error(*x, 404, "not_found", "the definition has no version");
+  const std::string name = (*d)->name, description = (*d)->description, source = (*latest)->source, file = (*latest)->file;
+  auto files = nlohmann::json::parse((*latest)->files, nullptr, false);
+  std::map<std::string, std::string> imports;
+  if (files.is_object())
+    for (const auto& [k, v] : files.items())
+      if (v.is_string()) imports[k] = v.get<std::string>();
+  return upload(c, who, x, source, file, description, name + " (Copy)", true, imports);
+}
+
+void export_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  auto view = definition_view(c, who.org_id, id, true);
+  if (!read_ok(*x, view)) return;
+  const nlohmann::json d = view->value_or(nlohmann::json::object());
+  auto program = c.programs->get(id, d.value("latest_version", int64_t{0}));
+  nlohmann::json annotations = nlohmann::json::array();
+  if (program)
+    for (const auto& w : program->module.workflows)
+      if (w.name == d["name"])
+        for (const auto& a : w.annotations) {
+          auto args = nlohmann::json::parse(a.args, nullptr, false);
+          annotations.push_back({{"name", a.name}, {"args", args.is_discarded() ? nlohmann::json(a.args) : args}});
         }
-      std::string name = file.value_or("workflow.wf");
-      if (auto slash = name.find_last_of('/'); slash != std::string::npos) name = name.substr(slash + 1);
-      return upload(c, who, x, *source, name, description.value_or(""), "", false, imports);
-    }
-    return method_not_allowed(*x);
-  }
-  if (s[0] == "import" && s.size() == 1) {
-    if (m != "POST") return method_not_allowed(*x);
-    auto body = body_object(r, *x);
-    if (!body) return;
-    Fields f(*body);
-    auto name = f.string("name", true);
-    auto source = f.string("source", true);
-    auto description = f.string("description");
-    auto new_name = f.string("new_name");
-    if (!f.ok(*x)) return;
-    return upload(c, who, x, *source, *name + ".wf", description.value_or(""), new_name.value_or(*name), true);
-  }
-  const int64_t id = find_definition(c, who.org_id, s[0]);
-  if (!id) return reply_error(*x, 404, "not_found", fmt::format("no definition `{}`", s[0]));
-  if (s.size() == 1) {
-    if (m == "GET") return reply_json(*x, 200, definition_json(*c.reader, id, true));
-    if (m == "DELETE") {
-      return c.writer->submit(
-          [id](store::Database& db, std::string& error) {
-            auto& s1 = db.prepare("DELETE FROM definition_versions WHERE definition_id = ?1");
-            s1.bind(1, id);
-            auto& s2 = db.prepare("DELETE FROM definitions WHERE id = ?1");
-            if (!s1.run()) return error = s1.error(), false;
-            s2.bind(1, id);
-            if (!s2.run()) return error = s2.error(), false;
-            return true;
-          },
-          [x](bool ok, const std::string& error) {
-            if (!ok) return reply_error(*x, 500, "internal", error);
-            x->respond(http::Response{204, {}, ""});
-          });
-    }
-    if (m == "PATCH" || m == "PUT") {
-      auto body = body_object(r, *x);
-      if (!body) return;
-      Fields f(*body);
-      auto description = f.string("description");
-      auto template_flag = f.boolean("template");
-      auto active = f.boolean("active");
-      auto source = f.string("source");
-      if (!f.ok(*x)) return;
-      if (source) {
-        auto& q = c.reader->prepare("SELECT name FROM definitions WHERE id = ?1");
-        q.bind(1, id);
-        const std::string name = q.step() ? q.column_text(0) : "";
-        q.reset();
-        return upload(c, who, x, *source, name + ".wf", "", name, true);
-      }
-      std::vector<std::function<bool(store::Database&, std::string&)>> steps;
-      if (description) steps.push_back(exec_step("UPDATE definitions SET description = ?2 WHERE id = ?1", id, {}, *description));
-      if (template_flag) steps.push_back(exec_step("UPDATE definitions SET template = ?2 WHERE id = ?1", id, *template_flag ? 1 : 0));
-      if (active) steps.push_back(exec_step("UPDATE definitions SET active = ?2 WHERE id = ?1", id, *active ? 1 : 0));
-      steps.push_back(exec_step("UPDATE definitions SET updated_at = ?2 WHERE id = ?1", id, effects::wall_clock_ms()));
-      return update_definition(c, x, id, std::move(steps));
-    }
-    return method_not_allowed(*x);
-  }
-  const std::string_view action = s[1];
-  if (s.size() != 2) return reply_error(*x, 404, "not_found", "no such endpoint");
-  if (action == "versions") {
-    if (m != "GET") return method_not_allowed(*x);
-    int64_t skip, limit;
-    if (!paging(r, *x, skip, limit)) return;
-    nlohmann::json items = nlohmann::json::array();
-    auto& q = c.reader->prepare(
-        "SELECT v.version, v.created_at, v.module_hash, d.published_version FROM definition_versions v "
-        "JOIN definitions d ON d.id = v.definition_id WHERE v.definition_id = ?1 ORDER BY v.version DESC LIMIT ?2 OFFSET ?3");
-    q.bind(1, id).bind(2, limit).bind(3, skip);
-    while (q.step())
-      items.push_back({{"version", q.column_int64(0)},
-                       {"created_at", format_time(q.column_int64(1))},
-                       {"module_hash", q.column_text(2)},
-                       {"published", !q.column_is_null(3) && q.column_int64(3) == q.column_int64(0)}});
-    q.reset();
-    const int64_t total = count_rows(*c.reader, "SELECT COUNT(*) FROM definition_versions WHERE definition_id = ?1", id);
-    return reply_json(*x, 200, {{"items", items}, {"total", total}});
-  }
-  if (action == "publish") {
-    if (m != "POST") return method_not_allowed(*x);
-    auto body = body_object(r, *x);
-    if (!body) return;
-    Fields f(*body);
-    auto version = f.integer("version");
-    if (!f.ok(*x)) return;
-    auto& q = c.reader->prepare("SELECT MAX(version) FROM definition_versions WHERE definition_id = ?1");
-    q.bind(1, id);
-    const int64_t latest = q.step() ? q.column_int64(0) : 0;
-    q.reset();
-    const int64_t chosen = version.value_or(latest);
-    if (chosen < 1 || chosen > latest) return reply_error(*x, 404, "not_found", fmt::format("no version {}", chosen));
-    return update_definition(c, x, id, {exec_step("UPDATE definitions SET published_version = ?2 WHERE id = ?1", id, chosen)});
-  }
-  if (action == "clone") {
-    if (m != "POST") return method_not_allowed(*x);
-    auto& q = c.reader->prepare(
-        "SELECT d.name, d.description, v.source, v.file, v.files FROM definitions d JOIN definition_versions v ON v.definition_id = d.id "
-        "WHERE d.id = ?1 ORDER BY v.version DESC LIMIT 1");
-    q.bind(1, id);
-    if (!q.step()) {
-      q.reset();
-      return reply_error(*x, 404, "not_found", "the definition has no version");
-    }
-    const std::string name = q.column_text(0), description = q.column_text(1), source = q.column_text(2), file = q.column_text(3);
-    auto files = nlohmann::json::parse(q.column_text(4), nullptr, false);
-    q.reset();
-    std::map<std::string, std::string> imports;
-    if (files.is_object())
-      for (const auto& [k, v] : files.items())
-        if (v.is_string()) imports[k] = v.get<std::string>();
-    return upload(c, who, x, source, file, description, name + " (Copy)", true, imports);
-  }
-  if (action == "export") {
-    if (m != "GET") return method_not_allowed(*x);
-    nlohmann::json d = definition_json(*c.reader, id, true);
-    auto program = c.programs->get(id, d.value("latest_version", int64_t{0}));
-    nlohmann::json annotations = nlohmann::json::array();
-    if (program)
-      for (const auto& w : program->module.workflows)
-        if (w.name == d["name"])
-          for (const auto& a : w.annotations) {
-            auto args = nlohmann::json::parse(a.args, nullptr, false);
-            annotations.push_back({{"name", a.name}, {"args", args.is_discarded() ? nlohmann::json(a.args) : args}});
-          }
-    return reply_json(*x, 200, {{"name", d["name"]}, {"description", d["description"]}, {"source", d.value("source", "")}, {"annotations", annotations}});
-  }
-  if (action == "run" || action == "run-test") {
-    if (m != "POST") return method_not_allowed(*x);
-    return run_definition(c, who, r, x, id, action == "run-test");
-  }
-  reply_error(*x, 404, "not_found", "no such endpoint");
+  return reply_json(*x, 200, {{"name", d["name"]}, {"description", d["description"]}, {"source", d.value("source", "")}, {"annotations", annotations}});
+}
+
+void run_definition_now(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  return run_definition(c, who, r, x, id, false);
+}
+
+void run_definition_test(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const int64_t id = definition_of(c, who, *x, p["id"]);
+  if (!id) return;
+  return run_definition(c, who, r, x, id, true);
 }
 
 }  // namespace wf::service

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "runtime/service/routes.h"
+#include "runtime/store/events.h"
 
 namespace wf::service {
 
@@ -20,10 +21,19 @@ struct Stream {
   ExchangePtr exchange;
   int64_t last_sent = 0;
   std::optional<int64_t> instance;
-  int64_t org_id = 1;
+  int64_t org_id = 0;
   uint64_t listener = 0;
   uv_timer_t keep_alive{};
 };
+
+// The keep-alive timer's data holds a reference to its stream: the stream lives as long as the
+// handle, whose close callback drops it.
+void on_keep_alive(uv_timer_t* handle) {
+  auto& s = *static_cast<std::shared_ptr<Stream>*>(handle->data);
+  s->exchange->send(": keep-alive\n\n");
+}
+
+void on_keep_alive_closed(uv_handle_t* handle) { delete static_cast<std::shared_ptr<Stream>*>(handle->data); }
 
 }  // namespace
 
@@ -37,26 +47,22 @@ void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
     if (!v && text != "0") return reply_error(*x, 400, "bad_request", "Last-Event-ID must be an event id");
     after = v.value_or(0);
   }
+  // What is stored first; the listener then sends only what is newer (a unit committed but not
+  // yet announced is in both).
+  auto stored = store::events::after(c.reads->connection(), who.org_id, instance, after, kBacklogPage);
+  if (!read_ok(*x, stored)) return;
   x->start_stream(200, {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}});
   auto stream = std::make_shared<Stream>();
   stream->exchange = x;
   stream->instance = instance;
   stream->org_id = who.org_id;
   stream->last_sent = after;
-  // What is stored first; the listener then sends only what is newer (a unit committed but not
-  // yet announced is in both).
-  auto& q = c.reader->prepare(
-      "SELECT id, type, data FROM events WHERE id > ?1 AND org_id = ?2 AND (?3 = 0 OR instance_id = ?3) ORDER BY id LIMIT ?4");
-  q.bind(4, kBacklogPage);
-  q.bind(1, after).bind(2, who.org_id).bind(3, instance.value_or(0));
   std::string backlog;
-  int64_t rows = 0;
-  while (q.step()) {
-    backlog += frame(q.column_int64(0), q.column_text(1), q.column_text(2));
-    stream->last_sent = q.column_int64(0);
-    ++rows;
+  const int64_t rows = static_cast<int64_t>(stored->size());
+  for (const store::EventRow& e : *stored) {
+    backlog += frame(e.id, e.type, e.data);
+    stream->last_sent = e.id;
   }
-  q.reset();
   if (!backlog.empty() && !x->send(backlog)) return;
   if (rows == kBacklogPage) {
     // More are stored than one answer carries: the stream ends here and the client, reconnecting
@@ -72,23 +78,26 @@ void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
     s->last_sent = e.id;
     s->exchange->send(frame(e.id, e.type, e.data));
   });
-  uv_timer_init(c.loop, &stream->keep_alive);
-  // The stream lives as long as its timer handle: the handle's data holds a reference, dropped
-  // when the timer is closed after the client has gone.
+  if (int rc = uv_timer_init(c.loop, &stream->keep_alive); rc != 0) {
+    engine->unsubscribe(stream->listener);
+    fmt::print(stderr, "wf serve: an event stream has no keep-alive timer: {}\n", uv_strerror(rc));
+    x->end();
+    return;
+  }
   stream->keep_alive.data = new std::shared_ptr<Stream>(stream);
-  uv_timer_start(&stream->keep_alive, [](uv_timer_t* h) {
-    auto& s = *static_cast<std::shared_ptr<Stream>*>(h->data);
-    s->exchange->send(": keep-alive\n\n");
-  }, 15000, 15000);
+  if (int rc = uv_timer_start(&stream->keep_alive, on_keep_alive, 15000, 15000); rc != 0)
+    fmt::print(stderr, "wf serve: an event stream's keep-alive did not start: {}\n", uv_strerror(rc));
   x->on_close([engine, weak = std::weak_ptr<Stream>(stream)] {
     auto stream = weak.lock();
     if (!stream) return;
     engine->unsubscribe(stream->listener);
     uv_timer_stop(&stream->keep_alive);
-    uv_close(reinterpret_cast<uv_handle_t*>(&stream->keep_alive), [](uv_handle_t* h) {
-      delete static_cast<std::shared_ptr<Stream>*>(h->data);
-    });
+    uv_close(reinterpret_cast<uv_handle_t*>(&stream->keep_alive), on_keep_alive_closed);
   });
+}
+
+void organization_events(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  events_api(c, who, r, x, std::nullopt);
 }
 
 }  // namespace wf::service

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "bytecode/module_codec.h"
+#include "runtime/store/definitions.h"
 #include "vm/render.h"
 
 namespace wf::service {
@@ -14,16 +15,13 @@ namespace wf::service {
 std::shared_ptr<const vm::Program> ProgramCache::get(int64_t definition_id, int64_t version) {
   auto key = std::make_pair(definition_id, version);
   if (auto it = programs_.find(key); it != programs_.end()) return it->second;
-  auto& q = reader_.prepare("SELECT module FROM definition_versions WHERE definition_id = ?1 AND version = ?2");
-  q.bind(1, definition_id).bind(2, version);
-  if (!q.step()) {
-    q.reset();
+  auto bytes = store::definitions::module(reader_, definition_id, version);
+  if (!bytes.ok()) {
+    fmt::print(stderr, "wf serve: definition {} version {}: {}\n", definition_id, version, bytes.error());
     return nullptr;
   }
-  const std::string_view blob = q.column_blob(0);
-  std::vector<uint8_t> bytes(blob.begin(), blob.end());
-  q.reset();
-  bytecode::DecodeResult decoded = bytecode::decode_module(bytes);
+  if (!*bytes) return nullptr;
+  bytecode::DecodeResult decoded = bytecode::decode_module(**bytes);
   if (!decoded.ok()) return nullptr;
   std::string error;
   auto program = vm::load_program(std::move(decoded).module(), error);
@@ -192,26 +190,6 @@ bool paging(const http::Request& r, http::Exchange& x, int64_t& skip, int64_t& l
   return true;
 }
 
-std::optional<std::string> status_filter(const http::Request& r, http::Exchange& x, std::initializer_list<std::string_view> known) {
-  const std::string status = r.query_param("status").value_or("");
-  if (status.empty()) return status;
-  for (std::string_view k : known)
-    if (status == k) return status;
-  std::string names;
-  for (std::string_view k : known) names += (names.empty() ? "" : ", ") + std::string(k);
-  // A filter that can match nothing is a mistake worth saying, not an empty list.
-  reply_error(x, 400, "bad_request", fmt::format("`status` must be one of {}", names));
-  return std::nullopt;
-}
-
-int64_t count_rows(store::Database& reader, const char* count_sql, int64_t key) {
-  auto& q = reader.prepare(count_sql);
-  q.bind(1, key);
-  const int64_t n = q.step() ? q.column_int64(0) : 0;
-  q.reset();
-  return n;
-}
-
 std::string format_time(int64_t ms) { return vm::format_instant(ms); }
 
 std::optional<int64_t> parse_time(const nlohmann::json& j) {
@@ -267,11 +245,6 @@ std::optional<int64_t> parse_time(const nlohmann::json& j) {
   const time_t secs = timegm(&t);
   if (secs == static_cast<time_t>(-1)) return std::nullopt;
   return (static_cast<int64_t>(secs) - offset_s) * 1000 + ms;
-}
-
-nlohmann::json time_or_null(const store::Statement& s, int col) {
-  if (s.column_is_null(col)) return nullptr;
-  return format_time(s.column_int64(col));
 }
 
 }  // namespace wf::service

@@ -15,7 +15,8 @@
 #include "runtime/engine/engine.h"
 #include "runtime/http/exchange.h"
 #include "runtime/http/request.h"
-#include "runtime/store/database.h"
+#include "runtime/store/query.h"
+#include "runtime/store/reader.h"
 #include "runtime/store/writer.h"
 #include "vm/program.h"
 
@@ -24,10 +25,12 @@ namespace wf::service {
 class Vault;
 
 // Who is calling (SPEC §4.7). Roles and permissions slot in here later; for now a token is the
-// organization's administrator or one agent.
+// organization's administrator or one agent, and a caller without one (a route whose policy
+// needs no token) is anonymous. The router always sets the organization: from the token, or the
+// service's own for an anonymous caller; 0 is no organization.
 struct Principal {
-  enum class Kind { Admin, Agent } kind = Kind::Admin;
-  int64_t org_id = 0;  // always set by authentication
+  enum class Kind { Anonymous, Admin, Agent } kind = Kind::Anonymous;
+  int64_t org_id = 0;
   int64_t agent_id = 0;
   std::string agent_host;
 };
@@ -36,6 +39,7 @@ struct Principal {
 class ProgramCache {
  public:
   explicit ProgramCache(store::Database& reader) : reader_(reader) {}
+  // Null when the version does not exist, its module does not load, or the store failed.
   std::shared_ptr<const vm::Program> get(int64_t definition_id, int64_t version);
 
  private:
@@ -46,11 +50,12 @@ class ProgramCache {
 struct Context {
   uv_loop_t* loop = nullptr;
   engine::Engine* engine = nullptr;
-  store::Database* reader = nullptr;
+  store::Reader* reads = nullptr;  // every read of a handler goes through it (reader.h)
   store::Writer* writer = nullptr;
   ProgramCache* programs = nullptr;
   const Vault* vault = nullptr;  // the sealed secrets of vault identities
   std::string enrollment_secret;
+  int64_t org_id = 0;  // the organization the first start made: the one of callers without a token
 };
 
 using ExchangePtr = std::shared_ptr<http::Exchange>;
@@ -58,6 +63,14 @@ using ExchangePtr = std::shared_ptr<http::Exchange>;
 // {"error": {"code", "message"}} with its status.
 void reply_error(http::Exchange& x, int status, std::string_view code, std::string_view message);
 void reply_json(http::Exchange& x, int status, const nlohmann::json& body);
+// Answers 503 when a read of the store failed (a store error is an error, never "no rows");
+// false then.
+template <class T>
+bool read_ok(http::Exchange& x, const store::Result<T>& r) {
+  if (r.ok()) return true;
+  reply_error(x, 503, "store_unavailable", "the store could not be read: " + r.error());
+  return false;
+}
 // The answer for an engine operation's result (404 / 409 / 400), false when it was Ok.
 bool reply_refusal(http::Exchange& x, const engine::OpResult& r);
 // A Done that answers `body()` (computed after the commit) or a 500.
@@ -87,16 +100,22 @@ class Fields {
 
 // skip/limit of a list request (limit at most 1000); answers 400 and returns false when invalid.
 bool paging(const http::Request& r, http::Exchange& x, int64_t& skip, int64_t& limit);
-// The `status` filter of a list request: "" (none) or one of `known`; answers 400 and returns
-// nullopt otherwise.
-std::optional<std::string> status_filter(const http::Request& r, http::Exchange& x, std::initializer_list<std::string_view> known);
-// The number of rows `count_sql` counts with ?1 bound to `key` (a list's `total`).
-int64_t count_rows(store::Database& reader, const char* count_sql, int64_t key);
+// A list request's filter `param` that names a value of a status table (store/statuses.h): ""
+// when not given, else the name; answers 400 and returns nullopt for a name the table does not
+// have (a filter that can match nothing is a mistake worth saying, not an empty list).
+template <class Enum>
+std::optional<std::string> name_filter(const http::Request& r, http::Exchange& x, const char* param) {
+  const std::string value = r.query_param(param).value_or("");
+  if (value.empty() || store::parse<Enum>(value)) return value;
+  std::string names;
+  for (std::string_view n : store::names(Enum{})) names += (names.empty() ? "" : ", ") + std::string(n);
+  reply_error(x, 400, "bad_request", "`" + std::string(param) + "` must be one of " + names);
+  return std::nullopt;
+}
 // A path segment as an id; nullopt when it is not a positive integer.
 std::optional<int64_t> parse_id(std::string_view text);
 
 std::string format_time(int64_t ms);                         // RFC 3339 UTC (vm::format_instant)
 std::optional<int64_t> parse_time(const nlohmann::json& j);  // RFC 3339 string or ms integer, 1970 to 9999
-nlohmann::json time_or_null(const store::Statement& s, int col);
 
 }  // namespace wf::service

@@ -3,6 +3,8 @@
 
 #include <sodium.h>
 
+#include "runtime/store/agents.h"
+
 namespace wf::service {
 
 namespace {
@@ -28,23 +30,17 @@ std::string token_hash(std::string_view token) {
   return hex(out, sizeof out);
 }
 
-std::optional<Principal> authenticate(store::Database& reader, std::string_view bearer) {
-  if (bearer.empty() || bearer.size() > 256) return std::nullopt;
-  auto& q = reader.prepare(
-      "SELECT t.kind, t.org_id, COALESCE(t.agent_id, 0), COALESCE(a.hostname, '') FROM tokens t "
-      "LEFT JOIN agents a ON a.id = t.agent_id WHERE t.hash = ?1");
-  q.bind(1, std::string_view(token_hash(bearer)));
-  if (!q.step()) {
-    q.reset();
-    return std::nullopt;
-  }
+store::Result<std::optional<Principal>> authenticate(store::Database& reader, std::string_view bearer) {
+  if (bearer.empty() || bearer.size() > 256) return std::optional<Principal>();
+  auto token = store::tokens::find(reader, token_hash(bearer));
+  if (!token.ok()) return store::Result<std::optional<Principal>>::failure(token.error());
+  if (!*token) return std::optional<Principal>();
   Principal p;
-  p.kind = q.column_text(0) == "agent" ? Principal::Kind::Agent : Principal::Kind::Admin;
-  p.org_id = q.column_int64(1);
-  p.agent_id = q.column_int64(2);
-  p.agent_host = q.column_text(3);
-  q.reset();
-  return p;
+  p.kind = (*token)->kind == "agent" ? Principal::Kind::Agent : Principal::Kind::Admin;
+  p.org_id = (*token)->org_id;
+  p.agent_id = (*token)->agent_id;
+  p.agent_host = (*token)->agent_host;
+  return std::optional<Principal>(p);
 }
 
 bool same_secret(std::string_view a, std::string_view b) {

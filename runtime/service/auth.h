@@ -16,7 +16,7 @@ std::string new_token(std::string_view prefix);
 // The hex BLAKE2b hash a token is stored as.
 std::string token_hash(std::string_view token);
 // Who holds `bearer`, or nullopt for an unknown token.
-std::optional<Principal> authenticate(store::Database& reader, std::string_view bearer);
+store::Result<std::optional<Principal>> authenticate(store::Database& reader, std::string_view bearer);
 // Compares secrets in constant time.
 bool same_secret(std::string_view a, std::string_view b);
 

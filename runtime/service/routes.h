@@ -1,37 +1,53 @@
-// The API's handlers by resource (SPEC §5), each given the path segments after its resource name:
-// `/api/v1/instances/7/cancel` reaches instances_api with {"7", "cancel"}.
+// The handlers of the service's endpoints, one per row of the route table (route_table.cpp),
+// grouped by the file that holds them, and what those files share. The router calls a handler
+// only for its own method and path, once its caller is authenticated and its body within limits.
 #pragma once
 
-#include <string_view>
-#include <vector>
+#include <optional>
+#include <string>
 
-#include "runtime/service/api_support.h"
+#include "runtime/service/route_table.h"
 
 namespace wf::service {
 
-using Segments = std::vector<std::string_view>;
+// service_info.cpp: what the service says of itself.
+HandlerFunction health, openapi_json, metrics, console_page;
 
-void definitions_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s);
-void instances_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s);
-void approvals_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s);
-void agents_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s);
-void jobs_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s);
-void hosts_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s);
-void groups_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s);
-void vault_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const Segments& s);
+// api_definitions.cpp
+HandlerFunction list_definitions, create_definitions, get_definition, patch_definition, delete_definition,
+    definition_versions, publish_definition, clone_definition, export_definition, import_definition, run_definition_now,
+    run_definition_test;
+
+// api_instances.cpp
+HandlerFunction list_instances, get_instance, cancel_instance, pause_instance, resume_instance, retry_instance,
+    signal_instance, instance_log, instance_events;
+
+// api_events.cpp
+HandlerFunction organization_events;
+
+// api_approvals.cpp
+HandlerFunction list_approvals, get_approval, respond_approval;
+
+// api_agents.cpp: the agents' own calls, then the operators' view of agents, jobs, hosts and groups.
+HandlerFunction register_agent, agent_heartbeat, agent_poll, agent_job_start, agent_job_output, agent_job_complete,
+    agent_job_credential;
+HandlerFunction list_agents, list_jobs, create_job, get_job, delete_job, cancel_job, retry_job, list_hosts, list_groups,
+    put_group;
+
+// api_vault.cpp
+HandlerFunction list_identities, create_identity, get_identity, delete_identity;
+
 // An agent's job asks for its credential's secret (running, on this agent, checkout still open).
 void job_credential(Context& c, const Principal& who, ExchangePtr x, int64_t job_id);
 // An identity of the vault, without its secret, for `checkout`.
-std::optional<engine::IdentityInfo> find_identity(Context& c, int64_t org, const std::string& name);
+store::Result<std::optional<engine::IdentityInfo>> find_identity(Context& c, int64_t org, const std::string& name);
+// The Server-Sent Events of the organization, or of one of its instances.
 void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, std::optional<int64_t> instance);
 
-// Registration is the one agent call made without a token (it carries the enrollment secret).
-void register_agent(Context& c, http::Request& r, ExchangePtr x);
+// The instance detail of docs/api.md, read from the store; nullopt when `org` has no such instance.
+store::Result<std::optional<nlohmann::json>> instance_detail(Context& c, int64_t org, int64_t id);
 
-// The instance detail of docs/api.md, read from the store; null when there is no such instance.
-nlohmann::json instance_detail(Context& c, int64_t id);
-
-// The OpenAPI document of every endpoint.
+// The OpenAPI document of every route under /api/v1.
 const std::string& openapi_document();
 
 void method_not_allowed(http::Exchange& x);

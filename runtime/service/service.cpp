@@ -1,5 +1,5 @@
-// The service's process (see service.h): bootstrap, the store, the engine, the HTTP router and
-// authentication, and the loop's lifecycle.
+// The service's process (see service.h): bootstrap, the store, the engine, the HTTP server with
+// the router (router.h), and the loop's lifecycle.
 #include "runtime/service/service.h"
 
 #include <fmt/format.h>
@@ -12,8 +12,11 @@
 #include "effects/clock.h"
 #include "runtime/http/server.h"
 #include "runtime/service/auth.h"
+#include "runtime/service/route_table.h"
+#include "runtime/service/router.h"
 #include "runtime/service/routes.h"
 #include "runtime/service/vault.h"
+#include "runtime/store/agents.h"
 #include "runtime/store/schema.h"
 
 namespace wf::service {
@@ -42,26 +45,25 @@ std::string read_secret(const std::filesystem::path& path) {
   return s;
 }
 
+// The organization the first start makes (the `1` of bootstrap's statements).
+constexpr int64_t kFirstOrg = 1;
+
 // First start: organization `default`, its enrollment secret and an admin token, written to
 // DATA/enroll.secret and DATA/admin.token. Later starts read the secret back.
 bool bootstrap(store::Writer& writer, const std::filesystem::path& data, std::string& enrollment, std::string& error) {
   bool exists = false;
   std::string secret;
   if (!writer.run_now([&](store::Database& db, std::string& err) {
-        auto& q = db.prepare("SELECT enrollment_secret FROM orgs WHERE id = 1");
-        exists = q.step();
-        if (exists) secret = q.column_text(0);
-        q.reset();
+        auto orgs = store::orgs::all(db);
+        if (!orgs.ok()) return err = orgs.error(), false;
+        for (const store::OrgRow& o : *orgs)
+          if (o.id == kFirstOrg) exists = true, secret = o.enrollment_secret;
         if (exists) return true;
         secret = new_token("wfe_");
         const std::string admin = new_token("wf_");
         const int64_t now = effects::wall_clock_ms();
-        auto& o = db.prepare("INSERT INTO orgs (id, name, enrollment_secret, created_at) VALUES (1, 'default', ?1, ?2)");
-        o.bind(1, std::string_view(secret)).bind(2, now);
-        if (!o.run()) return err = o.error(), false;
-        auto& t = db.prepare("INSERT INTO tokens (org_id, kind, hash, created_at) VALUES (1, 'admin', ?1, ?2)");
-        t.bind(1, std::string_view(token_hash(admin))).bind(2, now);
-        if (!t.run()) return err = t.error(), false;
+        if (!store::orgs::create(db, {kFirstOrg, "default", secret}, now, err)) return false;
+        if (!store::tokens::add(db, kFirstOrg, "admin", token_hash(admin), std::nullopt, now, err)) return false;
         return write_secret(data / "admin.token", admin, err);
       }, error))
     return false;
@@ -75,6 +77,7 @@ struct Service {
   uv_loop_t loop{};
   std::unique_ptr<store::Writer> writer;
   std::unique_ptr<store::Database> reader;
+  std::unique_ptr<store::Reader> reads;
   std::unique_ptr<ProgramCache> programs;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<http::Server> server;
@@ -82,55 +85,8 @@ struct Service {
   uv_signal_t sigint{}, sigterm{};
   bool stopping = false;
 
-  void route(http::Request& r, ExchangePtr x);
   void stop();
 };
-
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    const size_t j = path.find('/', i);
-    const size_t end = j == std::string_view::npos ? path.size() : j;
-    if (end > i) out.push_back(path.substr(i, end - i));
-    i = end + 1;
-  }
-  return out;
-}
-
-void Service::route(http::Request& r, ExchangePtr x) {
-  std::vector<std::string_view> s = split_path(r.path);
-  if (s.size() < 2 || s[0] != "api" || s[1] != "v1") return reply_error(*x, 404, "not_found", "no such endpoint (the API is under /api/v1)");
-  s.erase(s.begin(), s.begin() + 2);
-  if (s.empty()) return reply_error(*x, 404, "not_found", "no such endpoint");
-  if ((s[0] == "health" || s[0] == "openapi.json") && s.size() == 1) {
-    if (r.method != "GET" && r.method != "HEAD") return method_not_allowed(*x);
-    if (s[0] == "health") return reply_json(*x, 200, {{"ok", true}});
-    return x->respond(http::Response::json(200, openapi_document()));
-  }
-  if (s[0] == "agents" && s.size() == 2 && s[1] == "register" && r.method == "POST") return register_agent(context, r, x);
-  // Everything else needs a token.
-  std::string_view auth = r.header("authorization");
-  std::optional<Principal> who;
-  if (auth.size() > 7 && auth.substr(0, 7) == "Bearer ") who = authenticate(*reader, auth.substr(7));
-  if (!who) return reply_error(*x, 401, "unauthorized", auth.empty() ? "an `Authorization: Bearer <token>` header is needed" : "unknown token");
-  const std::string_view resource = s[0];
-  const Segments rest(s.begin() + 1, s.end());
-  if (resource == "agents") return agents_api(context, *who, r, x, rest);
-  if (who->kind != Principal::Kind::Admin) return reply_error(*x, 403, "forbidden", "agent tokens reach only the agent endpoints");
-  if (resource == "definitions") return definitions_api(context, *who, r, x, rest);
-  if (resource == "instances") return instances_api(context, *who, r, x, rest);
-  if (resource == "approvals") return approvals_api(context, *who, r, x, rest);
-  if (resource == "jobs") return jobs_api(context, *who, r, x, rest);
-  if (resource == "hosts") return hosts_api(context, *who, r, x, rest);
-  if (resource == "groups") return groups_api(context, *who, r, x, rest);
-  if (resource == "vault") return vault_api(context, *who, r, x, rest);
-  if (resource == "events" && rest.empty()) {
-    if (r.method != "GET") return method_not_allowed(*x);
-    return events_api(context, *who, r, x, std::nullopt);
-  }
-  reply_error(*x, 404, "not_found", "no such endpoint");
-}
 
 void Service::stop() {
   if (stopping) return;
@@ -147,8 +103,6 @@ void Service::stop() {
 }
 
 }  // namespace
-
-void method_not_allowed(http::Exchange& x) { reply_error(x, 405, "method_not_allowed", "this endpoint does not take that method"); }
 
 int serve(const ServeOptions& o) {
   std::string error;
@@ -197,22 +151,25 @@ int serve(const ServeOptions& o) {
     return 2;
   }
   s.programs = std::make_unique<ProgramCache>(*s.reader);
+  s.reads = std::make_unique<store::Reader>(*s.reader);
   s.engine = std::make_unique<engine::Engine>(&s.loop, *s.writer, *s.reader,
                                               [&s](int64_t d, int64_t v) { return s.programs->get(d, v); });
   s.context.loop = &s.loop;
   s.context.engine = s.engine.get();
-  s.context.reader = s.reader.get();
+  s.context.reads = s.reads.get();
   s.context.writer = s.writer.get();
   s.context.programs = s.programs.get();
   s.context.vault = &*vault;
+  s.context.org_id = kFirstOrg;
   s.engine->set_identity_lookup([&s](int64_t org, const std::string& name) { return find_identity(s.context, org, name); });
   if (!s.engine->recover(error)) {
     fmt::print(stderr, "wf serve: cannot recover: {}\n", error);
     return 2;
   }
-  s.server = std::make_unique<http::Server>(&s.loop, [&s](http::Request& r, std::shared_ptr<http::Exchange> x) {
-    s.route(r, std::move(x));
-  });
+  http::Limits limits;
+  limits.max_body_bytes = largest_body_limit();
+  s.server = std::make_unique<http::Server>(
+      &s.loop, [&s](http::Request& r, std::shared_ptr<http::Exchange> x) { route(s.context, r, std::move(x)); }, limits);
   if (!s.server->listen(o.host, o.port, error)) {
     fmt::print(stderr, "wf serve: cannot listen on {}:{}: {}\n", o.host, o.port, error);
     s.server->close();

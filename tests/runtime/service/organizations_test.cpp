@@ -140,10 +140,11 @@ TEST_F(Organizations, NothingOfOneIsVisibleStartableOrAnswerableFromTheOther) {
   auto r = first_->post("/api/v1/approvals/" + P + "/respond", R"({"decision": "approve"})");
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_TRUE(wait_until([&] {
-    for (const auto& s : instance(*first_, a)["steps"])
+    const json detail = instance(*first_, a);
+    for (const auto& s : detail["steps"])
       if (s["kind"] == "wait_event") return true;
     return false;
-  }));
+  })) << instance(*first_, a).dump();
   ASSERT_EQ(first_->post("/api/v1/instances/" + A + "/signal", R"({"event": "go"})").status, 200);
   EXPECT_EQ(wait_ended(*first_, a)["status"], "completed");
   EXPECT_EQ(instance(*other_, b)["status"], "paused");

@@ -1,0 +1,197 @@
+// The route table (see route_table.h) and the matching of a request's path against it.
+#include "runtime/service/route_table.h"
+
+#include <algorithm>
+#include <string>
+
+#include "runtime/service/routes.h"
+
+namespace wf::service {
+
+namespace {
+
+// Body limits. A route that takes JSON takes up to 1 MiB: a source with its imports, a job's
+// output, a signal's payload. Registration is the one body read from a caller without a token,
+// and it holds a secret and a host's name. A route without a body still gets the `{}` some
+// clients send by habit.
+constexpr size_t kJsonBody = 1024 * 1024;
+constexpr size_t kRegistrationBody = 16 * 1024;
+constexpr size_t kNoBody = 4 * 1024;
+
+using enum AuthPolicy;
+
+// method, path, handler, permission, auth, body limit, JSON body, under /api/v1, summary
+constexpr Route kRoutes[] = {
+    {"GET", "/health", health, "", None, kNoBody, false, true, "Liveness check"},
+    {"GET", "/openapi.json", openapi_json, "", None, kNoBody, false, true, "This document"},
+
+    {"GET", "/definitions", list_definitions, "workflows.view", User, kNoBody, false, true, "List definitions"},
+    {"POST", "/definitions", create_definitions, "workflows.create", User, kJsonBody, true, true,
+     "Upload and compile source: one definition per workflow (422 with diagnostics)"},
+    {"GET", "/definitions/{id}", get_definition, "workflows.view", User, kNoBody, false, true, "A definition with its latest source"},
+    {"PATCH", "/definitions/{id}", patch_definition, "workflows.edit", User, kJsonBody, true, true,
+     "Update description, template or active flags, or upload a new version (source)"},
+    {"DELETE", "/definitions/{id}", delete_definition, "workflows.delete", User, kNoBody, false, true, "Delete a definition and its versions"},
+    {"GET", "/definitions/{id}/versions", definition_versions, "workflows.view", User, kNoBody, false, true, "Version history"},
+    {"POST", "/definitions/{id}/publish", publish_definition, "workflows.edit", User, kJsonBody, true, true, "Publish a version"},
+    {"POST", "/definitions/{id}/clone", clone_definition, "workflows.create", User, kNoBody, false, true, "Clone as NAME (Copy)"},
+    {"GET", "/definitions/{id}/export", export_definition, "workflows.view", User, kNoBody, false, true, "Export as JSON"},
+    {"POST", "/definitions/import", import_definition, "workflows.create", User, kJsonBody, true, true, "Import exported JSON as a draft"},
+    {"POST", "/definitions/{id}/run", run_definition_now, "workflows.execute", User, kJsonBody, true, true, "Start an instance"},
+    {"POST", "/definitions/{id}/run-test", run_definition_test, "workflows.execute", User, kJsonBody, true, true, "Simulate a run"},
+
+    {"GET", "/instances", list_instances, "workflows.view", User, kNoBody, false, true, "List instances (workflow, status, skip, limit)"},
+    {"GET", "/instances/{id}", get_instance, "workflows.view", User, kNoBody, false, true, "Instance detail"},
+    {"POST", "/instances/{id}/cancel", cancel_instance, "workflows.execute", User, kNoBody, false, true, "Cancel"},
+    {"POST", "/instances/{id}/pause", pause_instance, "workflows.execute", User, kNoBody, false, true, "Pause at the next effect boundary"},
+    {"POST", "/instances/{id}/resume", resume_instance, "workflows.execute", User, kNoBody, false, true, "Resume"},
+    {"POST", "/instances/{id}/retry", retry_instance, "workflows.execute", User, kNoBody, false, true,
+     "Retry a failed instance from its failed step"},
+    {"POST", "/instances/{id}/signal", signal_instance, "workflows.execute", User, kJsonBody, true, true, "Deliver an event to `wait event`"},
+    {"GET", "/instances/{id}/log", instance_log, "workflows.view", User, kNoBody, false, true, "Execution log"},
+    {"GET", "/instances/{id}/events", instance_events, "workflows.view", User, kNoBody, false, true,
+     "Server-Sent Events of one instance (Last-Event-ID)"},
+    {"GET", "/events", organization_events, "workflows.view", User, kNoBody, false, true,
+     "Server-Sent Events of the organization (Last-Event-ID)"},
+
+    {"GET", "/approvals", list_approvals, "workflows.view", User, kNoBody, false, true,
+     "List approval requests (status, instance, skip, limit)"},
+    {"GET", "/approvals/{id}", get_approval, "workflows.view", User, kNoBody, false, true, "An approval request with its responses"},
+    {"POST", "/approvals/{id}/respond", respond_approval, "workflows.execute", User, kJsonBody, true, true, "Approve or reject"},
+
+    {"POST", "/agents/register", register_agent, "", Enrollment, kRegistrationBody, true, true,
+     "Register a host with the enrollment secret"},
+    {"POST", "/agents/heartbeat", agent_heartbeat, "agent", Agent, kJsonBody, true, true, "Agent heartbeat"},
+    {"POST", "/agents/poll", agent_poll, "agent", Agent, kJsonBody, true, true, "Long-poll for jobs"},
+    {"POST", "/agents/jobs/{id}/start", agent_job_start, "agent", Agent, kNoBody, false, true, "A job starts"},
+    {"POST", "/agents/jobs/{id}/output", agent_job_output, "agent", Agent, kJsonBody, true, true, "Streamed output"},
+    {"POST", "/agents/jobs/{id}/complete", agent_job_complete, "agent", Agent, kJsonBody, true, true, "A job's report"},
+    {"GET", "/agents/jobs/{id}/credential", agent_job_credential, "agent", Agent, kNoBody, false, true,
+     "The secret of a running job's credential, for its agent"},
+    {"GET", "/agents", list_agents, "jobs.view", User, kNoBody, false, true, "List agents"},
+
+    {"GET", "/jobs", list_jobs, "jobs.view", User, kNoBody, false, true, "List jobs (status, host, instance, skip, limit)"},
+    {"POST", "/jobs", create_job, "jobs.manage", User, kJsonBody, true, true, "Create an ad-hoc job"},
+    {"GET", "/jobs/{id}", get_job, "jobs.view", User, kNoBody, false, true, "A job with its output"},
+    {"DELETE", "/jobs/{id}", delete_job, "jobs.manage", User, kNoBody, false, true, "Delete an ended job"},
+    {"POST", "/jobs/{id}/cancel", cancel_job, "jobs.manage", User, kNoBody, false, true, "Cancel a queued job"},
+    {"POST", "/jobs/{id}/retry", retry_job, "jobs.manage", User, kNoBody, false, true, "Run an ended ad-hoc job again"},
+    {"GET", "/hosts", list_hosts, "jobs.view", User, kNoBody, false, true, "Registered hosts"},
+    {"GET", "/groups", list_groups, "jobs.view", User, kNoBody, false, true, "Host groups"},
+    {"POST", "/groups", put_group, "jobs.manage", User, kJsonBody, true, true, "Create or replace a host group"},
+
+    {"GET", "/vault/identities", list_identities, "pam_vaults.view", User, kNoBody, false, true, "Vault identities (never their secrets)"},
+    {"POST", "/vault/identities", create_identity, "pam_vaults.manage", User, kJsonBody, true, true,
+     "Create or replace an identity with its secret"},
+    {"GET", "/vault/identities/{id}", get_identity, "pam_vaults.view", User, kNoBody, false, true, "One identity by name"},
+    {"DELETE", "/vault/identities/{id}", delete_identity, "pam_vaults.manage", User, kNoBody, false, true, "Delete an identity"},
+
+    // Beside the API.
+    {"GET", "/metrics", metrics, "", None, kNoBody, false, false, "Prometheus metrics (text format 0.0.4)"},
+    {"GET", "/", console_page, "", None, kNoBody, false, false, "The web console (a placeholder page until it is built)"},
+};
+
+constexpr std::string_view kApiPrefix = "/api/v1";
+
+// The non-empty segments of a path: "/a//b/" → {"a", "b"}.
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    const size_t j = path.find('/', i);
+    const size_t end = j == std::string_view::npos ? path.size() : j;
+    if (end > i) out.push_back(path.substr(i, end - i));
+    i = end + 1;
+  }
+  return out;
+}
+
+bool is_param(std::string_view segment) { return segment.size() > 2 && segment.front() == '{' && segment.back() == '}'; }
+
+// A route's path cut into segments once, with the full path they view.
+struct Pattern {
+  const Route* route;
+  std::string path;
+  std::vector<std::string_view> parts;
+};
+
+const std::vector<Pattern>& patterns() {
+  static const std::vector<Pattern> all = [] {
+    std::vector<Pattern> out;
+    out.reserve(std::size(kRoutes));
+    for (const Route& r : kRoutes) out.push_back({&r, full_path(r), {}});
+    // The segments view each Pattern's own string, so they are cut once the vector has stopped moving.
+    for (Pattern& p : out) p.parts = segments(p.path);
+    return out;
+  }();
+  return all;
+}
+
+// Whether `pattern` fits `path`, each `{name}` taking one segment.
+bool fits(const Pattern& pattern, const std::vector<std::string_view>& path) {
+  if (pattern.parts.size() != path.size()) return false;
+  for (size_t i = 0; i < path.size(); ++i)
+    if (!is_param(pattern.parts[i]) && pattern.parts[i] != path[i]) return false;
+  return true;
+}
+
+// True when `a` is more literal than `b` (two patterns of the same length): at the first segment
+// where one has a literal and the other a `{name}`, `a` has the literal.
+bool more_literal(const Pattern& a, const Pattern& b) {
+  for (size_t i = 0; i < a.parts.size(); ++i) {
+    const bool pa = is_param(a.parts[i]), pb = is_param(b.parts[i]);
+    if (pa != pb) return !pa;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view auth_policy_name(AuthPolicy policy) {
+  switch (policy) {
+    case None: return "none";
+    case Enrollment: return "enrollment";
+    case Agent: return "agent";
+    case User: return "user";
+    case SignedHook: return "signed_hook";
+  }
+  return "none";
+}
+
+std::string_view PathParams::operator[](std::string_view name) const {
+  for (const auto& [n, v] : values_)
+    if (n == name) return v;
+  return {};
+}
+
+std::span<const Route> routes() { return kRoutes; }
+
+size_t largest_body_limit() {
+  size_t most = 0;
+  for (const Route& r : kRoutes) most = std::max(most, r.body_limit);
+  return most;
+}
+
+std::string full_path(const Route& route) {
+  if (!route.api) return route.path;
+  return std::string(kApiPrefix) + route.path;
+}
+
+RouteMatch match_route(std::string_view method, std::string_view path) {
+  const std::vector<std::string_view> parts = segments(path);
+  const Pattern* best = nullptr;
+  for (const Pattern& p : patterns())
+    if (fits(p, parts) && (!best || more_literal(p, *best))) best = &p;
+  RouteMatch out;
+  if (!best) return out;
+  out.path_known = true;
+  const std::string_view wanted = method == "HEAD" ? std::string_view("GET") : method;
+  for (const Pattern& p : patterns())
+    if (p.path == best->path && p.route->method == wanted) out.route = p.route;
+  if (!out.route) return out;
+  for (size_t i = 0; i < parts.size(); ++i)
+    if (is_param(best->parts[i])) out.params.add(best->parts[i].substr(1, best->parts[i].size() - 2), parts[i]);
+  return out;
+}
+
+}  // namespace wf::service

@@ -1,0 +1,72 @@
+// The router (see router.h): the route table's rows decide everything a handler may then take
+// for granted.
+#include "runtime/service/router.h"
+
+#include <fmt/format.h>
+
+#include "runtime/service/auth.h"
+#include "runtime/service/route_table.h"
+#include "runtime/service/routes.h"
+
+namespace wf::service {
+
+namespace {
+
+// Who calls a route of `policy`; answers 401 or 403 and returns nullopt when it is not allowed to.
+std::optional<Principal> caller(Context& c, AuthPolicy policy, const http::Request& r, http::Exchange& x) {
+  switch (policy) {
+    case AuthPolicy::None:
+    case AuthPolicy::Enrollment:
+    case AuthPolicy::SignedHook: {
+      // No token: the secret (enrollment) or the signature (a hook) is in the body, and the
+      // handler checks it. The caller acts in the service's organization.
+      Principal anonymous;
+      anonymous.org_id = c.org_id;
+      return anonymous;
+    }
+    case AuthPolicy::Agent:
+    case AuthPolicy::User: break;
+  }
+  std::string_view auth = r.header("authorization");
+  std::optional<Principal> who;
+  if (auth.size() > 7 && auth.substr(0, 7) == "Bearer ") {
+    auto found = authenticate(c.reads->connection(), auth.substr(7));
+    if (!read_ok(x, found)) return std::nullopt;
+    who = *found;
+  }
+  if (!who) {
+    reply_error(x, 401, "unauthorized", auth.empty() ? "an `Authorization: Bearer <token>` header is needed" : "unknown token");
+    return std::nullopt;
+  }
+  const bool agent = who->kind == Principal::Kind::Agent;
+  if (policy == AuthPolicy::User && agent) {
+    reply_error(x, 403, "forbidden", "agent tokens reach only the agent endpoints");
+    return std::nullopt;
+  }
+  if (policy == AuthPolicy::Agent && !agent) {
+    reply_error(x, 403, "forbidden", "this endpoint is for agents (use an agent token)");
+    return std::nullopt;
+  }
+  return who;
+}
+
+}  // namespace
+
+void method_not_allowed(http::Exchange& x) { reply_error(x, 405, "method_not_allowed", "this endpoint does not take that method"); }
+
+void route(Context& c, http::Request& r, ExchangePtr x) {
+  const RouteMatch match = match_route(r.method, r.path);
+  if (!match.path_known) {
+    const bool api = r.path == "/api/v1" || r.path.rfind("/api/v1/", 0) == 0;
+    return reply_error(*x, 404, "not_found", api ? "no such endpoint" : "no such endpoint (the API is under /api/v1)");
+  }
+  if (!match.route) return method_not_allowed(*x);
+  const Route& row = *match.route;
+  const std::optional<Principal> who = caller(c, row.auth, r, *x);
+  if (!who) return;
+  if (r.body.size() > row.body_limit)
+    return reply_error(*x, 413, "payload_too_large", fmt::format("the request body exceeds {} bytes", row.body_limit));
+  row.handler(c, *who, r, std::move(x), match.params);
+}
+
+}  // namespace wf::service

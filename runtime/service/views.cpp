@@ -1,0 +1,163 @@
+// The API's JSON views of the store's rows (see views.h).
+#include "runtime/service/views.h"
+
+#include "runtime/service/api_support.h"
+
+namespace wf::service {
+
+namespace {
+
+constexpr int64_t kOnlineWithinMs = 30000;  // an agent that heartbeat this recently is online
+
+nlohmann::json text_or_null(const std::string& text) { return text.empty() ? nlohmann::json() : nlohmann::json(text); }
+
+}  // namespace
+
+nlohmann::json json_or_null(const std::string& text) {
+  if (text.empty()) return nullptr;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  return j.is_discarded() ? nlohmann::json(text) : j;
+}
+
+nlohmann::json time_json(std::optional<int64_t> ms) { return ms ? nlohmann::json(format_time(*ms)) : nlohmann::json(); }
+
+nlohmann::json instance_summary_json(const store::InstanceRow& r) {
+  return {{"id", r.id},
+          {"workflow", r.workflow},
+          {"definition_id", r.definition_id},
+          {"version", r.version},
+          {"status", store::name(r.status)},
+          {"pause_reason", r.pause_reason ? nlohmann::json(store::name(*r.pause_reason)) : nlohmann::json()},
+          {"trigger", store::name(r.trigger)},
+          {"created_at", format_time(r.created_at)},
+          {"started_at", time_json(r.started_at)},
+          {"ended_at", time_json(r.ended_at)},
+          {"error_message", text_or_null(r.error_message)}};
+}
+
+nlohmann::json instance_json(const store::InstanceRow& r) {
+  nlohmann::json j = instance_summary_json(r);
+  j["module_hash"] = r.module_hash;
+  j["params"] = json_or_null(r.params);
+  j["targets"] = json_or_null(r.targets);
+  j["scheduled_at"] = time_json(r.scheduled_at);
+  j["result"] = json_or_null(r.result);
+  j["error"] = json_or_null(r.error);
+  j["parent_id"] = r.parent_id ? nlohmann::json(*r.parent_id) : nlohmann::json();
+  return j;
+}
+
+nlohmann::json step_json(const store::StepRow& s, const std::vector<store::JobRow>& jobs) {
+  nlohmann::json step = {{"index", s.idx},
+                         {"kind", s.kind},
+                         {"name", s.name},
+                         {"status", s.status},
+                         {"started_at", format_time(s.started_at)},
+                         {"ended_at", time_json(s.ended_at)},
+                         {"duration_ms", s.ended_at ? nlohmann::json(*s.ended_at - s.started_at) : nlohmann::json()},
+                         {"jobs", nlohmann::json::array()}};
+  if (s.effect_seq) {
+    step["effect_seq"] = *s.effect_seq;
+    for (const store::JobRow& j : jobs)
+      if (j.effect_seq == s.effect_seq) step["jobs"].push_back(j.id);
+  }
+  return step;
+}
+
+nlohmann::json log_json(const store::LogRow& l) {
+  return {{"seq", l.seq}, {"at", format_time(l.at)}, {"kind", l.kind}, {"message", l.message}, {"data", json_or_null(l.data)}};
+}
+
+nlohmann::json job_json(const store::JobRow& j, bool with_output) {
+  nlohmann::json out = {{"id", j.id},
+                        {"instance_id", j.instance_id ? nlohmann::json(*j.instance_id) : nlohmann::json()},
+                        {"host", j.host},
+                        {"attempt", j.attempt},
+                        {"description", j.description},
+                        {"priority", j.priority},
+                        {"status", store::name(j.status)},
+                        {"scheduled_at", format_time(j.scheduled_at)},
+                        {"started_at", time_json(j.started_at)},
+                        {"ended_at", time_json(j.ended_at)},
+                        {"exit_code", j.exit_code ? nlohmann::json(*j.exit_code) : nlohmann::json()},
+                        {"duration_ms", j.duration_ms ? nlohmann::json(*j.duration_ms) : nlohmann::json()},
+                        {"error", j.error}};
+  if (with_output) {
+    out["stdout"] = j.stdout_text;
+    out["stderr"] = j.stderr_text;
+    out["stdout_truncated"] = j.stdout_truncated;
+    out["stderr_truncated"] = j.stderr_truncated;
+  }
+  return out;
+}
+
+nlohmann::json approval_json(const store::ApprovalRow& a, const std::vector<store::ResponseRow>& responses) {
+  auto approvers = nlohmann::json::parse(a.approvers, nullptr, false);
+  nlohmann::json j = {{"id", a.id},
+                      {"instance_id", a.instance_id},
+                      {"title", a.title},
+                      {"status", store::name(a.status)},
+                      {"quorum", a.quorum},
+                      {"approvers", approvers.is_discarded() ? nlohmann::json::array() : approvers},
+                      {"created_at", format_time(a.created_at)},
+                      {"timeout_at", time_json(a.timeout_at)},
+                      {"decided_at", time_json(a.decided_at)},
+                      {"responses", nlohmann::json::array()}};
+  for (const store::ResponseRow& r : responses)
+    j["responses"].push_back({{"who", r.who}, {"decision", r.decision}, {"note", r.note}, {"via", r.via}, {"at", format_time(r.at)}});
+  return j;
+}
+
+nlohmann::json definition_json(const store::DefinitionRow& d) {
+  return {{"id", d.id},
+          {"name", d.name},
+          {"description", d.description},
+          {"template", d.template_flag},
+          {"active", d.active},
+          {"published_version", d.published_version ? nlohmann::json(*d.published_version) : nlohmann::json()},
+          {"created_at", format_time(d.created_at)},
+          {"updated_at", format_time(d.updated_at)},
+          {"latest_version", d.latest_version ? nlohmann::json(*d.latest_version) : nlohmann::json()}};
+}
+
+nlohmann::json version_json(const store::VersionRow& v, std::optional<int64_t> published) {
+  return {{"version", v.version},
+          {"created_at", format_time(v.created_at)},
+          {"module_hash", v.module_hash},
+          {"published", published == v.version}};
+}
+
+nlohmann::json agent_json(const store::AgentRow& a, int64_t now) {
+  return {{"id", a.id},
+          {"hostname", a.hostname},
+          {"ip", a.ip},
+          {"os", a.os},
+          {"online", a.last_heartbeat && now - *a.last_heartbeat < kOnlineWithinMs},
+          {"last_heartbeat", time_json(a.last_heartbeat)},
+          {"registered_at", format_time(a.registered_at)}};
+}
+
+nlohmann::json host_json(const store::AgentRow& a, int64_t now) {
+  return {{"id", a.id},
+          {"hostname", a.hostname},
+          {"primary_ip", a.ip},
+          {"os", a.os},
+          {"online", a.last_heartbeat && now - *a.last_heartbeat < kOnlineWithinMs}};
+}
+
+nlohmann::json group_json(const store::GroupRow& g) {
+  auto hosts = nlohmann::json::parse(g.hosts, nullptr, false);
+  return {{"name", g.name}, {"hosts", hosts.is_discarded() ? nlohmann::json::array() : hosts}};
+}
+
+nlohmann::json identity_json(const store::IdentityRow& r) {
+  return {{"name", r.name},
+          {"username", r.username},
+          {"domain", r.domain},
+          {"credential_type", r.credential_type},
+          {"requires_approval", r.requires_approval},
+          {"rotate_after_use", r.rotate_after_use},
+          {"created_at", format_time(r.created_at)}};
+}
+
+}  // namespace wf::service

@@ -1,0 +1,36 @@
+// The API's JSON view of each of the store's row types (docs/api.md): one function per row type,
+// so a row reads the same in a list, a detail and an answer after a change.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/store/agents.h"
+#include "runtime/store/definitions.h"
+#include "runtime/store/rows.h"
+#include "runtime/store/vault.h"
+
+namespace wf::service {
+
+// A JSON text column as JSON: null when empty, the text itself when it does not parse.
+nlohmann::json json_or_null(const std::string& text);
+nlohmann::json time_json(std::optional<int64_t> ms);  // RFC 3339, or null
+
+// The instance as lists show it (no variables, steps or result).
+nlohmann::json instance_summary_json(const store::InstanceRow& r);
+// The list form plus params, targets, result, error and parent (the detail adds steps and variables).
+nlohmann::json instance_json(const store::InstanceRow& r);
+// A timeline row with the jobs its effect ran.
+nlohmann::json step_json(const store::StepRow& s, const std::vector<store::JobRow>& jobs);
+nlohmann::json log_json(const store::LogRow& l);
+nlohmann::json job_json(const store::JobRow& j, bool with_output);
+nlohmann::json approval_json(const store::ApprovalRow& a, const std::vector<store::ResponseRow>& responses);
+nlohmann::json definition_json(const store::DefinitionRow& d);
+nlohmann::json version_json(const store::VersionRow& v, std::optional<int64_t> published);
+// An agent as `GET /agents` shows it, and as a host (`GET /hosts`).
+nlohmann::json agent_json(const store::AgentRow& a, int64_t now);
+nlohmann::json host_json(const store::AgentRow& a, int64_t now);
+nlohmann::json group_json(const store::GroupRow& g);
+// An identity without its secret.
+nlohmann::json identity_json(const store::IdentityRow& r);
+
+}  // namespace wf::service
