@@ -86,16 +86,26 @@ struct Service {
   bool stopping = false;
 
   void stop();
+  static void on_signal(uv_signal_t* handle, int signum);
 };
+
+void Service::on_signal(uv_signal_t* handle, int) {
+  try {
+    static_cast<Service*>(handle->data)->stop();
+  } catch (const std::exception& e) {
+    // Nothing may unwind into libuv.
+    fmt::print(stderr, "wf serve: stopping failed: {}\n", e.what());
+  }
+}
 
 void Service::stop() {
   if (stopping) return;
   stopping = true;
   fmt::print(stderr, "wf serve: stopping\n");
-  uv_signal_stop(&sigint);
-  uv_signal_stop(&sigterm);
-  uv_close(reinterpret_cast<uv_handle_t*>(&sigint), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm), nullptr);
+  // The handles are members of the Service, which outlives the loop: nothing to free on close. A
+  // handle whose init failed has no loop and is not closed.
+  for (uv_signal_t* h : {&sigint, &sigterm})
+    if (h->loop) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
   server->close([this] {
     engine->close();
     writer->stop();
@@ -123,7 +133,10 @@ int serve(const ServeOptions& o) {
   }
   ::chmod(data.c_str(), 0700);
   Service s;
-  uv_loop_init(&s.loop);
+  if (int rc = uv_loop_init(&s.loop); rc != 0) {
+    fmt::print(stderr, "wf serve: cannot start the event loop: {}\n", uv_strerror(rc));
+    return 2;
+  }
   store::OpenOptions open;
   open.sync = o.synchronous_full ? store::Sync::Full : store::Sync::Normal;
   auto db = store::Database::open(db_path, open, error);
@@ -178,13 +191,12 @@ int serve(const ServeOptions& o) {
     uv_run(&s.loop, UV_RUN_DEFAULT);
     return 2;
   }
-  uv_signal_init(&s.loop, &s.sigint);
-  uv_signal_init(&s.loop, &s.sigterm);
-  s.sigint.data = &s;
-  s.sigterm.data = &s;
-  auto on_signal = [](uv_signal_t* h, int) { static_cast<Service*>(h->data)->stop(); };
-  uv_signal_start(&s.sigint, on_signal, SIGINT);
-  uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+  for (auto [handle, signum] : {std::pair{&s.sigint, SIGINT}, std::pair{&s.sigterm, SIGTERM}}) {
+    handle->data = &s;
+    int rc = uv_signal_init(&s.loop, handle);
+    if (rc == 0) rc = uv_signal_start(handle, Service::on_signal, signum);
+    if (rc != 0) fmt::print(stderr, "wf serve: cannot catch signal {}: {} (stop it with SIGKILL)\n", signum, uv_strerror(rc));
+  }
   fmt::print(stderr, "wf serve: listening on http://{}:{} (data in {}, {} live instances)\n", o.host, s.server->port(),
              data.string(), s.engine->live_instances());
   uv_run(&s.loop, UV_RUN_DEFAULT);
