@@ -97,10 +97,7 @@ void list_agents(Context& c, const Principal& who, http::Request& r, ExchangePtr
   const int64_t now = effects::wall_clock_ms();
   c.reads->read([&](store::Database& db) { return store::agents::list(db, who.org_id, {skip, limit}); },
                 [&](const store::Result<store::Page<store::AgentRow>>& page) {
-                  if (!read_ok(*x, page)) return;
-                  nlohmann::json items = nlohmann::json::array();
-                  for (const store::AgentRow& a : page->items) items.push_back(agent_json(a, now));
-                  reply_json(*x, 200, {{"items", items}, {"total", page->total}});
+                  reply_page(*x, page, [&](const store::AgentRow& a) { return agent_json(a, now); });
                 });
 }
 
@@ -212,10 +209,7 @@ void list_jobs(Context& c, const Principal& who, http::Request& r, ExchangePtr x
   }
   c.reads->read([&](store::Database& db) { return store::jobs::list(db, who.org_id, filter, {skip, limit}); },
                 [&](const store::Result<store::Page<store::JobRow>>& page) {
-                  if (!read_ok(*x, page)) return;
-                  nlohmann::json items = nlohmann::json::array();
-                  for (const store::JobRow& j : page->items) items.push_back(job_json(j, false));
-                  reply_json(*x, 200, {{"items", items}, {"total", page->total}});
+                  reply_page(*x, page, [&](const store::JobRow& j) { return job_json(j, false); });
                 });
 }
 
@@ -324,10 +318,7 @@ void list_hosts(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   const int64_t now = effects::wall_clock_ms();
   c.reads->read([&](store::Database& db) { return store::agents::list(db, who.org_id, {skip, limit}); },
                 [&](const store::Result<store::Page<store::AgentRow>>& page) {
-                  if (!read_ok(*x, page)) return;
-                  nlohmann::json items = nlohmann::json::array();
-                  for (const store::AgentRow& a : page->items) items.push_back(host_json(a, now));
-                  reply_json(*x, 200, {{"items", items}, {"total", page->total}});
+                  reply_page(*x, page, [&](const store::AgentRow& a) { return host_json(a, now); });
                 });
 }
 
@@ -336,10 +327,7 @@ void list_groups(Context& c, const Principal& who, http::Request& r, ExchangePtr
   if (!paging(r, *x, skip, limit)) return;
   c.reads->read([&](store::Database& db) { return store::groups::list(db, who.org_id, {skip, limit}); },
                 [&](const store::Result<store::Page<store::GroupRow>>& page) {
-                  if (!read_ok(*x, page)) return;
-                  nlohmann::json items = nlohmann::json::array();
-                  for (const store::GroupRow& g : page->items) items.push_back(group_json(g));
-                  reply_json(*x, 200, {{"items", items}, {"total", page->total}});
+                  reply_page(*x, page, [&](const store::GroupRow& g) { return group_json(g); });
                 });
 }
 

@@ -385,10 +385,7 @@ void list_definitions(Context& c, const Principal& who, http::Request& r, Exchan
   if (!paging(r, *x, skip, limit)) return;
   c.reads->read([&](store::Database& db) { return store::definitions::list(db, who.org_id, {skip, limit}); },
                 [&](const store::Result<store::Page<store::DefinitionRow>>& page) {
-                  if (!read_ok(*x, page)) return;
-                  nlohmann::json items = nlohmann::json::array();
-                  for (const store::DefinitionRow& d : page->items) items.push_back(definition_json(d));
-                  reply_json(*x, 200, {{"items", items}, {"total", page->total}});
+                  reply_page(*x, page, [&](const store::DefinitionRow& d) { return definition_json(d); });
                 });
 }
 

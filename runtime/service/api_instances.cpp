@@ -160,10 +160,7 @@ void list_instances(Context& c, const Principal& who, http::Request& r, Exchange
   filter.workflow = r.query_param("workflow").value_or("");
   c.reads->read([&](store::Database& db) { return store::instances::list(db, who.org_id, filter, {skip, limit}); },
                 [&](const store::Result<store::Page<store::InstanceRow>>& page) {
-                  if (!read_ok(*x, page)) return;
-                  nlohmann::json items = nlohmann::json::array();
-                  for (const store::InstanceRow& row : page->items) items.push_back(instance_summary_json(row));
-                  reply_json(*x, 200, {{"items", items}, {"total", page->total}});
+                  reply_page(*x, page, [&](const store::InstanceRow& row) { return instance_summary_json(row); });
                 });
 }
 

@@ -71,6 +71,14 @@ bool read_ok(http::Exchange& x, const store::Result<T>& r) {
   reply_error(x, 503, "store_unavailable", "the store could not be read: " + r.error());
   return false;
 }
+// Answers a page of a list, `{items: [view(row)...], total}` (503 when the read failed).
+template <class Row, class View>
+void reply_page(http::Exchange& x, const store::Result<store::Page<Row>>& page, View view) {
+  if (!read_ok(x, page)) return;
+  nlohmann::json items = nlohmann::json::array();
+  for (const Row& row : page->items) items.push_back(view(row));
+  reply_json(x, 200, {{"items", std::move(items)}, {"total", page->total}});
+}
 // The answer for an engine operation's result (404 / 409 / 400), false when it was Ok.
 bool reply_refusal(http::Exchange& x, const engine::OpResult& r);
 // A Done that answers `body()` (computed after the commit) or a 500.

@@ -45,10 +45,7 @@ void list_identities(Context& c, const Principal& who, http::Request& r, Exchang
   if (!paging(r, *x, skip, limit)) return;
   c.reads->read([&](store::Database& db) { return store::vault::list(db, who.org_id, {skip, limit}); },
                 [&](const store::Result<store::Page<store::IdentityRow>>& page) {
-                  if (!read_ok(*x, page)) return;
-                  nlohmann::json items = nlohmann::json::array();
-                  for (const store::IdentityRow& i : page->items) items.push_back(identity_json(i));
-                  reply_json(*x, 200, {{"items", items}, {"total", page->total}});
+                  reply_page(*x, page, [&](const store::IdentityRow& i) { return identity_json(i); });
                 });
 }
 

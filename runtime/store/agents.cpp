@@ -8,8 +8,7 @@ namespace {
 constexpr const char* kAgentColumns = "id, org_id, hostname, ip, os, registered_at, last_heartbeat";
 
 // The one mapping of an agent row, from a statement selecting kAgentColumns.
-AgentRow read_agent(const Statement& s) {
-  AgentRow a;
+bool read_agent(const Statement& s, AgentRow& a, std::string&) {
   a.id = s.column_int64(0);
   a.org_id = s.column_int64(1);
   a.hostname = s.column_text(2);
@@ -17,7 +16,13 @@ AgentRow read_agent(const Statement& s) {
   a.os = s.column_text(4);
   a.registered_at = s.column_int64(5);
   a.last_heartbeat = optional_int(s, 6);
-  return a;
+  return true;
+}
+
+bool read_group(const Statement& s, GroupRow& g, std::string&) {
+  g.name = s.column_text(0);
+  g.hosts = s.column_text(1);
+  return true;
 }
 
 }  // namespace
@@ -26,11 +31,10 @@ namespace orgs {
 
 Result<std::vector<OrgRow>> all(Database& db) {
   Query q(db, "SELECT id, name, enrollment_secret FROM orgs ORDER BY id");
-  std::vector<OrgRow> out;
-  while (q->step()) out.push_back({q->column_int64(0), q->column_text(1), q->column_text(2)});
-  std::string error;
-  if (!finished(q, error)) return Result<std::vector<OrgRow>>::failure(error);
-  return out;
+  return read_rows<OrgRow>(q, [](const Statement& s, OrgRow& o, std::string&) {
+    o = {s.column_int64(0), s.column_text(1), s.column_text(2)};
+    return true;
+  });
 }
 
 bool create(Database& db, const OrgRow& org, int64_t now, std::string& error) {
@@ -48,11 +52,10 @@ Result<std::optional<TokenRow>> find(Database& db, std::string_view hash) {
           "SELECT t.kind, t.org_id, COALESCE(t.agent_id, 0), COALESCE(a.hostname, '') FROM tokens t "
           "LEFT JOIN agents a ON a.id = t.agent_id WHERE t.hash = ?1");
   q->bind(1, hash);
-  std::optional<TokenRow> out;
-  if (q->step()) out = TokenRow{q->column_text(0), q->column_int64(1), q->column_int64(2), q->column_text(3)};
-  std::string error;
-  if (!finished(q, error)) return Result<std::optional<TokenRow>>::failure(error);
-  return out;
+  return read_row<TokenRow>(q, [](const Statement& s, TokenRow& t, std::string&) {
+    t = {s.column_text(0), s.column_int64(1), s.column_int64(2), s.column_text(3)};
+    return true;
+  });
 }
 
 bool add(Database& db, int64_t org, std::string_view kind, std::string_view hash, std::optional<int64_t> agent, int64_t now,
@@ -69,28 +72,17 @@ bool add(Database& db, int64_t org, std::string_view kind, std::string_view hash
 namespace agents {
 
 Result<Page<AgentRow>> list(Database& db, int64_t org, Paging page) {
-  Page<AgentRow> out;
-  std::string error;
-  {
-    Query q(db, std::string("SELECT ") + kAgentColumns + " FROM agents WHERE org_id = ?1 ORDER BY hostname LIMIT ?2 OFFSET ?3");
-    q->bind(1, org).bind(2, page.limit).bind(3, page.skip);
-    while (q->step()) out.items.push_back(read_agent(*q));
-    if (!finished(q, error)) return Result<Page<AgentRow>>::failure(error);
-  }
-  auto total = read_int(db, "SELECT COUNT(*) FROM agents WHERE org_id = ?1", org);
-  if (!total.ok()) return Result<Page<AgentRow>>::failure(total.error());
-  out.total = *total;
-  return out;
+  Query q(db, std::string("SELECT ") + kAgentColumns + " FROM agents WHERE org_id = ?1 ORDER BY hostname LIMIT ?2 OFFSET ?3");
+  q->bind(1, org).bind(2, page.limit).bind(3, page.skip);
+  Query count(db, "SELECT COUNT(*) FROM agents WHERE org_id = ?1");
+  count->bind(1, org);
+  return read_page<AgentRow>(q, count, read_agent);
 }
 
 Result<std::optional<AgentRow>> find(Database& db, int64_t org, std::string_view hostname) {
   Query q(db, std::string("SELECT ") + kAgentColumns + " FROM agents WHERE org_id = ?1 AND hostname = ?2");
   q->bind(1, org).bind(2, hostname);
-  std::optional<AgentRow> out;
-  if (q->step()) out = read_agent(*q);
-  std::string error;
-  if (!finished(q, error)) return Result<std::optional<AgentRow>>::failure(error);
-  return out;
+  return read_row<AgentRow>(q, read_agent);
 }
 
 bool enroll(Database& db, int64_t org, const AgentRow& a, std::string_view token_hash, int64_t now, int64_t& id,
@@ -127,28 +119,17 @@ bool heartbeat(Database& db, int64_t agent, int64_t now, std::string& error) {
 namespace groups {
 
 Result<Page<GroupRow>> list(Database& db, int64_t org, Paging page) {
-  Page<GroupRow> out;
-  std::string error;
-  {
-    Query q(db, "SELECT name, hosts FROM groups WHERE org_id = ?1 ORDER BY name LIMIT ?2 OFFSET ?3");
-    q->bind(1, org).bind(2, page.limit).bind(3, page.skip);
-    while (q->step()) out.items.push_back({q->column_text(0), q->column_text(1)});
-    if (!finished(q, error)) return Result<Page<GroupRow>>::failure(error);
-  }
-  auto total = read_int(db, "SELECT COUNT(*) FROM groups WHERE org_id = ?1", org);
-  if (!total.ok()) return Result<Page<GroupRow>>::failure(total.error());
-  out.total = *total;
-  return out;
+  Query q(db, "SELECT name, hosts FROM groups WHERE org_id = ?1 ORDER BY name LIMIT ?2 OFFSET ?3");
+  q->bind(1, org).bind(2, page.limit).bind(3, page.skip);
+  Query count(db, "SELECT COUNT(*) FROM groups WHERE org_id = ?1");
+  count->bind(1, org);
+  return read_page<GroupRow>(q, count, read_group);
 }
 
 Result<std::optional<GroupRow>> find(Database& db, int64_t org, std::string_view name) {
   Query q(db, "SELECT name, hosts FROM groups WHERE org_id = ?1 AND name = ?2");
   q->bind(1, org).bind(2, name);
-  std::optional<GroupRow> out;
-  if (q->step()) out = GroupRow{q->column_text(0), q->column_text(1)};
-  std::string error;
-  if (!finished(q, error)) return Result<std::optional<GroupRow>>::failure(error);
-  return out;
+  return read_row<GroupRow>(q, read_group);
 }
 
 bool put(Database& db, int64_t org, const GroupRow& g, std::string& error) {

@@ -27,65 +27,36 @@ bool read_approval(const Statement& s, ApprovalRow& a, std::string& error) {
   return true;
 }
 
-Result<std::vector<ApprovalRow>> read_all(Query& q) {
-  std::vector<ApprovalRow> out;
-  std::string error;
-  while (q->step()) {
-    ApprovalRow a;
-    if (!read_approval(*q, a, error)) return Result<std::vector<ApprovalRow>>::failure(error);
-    out.push_back(std::move(a));
-  }
-  if (!finished(q, error)) return Result<std::vector<ApprovalRow>>::failure(error);
-  return out;
-}
-
-Result<std::optional<ApprovalRow>> read_one(Query& q) {
-  auto rows = read_all(q);
-  if (!rows.ok()) return Result<std::optional<ApprovalRow>>::failure(rows.error());
-  if (rows->empty()) return std::optional<ApprovalRow>();
-  return std::optional<ApprovalRow>(std::move(rows->front()));
-}
-
 }  // namespace
 
 Result<std::optional<ApprovalRow>> of_effect(Database& db, int64_t instance, uint64_t seq) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM approvals WHERE instance_id = ?1 AND effect_seq = ?2");
   q->bind(1, instance).bind(2, static_cast<int64_t>(seq));
-  return read_one(q);
+  return read_row<ApprovalRow>(q, read_approval);
 }
 
 Result<Page<ApprovalRow>> list(Database& db, int64_t org, const std::string& status, int64_t instance, Paging page) {
   constexpr const char* kFilter = " FROM approvals WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = 0 OR instance_id = ?3)";
-  Page<ApprovalRow> out;
-  std::string error;
-  {
-    Query q(db, std::string("SELECT ") + kColumns + kFilter + " ORDER BY id LIMIT ?4 OFFSET ?5");
-    q->bind(1, org).bind(2, std::string_view(status)).bind(3, instance).bind(4, page.limit).bind(5, page.skip);
-    auto rows = read_all(q);
-    if (!rows.ok()) return Result<Page<ApprovalRow>>::failure(rows.error());
-    out.items = std::move(*rows);
-  }
-  Query t(db, std::string("SELECT COUNT(*)") + kFilter);
-  t->bind(1, org).bind(2, std::string_view(status)).bind(3, instance);
-  out.total = t->step() ? t->column_int64(0) : 0;
-  if (!finished(t, error)) return Result<Page<ApprovalRow>>::failure(error);
-  return out;
+  Query q(db, std::string("SELECT ") + kColumns + kFilter + " ORDER BY id LIMIT ?4 OFFSET ?5");
+  q->bind(1, org).bind(2, std::string_view(status)).bind(3, instance).bind(4, page.limit).bind(5, page.skip);
+  Query count(db, std::string("SELECT COUNT(*)") + kFilter);
+  count->bind(1, org).bind(2, std::string_view(status)).bind(3, instance);
+  return read_page<ApprovalRow>(q, count, read_approval);
 }
 
 Result<std::optional<ApprovalRow>> find(Database& db, int64_t org, int64_t id) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM approvals WHERE id = ?1 AND org_id = ?2");
   q->bind(1, id).bind(2, org);
-  return read_one(q);
+  return read_row<ApprovalRow>(q, read_approval);
 }
 
 Result<std::vector<ResponseRow>> responses(Database& db, int64_t approval) {
   Query q(db, "SELECT who, decision, note, via, at FROM approval_responses WHERE approval_id = ?1 ORDER BY rowid");
   q->bind(1, approval);
-  std::vector<ResponseRow> out;
-  while (q->step()) out.push_back({approval, q->column_text(0), q->column_text(1), q->column_text(2), q->column_text(3), q->column_int64(4)});
-  std::string error;
-  if (!finished(q, error)) return Result<std::vector<ResponseRow>>::failure(error);
-  return out;
+  return read_rows<ResponseRow>(q, [approval](const Statement& s, ResponseRow& r, std::string&) {
+    r = {approval, s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_int64(4)};
+    return true;
+  });
 }
 
 Result<int64_t> max_id(Database& db) { return read_int(db, "SELECT COALESCE(MAX(id), 0) FROM approvals"); }

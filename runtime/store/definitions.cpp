@@ -10,8 +10,7 @@ constexpr const char* kColumns =
     "(SELECT MAX(version) FROM definition_versions v WHERE v.definition_id = d.id)";
 
 // The one mapping of a definition row, from a statement selecting kColumns.
-DefinitionRow read_definition(const Statement& s) {
-  DefinitionRow d;
+bool read_definition(const Statement& s, DefinitionRow& d, std::string&) {
   d.id = s.column_int64(0);
   d.org_id = s.column_int64(1);
   d.name = s.column_text(2);
@@ -22,7 +21,17 @@ DefinitionRow read_definition(const Statement& s) {
   d.created_at = s.column_int64(7);
   d.updated_at = s.column_int64(8);
   d.latest_version = optional_int(s, 9);
-  return d;
+  return true;
+}
+
+bool read_version(const Statement& s, VersionRow& v, std::string&) {
+  v.version = s.column_int64(0);
+  v.module_hash = s.column_text(1);
+  v.created_at = s.column_int64(2);
+  v.source = s.column_text(3);
+  v.file = s.column_text(4);
+  v.files = s.column_text(5);
+  return true;
 }
 
 }  // namespace
@@ -46,52 +55,38 @@ Result<std::optional<int64_t>> find_id(Database& db, int64_t org, std::string_vi
 Result<std::optional<DefinitionRow>> find(Database& db, int64_t org, int64_t id) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM definitions d WHERE d.id = ?1 AND d.org_id = ?2");
   q->bind(1, id).bind(2, org);
-  std::optional<DefinitionRow> out;
-  if (q->step()) out = read_definition(*q);
-  std::string error;
-  if (!finished(q, error)) return Result<std::optional<DefinitionRow>>::failure(error);
-  return out;
+  return read_row<DefinitionRow>(q, read_definition);
 }
 
 Result<Page<DefinitionRow>> list(Database& db, int64_t org, Paging page) {
-  Page<DefinitionRow> out;
-  std::string error;
-  {
-    Query q(db, std::string("SELECT ") + kColumns + " FROM definitions d WHERE d.org_id = ?1 ORDER BY d.name LIMIT ?2 OFFSET ?3");
-    q->bind(1, org).bind(2, page.limit).bind(3, page.skip);
-    while (q->step()) out.items.push_back(read_definition(*q));
-    if (!finished(q, error)) return Result<Page<DefinitionRow>>::failure(error);
-  }
-  auto total = read_int(db, "SELECT COUNT(*) FROM definitions WHERE org_id = ?1", org);
-  if (!total.ok()) return Result<Page<DefinitionRow>>::failure(total.error());
-  out.total = *total;
-  return out;
+  Query q(db, std::string("SELECT ") + kColumns + " FROM definitions d WHERE d.org_id = ?1 ORDER BY d.name LIMIT ?2 OFFSET ?3");
+  q->bind(1, org).bind(2, page.limit).bind(3, page.skip);
+  Query count(db, "SELECT COUNT(*) FROM definitions WHERE org_id = ?1");
+  count->bind(1, org);
+  return read_page<DefinitionRow>(q, count, read_definition);
 }
 
 Result<std::optional<VersionRow>> version(Database& db, int64_t definition, int64_t version) {
-  Query q(db, "SELECT source, file, files, module_hash, created_at FROM definition_versions WHERE definition_id = ?1 AND version = ?2");
+  Query q(db,
+          "SELECT version, module_hash, created_at, source, file, files FROM definition_versions "
+          "WHERE definition_id = ?1 AND version = ?2");
   q->bind(1, definition).bind(2, version);
-  std::optional<VersionRow> out;
-  if (q->step()) out = VersionRow{definition, version, q->column_text(0), q->column_text(1), q->column_text(2), q->column_text(3), q->column_int64(4)};
-  std::string error;
-  if (!finished(q, error)) return Result<std::optional<VersionRow>>::failure(error);
-  return out;
+  auto row = read_row<VersionRow>(q, read_version);
+  if (row.ok() && *row) (*row)->definition_id = definition;
+  return row;
 }
 
 Result<Page<VersionRow>> versions(Database& db, int64_t definition, Paging page) {
-  Page<VersionRow> out;
-  std::string error;
-  {
-    Query q(db,
-            "SELECT version, module_hash, created_at FROM definition_versions WHERE definition_id = ?1 "
-            "ORDER BY version DESC LIMIT ?2 OFFSET ?3");
-    q->bind(1, definition).bind(2, page.limit).bind(3, page.skip);
-    while (q->step()) out.items.push_back(VersionRow{definition, q->column_int64(0), "", "", "", q->column_text(1), q->column_int64(2)});
-    if (!finished(q, error)) return Result<Page<VersionRow>>::failure(error);
-  }
-  auto total = read_int(db, "SELECT COUNT(*) FROM definition_versions WHERE definition_id = ?1", definition);
-  if (!total.ok()) return Result<Page<VersionRow>>::failure(total.error());
-  out.total = *total;
+  // The history leaves the text out: '' for source, file and files.
+  Query q(db,
+          "SELECT version, module_hash, created_at, '', '', '' FROM definition_versions WHERE definition_id = ?1 "
+          "ORDER BY version DESC LIMIT ?2 OFFSET ?3");
+  q->bind(1, definition).bind(2, page.limit).bind(3, page.skip);
+  Query count(db, "SELECT COUNT(*) FROM definition_versions WHERE definition_id = ?1");
+  count->bind(1, definition);
+  auto out = read_page<VersionRow>(q, count, read_version);
+  if (out.ok())
+    for (VersionRow& v : out->items) v.definition_id = definition;
   return out;
 }
 

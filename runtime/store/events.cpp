@@ -10,20 +10,15 @@ Result<std::vector<EventRow>> after(Database& db, int64_t org, std::optional<int
           "SELECT id, org_id, instance_id, at, type, data FROM events WHERE id > ?1 AND org_id = ?2 "
           "AND (?3 = 0 OR instance_id = ?3) ORDER BY id LIMIT ?4");
   q->bind(1, after_id).bind(2, org).bind(3, instance.value_or(0)).bind(4, limit);
-  std::vector<EventRow> out;
-  while (q->step()) {
-    EventRow e;
-    e.id = q->column_int64(0);
-    e.org_id = q->column_int64(1);
-    e.instance_id = optional_int(*q, 2);
-    e.at = q->column_int64(3);
-    e.type = q->column_text(4);
-    e.data = q->column_text(5);
-    out.push_back(std::move(e));
-  }
-  std::string error;
-  if (!finished(q, error)) return Result<std::vector<EventRow>>::failure(error);
-  return out;
+  return read_rows<EventRow>(q, [](const Statement& s, EventRow& e, std::string&) {
+    e.id = s.column_int64(0);
+    e.org_id = s.column_int64(1);
+    e.instance_id = optional_int(s, 2);
+    e.at = s.column_int64(3);
+    e.type = s.column_text(4);
+    e.data = s.column_text(5);
+    return true;
+  });
 }
 
 Result<int64_t> max_id(Database& db) { return read_int(db, "SELECT COALESCE(MAX(id), 0) FROM events"); }

@@ -50,22 +50,8 @@ bool read_instance(const Statement& s, InstanceRow& r, std::string& error) {
   return column_enum(s, 24, r.trigger, error);
 }
 
-// Every row of an instance query.
-Result<std::vector<InstanceRow>> read_all(Query& q) {
-  std::vector<InstanceRow> out;
-  std::string error;
-  while (q->step()) {
-    InstanceRow r;
-    if (!read_instance(*q, r, error)) return Result<std::vector<InstanceRow>>::failure(error);
-    out.push_back(std::move(r));
-  }
-  if (!finished(q, error)) return Result<std::vector<InstanceRow>>::failure("cannot read instances: " + error);
-  return out;
-}
 
-StepRow read_step(const Statement& s, int64_t instance) {
-  StepRow r;
-  r.instance_id = instance;
+bool read_step(const Statement& s, StepRow& r, std::string&) {
   r.idx = s.column_int64(0);
   r.kind = s.column_text(1);
   r.name = s.column_text(2);
@@ -73,20 +59,38 @@ StepRow read_step(const Statement& s, int64_t instance) {
   r.status = s.column_text(4);
   r.started_at = s.column_int64(5);
   r.ended_at = optional_int(s, 6);
-  return r;
+  return true;
 }
 
-WaitRow read_wait(const Statement& s, int64_t instance) {
-  WaitRow w;
-  w.instance_id = instance;
+bool read_wait(const Statement& s, WaitRow& w, std::string&) {
   w.seq = static_cast<uint64_t>(s.column_int64(0));
   w.fiber = static_cast<uint32_t>(s.column_int64(1));
   w.kind = s.column_text(2);
   w.args = column_bytes(s, 3);
   w.created_at = s.column_int64(4);
   w.due_at = optional_int(s, 5);
-  return w;
+  return true;
 }
+
+// The rows of one instance's table, each stamped with the instance's id.
+template <class Row>
+Result<std::vector<Row>> rows_of(Query& q, int64_t instance, bool (*map)(const Statement&, Row&, std::string&)) {
+  auto rows = read_rows<Row>(q, map);
+  if (rows.ok())
+    for (Row& r : *rows) r.instance_id = instance;
+  return rows;
+}
+
+bool read_log(const Statement& s, LogRow& l, std::string&) {
+  l.seq = s.column_int64(0);
+  l.at = s.column_int64(1);
+  l.kind = s.column_text(2);
+  l.message = s.column_text(3);
+  l.data = s.column_text(4);
+  return true;
+}
+
+constexpr const char* kStepColumns = "SELECT idx, kind, name, effect_seq, status, started_at, ended_at FROM steps WHERE instance_id = ?1";
 
 // kColumns with the continuation and checkpoint left out (lists do not show them).
 constexpr const char* kSummaryColumns =
@@ -104,36 +108,24 @@ void bind_filter(Statement& s, int64_t org, const InstanceFilter& f) {
 }  // namespace
 
 Result<Page<InstanceRow>> list(Database& db, int64_t org, const InstanceFilter& filter, Paging page) {
-  Page<InstanceRow> out;
-  std::string error;
-  {
-    Query q(db, std::string("SELECT ") + kSummaryColumns + kFilter + " ORDER BY id DESC LIMIT ?5 OFFSET ?6");
-    bind_filter(*q, org, filter);
-    q->bind(5, page.limit).bind(6, page.skip);
-    auto rows = read_all(q);
-    if (!rows.ok()) return Result<Page<InstanceRow>>::failure(rows.error());
-    out.items = std::move(*rows);
-  }
-  Query t(db, std::string("SELECT COUNT(*)") + kFilter);
-  bind_filter(*t, org, filter);
-  out.total = t->step() ? t->column_int64(0) : 0;
-  if (!finished(t, error)) return Result<Page<InstanceRow>>::failure(error);
-  return out;
+  Query q(db, std::string("SELECT ") + kSummaryColumns + kFilter + " ORDER BY id DESC LIMIT ?5 OFFSET ?6");
+  bind_filter(*q, org, filter);
+  q->bind(5, page.limit).bind(6, page.skip);
+  Query count(db, std::string("SELECT COUNT(*)") + kFilter);
+  bind_filter(*count, org, filter);
+  return read_page<InstanceRow>(q, count, read_instance);
 }
 
 Result<std::vector<InstanceRow>> live(Database& db) {
   Query q(db, std::string("SELECT ") + kColumns +
                   " FROM instances WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout') ORDER BY id");
-  return read_all(q);
+  return read_rows<InstanceRow>(q, read_instance);
 }
 
 Result<std::optional<InstanceRow>> find(Database& db, int64_t org, int64_t id) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM instances WHERE id = ?1 AND org_id = ?2");
   q->bind(1, id).bind(2, org);
-  auto rows = read_all(q);
-  if (!rows.ok()) return Result<std::optional<InstanceRow>>::failure(rows.error());
-  if (rows->empty()) return std::optional<InstanceRow>();
-  return std::optional<InstanceRow>(std::move(rows->front()));
+  return read_row<InstanceRow>(q, read_instance);
 }
 
 Result<std::optional<int64_t>> child_of(Database& db, int64_t parent, uint64_t seq) {
@@ -157,45 +149,27 @@ Result<int64_t> next_log_seq(Database& db, int64_t instance) {
 }
 
 Result<std::vector<StepRow>> open_steps(Database& db, int64_t instance) {
-  Query q(db,
-          "SELECT idx, kind, name, effect_seq, status, started_at, ended_at FROM steps "
-          "WHERE instance_id = ?1 AND status = 'running' ORDER BY idx");
+  Query q(db, std::string(kStepColumns) + " AND status = 'running' ORDER BY idx");
   q->bind(1, instance);
-  std::vector<StepRow> out;
-  while (q->step()) out.push_back(read_step(*q, instance));
-  std::string error;
-  if (!finished(q, error)) return Result<std::vector<StepRow>>::failure(error);
-  return out;
+  return rows_of<StepRow>(q, instance, read_step);
 }
 
 Result<std::vector<StepRow>> steps(Database& db, int64_t instance) {
-  Query q(db, "SELECT idx, kind, name, effect_seq, status, started_at, ended_at FROM steps WHERE instance_id = ?1 ORDER BY idx");
+  Query q(db, std::string(kStepColumns) + " ORDER BY idx");
   q->bind(1, instance);
-  std::vector<StepRow> out;
-  while (q->step()) out.push_back(read_step(*q, instance));
-  std::string error;
-  if (!finished(q, error)) return Result<std::vector<StepRow>>::failure(error);
-  return out;
+  return rows_of<StepRow>(q, instance, read_step);
 }
 
 Result<std::vector<LogRow>> log(Database& db, int64_t instance, int64_t after) {
   Query q(db, "SELECT seq, at, kind, message, data FROM instance_log WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq");
   q->bind(1, instance).bind(2, after);
-  std::vector<LogRow> out;
-  while (q->step()) out.push_back({instance, q->column_int64(0), q->column_int64(1), q->column_text(2), q->column_text(3), q->column_text(4)});
-  std::string error;
-  if (!finished(q, error)) return Result<std::vector<LogRow>>::failure(error);
-  return out;
+  return rows_of<LogRow>(q, instance, read_log);
 }
 
 Result<std::vector<WaitRow>> waits(Database& db, int64_t instance) {
   Query q(db, "SELECT seq, fiber, kind, args, created_at, due_at FROM waits WHERE instance_id = ?1 ORDER BY seq");
   q->bind(1, instance);
-  std::vector<WaitRow> out;
-  while (q->step()) out.push_back(read_wait(*q, instance));
-  std::string error;
-  if (!finished(q, error)) return Result<std::vector<WaitRow>>::failure(error);
-  return out;
+  return rows_of<WaitRow>(q, instance, read_wait);
 }
 
 Result<std::optional<std::string>> first_signal(Database& db, int64_t instance, std::string_view event) {

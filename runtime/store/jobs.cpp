@@ -41,25 +41,6 @@ bool read_job(const Statement& s, JobRow& j, std::string& error) {
   return true;
 }
 
-Result<std::vector<JobRow>> read_all(Query& q) {
-  std::vector<JobRow> out;
-  std::string error;
-  while (q->step()) {
-    JobRow j;
-    if (!read_job(*q, j, error)) return Result<std::vector<JobRow>>::failure(error);
-    out.push_back(std::move(j));
-  }
-  if (!finished(q, error)) return Result<std::vector<JobRow>>::failure("cannot read jobs: " + error);
-  return out;
-}
-
-Result<std::optional<JobRow>> read_one(Query& q) {
-  auto rows = read_all(q);
-  if (!rows.ok()) return Result<std::optional<JobRow>>::failure(rows.error());
-  if (rows->empty()) return std::optional<JobRow>();
-  return std::optional<JobRow>(std::move(rows->front()));
-}
-
 constexpr const char* kFilter =
     " FROM jobs WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR host = ?3) AND (?4 = 0 OR instance_id = ?4)";
 
@@ -70,28 +51,19 @@ void bind_filter(Statement& s, int64_t org, const JobFilter& f) {
 }  // namespace
 
 Result<Page<JobRow>> list(Database& db, int64_t org, const JobFilter& filter, Paging page) {
-  Page<JobRow> out;
-  std::string error;
-  {
-    Query q(db, std::string("SELECT ") + kColumns + kFilter + " ORDER BY id DESC LIMIT ?5 OFFSET ?6");
-    bind_filter(*q, org, filter);
-    q->bind(5, page.limit).bind(6, page.skip);
-    auto rows = read_all(q);
-    if (!rows.ok()) return Result<Page<JobRow>>::failure(rows.error());
-    out.items = std::move(*rows);
-  }
+  Query q(db, std::string("SELECT ") + kColumns + kFilter + " ORDER BY id DESC LIMIT ?5 OFFSET ?6");
+  bind_filter(*q, org, filter);
+  q->bind(5, page.limit).bind(6, page.skip);
   // `total` counts every matching job, not just this page.
-  Query t(db, std::string("SELECT COUNT(*)") + kFilter);
-  bind_filter(*t, org, filter);
-  out.total = t->step() ? t->column_int64(0) : 0;
-  if (!finished(t, error)) return Result<Page<JobRow>>::failure(error);
-  return out;
+  Query count(db, std::string("SELECT COUNT(*)") + kFilter);
+  bind_filter(*count, org, filter);
+  return read_page<JobRow>(q, count, read_job);
 }
 
 Result<std::vector<JobRow>> of_instance(Database& db, int64_t instance) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM jobs WHERE instance_id = ?1 ORDER BY id");
   q->bind(1, instance);
-  return read_all(q);
+  return read_rows<JobRow>(q, read_job);
 }
 
 bool remove(Database& db, int64_t org, int64_t id, std::string& error) {
@@ -102,25 +74,25 @@ bool remove(Database& db, int64_t org, int64_t id, std::string& error) {
 
 Result<std::vector<JobRow>> unfinished(Database& db) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM jobs WHERE status IN ('queued', 'dispatched', 'running') ORDER BY id");
-  return read_all(q);
+  return read_rows<JobRow>(q, read_job);
 }
 
 Result<std::vector<JobRow>> of_effect(Database& db, int64_t instance, uint64_t seq) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM jobs WHERE instance_id = ?1 AND effect_seq = ?2 ORDER BY id");
   q->bind(1, instance).bind(2, static_cast<int64_t>(seq));
-  return read_all(q);
+  return read_rows<JobRow>(q, read_job);
 }
 
 Result<std::optional<JobRow>> find(Database& db, int64_t org, int64_t id) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM jobs WHERE id = ?1 AND org_id = ?2");
   q->bind(1, id).bind(2, org);
-  return read_one(q);
+  return read_row<JobRow>(q, read_job);
 }
 
 Result<std::optional<JobRow>> find_any(Database& db, int64_t id) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM jobs WHERE id = ?1");
   q->bind(1, id);
-  return read_one(q);
+  return read_row<JobRow>(q, read_job);
 }
 
 Result<int64_t> max_id(Database& db) { return read_int(db, "SELECT COALESCE(MAX(id), 0) FROM jobs"); }

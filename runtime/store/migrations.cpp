@@ -1,17 +1,17 @@
 // Schema migrations over PRAGMA user_version (see migrations.h).
 #include "runtime/store/migrations.h"
 
+#include "runtime/store/query.h"
+
 namespace wf::store {
 
 int schema_version(Database& db, std::string& error) {
-  Statement& query = db.prepare("PRAGMA user_version");
-  if (!query.step()) {
-    error = "cannot read the schema version: " + (query.ok() ? std::string("no answer") : query.error());
+  Query query(db, "PRAGMA user_version");
+  if (!query->step()) {
+    error = "cannot read the schema version: " + (query->ok() ? std::string("no answer") : query->error());
     return -1;
   }
-  int version = static_cast<int>(query.column_int64(0));
-  query.reset();
-  return version;
+  return static_cast<int>(query->column_int64(0));
 }
 
 bool migrate(Database& db, std::span<const Migration> migrations, std::string& error) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/store/database.h"
+#include "runtime/store/page.h"
 #include "runtime/store/statuses.h"
 
 namespace wf::store {
@@ -81,6 +82,44 @@ inline Result<int64_t> read_int(Database& db, std::string_view sql, std::optiona
   std::string error;
   if (!finished(q, error)) return Result<int64_t>::failure(error);
   return v;
+}
+
+// Every row a query answers, each through `map`, a row type's one mapping:
+// bool map(const Statement&, Row&, std::string& error), false for a row the store should never
+// hold.
+template <class Row, class Map>
+Result<std::vector<Row>> read_rows(Query& q, Map map) {
+  std::vector<Row> out;
+  std::string error;
+  while (q->step()) {
+    Row row;
+    if (!map(q.row(), row, error)) return Result<std::vector<Row>>::failure(error);
+    out.push_back(std::move(row));
+  }
+  if (!finished(q, error)) return Result<std::vector<Row>>::failure(error);
+  return out;
+}
+
+// The one row a query answers, or nullopt.
+template <class Row, class Map>
+Result<std::optional<Row>> read_row(Query& q, Map map) {
+  auto rows = read_rows<Row>(q, map);
+  if (!rows.ok()) return Result<std::optional<Row>>::failure(rows.error());
+  if (rows->empty()) return std::optional<Row>();
+  return std::optional<Row>(std::move(rows->front()));
+}
+
+// A page of a list: the rows `list` answers and the number `count` answers (its COUNT(*)).
+template <class Row, class Map>
+Result<Page<Row>> read_page(Query& list, Query& count, Map map) {
+  auto rows = read_rows<Row>(list, map);
+  if (!rows.ok()) return Result<Page<Row>>::failure(rows.error());
+  Page<Row> out;
+  out.items = std::move(*rows);
+  out.total = count->step() ? count->column_int64(0) : 0;
+  std::string error;
+  if (!finished(count, error)) return Result<Page<Row>>::failure(error);
+  return out;
 }
 
 template <class T>

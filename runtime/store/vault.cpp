@@ -8,8 +8,7 @@ namespace {
 constexpr const char* kColumns = "name, username, domain, credential_type, requires_approval, rotate_after_use, created_at";
 
 // The one mapping of an identity row (without its secret), from a statement selecting kColumns.
-IdentityRow read_identity(const Statement& s) {
-  IdentityRow r;
+bool read_identity(const Statement& s, IdentityRow& r, std::string&) {
   r.name = s.column_text(0);
   r.username = s.column_text(1);
   r.domain = s.column_text(2);
@@ -17,34 +16,23 @@ IdentityRow read_identity(const Statement& s) {
   r.requires_approval = s.column_int64(4) != 0;
   r.rotate_after_use = s.column_int64(5) != 0;
   r.created_at = s.column_int64(6);
-  return r;
+  return true;
 }
 
 }  // namespace
 
 Result<Page<IdentityRow>> list(Database& db, int64_t org, Paging page) {
-  Page<IdentityRow> out;
-  std::string error;
-  {
-    Query q(db, std::string("SELECT ") + kColumns + " FROM vault_identities WHERE org_id = ?1 ORDER BY name LIMIT ?2 OFFSET ?3");
-    q->bind(1, org).bind(2, page.limit).bind(3, page.skip);
-    while (q->step()) out.items.push_back(read_identity(*q));
-    if (!finished(q, error)) return Result<Page<IdentityRow>>::failure(error);
-  }
-  auto total = read_int(db, "SELECT COUNT(*) FROM vault_identities WHERE org_id = ?1", org);
-  if (!total.ok()) return Result<Page<IdentityRow>>::failure(total.error());
-  out.total = *total;
-  return out;
+  Query q(db, std::string("SELECT ") + kColumns + " FROM vault_identities WHERE org_id = ?1 ORDER BY name LIMIT ?2 OFFSET ?3");
+  q->bind(1, org).bind(2, page.limit).bind(3, page.skip);
+  Query count(db, "SELECT COUNT(*) FROM vault_identities WHERE org_id = ?1");
+  count->bind(1, org);
+  return read_page<IdentityRow>(q, count, read_identity);
 }
 
 Result<std::optional<IdentityRow>> find(Database& db, int64_t org, std::string_view name) {
   Query q(db, std::string("SELECT ") + kColumns + " FROM vault_identities WHERE org_id = ?1 AND name = ?2");
   q->bind(1, org).bind(2, name);
-  std::optional<IdentityRow> out;
-  if (q->step()) out = read_identity(*q);
-  std::string error;
-  if (!finished(q, error)) return Result<std::optional<IdentityRow>>::failure(error);
-  return out;
+  return read_row<IdentityRow>(q, read_identity);
 }
 
 Result<std::optional<SessionIdentity>> session(Database& db, std::string_view session) {
@@ -53,14 +41,11 @@ Result<std::optional<SessionIdentity>> session(Database& db, std::string_view se
           "v.secret, s.checked_in_at FROM credential_sessions s "
           "JOIN vault_identities v ON v.org_id = s.org_id AND v.name = s.identity WHERE s.session = ?1");
   q->bind(1, session);
-  std::optional<SessionIdentity> out;
-  if (q->step()) {
-    out = SessionIdentity{read_identity(*q), !q->column_is_null(8)};
-    out->identity.sealed_secret = column_bytes(*q, 7);
-  }
-  std::string error;
-  if (!finished(q, error)) return Result<std::optional<SessionIdentity>>::failure(error);
-  return out;
+  return read_row<SessionIdentity>(q, [](const Statement& s, SessionIdentity& out, std::string& error) {
+    out.checked_in = !s.column_is_null(8);
+    out.identity.sealed_secret = column_bytes(s, 7);
+    return read_identity(s, out.identity, error);
+  });
 }
 
 bool put(Database& db, int64_t org, const IdentityRow& r, int64_t now, std::string& error) {
