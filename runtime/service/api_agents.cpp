@@ -91,14 +91,24 @@ void register_agent(Context& c, const Principal& who, http::Request& r, Exchange
       });
 }
 
-void list_agents(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+namespace {
+
+// The organization's registered hosts, each shown by `view` (an agent, or a host).
+void list_registered(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
+                     nlohmann::json (*view)(const store::AgentRow&, int64_t now)) {
   int64_t skip, limit;
   if (!paging(r, *x, skip, limit)) return;
   const int64_t now = effects::wall_clock_ms();
   c.reads->read([&](store::Database& db) { return store::agents::list(db, who.org_id, {skip, limit}); },
                 [&](const store::Result<store::Page<store::AgentRow>>& page) {
-                  reply_page(*x, page, [&](const store::AgentRow& a) { return agent_json(a, now); });
+                  reply_page(*x, page, [&](const store::AgentRow& a) { return view(a, now); });
                 });
+}
+
+}  // namespace
+
+void list_agents(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  list_registered(c, who, r, std::move(x), agent_json);
 }
 
 void agent_heartbeat(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
@@ -313,13 +323,7 @@ void retry_job(Context& c, const Principal& who, http::Request& r, ExchangePtr x
 }
 
 void list_hosts(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
-  int64_t skip, limit;
-  if (!paging(r, *x, skip, limit)) return;
-  const int64_t now = effects::wall_clock_ms();
-  c.reads->read([&](store::Database& db) { return store::agents::list(db, who.org_id, {skip, limit}); },
-                [&](const store::Result<store::Page<store::AgentRow>>& page) {
-                  reply_page(*x, page, [&](const store::AgentRow& a) { return host_json(a, now); });
-                });
+  list_registered(c, who, r, std::move(x), host_json);
 }
 
 void list_groups(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
