@@ -141,7 +141,10 @@ void push(const PushOptions& o) {
     if (definitions->empty()) fmt::print(stderr, "wf: {} declares no workflow\n", file);
     for (const Json& d : *definitions) {
       const auto version = int_field(d, "version");
-      fmt::print("{} version {}\n", one_line(text_field(d, "name")), version ? std::to_string(*version) : "?");
+      const auto unchanged = d.find("unchanged");
+      const bool same = unchanged != d.end() && unchanged->is_boolean() && unchanged->get<bool>();
+      fmt::print("{} version {}{}\n", one_line(text_field(d, "name")), version ? std::to_string(*version) : "?",
+                 same ? " (unchanged)" : "");
     }
   }
   if (o.client.json()) print_json(report);

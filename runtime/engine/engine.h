@@ -153,7 +153,9 @@ class Engine {
   OpResult pause(int64_t org, int64_t id, Done done);
   OpResult resume(int64_t org, int64_t id, Done done);
   OpResult retry(int64_t org, int64_t id, Done done);
-  OpResult signal(int64_t org, int64_t id, const std::string& event, const std::string& payload_json, Done done);
+  // Delivers an event to the instance's `wait event` for it; when none waits, the event is kept
+  // for a later one and `delivered` is false.
+  OpResult signal(int64_t org, int64_t id, const std::string& event, const std::string& payload_json, bool& delivered, Done done);
 
   // ---- approvals: `settle` decides whatever the quorum (an administrator's own answer).
   OpResult respond(int64_t org, int64_t approval_id, const std::string& who, bool approve, const std::string& note,

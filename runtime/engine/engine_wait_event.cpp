@@ -59,7 +59,8 @@ void Engine::event_timed_out(Instance& in, uint64_t seq) {
   commit(std::move(ch), nullptr);
 }
 
-OpResult Engine::signal(int64_t org, int64_t id, const std::string& event_name, const std::string& payload, Done done) {
+OpResult Engine::signal(int64_t org, int64_t id, const std::string& event_name, const std::string& payload, bool& delivered,
+                        Done done) {
   Instance* found = find_live(org, id);
   if (!found) return {Outcome::Conflict, "the instance has already ended"};
   Instance& in = *found;
@@ -70,6 +71,7 @@ OpResult Engine::signal(int64_t org, int64_t id, const std::string& event_name, 
       target = &w;
       break;
     }
+  delivered = target != nullptr;
   if (target) {
     log(in, ch, "event", fmt::format("event \"{}\" received", event_name));
     settle_wait(in, *target, false, payload_value(payload), ch);

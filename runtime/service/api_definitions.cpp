@@ -127,8 +127,9 @@ bool store_versions(store::Database& db, int64_t org, const bytecode::Module& mo
   for (const bytecode::Workflow& w : module.workflows) {
     v.name = rename.empty() ? w.name : rename;
     int64_t id = 0, version = 0;
-    if (!store::definitions::add_version(db, org, v, now, id, version, error)) return false;
-    out.push_back({{"id", id}, {"name", v.name}, {"version", version}, {"module_hash", v.module_hash}});
+    bool unchanged = false;
+    if (!store::definitions::add_version(db, org, v, now, id, version, unchanged, error)) return false;
+    out.push_back({{"id", id}, {"name", v.name}, {"version", version}, {"module_hash", v.module_hash}, {"unchanged", unchanged}});
     if (!rename.empty()) break;  // an import or a clone is one definition
   }
   return true;

@@ -222,10 +222,15 @@ void signal_instance(Context& c, const Principal& who, http::Request& r, Exchang
   auto event = f.string("event", true);
   if (!f.ok(*x)) return;
   const std::string payload = body->contains("payload") ? (*body)["payload"].dump() : "null";
-  const engine::OpResult result = c.engine->signal(who.org_id, *id, *event, payload, [x](bool ok, const std::string& error) {
-    if (!ok) return reply_error(*x, 500, "internal", error);
-    reply_json(*x, 200, {{"delivered", true}});
-  });
+  // Delivered to a `wait event` now, or kept until the instance waits for it (docs/api.md).
+  auto delivered = std::make_shared<bool>(false);
+  const engine::OpResult result =
+      c.engine->signal(who.org_id, *id, *event, payload, *delivered, [x, delivered](bool ok, const std::string& error) {
+        if (!ok) return reply_error(*x, 500, "internal", error);
+        nlohmann::json answer = {{"delivered", *delivered}};
+        if (!*delivered) answer["kept"] = true;
+        reply_json(*x, 200, answer);
+      });
   reply_refusal(*x, result);
 }
 

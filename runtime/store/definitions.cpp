@@ -100,7 +100,9 @@ Result<std::optional<std::vector<uint8_t>>> module(Database& db, int64_t definit
   return out;
 }
 
-bool add_version(Database& db, int64_t org, const NewVersion& v, int64_t now, int64_t& id, int64_t& version, std::string& error) {
+bool add_version(Database& db, int64_t org, const NewVersion& v, int64_t now, int64_t& id, int64_t& version, bool& unchanged,
+                 std::string& error) {
+  unchanged = false;
   std::optional<int64_t> existing;
   {
     Query q(db, "SELECT id FROM definitions WHERE org_id = ?1 AND name = ?2");
@@ -115,6 +117,15 @@ bool add_version(Database& db, int64_t org, const NewVersion& v, int64_t now, in
     id = db.last_insert_rowid();
   } else {
     id = *existing;
+    Query latest(db,
+                 "SELECT version, module_hash FROM definition_versions WHERE definition_id = ?1 ORDER BY version DESC LIMIT 1");
+    latest->bind(1, id);
+    if (latest->step() && latest->column_text(1) == v.module_hash) {
+      version = latest->column_int64(0);
+      unchanged = true;
+      return true;
+    }
+    if (!finished(latest, error)) return false;
     Query up(db, "UPDATE definitions SET updated_at = ?2 WHERE id = ?1");
     up->bind(1, id).bind(2, now);
     if (!run(*up, error)) return false;

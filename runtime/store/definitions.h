@@ -50,7 +50,10 @@ Result<std::optional<std::vector<uint8_t>>> module(Database& db, int64_t definit
 
 // ---- writes (inside the writer's transaction)
 // A new version of the definition `v.name` (made when it does not exist); its (id, version).
-bool add_version(Database& db, int64_t org, const NewVersion& v, int64_t now, int64_t& id, int64_t& version, std::string& error);
+// When the latest version has the same module hash, nothing is written: that version is the
+// answer and `unchanged` is true.
+bool add_version(Database& db, int64_t org, const NewVersion& v, int64_t now, int64_t& id, int64_t& version, bool& unchanged,
+                 std::string& error);
 // Description, template and active flags: each set when given.
 bool update(Database& db, int64_t org, int64_t id, const std::optional<std::string>& description,
             std::optional<bool> template_flag, std::optional<bool> active, int64_t now, std::string& error);

@@ -1,0 +1,72 @@
+// Answers an operator relies on: pushing a source that has not changed answers the version it
+// already is (no new version), and a signal that no `wait event` is waiting for says it was kept,
+// not delivered — and is taken by the wait when it comes.
+#include <gtest/gtest.h>
+
+#include "service_fixture.h"
+
+namespace {
+
+using namespace wf::testing;
+using nlohmann::json;
+
+class OperatorAnswers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir("wf-answers");
+    service_ = std::make_unique<Service>(dir_);
+    ASSERT_TRUE(service_->start()) << service_->log();
+    api_ = service_->admin();
+  }
+  void TearDown() override {
+    service_->stop();
+    std::error_code ec;
+    if (!HasFailure()) std::filesystem::remove_all(dir_, ec);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<wf::client::HttpClient> api_;
+};
+
+json push_source(wf::client::HttpClient& c, const std::string& source) {
+  auto r = c.post("/api/v1/definitions", json({{"source", source}, {"file", "w.wf"}}).dump());
+  EXPECT_EQ(r.status, 201) << r.body;
+  return body_json(r)["definitions"][0];
+}
+
+TEST_F(OperatorAnswers, PushingUnchangedSourceAnswersTheVersionItAlreadyIs) {
+  const std::string source = "workflow w() -> int {\n  return 1\n}\n";
+  json first = push_source(*api_, source);
+  EXPECT_EQ(first["version"], 1);
+  EXPECT_EQ(first["unchanged"], false);
+  json again = push_source(*api_, source);
+  EXPECT_EQ(again["version"], 1) << again.dump();
+  EXPECT_EQ(again["unchanged"], true);
+  EXPECT_EQ(again["module_hash"], first["module_hash"]);
+  EXPECT_EQ(body_json(api_->get("/api/v1/definitions/w/versions"))["total"], 1);
+  json changed = push_source(*api_, "workflow w() -> int {\n  return 2\n}\n");
+  EXPECT_EQ(changed["version"], 2);
+  EXPECT_EQ(changed["unchanged"], false);
+}
+
+TEST_F(OperatorAnswers, ASignalNobodyWaitsForIsKeptAndSaysSo) {
+  ASSERT_FALSE(push(*api_, "late.wf", R"(
+workflow late() -> json {
+  sleep 300ms
+  let payload = wait event "ready" timeout 30s
+  return payload
+}
+)").empty());
+  const int64_t id = start(*api_, "late", json::object());
+  ASSERT_GT(id, 0);
+  // Sent while the instance sleeps: kept, not delivered.
+  auto r = api_->post("/api/v1/instances/" + std::to_string(id) + "/signal", R"({"event": "ready", "payload": {"n": 1}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body_json(r), json({{"delivered", false}, {"kept", true}}));
+  // The wait takes it when it comes.
+  json end = wait_ended(*api_, id);
+  ASSERT_EQ(end["status"], "completed") << end.dump();
+  EXPECT_EQ(end["result"], json({{"n", 1}}));
+}
+
+}  // namespace
