@@ -24,6 +24,7 @@ struct StartOptions {
   std::string name, hosts, groups, at;
   std::vector<std::string> params;
   bool simulate = false;
+  bool force = false;  // start an inactive definition
 };
 
 struct ListOptions {
@@ -64,6 +65,7 @@ void start(const StartOptions& o) {
     body["scheduled_at"] = format_rfc3339_utc(*when);
   }
   if (o.simulate) body["simulate"] = true;
+  if (o.force) body["force"] = true;
 
   ServiceConnection api(o.client);
   const Json instance = api.post("/definitions/" + client::url_encode(o.name) + "/run", body);
@@ -123,6 +125,7 @@ void register_instance_commands(CLI::App& app) {
   start_command->add_option("--groups", start_options->groups, "Target host groups: g,h");
   start_command->add_option("--at", start_options->at, "Start later: an RFC 3339 time, or +DURATION like +10m");
   start_command->add_flag("--simulate", start_options->simulate, "Run as a simulation: no job runs on a host");
+  start_command->add_flag("--force", start_options->force, "Start it even if the definition is inactive");
   add_client_options(start_command, start_options->client);
   start_command->callback([start_options] { start(*start_options); });
 

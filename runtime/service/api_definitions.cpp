@@ -305,6 +305,7 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
   Fields f(*body);
   auto version = f.integer("version");
   auto simulate = f.boolean("simulate");
+  auto force = f.boolean("force");
   std::optional<int64_t> at;
   if (body->contains("scheduled_at") && !(*body)["scheduled_at"].is_null()) {
     at = parse_time((*body)["scheduled_at"]);
@@ -319,6 +320,14 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
   auto definition = store::definitions::find(c.reads->connection(), who.org_id, id);
   if (!read_ok(*x, definition)) return;
   const std::string name = *definition ? (*definition)->name : "";
+  // An inactive definition starts only when forced (SPEC §4.4 active flag); a simulation runs
+  // nothing and is always allowed.
+  const bool simulated = test || simulate.value_or(false);
+  if (*definition && !(*definition)->active && !simulated && !force.value_or(false))
+    return reply_error(*x, 409, "inactive",
+                       fmt::format("definition `{}` is inactive: activate it (PATCH {{\"active\": true}}) or start it with "
+                                   "\"force\": true",
+                                   name));
   uint32_t index = 0;
   const auto& wfs = program->module.workflows;
   while (index < wfs.size() && wfs[index].name != name) ++index;

@@ -69,4 +69,21 @@ workflow late() -> json {
   EXPECT_EQ(end["result"], json({{"n", 1}}));
 }
 
+TEST_F(OperatorAnswers, AnInactiveDefinitionStartsOnlyWhenForced) {
+  push_source(*api_, "workflow w() -> int {\n  return 1\n}\n");
+  ASSERT_EQ(api_->request("PATCH", "/api/v1/definitions/w", R"({"active": false})").status, 200);
+  auto refused = api_->post("/api/v1/definitions/w/run", "{}");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(body_json(refused)["error"]["code"], "inactive");
+  EXPECT_NE(body_json(refused)["error"]["message"].get<std::string>().find("inactive"), std::string::npos);
+  EXPECT_EQ(body_json(api_->get("/api/v1/instances"))["total"], 0);
+  // A simulation runs nothing and is allowed; a forced start starts.
+  EXPECT_EQ(api_->post("/api/v1/definitions/w/run-test", "{}").status, 200);
+  auto forced = api_->post("/api/v1/definitions/w/run", R"({"force": true})");
+  ASSERT_EQ(forced.status, 201) << forced.body;
+  EXPECT_EQ(wait_ended(*api_, body_json(forced)["id"].get<int64_t>())["status"], "completed");
+  ASSERT_EQ(api_->request("PATCH", "/api/v1/definitions/w", R"({"active": true})").status, 200);
+  EXPECT_EQ(api_->post("/api/v1/definitions/w/run", "{}").status, 201);
+}
+
 }  // namespace
