@@ -22,6 +22,7 @@
 #include "agent_command.h"
 #include "serve_command.h"
 #include "exit_codes.h"
+#include "planned_commands.h"
 
 namespace {
 
@@ -52,7 +53,13 @@ int main(int argc, char** argv) {
   wf::cli::register_client_commands(app);
   wf::cli::register_agent_command(app);
   wf::cli::register_serve_command(app);
+  wf::cli::register_planned_commands(app);
 
+  if (argc > 1)
+    if (auto unknown = wf::cli::unknown_command_message(app, argv[1])) {
+      fmt::print(stderr, "{}", *unknown);
+      return wf::cli::kExitUsage;
+    }
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -50,6 +50,42 @@ std::optional<Principal> caller(Context& c, AuthPolicy policy, const http::Reque
   return who;
 }
 
+// The resources of SPEC §5 this build does not serve yet, and what brings them: a path under one
+// answers 501 saying so, not a bare 404. Each leaves this table when its routes exist.
+struct PlannedResource {
+  std::string_view prefix, what;
+};
+constexpr PlannedResource kPlanned[] = {
+    {"/api/v1/schedules", "schedules"},
+    {"/api/v1/hooks", "inbound webhooks"},
+    {"/hooks/", "inbound webhooks"},
+    {"/api/v1/notifications", "notification delivery"},
+    {"/api/v1/orgs", "organizations and the kill switch"},
+    {"/api/v1/users", "users"},
+    {"/api/v1/roles", "roles"},
+    {"/api/v1/tokens", "API tokens"},
+    {"/api/v1/session", "console sessions"},
+    {"/api/v1/scripts", "the script library"},
+    {"/api/v1/analytics", "analytics"},
+    {"/api/v1/audit", "the audit log"},
+    {"/api/v1/nodes", "several service nodes"},
+    {"/api/v1/ready", "the readiness check"},
+};
+
+const PlannedResource* planned(std::string_view path) {
+  for (const PlannedResource& p : kPlanned) {
+    if (path.rfind(p.prefix, 0) != 0) continue;
+    const std::string_view rest = path.substr(p.prefix.size());
+    if (rest.empty() || rest.front() == '/' || p.prefix.back() == '/') return &p;
+  }
+  // /instances/{id}/upgrade
+  if (path.rfind("/api/v1/instances/", 0) == 0 && path.size() > 8 && path.substr(path.size() - 8) == "/upgrade") {
+    static constexpr PlannedResource kUpgrade{"", "upgrading waiting instances"};
+    return &kUpgrade;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 void method_not_allowed(http::Exchange& x) { reply_error(x, 405, "method_not_allowed", "this endpoint does not take that method"); }
@@ -57,6 +93,8 @@ void method_not_allowed(http::Exchange& x) { reply_error(x, 405, "method_not_all
 void route(Context& c, http::Request& r, ExchangePtr x) {
   const RouteMatch match = match_route(r.method, r.path);
   if (!match.path_known) {
+    if (const PlannedResource* p = planned(r.path))
+      return reply_error(*x, 501, "not_implemented", fmt::format("{}: not available in this build yet", p->what));
     const bool api = r.path == "/api/v1" || r.path.rfind("/api/v1/", 0) == 0;
     return reply_error(*x, 404, "not_found", api ? "no such endpoint" : "no such endpoint (the API is under /api/v1)");
   }

@@ -86,4 +86,13 @@ TEST_F(OperatorAnswers, AnInactiveDefinitionStartsOnlyWhenForced) {
   EXPECT_EQ(api_->post("/api/v1/definitions/w/run", "{}").status, 201);
 }
 
+TEST_F(OperatorAnswers, AnEndpointNotBuiltYetSaysSo) {
+  for (const char* path : {"/api/v1/schedules", "/api/v1/hooks/abc", "/hooks/abc", "/api/v1/users", "/api/v1/instances/1/upgrade"}) {
+    auto r = api_->get(path);
+    EXPECT_EQ(r.status, 501) << path << ": " << r.body;
+    EXPECT_EQ(body_json(r)["error"]["code"], "not_implemented") << path;
+  }
+  EXPECT_EQ(api_->get("/api/v1/nothing-like-it").status, 404);
+}
+
 }  // namespace
