@@ -192,7 +192,7 @@ class Engine {
   friend class Transition;
   struct Timer {
     enum class Kind { Sleep, EventTimeout, ApprovalTimeout, InstanceTimeout, DeferredStart, JobDue, PollDeadline } kind;
-    int64_t id = 0;  // instance, approval, poller
+    int64_t id = 0;  // instance (also JobDue's), approval, poller
     uint64_t seq = 0;
     int64_t org = 0;  // JobDue: the queue's organization and host
     std::string host;
@@ -229,6 +229,8 @@ class Engine {
   void dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& hosts, int64_t delay_ms, Changes& ch);
   void progress_run(Instance& in, Wait& w, Changes& ch);
   bool recover_run(Instance& in, Wait& w, Changes& ch, std::string& error);
+  bool waits_to_retry(const Wait& w, int64_t now) const;
+  void retry_due(int64_t instance, const QueueKey& queue);
   void arm_approval(Instance& in, Wait& w, Changes& ch);  // engine_approvals.cpp
   void settle_approval(Instance& in, Wait& w, const effects::ApprovalState& state, Changes& ch);
   void expire_approval(int64_t approval_id);

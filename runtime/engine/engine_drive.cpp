@@ -191,9 +191,15 @@ void Engine::update_status(Instance& in, Changes& ch) {
     reason = PauseReason::Operator;
   } else {
     bool busy = false, approval = false, delay = false, retry_delay = false;
+    const int64_t now = effects::wall_clock_ms();
     for (const auto& [seq, w] : in.waits) {
       switch (w.kind) {
         case bytecode::EffectKind::Approve: approval = true; break;
+        case bytecode::EffectKind::Run:
+          // Between a run's retries every job of its round waits, queued, for a later time.
+          if (waits_to_retry(w, now)) retry_delay = true;
+          else busy = true;
+          break;
         case bytecode::EffectKind::Sleep:
           if (field_string(w.args, "reason") == "retry_delay") retry_delay = true;
           else delay = true;

@@ -214,7 +214,15 @@ void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& c
   log(instance, ch, "job", fmt::format("{}: {} (exit {}, {})", j.host, name(j.status), report.exit_code, vm::format_duration(report.duration_ms)));
   wait.run->record(host, job_outcome(j), job_retryable(j.status));
   progress_run(instance, wait, ch);
-  if (wait.ready && !instance.row.operator_paused) advance(instance, ch);
+  if (wait.ready && !instance.row.operator_paused) {
+    advance(instance, ch);
+    return;
+  }
+  // A round delayed for a retry pauses the instance (retry_delay) until its jobs fall due.
+  const InstanceStatus before = instance.row.status;
+  const std::optional<PauseReason> reason = instance.row.pause_reason;
+  update_status(instance, ch);
+  if (instance.row.status != before || instance.row.pause_reason != reason) ch.instances.push_back(instance.row);
 }
 
 int64_t Engine::create_job(int64_t org, const std::string& host, const nlohmann::json& spec, const std::string& description,

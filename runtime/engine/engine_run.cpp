@@ -115,7 +115,7 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
     w.round[i] = j.id;
     event(in, ch, "job.queued", {{"job_id", j.id}, {"host", j.host}, {"attempt", j.attempt}, {"description", j.description}});
     log(in, ch, "job", fmt::format("run on {}: {}{}", j.host, j.description, j.attempt > 1 ? fmt::format(" (attempt {})", j.attempt) : ""));
-    if (delay_ms > 0) arm(j.scheduled_at, Timer{Timer::Kind::JobDue, 0, 0, j.org_id, j.host});
+    if (delay_ms > 0) arm(j.scheduled_at, Timer{Timer::Kind::JobDue, in.row.id, 0, j.org_id, j.host});
   }
 }
 
@@ -134,6 +134,30 @@ void Engine::progress_run(Instance& in, Wait& w, Changes& ch) {
     if (next.delay_ms > 0) log(in, ch, "retry", fmt::format("retrying in {}", vm::format_duration(next.delay_ms)));
     dispatch_round(in, w, next.hosts, next.delay_ms, ch);
   }
+}
+
+bool Engine::waits_to_retry(const Wait& w, int64_t now) const {
+  if (w.ready || w.round.empty()) return false;
+  for (const auto& [host, job_id] : w.round) {
+    auto it = jobs_.find(job_id);
+    if (it == jobs_.end() || it->second->row.status != JobStatus::Queued || it->second->row.scheduled_at <= now) return false;
+  }
+  return true;
+}
+
+// A delayed round's jobs fell due: they go to their queue's polls, and the instance waiting for
+// them is no longer paused between retries.
+void Engine::retry_due(int64_t instance, const QueueKey& queue) {
+  feed_pollers(queue);
+  Instance* in = find_live(queue.first, instance);
+  if (!in) return;
+  Changes ch;
+  const InstanceStatus before = in->row.status;
+  const std::optional<PauseReason> reason = in->row.pause_reason;
+  update_status(*in, ch);
+  if (in->row.status == before && in->row.pause_reason == reason) return;
+  ch.instances.push_back(in->row);
+  commit(std::move(ch), nullptr);
 }
 
 // Replays the effect's rounds from its jobs' rows: the jobs that ended are recorded as they

@@ -57,7 +57,7 @@ void Engine::fire(const Timer& t) {
       if (answer) answer(nlohmann::json::array());
       return;
     }
-    case Kind::JobDue: feed_pollers({t.org, t.host}); return;
+    case Kind::JobDue: retry_due(t.id, {t.org, t.host}); return;
     case Kind::ApprovalTimeout: expire_approval(t.id); return;
     default: break;
   }

@@ -86,6 +86,35 @@ TEST_F(OperatorAnswers, AnInactiveDefinitionStartsOnlyWhenForced) {
   EXPECT_EQ(api_->post("/api/v1/definitions/w/run", "{}").status, 201);
 }
 
+TEST_F(OperatorAnswers, AnInstanceBetweenRetriesIsPausedForRetryDelay) {
+  Agent agent;
+  ASSERT_TRUE(agent.start(*service_, "web1"));
+  ASSERT_TRUE(wait_until([&] { return body_json(api_->get("/api/v1/hosts")).value("total", 0) == 1; }));
+  ASSERT_FALSE(push(*api_, "flaky.wf", R"(
+workflow job_retries(targets: hosts) -> int {
+  let r = run command "exit 1" on targets retry 1 every 2s allow_failure
+  return r.failed
+}
+workflow step_retries(targets: hosts) -> int {
+  step "Flaky" retry 1 every 2s {
+    run command "exit 1" on targets
+  }
+  return 0
+}
+)").empty());
+  for (const char* workflow : {"job_retries", "step_retries"}) {
+    const int64_t id = start(*api_, workflow, {{"hosts", {"web1"}}});
+    ASSERT_GT(id, 0) << workflow;
+    json d = wait_status(*api_, id, [](const json& d) { return d.value("pause_reason", json()) == "retry_delay"; });
+    EXPECT_EQ(d["status"], "paused") << workflow << ": " << d.dump();
+    EXPECT_EQ(d["pause_reason"], "retry_delay") << workflow;
+    d = wait_ended(*api_, id);
+    EXPECT_TRUE(d["status"] == "completed" || d["status"] == "failed") << d.dump();
+    EXPECT_EQ(d["pause_reason"], nullptr);
+  }
+  agent.stop();
+}
+
 TEST_F(OperatorAnswers, AnEndpointNotBuiltYetSaysSo) {
   for (const char* path : {"/api/v1/schedules", "/api/v1/hooks/abc", "/hooks/abc", "/api/v1/users", "/api/v1/instances/1/upgrade"}) {
     auto r = api_->get(path);
