@@ -254,6 +254,9 @@ class Engine {
   void log(Instance& in, Changes& ch, const std::string& kind, const std::string& message);
   int64_t open_step(Instance& in, Changes& ch, const std::string& kind, const std::string& name, std::optional<int64_t> seq);
   void close_step(Instance& in, Changes& ch, int64_t idx, const std::string& status);
+  // A retry goes on inside the steps its checkpoint was taken in: each is opened again, as a
+  // timeline row of the new attempt.
+  void reopen_checkpoint_steps(Instance& in, Changes& ch);
   // ---- committing (engine.cpp)
   void commit(Changes ch, Done done);
   void release(const Changes& ch);

@@ -87,15 +87,23 @@ OpResult Engine::retry(int64_t org, int64_t id, Done done) {
   r.error.clear();
   r.error_message.clear();
   r.result.clear();
+  // Effects of this attempt get seqs the failed one never used, so every row it made — jobs,
+  // approvals, steps — stays as it was (SPEC §4.1: history is append-only).
+  uint64_t next_seq = 0;
+  if (vm::ContinuationDecodeResult failed = vm::decode_continuation(view(r.continuation)); failed.ok())
+    next_seq = failed.data().next_seq;
   r.continuation.reset();
-  r.timeout_at.reset();  // the @timeout ran from the first start and has expired or been spent
+  r.timeout_at.reset();
+  ++r.attempt;  // the @timeout ran from the first start and has expired or been spent
   Changes ch;
   // Back to the failed step's checkpoint, with the variables as they were when it was entered.
   Transition t(*this, in, ch);
   if (!t.restore(view(r.checkpoint)).ok())
     return {Outcome::Conflict, "the instance failed before its first step: it has no checkpoint to retry from; start it again"};
+  t.machine().next_seq() = std::max(t.machine().next_seq(), next_seq);
   instances_[id] = std::move(owned);
-  log(in, ch, "instance", "retried from the last checkpoint");
+  log(in, ch, "instance", fmt::format("retried from the last checkpoint (attempt {})", r.attempt));
+  reopen_checkpoint_steps(in, ch);
   event(in, ch, "instance.status", {{"status", "running"}});
   advance(t);
   commit(std::move(ch), std::move(done));

@@ -45,6 +45,7 @@ int64_t Engine::open_step(Instance& in, Changes& ch, const std::string& kind, co
   r.effect_seq = seq;
   r.status = "running";
   r.started_at = effects::wall_clock_ms();
+  r.attempt = in.row.attempt;
   in.open_steps[r.idx] = r;
   ch.steps.push_back(r);
   event(in, ch, "step.started", {{"index", r.idx}, {"kind", kind}, {"name", name}});
@@ -61,6 +62,28 @@ void Engine::close_step(Instance& in, Changes& ch, int64_t idx, const std::strin
   ch.steps.push_back(r);
   event(in, ch, status == "completed" ? "step.completed" : "step.failed",
         {{"index", r.idx}, {"kind", r.kind}, {"name", r.name}, {"status", status}, {"duration_ms", *r.ended_at - r.started_at}});
+}
+
+std::string open_step_names(const Instance& in) {
+  nlohmann::json names = nlohmann::json::object();
+  for (const auto& [fiber, stack] : in.step_stack) {
+    nlohmann::json list = nlohmann::json::array();
+    for (int64_t idx : stack)
+      if (auto it = in.open_steps.find(idx); it != in.open_steps.end()) list.push_back(it->second.name);
+    if (!list.empty()) names[std::to_string(fiber)] = std::move(list);
+  }
+  return names.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void Engine::reopen_checkpoint_steps(Instance& in, Changes& ch) {
+  auto names = nlohmann::json::parse(in.row.checkpoint_steps, nullptr, false);
+  if (!names.is_object()) return;
+  for (const auto& [fiber, list] : names.items()) {
+    if (!list.is_array()) continue;
+    auto& stack = in.step_stack[static_cast<uint32_t>(std::strtoul(fiber.c_str(), nullptr, 10))];
+    for (const auto& name : list)
+      if (name.is_string()) stack.push_back(open_step(in, ch, "step", name.get<std::string>(), std::nullopt));
+  }
 }
 
 // ---- the transition as the VM's host -------------------------------------------------------------
@@ -88,6 +111,7 @@ void Transition::on_step(uint32_t fiber, const vm::Value& info, vm::StepEvent e)
       // A checkpoint (SPEC §3): a retry of a failed instance goes on from here.
       in_.row.checkpoint = share(vm::snapshot(*machine_));
       stack.push_back(engine_.open_step(in_, ch_, "step", name, std::nullopt));
+      in_.row.checkpoint_steps = open_step_names(in_);
       engine_.log(in_, ch_, "step", fmt::format("step \"{}\" started", name));
       break;
     case vm::StepEvent::Leave:

@@ -55,4 +55,7 @@ struct Instance {
   bool detached = false;       // a child whose parent no longer waits for it
 };
 
+// The names of the steps open in each fiber, outermost first (InstanceRow::checkpoint_steps).
+std::string open_step_names(const Instance& in);
+
 }  // namespace wf::engine

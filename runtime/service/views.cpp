@@ -29,6 +29,7 @@ nlohmann::json instance_summary_json(const store::InstanceRow& r) {
           {"status", store::name(r.status)},
           {"pause_reason", r.pause_reason ? nlohmann::json(store::name(*r.pause_reason)) : nlohmann::json()},
           {"trigger", store::name(r.trigger)},
+          {"attempt", r.attempt},
           {"created_at", format_time(r.created_at)},
           {"started_at", time_json(r.started_at)},
           {"ended_at", time_json(r.ended_at)},
@@ -49,6 +50,7 @@ nlohmann::json instance_json(const store::InstanceRow& r) {
 
 nlohmann::json step_json(const store::StepRow& s, const std::vector<store::JobRow>& jobs) {
   nlohmann::json step = {{"index", s.idx},
+                         {"attempt", s.attempt},
                          {"kind", s.kind},
                          {"name", s.name},
                          {"status", s.status},

@@ -69,12 +69,13 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     auto& s = db.prepare(
         "INSERT INTO instances (id, org_id, definition_id, version, workflow, module_hash, status, "
         "pause_reason, params, targets, parent_id, parent_fiber, parent_seq, created_at, scheduled_at, started_at, "
-        "ended_at, timeout_at, result, error, error_message, continuation, checkpoint, operator_paused, trigger) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25) "
+        "ended_at, timeout_at, result, error, error_message, continuation, checkpoint, operator_paused, trigger, attempt, checkpoint_steps) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27) "
         "ON CONFLICT (id) DO UPDATE SET status = excluded.status, pause_reason = excluded.pause_reason, "
         "started_at = excluded.started_at, ended_at = excluded.ended_at, timeout_at = excluded.timeout_at, "
         "result = excluded.result, error = excluded.error, error_message = excluded.error_message, "
-        "continuation = excluded.continuation, checkpoint = excluded.checkpoint, operator_paused = excluded.operator_paused");
+        "continuation = excluded.continuation, checkpoint = excluded.checkpoint, operator_paused = excluded.operator_paused, "
+        "attempt = excluded.attempt, checkpoint_steps = excluded.checkpoint_steps");
     s.bind(1, r.id).bind(2, r.org_id).bind(3, r.definition_id).bind(4, r.version);
     s.bind(5, std::string_view(r.workflow)).bind(6, std::string_view(r.module_hash)).bind(7, name(r.status));
     if (r.pause_reason) s.bind(8, name(*r.pause_reason));
@@ -95,6 +96,8 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     bind_bytes_or_null(s, 23, r.checkpoint);
     s.bind(24, r.operator_paused ? 1 : 0);
     s.bind(25, name(r.trigger));
+    s.bind(26, r.attempt);
+    s.bind(27, std::string_view(r.checkpoint_steps));
     if (!run(s, error)) return false;
   }
   for (const WaitRow& w : c.waits_added) {
@@ -156,12 +159,13 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
   for (const StepRow* row : last_of_each(c.steps, [](const StepRow& r) { return std::make_pair(r.instance_id, r.idx); })) {
     const StepRow& r = *row;
     auto& s = db.prepare(
-        "INSERT OR REPLACE INTO steps (instance_id, idx, kind, name, effect_seq, status, started_at, ended_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        "INSERT OR REPLACE INTO steps (instance_id, idx, kind, name, effect_seq, status, started_at, ended_at, attempt) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     s.bind(1, r.instance_id).bind(2, r.idx).bind(3, std::string_view(r.kind)).bind(4, std::string_view(r.name));
     bind_optional(s, 5, r.effect_seq);
     s.bind(6, std::string_view(r.status)).bind(7, r.started_at);
     bind_optional(s, 8, r.ended_at);
+    s.bind(9, r.attempt);
     if (!run(s, error)) return false;
   }
   for (const LogRow& r : c.log) {

@@ -8,7 +8,7 @@ namespace {
 constexpr const char* kColumns =
     "id, org_id, definition_id, version, workflow, module_hash, status, pause_reason, params, targets, parent_id, "
     "parent_fiber, parent_seq, created_at, scheduled_at, started_at, ended_at, timeout_at, result, error, error_message, "
-    "continuation, checkpoint, operator_paused, trigger";
+    "continuation, checkpoint, operator_paused, trigger, attempt, checkpoint_steps";
 
 SharedBytes shared_blob(const Statement& s, int col) {
   const std::string_view b = s.column_blob(col);
@@ -47,6 +47,8 @@ bool read_instance(const Statement& s, InstanceRow& r, std::string& error) {
   r.continuation = shared_blob(s, 21);
   r.checkpoint = shared_blob(s, 22);
   r.operator_paused = s.column_int64(23) != 0;
+  r.attempt = s.column_int64(25);
+  r.checkpoint_steps = s.column_text(26);
   return column_enum(s, 24, r.trigger, error);
 }
 
@@ -59,6 +61,7 @@ bool read_step(const Statement& s, StepRow& r, std::string&) {
   r.status = s.column_text(4);
   r.started_at = s.column_int64(5);
   r.ended_at = optional_int(s, 6);
+  r.attempt = s.column_int64(7);
   return true;
 }
 
@@ -90,13 +93,14 @@ bool read_log(const Statement& s, LogRow& l, std::string&) {
   return true;
 }
 
-constexpr const char* kStepColumns = "SELECT idx, kind, name, effect_seq, status, started_at, ended_at FROM steps WHERE instance_id = ?1";
+constexpr const char* kStepColumns =
+    "SELECT idx, kind, name, effect_seq, status, started_at, ended_at, attempt FROM steps WHERE instance_id = ?1";
 
 // kColumns with the continuation and checkpoint left out (lists do not show them).
 constexpr const char* kSummaryColumns =
     "id, org_id, definition_id, version, workflow, module_hash, status, pause_reason, params, targets, parent_id, "
     "parent_fiber, parent_seq, created_at, scheduled_at, started_at, ended_at, timeout_at, result, error, error_message, "
-    "NULL, NULL, operator_paused, trigger";
+    "NULL, NULL, operator_paused, trigger, attempt, checkpoint_steps";
 
 constexpr const char* kFilter =
     " FROM instances WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR workflow = ?3) AND (?4 = '' OR trigger = ?4)";

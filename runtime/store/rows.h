@@ -31,6 +31,8 @@ struct InstanceRow {
   std::optional<PauseReason> pause_reason;  // set while paused
   std::string params = "{}", targets = "{}";  // JSON
   Trigger trigger = Trigger::Manual;
+  int64_t attempt = 1;  // 1, and one more for each retry
+  std::string checkpoint_steps = "{}";  // JSON {fiber: [step names open at the checkpoint]}
   std::optional<int64_t> parent_id, parent_fiber, parent_seq;
   int64_t created_at = 0;
   std::optional<int64_t> scheduled_at, started_at, ended_at, timeout_at;
@@ -83,6 +85,7 @@ struct StepRow {
   std::string kind, name;
   std::optional<int64_t> effect_seq;
   std::string status;  // running | completed | failed | cancelled
+  int64_t attempt = 1;  // the instance's attempt it ran in
   int64_t started_at = 0;
   std::optional<int64_t> ended_at;
 };

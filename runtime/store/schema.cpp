@@ -222,9 +222,19 @@ UPDATE instances SET trigger = 'child' WHERE parent_id IS NOT NULL;
 CREATE INDEX instances_by_trigger ON instances (org_id, trigger);
 )sql";
 
+// History on retry (SPEC §4.1, append-only): an instance counts its attempts (a retry starts the
+// next), and each timeline row says in which attempt it ran. `checkpoint_steps` names the steps
+// open at the checkpoint (JSON {fiber: [names, outermost first]}), which a retry opens again.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE instances ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE instances ADD COLUMN checkpoint_steps TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE steps ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
+    {3, kVersion3},
 };
 
 }  // namespace
