@@ -11,6 +11,7 @@
 
 namespace wf::effects {
 
+using stdlib::ErrorKind;
 using vm::Value;
 
 std::optional<CanaryPolicy> canary_policy(const bytecode::Workflow& w) {
@@ -100,7 +101,7 @@ RunState::Next RunState::next() {
     if (rate < canary_->threshold) {
       n.kind = Next::Kind::Done;
       n.failed = true;
-      n.value = make_error("canary_failed",
+      n.value = make_error(ErrorKind::CanaryFailed,
                            fmt::format("canary failed: {} of {} hosts succeeded ({:.0f}%, needed {:.0f}%)", ok,
                                        batch_.size(), rate, canary_->threshold),
                            vm::from_json(vm::to_json(finish(batch_))));
@@ -133,7 +134,7 @@ RunState::Next RunState::next() {
     return n;
   }
   n.failed = true;
-  n.value = make_error("job_failed",
+  n.value = make_error(ErrorKind::JobFailed,
                        fmt::format("job failed on {} of {} hosts: {}", failed.size(), hosts_.size(), fmt::join(failed, ", ")),
                        vm::from_json(vm::to_json(results)));
   return n;

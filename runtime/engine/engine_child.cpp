@@ -21,7 +21,7 @@ void Engine::arm_child(Instance& in, Wait& w, const vm::EffectRequest& r, Change
   for (; index < wfs.size(); ++index)
     if (wfs[index].name == name) break;
   if (index == wfs.size()) {
-    settle_wait(in, w, true, effects::make_error("not_found", "no workflow " + name), ch);
+    settle_wait(in, w, true, effects::make_error(stdlib::ErrorKind::NotFound, "no workflow " + name), ch);
     return;
   }
   StartRequest child;
@@ -69,9 +69,9 @@ void Engine::deliver_to_parent(Instance& child, Changes& ch) {
     settle_wait(parent, w->second, false, j.is_discarded() ? vm::Value() : vm::from_json(j), ch);
   } else {
     settle_wait(parent, w->second, true,
-                effects::make_error(child.row.status == InstanceStatus::Cancelled ? "cancelled"
-                                    : child.row.status == InstanceStatus::Timeout ? "timeout"
-                                                                                   : "failed",
+                effects::make_error(child.row.status == InstanceStatus::Cancelled ? stdlib::ErrorKind::Cancelled
+                                    : child.row.status == InstanceStatus::Timeout ? stdlib::ErrorKind::Timeout
+                                                                                   : stdlib::ErrorKind::Failed,
                                     fmt::format("workflow {} (instance {}) {}: {}", child.row.workflow, child.row.id,
                                                 name(child.row.status), child.row.error_message)),
                 ch);

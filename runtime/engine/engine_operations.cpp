@@ -20,7 +20,7 @@ OpResult Engine::cancel(int64_t org, int64_t id, Done done) {
   Instance* in = find_live(org, id);
   if (!in) return kEnded;
   Changes ch;
-  abort_instance(*in, "cancelled", "cancelled by an operator", ch);
+  abort_instance(*in, stdlib::ErrorKind::Cancelled, "cancelled by an operator", ch);
   commit(std::move(ch), std::move(done));
   return {};
 }
