@@ -79,8 +79,7 @@ Value host_record(const std::string& name) {
 // effect's result), and keeps a continuation at every stop.
 void collect_anchors(uint64_t fuel) {
   uint32_t main = 0;
-  for (const auto& w : program->module.workflows)
-    if (w.name == "main") main = w.function;
+  if (const auto k = wf::bytecode::find_workflow(program->module, "main")) main = program->module.workflows[*k].function;
   wf::vm::Machine m(program, host);
   if (!m.start(main, {wf::vm::make_list({host_record("web-01"), host_record("web-02"), host_record("web-03")})}))
     die("the program does not start");

@@ -368,14 +368,16 @@ void LocalRunner::handle_checkout(vm::Machine& m, const vm::EffectRequest& r) {
 
 void LocalRunner::handle_child(vm::Machine& m, const vm::EffectRequest& r) {
   const std::string name = field_string(r.args, "workflow");
-  uint32_t index = 0;
-  for (; index < program_->module.workflows.size(); ++index)
-    if (program_->module.workflows[index].name == name) break;
+  const std::optional<uint32_t> index = bytecode::find_workflow(program_->module, name);
+  if (!index) {
+    m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::NotFound, fmt::format("no workflow `{}`", name)));
+    return;
+  }
   std::vector<Value> args;
   const Value& rec = field(r.args, "args");
   if (rec.tag == vm::Tag::Record) args = vm::as_record(rec).fields;
   ++depth_;
-  RunOutcome child = run(index, std::move(args));
+  RunOutcome child = run(*index, std::move(args));
   --depth_;
   if (child.status == vm::Status::Completed) m.resume(r.fiber, r.seq, std::move(child.value));
   else m.resume_error(r.fiber, r.seq, std::move(child.error));

@@ -480,10 +480,8 @@ void Simulator::handle_wait(vm::Machine& m, const vm::EffectRequest& r) {
 
 void Simulator::handle_child(vm::Machine& m, const vm::EffectRequest& r) {
   const std::string name = field_string(r.args, "workflow");
-  uint32_t index = 0;
-  for (; index < program_->module.workflows.size(); ++index)
-    if (program_->module.workflows[index].name == name) break;
-  if (index == program_->module.workflows.size()) {
+  const std::optional<uint32_t> index = bytecode::find_workflow(program_->module, name);
+  if (!index) {
     m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::NotFound, fmt::format("no workflow `{}`", name)));
     return;
   }
@@ -497,7 +495,7 @@ void Simulator::handle_child(vm::Machine& m, const vm::EffectRequest& r) {
   // The child's events collect apart and are hung under its own event when it ends.
   std::vector<Event> parent_events = std::move(events_);
   events_.clear();
-  Outcome o = run_workflow(index, std::move(args));
+  Outcome o = run_workflow(*index, std::move(args));
   child.children = std::move(events_);
   events_ = std::move(parent_events);
   child.fields["status"] = o.status == vm::Status::Completed ? "completed" : "failed";

@@ -16,11 +16,8 @@ using effects::field_string;
 
 void Engine::arm_child(Instance& in, Wait& w, const vm::EffectRequest& r, Changes& ch) {
   const std::string name = field_string(r.args, "workflow");
-  uint32_t index = 0;
-  const auto& wfs = in.program->module.workflows;
-  for (; index < wfs.size(); ++index)
-    if (wfs[index].name == name) break;
-  if (index == wfs.size()) {
+  const std::optional<uint32_t> index = bytecode::find_workflow(in.program->module, name);
+  if (!index) {
     settle_wait(in, w, true, effects::make_error(stdlib::ErrorKind::NotFound, "no workflow " + name), ch);
     return;
   }
@@ -31,7 +28,7 @@ void Engine::arm_child(Instance& in, Wait& w, const vm::EffectRequest& r, Change
   child.definition_id = in.row.definition_id;
   child.version = in.row.version;
   child.program = in.program;
-  child.workflow_index = index;
+  child.workflow_index = *index;
   child.trigger = Trigger::Child;
   child.parent_id = in.row.id;
   child.parent_fiber = r.fiber;

@@ -62,9 +62,8 @@ std::shared_ptr<const vm::Program> compile_path(const fs::path& path) {
 }
 
 int workflow_index(const vm::Program& p, const std::string& name) {
-  for (size_t i = 0; i < p.module.workflows.size(); ++i)
-    if (p.module.workflows[i].name == name) return static_cast<int>(i);
-  return -1;
+  const std::optional<uint32_t> index = bytecode::find_workflow(p.module, name);
+  return index ? static_cast<int>(*index) : -1;
 }
 
 // Host records; the k-th of a list is tagged and grouped web, app, worker, db in turn, so that
