@@ -14,19 +14,6 @@ namespace wf::effects {
 using stdlib::ErrorKind;
 using vm::Value;
 
-std::optional<CanaryPolicy> canary_policy(const bytecode::Workflow& w) {
-  for (const auto& a : w.annotations) {
-    if (a.name != "canary") continue;
-    auto j = nlohmann::json::parse(a.args, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return std::nullopt;
-    CanaryPolicy p;
-    p.percent = j.value("percent", 0.0);
-    p.threshold = j.value("threshold", 80.0);
-    return p;
-  }
-  return std::nullopt;
-}
-
 RunState::RunState(const Value& args, std::optional<CanaryPolicy> canary) {
   const Value& on = field(args, "on");
   if (on.tag == vm::Tag::List) hosts_ = vm::as_list(on);

@@ -249,7 +249,7 @@ void LocalRunner::handle(vm::Machine& m, const vm::EffectRequest& r) {
 }
 
 void LocalRunner::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
-  effects::RunState state(r.args, effects::canary_policy(program_->module.workflows[current_workflow_]));
+  effects::RunState state(r.args, effects::workflow_policy(program_->module.workflows[current_workflow_]).canary);
   // The credential for `as`: fetched from the vault for these jobs only.
   std::optional<effects::JobCredential> cred;
   const Value& as = field(r.args, "as");

@@ -262,7 +262,7 @@ void Simulator::handle(vm::Machine& m, const vm::EffectRequest& r) {
 
 void Simulator::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
   const uint64_t index = ++runs_;
-  effects::RunState state(r.args, effects::canary_policy(program_->module.workflows[current_workflow_]));
+  effects::RunState state(r.args, effects::workflow_policy(program_->module.workflows[current_workflow_]).canary);
   const std::string job = field_string(r.args, "job");
 
   // The steps the run is in, innermost first, through the parallel branches that spawned it.

@@ -234,12 +234,7 @@ class FakeHost : public vm::Host {
 
  private:
   void handle_run(vm::Machine& m, const vm::EffectRequest& r) {
-    std::optional<effects::CanaryPolicy> canary;
-    for (const auto& a : program_->module.workflows[current_].annotations) {
-      if (a.name != "canary") continue;
-      auto j = nlohmann::json::parse(a.args, nullptr, false);
-      if (j.is_object()) canary = effects::CanaryPolicy{j.value("percent", 0.0), j.value("threshold", 80.0)};
-    }
+    const std::optional<effects::CanaryPolicy> canary = effects::workflow_policy(program_->module.workflows[current_]).canary;
     const Value& as = effects::field(r.args, "as");
     if (as.tag == vm::Tag::Credential && !sessions_.count(effects::field_string(as, "session"))) {
       m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::Permission, "the credential was already checked in"));
