@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bytecode/ops.h"
@@ -122,5 +124,9 @@ struct Module {
   std::vector<Script> scripts;    // scripts and libraries (is_library)
   bool operator==(const Module&) const = default;
 };
+
+// The index in `m.workflows` of the workflow named `name`, or none. A module's workflow names are
+// unique (the checker reports a duplicate declaration), so there is at most one.
+std::optional<uint32_t> find_workflow(const Module& m, std::string_view name);
 
 }  // namespace wf::bytecode

@@ -19,6 +19,7 @@
 #include "local/local_runner.h"
 #include "local/params.h"
 #include "module_loading.h"
+#include "stdlib/error_kinds.h"
 #include "workflow_selection.h"
 #include "vm/render.h"
 
@@ -94,7 +95,7 @@ int run(const RunOptions& o) {
   }
   const std::string kind = effects::field_string(outcome.error, "kind");
   fmt::print(stderr, "wf: workflow failed: {}: {}\n", kind, effects::field_string(outcome.error, "message"));
-  return kind == "rejected" || kind == "timeout" || kind == "cancelled" ? kExitCancelled : kExitFailed;
+  return stdlib::ends_as_stopped(kind) ? kExitCancelled : kExitFailed;
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "effects/records.h"
 #include "exit_codes.h"
 #include "module_loading.h"
+#include "stdlib/error_kinds.h"
 #include "workflow_selection.h"
 #include "simulate/simulator.h"
 #include "vm/render.h"
@@ -77,7 +78,7 @@ int simulate_file(const SimulateCommandOptions& o) {
     fmt::print("{}", simulate::report_text(report));
   if (report.status == vm::Status::Completed) return kExitOk;
   const std::string kind = effects::field_string(report.error, "kind");
-  return kind == "rejected" || kind == "timeout" || kind == "cancelled" ? kExitCancelled : kExitFailed;
+  return stdlib::ends_as_stopped(kind) ? kExitCancelled : kExitFailed;
 }
 
 }  // namespace

@@ -10,8 +10,11 @@ namespace wf::cli {
 
 std::optional<size_t> select_workflow(const bytecode::Module& module, const std::string& requested,
                                       const std::string& file) {
-  for (size_t i = 0; i < module.workflows.size(); ++i)
-    if (requested.empty() ? module.workflows.size() == 1 : module.workflows[i].name == requested) return i;
+  if (requested.empty()) {
+    if (module.workflows.size() == 1) return 0;
+  } else if (const std::optional<uint32_t> i = bytecode::find_workflow(module, requested)) {
+    return *i;
+  }
   std::vector<std::string> names;
   for (const auto& w : module.workflows) names.push_back(w.name);
   fmt::print(stderr, "wf: {} — workflows in {}: {}\n",

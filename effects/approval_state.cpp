@@ -10,6 +10,7 @@
 
 namespace wf::effects {
 
+using stdlib::ErrorKind;
 using vm::Value;
 
 ApprovalState::ApprovalState(const Value& args) {
@@ -95,7 +96,7 @@ Value ApprovalState::approval() const {
 Value ApprovalState::rejection() const {
   if (approved_) return Value();
   const std::string why = timed_out_ ? "timed out" : decision_;
-  return make_error("rejected", "approval \"" + title_ + "\" was " + why, vm::from_json(vm::to_json(approval())));
+  return make_error(ErrorKind::Rejected, "approval \"" + title_ + "\" was " + why, vm::from_json(vm::to_json(approval())));
 }
 
 }  // namespace wf::effects

@@ -94,7 +94,7 @@ Value make_results(const std::vector<JobOutcomeRecord>& results) {
                                   {"json", std::move(json)}});
 }
 
-Value make_error(std::string_view kind, std::string message, Value detail) {
+Value make_error(stdlib::ErrorKind kind, std::string message, Value detail) {
   return vm::make_error_record(kind, std::move(message), std::move(detail));
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "stdlib/error_kinds.h"
 #include "vm/value.h"
 
 namespace wf::effects {
@@ -36,6 +37,6 @@ vm::Value make_results(const std::vector<JobOutcomeRecord>& results);
 vm::Value make_host(const std::string& id, const std::string& hostname, const std::string& primary_ip, const std::string& os);
 
 // An Error record (SPEC §1.7).
-vm::Value make_error(std::string_view kind, std::string message, vm::Value detail = vm::Value());
+vm::Value make_error(stdlib::ErrorKind kind, std::string message, vm::Value detail = vm::Value());
 
 }  // namespace wf::effects

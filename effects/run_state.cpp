@@ -11,20 +11,8 @@
 
 namespace wf::effects {
 
+using stdlib::ErrorKind;
 using vm::Value;
-
-std::optional<CanaryPolicy> canary_policy(const bytecode::Workflow& w) {
-  for (const auto& a : w.annotations) {
-    if (a.name != "canary") continue;
-    auto j = nlohmann::json::parse(a.args, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return std::nullopt;
-    CanaryPolicy p;
-    p.percent = j.value("percent", 0.0);
-    p.threshold = j.value("threshold", 80.0);
-    return p;
-  }
-  return std::nullopt;
-}
 
 RunState::RunState(const Value& args, std::optional<CanaryPolicy> canary) {
   const Value& on = field(args, "on");
@@ -100,7 +88,7 @@ RunState::Next RunState::next() {
     if (rate < canary_->threshold) {
       n.kind = Next::Kind::Done;
       n.failed = true;
-      n.value = make_error("canary_failed",
+      n.value = make_error(ErrorKind::CanaryFailed,
                            fmt::format("canary failed: {} of {} hosts succeeded ({:.0f}%, needed {:.0f}%)", ok,
                                        batch_.size(), rate, canary_->threshold),
                            vm::from_json(vm::to_json(finish(batch_))));
@@ -133,7 +121,7 @@ RunState::Next RunState::next() {
     return n;
   }
   n.failed = true;
-  n.value = make_error("job_failed",
+  n.value = make_error(ErrorKind::JobFailed,
                        fmt::format("job failed on {} of {} hosts: {}", failed.size(), hosts_.size(), fmt::join(failed, ", ")),
                        vm::from_json(vm::to_json(results)));
   return n;

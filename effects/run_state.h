@@ -10,19 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "bytecode/module.h"
 #include "effects/records.h"
+#include "effects/workflow_policy.h"
 #include "vm/value.h"
 
 namespace wf::effects {
-
-struct CanaryPolicy {
-  double percent = 0;     // of the targets, in the first batch
-  double threshold = 80;  // success rate (percent) the batch must reach
-};
-
-// The workflow's @canary policy (its annotation's arguments), or none.
-std::optional<CanaryPolicy> canary_policy(const bytecode::Workflow& w);
 
 class RunState {
  public:

@@ -34,6 +34,7 @@
 
 namespace {
 
+using wf::stdlib::ErrorKind;
 using wf::vm::Value;
 
 // fuzz/continuation_fuzz.wfb, made by `wf build fuzz/continuation_fuzz.wf -o fuzz/continuation_fuzz.wfb`
@@ -78,8 +79,7 @@ Value host_record(const std::string& name) {
 // effect's result), and keeps a continuation at every stop.
 void collect_anchors(uint64_t fuel) {
   uint32_t main = 0;
-  for (const auto& w : program->module.workflows)
-    if (w.name == "main") main = w.function;
+  if (const auto k = wf::bytecode::find_workflow(program->module, "main")) main = program->module.workflows[*k].function;
   wf::vm::Machine m(program, host);
   if (!m.start(main, {wf::vm::make_list({host_record("web-01"), host_record("web-02"), host_record("web-03")})}))
     die("the program does not start");
@@ -169,12 +169,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const wf::vm::Fiber& f = *fibers[i];
       const uint32_t id = static_cast<uint32_t>(i);
       if (i % 2 == 0) m.resume(id, f.seq, Value());
-      else m.resume_error(id, f.seq, m.make_error("failed", "no"));
+      else m.resume_error(id, f.seq, m.make_error(ErrorKind::Failed, "no"));
       m.resume(id, f.seq + 1, Value());
     }
     m.resume(static_cast<uint32_t>(fibers.size()), 1, Value());
     expect_stable(m);
-    m.abort(m.make_error("cancelled", "aborted"));
+    m.abort(m.make_error(ErrorKind::Cancelled, "aborted"));
     (void)m.take_effects();
     (void)m.take_cancelled();
     expect_stable(m);
@@ -184,7 +184,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int round = 0; round < 8; ++round) {
     const wf::vm::Status s = m.run(64);
     if (s == wf::vm::Status::Completed || s == wf::vm::Status::Failed) break;
-    for (const auto& r : m.take_effects()) m.resume_error(r.fiber, r.seq, m.make_error("failed", "no"));
+    for (const auto& r : m.take_effects()) m.resume_error(r.fiber, r.seq, m.make_error(ErrorKind::Failed, "no"));
     (void)m.take_cancelled();
     expect_stable(m);
   }

@@ -27,6 +27,7 @@ namespace wf::local {
 using effects::field;
 using effects::field_int;
 using effects::field_string;
+using stdlib::ErrorKind;
 using vm::Value;
 
 namespace {
@@ -159,7 +160,7 @@ RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
       if (cancelled() && !aborted) {
         // Once: the abort runs finally blocks and checkins, which may still ask for effects.
         aborted = true;
-        m->abort(effects::make_error("cancelled", "interrupted by the operator"));
+        m->abort(effects::make_error(ErrorKind::Cancelled, "interrupted by the operator"));
       }
       const vm::Status s = m->run(1'000'000);
       if (s == vm::Status::Completed || s == vm::Status::Failed) break;
@@ -168,7 +169,7 @@ RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
       if (requests.empty() && s == vm::Status::Waiting) {
         // Nothing runs and nothing is awaited: the instance could never go on. A guard; the VM
         // should not get here.
-        m->abort(effects::make_error("failed", "the instance waits for nothing and cannot go on"));
+        m->abort(effects::make_error(ErrorKind::Failed, "the instance waits for nothing and cannot go on"));
         continue;
       }
       if (options_.suspend_at_effects && !requests.empty()) {
@@ -179,7 +180,7 @@ RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
         m = std::make_unique<vm::Machine>(program_, *this);
         if (const vm::RestoreResult restored = vm::restore(*m, bytes); !restored.ok()) {
           out.status = vm::Status::Failed;
-          out.error = effects::make_error("failed", "the continuation could not be restored: " + restored.error);
+          out.error = effects::make_error(ErrorKind::Failed, "the continuation could not be restored: " + restored.error);
           lost = true;
           break;
         }
@@ -236,10 +237,10 @@ void LocalRunner::handle(vm::Machine& m, const vm::EffectRequest& r) {
       const int64_t timeout = field_int(r.args, "timeout");
       if (timeout > 0) {
         wait_ms(timeout, fmt::format("waiting for event \"{}\", which this run cannot receive:", name));
-        m.resume_error(r.fiber, r.seq, effects::make_error("timeout", fmt::format("event \"{}\" did not arrive", name)));
+        m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::Timeout, fmt::format("event \"{}\" did not arrive", name)));
       } else {
         m.resume_error(r.fiber, r.seq,
-                       effects::make_error("config", fmt::format("event \"{}\" cannot arrive in a local run; pass --event {}=JSON", name, name)));
+                       effects::make_error(ErrorKind::Config, fmt::format("event \"{}\" cannot arrive in a local run; pass --event {}=JSON", name, name)));
       }
       break;
     }
@@ -248,14 +249,14 @@ void LocalRunner::handle(vm::Machine& m, const vm::EffectRequest& r) {
 }
 
 void LocalRunner::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
-  effects::RunState state(r.args, effects::canary_policy(program_->module.workflows[current_workflow_]));
+  effects::RunState state(r.args, effects::workflow_policy(program_->module.workflows[current_workflow_]).canary);
   // The credential for `as`: fetched from the vault for these jobs only.
   std::optional<effects::JobCredential> cred;
   const Value& as = field(r.args, "as");
   if (as.tag == vm::Tag::Credential) {
     auto it = sessions_.find(field_string(as, "session"));
     if (it == sessions_.end()) {
-      m.resume_error(r.fiber, r.seq, effects::make_error("permission", "the credential was already checked in"));
+      m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::Permission, "the credential was already checked in"));
       return;
     }
     cred = effects::JobCredential{it->second.username, it->second.domain, it->second.credential_type, it->second.secret};
@@ -342,7 +343,7 @@ void LocalRunner::handle_checkout(vm::Machine& m, const vm::EffectRequest& r) {
     if (v.name == name) identity = &v;
   if (!identity) {
     m.resume_error(r.fiber, r.seq,
-                   effects::make_error("not_found", fmt::format("no identity `{}` in the vault (pass --vault FILE)", name)));
+                   effects::make_error(ErrorKind::NotFound, fmt::format("no identity `{}` in the vault (pass --vault FILE)", name)));
     return;
   }
   if (identity->requires_approval) {
@@ -350,7 +351,7 @@ void LocalRunner::handle_checkout(vm::Machine& m, const vm::EffectRequest& r) {
     if (options_.approve == ApproveMode::Ask && options_.ask)
       approve = options_.ask(fmt::format("Check out `{}`: {}", name, field_string(r.args, "reason"))).first;
     if (!approve) {
-      m.resume_error(r.fiber, r.seq, effects::make_error("rejected", fmt::format("checkout of `{}` was not approved", name)));
+      m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::Rejected, fmt::format("checkout of `{}` was not approved", name)));
       return;
     }
   }
@@ -367,14 +368,16 @@ void LocalRunner::handle_checkout(vm::Machine& m, const vm::EffectRequest& r) {
 
 void LocalRunner::handle_child(vm::Machine& m, const vm::EffectRequest& r) {
   const std::string name = field_string(r.args, "workflow");
-  uint32_t index = 0;
-  for (; index < program_->module.workflows.size(); ++index)
-    if (program_->module.workflows[index].name == name) break;
+  const std::optional<uint32_t> index = bytecode::find_workflow(program_->module, name);
+  if (!index) {
+    m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::NotFound, fmt::format("no workflow `{}`", name)));
+    return;
+  }
   std::vector<Value> args;
   const Value& rec = field(r.args, "args");
   if (rec.tag == vm::Tag::Record) args = vm::as_record(rec).fields;
   ++depth_;
-  RunOutcome child = run(index, std::move(args));
+  RunOutcome child = run(*index, std::move(args));
   --depth_;
   if (child.status == vm::Status::Completed) m.resume(r.fiber, r.seq, std::move(child.value));
   else m.resume_error(r.fiber, r.seq, std::move(child.error));

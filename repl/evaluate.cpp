@@ -293,16 +293,15 @@ void evaluate_statements(Session& session, const std::string& input, const Io& i
     say_error(io, load_error);
     return;
   }
-  uint32_t index = 0;
-  while (index < program->module.workflows.size() && program->module.workflows[index].name != kWorkflowName) ++index;
-  if (index == program->module.workflows.size()) {
+  const std::optional<uint32_t> index = bytecode::find_workflow(program->module, kWorkflowName);
+  if (!index) {
     say_error(io, "the session's workflow is missing from the compiled module");
     return;
   }
   std::vector<vm::Value> args;
   for (const Variable& v : session.variables()) args.push_back(v.value);
 
-  const Outcome outcome = run_workflow(session, program, index, std::move(args), io);
+  const Outcome outcome = run_workflow(session, program, *index, std::move(args), io);
   if (outcome.status != vm::Status::Completed) {
     // The session keeps its variables as they were before the input.
     say_error(io, fmt::format("{}: {}", effects::field_string(outcome.error, "kind"),

@@ -27,6 +27,7 @@ using effects::field_bool;
 using effects::field_int;
 using effects::field_string;
 using Json = nlohmann::ordered_json;
+using stdlib::ErrorKind;
 using vm::Value;
 
 namespace {
@@ -193,10 +194,10 @@ Simulator::Outcome Simulator::run_workflow(uint32_t workflow_index, std::vector<
       spent += kFuel;
       if (spent > options_.max_instructions && !aborted) {
         aborted = true;
-        m.abort(m.make_error("cancelled", fmt::format("simulation stopped after {} instructions", options_.max_instructions)));
+        m.abort(m.make_error(ErrorKind::Cancelled, fmt::format("simulation stopped after {} instructions", options_.max_instructions)));
       } else if (spent > 2 * options_.max_instructions) {
         // Even the finally blocks do not end: give up on the machine.
-        out.error = effects::make_error("cancelled", "simulation stopped: the workflow does not end");
+        out.error = effects::make_error(ErrorKind::Cancelled, "simulation stopped: the workflow does not end");
         current_workflow_ = saved;
         return out;
       }
@@ -204,13 +205,13 @@ Simulator::Outcome Simulator::run_workflow(uint32_t workflow_index, std::vector<
     for (const vm::EffectRequest& r : m.take_effects()) {
       if (++effects_ > options_.max_effects && !aborted) {
         aborted = true;
-        m.abort(m.make_error("cancelled", fmt::format("simulation stopped after {} effects", options_.max_effects)));
+        m.abort(m.make_error(ErrorKind::Cancelled, fmt::format("simulation stopped after {} effects", options_.max_effects)));
       }
       handle(m, r);
     }
     m.take_cancelled();  // every effect is answered as it is asked: nothing is left to stop
     if (effects_ > 2 * options_.max_effects) {
-      out.error = effects::make_error("cancelled", "simulation stopped: the workflow does not end");
+      out.error = effects::make_error(ErrorKind::Cancelled, "simulation stopped: the workflow does not end");
       current_workflow_ = saved;
       return out;
     }
@@ -261,7 +262,7 @@ void Simulator::handle(vm::Machine& m, const vm::EffectRequest& r) {
 
 void Simulator::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
   const uint64_t index = ++runs_;
-  effects::RunState state(r.args, effects::canary_policy(program_->module.workflows[current_workflow_]));
+  effects::RunState state(r.args, effects::workflow_policy(program_->module.workflows[current_workflow_]).canary);
   const std::string job = field_string(r.args, "job");
 
   // The steps the run is in, innermost first, through the parallel branches that spawned it.
@@ -433,7 +434,7 @@ void Simulator::handle_approve(vm::Machine& m, const vm::EffectRequest& r) {
 
   if (state.statement() && !approved) {
     m.resume_error(r.fiber, r.seq,
-                   effects::make_error("rejected", "approval \"" + state.title() + "\" was rejected",
+                   effects::make_error(ErrorKind::Rejected, "approval \"" + state.title() + "\" was rejected",
                                        vm::from_json(vm::to_json(approval))));
     return;
   }
@@ -479,11 +480,9 @@ void Simulator::handle_wait(vm::Machine& m, const vm::EffectRequest& r) {
 
 void Simulator::handle_child(vm::Machine& m, const vm::EffectRequest& r) {
   const std::string name = field_string(r.args, "workflow");
-  uint32_t index = 0;
-  for (; index < program_->module.workflows.size(); ++index)
-    if (program_->module.workflows[index].name == name) break;
-  if (index == program_->module.workflows.size()) {
-    m.resume_error(r.fiber, r.seq, effects::make_error("not_found", fmt::format("no workflow `{}`", name)));
+  const std::optional<uint32_t> index = bytecode::find_workflow(program_->module, name);
+  if (!index) {
+    m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::NotFound, fmt::format("no workflow `{}`", name)));
     return;
   }
   std::vector<Value> args;
@@ -496,7 +495,7 @@ void Simulator::handle_child(vm::Machine& m, const vm::EffectRequest& r) {
   // The child's events collect apart and are hung under its own event when it ends.
   std::vector<Event> parent_events = std::move(events_);
   events_.clear();
-  Outcome o = run_workflow(index, std::move(args));
+  Outcome o = run_workflow(*index, std::move(args));
   child.children = std::move(events_);
   events_ = std::move(parent_events);
   child.fields["status"] = o.status == vm::Status::Completed ? "completed" : "failed";

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "stdlib/error_kinds.h"
 #include "vm/value.h"
 
 namespace wf::stdlib {
@@ -23,19 +24,20 @@ class NativeContext {
 
   // Raises an Error of `kind` (SPEC §1.7: `type`, `index`, `arithmetic`, ...). The native then
   // returns any value; the VM discards it and raises instead.
-  void fail(std::string_view kind, std::string message) {
+  void fail(ErrorKind kind, std::string message) {
     failed_ = true;
-    kind_ = std::string(kind);
+    kind_ = kind;
     message_ = std::move(message);
   }
   bool failed() const { return failed_; }
-  const std::string& error_kind() const { return kind_; }
+  ErrorKind error_kind() const { return kind_; }
   const std::string& error_message() const { return message_; }
   void clear() { failed_ = false; }
 
  private:
   bool failed_ = false;
-  std::string kind_, message_;
+  ErrorKind kind_ = ErrorKind::Failed;
+  std::string message_;
 };
 
 using Native = vm::Value (*)(NativeContext& ctx, const vm::Value* args);

@@ -6,14 +6,14 @@
 
 namespace wf::vm {
 
-Value make_error_record(std::string_view kind, std::string message, Value detail) {
+Value make_error_record(stdlib::ErrorKind kind, std::string message, Value detail) {
   static const Shape* const shape = [] {
     std::vector<std::string> names;
     for (const auto& f : stdlib::builtin_record("Error")->fields) names.emplace_back(f.name);
     return Shape::intern(std::move(names));
   }();
   // The table's order is kind, message, step, detail.
-  return make_record(shape, {make_string(std::string(kind)), make_string(std::move(message)), make_string(""),
+  return make_record(shape, {make_string(std::string(stdlib::error_kind_name(kind))), make_string(std::move(message)), make_string(""),
                              std::move(detail)});
 }
 

@@ -5,11 +5,12 @@
 #include <string>
 #include <string_view>
 
+#include "stdlib/error_kinds.h"
 #include "vm/value.h"
 
 namespace wf::vm {
 
 // `step` starts empty; the VM fills it with the innermost open step where the error is raised.
-Value make_error_record(std::string_view kind, std::string message, Value detail = Value());
+Value make_error_record(stdlib::ErrorKind kind, std::string message, Value detail = Value());
 
 }  // namespace wf::vm

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "bytecode/ops.h"
+#include "stdlib/error_kinds.h"
 #include "vm/fiber.h"
 #include "vm/machine.h"
 #include "vm/render.h"
@@ -19,6 +20,7 @@ namespace wf::vm {
 
 using bytecode::Instr;
 using bytecode::Op;
+using stdlib::ErrorKind;
 
 namespace {
 
@@ -222,62 +224,62 @@ next:
 
   VM_CASE(ADDI) {
     int64_t x;
-    if (__builtin_add_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "integer overflow in `+`");
+    if (__builtin_add_overflow(R[B()].i, R[C()].i, &x)) RAISE(ErrorKind::Arithmetic, "integer overflow in `+`");
     set_int(R[A()], Tag::Int, x);
     VM_NEXT();
   }
   VM_CASE(SUBI) {
     int64_t x;
-    if (__builtin_sub_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "integer overflow in `-`");
+    if (__builtin_sub_overflow(R[B()].i, R[C()].i, &x)) RAISE(ErrorKind::Arithmetic, "integer overflow in `-`");
     set_int(R[A()], Tag::Int, x);
     VM_NEXT();
   }
   VM_CASE(MULI) {
     int64_t x;
-    if (__builtin_mul_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "integer overflow in `*`");
+    if (__builtin_mul_overflow(R[B()].i, R[C()].i, &x)) RAISE(ErrorKind::Arithmetic, "integer overflow in `*`");
     set_int(R[A()], Tag::Int, x);
     VM_NEXT();
   }
   VM_CASE(DIVI) {
     const int64_t d = R[C()].i, n = R[B()].i;
-    if (d == 0) RAISE("arithmetic", "division by zero");
-    if (d == -1 && n == std::numeric_limits<int64_t>::min()) RAISE("arithmetic", "integer overflow in `/`");
+    if (d == 0) RAISE(ErrorKind::Arithmetic, "division by zero");
+    if (d == -1 && n == std::numeric_limits<int64_t>::min()) RAISE(ErrorKind::Arithmetic, "integer overflow in `/`");
     set_int(R[A()], Tag::Int, n / d);  // C++ truncates toward zero, as SPEC §1.4 asks
     VM_NEXT();
   }
   VM_CASE(MODI) {
     const int64_t d = R[C()].i, n = R[B()].i;
-    if (d == 0) RAISE("arithmetic", "division by zero in `%`");
+    if (d == 0) RAISE(ErrorKind::Arithmetic, "division by zero in `%`");
     set_int(R[A()], Tag::Int, d == -1 ? 0 : n % d);  // the sign of the dividend, as in C++
     VM_NEXT();
   }
   VM_CASE(MULIK) {
     int64_t x;
-    if (__builtin_mul_overflow(R[B()].i, static_cast<int64_t>(C()) - 128, &x)) RAISE("arithmetic", "integer overflow in `*`");
+    if (__builtin_mul_overflow(R[B()].i, static_cast<int64_t>(C()) - 128, &x)) RAISE(ErrorKind::Arithmetic, "integer overflow in `*`");
     set_int(R[A()], Tag::Int, x);
     VM_NEXT();
   }
   VM_CASE(MODIK) {
     const int64_t d = static_cast<int64_t>(C()) - 128;
-    if (d == 0) RAISE("arithmetic", "division by zero in `%`");
+    if (d == 0) RAISE(ErrorKind::Arithmetic, "division by zero in `%`");
     set_int(R[A()], Tag::Int, d == -1 ? 0 : R[B()].i % d);
     VM_NEXT();
   }
   VM_CASE(NEGI) {
-    if (R[B()].i == std::numeric_limits<int64_t>::min()) RAISE("arithmetic", "integer overflow in `-`");
+    if (R[B()].i == std::numeric_limits<int64_t>::min()) RAISE(ErrorKind::Arithmetic, "integer overflow in `-`");
     set_int(R[A()], Tag::Int, -R[B()].i);
     VM_NEXT();
   }
   VM_CASE(ADDIK) {
     int64_t x;
-    if (__builtin_add_overflow(R[B()].i, static_cast<int64_t>(C()) - 128, &x)) RAISE("arithmetic", "integer overflow in `+`");
+    if (__builtin_add_overflow(R[B()].i, static_cast<int64_t>(C()) - 128, &x)) RAISE(ErrorKind::Arithmetic, "integer overflow in `+`");
     set_int(R[A()], Tag::Int, x);
     VM_NEXT();
   }
 #define FLOAT_OP(name, expr, sym)                                                         \
   VM_CASE(name) {                                                                        \
     const double x = (expr);                                                             \
-    if (!std::isfinite(x)) RAISE("arithmetic", "`{}` gives a result that is not a finite number", sym); \
+    if (!std::isfinite(x)) RAISE(ErrorKind::Arithmetic, "`{}` gives a result that is not a finite number", sym); \
     set_float(R[A()], x);                                                                \
     VM_NEXT();                                                                           \
   }
@@ -289,35 +291,35 @@ next:
 #undef FLOAT_OP
   VM_CASE(ADDD) {
     int64_t x;
-    if (__builtin_add_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "duration overflow in `+`");
+    if (__builtin_add_overflow(R[B()].i, R[C()].i, &x)) RAISE(ErrorKind::Arithmetic, "duration overflow in `+`");
     set_int(R[A()], R[B()].tag, x);  // time + duration is a time; duration + duration a duration
     VM_NEXT();
   }
   VM_CASE(SUBD) {
     int64_t x;
-    if (__builtin_sub_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "duration overflow in `-`");
+    if (__builtin_sub_overflow(R[B()].i, R[C()].i, &x)) RAISE(ErrorKind::Arithmetic, "duration overflow in `-`");
     set_int(R[A()], R[B()].tag, x);
     VM_NEXT();
   }
   VM_CASE(SUBT) {
     int64_t x;
-    if (__builtin_sub_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "duration overflow in `-`");
+    if (__builtin_sub_overflow(R[B()].i, R[C()].i, &x)) RAISE(ErrorKind::Arithmetic, "duration overflow in `-`");
     set_int(R[A()], Tag::Duration, x);
     VM_NEXT();
   }
   VM_CASE(MULDI) {
     int64_t x;
-    if (__builtin_mul_overflow(R[B()].i, R[C()].i, &x)) RAISE("arithmetic", "duration overflow in `*`");
+    if (__builtin_mul_overflow(R[B()].i, R[C()].i, &x)) RAISE(ErrorKind::Arithmetic, "duration overflow in `*`");
     set_int(R[A()], Tag::Duration, x);
     VM_NEXT();
   }
   VM_CASE(DIVDI) {
-    if (R[C()].i == 0) RAISE("arithmetic", "division by zero");
+    if (R[C()].i == 0) RAISE(ErrorKind::Arithmetic, "division by zero");
     set_int(R[A()], Tag::Duration, R[B()].i / R[C()].i);
     VM_NEXT();
   }
   VM_CASE(NEGD) {
-    if (R[B()].i == std::numeric_limits<int64_t>::min()) RAISE("arithmetic", "duration overflow in `-`");
+    if (R[B()].i == std::numeric_limits<int64_t>::min()) RAISE(ErrorKind::Arithmetic, "duration overflow in `-`");
     set_int(R[A()], Tag::Duration, -R[B()].i);
     VM_NEXT();
   }
@@ -405,7 +407,7 @@ next:
   }
   VM_CASE(CALL) {
     const uint32_t callee = *ip++;
-    if (f.frames.size() >= kMaxFrames) RAISE("failed", "calls nest deeper than {} levels", kMaxFrames);
+    if (f.frames.size() >= kMaxFrames) RAISE(ErrorKind::Failed, "calls nest deeper than {} levels", kMaxFrames);
     if (--fuel == 0) {
       // Yield before the call, so it is made when the fiber runs again (with new fuel).
       ip -= 2;
@@ -468,9 +470,9 @@ next:
   VM_CASE(GETFIELD) {
     const Value& rec = R[B()];
     if (!is_object(rec.tag) || rec.tag == Tag::Str || rec.tag == Tag::List || rec.tag == Tag::Map)
-      RAISE("type", "this value has no fields");
+      RAISE(ErrorKind::Type, "this value has no fields");
     const auto& fields = as_record(rec).fields;
-    if (C() >= fields.size()) RAISE("type", "this record has no field {}", C());
+    if (C() >= fields.size()) RAISE(ErrorKind::Type, "this record has no field {}", C());
     R[A()] = fields[C()];
     VM_NEXT();
   }
@@ -479,30 +481,30 @@ next:
     const Value& key = R[C()];
     switch (obj.tag) {
       case Tag::List: {
-        if (key.tag != Tag::Int) RAISE("type", "a list is indexed by an int");
+        if (key.tag != Tag::Int) RAISE(ErrorKind::Type, "a list is indexed by an int");
         const auto& items = as_list(obj);
         if (key.i < 0 || static_cast<uint64_t>(key.i) >= items.size())
-          RAISE("index", "index {} is out of range for a list of {}", key.i, items.size());
+          RAISE(ErrorKind::Index, "index {} is out of range for a list of {}", key.i, items.size());
         R[A()] = items[key.i];
         break;
       }
       case Tag::Map: {
-        if (key.tag != Tag::Str) RAISE("type", "a map is indexed by a string");
+        if (key.tag != Tag::Str) RAISE(ErrorKind::Type, "a map is indexed by a string");
         const Value* v = as_map(obj).find(as_string(key));
-        if (!v) RAISE("index", "no key \"{}\" in this map", as_string(key));
+        if (!v) RAISE(ErrorKind::Index, "no key \"{}\" in this map", as_string(key));
         R[A()] = *v;
         break;
       }
       case Tag::Str: {
-        if (key.tag != Tag::Int) RAISE("type", "a string is indexed by an int");
+        if (key.tag != Tag::Int) RAISE(ErrorKind::Type, "a string is indexed by an int");
         std::string out;
         if (!code_point_at(as_string(obj), key.i, out))
-          RAISE("index", "index {} is out of range for a string of {} characters", key.i, code_point_count(as_string(obj)));
+          RAISE(ErrorKind::Index, "index {} is out of range for a string of {} characters", key.i, code_point_count(as_string(obj)));
         R[A()] = make_string(std::move(out));
         break;
       }
       default:
-        RAISE("type", "cannot index {}", obj.is_none() ? "JSON null" : "this value");
+        RAISE(ErrorKind::Type, "cannot index {}", obj.is_none() ? "JSON null" : "this value");
     }
     VM_NEXT();
   }
@@ -517,7 +519,7 @@ next:
   }
 
   VM_CASE(FAIL) {
-    error = m.make_error("failed", as_string(R[A()]));
+    error = m.make_error(ErrorKind::Failed, as_string(R[A()]));
     uncatchable = false;
     goto raise_error;
   }
@@ -530,8 +532,7 @@ next:
     const Value& e = R[B()];
     bool ok = !f.doomed;
     if (ok && e.tag == Tag::Record) {
-      const std::string& kind = as_string(as_record(e).fields[0]);
-      ok = kind != "config" && kind != "permission" && kind != "not_found" && kind != "cancelled";
+      ok = stdlib::retry_may_pass(as_string(as_record(e).fields[0]));
     }
     set_bool(R[A()], ok);
     VM_NEXT();

@@ -13,7 +13,7 @@ namespace wf::vm {
 Machine::Machine(std::shared_ptr<const Program> program, Host& host) : program_(std::move(program)), host_(host) {}
 Machine::~Machine() = default;
 
-Value Machine::make_error(std::string_view kind, std::string message, Value detail) const {
+Value Machine::make_error(stdlib::ErrorKind kind, std::string message, Value detail) const {
   return make_error_record(kind, std::move(message), std::move(detail));
 }
 
@@ -117,7 +117,7 @@ void Machine::wake_parent(Fiber& child) {
   if (child.state == FiberState::Failed && parent.first_error.is_none()) {
     parent.first_error = child.error;
     for (uint32_t id : parent.children)
-      if (live(*fibers_[id])) cancel_fiber(*fibers_[id], make_error("cancelled", "cancelled because a parallel branch failed"));
+      if (live(*fibers_[id])) cancel_fiber(*fibers_[id], make_error(stdlib::ErrorKind::Cancelled, "cancelled because a parallel branch failed"));
   }
   finish_join_if_done(parent);
 }

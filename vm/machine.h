@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bytecode/ops.h"
+#include "stdlib/error_kinds.h"
 #include "vm/program.h"
 #include "vm/value.h"
 
@@ -78,7 +79,7 @@ class Machine {
   const Value& error() const { return error_; }
 
   // An Error record (SPEC §1.7).
-  Value make_error(std::string_view kind, std::string message, Value detail = Value()) const;
+  Value make_error(stdlib::ErrorKind kind, std::string message, Value detail = Value()) const;
 
   const Program& program() const { return *program_; }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/exit_codes.h"
+#include "stdlib/error_kinds.h"
 
 namespace wf::cli {
 
@@ -29,7 +30,7 @@ std::optional<int> exit_code_for_instance(const Json& detail) {
   if (status == "cancelled" || status == "timeout") return kExitCancelled;
   if (status == "failed") {
     const std::string kind = error_kind(detail);
-    return kind == "rejected" || kind == "timeout" || kind == "cancelled" ? kExitCancelled : kExitFailed;
+    return stdlib::ends_as_stopped(kind) ? kExitCancelled : kExitFailed;
   }
   return std::nullopt;
 }

@@ -23,6 +23,7 @@
 #include "runtime/store/query.h"
 #include "runtime/store/statuses.h"
 #include "runtime/store/writer.h"
+#include "stdlib/error_kinds.h"
 #include "vm/machine.h"
 
 namespace wf::effects {
@@ -221,7 +222,7 @@ class Engine {
   void settle_wait(Instance& in, Wait& w, bool is_error, vm::Value outcome, Changes& ch);
   void drop_wait(Instance& in, Wait& w, const std::string& why, Changes& ch);
   void finish_instance(Instance& in, vm::Machine& m, Changes& ch);
-  void abort_instance(Instance& in, const std::string& kind, const std::string& message, Changes& ch);
+  void abort_instance(Instance& in, stdlib::ErrorKind kind, const std::string& message, Changes& ch);
   void update_status(Instance& in, Changes& ch);
   Instance* find_live(int64_t org, int64_t id);
   // ---- the effects, one file each: arming, answering, recovery

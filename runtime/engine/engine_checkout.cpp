@@ -16,17 +16,17 @@ void Engine::checkout(Instance& in, vm::Machine& m, const vm::EffectRequest& r, 
   store::Result<std::optional<IdentityInfo>> found =
       identities_ ? identities_(in.row.org_id, name) : store::Result<std::optional<IdentityInfo>>(std::nullopt);
   if (!found.ok()) {
-    m.resume_error(r.fiber, r.seq, effects::make_error("failed", "the vault could not be read: " + found.error()));
+    m.resume_error(r.fiber, r.seq, effects::make_error(stdlib::ErrorKind::Failed, "the vault could not be read: " + found.error()));
     return;
   }
   const std::optional<IdentityInfo>& identity = *found;
   if (!identity) {
-    m.resume_error(r.fiber, r.seq, effects::make_error("not_found", fmt::format("no identity `{}` in the vault", name)));
+    m.resume_error(r.fiber, r.seq, effects::make_error(stdlib::ErrorKind::NotFound, fmt::format("no identity `{}` in the vault", name)));
     return;
   }
   if (identity->requires_approval) {
     m.resume_error(r.fiber, r.seq,
-                   effects::make_error("permission", fmt::format("checking out `{}` needs an approval, which this service "
+                   effects::make_error(stdlib::ErrorKind::Permission, fmt::format("checking out `{}` needs an approval, which this service "
                                                                  "does not take for checkouts yet",
                                                                  name)));
     return;

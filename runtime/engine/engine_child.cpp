@@ -16,12 +16,9 @@ using effects::field_string;
 
 void Engine::arm_child(Instance& in, Wait& w, const vm::EffectRequest& r, Changes& ch) {
   const std::string name = field_string(r.args, "workflow");
-  uint32_t index = 0;
-  const auto& wfs = in.program->module.workflows;
-  for (; index < wfs.size(); ++index)
-    if (wfs[index].name == name) break;
-  if (index == wfs.size()) {
-    settle_wait(in, w, true, effects::make_error("not_found", "no workflow " + name), ch);
+  const std::optional<uint32_t> index = bytecode::find_workflow(in.program->module, name);
+  if (!index) {
+    settle_wait(in, w, true, effects::make_error(stdlib::ErrorKind::NotFound, "no workflow " + name), ch);
     return;
   }
   StartRequest child;
@@ -31,7 +28,7 @@ void Engine::arm_child(Instance& in, Wait& w, const vm::EffectRequest& r, Change
   child.definition_id = in.row.definition_id;
   child.version = in.row.version;
   child.program = in.program;
-  child.workflow_index = index;
+  child.workflow_index = *index;
   child.trigger = Trigger::Child;
   child.parent_id = in.row.id;
   child.parent_fiber = r.fiber;
@@ -69,9 +66,9 @@ void Engine::deliver_to_parent(Instance& child, Changes& ch) {
     settle_wait(parent, w->second, false, j.is_discarded() ? vm::Value() : vm::from_json(j), ch);
   } else {
     settle_wait(parent, w->second, true,
-                effects::make_error(child.row.status == InstanceStatus::Cancelled ? "cancelled"
-                                    : child.row.status == InstanceStatus::Timeout ? "timeout"
-                                                                                   : "failed",
+                effects::make_error(child.row.status == InstanceStatus::Cancelled ? stdlib::ErrorKind::Cancelled
+                                    : child.row.status == InstanceStatus::Timeout ? stdlib::ErrorKind::Timeout
+                                                                                   : stdlib::ErrorKind::Failed,
                                     fmt::format("workflow {} (instance {}) {}: {}", child.row.workflow, child.row.id,
                                                 name(child.row.status), child.row.error_message)),
                 ch);

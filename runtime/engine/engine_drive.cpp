@@ -92,7 +92,7 @@ void Engine::advance(Transition& t) {
   }
   if (m.status() == vm::Status::Waiting && in.waits.empty()) {
     // Nothing runs and nothing is awaited: the instance could never go on. A guard.
-    m.abort(effects::make_error("failed", "the instance waits for nothing and cannot go on"));
+    m.abort(effects::make_error(stdlib::ErrorKind::Failed, "the instance waits for nothing and cannot go on"));
     m.run(kFuelPerSlice);
     finish_instance(in, m, ch);
     return;
@@ -174,7 +174,7 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
     case EffectKind::WaitEvent: {
       std::string error;
       if (!arm_wait_event(in, w, row, ch, error))
-        settle_wait(in, w, true, effects::make_error("failed", "the store could not be read: " + error), ch);
+        settle_wait(in, w, true, effects::make_error(stdlib::ErrorKind::Failed, "the store could not be read: " + error), ch);
       break;
     }
     case EffectKind::Child: arm_child(in, w, r, ch); break;
@@ -240,8 +240,9 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
     log(in, ch, "instance", fmt::format("workflow {} completed", r.workflow));
   } else {
     const std::string kind = field_string(m.error(), "kind");
-    r.status = kind == "cancelled" ? InstanceStatus::Cancelled
-               : (kind == "timeout" && r.timeout_at && effects::wall_clock_ms() >= *r.timeout_at) ? InstanceStatus::Timeout
+    const std::optional<stdlib::ErrorKind> k = stdlib::parse_error_kind(kind);
+    r.status = k == stdlib::ErrorKind::Cancelled ? InstanceStatus::Cancelled
+               : (k == stdlib::ErrorKind::Timeout && r.timeout_at && effects::wall_clock_ms() >= *r.timeout_at) ? InstanceStatus::Timeout
                                                                                                   : InstanceStatus::Failed;
     r.error = vm::to_json_text(m.error());
     r.error_message = field_string(m.error(), "message");
@@ -260,7 +261,7 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
 
 // Raises an uncatchable error into the instance (cancel, @timeout): its finally blocks and
 // checkins still run, and may ask for effects of their own.
-void Engine::abort_instance(Instance& in, const std::string& kind, const std::string& message, Changes& ch) {
+void Engine::abort_instance(Instance& in, stdlib::ErrorKind kind, const std::string& message, Changes& ch) {
   for (auto& [seq, w] : in.waits) {
     drop_wait(in, w, "cancelled", ch);
     ch.waits_removed.emplace_back(in.row.id, seq);
@@ -269,7 +270,7 @@ void Engine::abort_instance(Instance& in, const std::string& kind, const std::st
   in.row.operator_paused = false;
   log(in, ch, "instance", message);
   if (in.row.status == InstanceStatus::Queued) {
-    in.row.status = kind == "timeout" ? InstanceStatus::Timeout : InstanceStatus::Cancelled;
+    in.row.status = kind == stdlib::ErrorKind::Timeout ? InstanceStatus::Timeout : InstanceStatus::Cancelled;
     in.row.ended_at = effects::wall_clock_ms();
     in.row.error_message = message;
     in.row.error = vm::to_json_text(effects::make_error(kind, message));
@@ -324,7 +325,7 @@ void Engine::drop_wait(Instance& in, Wait& w, const std::string& why, Changes& c
     if (it != instances_.end()) {
       // Its end must not reach back into the parent, whose waits are being taken apart.
       it->second->detached = true;
-      abort_instance(*it->second, "cancelled", "the parent instance stopped waiting for it", ch);
+      abort_instance(*it->second, stdlib::ErrorKind::Cancelled, "the parent instance stopped waiting for it", ch);
     }
   }
   if (w.step >= 0) close_step(in, ch, w.step, "cancelled");

@@ -20,7 +20,7 @@ OpResult Engine::cancel(int64_t org, int64_t id, Done done) {
   Instance* in = find_live(org, id);
   if (!in) return kEnded;
   Changes ch;
-  abort_instance(*in, "cancelled", "cancelled by an operator", ch);
+  abort_instance(*in, stdlib::ErrorKind::Cancelled, "cancelled by an operator", ch);
   commit(std::move(ch), std::move(done));
   return {};
 }
@@ -75,8 +75,7 @@ OpResult Engine::retry(int64_t org, int64_t id, Done done) {
   if (!in.program) return {Outcome::Conflict, "the instance's definition version no longer exists"};
   if (!stored.checkpoint)
     return {Outcome::Conflict, "the instance failed before its first step: it has no checkpoint to retry from; start it again"};
-  for (uint32_t k = 0; k < in.program->module.workflows.size(); ++k)
-    if (in.program->module.workflows[k].name == stored.workflow) in.workflow_index = k;
+  if (const auto k = bytecode::find_workflow(in.program->module, stored.workflow)) in.workflow_index = *k;
   in.next_step = *next_step;
   in.next_log_seq = *next_log;
   InstanceRow& r = in.row;

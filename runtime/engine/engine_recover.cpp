@@ -83,8 +83,7 @@ bool Engine::recover_instances(std::string& error) {
       fmt::print(stderr, "wf serve: instance {}: its definition version is gone; left as it is\n", r.id);
       continue;
     }
-    for (uint32_t k = 0; k < in.program->module.workflows.size(); ++k)
-      if (in.program->module.workflows[k].name == r.workflow) in.workflow_index = k;
+    if (const auto k = bytecode::find_workflow(in.program->module, r.workflow)) in.workflow_index = *k;
     auto next_step = store::instances::next_step_index(reader_, r.id);
     auto next_log = store::instances::next_log_seq(reader_, r.id);
     auto open = store::instances::open_steps(reader_, r.id);

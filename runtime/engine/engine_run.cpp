@@ -53,7 +53,7 @@ nlohmann::json spec_json(const jobs::JobSpec& s) {
 }  // namespace
 
 void Engine::arm_run(Instance& in, Wait& w, Changes& ch) {
-  w.run = std::make_unique<effects::RunState>(w.args, effects::canary_policy(in.program->module.workflows[in.workflow_index]));
+  w.run = std::make_unique<effects::RunState>(w.args, effects::workflow_policy(in.program->module.workflows[in.workflow_index]).canary);
   dispatch_round(in, w, w.run->start(), 0, ch);
   progress_run(in, w, ch);
 }
@@ -167,7 +167,7 @@ bool Engine::recover_run(Instance& in, Wait& w, Changes& scratch, std::string& e
   if (!stored.ok()) return error = stored.error(), false;
   std::map<std::pair<int64_t, int64_t>, JobRow> rows;  // (host index, attempt) → job
   for (JobRow& j : *stored) rows[{j.host_index.value_or(-1), j.attempt}] = std::move(j);
-  w.run = std::make_unique<effects::RunState>(w.args, effects::canary_policy(in.program->module.workflows[in.workflow_index]));
+  w.run = std::make_unique<effects::RunState>(w.args, effects::workflow_policy(in.program->module.workflows[in.workflow_index]).canary);
   std::vector<size_t> round = w.run->start();
   for (;;) {
     w.round.clear();

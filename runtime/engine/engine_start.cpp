@@ -5,25 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "effects/clock.h"
+#include "effects/workflow_policy.h"
 #include "runtime/engine/instance.h"
 #include "runtime/engine/transition.h"
 #include "vm/continuation.h"
 
 namespace wf::engine {
-
-namespace {
-
-// The instance-level @timeout of a workflow (annotation argument: milliseconds), or 0.
-int64_t workflow_timeout_ms(const bytecode::Workflow& w) {
-  for (const auto& a : w.annotations) {
-    if (a.name != "timeout") continue;
-    auto j = nlohmann::json::parse(a.args, nullptr, false);
-    if (j.is_number_integer()) return j.get<int64_t>();
-  }
-  return 0;
-}
-
-}  // namespace
 
 int64_t Engine::start(StartRequest req, Done done) {
   Changes ch;
@@ -78,7 +65,7 @@ void Engine::begin(Instance& in, std::vector<vm::Value> args, const std::string&
   const bytecode::Workflow& w = in.program->module.workflows[in.workflow_index];
   r.status = InstanceStatus::Running;
   r.started_at = effects::wall_clock_ms();
-  if (const int64_t t = workflow_timeout_ms(w); t > 0) {
+  if (const int64_t t = effects::workflow_policy(w).timeout_ms; t > 0) {
     r.timeout_at = *r.started_at + t;
     arm(*r.timeout_at, Timer{Timer::Kind::InstanceTimeout, r.id, 0, 0, {}});
   }

@@ -70,7 +70,7 @@ void Engine::fire(const Timer& t) {
     case Kind::DeferredStart: start_deferred(in); return;
     case Kind::InstanceTimeout: {
       Changes ch;
-      abort_instance(in, "timeout", "the workflow's @timeout expired", ch);
+      abort_instance(in, stdlib::ErrorKind::Timeout, "the workflow's @timeout expired", ch);
       commit(std::move(ch), nullptr);
       return;
     }

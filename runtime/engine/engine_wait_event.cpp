@@ -54,7 +54,7 @@ void Engine::event_timed_out(Instance& in, uint64_t seq) {
   auto w = in.waits.find(seq);
   if (w == in.waits.end() || w->second.ready) return;
   Changes ch;
-  settle_wait(in, w->second, true, effects::make_error("timeout", fmt::format("event \"{}\" did not arrive", w->second.event)), ch);
+  settle_wait(in, w->second, true, effects::make_error(stdlib::ErrorKind::Timeout, fmt::format("event \"{}\" did not arrive", w->second.event)), ch);
   if (!in.row.operator_paused) advance(in, ch);  // else taken on resume
   commit(std::move(ch), nullptr);
 }
@@ -96,7 +96,7 @@ bool Engine::recover_wait_event(Instance& in, Wait& w, Changes& scratch, std::st
   }
   if (w.due_at) {
     if (*w.due_at <= effects::wall_clock_ms())
-      settle_wait(in, w, true, effects::make_error("timeout", fmt::format("event \"{}\" did not arrive", w.event)), scratch);
+      settle_wait(in, w, true, effects::make_error(stdlib::ErrorKind::Timeout, fmt::format("event \"{}\" did not arrive", w.event)), scratch);
     else arm(*w.due_at, Timer{Timer::Kind::EventTimeout, in.row.id, w.seq, 0, {}});
   }
   return true;

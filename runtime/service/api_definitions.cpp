@@ -328,10 +328,8 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
                        fmt::format("definition `{}` is inactive: activate it (PATCH {{\"active\": true}}) or start it with "
                                    "\"force\": true",
                                    name));
-  uint32_t index = 0;
-  const auto& wfs = program->module.workflows;
-  while (index < wfs.size() && wfs[index].name != name) ++index;
-  if (index == wfs.size()) index = 0;  // a renamed import or clone runs its module's workflow
+  // A renamed import or clone runs its module's workflow.
+  const uint32_t index = bytecode::find_workflow(program->module, name).value_or(0);
   std::vector<vm::Value> args;
   nlohmann::json params, targets;
   if (!bind_run(c, who, *x, program, index, *body, args, params, targets)) return;
@@ -537,12 +535,11 @@ void export_definition(Context& c, const Principal& who, http::Request& r, Excha
   auto program = c.programs->get(id, d.value("latest_version", int64_t{0}));
   nlohmann::json annotations = nlohmann::json::array();
   if (program)
-    for (const auto& w : program->module.workflows)
-      if (w.name == d["name"])
-        for (const auto& a : w.annotations) {
-          auto args = nlohmann::json::parse(a.args, nullptr, false);
-          annotations.push_back({{"name", a.name}, {"args", args.is_discarded() ? nlohmann::json(a.args) : args}});
-        }
+    if (const auto k = bytecode::find_workflow(program->module, d.value("name", std::string())))
+      for (const auto& a : program->module.workflows[*k].annotations) {
+        auto args = nlohmann::json::parse(a.args, nullptr, false);
+        annotations.push_back({{"name", a.name}, {"args", args.is_discarded() ? nlohmann::json(a.args) : args}});
+      }
   return reply_json(*x, 200, {{"name", d["name"]}, {"description", d["description"]}, {"source", d.value("source", "")}, {"annotations", annotations}});
 }
 

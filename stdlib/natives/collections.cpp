@@ -26,12 +26,12 @@ const Entries& entries(const Value& v) { return vm::as_map(v).entries; }
 const std::string& text(const Value& v) { return vm::as_string(v); }
 
 Value index_error(NativeContext& ctx, std::string message) {
-  ctx.fail("index", std::move(message));
+  ctx.fail(ErrorKind::Index, std::move(message));
   return Value();
 }
 
 Value arithmetic_error(NativeContext& ctx, std::string message) {
-  ctx.fail("arithmetic", std::move(message));
+  ctx.fail(ErrorKind::Arithmetic, std::move(message));
   return Value();
 }
 

@@ -27,7 +27,7 @@ const char* json_kind(const Value& j) {
 }
 
 Value json_mismatch(NativeContext& ctx, const char* fn, const char* expected, const Value& j) {
-  ctx.fail("type", std::string(fn) + ": expected " + expected + ", found " + json_kind(j));
+  ctx.fail(ErrorKind::Type, std::string(fn) + ": expected " + expected + ", found " + json_kind(j));
   return Value();
 }
 
@@ -56,14 +56,14 @@ Value int_string(NativeContext& ctx, const Value* a) {
   std::string_view digits = text;
   if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
-    ctx.fail("type", "int: " + quoted(vm::as_string(a[0])) + " is not an integer");
+    ctx.fail(ErrorKind::Type, "int: " + quoted(vm::as_string(a[0])) + " is not an integer");
     return Value();
   }
   const std::string_view number = text[0] == '+' ? digits : text;
   int64_t out = 0;
   const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), out);
   if (ec == std::errc::result_out_of_range) {
-    ctx.fail("arithmetic", "int: " + quoted(text) + " does not fit in 64 bits");
+    ctx.fail(ErrorKind::Arithmetic, "int: " + quoted(text) + " does not fit in 64 bits");
     return Value();
   }
   return Value::integer(out);
@@ -72,7 +72,7 @@ Value int_string(NativeContext& ctx, const Value* a) {
 Value int_float(NativeContext& ctx, const Value* a) {
   const double f = a[0].f;
   if (!fits_int64(f)) {
-    ctx.fail("arithmetic", "int: " + vm::render(a[0]) + " is not a number that fits in 64 bits");
+    ctx.fail(ErrorKind::Arithmetic, "int: " + vm::render(a[0]) + " is not a number that fits in 64 bits");
     return Value();
   }
   return Value::integer(static_cast<int64_t>(f));  // the cast truncates toward zero
@@ -83,7 +83,7 @@ Value int_json(NativeContext& ctx, const Value* a) {
   if (j.tag == Tag::Int) return j;
   if (j.tag == Tag::Float) {
     if (std::trunc(j.f) == j.f && fits_int64(j.f)) return Value::integer(static_cast<int64_t>(j.f));
-    ctx.fail("type", "int: the JSON number " + vm::render(j) + " is not an integer that fits in 64 bits");
+    ctx.fail(ErrorKind::Type, "int: the JSON number " + vm::render(j) + " is not an integer that fits in 64 bits");
     return Value();
   }
   return json_mismatch(ctx, "int", "a JSON number", j);
@@ -102,7 +102,7 @@ Value float_string(NativeContext& ctx, const Value* a) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   // from_chars also reads `inf` and `nan`, which are not finite numbers and so are refused.
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(out)) {
-    ctx.fail("type", "float: " + quoted(vm::as_string(a[0])) + " is not a finite number");
+    ctx.fail(ErrorKind::Type, "float: " + quoted(vm::as_string(a[0])) + " is not a finite number");
     return Value();
   }
   return Value::real(out);
@@ -119,7 +119,7 @@ Value bool_string(NativeContext& ctx, const Value* a) {
   const std::string_view text = trim_space(vm::as_string(a[0]));
   if (text == "true") return Value::boolean(true);
   if (text == "false") return Value::boolean(false);
-  ctx.fail("type", "bool: " + quoted(vm::as_string(a[0])) + " is neither true nor false");
+  ctx.fail(ErrorKind::Type, "bool: " + quoted(vm::as_string(a[0])) + " is neither true nor false");
   return Value();
 }
 

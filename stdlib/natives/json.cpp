@@ -13,7 +13,7 @@ Value parse_json(NativeContext& ctx, const Value* a) {
   Value out;
   std::string error;
   if (!vm::parse_json_text(vm::as_string(a[0]), out, error)) {
-    ctx.fail("type", "parse_json: " + error);
+    ctx.fail(ErrorKind::Type, "parse_json: " + error);
     return Value();
   }
   return out;

@@ -13,7 +13,7 @@ namespace wf::stdlib::natives {
 namespace {
 
 Value arithmetic_error(NativeContext& ctx, std::string message) {
-  ctx.fail("arithmetic", std::move(message));
+  ctx.fail(ErrorKind::Arithmetic, std::move(message));
   return Value();
 }
 

@@ -83,7 +83,7 @@ Value replace(NativeContext&, const Value* a) {
 }
 
 Value index_error(NativeContext& ctx, std::string message) {
-  ctx.fail("index", std::move(message));
+  ctx.fail(ErrorKind::Index, std::move(message));
   return Value();
 }
 
@@ -196,7 +196,7 @@ Value matches(NativeContext& ctx, const Value* a) {
     // (error_complexity, error_stack) on a pattern that backtracks too much for the text.
     const bool matching = e.code() == std::regex_constants::error_complexity ||
                           e.code() == std::regex_constants::error_stack;
-    ctx.fail("type", matching ? "matches: the pattern " + quoted(pattern) + " is too complex for this text"
+    ctx.fail(ErrorKind::Type, matching ? "matches: the pattern " + quoted(pattern) + " is too complex for this text"
                               : "matches: " + quoted(pattern) + " is not a valid regular expression: " + e.what());
     return Value();
   }

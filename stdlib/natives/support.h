@@ -26,13 +26,13 @@ Value guarded(NativeContext& ctx, const Value* args) noexcept {
   try {
     return F(ctx, args);
   } catch (const std::bad_alloc&) {
-    ctx.fail("arithmetic", "out of memory: the result is too large");
+    ctx.fail(ErrorKind::Arithmetic, "out of memory: the result is too large");
   } catch (const std::length_error&) {
-    ctx.fail("arithmetic", "out of memory: the result is too large");
+    ctx.fail(ErrorKind::Arithmetic, "out of memory: the result is too large");
   } catch (const std::exception& e) {
-    ctx.fail("type", std::string("internal error: ") + e.what());
+    ctx.fail(ErrorKind::Type, std::string("internal error: ") + e.what());
   } catch (...) {
-    ctx.fail("type", "internal error");
+    ctx.fail(ErrorKind::Type, "internal error");
   }
   return Value();
 }

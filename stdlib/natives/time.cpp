@@ -25,7 +25,7 @@ Value format_time(NativeContext& ctx, const Value* a) {
   const time_t t = static_cast<time_t>(secs);
   struct tm tm {};
   if (!gmtime_r(&t, &tm)) {
-    ctx.fail("arithmetic", "format_time: the instant " + std::to_string(ms) + "ms is outside the calendar");
+    ctx.fail(ErrorKind::Arithmetic, "format_time: the instant " + std::to_string(ms) + "ms is outside the calendar");
     return Value();
   }
   if (format.empty()) return vm::make_string(std::string());
@@ -115,7 +115,7 @@ Value parse_time(NativeContext& ctx, const Value* a) {
   // Surrounding whitespace is ignored, as by the other text parsers, so a line of job output works.
   const std::optional<int64_t> ms = Rfc3339Reader(trim_space(vm::as_string(a[0]))).read();
   if (!ms) {
-    ctx.fail("type", "parse_time: " + quoted(vm::as_string(a[0])) +
+    ctx.fail(ErrorKind::Type, "parse_time: " + quoted(vm::as_string(a[0])) +
                          " is not an RFC 3339 timestamp such as 2024-05-01T12:00:00Z");
     return Value();
   }

@@ -126,15 +126,18 @@ RunCaseResult run_case(const std::string& path, const RunDirectives& d, const Ru
   const bytecode::Module& module = *compiled.module;
 
   // Which workflow: the one named, or the only one.
-  int index = -1;
-  for (size_t i = 0; i < module.workflows.size(); ++i)
-    if (d.workflow.empty() ? module.workflows.size() == 1 : module.workflows[i].name == d.workflow) index = static_cast<int>(i);
-  if (index < 0) {
+  std::optional<uint32_t> index;
+  if (d.workflow.empty()) {
+    if (module.workflows.size() == 1) index = 0;
+  } else {
+    index = bytecode::find_workflow(module, d.workflow);
+  }
+  if (!index) {
     out.failure = d.workflow.empty() ? "the file has several workflows: name one with `// workflow: NAME`"
                                      : fmt::format("no workflow `{}`", d.workflow);
     return out;
   }
-  const bytecode::Workflow& w = module.workflows[static_cast<size_t>(index)];
+  const bytecode::Workflow& w = module.workflows[*index];
   if (auto unknown = local::unknown_parameter(w, d.params)) {
     out.failure = *unknown;
     return out;
@@ -168,7 +171,7 @@ RunCaseResult run_case(const std::string& path, const RunDirectives& d, const Ru
     return out;
   }
 
-  const local::RunOutcome outcome = runner.run(static_cast<uint32_t>(index), std::move(args));
+  const local::RunOutcome outcome = runner.run(*index, std::move(args));
   out.timeline = timeline.str();
   const std::string kind = effects::field_string(outcome.error, "kind");
   const std::string message = effects::field_string(outcome.error, "message");

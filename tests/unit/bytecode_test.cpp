@@ -555,5 +555,23 @@ TEST(Bytecode, DisassemblesASmallModuleExactly) {
             "     3  [7]     RET       R0\n");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Questions asked of a module
+
+TEST(Module, FindWorkflowByName) {
+  Module m;
+  for (const char* name : {"deploy", "rollback", "deploy_all"}) {
+    Workflow w;
+    w.name = name;
+    m.workflows.push_back(w);
+  }
+  EXPECT_EQ(find_workflow(m, "deploy"), 0u);
+  EXPECT_EQ(find_workflow(m, "rollback"), 1u);
+  EXPECT_EQ(find_workflow(m, "deploy_all"), 2u);
+  EXPECT_EQ(find_workflow(m, "deplo"), std::nullopt);
+  EXPECT_EQ(find_workflow(m, ""), std::nullopt);
+  EXPECT_EQ(find_workflow(Module{}, "deploy"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace wf::bytecode

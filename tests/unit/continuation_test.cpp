@@ -34,6 +34,7 @@ namespace wf {
 namespace {
 
 namespace fs = std::filesystem;
+using stdlib::ErrorKind;
 using vm::Value;
 
 // ---- Programs ---------------------------------------------------------------------------------
@@ -61,9 +62,8 @@ std::shared_ptr<const vm::Program> compile_path(const fs::path& path) {
 }
 
 int workflow_index(const vm::Program& p, const std::string& name) {
-  for (size_t i = 0; i < p.module.workflows.size(); ++i)
-    if (p.module.workflows[i].name == name) return static_cast<int>(i);
-  return -1;
+  const std::optional<uint32_t> index = bytecode::find_workflow(p.module, name);
+  return index ? static_cast<int>(*index) : -1;
 }
 
 // Host records; the k-th of a list is tagged and grouped web, app, worker, db in turn, so that
@@ -194,7 +194,7 @@ class FakeHost : public vm::Host {
       case bytecode::EffectKind::WaitEvent: {
         auto it = world_.events.find(effects::field_string(r.args, "event"));
         if (it == world_.events.end()) {
-          m.resume_error(r.fiber, r.seq, effects::make_error("timeout", "no such event"));
+          m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::Timeout, "no such event"));
           return;
         }
         m.resume(r.fiber, r.seq, vm::from_json(nlohmann::ordered_json::parse(it->second)));
@@ -234,15 +234,10 @@ class FakeHost : public vm::Host {
 
  private:
   void handle_run(vm::Machine& m, const vm::EffectRequest& r) {
-    std::optional<effects::CanaryPolicy> canary;
-    for (const auto& a : program_->module.workflows[current_].annotations) {
-      if (a.name != "canary") continue;
-      auto j = nlohmann::json::parse(a.args, nullptr, false);
-      if (j.is_object()) canary = effects::CanaryPolicy{j.value("percent", 0.0), j.value("threshold", 80.0)};
-    }
+    const std::optional<effects::CanaryPolicy> canary = effects::workflow_policy(program_->module.workflows[current_]).canary;
     const Value& as = effects::field(r.args, "as");
     if (as.tag == vm::Tag::Credential && !sessions_.count(effects::field_string(as, "session"))) {
-      m.resume_error(r.fiber, r.seq, effects::make_error("permission", "the credential was already checked in"));
+      m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::Permission, "the credential was already checked in"));
       return;
     }
     effects::RunState state(r.args, canary);
@@ -716,7 +711,7 @@ workflow main() -> int {
   EXPECT_TRUE(m.resume(first[0].fiber, first[0].seq, approval));
   const auto after_resume = vm::snapshot(m);
   EXPECT_FALSE(m.resume(first[0].fiber, first[0].seq, approval));
-  EXPECT_FALSE(m.resume_error(first[0].fiber, first[0].seq, effects::make_error("failed", "late")));
+  EXPECT_FALSE(m.resume_error(first[0].fiber, first[0].seq, effects::make_error(ErrorKind::Failed, "late")));
   EXPECT_EQ(vm::snapshot(m), after_resume);
 
   ASSERT_EQ(m.run(1000), vm::Status::Waiting);
@@ -783,7 +778,7 @@ void run_a_little(vm::Machine& m) {
     m.take_cancelled();
     for (size_t i = 0; i < m.fibers().size(); ++i)
       if (m.fibers()[i]->state == vm::FiberState::WaitingEffect)
-        m.resume_error(static_cast<uint32_t>(i), m.fibers()[i]->seq, effects::make_error("failed", "no"));
+        m.resume_error(static_cast<uint32_t>(i), m.fibers()[i]->seq, effects::make_error(ErrorKind::Failed, "no"));
   }
 }
 
@@ -826,10 +821,10 @@ void exercise(vm::Machine& m, const std::shared_ptr<const vm::Program>& program)
   for (size_t i = 0; i < m.fibers().size(); ++i) {
     const uint64_t seq = m.fibers()[i]->seq;
     if (i % 2 == 0) m.resume(static_cast<uint32_t>(i), seq, Value());
-    else m.resume_error(static_cast<uint32_t>(i), seq, m.make_error("failed", "no"));
+    else m.resume_error(static_cast<uint32_t>(i), seq, m.make_error(ErrorKind::Failed, "no"));
     m.resume(static_cast<uint32_t>(i), seq + 1, Value());
   }
-  m.abort(m.make_error("cancelled", "aborted"));
+  m.abort(m.make_error(ErrorKind::Cancelled, "aborted"));
   m.take_effects();
   m.take_cancelled();
   const auto bytes = vm::snapshot(m);

@@ -15,6 +15,7 @@
 namespace {
 
 using namespace wf;
+using stdlib::ErrorKind;
 using vm::Value;
 
 Value approver(const std::string& kind, const std::string& name) { return vm::make_approver(kind, name); }
@@ -169,7 +170,7 @@ workflow w(targets: hosts) {
       } else if (r.kind == bytecode::EffectKind::Sleep && !aborted) {
         // The instance is cancelled while it sleeps: nothing may catch it.
         aborted = true;
-        m.abort(effects::make_error("cancelled", "the operator cancelled the instance"));
+        m.abort(effects::make_error(ErrorKind::Cancelled, "the operator cancelled the instance"));
       } else {
         m.resume(r.fiber, r.seq, Value());
       }

@@ -86,7 +86,7 @@ Outcome invoke(std::string_view key, std::vector<Value> args) {
   EXPECT_NE(fn, nullptr) << "no native for " << key;
   if (!fn) return {Value(), true, "missing", std::string(key)};
   Value v = fn(ctx, args.data());
-  return {std::move(v), ctx.failed(), ctx.error_kind(), ctx.error_message()};
+  return {std::move(v), ctx.failed(), std::string(error_kind_name(ctx.error_kind())), ctx.error_message()};
 }
 
 // The value of a call that must succeed.
