@@ -592,8 +592,8 @@ void Connection::close_gracefully() {
   lingering_ = true;
   pending_input_.clear();
   server_.cancel_resume(this);
-  // Its answer is written and nothing more is read: evicting it only cuts the linger short.
-  server_.mark_evictable(*this);
+  // Not evictable while its answer is still being written (on_shutdown() says when it is).
+  server_.unmark_evictable(*this);
   // uv_shutdown waits for the queued writes, then sends FIN.
   if (uv_shutdown(&shutdown_request_, reinterpret_cast<uv_stream_t*>(&tcp_), on_shutdown) != 0) {
     close_now();
@@ -610,7 +610,9 @@ void Connection::on_shutdown(uv_shutdown_t* req, int status) {
     self->close_now();
     return;
   }
-  // Read (and discard) until the peer's FIN or the linger timer.
+  // Read (and discard) until the peer's FIN or the linger timer. The answer is out: evicting
+  // the connection now only cuts the linger short.
+  self->server_.mark_evictable(*self);
   self->start_reading();
 }
 
@@ -627,12 +629,13 @@ void Connection::enter_phase(Phase phase) {
   phase_ = phase;
   phase_since_ = uv_now(server_.loop());
   // A connection that waits for a request's headers may be evicted to make room; one with a
-  // request past its headers may not.
-  bool waiting = phase == Phase::reading_headers || phase == Phase::awaiting_request;
-  if (!closing_ && (waiting || lingering_)) {
-    server_.mark_evictable(*this);
-  } else {
-    server_.unmark_evictable(*this);
+  // request past its headers may not. Closing and lingering see to the list themselves.
+  if (!closing_ && !lingering_) {
+    if (phase == Phase::reading_headers || phase == Phase::awaiting_request) {
+      server_.mark_evictable(*this);
+    } else {
+      server_.unmark_evictable(*this);
+    }
   }
   arm_timer();
 }

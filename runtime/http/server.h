@@ -32,8 +32,9 @@ struct Limits {
                                        // connection) or from the first byte of a later request
   uint64_t body_timeout_ms = 60000;    // the whole body, from the end of the headers
   // A new connection beyond this is not refused while some connection waits for a request's
-  // headers (a new one, a trickling one, an idle keep-alive one): the one waiting longest is
-  // closed to make room. Only when none waits is the new connection accepted and closed at once.
+  // headers (a new one, a trickling one, an idle keep-alive one) or lingers after its last
+  // answer: the one listed longest is closed to make room. Only when there is none is the new
+  // connection accepted and closed at once.
   size_t max_connections = 10000;
   size_t max_connections_per_address = 256;  // a new one from an address with this many open is
                                              // closed at once; 0: no cap
