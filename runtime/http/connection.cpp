@@ -23,6 +23,14 @@ constexpr size_t kSpareWrites = 4;
 // Buffers that grew past these sizes for one large request or answer are released afterwards.
 constexpr size_t kRetainedBodyCapacity = 64 * 1024;
 constexpr size_t kRetainedOutputCapacity = 256 * 1024;
+// next_due()'s "no deadline".
+constexpr uint64_t kNever = 0;
+
+uint64_t earliest(uint64_t a, uint64_t b) {
+  if (a == kNever) return b;
+  if (b == kNever) return a;
+  return a < b ? a : b;
+}
 
 bool equals_ignoring_case(std::string_view a, std::string_view lower) {
   if (a.size() != lower.size()) return false;
@@ -34,22 +42,24 @@ bool equals_ignoring_case(std::string_view a, std::string_view lower) {
   return true;
 }
 
-std::string peer_name(const uv_tcp_t* tcp) {
+// The peer as "ip:port" (`name`, the request's peer) and as its IP alone (`ip`, what the
+// per-address cap counts). Both stay empty when the peer cannot be named.
+void peer_names(const uv_tcp_t* tcp, std::string& name, std::string& ip) {
   sockaddr_storage address;
   int length = sizeof address;
-  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&address), &length) != 0) return {};
-  char ip[64] = {};
-  std::string name;
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&address), &length) != 0) return;
+  char text[64] = {};
   if (address.ss_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
-    uv_ip4_name(in, ip, sizeof ip);
+    if (uv_ip4_name(in, text, sizeof text) != 0) return;
+    ip = text;
     name.append(ip).append(":").append(std::to_string(ntohs(in->sin_port)));
   } else if (address.ss_family == AF_INET6) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
-    uv_ip6_name(in6, ip, sizeof ip);
+    if (uv_ip6_name(in6, text, sizeof text) != 0) return;
+    ip = text;
     name.append("[").append(ip).append("]:").append(std::to_string(ntohs(in6->sin6_port)));
   }
-  return name;
 }
 
 Connection* owner(http_parser* parser) { return static_cast<Connection*>(parser->data); }
@@ -101,17 +111,25 @@ void Connection::start(uv_stream_t* listener) {
   }
   // Answers are written whole; Nagle's algorithm would only delay the last segment.
   uv_tcp_nodelay(&tcp_, 1);
-  peer_ = peer_name(&tcp_);
+  peer_names(&tcp_, peer_, address_);
+  // The per-address and total caps; the latter may evict another connection to make room.
+  if (!server_.admit(*this)) {
+    close_now();
+    return;
+  }
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
   last_activity_ = uv_now(loop);
+  // A new connection's header deadline runs from the accept: one that sends nothing at all
+  // must not hold its place longer than one that trickles.
+  enter_phase(Phase::reading_headers);
   start_reading();
-  if (server_.limits().idle_timeout_ms > 0) arm_timer(server_.limits().idle_timeout_ms);
 }
 
 void Connection::close_now() {
   if (closing_) return;
   closing_ = true;
+  server_.connection_closing(*this);
   if (exchange_) {
     exchange_->lose_connection();
     lost_exchange_ = std::move(exchange_);
@@ -187,6 +205,9 @@ void Connection::read(const char* data, size_t length) {
   if (closing_) return;
   if (lingering_) return;  // discarded; deliberately not counted as activity
   last_activity_ = uv_now(server_.loop());
+  // Any byte after an idle spell starts the next request's header deadline, even bytes the
+  // parser skips (CRLFs between requests), so that trickling them keeps no connection alive.
+  if (phase_ == Phase::awaiting_request) enter_phase(Phase::reading_headers);
   if (exchange_ || !pending_input_.empty()) {
     keep_input(data, length);
     return;
@@ -249,6 +270,9 @@ int Connection::on_message_begin(http_parser* parser) {
   self->header_bytes_ = 0;
   self->in_header_field_ = false;
   self->refusal_ = Refusal::none;
+  self->request_started_ = true;
+  // A new connection has been reading its headers since the accept.
+  if (self->phase_ == Phase::awaiting_request) self->enter_phase(Phase::reading_headers);
   return 0;
 }
 
@@ -326,6 +350,7 @@ int Connection::headers_complete() {
     write_bytes(kContinueResponse);
     if (closing_) return -1;
   }
+  enter_phase(Phase::reading_body);
   return 0;
 }
 
@@ -345,6 +370,7 @@ int Connection::on_message_complete(http_parser* parser) {
   // Pausing makes http_parser_execute return right after this message, so the connection
   // dispatches it outside the parser and parses the next one only after the answer.
   http_parser_pause(parser, 1);
+  owner(parser)->enter_phase(Phase::answering);
   return 0;
 }
 
@@ -471,6 +497,8 @@ void Connection::after_answer(bool keep_alive) {
     close_gracefully();
     return;
   }
+  request_started_ = false;
+  enter_phase(Phase::awaiting_request);
   // Inside consume() the parsing loop goes on by itself; otherwise the requests that arrived
   // meanwhile are parsed from a loop callback of their own.
   if (consuming_) return;
@@ -564,13 +592,15 @@ void Connection::close_gracefully() {
   lingering_ = true;
   pending_input_.clear();
   server_.cancel_resume(this);
+  // Not evictable while its answer is still being written (on_shutdown() says when it is).
+  server_.unmark_evictable(*this);
   // uv_shutdown waits for the queued writes, then sends FIN.
   if (uv_shutdown(&shutdown_request_, reinterpret_cast<uv_stream_t*>(&tcp_), on_shutdown) != 0) {
     close_now();
     return;
   }
   last_activity_ = uv_now(server_.loop());
-  arm_timer(kLingerMs);
+  arm_timer();
 }
 
 void Connection::on_shutdown(uv_shutdown_t* req, int status) {
@@ -580,36 +610,107 @@ void Connection::on_shutdown(uv_shutdown_t* req, int status) {
     self->close_now();
     return;
   }
-  // Read (and discard) until the peer's FIN or the linger timer.
+  // Read (and discard) until the peer's FIN or the linger timer. The answer is out: evicting
+  // the connection now only cuts the linger short.
+  self->server_.mark_evictable(*self);
   self->start_reading();
 }
 
-void Connection::arm_timer(uint64_t ms) {
+// ---- deadlines ----
+//
+// Each connection keeps one libuv timer, which it needs anyway for idleness and lingering; the
+// header and body deadlines reuse it rather than a server-wide sweep over a list ordered by
+// deadline. libuv keeps timers in a min-heap, so arming one costs O(log n) and the loop wakes only
+// for the earliest; a sweep would add a second ordered structure and still need these timers. The
+// timer is re-armed lazily: a phase whose deadline lies beyond the armed time leaves it alone, and
+// on_timer() works out what is due, so a keep-alive request rarely touches the timer heap.
+
+void Connection::enter_phase(Phase phase) {
+  phase_ = phase;
+  phase_since_ = uv_now(server_.loop());
+  // A connection that waits for a request's headers may be evicted to make room; one with a
+  // request past its headers may not. Closing and lingering see to the list themselves.
+  if (!closing_ && !lingering_) {
+    if (phase == Phase::reading_headers || phase == Phase::awaiting_request) {
+      server_.mark_evictable(*this);
+    } else {
+      server_.unmark_evictable(*this);
+    }
+  }
+  arm_timer();
+}
+
+uint64_t Connection::next_due() const {
+  const Limits& limits = server_.limits();
+  if (lingering_) return last_activity_ + kLingerMs;
+  uint64_t due = kNever;
+  // A request in flight (a long-poll, a stream) is not idleness.
+  if (!exchange_ && limits.idle_timeout_ms > 0) due = last_activity_ + limits.idle_timeout_ms;
+  if (phase_ == Phase::reading_headers && limits.header_timeout_ms > 0) {
+    due = earliest(due, phase_since_ + limits.header_timeout_ms);
+  } else if (phase_ == Phase::reading_body && limits.body_timeout_ms > 0) {
+    due = earliest(due, phase_since_ + limits.body_timeout_ms);
+  }
+  return due;
+}
+
+void Connection::arm_timer() {
   if (closing_) return;
-  uv_timer_start(&timer_, on_timer, ms, 0);
+  uint64_t due = next_due();
+  if (due == kNever || (timer_armed_ && timer_due_ <= due)) return;
+  uint64_t now = uv_now(server_.loop());
+  if (uv_timer_start(&timer_, on_timer, due > now ? due - now : 0, 0) != 0) {
+    // Without its timer nothing bounds the connection.
+    close_now();
+    return;
+  }
+  timer_armed_ = true;
+  timer_due_ = due;
 }
 
 void Connection::on_timer(uv_timer_t* timer) {
   auto* self = static_cast<Connection*>(timer->data);
+  self->timer_armed_ = false;
   if (self->closing_) return;
   const Limits& limits = self->server_.limits();
   uint64_t now = uv_now(self->server_.loop());
-  uint64_t period = self->lingering_ ? kLingerMs : limits.idle_timeout_ms;
-  if (!self->lingering_) {
-    if (period == 0) return;
-    if (self->exchange_) {
-      // A request in flight (a long-poll, a stream) is not idleness.
-      self->arm_timer(period);
-      return;
+  if (self->lingering_) {
+    if (now - self->last_activity_ >= kLingerMs) {
+      self->close_now();
+    } else {
+      self->arm_timer();
     }
+    return;
   }
-  // The timer is armed once and re-armed lazily here, which keeps it off the per-request path.
-  uint64_t quiet = now - self->last_activity_;
-  if (quiet >= period) {
+  // A deadline before idleness: its 408 says more than a silent close.
+  uint64_t in_phase = now - self->phase_since_;
+  if (self->phase_ == Phase::reading_headers && limits.header_timeout_ms > 0 &&
+      in_phase >= limits.header_timeout_ms) {
+    self->timed_out("the request line and headers", limits.header_timeout_ms);
+    return;
+  }
+  if (self->phase_ == Phase::reading_body && limits.body_timeout_ms > 0 &&
+      in_phase >= limits.body_timeout_ms) {
+    self->timed_out("the request body", limits.body_timeout_ms);
+    return;
+  }
+  if (!self->exchange_ && limits.idle_timeout_ms > 0 &&
+      now - self->last_activity_ >= limits.idle_timeout_ms) {
     self->close_now();
-  } else {
-    self->arm_timer(period - quiet);
+    return;
   }
+  self->arm_timer();
+}
+
+void Connection::timed_out(std::string_view what, uint64_t limit_ms) {
+  // A connection that never sent a byte has no request to answer; and a 408 written to a
+  // keep-alive connection between requests could be read as the answer to the next one.
+  if (!request_started_) {
+    close_now();
+    return;
+  }
+  refuse(408, "request_timeout",
+         std::string(what) + " did not arrive within " + std::to_string(limit_ms) + " ms");
 }
 
 }  // namespace wf::http

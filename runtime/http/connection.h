@@ -1,6 +1,6 @@
 // One accepted TCP connection: it reads bytes, parses requests with http-parser, hands each
 // complete request to the handler, writes the answers in order, and closes on error, on request,
-// on idleness or when the server closes.
+// on idleness, on a request too slow to arrive, or when the server closes.
 #pragma once
 
 #include <http_parser.h>
@@ -45,14 +45,31 @@ class Connection {
   bool send_piece(ConnectionExchange& exchange, std::string_view piece);
   void end_stream(ConnectionExchange& exchange);
 
+  // The peer's IP address, without its port: what the per-address cap counts.
+  const std::string& address() const { return address_; }
+
   // The server's list of connections (intrusive: no allocation per connection beyond this one).
   Connection* prev = nullptr;
   Connection* next = nullptr;
   bool resume_queued = false;
+  // The server's list of connections it may close to make room for a new one (ServerCore::admit):
+  // those waiting for a request's headers and those lingering after their last answer.
+  Connection* evictable_prev = nullptr;
+  Connection* evictable_next = nullptr;
+  bool evictable = false;
+  // Counted by the server (its total and its per-address count) until close_now().
+  bool admitted = false;
 
  private:
   // Why parsing stopped, when http-parser's own error code does not say it.
   enum class Refusal { none, headers_too_large, body_too_large, bad_target };
+  // Where the connection is in its request cycle; each phase has its own deadline.
+  enum class Phase {
+    awaiting_request,  // a keep-alive connection between requests: the idle timeout
+    reading_headers,   // from the accept or the next request's first byte: header_timeout_ms
+    reading_body,      // from the end of the headers: body_timeout_ms
+    answering,         // the handler holds the exchange: no deadline (long-polls, streams)
+  };
   struct WriteRequest;
 
   // libuv callbacks.
@@ -97,7 +114,13 @@ class Connection {
   // Writes `out_`; false when the connection closed (write error, reader too far behind).
   bool write_out();
   bool write_bytes(std::string_view bytes);
-  void arm_timer(uint64_t ms);
+  void enter_phase(Phase phase);
+  // When the timer must fire next (lingering, idleness, the phase's deadline); 0: never.
+  uint64_t next_due() const;
+  // Starts the timer for next_due() unless it is already due no later than that.
+  void arm_timer();
+  // A phase's deadline has passed: 408 when part of a request arrived, else a plain close.
+  void timed_out(std::string_view what, uint64_t limit_ms);
 
   ServerCore& server_;
   uv_tcp_t tcp_;
@@ -108,6 +131,12 @@ class Connection {
   bool tcp_open_ = false;
   http_parser parser_;
   std::string peer_;
+  std::string address_;
+  Phase phase_ = Phase::reading_headers;
+  uint64_t phase_since_ = 0;
+  bool request_started_ = false;  // a byte of the current request has arrived
+  bool timer_armed_ = false;
+  uint64_t timer_due_ = 0;
 
   // The request being parsed or answered.
   Request request_;

@@ -25,7 +25,19 @@ struct Limits {
   size_t max_body_bytes = 1024 * 1024;  // more is answered 413 before the body is read
   uint64_t idle_timeout_ms = 60000;     // a connection with no request in flight and nothing
                                         // moving is closed after this long; 0: never
-  size_t max_connections = 10000;       // a connection beyond this is accepted and closed at once
+  // Deadlines for reading a request; an answer (a stream, a long-poll) is never bound by them.
+  // A request past one is answered 408 `request_timeout` and the connection closes; a new
+  // connection that sent nothing at all is closed without an answer. 0: no deadline.
+  uint64_t header_timeout_ms = 10000;  // the request line and headers, from the accept (a new
+                                       // connection) or from the first byte of a later request
+  uint64_t body_timeout_ms = 60000;    // the whole body, from the end of the headers
+  // A new connection beyond this is not refused while some connection waits for a request's
+  // headers (a new one, a trickling one, an idle keep-alive one) or lingers after its last
+  // answer: the one listed longest is closed to make room. Only when there is none is the new
+  // connection accepted and closed at once.
+  size_t max_connections = 10000;
+  size_t max_connections_per_address = 256;  // a new one from an address with this many open is
+                                             // closed at once; 0: no cap
   size_t max_pending_write_bytes = 8 * 1024 * 1024;  // a reader (SSE) this far behind is dropped
 };
 

@@ -180,6 +180,7 @@ void ServerCore::cancel_resume(Connection* connection) {
 
 void ServerCore::connection_closed(Connection* connection) {
   cancel_resume(connection);
+  connection_closing(*connection);  // already done by close_now(); a list must not keep it
   if (connection->prev != nullptr) connection->prev->next = connection->next;
   if (connection->next != nullptr) connection->next->prev = connection->prev;
   if (connections_ == connection) connections_ = connection->next;
@@ -191,11 +192,71 @@ void ServerCore::connection_closed(Connection* connection) {
 void ServerCore::on_connection(uv_stream_t* listener, int status) {
   auto* core = static_cast<ServerCore*>(listener->data);
   if (status < 0 || core->closing_) return;
-  if (core->connection_count_ >= core->limits_.max_connections) {
+  // Full, and no connection to evict: refused without the cost of a Connection. Otherwise the
+  // connection is accepted and admit() decides, once its address is known.
+  if (core->admitted_count_ >= core->limits_.max_connections && core->evictable_first_ == nullptr) {
     core->reject(listener);
   } else {
     core->accept(listener);
   }
+}
+
+bool ServerCore::admit(Connection& connection) {
+  size_t per_address_cap = limits_.max_connections_per_address;
+  if (per_address_cap > 0) {
+    auto found = per_address_.find(connection.address());
+    if (found != per_address_.end() && found->second >= per_address_cap) return false;
+  }
+  if (admitted_count_ >= limits_.max_connections) {
+    // Under a flood of connections that open and then trickle (or say nothing), the one that
+    // has waited longest for its headers gives way, so that a real client still gets in and
+    // the flood only recycles its own connections. A request being answered is never evicted.
+    if (evictable_first_ == nullptr) return false;
+    evictable_first_->close_now();  // through connection_closing(): uncounted and unlisted
+  }
+  ++per_address_[connection.address()];
+  ++admitted_count_;
+  connection.admitted = true;
+  return true;
+}
+
+void ServerCore::connection_closing(Connection& connection) {
+  unmark_evictable(connection);
+  if (!connection.admitted) return;
+  connection.admitted = false;
+  --admitted_count_;
+  auto found = per_address_.find(connection.address());
+  if (found != per_address_.end() && --found->second == 0) per_address_.erase(found);
+}
+
+void ServerCore::mark_evictable(Connection& connection) {
+  if (connection.evictable) return;
+  connection.evictable = true;
+  connection.evictable_prev = evictable_last_;
+  connection.evictable_next = nullptr;
+  if (evictable_last_ != nullptr) {
+    evictable_last_->evictable_next = &connection;
+  } else {
+    evictable_first_ = &connection;
+  }
+  evictable_last_ = &connection;
+}
+
+void ServerCore::unmark_evictable(Connection& connection) {
+  if (!connection.evictable) return;
+  connection.evictable = false;
+  if (connection.evictable_prev != nullptr) {
+    connection.evictable_prev->evictable_next = connection.evictable_next;
+  } else {
+    evictable_first_ = connection.evictable_next;
+  }
+  if (connection.evictable_next != nullptr) {
+    connection.evictable_next->evictable_prev = connection.evictable_prev;
+  } else {
+    evictable_last_ = connection.evictable_prev;
+  }
+  connection.evictable_prev = nullptr;
+  connection.evictable_next = nullptr;
 }
 
 void ServerCore::accept(uv_stream_t* listener) {

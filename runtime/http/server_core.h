@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "runtime/http/server.h"
@@ -48,6 +49,19 @@ class ServerCore {
   // Called by a connection whose handles have all closed; deletes it.
   void connection_closed(Connection* connection);
 
+  // The caps on connections, applied to a connection just accepted. False when it must close:
+  // its address has max_connections_per_address open, or max_connections are open and none of
+  // them is evictable. Otherwise the evictable one listed first is closed to make room, and the
+  // new one is counted.
+  bool admit(Connection& connection);
+  // The connection starts closing: it no longer counts against the caps.
+  void connection_closing(Connection& connection);
+  // The connections that may be closed to make room: those waiting for a request's headers (new,
+  // trickling, or idle between requests) and those lingering after their last answer, in the
+  // order they became so. mark_evictable() on a connection already listed keeps its place.
+  void mark_evictable(Connection& connection);
+  void unmark_evictable(Connection& connection);
+
  private:
   static constexpr size_t kReadBufferSize = 64 * 1024;
 
@@ -71,6 +85,12 @@ class ServerCore {
   std::vector<Connection*> resuming_;
   Connection* connections_ = nullptr;
   size_t connection_count_ = 0;
+  // The connections counted against the caps: admitted and not yet closing. A closing one still
+  // holds its socket for a turn of the loop, which the caps need not wait for.
+  size_t admitted_count_ = 0;
+  std::unordered_map<std::string, size_t> per_address_;
+  Connection* evictable_first_ = nullptr;  // evicted first
+  Connection* evictable_last_ = nullptr;
   std::unique_ptr<char[]> read_buffer_;
   std::time_t date_second_ = 0;
   std::string date_;

@@ -181,6 +181,16 @@ int serve(const ServeOptions& o) {
   }
   http::Limits limits;
   limits.max_body_bytes = largest_body_limit();
+  // Against connections that hold a place without ever finishing a request (docs/operations.md,
+  // "Hostile connections"): a request's headers within 10 s and its body within 60 s (a 1 MiB
+  // upload at about 17 KiB/s), at most 256 connections per client address, and beyond 10,000
+  // connections the one waiting longest for its headers gives way. Agents' long-polls and SSE
+  // streams are answers, not requests: no deadline cuts them.
+  limits.header_timeout_ms = 10000;
+  limits.body_timeout_ms = 60000;
+  limits.idle_timeout_ms = 60000;
+  limits.max_connections = 10000;
+  limits.max_connections_per_address = 256;
   s.server = std::make_unique<http::Server>(
       &s.loop, [&s](http::Request& r, std::shared_ptr<http::Exchange> x) { route(s.context, r, std::move(x)); }, limits);
   if (!s.server->listen(o.host, o.port, error)) {

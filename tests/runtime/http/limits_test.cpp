@@ -1,4 +1,5 @@
-// The server's defences: oversized bodies and headers, garbage, too many connections, idleness.
+// The server's defences: oversized bodies and headers, garbage, idleness. Deadlines and the
+// caps on connections are in deadline_test.cpp.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -149,25 +150,6 @@ TEST(HttpLimits, ClosesAConnectionThatNeverFinishesItsHeaders) {
   Client client(server.port());
   ASSERT_TRUE(client.send("GET / HTTP/1.1\r\nHo"));
   EXPECT_TRUE(client.closed_by_server(3000));
-}
-
-TEST(HttpLimits, ClosesConnectionsBeyondTheMaximumAtOnce) {
-  Limits limits;
-  limits.max_connections = 2;
-  LoopServer server(ok, limits);
-  Client a(server.port());
-  Client b(server.port());
-  ASSERT_TRUE(server.wait_for_connections(2));
-  Client c(server.port());
-  c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_TRUE(c.closed_by_server());
-  EXPECT_FALSE(c.response(0));
-  // The admitted ones still work.
-  ASSERT_TRUE(a.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-  auto r = a.response();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(server.run([&] { return server.server().connection_count(); }), 2u);
 }
 
 TEST(HttpLimits, SurvivesAPeerThatSendsAndVanishes) {
