@@ -2,12 +2,19 @@
 // the router (router.h), and the loop's lifecycle.
 #include "runtime/service/service.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <system_error>
+#include <vector>
 
 #include "effects/clock.h"
 #include "runtime/http/server.h"
@@ -45,20 +52,116 @@ std::string read_secret(const std::filesystem::path& path) {
   return s;
 }
 
+std::string system_error_text(int err) { return std::system_category().message(err); }
+
+// The exclusive lock on the data directory: `flock` on DATA/lock, held by the open descriptor
+// until the process ends (the kernel releases it however the process ends, even by SIGKILL, so
+// no stale lock is left behind). The file holds the pid of the service that holds it, so the
+// one refused can say whom it met. Two services on one store would each believe their memory
+// (live instances, job queues, timers) is the truth and overwrite each other's transitions.
+class DataLock {
+ public:
+  DataLock() = default;
+  DataLock(const DataLock&) = delete;
+  DataLock& operator=(const DataLock&) = delete;
+  ~DataLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // false with `error` when the directory is locked by another process or the lock cannot be made.
+  bool acquire(const std::filesystem::path& data, std::string& error) {
+    const std::filesystem::path path = data / "lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) return error = "cannot open " + path.string() + ": " + system_error_text(errno), false;
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      if (err != EWOULDBLOCK) return error = "cannot lock " + path.string() + ": " + system_error_text(err), false;
+      // The holder writes its pid right after locking; a moment's wait covers that moment.
+      std::string holder;
+      for (int i = 0; i < 10 && holder.empty(); ++i) {
+        holder = read_pid();
+        if (holder.empty()) ::usleep(20 * 1000);
+      }
+      error = data.string() + ": data directory in use by pid " + (holder.empty() ? "unknown" : holder) +
+              " (one service per data directory)";
+      return false;
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+      return error = "cannot write " + path.string() + ": " + system_error_text(errno), false;
+    return true;
+  }
+
+ private:
+  std::string read_pid() const {
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    std::string text(buf, n > 0 ? static_cast<size_t>(n) : 0);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+  }
+
+  int fd_ = -1;
+};
+
+// The files of an earlier store's first start. Their presence means this data directory has had
+// a database: bootstrapping again would orphan them (agents enrolled with the old secret, the
+// vault's sealed secrets) and hide that the database is gone.
+std::vector<std::string> keys_present(const std::filesystem::path& data) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const char* name : {"admin.token", "enroll.secret", "vault.key"})
+    if (std::filesystem::exists(data / name, ec)) found.push_back(name);
+  return found;
+}
+
+std::string missing_database(const std::string& db_path, const std::filesystem::path& data,
+                             const std::vector<std::string>& keys, const std::string& what) {
+  std::string names;
+  for (const std::string& k : keys) names += (names.empty() ? "" : ", ") + k;
+  return fmt::format(
+      "the database {} {}, but {} holds the keys of an earlier one ({}); refusing to make new ones. "
+      "Restore the database, or to start fresh move {} away (keep it: vault.key opens the stored secrets)",
+      db_path, what, data.string(), names, data.string());
+}
+
+// The database is the service's own: readable by its user only, whatever made it (an earlier
+// version of wf created it under the caller's umask).
+void restrict_database_files(const std::string& db_path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string file = db_path + suffix;
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 0077) != 0) ::chmod(file.c_str(), 0600);
+  }
+}
+
+// Whether `path` lies inside the directory `dir` (both may not exist yet).
+bool inside(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  std::error_code ec;
+  const std::filesystem::path p = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
+  const std::filesystem::path d = std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
+  auto [end, _] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+  return end == d.end();
+}
+
 // The organization the first start makes (the `1` of bootstrap's statements).
 constexpr int64_t kFirstOrg = 1;
 
 // First start: organization `default`, its enrollment secret and an admin token, written to
-// DATA/enroll.secret and DATA/admin.token. Later starts read the secret back.
-bool bootstrap(store::Writer& writer, const std::filesystem::path& data, std::string& enrollment, std::string& error) {
+// DATA/enroll.secret and DATA/admin.token. Later starts read the secret back. Only a data
+// directory without the keys of an earlier start is bootstrapped (see keys_present).
+bool bootstrap(store::Writer& writer, const std::filesystem::path& data, const std::string& db_path,
+               std::string& enrollment, std::string& error) {
   bool exists = false;
   std::string secret;
+  const std::vector<std::string> keys = keys_present(data);
   if (!writer.run_now([&](store::Database& db, std::string& err) {
         auto orgs = store::orgs::all(db);
         if (!orgs.ok()) return err = orgs.error(), false;
         for (const store::OrgRow& o : *orgs)
           if (o.id == kFirstOrg) exists = true, secret = o.enrollment_secret;
         if (exists) return true;
+        if (!keys.empty()) return err = missing_database(db_path, data, keys, "holds no organization"), false;
         secret = new_token("wfe_");
         const std::string admin = new_token("wf_");
         const int64_t now = effects::wall_clock_ms();
@@ -115,6 +218,9 @@ void Service::stop() {
 }  // namespace
 
 int serve(const ServeOptions& o) {
+  // Everything the service creates — the database and its -wal and -shm, the secrets, the lock —
+  // is its user's alone (SPEC §4.7). SQLite creates its files under the process's umask.
+  ::umask(077);
   std::string error;
   std::filesystem::path data = o.data_dir;
   std::string db_path = (data / "wf.db").string();
@@ -132,6 +238,21 @@ int serve(const ServeOptions& o) {
     return 2;
   }
   ::chmod(data.c_str(), 0700);
+  DataLock lock;
+  if (!lock.acquire(data, error)) {
+    fmt::print(stderr, "wf serve: {}\n", error);
+    return 2;
+  }
+  if (!inside(db_path, data))
+    fmt::print(stderr,
+               "wf serve: warning: the store {} is outside the data directory {}: the directory's lock and mode 0700 "
+               "do not cover it, and a second service could open it through another data directory\n",
+               db_path, data.string());
+  if (const std::vector<std::string> keys = keys_present(data); !keys.empty() && !std::filesystem::exists(db_path, ec)) {
+    fmt::print(stderr, "wf serve: {}\n", missing_database(db_path, data, keys, "is missing"));
+    return 2;
+  }
+  restrict_database_files(db_path);
   Service s;
   if (int rc = uv_loop_init(&s.loop); rc != 0) {
     fmt::print(stderr, "wf serve: cannot start the event loop: {}\n", uv_strerror(rc));
@@ -148,13 +269,17 @@ int serve(const ServeOptions& o) {
     fmt::print(stderr, "wf serve: {}: {}\n", db_path, error);
     return 2;
   }
-  s.writer = std::make_unique<store::Writer>(std::move(db), &s.loop, store::Writer::Options{});
+  store::Writer::Options writing;
+  writing.on_file_lost = [](const std::string& why) {
+    fmt::print(stderr, "wf serve: ERROR: {}\n", why);
+  };
+  s.writer = std::make_unique<store::Writer>(std::move(db), &s.loop, std::move(writing));
   s.reader = store::Database::open(db_path, open, error);
   if (!s.reader) {
     fmt::print(stderr, "wf serve: cannot open the store {}: {}\n", db_path, error);
     return 2;
   }
-  if (!bootstrap(*s.writer, data, s.context.enrollment_secret, error)) {
+  if (!bootstrap(*s.writer, data, db_path, s.context.enrollment_secret, error)) {
     fmt::print(stderr, "wf serve: {}\n", error);
     return 2;
   }

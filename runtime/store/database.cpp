@@ -1,7 +1,11 @@
 // The store's SQLite connection and statements (see database.h).
 #include "runtime/store/database.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <climits>
+#include <system_error>
 #include <utility>
 
 namespace wf::store {
@@ -223,7 +227,30 @@ std::unique_ptr<Database> Database::open(const std::string& path, const OpenOpti
   // memory: on disk they are temporary files written and deleted for every unit, which cost
   // more than the commit they serve.
   if (!db->exec("PRAGMA temp_store=MEMORY", &why)) return fail(why);
+  // sqlite's own name of the file, absolute; "" for an in-memory or temporary database.
+  const char* file = sqlite3_db_filename(raw, "main");
+  if (file != nullptr && *file != '\0') {
+    struct stat st {};
+    if (::stat(file, &st) != 0) return fail("cannot stat the file: " + std::system_category().message(errno));
+    db->path_ = file;
+    db->device_ = static_cast<uint64_t>(st.st_dev);
+    db->inode_ = static_cast<uint64_t>(st.st_ino);
+  }
   return db;
+}
+
+bool Database::file_unchanged(std::string& why) const {
+  if (path_.empty()) return true;
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) {
+    why = "the database file " + path_ + " is gone (" + std::system_category().message(errno) + ")";
+    return false;
+  }
+  if (static_cast<uint64_t>(st.st_dev) != device_ || static_cast<uint64_t>(st.st_ino) != inode_) {
+    why = "the database file " + path_ + " was replaced by another file";
+    return false;
+  }
+  return true;
 }
 
 Database::~Database() {

@@ -102,6 +102,13 @@ class Database {
   std::string last_error() const;
   sqlite3* handle() { return db_; }
 
+  // Whether the file this connection writes to is still the one at its path: SQLite keeps
+  // writing to a file deleted or replaced under it (in WAL mode it does not notice), so a change
+  // committed there would be lost with the next start. Compares the device and inode the path
+  // named at open with what it names now; false with `why` when they differ or the path is gone.
+  // Always true for an in-memory database. One stat(2).
+  bool file_unchanged(std::string& why) const;
+
  private:
   explicit Database(sqlite3* db) : db_(db) {}
 
@@ -112,6 +119,8 @@ class Database {
   };
 
   sqlite3* db_;
+  std::string path_;  // the file's absolute path, "" for an in-memory database
+  uint64_t device_ = 0, inode_ = 0;  // what path_ named at open
   std::unordered_map<std::string, std::unique_ptr<Statement>, TextHash, std::equal_to<>> statements_;
 };
 

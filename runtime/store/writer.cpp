@@ -11,6 +11,10 @@
 //
 // Units queued while a batch commits make up the next one, so the busier the service, the more
 // changes share an fsync.
+//
+// Before each BEGIN the writer checks that the database file is still the one it opened
+// (file_still_ours): once it was deleted or replaced, every unit fails, so no change is
+// acknowledged that the next start would not find.
 #include "runtime/store/writer.h"
 
 #include <exception>
@@ -222,6 +226,25 @@ void Writer::run_thread() {
   }
 }
 
+// The check runs before every transaction rather than on a timer: a timer would leave up to its
+// period during which changes are acknowledged and then lost, while one stat(2) per batch costs
+// little beside the batch's fsync and is shared by every unit of it. A file deleted between the
+// check and the COMMIT is no different from one deleted just after the COMMIT.
+bool Writer::file_still_ours() {
+  if (!lost_.empty()) return false;
+  if (db_ == nullptr) return true;  // the units fail with start_error_
+  std::string why;
+  if (db_->file_unchanged(why)) return true;
+  lost_ = why + "; every change is refused until the service is restarted on its database";
+  if (options_.on_file_lost) {
+    try {
+      options_.on_file_lost(lost_);
+    } catch (...) {
+    }
+  }
+  return false;
+}
+
 void Writer::hand_to_loop(std::vector<Completion>& outbox) {
   if (outbox.empty() || delivery_ == nullptr) return;
   {
@@ -242,6 +265,11 @@ void Writer::run_batch(std::deque<Unit>& batch, std::vector<Completion>& outbox)
   };
   if (db_ == nullptr) {
     for (Unit& unit : batch) deliver(unit, false, start_error_);
+    batch.clear();
+    return;
+  }
+  if (!file_still_ours()) {
+    for (Unit& unit : batch) deliver(unit, false, lost_);
     batch.clear();
     return;
   }
@@ -305,6 +333,8 @@ void Writer::run_alone(Unit& unit) {
   std::string error;
   if (db_ == nullptr) {
     error = start_error_;
+  } else if (!file_still_ours()) {
+    error = lost_;
   } else if (!control(*db_, "BEGIN IMMEDIATE", error)) {
     error = "cannot begin the store's transaction: " + error;
   } else {

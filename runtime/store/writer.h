@@ -29,6 +29,9 @@ class Writer {
  public:
   struct Options {
     size_t max_batch = 1000;  // units per transaction at most
+    // Called once, on the writer thread, when the database file is found deleted or replaced
+    // (Database::file_unchanged) with why; from then on every unit fails with that message.
+    std::function<void(const std::string& why)> on_file_lost = nullptr;
   };
   // A unit of work: runs on the writer thread inside its savepoint; returns false (and says why
   // in `error`) to have its changes rolled back. It must not throw; if it does, the exception is
@@ -75,6 +78,9 @@ class Writer {
   };
 
   void run_thread();
+  // Before each transaction: false once the database file is no longer the one opened, with
+  // `lost_` saying why (see run_thread for why the check is made there).
+  bool file_still_ours();
   // Runs a batch, appending a completion per unit run; leaves in `batch` the units that did not
   // run because the transaction broke.
   void run_batch(std::deque<Unit>& batch, std::vector<Completion>& outbox);
@@ -87,6 +93,7 @@ class Writer {
   Options options_;
   Delivery* delivery_ = nullptr;  // freed in its close callback, which may run after ~Writer
   std::string start_error_;       // why the writer could not start; every unit fails with it
+  std::string lost_;              // writer thread only: why the file is no longer ours, for good
 
   std::mutex mutex_;
   std::condition_variable wake_;
