@@ -8,6 +8,7 @@
 
 #include "cli/client/service_connection.h"
 #include "cli/client/commands.h"
+#include "cli/client/instance_outcome.h"
 #include "cli/client/request_values.h"
 #include "cli/client/text_render.h"
 #include "cli/exit_codes.h"
@@ -65,7 +66,7 @@ void register_approval_commands(CLI::App& app) {
   auto list_options = std::make_shared<ApprovalsOptions>();
   CLI::App* list_command = app.add_subcommand("approvals", "List approval requests (pending ones unless --status says otherwise)");
   list_command->add_option("--status", list_options->status, "pending, approved, rejected, expired, cancelled, or all")
-      ->check(CLI::IsMember({"pending", "approved", "rejected", "expired", "cancelled", "all"}))
+      ->check(CLI::IsMember(approval_statuses()))
       ->capture_default_str();
   list_command->add_option("--instance", list_options->instance, "Only the requests of this instance");
   add_client_options(list_command, list_options->client);

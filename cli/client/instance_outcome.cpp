@@ -4,16 +4,28 @@
 #include <fmt/format.h>
 
 #include "cli/exit_codes.h"
+#include "runtime/store/statuses.h"
 #include "stdlib/error_kinds.h"
 
 namespace wf::cli {
 
+// The statuses are the service's own table (runtime/store/statuses.h, header-only).
 bool is_terminal_status(std::string_view status) {
-  return status == "completed" || status == "failed" || status == "cancelled" || status == "timeout";
+  const auto s = store::parse<store::InstanceStatus>(status);
+  return s && store::is_terminal(*s);
 }
 
 const std::vector<std::string>& instance_statuses() {
-  static const std::vector<std::string> statuses{"queued", "running", "paused", "completed", "failed", "cancelled", "timeout"};
+  static const std::vector<std::string> statuses(store::kInstanceStatusNames.begin(), store::kInstanceStatusNames.end());
+  return statuses;
+}
+
+const std::vector<std::string>& approval_statuses() {
+  static const std::vector<std::string> statuses = [] {
+    std::vector<std::string> out(store::kApprovalStatusNames.begin(), store::kApprovalStatusNames.end());
+    out.push_back("all");
+    return out;
+  }();
   return statuses;
 }
 

@@ -17,6 +17,8 @@ bool is_terminal_status(std::string_view status);
 
 // The instance statuses of the API, for checking `--status` before asking the service.
 const std::vector<std::string>& instance_statuses();
+// The approval request statuses a list may filter by, and "all".
+const std::vector<std::string>& approval_statuses();
 
 // The `kind` of the instance's error (`failed`, `rejected`, `timeout`, ...); "" when it has none.
 std::string error_kind(const Json& detail);

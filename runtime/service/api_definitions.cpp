@@ -11,6 +11,7 @@
 #include "diagnostics/render_json.h"
 #include "effects/clock.h"
 #include "effects/records.h"
+#include "effects/workflow_policy.h"
 #include "local/params.h"
 #include "lower/compile.h"
 #include "runtime/service/background.h"
@@ -85,6 +86,22 @@ Compiled compile_upload(const std::string& file, const std::string& source, cons
   return out;
 }
 
+// What the running version's annotations ask for (SPEC §1.2): the published version's, else the
+// latest's.
+void add_policy(Context& c, nlohmann::json& j, const store::DefinitionRow& d) {
+  const std::optional<int64_t> version = d.published_version ? d.published_version : d.latest_version;
+  auto program = version ? c.programs->get(d.id, *version) : nullptr;
+  const auto index = program ? bytecode::find_workflow(program->module, d.name) : std::nullopt;
+  const auto& workflows = program ? program->module.workflows : std::vector<bytecode::Workflow>{};
+  if (!program || workflows.empty()) return;
+  const effects::WorkflowPolicy policy = effects::workflow_policy(workflows[index.value_or(0)]);
+  j["trigger"] = policy.trigger;
+  j["timeout_ms"] = policy.timeout_ms > 0 ? nlohmann::json(policy.timeout_ms) : nlohmann::json();
+  j["canary"] = policy.canary ? nlohmann::json({{"percent", policy.canary->percent}, {"threshold", policy.canary->threshold}})
+                              : nlohmann::json();
+  j["schedule"] = policy.schedule ? nlohmann::json(policy.schedule->cron) : nlohmann::json();
+}
+
 // A definition of `org` as the API shows it, with its latest version's source when asked.
 store::Result<std::optional<nlohmann::json>> definition_view(Context& c, int64_t org, int64_t id, bool with_source) {
   using Answer = store::Result<std::optional<nlohmann::json>>;
@@ -92,6 +109,7 @@ store::Result<std::optional<nlohmann::json>> definition_view(Context& c, int64_t
   if (!d.ok()) return Answer::failure(d.error());
   if (!*d) return std::optional<nlohmann::json>();
   nlohmann::json j = definition_json(**d);
+  add_policy(c, j, **d);
   if (with_source && (*d)->latest_version) {
     auto v = store::definitions::version(c.reads->connection(), id, *(*d)->latest_version);
     if (!v.ok()) return Answer::failure(v.error());
@@ -114,7 +132,7 @@ void answer_definition(Context& c, http::Exchange& x, int64_t org, int64_t id, b
 // writer's transaction. Returns [{id, name, version, module_hash}].
 bool store_versions(store::Database& db, int64_t org, const bytecode::Module& module, const std::string& source,
                     const std::string& file, const std::string& files, const std::string& description,
-                    const std::string& rename, nlohmann::json& out, std::string& error) {
+                    const std::string& rename, bool clone, nlohmann::json& out, std::string& error) {
   store::NewVersion v;
   v.module = bytecode::encode_module(module);
   v.module_hash = bytecode::module_hash(v.module);
@@ -126,6 +144,11 @@ bool store_versions(store::Database& db, int64_t org, const bytecode::Module& mo
   out = nlohmann::json::array();
   for (const bytecode::Workflow& w : module.workflows) {
     v.name = rename.empty() ? w.name : rename;
+    // The workflow's @description and @template describe its definition; a description given
+    // with the upload wins.
+    const effects::WorkflowPolicy policy = effects::workflow_policy(w);
+    v.description = description.empty() ? policy.description : description;
+    v.template_flag = policy.is_template && !clone;  // a clone is never a template (SPEC §4.4)
     int64_t id = 0, version = 0;
     bool unchanged = false;
     if (!store::definitions::add_version(db, org, v, now, id, version, unchanged, error)) return false;
@@ -135,12 +158,16 @@ bool store_versions(store::Database& db, int64_t org, const bytecode::Module& mo
   return true;
 }
 
+// What an upload makes: new definitions (a push, answered as a list), or one definition — an
+// import, a new version through PATCH, or a clone (never a template).
+enum class UploadKind { Push, Single, Clone };
+
 // On the loop, once an upload's compile has finished (`why` set when it could not run): answers
 // 422 for a source with errors, else submits the new versions to the writer and answers 201 after
 // the commit. The client may have gone meanwhile; answering a closed exchange does nothing.
 void on_upload_compiled(Context& c, ExchangePtr x, int64_t org, std::optional<Compiled>& compiled, const std::string& why,
                         const std::string& source, const std::string& file, const std::string& description,
-                        const std::string& rename, bool single, const std::map<std::string, std::string>& imports) {
+                        const std::string& rename, UploadKind kind, const std::map<std::string, std::string>& imports) {
   if (!compiled) return reply_error(*x, 500, "internal", "the compile failed: " + why);
   if (!compiled->module) {
     nlohmann::json body = {{"error", {{"code", "compile_failed"},
@@ -158,11 +185,12 @@ void on_upload_compiled(Context& c, ExchangePtr x, int64_t org, std::optional<Co
   const std::string files = nlohmann::json(imports).dump();
   c.writer->submit(
       [=](store::Database& db, std::string& error) {
-        return store_versions(db, org, *module, source, file, files, description, rename, *result, error);
+        return store_versions(db, org, *module, source, file, files, description, rename, kind == UploadKind::Clone, *result,
+                              error);
       },
-      [x, result, single](bool ok, const std::string& error) {
+      [x, result, kind](bool ok, const std::string& error) {
         if (!ok) return reply_error(*x, 500, "internal", error);
-        if (single && !result->empty()) reply_json(*x, 201, (*result)[0]);
+        if (kind != UploadKind::Push && !result->empty()) reply_json(*x, 201, (*result)[0]);
         else reply_json(*x, 201, {{"definitions", *result}});
       });
 }
@@ -173,7 +201,7 @@ void on_upload_compiled(Context& c, ExchangePtr x, int64_t org, std::optional<Co
 // files came in one request body, so the HTTP server's body limit (1 MiB, answered 413) bounds
 // them together, and a clone recompiles a source that came in the same way.
 void upload(Context& c, const Principal& who, ExchangePtr x, const std::string& source, const std::string& file,
-            const std::string& description, const std::string& rename, bool single,
+            const std::string& description, const std::string& rename, UploadKind kind,
             const std::map<std::string, std::string>& imports = {}) {
   if (!plain_name(file)) return reply_error(*x, 400, "bad_request", "`file` must be a plain file name such as deploy.wf");
   for (const auto& [name, text] : imports)
@@ -181,8 +209,8 @@ void upload(Context& c, const Principal& who, ExchangePtr x, const std::string& 
   const int64_t org = who.org_id;
   run_in_background(
       c.loop, [file, source, imports] { return compile_upload(file, source, imports); },
-      [&c, x, org, source, file, description, rename, single, imports](std::optional<Compiled> compiled, const std::string& error) {
-        on_upload_compiled(c, x, org, compiled, error, source, file, description, rename, single, imports);
+      [&c, x, org, source, file, description, rename, kind, imports](std::optional<Compiled> compiled, const std::string& error) {
+        on_upload_compiled(c, x, org, compiled, error, source, file, description, rename, kind, imports);
       });
 }
 
@@ -391,9 +419,18 @@ int64_t definition_of(Context& c, const Principal& who, http::Exchange& x, std::
 void list_definitions(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
   int64_t skip, limit;
   if (!paging(r, *x, skip, limit)) return;
-  c.reads->read([&](store::Database& db) { return store::definitions::list(db, who.org_id, {skip, limit}); },
+  std::optional<bool> template_flag;
+  if (auto t = r.query_param("template")) {
+    if (*t != "true" && *t != "false") return reply_error(*x, 400, "bad_request", "`template` must be true or false");
+    template_flag = *t == "true";
+  }
+  c.reads->read([&](store::Database& db) { return store::definitions::list(db, who.org_id, {skip, limit}, template_flag); },
                 [&](const store::Result<store::Page<store::DefinitionRow>>& page) {
-                  reply_page(*x, page, [&](const store::DefinitionRow& d) { return definition_json(d); });
+                  reply_page(*x, page, [&](const store::DefinitionRow& d) {
+                    nlohmann::json j = definition_json(d);
+                    add_policy(c, j, d);
+                    return j;
+                  });
                 });
 }
 
@@ -414,7 +451,7 @@ void create_definitions(Context& c, const Principal& who, http::Request& r, Exch
     }
   std::string name = file.value_or("workflow.wf");
   if (auto slash = name.find_last_of('/'); slash != std::string::npos) name = name.substr(slash + 1);
-  return upload(c, who, x, *source, name, description.value_or(""), "", false, imports);
+  return upload(c, who, x, *source, name, description.value_or(""), "", UploadKind::Push, imports);
 }
 
 void import_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
@@ -426,7 +463,7 @@ void import_definition(Context& c, const Principal& who, http::Request& r, Excha
   auto description = f.string("description");
   auto new_name = f.string("new_name");
   if (!f.ok(*x)) return;
-  return upload(c, who, x, *source, *name + ".wf", description.value_or(""), new_name.value_or(*name), true);
+  return upload(c, who, x, *source, *name + ".wf", description.value_or(""), new_name.value_or(*name), UploadKind::Single);
 }
 
 void get_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
@@ -461,7 +498,7 @@ void patch_definition(Context& c, const Principal& who, http::Request& r, Exchan
     auto d = store::definitions::find(c.reads->connection(), who.org_id, id);
     if (!read_ok(*x, d)) return;
     const std::string name = *d ? (*d)->name : "";
-    return upload(c, who, x, *source, name + ".wf", "", name, true);
+    return upload(c, who, x, *source, name + ".wf", "", name, UploadKind::Single);
   }
   const int64_t org = who.org_id, now = effects::wall_clock_ms();
   return update_definition(c, x, org, id, [=](store::Database& db, std::string& error) {
@@ -523,7 +560,7 @@ void clone_definition(Context& c, const Principal& who, http::Request& r, Exchan
   if (files.is_object())
     for (const auto& [k, v] : files.items())
       if (v.is_string()) imports[k] = v.get<std::string>();
-  return upload(c, who, x, source, file, description, name + " (Copy)", true, imports);
+  return upload(c, who, x, source, file, description, name + " (Copy)", UploadKind::Clone, imports);
 }
 
 void export_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "runtime/engine/engine.h"
@@ -116,8 +117,11 @@ std::optional<std::string> name_filter(const http::Request& r, http::Exchange& x
   const std::string value = r.query_param(param).value_or("");
   if (value.empty() || store::parse<Enum>(value)) return value;
   std::string names;
-  for (std::string_view n : store::names(Enum{})) names += (names.empty() ? "" : ", ") + std::string(n);
-  reply_error(x, 400, "bad_request", "`" + std::string(param) + "` must be one of " + names);
+  for (std::string_view n : store::names(Enum{})) {
+    if (!names.empty()) names.append(", ");
+    names.append(n);
+  }
+  reply_error(x, 400, "bad_request", fmt::format("`{}` must be one of {}", param, names));
   return std::nullopt;
 }
 // A path segment as an id; nullopt when it is not a positive integer.

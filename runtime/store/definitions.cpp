@@ -58,11 +58,13 @@ Result<std::optional<DefinitionRow>> find(Database& db, int64_t org, int64_t id)
   return read_row<DefinitionRow>(q, read_definition);
 }
 
-Result<Page<DefinitionRow>> list(Database& db, int64_t org, Paging page) {
-  Query q(db, std::string("SELECT ") + kColumns + " FROM definitions d WHERE d.org_id = ?1 ORDER BY d.name LIMIT ?2 OFFSET ?3");
-  q->bind(1, org).bind(2, page.limit).bind(3, page.skip);
-  Query count(db, "SELECT COUNT(*) FROM definitions WHERE org_id = ?1");
-  count->bind(1, org);
+Result<Page<DefinitionRow>> list(Database& db, int64_t org, Paging page, std::optional<bool> template_flag) {
+  constexpr const char* kFilter = " FROM definitions d WHERE d.org_id = ?1 AND (?2 = -1 OR d.template = ?2)";
+  const int64_t flag = template_flag ? (*template_flag ? 1 : 0) : -1;
+  Query q(db, std::string("SELECT ") + kColumns + kFilter + " ORDER BY d.name LIMIT ?3 OFFSET ?4");
+  q->bind(1, org).bind(2, flag).bind(3, page.limit).bind(4, page.skip);
+  Query count(db, std::string("SELECT COUNT(*)") + kFilter);
+  count->bind(1, org).bind(2, flag);
   return read_page<DefinitionRow>(q, count, read_definition);
 }
 
@@ -111,8 +113,10 @@ bool add_version(Database& db, int64_t org, const NewVersion& v, int64_t now, in
     if (!finished(q, error)) return false;
   }
   if (!existing) {
-    Query ins(db, "INSERT INTO definitions (org_id, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)");
-    ins->bind(1, org).bind(2, std::string_view(v.name)).bind(3, std::string_view(v.description)).bind(4, now);
+    Query ins(db,
+              "INSERT INTO definitions (org_id, name, description, template, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+    ins->bind(1, org).bind(2, std::string_view(v.name)).bind(3, std::string_view(v.description)).bind(4, v.template_flag ? 1 : 0);
+    ins->bind(5, now);
     if (!run(*ins, error)) return false;
     id = db.last_insert_rowid();
   } else {
@@ -126,8 +130,10 @@ bool add_version(Database& db, int64_t org, const NewVersion& v, int64_t now, in
       return true;
     }
     if (!finished(latest, error)) return false;
-    Query up(db, "UPDATE definitions SET updated_at = ?2 WHERE id = ?1");
-    up->bind(1, id).bind(2, now);
+    Query up(db,
+             "UPDATE definitions SET updated_at = ?2, template = ?3, description = CASE WHEN ?4 = '' THEN description ELSE ?4 END "
+             "WHERE id = ?1");
+    up->bind(1, id).bind(2, now).bind(3, v.template_flag ? 1 : 0).bind(4, std::string_view(v.description));
     if (!run(*up, error)) return false;
   }
   auto next = read_int(db, "SELECT COALESCE(MAX(version), 0) + 1 FROM definition_versions WHERE definition_id = ?1", id);

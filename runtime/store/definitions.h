@@ -30,6 +30,7 @@ struct VersionRow {
 // A version to store: the module of one compiled upload.
 struct NewVersion {
   std::string name, description, source, file, files, module_hash;
+  bool template_flag = false;  // the definition's template flag from now on
   std::vector<uint8_t> module;
 };
 
@@ -40,7 +41,8 @@ namespace wf::store::definitions {
 // The definition `key` names in `org`: its id (a number) or its name.
 Result<std::optional<int64_t>> find_id(Database& db, int64_t org, std::string_view key);
 Result<std::optional<DefinitionRow>> find(Database& db, int64_t org, int64_t id);
-Result<Page<DefinitionRow>> list(Database& db, int64_t org, Paging page);
+// `template_flag`: only templates (true) or only the others (false).
+Result<Page<DefinitionRow>> list(Database& db, int64_t org, Paging page, std::optional<bool> template_flag = std::nullopt);
 // A version's text and hash; nullopt when the definition has no such version.
 Result<std::optional<VersionRow>> version(Database& db, int64_t definition, int64_t version);
 // Version history, newest first (source and files not read).
@@ -49,7 +51,8 @@ Result<Page<VersionRow>> versions(Database& db, int64_t definition, Paging page)
 Result<std::optional<std::vector<uint8_t>>> module(Database& db, int64_t definition, int64_t version);
 
 // ---- writes (inside the writer's transaction)
-// A new version of the definition `v.name` (made when it does not exist); its (id, version).
+// A new version of the definition `v.name` (made when it does not exist); its (id, version). The
+// definition takes `v`'s template flag, and its description when `v` has one.
 // When the latest version has the same module hash, nothing is written: that version is the
 // answer and `unchanged` is true.
 bool add_version(Database& db, int64_t org, const NewVersion& v, int64_t now, int64_t& id, int64_t& version, bool& unchanged,

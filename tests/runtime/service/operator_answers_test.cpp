@@ -115,6 +115,43 @@ workflow step_retries(targets: hosts) -> int {
   agent.stop();
 }
 
+TEST_F(OperatorAnswers, AnnotationsDescribeTheDefinition) {
+  push_source(*api_, R"(
+@description("Canary rollout")
+@template
+@trigger(webhook)
+@timeout(2h)
+@canary(percent: 10%, threshold: 90%)
+workflow rollout() -> int {
+  return 1
+}
+)");
+  push_source(*api_, "workflow plain() -> int {\n  return 1\n}\n");
+  json d = body_json(api_->get("/api/v1/definitions/rollout"));
+  EXPECT_EQ(d["description"], "Canary rollout") << d.dump();
+  EXPECT_EQ(d["template"], true);
+  EXPECT_EQ(d["trigger"], "webhook");
+  EXPECT_EQ(d["timeout_ms"], 2 * 3600 * 1000);
+  EXPECT_EQ(d["canary"]["percent"], 10.0);
+  EXPECT_EQ(d["canary"]["threshold"], 90.0);
+  json plain = body_json(api_->get("/api/v1/definitions/plain"));
+  EXPECT_EQ(plain["template"], false);
+  EXPECT_EQ(plain["trigger"], "manual");
+  EXPECT_EQ(plain["timeout_ms"], nullptr);
+  // ?template= filters; the list shows the same fields.
+  json templates = body_json(api_->get("/api/v1/definitions?template=true"));
+  ASSERT_EQ(templates["total"], 1) << templates.dump();
+  EXPECT_EQ(templates["items"][0]["name"], "rollout");
+  EXPECT_EQ(templates["items"][0]["trigger"], "webhook");
+  EXPECT_EQ(body_json(api_->get("/api/v1/definitions?template=false"))["total"], 1);
+  EXPECT_EQ(api_->get("/api/v1/definitions?template=maybe").status, 400);
+  // The export carries the description; a clone is never a template.
+  EXPECT_EQ(body_json(api_->get("/api/v1/definitions/rollout/export"))["description"], "Canary rollout");
+  auto clone = api_->post("/api/v1/definitions/rollout/clone");
+  ASSERT_EQ(clone.status, 201) << clone.body;
+  EXPECT_EQ(body_json(api_->get("/api/v1/definitions/" + std::to_string(body_json(clone)["id"].get<int64_t>())))["template"], false);
+}
+
 TEST_F(OperatorAnswers, AnEndpointNotBuiltYetSaysSo) {
   for (const char* path : {"/api/v1/schedules", "/api/v1/hooks/abc", "/hooks/abc", "/api/v1/users", "/api/v1/instances/1/upgrade"}) {
     auto r = api_->get(path);
