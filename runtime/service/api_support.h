@@ -55,7 +55,6 @@ struct Context {
   store::Writer* writer = nullptr;
   ProgramCache* programs = nullptr;
   const Vault* vault = nullptr;  // the sealed secrets of vault identities
-  std::string enrollment_secret;
   int64_t org_id = 0;  // the organization the first start made: the one of callers without a token
 };
 

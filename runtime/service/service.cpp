@@ -279,7 +279,8 @@ int serve(const ServeOptions& o) {
     fmt::print(stderr, "wf serve: cannot open the store {}: {}\n", db_path, error);
     return 2;
   }
-  if (!bootstrap(*s.writer, data, db_path, s.context.enrollment_secret, error)) {
+  std::string enrollment_secret;  // written to DATA/enroll.secret; agents present it to register
+  if (!bootstrap(*s.writer, data, db_path, enrollment_secret, error)) {
     fmt::print(stderr, "wf serve: {}\n", error);
     return 2;
   }
