@@ -21,10 +21,7 @@ using vm::Value;
 namespace {
 
 int64_t priority_rank(const std::string& p) {
-  if (p == "critical") return 3;
-  if (p == "high") return 2;
-  if (p == "low") return 0;
-  return 1;
+  return static_cast<int64_t>(store::parse<store::JobPriority>(p).value_or(store::JobPriority::Normal));
 }
 
 // The job as an agent receives it (docs/api.md, "job spec").

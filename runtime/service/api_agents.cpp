@@ -244,8 +244,11 @@ void create_job(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   auto script = f.string("script");
   auto interpreter = f.string("interpreter");
   auto timeout = f.integer("timeout_ms");
-  auto priority = f.integer("priority");
+  auto priority = f.string("priority");
   if (!f.ok(*x)) return;
+  const auto rank = store::parse<store::JobPriority>(priority.value_or("normal"));
+  if (!rank)
+    return reply_error(*x, 400, "bad_request", "`priority` must be " + store::name_list<store::JobPriority>());
   if ((command ? 1 : 0) + (argv ? 1 : 0) + (script ? 1 : 0) != 1)
     return reply_error(*x, 400, "bad_request", "give exactly one of `command`, `argv` and `script`");
   if (timeout && (*timeout < 1 || *timeout > 7 * 24 * 3600 * 1000LL))
@@ -260,7 +263,19 @@ void create_job(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   if (argv) spec["kind"] = "argv", spec["argv"] = *argv, description = nlohmann::json(*argv).dump();
   if (script) spec["kind"] = "script", spec["script_body"] = *script, description = "ad-hoc script";
   auto id = std::make_shared<int64_t>(0);
-  *id = c.engine->create_job(who.org_id, *host, spec, description, priority.value_or(1),
+  // A host that never registered has no agent to run the job: say so now, not after 30 minutes.
+  auto agent = store::agents::find(c.reads->connection(), who.org_id, *host);
+  if (!read_ok(*x, agent)) return;
+  if (!*agent) {
+    auto hosts = store::agents::list(c.reads->connection(), who.org_id, {0, 20});
+    if (!read_ok(*x, hosts)) return;
+    std::string names;
+    for (const store::AgentRow& a : hosts->items) names += (names.empty() ? "" : ", ") + a.hostname;
+    return reply_error(*x, 404, "not_found",
+                       fmt::format("no registered host `{}` (registered: {}; hosts register by running `wf agent`)", *host,
+                                   names.empty() ? "none" : names));
+  }
+  *id = c.engine->create_job(who.org_id, *host, spec, description, static_cast<int64_t>(*rank),
                              [&c, x, id, org = who.org_id](bool ok, const std::string& error) {
                                if (!ok) return reply_error(*x, 500, "internal", error);
                                answer_job(c, *x, org, *id, 201);

@@ -76,7 +76,9 @@ nlohmann::json job_json(const store::JobRow& j, bool with_output) {
                         {"host", j.host},
                         {"attempt", j.attempt},
                         {"description", j.description},
-                        {"priority", j.priority},
+                        {"priority", j.priority >= 0 && j.priority < static_cast<int64_t>(store::kJobPriorityNames.size())
+                                         ? nlohmann::json(store::kJobPriorityNames[static_cast<size_t>(j.priority)])
+                                         : nlohmann::json(j.priority)},
                         {"status", store::name(j.status)},
                         {"scheduled_at", format_time(j.scheduled_at)},
                         {"started_at", time_json(j.started_at)},

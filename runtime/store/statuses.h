@@ -62,6 +62,14 @@ namespace wf::store {
   X(Child, "child")         \
   X(Retry, "retry")
 
+// Job priorities (SPEC §1.6 `priority`), lowest first: the enum's value is the rank a queue
+// orders by (higher first).
+#define WF_JOB_PRIORITIES(X) \
+  X(Low, "low")              \
+  X(Normal, "normal")        \
+  X(High, "high")            \
+  X(Critical, "critical")
+
 #define WF_STATUS_ENUM(name, text) name,
 #define WF_STATUS_NAME(name, text) std::string_view(text),
 #define WF_STATUS_TABLE(Enum, LIST)                                                   \
@@ -75,6 +83,7 @@ WF_STATUS_TABLE(PauseReason, WF_PAUSE_REASONS)
 WF_STATUS_TABLE(JobStatus, WF_JOB_STATUSES)
 WF_STATUS_TABLE(ApprovalStatus, WF_APPROVAL_STATUSES)
 WF_STATUS_TABLE(Trigger, WF_TRIGGERS)
+WF_STATUS_TABLE(JobPriority, WF_JOB_PRIORITIES)
 
 #undef WF_STATUS_TABLE
 #undef WF_STATUS_NAME

@@ -152,6 +152,23 @@ workflow rollout() -> int {
   EXPECT_EQ(body_json(api_->get("/api/v1/definitions/" + std::to_string(body_json(clone)["id"].get<int64_t>())))["template"], false);
 }
 
+TEST_F(OperatorAnswers, AdHocJobsTakePriorityNamesAndOnlyRegisteredHosts) {
+  auto reg = api_->post("/api/v1/agents/register", json({{"enrollment_secret", service_->enroll_secret()}, {"hostname", "web1"}}).dump());
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  auto job = api_->post("/api/v1/jobs", R"({"host": "web1", "command": "true", "priority": "high"})");
+  ASSERT_EQ(job.status, 201) << job.body;
+  EXPECT_EQ(body_json(job)["priority"], "high");
+  auto numeric = api_->post("/api/v1/jobs", R"({"host": "web1", "command": "true", "priority": 3})");
+  EXPECT_EQ(numeric.status, 400) << numeric.body;
+  auto unknown_name = api_->post("/api/v1/jobs", R"({"host": "web1", "command": "true", "priority": "urgent"})");
+  EXPECT_EQ(unknown_name.status, 400);
+  EXPECT_NE(body_json(unknown_name)["error"]["message"].get<std::string>().find("low, normal, high or critical"), std::string::npos);
+  auto nowhere = api_->post("/api/v1/jobs", R"({"host": "db9", "command": "true"})");
+  EXPECT_EQ(nowhere.status, 404) << nowhere.body;
+  EXPECT_NE(body_json(nowhere)["error"]["message"].get<std::string>().find("registered: web1"), std::string::npos) << nowhere.body;
+  EXPECT_EQ(body_json(api_->get("/api/v1/jobs"))["total"], 1);
+}
+
 TEST_F(OperatorAnswers, AnEndpointNotBuiltYetSaysSo) {
   for (const char* path : {"/api/v1/schedules", "/api/v1/hooks/abc", "/hooks/abc", "/api/v1/users", "/api/v1/instances/1/upgrade"}) {
     auto r = api_->get(path);
