@@ -41,7 +41,17 @@ nlohmann::json variables_of(Context& c, int64_t definition_id, int64_t version, 
       case vm::ValueKind::Duration: return vm::format_duration(v.i);
       case vm::ValueKind::Time: return vm::format_instant(v.i);
       case vm::ValueKind::Str: return std::string(d.text_of(v));
-      case vm::ValueKind::Credential: return "<credential>";
+      case vm::ValueKind::Credential: {
+        // SPEC §1.8: a credential shows as credential(IDENTITY), never its fields.
+        std::string identity;
+        if (v.shape < d.shapes.size()) {
+          const auto& names = d.shapes[v.shape];
+          for (uint32_t k = 0; k < v.children.count && k < names.size(); ++k)
+            if (names[k] == "identity" && d.values[v.children.first + k].kind == vm::ValueKind::Str)
+              identity = std::string(d.text_of(d.values[v.children.first + k]));
+        }
+        return "credential(" + identity + ")";
+      }
       case vm::ValueKind::List: {
         nlohmann::json a = nlohmann::json::array();
         for (uint32_t k = 0; k < v.children.count; ++k) a.push_back(render(v.children.first + k, depth + 1));

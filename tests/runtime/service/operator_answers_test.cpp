@@ -169,6 +169,23 @@ TEST_F(OperatorAnswers, AdHocJobsTakePriorityNamesAndOnlyRegisteredHosts) {
   EXPECT_EQ(body_json(api_->get("/api/v1/jobs"))["total"], 1);
 }
 
+TEST_F(OperatorAnswers, AVariableHoldingACredentialShowsItsIdentityOnly) {
+  ASSERT_EQ(api_->post("/api/v1/vault/identities", R"({"name": "db_admin", "username": "dba", "secret": "s3cret"})").status, 201);
+  ASSERT_FALSE(push(*api_, "creds.wf", R"(
+workflow creds() -> int {
+  checkout cred = pam "db_admin" reason "test" ttl 5m {
+    approve "Go on?" timeout 1h
+  }
+  return 1
+}
+)").empty());
+  const int64_t id = start(*api_, "creds", json::object());
+  json d = wait_status(*api_, id, [](const json& d) { return d.value("pause_reason", json()) == "approval"; });
+  ASSERT_EQ(d["pause_reason"], "approval") << d.dump();
+  EXPECT_EQ(d["variables"]["cred"], "credential(db_admin)") << d["variables"].dump();
+  EXPECT_EQ(d.dump().find("s3cret"), std::string::npos);
+}
+
 TEST_F(OperatorAnswers, AnEndpointNotBuiltYetSaysSo) {
   for (const char* path : {"/api/v1/schedules", "/api/v1/hooks/abc", "/hooks/abc", "/api/v1/users", "/api/v1/instances/1/upgrade"}) {
     auto r = api_->get(path);
