@@ -85,7 +85,11 @@ void Lowerer::stmt(const Stmt& s) {
     case StmtKind::Let: {
       const auto& l = static_cast<const LetStmt&>(s);
       const int r = bind_local(l.binding, l.name);
+      const size_t local = fb().local_count() - 1;
       expr_to(l.init.get(), r);
+      // The name is bound once its value is stored: while the initializer runs (and waits, for an
+      // effect) the register holds temporaries, which the variables view must not show as it.
+      fb().start_local_here(local);
       break;
     }
     case StmtKind::Assign: {

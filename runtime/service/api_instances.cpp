@@ -88,7 +88,10 @@ nlohmann::json variables_of(Context& c, int64_t definition_id, int64_t version, 
     }
   }
   for (const bytecode::LocalName& l : fn.locals) {
-    if (frame.pc < l.start || frame.pc > l.end) continue;
+    // A local is bound from `start`, the instruction after its value is stored. A suspended frame
+    // whose pc is `start` itself still waits for the effect that gives the value (an effect's
+    // answer is stored when it is delivered): not bound yet.
+    if (frame.pc <= l.start || frame.pc > l.end) continue;
     const uint32_t reg = frame.base + l.reg;
     if (reg >= f.registers.count) continue;
     out[l.name] = render(f.registers.first + reg, 0);

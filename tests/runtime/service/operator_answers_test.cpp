@@ -186,6 +186,22 @@ workflow creds() -> int {
   EXPECT_EQ(d.dump().find("s3cret"), std::string::npos);
 }
 
+TEST_F(OperatorAnswers, TheVariablesViewShowsOnlyBindingsThatHaveExecuted) {
+  ASSERT_FALSE(push(*api_, "pre.wf", R"(
+workflow pre(limit: int = 3) -> int {
+  let before = limit * 2
+  step "Preflight" {
+    let answer = approve "Go on?" timeout 1h
+  }
+  return before
+}
+)").empty());
+  const int64_t id = start(*api_, "pre", json::object());
+  json d = wait_status(*api_, id, [](const json& d) { return d.value("pause_reason", json()) == "approval"; });
+  ASSERT_EQ(d["pause_reason"], "approval") << d.dump();
+  EXPECT_EQ(d["variables"], json({{"limit", 3}, {"before", 6}})) << d["variables"].dump();
+}
+
 TEST_F(OperatorAnswers, AnEndpointNotBuiltYetSaysSo) {
   for (const char* path : {"/api/v1/schedules", "/api/v1/hooks/abc", "/hooks/abc", "/api/v1/users", "/api/v1/instances/1/upgrade"}) {
     auto r = api_->get(path);
