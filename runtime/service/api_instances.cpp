@@ -121,17 +121,13 @@ store::Result<std::optional<nlohmann::json>> instance_detail(Context& c, int64_t
 
 namespace {
 
-// The instance `{id}` names in the caller's organization, with its detail in `detail`; nullopt,
-// after answering 404 (or 503), when there is none.
-std::optional<int64_t> instance_of(Context& c, const Principal& who, http::Exchange& x, std::string_view key, nlohmann::json& detail) {
-  auto id = parse_id(key);
-  if (id) {
-    auto found = instance_detail(c, who.org_id, *id);
+// The instance `{id}` names in the caller's organization; nullopt, after answering 404 (or 503),
+// when there is none. Only the row is read: the detail is for the answers that show it.
+std::optional<int64_t> instance_of(Context& c, const Principal& who, http::Exchange& x, std::string_view key) {
+  if (auto id = parse_id(key)) {
+    auto found = store::instances::find(c.reads->connection(), who.org_id, *id);
     if (!read_ok(x, found)) return std::nullopt;
-    if (*found) {
-      detail = std::move(**found);
-      return id;
-    }
+    if (*found) return id;
   }
   reply_error(x, 404, "not_found", fmt::format("no instance {}", key));
   return std::nullopt;
@@ -151,8 +147,7 @@ engine::Done answer_detail(Context& c, ExchangePtr x, int64_t org, int64_t id) {
 // the instance's detail once it has committed.
 void operate(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p,
              engine::OpResult (engine::Engine::*operation)(int64_t, int64_t, engine::Done)) {
-  nlohmann::json detail;
-  const auto id = instance_of(c, who, *x, p["id"], detail);
+  const auto id = instance_of(c, who, *x, p["id"]);
   if (!id) return;
   auto body = body_object(r, *x);
   if (!body) return;
@@ -178,21 +173,21 @@ void list_instances(Context& c, const Principal& who, http::Request& r, Exchange
 }
 
 void get_instance(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
-  nlohmann::json detail;
-  if (!instance_of(c, who, *x, p["id"], detail)) return;
-  return reply_json(*x, 200, detail);
+  store::Result<std::optional<nlohmann::json>> detail = std::optional<nlohmann::json>();
+  if (auto id = parse_id(p["id"])) detail = instance_detail(c, who.org_id, *id);
+  if (!read_ok(*x, detail)) return;
+  if (!*detail) return reply_error(*x, 404, "not_found", fmt::format("no instance {}", p["id"]));
+  reply_json(*x, 200, **detail);
 }
 
 void instance_events(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
-  nlohmann::json detail;
-  const auto id = instance_of(c, who, *x, p["id"], detail);
+  const auto id = instance_of(c, who, *x, p["id"]);
   if (!id) return;
   return events_api(c, who, r, x, *id);
 }
 
 void instance_log(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
-  nlohmann::json detail;
-  const auto id = instance_of(c, who, *x, p["id"], detail);
+  const auto id = instance_of(c, who, *x, p["id"]);
   if (!id) return;
   int64_t after = 0;
   if (auto a = r.query_param("after")) {
@@ -226,8 +221,7 @@ void retry_instance(Context& c, const Principal& who, http::Request& r, Exchange
 }
 
 void signal_instance(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
-  nlohmann::json detail;
-  const auto id = instance_of(c, who, *x, p["id"], detail);
+  const auto id = instance_of(c, who, *x, p["id"]);
   if (!id) return;
   auto body = body_object(r, *x);
   if (!body) return;

@@ -48,7 +48,7 @@ nlohmann::json instance_json(const store::InstanceRow& r) {
   return j;
 }
 
-nlohmann::json step_json(const store::StepRow& s, const std::vector<store::JobRow>& jobs) {
+nlohmann::json step_json(const store::StepRow& s, const std::vector<store::JobOfEffect>& jobs) {
   nlohmann::json step = {{"index", s.idx},
                          {"attempt", s.attempt},
                          {"kind", s.kind},
@@ -60,7 +60,7 @@ nlohmann::json step_json(const store::StepRow& s, const std::vector<store::JobRo
                          {"jobs", nlohmann::json::array()}};
   if (s.effect_seq) {
     step["effect_seq"] = *s.effect_seq;
-    for (const store::JobRow& j : jobs)
+    for (const store::JobOfEffect& j : jobs)
       if (j.effect_seq == s.effect_seq) step["jobs"].push_back(j.id);
   }
   return step;

@@ -6,6 +6,7 @@
 
 #include "runtime/store/agents.h"
 #include "runtime/store/definitions.h"
+#include "runtime/store/jobs.h"
 #include "runtime/store/rows.h"
 #include "runtime/store/vault.h"
 
@@ -20,7 +21,7 @@ nlohmann::json instance_summary_json(const store::InstanceRow& r);
 // The list form plus params, targets, result, error and parent (the detail adds steps and variables).
 nlohmann::json instance_json(const store::InstanceRow& r);
 // A timeline row with the jobs its effect ran.
-nlohmann::json step_json(const store::StepRow& s, const std::vector<store::JobRow>& jobs);
+nlohmann::json step_json(const store::StepRow& s, const std::vector<store::JobOfEffect>& jobs);
 nlohmann::json log_json(const store::LogRow& l);
 nlohmann::json job_json(const store::JobRow& j, bool with_output);
 nlohmann::json approval_json(const store::ApprovalRow& a, const std::vector<store::ResponseRow>& responses);

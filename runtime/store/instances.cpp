@@ -96,11 +96,12 @@ bool read_log(const Statement& s, LogRow& l, std::string&) {
 constexpr const char* kStepColumns =
     "SELECT idx, kind, name, effect_seq, status, started_at, ended_at, attempt FROM steps WHERE instance_id = ?1";
 
-// kColumns with the continuation and checkpoint left out (lists do not show them).
+// kColumns with what a list does not show left out (NULL): params, targets, result, error, the
+// continuation, the checkpoint and its steps — the large columns of a row.
 constexpr const char* kSummaryColumns =
-    "id, org_id, definition_id, version, workflow, module_hash, status, pause_reason, params, targets, parent_id, "
-    "parent_fiber, parent_seq, created_at, scheduled_at, started_at, ended_at, timeout_at, result, error, error_message, "
-    "NULL, NULL, operator_paused, trigger, attempt, checkpoint_steps";
+    "id, org_id, definition_id, version, workflow, module_hash, status, pause_reason, NULL, NULL, parent_id, "
+    "parent_fiber, parent_seq, created_at, scheduled_at, started_at, ended_at, timeout_at, NULL, NULL, error_message, "
+    "NULL, NULL, operator_paused, trigger, attempt, NULL";
 
 constexpr const char* kFilter =
     " FROM instances WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR workflow = ?3) AND (?4 = '' OR trigger = ?4)";
@@ -135,11 +136,10 @@ Result<std::optional<InstanceRow>> find(Database& db, int64_t org, int64_t id) {
 Result<std::optional<int64_t>> child_of(Database& db, int64_t parent, uint64_t seq) {
   Query q(db, "SELECT id FROM instances WHERE parent_id = ?1 AND parent_seq = ?2");
   q->bind(1, parent).bind(2, static_cast<int64_t>(seq));
-  std::optional<int64_t> out;
-  if (q->step()) out = q->column_int64(0);
-  std::string error;
-  if (!finished(q, error)) return Result<std::optional<int64_t>>::failure(error);
-  return out;
+  return read_row<int64_t>(q, [](const Statement& s, int64_t& id, std::string&) {
+    id = s.column_int64(0);
+    return true;
+  });
 }
 
 Result<int64_t> max_id(Database& db) { return read_int(db, "SELECT COALESCE(MAX(id), 0) FROM instances"); }
@@ -179,11 +179,10 @@ Result<std::vector<WaitRow>> waits(Database& db, int64_t instance) {
 Result<std::optional<std::string>> first_signal(Database& db, int64_t instance, std::string_view event) {
   Query q(db, "SELECT payload FROM signals WHERE instance_id = ?1 AND event = ?2 ORDER BY rowid LIMIT 1");
   q->bind(1, instance).bind(2, event);
-  std::optional<std::string> out;
-  if (q->step()) out = q->column_text(0);
-  std::string error;
-  if (!finished(q, error)) return Result<std::optional<std::string>>::failure(error);
-  return out;
+  return read_row<std::string>(q, [](const Statement& s, std::string& payload, std::string&) {
+    payload = s.column_text(0);
+    return true;
+  });
 }
 
 }  // namespace wf::store::instances

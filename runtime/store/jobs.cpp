@@ -60,10 +60,13 @@ Result<Page<JobRow>> list(Database& db, int64_t org, const JobFilter& filter, Pa
   return read_page<JobRow>(q, count, read_job);
 }
 
-Result<std::vector<JobRow>> of_instance(Database& db, int64_t instance) {
-  Query q(db, std::string("SELECT ") + kColumns + " FROM jobs WHERE instance_id = ?1 ORDER BY id");
+Result<std::vector<JobOfEffect>> of_instance(Database& db, int64_t instance) {
+  Query q(db, "SELECT id, effect_seq FROM jobs WHERE instance_id = ?1 ORDER BY id");
   q->bind(1, instance);
-  return read_rows<JobRow>(q, read_job);
+  return read_rows<JobOfEffect>(q, [](const Statement& s, JobOfEffect& j, std::string&) {
+    j = {s.column_int64(0), optional_int(s, 1)};
+    return true;
+  });
 }
 
 bool remove(Database& db, int64_t org, int64_t id, std::string& error) {

@@ -18,14 +18,21 @@ struct JobFilter {
   int64_t instance = 0;
 };
 
+// What a timeline row needs of a job: its id and the effect that ran it (not its output, which
+// may be a megabyte).
+struct JobOfEffect {
+  int64_t id = 0;
+  std::optional<int64_t> effect_seq;
+};
+
 }  // namespace wf::store
 
 namespace wf::store::jobs {
 
 // A page of `org`'s jobs, newest first.
 Result<Page<JobRow>> list(Database& db, int64_t org, const JobFilter& filter, Paging page);
-// Every job of an instance, oldest first.
-Result<std::vector<JobRow>> of_instance(Database& db, int64_t instance);
+// The jobs of an instance, oldest first.
+Result<std::vector<JobOfEffect>> of_instance(Database& db, int64_t instance);
 // Deletes an ended job of `org`.
 bool remove(Database& db, int64_t org, int64_t id, std::string& error);
 
