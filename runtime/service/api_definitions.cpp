@@ -89,7 +89,7 @@ Compiled compile_upload(const std::string& file, const std::string& source, cons
 // What the running version's annotations ask for (SPEC §1.2): the published version's, else the
 // latest's.
 void add_policy(Context& c, nlohmann::json& j, const store::DefinitionRow& d) {
-  const std::optional<int64_t> version = d.published_version ? d.published_version : d.latest_version;
+  const std::optional<int64_t> version = store::definitions::running_version(d);
   auto program = version ? c.programs->get(d.id, *version) : nullptr;
   const auto index = program ? bytecode::find_workflow(program->module, d.name) : std::nullopt;
   const auto& workflows = program ? program->module.workflows : std::vector<bytecode::Workflow>{};
@@ -222,16 +222,6 @@ void update_definition(Context& c, ExchangePtr x, int64_t org, int64_t id, store
   });
 }
 
-// The version a run uses: the one asked for, else the published one, else the latest draft; 0
-// when there is none.
-store::Result<int64_t> version_to_run(Context& c, int64_t org, int64_t id, std::optional<int64_t> asked) {
-  auto d = store::definitions::find(c.reads->connection(), org, id);
-  if (!d.ok()) return store::Result<int64_t>::failure(d.error());
-  if (!*d) return int64_t{0};
-  if (asked) return *asked;
-  return (*d)->published_version.value_or((*d)->latest_version.value_or(0));
-}
-
 // The host record of a registered host (SPEC §1.6 `host`), or nullopt; `error` set when the store
 // could not say.
 std::optional<vm::Value> host_record(Context& c, int64_t org, const std::string& name, std::string& error) {
@@ -340,18 +330,17 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
     if (!at) return reply_error(*x, 400, "bad_request", "`scheduled_at` must be an RFC 3339 time or milliseconds");
   }
   if (!f.ok(*x)) return;
-  auto chosen = version_to_run(c, who.org_id, id, version);
-  if (!read_ok(*x, chosen)) return;
-  const int64_t v = *chosen;
-  auto program = v ? c.programs->get(id, v) : nullptr;
-  if (!program) return reply_error(*x, 404, "not_found", fmt::format("definition {} has no version {}", id, v));
   auto definition = store::definitions::find(c.reads->connection(), who.org_id, id);
   if (!read_ok(*x, definition)) return;
-  const std::string name = *definition ? (*definition)->name : "";
+  // The version asked for, else the one that runs (published, else the latest draft).
+  const int64_t v = *definition ? version.value_or(store::definitions::running_version(**definition).value_or(0)) : 0;
+  auto program = v ? c.programs->get(id, v) : nullptr;
+  if (!program) return reply_error(*x, 404, "not_found", fmt::format("definition {} has no version {}", id, v));
+  const std::string name = (*definition)->name;
   // An inactive definition starts only when forced (SPEC §4.4 active flag); a simulation runs
   // nothing and is always allowed.
   const bool simulated = test || simulate.value_or(false);
-  if (*definition && !(*definition)->active && !simulated && !force.value_or(false))
+  if (!(*definition)->active && !simulated && !force.value_or(false))
     return reply_error(*x, 409, "inactive",
                        fmt::format("definition `{}` is inactive: activate it (PATCH {{\"active\": true}}) or start it with "
                                    "\"force\": true",

@@ -38,6 +38,11 @@ struct NewVersion {
 
 namespace wf::store::definitions {
 
+// The version that runs when none is asked for: the published one, else the latest draft.
+inline std::optional<int64_t> running_version(const DefinitionRow& d) {
+  return d.published_version ? d.published_version : d.latest_version;
+}
+
 // The definition `key` names in `org`: its id (a number) or its name.
 Result<std::optional<int64_t>> find_id(Database& db, int64_t org, std::string_view key);
 Result<std::optional<DefinitionRow>> find(Database& db, int64_t org, int64_t id);
