@@ -223,7 +223,9 @@ class Engine {
   void drop_wait(Instance& in, Wait& w, const std::string& why, Changes& ch);
   void finish_instance(Instance& in, vm::Machine& m, Changes& ch);
   void abort_instance(Instance& in, stdlib::ErrorKind kind, const std::string& message, Changes& ch);
-  void update_status(Instance& in, Changes& ch);
+  // Derives the status and pause reason from the waits; true (with an event recorded) when they
+  // changed.
+  bool update_status(Instance& in, Changes& ch);
   Instance* find_live(int64_t org, int64_t id);
   // ---- the effects, one file each: arming, answering, recovery
   void arm_run(Instance& in, Wait& w, Changes& ch);  // engine_run.cpp
@@ -276,6 +278,10 @@ class Engine {
   static void on_timer(uv_timer_t* handle);
   // ---- recovery (engine_recover.cpp)
   bool recover_instances(std::string& error);
+  // Makes a stored instance live again (recovery, retry): its program and workflow (`program`
+  // null when its definition version is gone) and where its timeline and log go on. False with
+  // `error` when the store cannot say.
+  bool load_stored(Instance& in, std::string& error);
   bool recover_jobs(std::string& error);
   bool rebuild_wait(Instance& in, Wait& w, Changes& ch, std::string& error);
 

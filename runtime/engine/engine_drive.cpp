@@ -183,7 +183,7 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
   ch.waits_added.push_back(std::move(row));
 }
 
-void Engine::update_status(Instance& in, Changes& ch) {
+bool Engine::update_status(Instance& in, Changes& ch) {
   InstanceStatus status = InstanceStatus::Running;
   std::optional<PauseReason> reason;
   if (in.row.operator_paused) {
@@ -219,7 +219,9 @@ void Engine::update_status(Instance& in, Changes& ch) {
     nlohmann::json data = {{"status", name(status)}};
     if (reason) data["pause_reason"] = name(*reason);
     event(in, ch, "instance.status", std::move(data));
+    return true;
   }
+  return false;
 }
 
 void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {

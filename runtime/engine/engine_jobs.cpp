@@ -219,10 +219,7 @@ void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& c
     return;
   }
   // A round delayed for a retry pauses the instance (retry_delay) until its jobs fall due.
-  const InstanceStatus before = instance.row.status;
-  const std::optional<PauseReason> reason = instance.row.pause_reason;
-  update_status(instance, ch);
-  if (instance.row.status != before || instance.row.pause_reason != reason) ch.instances.push_back(instance.row);
+  if (update_status(instance, ch)) ch.instances.push_back(instance.row);
 }
 
 int64_t Engine::create_job(int64_t org, const std::string& host, const nlohmann::json& spec, const std::string& description,

@@ -65,21 +65,14 @@ OpResult Engine::retry(int64_t org, int64_t id, Done done) {
   InstanceRow stored = std::move(**found);
   if (stored.status != InstanceStatus::Failed)
     return {Outcome::Conflict, fmt::format("instance {} is {}: only a failed instance can be retried", id, name(stored.status))};
-  auto next_step = store::instances::next_step_index(reader_, id);
-  auto next_log = store::instances::next_log_seq(reader_, id);
-  if (!next_step.ok() || !next_log.ok())
-    return {Outcome::Unavailable, "the store could not be read: " + (next_step.ok() ? next_log.error() : next_step.error())};
   auto owned = std::make_unique<Instance>();
   Instance& in = *owned;
-  in.program = programs_(stored.definition_id, stored.version);
+  in.row = std::move(stored);
+  if (std::string error; !load_stored(in, error)) return {Outcome::Unavailable, "the store could not be read: " + error};
   if (!in.program) return {Outcome::Conflict, "the instance's definition version no longer exists"};
-  if (!stored.checkpoint)
+  if (!in.row.checkpoint)
     return {Outcome::Conflict, "the instance failed before its first step: it has no checkpoint to retry from; start it again"};
-  if (const auto k = bytecode::find_workflow(in.program->module, stored.workflow)) in.workflow_index = *k;
-  in.next_step = *next_step;
-  in.next_log_seq = *next_log;
   InstanceRow& r = in.row;
-  r = std::move(stored);
   r.module_hash = in.program->module_hash;
   r.status = InstanceStatus::Running;
   r.ended_at.reset();

@@ -78,20 +78,15 @@ bool Engine::recover_instances(std::string& error) {
     Instance& in = *owned;
     in.row = std::move(row);
     InstanceRow& r = in.row;
-    in.program = programs_(r.definition_id, r.version);
+    if (!load_stored(in, error)) return error = fmt::format("cannot read instance {}: {}", r.id, error), false;
     if (!in.program) {
       fmt::print(stderr, "wf serve: instance {}: its definition version is gone; left as it is\n", r.id);
       continue;
     }
-    if (const auto k = bytecode::find_workflow(in.program->module, r.workflow)) in.workflow_index = *k;
-    auto next_step = store::instances::next_step_index(reader_, r.id);
-    auto next_log = store::instances::next_log_seq(reader_, r.id);
     auto open = store::instances::open_steps(reader_, r.id);
     auto stored_waits = store::instances::waits(reader_, r.id);
-    for (const std::string* e : {&next_step.error(), &next_log.error(), &open.error(), &stored_waits.error()})
+    for (const std::string* e : {&open.error(), &stored_waits.error()})
       if (!e->empty()) return error = fmt::format("cannot read instance {}: {}", r.id, *e), false;
-    in.next_step = *next_step;
-    in.next_log_seq = *next_log;
     for (StepRow& s : *open) in.open_steps[s.idx] = std::move(s);
     if (r.status == InstanceStatus::Queued && r.scheduled_at) arm(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, r.id, 0, 0, {}});
     if (r.timeout_at && r.status != InstanceStatus::Queued) arm(*r.timeout_at, Timer{Timer::Kind::InstanceTimeout, r.id, 0, 0, {}});
@@ -134,6 +129,19 @@ bool Engine::recover_instances(std::string& error) {
     if (ready && !it->second->row.operator_paused) advance(*it->second, ch);
     commit(std::move(ch), nullptr);
   }
+  return true;
+}
+
+bool Engine::load_stored(Instance& in, std::string& error) {
+  const InstanceRow& r = in.row;
+  auto next_step = store::instances::next_step_index(reader_, r.id);
+  auto next_log = store::instances::next_log_seq(reader_, r.id);
+  if (!next_step.ok() || !next_log.ok()) return error = next_step.ok() ? next_log.error() : next_step.error(), false;
+  in.next_step = *next_step;
+  in.next_log_seq = *next_log;
+  in.program = programs_(r.definition_id, r.version);
+  if (in.program)
+    if (const auto k = bytecode::find_workflow(in.program->module, r.workflow)) in.workflow_index = *k;
   return true;
 }
 

@@ -149,10 +149,7 @@ void Engine::retry_due(int64_t instance, const QueueKey& queue) {
   Instance* in = find_live(queue.first, instance);
   if (!in) return;
   Changes ch;
-  const InstanceStatus before = in->row.status;
-  const std::optional<PauseReason> reason = in->row.pause_reason;
-  update_status(*in, ch);
-  if (in->row.status == before && in->row.pause_reason == reason) return;
+  if (!update_status(*in, ch)) return;
   ch.instances.push_back(in->row);
   commit(std::move(ch), nullptr);
 }
