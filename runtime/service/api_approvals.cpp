@@ -10,18 +10,24 @@ namespace wf::service {
 
 namespace {
 
+// A request as the API shows it: its row with its responses.
+store::Result<nlohmann::json> approval_view(store::Database& db, const store::ApprovalRow& a) {
+  auto responses = store::approvals::responses(db, a.id);
+  if (!responses.ok()) return store::Result<nlohmann::json>::failure(responses.error());
+  return approval_json(a, *responses);
+}
+
 // One request of `org` with its responses; nullopt when there is none.
 store::Result<std::optional<nlohmann::json>> approval_by_id(Context& c, int64_t org, int64_t id) {
   using Answer = store::Result<std::optional<nlohmann::json>>;
   auto row = store::approvals::find(c.reads->connection(), org, id);
   if (!row.ok()) return Answer::failure(row.error());
   if (!*row) return std::optional<nlohmann::json>();
-  auto responses = store::approvals::responses(c.reads->connection(), id);
-  if (!responses.ok()) return Answer::failure(responses.error());
-  return std::optional<nlohmann::json>(approval_json(**row, *responses));
+  auto view = approval_view(c.reads->connection(), **row);
+  if (!view.ok()) return Answer::failure(view.error());
+  return std::optional<nlohmann::json>(std::move(*view));
 }
 
-// The approval request `{id}` names in the caller's organization, as JSON in `approval`;
 // The approval `{id}` names in the caller's organization, with the request in `approval`;
 // nullopt, after answering 404, when there is none.
 std::optional<int64_t> approval_of(Context& c, const Principal& who, http::Exchange& x, std::string_view key, nlohmann::json& approval) {
@@ -56,9 +62,9 @@ void list_approvals(Context& c, const Principal& who, http::Request& r, Exchange
         if (!page.ok()) return store::Result<nlohmann::json>::failure(page.error());
         nlohmann::json items = nlohmann::json::array();
         for (const store::ApprovalRow& a : page->items) {
-          auto responses = store::approvals::responses(db, a.id);
-          if (!responses.ok()) return store::Result<nlohmann::json>::failure(responses.error());
-          items.push_back(approval_json(a, *responses));
+          auto view = approval_view(db, a);
+          if (!view.ok()) return view;
+          items.push_back(std::move(*view));
         }
         return nlohmann::json{{"items", items}, {"total", page->total}};
       },

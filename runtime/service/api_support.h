@@ -115,12 +115,7 @@ template <class Enum>
 std::optional<std::string> name_filter(const http::Request& r, http::Exchange& x, const char* param) {
   const std::string value = r.query_param(param).value_or("");
   if (value.empty() || store::parse<Enum>(value)) return value;
-  std::string names;
-  for (std::string_view n : store::names(Enum{})) {
-    if (!names.empty()) names.append(", ");
-    names.append(n);
-  }
-  reply_error(x, 400, "bad_request", fmt::format("`{}` must be one of {}", param, names));
+  reply_error(x, 400, "bad_request", fmt::format("`{}` must be one of {}", param, fmt::join(store::names(Enum{}), ", ")));
   return std::nullopt;
 }
 // A path segment as an id; nullopt when it is not a positive integer.

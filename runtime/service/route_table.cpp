@@ -40,7 +40,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/definitions/{id}/run", run_definition_now, "workflows.execute", User, kJsonBody, true, true, "Start an instance"},
     {"POST", "/definitions/{id}/run-test", run_definition_test, "workflows.execute", User, kJsonBody, true, true, "Simulate a run"},
 
-    {"GET", "/instances", list_instances, "workflows.view", User, kNoBody, false, true, "List instances (workflow, status, skip, limit)"},
+    {"GET", "/instances", list_instances, "workflows.view", User, kNoBody, false, true, "List instances (workflow, status, trigger, skip, limit)"},
     {"GET", "/instances/{id}", get_instance, "workflows.view", User, kNoBody, false, true, "Instance detail"},
     {"POST", "/instances/{id}/cancel", cancel_instance, "workflows.execute", User, kNoBody, false, true, "Cancel"},
     {"POST", "/instances/{id}/pause", pause_instance, "workflows.execute", User, kNoBody, false, true, "Pause at the next effect boundary"},
