@@ -10,25 +10,19 @@ namespace {
 using namespace wf::testing;
 using nlohmann::json;
 
-class Effects : public ::testing::Test {
+class Effects : public ServiceTest {
  protected:
+  Effects() : ServiceTest("wf-effects") {}
   void SetUp() override {
-    dir_ = make_temp_dir("wf-effects");
-    service_ = std::make_unique<Service>(dir_);
-    ASSERT_TRUE(service_->start()) << service_->log();
-    api_ = service_->admin();
+    ServiceTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_TRUE(agent_.start(*service_, "web1"));
     ASSERT_TRUE(wait_until([&] { return body_json(api_->get("/api/v1/hosts")).value("total", 0) == 1; }));
   }
   void TearDown() override {
     agent_.stop();
-    service_->stop();
-    std::error_code ec;
-    if (!HasFailure()) std::filesystem::remove_all(dir_, ec);
+    ServiceTest::TearDown();
   }
-  std::filesystem::path dir_;
-  std::unique_ptr<Service> service_;
-  std::unique_ptr<wf::client::HttpClient> api_;
   Agent agent_;
 };
 

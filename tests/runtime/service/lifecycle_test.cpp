@@ -11,19 +11,12 @@ namespace {
 using namespace wf::testing;
 using nlohmann::json;
 
-class Lifecycle : public ::testing::Test {
+class Lifecycle : public ServiceTest {
  protected:
-  void SetUp() override {
-    dir_ = make_temp_dir("wf-lifecycle");
-    service_ = std::make_unique<Service>(dir_);
-    ASSERT_TRUE(service_->start()) << service_->log();
-    api_ = service_->admin();
-  }
+  Lifecycle() : ServiceTest("wf-lifecycle") {}
   void TearDown() override {
     for (auto& a : agents_) a->stop();
-    if (service_) service_->stop();
-    std::error_code ec;
-    if (!HasFailure()) std::filesystem::remove_all(dir_, ec);
+    ServiceTest::TearDown();
   }
   void agent(const std::string& host) {
     agents_.push_back(std::make_unique<Agent>());
@@ -58,9 +51,6 @@ class Lifecycle : public ::testing::Test {
     return body_json(r);
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Service> service_;
-  std::unique_ptr<wf::client::HttpClient> api_;
   std::vector<std::unique_ptr<Agent>> agents_;
 };
 

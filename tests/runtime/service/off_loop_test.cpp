@@ -60,19 +60,9 @@ bool send_and_hang_up(int port, const std::string& request) {
   return ok;
 }
 
-class OffLoop : public ::testing::Test {
+class OffLoop : public ServiceTest {
  protected:
-  void SetUp() override {
-    dir_ = make_temp_dir("wf-off-loop");
-    service_ = std::make_unique<Service>(dir_);
-    ASSERT_TRUE(service_->start()) << service_->log();
-    api_ = service_->admin();
-  }
-  void TearDown() override {
-    if (service_) service_->stop();
-    std::error_code ec;
-    if (!HasFailure()) std::filesystem::remove_all(dir_, ec);
-  }
+  OffLoop() : ServiceTest("wf-off-loop") {}
   // An instance that has ended, for the polls to read.
   int64_t finished_instance() {
     const std::string name = push(*api_, "quick.wf", "workflow quick() -> int {\n  return 1\n}\n");
@@ -83,9 +73,6 @@ class OffLoop : public ::testing::Test {
     return id;
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Service> service_;
-  std::unique_ptr<wf::client::HttpClient> api_;
 };
 
 TEST_F(OffLoop, OtherRequestsAreAnsweredWhileALargeUploadCompiles) {

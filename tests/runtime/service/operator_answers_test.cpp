@@ -10,22 +10,9 @@ namespace {
 using namespace wf::testing;
 using nlohmann::json;
 
-class OperatorAnswers : public ::testing::Test {
+class OperatorAnswers : public ServiceTest {
  protected:
-  void SetUp() override {
-    dir_ = make_temp_dir("wf-answers");
-    service_ = std::make_unique<Service>(dir_);
-    ASSERT_TRUE(service_->start()) << service_->log();
-    api_ = service_->admin();
-  }
-  void TearDown() override {
-    service_->stop();
-    std::error_code ec;
-    if (!HasFailure()) std::filesystem::remove_all(dir_, ec);
-  }
-  std::filesystem::path dir_;
-  std::unique_ptr<Service> service_;
-  std::unique_ptr<wf::client::HttpClient> api_;
+  OperatorAnswers() : ServiceTest("wf-answers") {}
 };
 
 json push_source(wf::client::HttpClient& c, const std::string& source) {

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "runtime/client/http_client.h"
@@ -225,5 +226,29 @@ inline nlohmann::json wait_status(client::HttpClient& c, int64_t id, const std::
 inline nlohmann::json wait_ended(client::HttpClient& c, int64_t id, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
   return wait_status(c, id, [](const nlohmann::json& d) { return is_terminal(d.value("status", "")); }, timeout);
 }
+
+// A test with a `wf serve` of its own (`prefix` names its data directory) and an admin client;
+// the directory is removed when the test passed. A fixture that adds agents stops them in its
+// TearDown before calling this one's.
+class ServiceTest : public ::testing::Test {
+ protected:
+  explicit ServiceTest(std::string prefix) : prefix_(std::move(prefix)) {}
+  void SetUp() override {
+    dir_ = make_temp_dir(prefix_);
+    service_ = std::make_unique<Service>(dir_);
+    ASSERT_TRUE(service_->start()) << service_->log();
+    api_ = service_->admin();
+  }
+  void TearDown() override {
+    if (service_) service_->stop();
+    std::error_code ec;
+    if (!HasFailure()) std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::string prefix_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<client::HttpClient> api_;
+};
 
 }  // namespace wf::testing
