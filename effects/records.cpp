@@ -98,6 +98,15 @@ Value make_error(stdlib::ErrorKind kind, std::string message, Value detail) {
   return vm::make_error_record(kind, std::move(message), std::move(detail));
 }
 
+vm::Value make_credential(const std::string& username, const std::string& domain, const std::string& credential_type,
+                          const std::string& identity, const std::string& session) {
+  return make_builtin("credential", {{"username", vm::make_string(username)},
+                                     {"domain", vm::make_string(domain)},
+                                     {"credential_type", vm::make_string(credential_type)},
+                                     {"identity", vm::make_string(identity)},
+                                     {"session", vm::make_string(session)}});
+}
+
 vm::Value make_host(const std::string& id, const std::string& hostname, const std::string& primary_ip, const std::string& os) {
   return make_builtin("host", {{"id", vm::make_string(id)},
                                {"hostname", vm::make_string(hostname)},

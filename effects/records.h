@@ -33,6 +33,11 @@ vm::Value make_job_result(const JobOutcomeRecord& r);
 // Results over per-host JobResults in target order (SPEC §1.6).
 vm::Value make_results(const std::vector<JobOutcomeRecord>& results);
 
+// The `credential` a checkout answers (SPEC §1.8): who it acts as and the session that holds
+// its secret — never the secret itself.
+vm::Value make_credential(const std::string& username, const std::string& domain, const std::string& credential_type,
+                          const std::string& identity, const std::string& session);
+
 // A `host` record (SPEC §1.6) with no tags or groups.
 vm::Value make_host(const std::string& id, const std::string& hostname, const std::string& primary_ip, const std::string& os);
 

@@ -359,11 +359,7 @@ void LocalRunner::handle_checkout(vm::Machine& m, const vm::EffectRequest& r) {
   sessions_[session] = *identity;
   say("checkout {} as {} ({})", name, identity->username, field_string(r.args, "reason"));
   m.resume(r.fiber, r.seq,
-           effects::make_builtin("credential", {{"username", vm::make_string(identity->username)},
-                                                {"domain", vm::make_string(identity->domain)},
-                                                {"credential_type", vm::make_string(identity->credential_type)},
-                                                {"identity", vm::make_string(name)},
-                                                {"session", vm::make_string(session)}}));
+           effects::make_credential(identity->username, identity->domain, identity->credential_type, name, session));
 }
 
 void LocalRunner::handle_child(vm::Machine& m, const vm::EffectRequest& r) {

@@ -236,12 +236,7 @@ void Simulator::handle(vm::Machine& m, const vm::EffectRequest& r) {
       e.fields["reason"] = field_string(r.args, "reason");
       e.fields["ttl"] = duration_or_null(field(r.args, "ttl"));
       // No session and no secret: only the identity's name is known without a vault.
-      m.resume(r.fiber, r.seq,
-               effects::make_builtin("credential", {{"username", vm::make_string("")},
-                                                    {"domain", vm::make_string("")},
-                                                    {"credential_type", vm::make_string("")},
-                                                    {"identity", vm::make_string(identity)},
-                                                    {"session", vm::make_string("")}}));
+      m.resume(r.fiber, r.seq, effects::make_credential("", "", "", identity, ""));
       break;
     }
     case bytecode::EffectKind::Checkin:

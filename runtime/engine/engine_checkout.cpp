@@ -35,11 +35,7 @@ void Engine::checkout(Instance& in, vm::Machine& m, const vm::EffectRequest& r, 
   ch.sessions_opened.push_back({session, name, in.row.org_id, in.row.id, effects::wall_clock_ms()});
   log(in, ch, "checkout", fmt::format("checkout {} as {} ({})", name, identity->username, field_string(r.args, "reason")));
   m.resume(r.fiber, r.seq,
-           effects::make_builtin("credential", {{"username", vm::make_string(identity->username)},
-                                                {"domain", vm::make_string(identity->domain)},
-                                                {"credential_type", vm::make_string(identity->credential_type)},
-                                                {"identity", vm::make_string(name)},
-                                                {"session", vm::make_string(session)}}));
+           effects::make_credential(identity->username, identity->domain, identity->credential_type, name, session));
 }
 
 void Engine::checkin(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch) {
