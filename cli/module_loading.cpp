@@ -80,7 +80,9 @@ std::shared_ptr<const vm::Program> program_or_report(const bytecode::Module& mod
 std::optional<int> bind_or_report(const std::shared_ptr<const vm::Program>& program, const bytecode::Workflow& w,
                                   const std::map<std::string, std::string>& given, const std::string& hosts,
                                   vm::Host& host, std::vector<vm::Value>& args) {
-  auto error = local::bind_arguments(program, w, given, hosts, host, args);
+  local::HostTargets targets;
+  targets.unnamed = local::split_commas(hosts);
+  auto error = local::bind_arguments(program, w, given, targets, host, args);
   if (!error) return std::nullopt;
   fmt::print(stderr, "wf: {}\n", error->message);
   return error->kind == local::BindError::Kind::Failed ? kExitFailed : kExitUsage;

@@ -25,8 +25,9 @@ LoadedModule load_module(const std::string& path);
 // builtin this build of wf does not have.
 std::shared_ptr<const vm::Program> program_or_report(const bytecode::Module& module);
 
-// Binds the workflow's arguments as `wf run` does (local/params.h), or says why not and returns
-// the exit code: kExitFailed when a default's computation failed, else kExitUsage.
+// Binds the workflow's arguments as `wf run` does (local/params.h), `hosts` being `--hosts a,b`
+// for the workflow's one `hosts` parameter, or says why not and returns the exit code:
+// kExitFailed when a default's computation failed, else kExitUsage.
 std::optional<int> bind_or_report(const std::shared_ptr<const vm::Program>& program, const bytecode::Workflow& w,
                                   const std::map<std::string, std::string>& given, const std::string& hosts,
                                   vm::Host& host, std::vector<vm::Value>& args);

@@ -106,7 +106,7 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("file", o->file, "A .wf file or a .wfb module")->required();
   cmd->add_option("--workflow", o->workflow, "The workflow to run (may be left out when there is one)");
   cmd->add_option("--param", o->params, "A parameter, NAME=VALUE (repeatable)");
-  cmd->add_option("--hosts", o->hosts, "Target hosts for a `hosts` parameter: a,b");
+  cmd->add_option("--hosts", o->hosts, "Hosts for the workflow's one `hosts` parameter: a,b (with several, --param NAME=a,b for each)");
   cmd->add_option("--approve", o->approve, "Answer approvals: yes, no, or ask at the terminal")
       ->check(CLI::IsMember({"yes", "no", "ask"}))
       ->capture_default_str();

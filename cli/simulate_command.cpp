@@ -89,7 +89,7 @@ void register_simulate_command(CLI::App& app) {
   cmd->add_option("file", o->file, "A .wf file or a .wfb module")->required();
   cmd->add_option("--workflow", o->workflow, "The workflow to simulate (may be left out when there is one)");
   cmd->add_option("--param", o->params, "A parameter, NAME=VALUE (repeatable)");
-  cmd->add_option("--hosts", o->hosts, "Target hosts for a `hosts` parameter: a,b");
+  cmd->add_option("--hosts", o->hosts, "Hosts for the workflow's one `hosts` parameter: a,b (with several, --param NAME=a,b for each)");
   cmd->add_flag("--reject", o->reject, "Take every approval as rejected instead of approved");
   cmd->add_option("--mock", o->mock, "A JSON file of job outcomes and event payloads (see below)");
   cmd->add_option("--format", o->format, "Report format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();

@@ -37,4 +37,8 @@ struct WorkflowPolicy {
 
 WorkflowPolicy workflow_policy(const bytecode::Workflow& w);
 
+// The message of the `timeout` error an instance ends with when its @timeout expires: the
+// service's engine and `wf run` end it with the same words.
+inline constexpr const char* kWorkflowTimeoutMessage = "the workflow's @timeout expired";
+
 }  // namespace wf::effects

@@ -18,6 +18,7 @@
 #include "effects/job_plan.h"
 #include "effects/records.h"
 #include "effects/run_state.h"
+#include "effects/workflow_policy.h"
 #include "jobs/executor.h"
 #include "vm/continuation.h"
 #include "vm/render.h"
@@ -120,6 +121,18 @@ void LocalRunner::on_condition(uint32_t, const std::string& condition, bool valu
   say("if {} → {}", condition, value ? "true" : "false");
 }
 
+int64_t LocalRunner::earliest_deadline() const {
+  int64_t earliest = 0;
+  for (int64_t d : deadlines_)
+    if (d > 0 && (earliest == 0 || d < earliest)) earliest = d;
+  return earliest;
+}
+
+bool LocalRunner::stopping() const {
+  const int64_t deadline = earliest_deadline();
+  return cancelled() || (deadline > 0 && effects::wall_clock_ms() >= deadline);
+}
+
 void LocalRunner::wait_ms(int64_t ms, const std::string& why) {
   if (ms <= 0) return;
   if (options_.fast) {
@@ -127,16 +140,16 @@ void LocalRunner::wait_ms(int64_t ms, const std::string& why) {
     return;
   }
   say("{} {}", why, vm::format_duration(ms));
-  if (!options_.cancel && !options_.countdown) {
+  if (!options_.cancel && !options_.countdown && earliest_deadline() == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     return;
   }
-  // In slices, so that an interrupt ends the wait within a tenth of a second and a countdown
-  // can be shown.
+  // In slices, so that an interrupt or a @timeout ends the wait within a tenth of a second and a
+  // countdown can be shown.
   const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
-    if (left <= 0 || cancelled()) break;
+    if (left <= 0 || stopping()) break;
     if (options_.countdown) options_.countdown(left);
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(left, 100)));
   }
@@ -148,6 +161,10 @@ RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
   current_workflow_ = workflow_index;
   const bytecode::Workflow& w = program_->module.workflows[workflow_index];
   say("workflow {} started", w.name);
+  // The @timeout runs from the start, as the engine arms it (engine_start.cpp).
+  const int64_t timeout_ms = effects::workflow_policy(w).timeout_ms;
+  const size_t own = deadlines_.size();
+  deadlines_.push_back(timeout_ms > 0 ? effects::wall_clock_ms() + timeout_ms : 0);
   auto m = std::make_unique<vm::Machine>(program_, *this);
   RunOutcome out;
   if (!m->start(w.function, std::move(args))) {
@@ -161,6 +178,20 @@ RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
         // Once: the abort runs finally blocks and checkins, which may still ask for effects.
         aborted = true;
         m->abort(effects::make_error(ErrorKind::Cancelled, "interrupted by the operator"));
+      }
+      const int64_t now = effects::wall_clock_ms();
+      if (!aborted && deadlines_[own] > 0 && now >= deadlines_[own]) {
+        // Its own @timeout: it ends `timeout`, and its finally blocks run without the limit.
+        aborted = true;
+        deadlines_[own] = 0;
+        m->abort(effects::make_error(ErrorKind::Timeout, effects::kWorkflowTimeoutMessage));
+      }
+      bool outer_expired = false;
+      for (size_t i = 0; i < own; ++i) outer_expired |= deadlines_[i] > 0 && now >= deadlines_[i];
+      if (!aborted && outer_expired) {
+        // A child whose parent's @timeout expired is stopped; the parent then ends `timeout`.
+        aborted = true;
+        m->abort(effects::make_error(ErrorKind::Cancelled, "the workflow that started it timed out"));
       }
       const vm::Status s = m->run(1'000'000);
       if (s == vm::Status::Completed || s == vm::Status::Failed) break;
@@ -193,6 +224,7 @@ RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
       out.error = m->error();
     }
   }
+  deadlines_.pop_back();
   if (out.status == vm::Status::Completed) say("workflow {} completed", w.name);
   else say("workflow {} failed: {}: {}", w.name, field_string(out.error, "kind"), field_string(out.error, "message"));
   current_workflow_ = saved;
@@ -263,10 +295,21 @@ void LocalRunner::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
   }
   std::vector<size_t> round = state.start();
   for (;;) {
-    // This round's jobs run side by side, one thread per host.
+    // This round's jobs run side by side, one thread per host. They are stopped once an
+    // interrupt comes or a @timeout expires: a watcher turns either into the jobs' cancel flag.
     std::vector<effects::JobOutcomeRecord> outcomes(round.size());
     std::vector<bool> may_retry(round.size(), false);
     std::vector<std::thread> threads;
+    std::atomic<bool> stop{false}, round_over{false};
+    const int64_t deadline = earliest_deadline();
+    std::thread watcher;
+    if (options_.cancel || deadline > 0)
+      watcher = std::thread([&] {
+        while (!round_over.load()) {
+          if (cancelled() || (deadline > 0 && effects::wall_clock_ms() >= deadline)) stop.store(true);
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+      });
     for (size_t k = 0; k < round.size(); ++k) {
       const Value& host = state.host(round[k]);
       auto plan = effects::plan_job(program_->module, r.args, host, cred);
@@ -279,13 +322,15 @@ void LocalRunner::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
       auto job = std::get<effects::PlannedJob>(std::move(plan));
       say("run on {}: {}{}", name, job.description, state.attempt(round[k]) > 1 ? fmt::format(" (attempt {})", state.attempt(round[k])) : "");
       threads.emplace_back([&, k, name, spec = std::move(job.spec)] {
-        const jobs::JobReport rep = jobs::run_job(spec, options_.cancel);
+        const jobs::JobReport rep = jobs::run_job(spec, &stop);
         outcomes[k] = {name, std::string(jobs::outcome_name(rep.outcome)), rep.exit_code, rep.stdout_text,
                        rep.outcome == jobs::JobOutcome::ConfigError ? rep.error : rep.stderr_text, rep.duration.count(), 1};
         may_retry[k] = retryable(rep.outcome);
       });
     }
     for (auto& t : threads) t.join();
+    round_over.store(true);
+    if (watcher.joinable()) watcher.join();
     for (size_t k = 0; k < round.size(); ++k) {
       const auto& o = outcomes[k];
       say("  {}: {} (exit {}, {})", o.host, o.status, o.exit_code, vm::format_duration(o.duration_ms));
@@ -298,6 +343,11 @@ void LocalRunner::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
       return;
     }
     wait_ms(next.delay_ms, "retrying in");
+    if (stopping()) {
+      // Interrupted or timed out while waiting to retry: no further attempt starts.
+      m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::Cancelled, "stopped before the retry"));
+      return;
+    }
     round = next.hosts;
   }
 }

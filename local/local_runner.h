@@ -1,7 +1,8 @@
 // The local host: runs a workflow in this process, the way `wf run` (SPEC §6) and the REPL do.
 // Jobs run on this machine once per target host with WF_HOST set; approvals are answered by
 // --approve (or at the terminal); checkouts come from a vault file; sleeps wait for real unless
-// `fast`; notifications and log lines go to the timeline on stderr.
+// `fast`; notifications and log lines go to the timeline on stderr. A workflow's @timeout ends it
+// as the service's engine does: its waits and jobs are stopped and it fails with `timeout`.
 #pragma once
 
 #include <atomic>
@@ -84,6 +85,10 @@ class LocalRunner : public vm::Host {
   void handle_child(vm::Machine& m, const vm::EffectRequest& r);
   void wait_ms(int64_t ms, const std::string& why);
   bool cancelled() const { return options_.cancel && options_.cancel->load(); }
+  // The earliest @timeout of the runs in progress that has not yet ended its run; 0 for none.
+  int64_t earliest_deadline() const;
+  // Whether what runs now should stop: an interrupt, or a @timeout of a run in progress expired.
+  bool stopping() const;
   template <class... Args>
   void say(const char* format, Args&&... args);
 
@@ -94,6 +99,9 @@ class LocalRunner : public vm::Host {
   std::map<std::string, VaultIdentity> sessions_;  // session handle → identity (secret stays here)
   uint64_t next_session_ = 1;
   int depth_ = 0;  // child workflows nest
+  // The wall-clock @timeout deadlines of the runs in progress (a child workflow's nested in its
+  // parent's), 0 where a run has none or its timeout has already ended it.
+  std::vector<int64_t> deadlines_;
 };
 
 }  // namespace wf::local

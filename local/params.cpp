@@ -2,6 +2,7 @@
 #include "local/params.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -180,23 +181,113 @@ std::optional<std::string> unknown_parameter(const bytecode::Workflow& w, const 
   return std::nullopt;
 }
 
+bool is_hosts_type(const std::string& type) {
+  const std::string t = trim_optional(type);
+  return t == "hosts" || t == "list<host>";
+}
+
+namespace {
+
+// A `hosts` parameter's names as `--param` gives them: a JSON list of strings, or names separated
+// by commas (spaces around them ignored).
+std::vector<std::string> host_names_of(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_array() && std::all_of(j.begin(), j.end(), [](const nlohmann::json& e) { return e.is_string(); }))
+    return j.get<std::vector<std::string>>();
+  std::vector<std::string> out;
+  for (const std::string& part : split_commas(text))
+    if (std::string_view name = trim(part); !name.empty()) out.emplace_back(name);
+  return out;
+}
+
+// How to give each of `names` its hosts, in the caller's syntax.
+std::string name_each(const std::vector<std::string>& names, HostTargets::Syntax syntax) {
+  std::vector<std::string> parts;
+  if (syntax == HostTargets::Syntax::Cli) {
+    for (const std::string& n : names) parts.push_back(fmt::format("--param {}=a,b", n));
+    return fmt::format("{}", fmt::join(parts, " "));
+  }
+  for (const std::string& n : names) parts.push_back(fmt::format("\"{}\": [...]", n));
+  return fmt::format("{{\"hosts\": {{{}}}}}", fmt::join(parts, ", "));
+}
+
+}  // namespace
+
+std::variant<std::map<std::string, std::vector<std::string>>, BindError> hosts_by_parameter(
+    const bytecode::Workflow& w, const std::map<std::string, std::string>& given, const HostTargets& targets) {
+  using Kind = BindError::Kind;
+  const bool cli = targets.syntax == HostTargets::Syntax::Cli;
+  std::vector<std::string> hosts_params;
+  for (const auto& p : w.params)
+    if (is_hosts_type(p.type)) hosts_params.push_back(p.name);
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [name, text] : given)
+    if (std::find(hosts_params.begin(), hosts_params.end(), name) != hosts_params.end()) out[name] = host_names_of(text);
+  for (const auto& [name, names] : targets.named) {
+    if (std::find(hosts_params.begin(), hosts_params.end(), name) == hosts_params.end())
+      return BindError{Kind::Usage, fmt::format("`hosts`: `{}` is not a `hosts` parameter of workflow `{}`{}", name, w.name,
+                                                hosts_params.empty() ? ""
+                                                                     : fmt::format(" (its `hosts` parameters: {})",
+                                                                                   fmt::join(hosts_params, ", ")))};
+    if (out.count(name)) return BindError{Kind::Usage, fmt::format("`{}` is given its hosts twice: in `params` and in `hosts`", name)};
+    out[name] = names;
+  }
+  if (targets.unnamed.empty()) return out;
+  const char* option = cli ? "--hosts" : "`hosts` as a list";
+  if (hosts_params.empty())
+    return BindError{Kind::Usage, fmt::format("{}: workflow `{}` has no `hosts` parameter", option, w.name)};
+  if (hosts_params.size() > 1)
+    return BindError{Kind::Usage,
+                     fmt::format("{} is ambiguous: workflow `{}` has {} `hosts` parameters ({}); give each its hosts: {}", option,
+                                 w.name, hosts_params.size(), fmt::join(hosts_params, ", "), name_each(hosts_params, targets.syntax))};
+  const std::string& only = hosts_params.front();
+  if (out.count(only))
+    return BindError{Kind::Usage, fmt::format("`{}` is given its hosts twice: by {} and by name", only, cli ? "--hosts" : "`hosts`")};
+  out[only] = targets.unnamed;
+  return out;
+}
+
 std::optional<BindError> bind_arguments(const std::shared_ptr<const vm::Program>& program, const bytecode::Workflow& w,
-                                        const std::map<std::string, std::string>& given, const std::string& hosts,
-                                        vm::Host& host, std::vector<vm::Value>& args,
-                                        const std::function<vm::Value(const std::string&)>& host_record) {
+                                        const std::map<std::string, std::string>& given, const HostTargets& targets,
+                                        vm::Host& host, std::vector<vm::Value>& args, const HostDirectory& directory) {
   using Kind = BindError::Kind;
   args.clear();
+  auto decided = hosts_by_parameter(w, given, targets);
+  if (auto* error = std::get_if<BindError>(&decided)) return *error;
+  const auto& hosts = std::get<std::map<std::string, std::vector<std::string>>>(decided);
   for (const auto& p : w.params) {
-    const std::string type = trim_optional(p.type);
     const auto it = given.find(p.name);
-    if (type == "hosts" || type == "list<host>") {
+    const auto named = hosts.find(p.name);
+    if (is_hosts_type(p.type) && (named != hosts.end() || p.default_fn < 0)) {
+      // Each host once, in the order named, whether named alone or by a group.
+      std::vector<std::string> names;
+      auto add = [&](const std::string& n) {
+        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+      };
+      for (const std::string& n : named != hosts.end() ? named->second : std::vector<std::string>{}) {
+        if (!n.starts_with("@")) {
+          add(n);
+          continue;
+        }
+        if (!directory.group_members)
+          return BindError{Kind::Usage, fmt::format("`{}`: host groups exist only in the service (wf start)", n)};
+        const auto members = directory.group_members(n.substr(1));
+        if (!members) return BindError{Kind::Usage, fmt::format("no host group `{}`", n.substr(1))};
+        for (const std::string& m : *members) add(m);
+      }
+      if (names.empty() && p.default_fn < 0) {
+        const bool only = std::count_if(w.params.begin(), w.params.end(), [](const auto& q) { return is_hosts_type(q.type); }) == 1;
+        const std::string how = targets.syntax == HostTargets::Syntax::Api ? name_each({p.name}, targets.syntax)
+                                : only ? std::string("--hosts a,b")
+                                       : fmt::format("--param {}=a,b", p.name);
+        return BindError{Kind::Usage, fmt::format("`{}` needs hosts: pass {}", p.name, how)};
+      }
       std::vector<vm::Value> bound;
-      for (const std::string& h : split_commas(it != given.end() ? it->second : hosts)) bound.push_back(host_record ? host_record(h) : local_host_record(h));
-      if (bound.empty() && p.default_fn < 0) return BindError{Kind::Usage, fmt::format("`{}` needs hosts: pass --hosts a,b", p.name)};
+      for (const std::string& n : names) bound.push_back(directory.host_record ? directory.host_record(n) : local_host_record(n));
       args.push_back(vm::make_list(std::move(bound)));
       continue;
     }
-    if (it != given.end()) {
+    if (!is_hosts_type(p.type) && it != given.end()) {
       std::string error;
       auto v = convert_param(p.type, it->second, error);
       if (!v) return BindError{Kind::Usage, fmt::format("--param {}: {}", p.name, error)};

@@ -534,14 +534,15 @@ std::string joined(const Json& list) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-// One line for one event; see docs/simulation.md for the fields.
-std::string event_line(const Event& e) {
-  const Json& f = e.fields;
-  if (e.kind == "log") return "log: " + str(f["message"]);
-  if (e.kind.starts_with("step_")) return e.kind + " " + compact(f["step"]);
-  if (e.kind == "condition")
+// One line for one event of a report's JSON (its `event` and its fields); see
+// docs/simulation.md for the fields. `f` is a copy: a missing field reads as null.
+std::string event_line(Json f) {
+  const std::string kind = f.value("event", std::string());
+  if (kind == "log") return "log: " + str(f["message"]);
+  if (kind.starts_with("step_")) return kind + " " + compact(f["step"]);
+  if (kind == "condition")
     return fmt::format("condition {} → {} ({})", str(f["condition"]), f["value"].get<bool>() ? "true" : "false", str(f["branch"]));
-  if (e.kind == "would_dispatch") {
+  if (kind == "would_dispatch") {
     // Scripts and commands say what they are in their command text; typed jobs are named.
     const std::string job = str(f["job"]);
     const bool typed = job != "script" && job != "shell" && job != "command";
@@ -556,44 +557,55 @@ std::string event_line(const Event& e) {
     if (f.contains("outcome")) line += " → " + str(f["outcome"]);
     return line;
   }
-  if (e.kind == "would_retry")
+  if (kind == "would_retry")
     return fmt::format("would_retry #{} on [{}] after {} (attempt {})", f["run"].get<uint64_t>(), joined(f["hosts"]),
                        str(f["delay"]), f["attempt"].get<int64_t>());
-  if (e.kind == "would_pause_for_approval") {
+  if (kind == "would_pause_for_approval") {
     std::string line = "would_pause_for_approval " + compact(f["title"]);
     if (!f["approvers"].empty()) line += " by " + joined(f["approvers"]);
     line += " quorum " + str(f["quorum"]);
     if (!f["timeout"].is_null()) line += " timeout " + str(f["timeout"]);
     return line + " → " + str(f["decision"]);
   }
-  if (e.kind == "would_delay") {
+  if (kind == "would_delay") {
     if (f.contains("until")) return fmt::format("would_delay until {} ({})", str(f["until"]), str(f["duration"]));
     return "would_delay " + str(f["duration"]) + (f.contains("reason") ? " (" + str(f["reason"]) + ")" : "");
   }
-  if (e.kind == "would_checkout") {
+  if (kind == "would_checkout") {
     std::string line = fmt::format("would_checkout {} reason {}", compact(f["identity"]), compact(f["reason"]));
     if (!f["ttl"].is_null()) line += " ttl " + str(f["ttl"]);
     return line;
   }
-  if (e.kind == "would_checkin") return "would_checkin " + compact(f["identity"]);
-  if (e.kind == "would_notify") return fmt::format("would_notify [{}]: {}", joined(f["to"]), str(f["message"]));
-  if (e.kind == "would_wait") {
+  if (kind == "would_checkin") return "would_checkin " + compact(f["identity"]);
+  if (kind == "would_notify") return fmt::format("would_notify [{}]: {}", joined(f["to"]), str(f["message"]));
+  if (kind == "would_wait") {
     std::string line = "would_wait " + compact(f["name"]);
     if (!f["timeout"].is_null()) line += " timeout " + str(f["timeout"]);
     return line + " → " + compact(f["payload"]);
   }
-  if (e.kind == "child_workflow") {
+  if (kind == "child_workflow") {
     std::string line = fmt::format("child_workflow {} {} → {}", str(f["workflow"]), compact(brief(f["args"])), str(f["status"]));
     if (f["status"] == "completed") return line + ": " + compact(f["result"]);
     return line + fmt::format(": {}: {}", str(f["error"].value("kind", Json(""))), str(f["error"].value("message", Json(""))));
   }
-  return e.kind + " " + compact(f);
+  Json rest = f;
+  rest.erase("event");
+  rest.erase("events");
+  return kind + " " + compact(rest);
 }
 
-void text_lines(const std::vector<Event>& events, int depth, std::string& out) {
-  for (const Event& e : events) {
-    // A message can span lines; its continuation lines keep the event's indentation.
-    std::string line = event_line(e);
+void text_lines(const Json& events, int depth, std::string& out) {
+  if (!events.is_array()) return;
+  for (const Json& e : events) {
+    if (!e.is_object()) continue;
+    // A message can span lines; its continuation lines keep the event's indentation. An event
+    // of another shape (a report from a service of another version) is shown as it came.
+    std::string line;
+    try {
+      line = event_line(e);
+    } catch (const Json::exception&) {
+      line = compact(e);
+    }
     while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
     const std::string indent(static_cast<size_t>(depth) * 2, ' ');
     std::string indented = indent;
@@ -602,7 +614,7 @@ void text_lines(const std::vector<Event>& events, int depth, std::string& out) {
       if (c == '\n') indented += indent + "  ";
     }
     out += indented + "\n";
-    text_lines(e.children, depth + 1, out);
+    if (e.contains("events")) text_lines(e["events"], depth + 1, out);
   }
 }
 
@@ -620,14 +632,21 @@ Json report_json(const Report& report) {
   return j;
 }
 
-std::string report_text(const Report& report) {
-  std::string out = "simulating workflow " + report.workflow + "\n";
-  text_lines(report.events, 1, out);
-  if (report.status == vm::Status::Completed)
-    out += "completed: " + compact(vm::to_json(report.result)) + "\n";
-  else
-    out += fmt::format("failed: {}: {}\n", field_string(report.error, "kind"), field_string(report.error, "message"));
+std::string report_text(const Json& report) {
+  auto text = [&](const Json& object, const char* key) {
+    return object.is_object() && object.contains(key) ? str(object[key]) : std::string();
+  };
+  std::string out = "simulating workflow " + text(report, "workflow") + "\n";
+  if (report.contains("events")) text_lines(report["events"], 1, out);
+  if (text(report, "status") == "completed")
+    out += "completed: " + compact(report.value("result", Json())) + "\n";
+  else {
+    const Json error = report.value("error", Json::object());
+    out += fmt::format("failed: {}: {}\n", text(error, "kind"), text(error, "message"));
+  }
   return out;
 }
+
+std::string report_text(const Report& report) { return report_text(report_json(report)); }
 
 }  // namespace wf::simulate

@@ -68,6 +68,9 @@ struct Report {
 nlohmann::ordered_json report_json(const Report& report);
 // One line per event, a child workflow's events indented under it, then the outcome.
 std::string report_text(const Report& report);
+// The same from the report's JSON (report_json), as the service answers a simulated run; a
+// field that is missing or of another type reads as empty.
+std::string report_text(const nlohmann::ordered_json& report);
 
 class Simulator : public vm::Host {
  public:

@@ -80,21 +80,6 @@ class PatientReader {
   SteadyClock::time_point outage_started_{};
 };
 
-// Prints the detail (json) or the result (text) of a finished instance and ends with its code.
-void finish_wait(const Json& detail, bool json) {
-  const int code = exit_code_for_instance(detail).value_or(kExitUsage);
-  if (json) {
-    print_json(detail);
-  } else if (code == kExitOk) {
-    const Json* result = field(detail, "result");
-    fmt::print("{}\n", compact(result != nullptr ? *result : Json()));
-    std::fflush(stdout);
-  } else {
-    fmt::print(stderr, "wf: {}\n", outcome_line(detail));
-  }
-  if (code != kExitOk) throw CLI::RuntimeError(code);
-}
-
 void wait(const WaitOptions& o) {
   const int64_t id = require_id(o.id, "instance");
   std::optional<SteadyClock::time_point> deadline;

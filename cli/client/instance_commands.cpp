@@ -1,5 +1,6 @@
 // `wf start`, `wf ls`, `wf show` and `wf cancel|pause|resume|retry` (SPEC §6): start an instance
-// of a definition, list and read instances, and act on one.
+// of a definition (or simulate it, or start it and wait for its end), list and read instances, and
+// act on one.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +15,7 @@
 #include "cli/client/text_render.h"
 #include "cli/exit_codes.h"
 #include "runtime/client/http_client.h"
+#include "simulate/simulator.h"
 
 namespace wf::cli {
 
@@ -25,7 +27,14 @@ struct StartOptions {
   std::vector<std::string> params;
   bool simulate = false;
   bool force = false;  // start an inactive definition
+  bool wait = false;   // --wait was given, with `wait_for` or without a duration
+  std::string wait_for;
 };
+
+// How long `wf start --wait` waits without a duration: the longest the service allows.
+constexpr const char* kLongestWait = "5m";
+// What a waiting request allows beyond its wait for the answer to come back.
+constexpr int64_t kAnswerMarginMs = 30000;
 
 struct ListOptions {
   ClientOptions client;
@@ -43,6 +52,28 @@ Json name_list(const std::string& text, std::string_view option) {
   std::vector<std::string> names = split_names(text);
   if (names.empty()) fail(kExitUsage, fmt::format("{} names nothing; give a,b", option));
   return Json(names);
+}
+
+// `wf start --wait`: the service holds the answer until the instance ends (200 with its detail)
+// or the wait runs out (202 with its summary).
+void start_and_wait(ServiceConnection& api, const std::string& path, const Json& body, const StartOptions& o) {
+  const std::string wait = o.wait_for.empty() ? kLongestWait : o.wait_for;
+  const auto wait_ms = parse_duration_ms(wait);
+  if (!wait_ms) fail(kExitUsage, fmt::format("--wait \"{}\": expected a duration like 30s or 5m", wait));
+  const client::HttpResult result = api.send("POST", path + "?wait=" + client::url_encode(wait), &body, *wait_ms + kAnswerMarginMs);
+  if (!result.ok()) api.fail_request(result);
+  const Json answer = ServiceConnection::parse_answer(result);
+  const auto id = int_field(answer, "id");
+  if (!id) fail(kExitUsage, "the service's answer has no instance id");
+  if (result.status == 200) {
+    if (!o.client.json()) fmt::print(stderr, "instance {}\n", *id);
+    return finish_wait(answer, o.client.json());
+  }
+  // Still going: its id, for `wf wait`, and the exit code of a wait that gave up.
+  if (o.client.json()) print_json(answer);
+  else fmt::print("{}\n", *id);
+  fail(kExitUsage, fmt::format("instance {} has not ended within {} (status {}); `wf wait {}` waits on", *id, wait,
+                               text_field(answer, "status"), *id));
 }
 
 void start(const StartOptions& o) {
@@ -68,9 +99,19 @@ void start(const StartOptions& o) {
   if (o.force) body["force"] = true;
 
   ServiceConnection api(o.client);
-  const Json instance = api.post("/definitions/" + client::url_encode(o.name) + "/run", body);
-  if (o.client.json()) return print_json(instance);
-  const auto id = int_field(instance, "id");
+  const std::string path = "/definitions/" + client::url_encode(o.name) + "/run";
+  if (o.wait && !o.simulate) return start_and_wait(api, path, body, o);
+  const Json answer = api.post(path, body);
+  if (o.client.json()) return print_json(answer);
+  if (o.simulate) {
+    // The simulation report, as `wf simulate` prints it, and its exit code.
+    fmt::print("{}", simulate::report_text(answer));
+    std::fflush(stdout);
+    const int code = exit_code_for_instance(answer).value_or(kExitUsage);
+    if (code != kExitOk) throw CLI::RuntimeError(code);
+    return;
+  }
+  const auto id = int_field(answer, "id");
   if (!id) fail(kExitUsage, "the service's answer has no instance id");
   fmt::print("{}\n", *id);
 }
@@ -121,13 +162,23 @@ void register_instance_commands(CLI::App& app) {
   start_command->add_option("name", start_options->name, "The workflow's name")->required();
   start_command->add_option("--param", start_options->params, "A parameter, NAME=VALUE; VALUE is JSON or else a string (repeatable)")
       ->allow_extra_args(false);
-  start_command->add_option("--hosts", start_options->hosts, "Target hosts: a,b");
-  start_command->add_option("--groups", start_options->groups, "Target host groups: g,h");
+  start_command->add_option("--hosts", start_options->hosts,
+                            "Hosts for the workflow's one `hosts` parameter: a,b (with several, --param NAME=a,b,@group for each)");
+  start_command->add_option("--groups", start_options->groups, "Host groups for the workflow's one `hosts` parameter: g,h");
   start_command->add_option("--at", start_options->at, "Start later: an RFC 3339 time, or +DURATION like +10m");
-  start_command->add_flag("--simulate", start_options->simulate, "Run as a simulation: no job runs on a host");
+  start_command->add_flag("--simulate", start_options->simulate,
+                          "Run as a simulation: no job runs on a host; prints the report as `wf simulate` does");
+  CLI::Option* wait_option = start_command->add_option(
+      "--wait", start_options->wait_for,
+      "Wait (at most DURATION, default and longest 5m) for the instance to end and print its result; exit 0 "
+      "completed, 1 failed, 3 cancelled, rejected or timed out, 2 when it has not ended by then");
+  wait_option->expected(0, 1);
   start_command->add_flag("--force", start_options->force, "Start it even if the definition is inactive");
   add_client_options(start_command, start_options->client);
-  start_command->callback([start_options] { start(*start_options); });
+  start_command->callback([start_options, wait_option] {
+    start_options->wait = wait_option->count() > 0;
+    start(*start_options);
+  });
 
   auto list_options = std::make_shared<ListOptions>();
   CLI::App* list_command = app.add_subcommand("ls", "List instances");

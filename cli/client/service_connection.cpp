@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cli/client/instance_outcome.h"
 #include "cli/client/request_values.h"
 #include "cli/exit_codes.h"
 
@@ -30,6 +31,20 @@ void add_client_options(CLI::App* command, ClientOptions& options) {
   command->add_option("--format", options.format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+}
+
+void finish_wait(const Json& detail, bool json) {
+  const int code = exit_code_for_instance(detail).value_or(kExitUsage);
+  if (json) {
+    print_json(detail);
+  } else if (code == kExitOk) {
+    const Json* result = field(detail, "result");
+    fmt::print("{}\n", compact(result != nullptr ? *result : Json()));
+    std::fflush(stdout);
+  } else {
+    fmt::print(stderr, "wf: {}\n", outcome_line(detail));
+  }
+  if (code != kExitOk) throw CLI::RuntimeError(code);
 }
 
 void fail(int exit_code, std::string_view message) {

@@ -33,6 +33,11 @@ void add_client_options(CLI::App* command, ClientOptions& options);
 // Prints `value` as indented JSON on stdout.
 void print_json(const Json& value);
 
+// Ends a command that waited for an instance to end (`wf wait`, `wf start --wait`): prints its
+// detail (`json`) or its result (text), or why it did not complete on stderr, and ends with the
+// exit code of `wf run` for that outcome.
+void finish_wait(const Json& detail, bool json);
+
 // Reads a positional id argument, or fails with a usage error naming `what` ("instance").
 int64_t require_id(const std::string& text, std::string_view what);
 

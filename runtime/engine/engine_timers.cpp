@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "effects/clock.h"
+#include "effects/workflow_policy.h"
 #include "runtime/engine/instance.h"
 #include "runtime/engine/live.h"
 
@@ -70,7 +71,7 @@ void Engine::fire(const Timer& t) {
     case Kind::DeferredStart: start_deferred(in); return;
     case Kind::InstanceTimeout: {
       Changes ch;
-      abort_instance(in, stdlib::ErrorKind::Timeout, "the workflow's @timeout expired", ch);
+      abort_instance(in, stdlib::ErrorKind::Timeout, effects::kWorkflowTimeoutMessage, ch);
       commit(std::move(ch), nullptr);
       return;
     }

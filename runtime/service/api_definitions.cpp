@@ -16,6 +16,7 @@
 #include "lower/compile.h"
 #include "runtime/service/background.h"
 #include "runtime/service/routes.h"
+#include "runtime/service/run_wait.h"
 #include "runtime/service/views.h"
 #include "runtime/store/agents.h"
 #include "runtime/store/definitions.h"
@@ -234,49 +235,69 @@ std::optional<vm::Value> host_record(Context& c, int64_t org, const std::string&
   return effects::make_host(std::to_string((*agent)->id), (*agent)->hostname, (*agent)->ip, (*agent)->os);
 }
 
+// A run request's `hosts`: a list of host names (the workflow's one `hosts` parameter), or an
+// object of such lists keyed by `hosts` parameter. False after answering 400 when it is neither.
+bool read_hosts(http::Exchange& x, const nlohmann::json& body, local::HostTargets& targets) {
+  auto it = body.find("hosts");
+  if (it == body.end() || it->is_null()) return true;
+  auto names_of = [](const nlohmann::json& list, std::vector<std::string>& out) {
+    if (!list.is_array()) return false;
+    for (const auto& e : list) {
+      if (!e.is_string()) return false;
+      out.push_back(e.get<std::string>());
+    }
+    return true;
+  };
+  bool ok = true;
+  if (it->is_object()) {
+    for (const auto& [name, list] : it->items()) ok = ok && names_of(list, targets.named[name]);
+  } else {
+    ok = names_of(*it, targets.unnamed);
+  }
+  if (!ok)
+    reply_error(x, 400, "bad_request",
+                "`hosts` must be a list of host names, or an object of such lists keyed by `hosts` parameter "
+                "({\"app\": [\"web1\"], \"db\": [\"db1\"]})");
+  return ok;
+}
+
 // Binds a run request's params and targets to the workflow's parameters; answers 400 on error.
+// Host names and `@group`s resolve against the organization's registered hosts and groups.
 bool bind_run(Context& c, const Principal& who, http::Exchange& x, const std::shared_ptr<const vm::Program>& program,
               uint32_t index, const nlohmann::json& body, std::vector<vm::Value>& args, nlohmann::json& params,
               nlohmann::json& targets) {
   Fields f(body);
   const nlohmann::json* given = f.object("params");
-  auto hosts = f.strings("hosts");
   auto groups = f.strings("groups");
   if (!f.ok(x)) return false;
-  std::vector<std::string> names = hosts.value_or(std::vector<std::string>{});
-  for (const std::string& g : groups.value_or(std::vector<std::string>{})) {
+  local::HostTargets hosts;
+  hosts.syntax = local::HostTargets::Syntax::Api;
+  if (!read_hosts(x, body, hosts)) return false;
+  for (const std::string& g : groups.value_or(std::vector<std::string>{})) hosts.unnamed.push_back("@" + g);
+  // Each host and group is looked up once; what is unknown or unreadable is answered after.
+  std::map<std::string, std::optional<vm::Value>> known;
+  std::string unknown, store_error;
+  local::HostDirectory directory;
+  directory.host_record = [&](const std::string& n) -> vm::Value {
+    auto it = known.find(n);
+    if (it == known.end()) it = known.emplace(n, host_record(c, who.org_id, n, store_error)).first;
+    if (!it->second && unknown.empty()) unknown = n;
+    return it->second.value_or(vm::Value());
+  };
+  directory.group_members = [&](const std::string& g) -> std::optional<std::vector<std::string>> {
     auto group = store::groups::find(c.reads->connection(), who.org_id, g);
-    if (!read_ok(x, group)) return false;
-    if (!*group) {
-      reply_error(x, 400, "bad_request", fmt::format("no host group `{}`", g));
-      return false;
+    if (!group.ok()) {
+      store_error = group.error();
+      return std::vector<std::string>{};
     }
+    if (!*group) return std::nullopt;
+    std::vector<std::string> names;
     auto members = nlohmann::json::parse((*group)->hosts, nullptr, false);
     if (members.is_array())
       for (const auto& m : members)
         if (m.is_string()) names.push_back(m.get<std::string>());
-  }
-  // Each host is looked up once, whether named by `hosts`, a group or a `hosts` parameter.
-  std::map<std::string, std::optional<vm::Value>> known;
-  std::string unknown, store_error;
-  auto lookup = [&](const std::string& n) -> vm::Value {
-    auto it = known.find(n);
-    if (it == known.end()) it = known.emplace(n, host_record(c, who.org_id, n, store_error)).first;
-    if (!it->second) unknown = n;
-    return it->second.value_or(vm::Value());
+    return names;
   };
-  std::string csv;
-  for (const std::string& n : names) {
-    lookup(n);
-    if (!csv.empty()) csv += ',';
-    csv += n;
-  }
-  auto no_such_host = [&] {
-    if (!store_error.empty()) reply_error(x, 503, "store_unavailable", "the store could not be read: " + store_error);
-    else reply_error(x, 400, "bad_request", fmt::format("no registered host `{}` (hosts register by running `wf agent`)", unknown));
-    return false;
-  };
-  if (!unknown.empty()) return no_such_host();
   std::map<std::string, std::string> text;
   if (given)
     for (const auto& [k, v] : given->items()) text[k] = v.is_string() ? v.get<std::string>() : v.dump();
@@ -285,14 +306,23 @@ bool bind_run(Context& c, const Principal& who, http::Exchange& x, const std::sh
     reply_error(x, 400, "bad_request", *bad);
     return false;
   }
-  auto bind_error = local::bind_arguments(program, w, text, csv, c.engine->binding_host(), args, lookup);
-  if (!unknown.empty()) return no_such_host();
+  auto bind_error = local::bind_arguments(program, w, text, hosts, c.engine->binding_host(), args, directory);
+  if (!store_error.empty()) {
+    reply_error(x, 503, "store_unavailable", "the store could not be read: " + store_error);
+    return false;
+  }
   if (bind_error) {
     reply_error(x, 400, "bad_request", bind_error->message);
     return false;
   }
+  if (!unknown.empty()) {
+    reply_error(x, 400, "bad_request", fmt::format("no registered host `{}` (hosts register by running `wf agent`)", unknown));
+    return false;
+  }
   params = given ? *given : nlohmann::json::object();
-  targets = {{"hosts", hosts.value_or(std::vector<std::string>{})}, {"groups", groups.value_or(std::vector<std::string>{})}};
+  const auto hosts_field = body.find("hosts");
+  targets = {{"hosts", hosts_field != body.end() && !hosts_field->is_null() ? *hosts_field : nlohmann::json::array()},
+             {"groups", groups.value_or(std::vector<std::string>{})}};
   return true;
 }
 
@@ -318,6 +348,8 @@ Simulated simulate_run(const vm::Program& shared, uint32_t index, const std::vec
 }
 
 void run_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, int64_t id, bool test) {
+  const std::optional<int64_t> wait_ms = run_wait_of(r, *x);
+  if (!wait_ms) return;
   auto body = body_object(r, *x);
   if (!body) return;
   Fields f(*body);
@@ -378,6 +410,19 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
   // and the full detail (steps, variables) is one GET away.
   auto summary = std::make_shared<nlohmann::json>();
   *summary = {{"workflow", program->module.workflows[index].name}, {"definition_id", id}, {"version", v}};
+  if (*wait_ms > 0) {
+    // Run-and-wait: the answer comes when the instance ends or the wait runs out (run_wait.h).
+    auto waiter = hold_run_answer(c, x, who.org_id, *wait_ms);
+    const int64_t instance = c.engine->start(std::move(start), [waiter, summary](bool ok, const std::string& error) {
+      waiter->started(ok, error, *summary);
+    });
+    waiter->instance(instance);
+    const engine::LiveStatus status = c.engine->status_of(instance);
+    (*summary)["id"] = instance;
+    (*summary)["status"] = status.status.empty() ? nlohmann::json() : nlohmann::json(status.status);
+    (*summary)["pause_reason"] = status.pause_reason.empty() ? nlohmann::json() : nlohmann::json(status.pause_reason);
+    return;
+  }
   const int64_t instance = c.engine->start(std::move(start), [&c, x, summary, org = who.org_id](bool ok, const std::string& error) {
     if (!ok) return reply_error(*x, 500, "internal", error);
     if ((*summary)["status"].is_null()) {

@@ -166,7 +166,9 @@ RunCaseResult run_case(const std::string& path, const RunDirectives& d, const Ru
   }
   local::LocalRunner runner(program, std::move(options));
   std::vector<vm::Value> args;
-  if (auto error = local::bind_arguments(program, w, d.params, d.hosts, runner, args)) {
+  local::HostTargets targets;
+  targets.unnamed = local::split_commas(d.hosts);
+  if (auto error = local::bind_arguments(program, w, d.params, targets, runner, args)) {
     out.failure = "cannot bind the parameters: " + error->message;
     return out;
   }

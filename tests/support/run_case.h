@@ -6,7 +6,7 @@
 //                                  `expect:` lines are joined into one JSON text.
 //   // expect-error: <kind> [text] the workflow fails with an Error of this kind (SPEC §1.7)
 //                                  whose message contains `text` when it is given
-//   // hosts: a,b                  binds every `hosts` parameter (as `wf run --hosts`)
+//   // hosts: a,b                  binds the one `hosts` parameter (as `wf run --hosts`)
 //   // param: name=value           as `wf run --param` (repeatable)
 //   // approve: yes|no             answers every approval (default yes)
 //   // workflow: name              which workflow runs, when the file has several
