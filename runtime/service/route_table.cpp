@@ -37,7 +37,8 @@ constexpr Route kRoutes[] = {
     {"POST", "/definitions/{id}/clone", clone_definition, "workflows.create", User, kNoBody, false, true, "Clone as NAME (Copy)"},
     {"GET", "/definitions/{id}/export", export_definition, "workflows.view", User, kNoBody, false, true, "Export as JSON"},
     {"POST", "/definitions/import", import_definition, "workflows.create", User, kJsonBody, true, true, "Import exported JSON as a draft"},
-    {"POST", "/definitions/{id}/run", run_definition_now, "workflows.execute", User, kJsonBody, true, true, "Start an instance"},
+    {"POST", "/definitions/{id}/run", run_definition_now, "workflows.execute", User, kJsonBody, true, true,
+     "Start an instance; with ?wait=D, answer when it ends (200) or D runs out (202)"},
     {"POST", "/definitions/{id}/run-test", run_definition_test, "workflows.execute", User, kJsonBody, true, true, "Simulate a run"},
 
     {"GET", "/instances", list_instances, "workflows.view", User, kNoBody, false, true, "List instances (workflow, status, trigger, skip, limit)"},

@@ -104,10 +104,10 @@ TEST_F(RunBinding, HostsBindsTheOneHostsParameter) {
   r = wf("run " + one + " --hosts web1 --param targets=web2 --approve yes");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("`targets` is given its hosts twice"), std::string::npos) << r.output;
-  const std::string none = write("none.wf", "workflow none() -> int {\n  return 1\n}\n");
+  const std::string none = write("hostless.wf", "workflow hostless() -> int {\n  return 1\n}\n");
   r = wf("run " + none + " --hosts web1 --approve yes");
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("--hosts: workflow `none` has no `hosts` parameter"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--hosts: workflow `hostless` has no `hosts` parameter"), std::string::npos) << r.output;
 }
 
 TEST_F(RunBinding, ALocalRunEndsAtItsTimeoutAsTheServiceDoes) {
