@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <thread>
 
 #include "effects/approval_state.h"
@@ -300,15 +302,17 @@ void LocalRunner::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
     std::vector<effects::JobOutcomeRecord> outcomes(round.size());
     std::vector<bool> may_retry(round.size(), false);
     std::vector<std::thread> threads;
-    std::atomic<bool> stop{false}, round_over{false};
+    std::atomic<bool> stop{false};
+    bool round_over = false;  // guarded by `watch`; the watcher is woken when it turns true
+    std::mutex watch;
+    std::condition_variable round_ended;
     const int64_t deadline = earliest_deadline();
     std::thread watcher;
     if (options_.cancel || deadline > 0)
       watcher = std::thread([&] {
-        while (!round_over.load()) {
+        std::unique_lock lock(watch);
+        while (!round_ended.wait_for(lock, std::chrono::milliseconds(20), [&] { return round_over; }))
           if (cancelled() || (deadline > 0 && effects::wall_clock_ms() >= deadline)) stop.store(true);
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
       });
     for (size_t k = 0; k < round.size(); ++k) {
       const Value& host = state.host(round[k]);
@@ -329,7 +333,11 @@ void LocalRunner::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
       });
     }
     for (auto& t : threads) t.join();
-    round_over.store(true);
+    {
+      std::lock_guard lock(watch);
+      round_over = true;
+    }
+    round_ended.notify_one();
     if (watcher.joinable()) watcher.join();
     for (size_t k = 0; k < round.size(); ++k) {
       const auto& o = outcomes[k];

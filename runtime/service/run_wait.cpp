@@ -78,8 +78,10 @@ void RunWait::started(bool ok, const std::string& error, nlohmann::json summary)
   }
   committed_ = true;
   summary_ = std::move(summary);
-  // It may have ended in its first transition, or its end been announced already.
-  if (ended_ || c_.engine->status_of(id_).status.empty()) return answer_ended();
+  // It may have ended in its first transition (the summary, taken as start() returned, has no
+  // status then), or its end been announced already. A later transition's end is known only from
+  // its event: the engine forgets the instance before that transition has committed.
+  if (ended_ || summary_["status"].is_null()) return answer_ended();
   if (timed_out_) answer_pending();
 }
 
