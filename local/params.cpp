@@ -243,7 +243,8 @@ std::variant<std::map<std::string, std::vector<std::string>>, BindError> hosts_b
   const std::string& only = hosts_params.front();
   if (out.count(only))
     return BindError{Kind::Usage, fmt::format("`{}` is given its hosts twice: by {} and by name", only, cli ? "--hosts" : "`hosts`")};
-  out[only] = targets.unnamed;
+  for (const std::string& n : targets.unnamed)
+    if (std::string_view name = trim(n); !name.empty()) out[only].emplace_back(name);
   return out;
 }
 

@@ -97,7 +97,7 @@ TEST_F(RunBinding, EachHostsParameterIsNamedByParam) {
 
 TEST_F(RunBinding, HostsBindsTheOneHostsParameter) {
   const std::string one = write("restart.wf", kOneHostParameter);
-  WfRun r = wf("run " + one + " --hosts web1,web2 --approve yes");
+  WfRun r = wf("run " + one + " --hosts 'web1, web2' --approve yes");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(R"(["web1","web2"])"), std::string::npos) << r.output;
   // Named twice is a mistake, and so are hosts for a workflow that takes none.
