@@ -113,6 +113,9 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--vault", o->vault, "A vault file for checkouts");
   cmd->add_option("--event", o->events, "An event for `wait event`, NAME=JSON (repeatable)");
   cmd->add_flag("--fast", o->fast, "Skip the waits of sleeps and retry delays");
+  cmd->footer(
+      "Exit codes: 0 completed, 1 failed, 2 usage error, 3 cancelled, rejected or timed out (a workflow's @timeout "
+      "holds here as in the service: its waits and jobs are stopped and it ends with a `timeout` error).");
   cmd->callback([o] {
     const int code = run(*o);
     if (code != kExitOk) throw CLI::RuntimeError(code);
