@@ -7,6 +7,7 @@
 
 #include <array>
 #include <chrono>
+#include <thread>
 
 #include "service_fixture.h"
 
@@ -214,6 +215,23 @@ TEST_F(RunRequest, AWaitingClientThatGoesAwayIsForgotten) {
   ASSERT_EQ(push(*api_, "quick.wf", kQuick), "quick");
   EXPECT_EQ(run("quick", json::object(), "?wait=10s").status, 200);
   EXPECT_TRUE(service_->running());
+}
+
+TEST_F(RunRequest, AServiceStopsCleanlyWhileARunWaits) {
+  ASSERT_EQ(push(*api_, "slow.wf", kSlow), "slow");
+  wf::client::HttpResult held;
+  std::thread waiter([&] {
+    wf::client::HttpClient own(service_->url(), service_->admin_token());
+    held = own.post("/api/v1/definitions/slow/run?wait=1m", "{}", 60000);
+  });
+  ASSERT_TRUE(wait_until([&] { return body_json(api_->get("/api/v1/instances")).value("total", 0) == 1; }));
+  const auto begin = std::chrono::steady_clock::now();
+  const int status = service_->stop();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  waiter.join();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << service_->log();
+  EXPECT_LT(seconds, 5.0) << service_->log();  // the held answer's timer does not keep the loop alive
+  EXPECT_NE(held.status, 200);
 }
 
 TEST_F(RunRequest, StartWaitExitsWithTheOutcome) {
