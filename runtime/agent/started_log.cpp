@@ -60,6 +60,7 @@ std::string StartedLog::load() {
       unfinished_.insert(id);
     } else if (what == "reported") {
       unfinished_.erase(id);
+      groups_.erase(id);
     } else if (what == "group") {
       ProcessMark mark;
       if (words >> mark.pid >> mark.start_ticks) groups_[id] = mark;
