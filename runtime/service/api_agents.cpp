@@ -114,7 +114,7 @@ void register_agent(Context& c, const Principal& who, http::Request& r, Exchange
 }
 
 void approve_agent(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
-  const std::string hostname(p["name"]);
+  const std::string hostname(p["id"]);  // a host name
   auto existing = store::agents::find(c.reads->connection(), who.org_id, hostname);
   if (!read_ok(*x, existing)) return;
   if (!*existing) return reply_error(*x, 404, "not_found", fmt::format("no registered host `{}`", hostname));

@@ -69,7 +69,7 @@ constexpr Route kRoutes[] = {
     {"GET", "/agents/jobs/{id}/credential", agent_job_credential, "agent", Agent, kNoBody, false, true,
      "The secret of a running job's credential, for its agent"},
     {"GET", "/agents", list_agents, "jobs.view", User, kNoBody, false, true, "List agents"},
-    {"POST", "/agents/{name}/approve", approve_agent, "settings.manage", User, kNoBody, false, true,
+    {"POST", "/agents/{id}/approve", approve_agent, "settings.manage", User, kNoBody, false, true,
      "Let a host whose agent is live register once more without that agent's token"},
     {"POST", "/agents/enrollment/rotate", rotate_enrollment_secret, "settings.manage", User, kNoBody, false, true,
      "A new enrollment secret; the old one stops working, registered agents keep their tokens"},
