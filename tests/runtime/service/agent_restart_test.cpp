@@ -122,4 +122,31 @@ TEST_F(AgentRestart, CancellingARunningJobKillsItsProcess) {
   EXPECT_EQ(api_->post("/api/v1/jobs/" + std::to_string(id) + "/cancel").status, 409);
 }
 
+// A `run` whose job an operator cancelled fails with `job_failed`, naming the host's job
+// `cancelled`; the run's own retry does not run it again.
+TEST_F(AgentRestart, AWorkflowWhoseJobIsCancelledFailsWithJobFailed) {
+  registered_agent();
+  const std::string name = push(*api_, "test.wf", R"(
+workflow long_one(targets: hosts) {
+  run command "sleep 30" on targets timeout 60s retry 2 every 100ms
+}
+)");
+  ASSERT_FALSE(name.empty());
+  const int64_t instance = start(*api_, name, {{"hosts", {"web1"}}});
+  ASSERT_GT(instance, 0);
+  int64_t id = 0;
+  ASSERT_TRUE(wait_until([&] {
+    auto jobs = body_json(api_->get("/api/v1/jobs?status=running&instance=" + std::to_string(instance)))["items"];
+    if (jobs.empty()) return false;
+    id = jobs[0]["id"].get<int64_t>();
+    return true;
+  })) << service_->log();
+  ASSERT_EQ(api_->post("/api/v1/jobs/" + std::to_string(id) + "/cancel").status, 200);
+  const json end = wait_ended(*api_, instance, seconds(20));
+  EXPECT_EQ(end["status"], "failed") << end.dump();
+  EXPECT_EQ(end["error"]["kind"], "job_failed") << end.dump();
+  EXPECT_NE(end["error"].value("message", "").find("web1 (cancelled)"), std::string::npos) << end.dump();
+  EXPECT_EQ(body_json(api_->get("/api/v1/jobs?instance=" + std::to_string(instance)))["items"].size(), 1u);
+}
+
 }  // namespace
