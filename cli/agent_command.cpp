@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "cli/client/commands.h"
 #include "exit_codes.h"
 #include "runtime/agent/agent.h"
 
@@ -26,6 +27,7 @@ namespace {
 struct AgentCommandOptions {
   std::string server, enroll, hostname, state = "wf-agent-state";
   int max_jobs = 4;
+  int heartbeat_ms = 5000;
 };
 
 // Signals are taken by a thread of their own with sigtimedwait, so nothing runs inside a signal
@@ -81,6 +83,10 @@ class StopSignals {
 };
 
 int run_agent(const AgentCommandOptions& o) {
+  if (o.server.empty()) {
+    fmt::print(stderr, "wf: agent needs --server URL and --enroll SECRET (or a command: approve, rotate-secret)\n");
+    return kExitUsage;
+  }
   if (o.server.rfind("http://", 0) != 0 && o.server.rfind("https://", 0) != 0) {
     fmt::print(stderr, "wf: --server takes an http:// or https:// URL, got \"{}\"\n", o.server);
     return kExitUsage;
@@ -99,6 +105,7 @@ int run_agent(const AgentCommandOptions& o) {
   options.hostname = o.hostname;
   options.state_dir = o.state;
   options.max_jobs = o.max_jobs;
+  options.heartbeat_ms = o.heartbeat_ms;
 
   std::atomic<bool> stop{false}, cancel{false};
   std::string error;
@@ -120,12 +127,17 @@ int run_agent(const AgentCommandOptions& o) {
 void register_agent_command(CLI::App& app) {
   auto o = std::make_shared<AgentCommandOptions>();
   CLI::App* cmd = app.add_subcommand("agent", "Run this host's jobs for a wf service");
-  cmd->add_option("--server", o->server, "The service's URL, e.g. http://127.0.0.1:7878")->required();
-  cmd->add_option("--enroll", o->enroll, "The enrollment secret (DATA/enroll.secret on the service)")->required();
+  // Checked by run_agent rather than here: `wf agent approve HOST` and `wf agent rotate-secret`
+  // take neither.
+  cmd->add_option("--server", o->server, "The service's URL, e.g. http://127.0.0.1:7878");
+  cmd->add_option("--enroll", o->enroll, "The enrollment secret (DATA/enroll.secret on the service)");
   cmd->add_option("--hostname", o->hostname, "The name to register under (default: this machine's name)");
   cmd->add_option("--state", o->state, "Folder for the registration and the job records")->capture_default_str();
   cmd->add_option("--max-jobs", o->max_jobs, "Jobs run at the same time")->check(CLI::Range(1, 100))->capture_default_str();
-  cmd->callback([o] {
+  cmd->add_option("--heartbeat-ms", o->heartbeat_ms, "How often the agent heartbeats")->check(CLI::Range(100, 60000))->capture_default_str();
+  register_agent_admin_commands(cmd);
+  cmd->callback([o, cmd] {
+    if (!cmd->get_subcommands().empty()) return;  // an admin command ran instead
     const int code = run_agent(*o);
     if (code != kExitOk) throw CLI::RuntimeError(code);
   });

@@ -535,7 +535,7 @@ JobReport failed_report(Failure failure, Clock::time_point start) {
 }
 
 JobReport run_job_unguarded(const JobSpec& spec, const std::atomic<bool>* cancel,
-                            const OutputSink& on_output, Clock::time_point start) {
+                            const OutputSink& on_output, const SpawnSink& on_spawn, Clock::time_point start) {
   if (cancel != nullptr && cancel->load()) {
     return failed_report({JobOutcome::Cancelled, "cancelled before it started"}, start);
   }
@@ -553,6 +553,7 @@ JobReport run_job_unguarded(const JobSpec& spec, const std::atomic<bool>* cancel
   if (auto failure = spawn(command, env, spec.working_dir, child)) {
     return failed_report(std::move(*failure), start);
   }
+  if (on_spawn) on_spawn(child.pid);
   Supervisor supervisor(spec, child, cancel, on_output);
   return supervisor.run(start);
 }
@@ -560,10 +561,10 @@ JobReport run_job_unguarded(const JobSpec& spec, const std::atomic<bool>* cancel
 }  // namespace
 
 JobReport run_job(const JobSpec& spec, const std::atomic<bool>* cancel,
-                  const OutputSink& on_output) {
+                  const OutputSink& on_output, const SpawnSink& on_spawn) {
   Clock::time_point start = Clock::now();
   try {
-    return run_job_unguarded(spec, cancel, on_output, start);
+    return run_job_unguarded(spec, cancel, on_output, on_spawn, start);
   } catch (const std::exception& e) {
     // Only allocation can get here; Child's destructor has already killed and reaped the job.
     return failed_report(internal_error(fmt::format("job executor failed: {}", e.what())), start);

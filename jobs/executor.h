@@ -24,6 +24,8 @@ namespace wf::jobs {
 //    in its group are drained for at most `kill_grace`; then everything left in the group is
 //    killed with SIGKILL. A program meant to outlive its job must leave the group (setsid), as
 //    daemons do.
+//  - `on_spawn`, when given, is told the process group's id as soon as the process exists (the
+//    agent journals it, so that a restart can find processes that outlived it).
 //  - The main process is always reaped. The calling process must not ignore SIGCHLD (the kernel
 //    would then reap it for us and the exit status would be lost; that is reported as Internal).
 //
@@ -31,6 +33,6 @@ namespace wf::jobs {
 // the sudoers policy must allow those variables (SETENV), and since the job then runs as root, our
 // SIGKILL cannot reach it; only sudo's relaying of SIGTERM does.
 JobReport run_job(const JobSpec& spec, const std::atomic<bool>* cancel = nullptr,
-                  const OutputSink& on_output = {});
+                  const OutputSink& on_output = {}, const SpawnSink& on_spawn = {});
 
 }  // namespace wf::jobs

@@ -87,5 +87,8 @@ enum class OutputStream { Stdout, Stderr };
 // bytes kept under output_cap are passed on. A sink that throws is not called again; the job
 // goes on.
 using OutputSink = std::function<void(OutputStream, std::string_view)>;
+// Told the id of a job's process group (its main process's pid) once the process exists, before
+// the job's output is read.
+using SpawnSink = std::function<void(int process_group)>;
 
 }  // namespace wf::jobs

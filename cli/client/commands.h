@@ -11,5 +11,6 @@ void register_definition_commands(CLI::App& app);  // push, publish
 void register_instance_commands(CLI::App& app);    // start, ls, show, cancel, pause, resume, retry
 void register_follow_commands(CLI::App& app);      // wait, logs
 void register_approval_commands(CLI::App& app);    // approvals, approve
+void register_agent_admin_commands(CLI::App* agent);  // agent approve, agent rotate-secret
 
 }  // namespace wf::cli

@@ -6,8 +6,15 @@
 //   POST start           409/404 → the service no longer wants it: do nothing
 //   translate the spec   bad → report `config`, nothing runs
 //   started.log += id    made durable before the process exists
-//   run_job              output streamed by an OutputStreamer
-//   report sent          kept in the outbox (made durable) only while the service cannot take it
+//   run_job              output streamed by an OutputStreamer; the process group journalled
+//   outbox += report     made durable before it is sent
+//   report sent          started.log += "id reported", then the outbox file goes
+//
+// A start reports every job of the journal that has no "reported" line at once: its stored report
+// when it has one, else `failed` "the agent restarted while this job ran" (after killing what is
+// left of its process group), which a `run`'s retry treats as a failure that may pass. The
+// service ends the jobs it thinks run here that the heartbeats stop naming, and tells the agent
+// which of its jobs an operator cancelled.
 #include "runtime/agent/agent.h"
 
 #include <fmt/format.h>
@@ -18,6 +25,7 @@
 #include <condition_variable>
 #include <deque>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -28,6 +36,7 @@
 #include "runtime/agent/durable_file.h"
 #include "runtime/agent/host_facts.h"
 #include "runtime/agent/job_wire.h"
+#include "runtime/agent/leftover_process.h"
 #include "runtime/agent/outbox.h"
 #include "runtime/agent/output_streamer.h"
 #include "runtime/agent/server_connection.h"
@@ -90,6 +99,9 @@ class Agent::Impl {
     int64_t job_id;
     std::thread thread;
     bool done = false;
+    // Raised when the service says an operator cancelled the job, or when the agent's own
+    // cancel flag is raised while stopping; the executor then kills the job's process group.
+    std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
   };
 
   bool stopping() const { return stop_->load() || server_.refused(); }
@@ -104,8 +116,8 @@ class Agent::Impl {
   size_t busy_slots();
   void shut_down(client::HttpClient& http);
 
-  void work(int64_t id, const json& spec);
-  void run_job(client::HttpClient& http, int64_t id, const json& spec);
+  void work(int64_t id, const json& spec, const std::atomic<bool>* cancel);
+  void run_job(client::HttpClient& http, int64_t id, const json& spec, const std::atomic<bool>* cancel);
   bool acknowledge_start(client::HttpClient& http, int64_t id);
   void answer_repeat(client::HttpClient& http, int64_t id);
 
@@ -115,6 +127,10 @@ class Agent::Impl {
 
   void maintenance_loop();
   void wake_maintenance();
+
+  void settle_journal();
+  std::vector<int64_t> jobs_of_this_agent();
+  void apply_cancels(client::HttpClient& http, const json& answer);
 
   AgentOptions options_;
   Logger log_;
@@ -142,6 +158,7 @@ std::string Agent::Impl::run(std::atomic<bool>& stop, const std::atomic<bool>* c
   stop_ = &stop;
   cancel_ = cancel_jobs;
   if (std::string error = prepare_state(); !error.empty()) return error;
+  settle_journal();
   client::HttpClient http(server_.server());
   if (!server_.adopt_stored_registration()) {
     std::string error;
@@ -209,7 +226,11 @@ void Agent::Impl::shut_down(client::HttpClient& http) {
     std::unique_lock<std::mutex> lock(mutex_);
     const auto running = std::count_if(workers_.begin(), workers_.end(), [](const Worker& w) { return !w.done; });
     if (running > 0) log_(fmt::format("waiting for {} running job(s) to finish", running));
-    changed_.wait(lock, [&] { return std::all_of(workers_.begin(), workers_.end(), [](const Worker& w) { return w.done; }); });
+    while (!std::all_of(workers_.begin(), workers_.end(), [](const Worker& w) { return w.done; })) {
+      changed_.wait_for(lock, kStopCheck);
+      if (cancel_ && cancel_->load())
+        for (Worker& w : workers_) w.cancel->store(true);
+    }
     for (Worker& w : workers_) w.thread.join();
     workers_.clear();
     maintenance_quit_ = true;
@@ -241,6 +262,7 @@ void Agent::Impl::poll_loop(client::HttpClient& http) {
       const json answer = json::parse(result.body, nullptr, false);
       if (answer.is_object() && answer.contains("jobs") && answer["jobs"].is_array()) {
         backoff.reset();
+        apply_cancels(http, answer);
         accept_jobs(http, answer["jobs"]);
         continue;
       }
@@ -287,8 +309,8 @@ void Agent::Impl::start_queued_jobs() {
     workers_.push_back(Worker{id, {}, false});
     auto self = std::prev(workers_.end());
     try {
-      self->thread = std::thread([this, self, id = id, spec = std::move(spec)] {
-        work(id, spec);
+      self->thread = std::thread([this, self, id = id, spec = std::move(spec), cancel = self->cancel] {
+        work(id, spec, cancel.get());
         std::lock_guard<std::mutex> done(mutex_);
         self->done = true;
         running_.erase(id);
@@ -324,10 +346,10 @@ size_t Agent::Impl::busy_slots() {
 
 // ---- One job ----------------------------------------------------------------------------------
 
-void Agent::Impl::work(int64_t id, const json& spec) {
+void Agent::Impl::work(int64_t id, const json& spec, const std::atomic<bool>* cancel) {
   try {
     client::HttpClient http(server_.server());
-    run_job(http, id, spec);
+    run_job(http, id, spec, cancel);
   } catch (const std::exception& e) {
     log_(fmt::format("job {}: internal error: {}", id, e.what()));
   } catch (...) {
@@ -335,7 +357,7 @@ void Agent::Impl::work(int64_t id, const json& spec) {
   }
 }
 
-void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec) {
+void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec, const std::atomic<bool>* cancel) {
   if (started_.contains(id)) {
     answer_repeat(http, id);
     return;
@@ -379,9 +401,20 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
   jobs::JobReport outcome;
   {
     OutputStreamer streamer(server_, id, log_);
-    outcome = jobs::run_job(job, cancel_, [&streamer](jobs::OutputStream stream, std::string_view data) { streamer.add(stream, data); });
+    // Where the job's processes are goes to the journal, so that a start after a crash of the
+    // agent can end what the crash left running.
+    const auto journal_group = [this, id](int group) {
+      const std::optional<ProcessMark> mark = mark_of(group);
+      if (!mark) return;
+      if (std::string failure = started_.record_group(id, *mark); !failure.empty())
+        log_(fmt::format("job {}: cannot record its process group: {}", id, failure));
+    };
+    outcome = jobs::run_job(
+        job, cancel, [&streamer](jobs::OutputStream stream, std::string_view data) { streamer.add(stream, data); }, journal_group);
     streamer.finish();  // the output goes before the report that ends the job
   }
+  if (outcome.outcome == jobs::JobOutcome::Cancelled && cancel->load() && !(cancel_ && cancel_->load()))
+    outcome.error = "cancelled by an operator";
   log_(completion_line(id, outcome));
   report(http, id, completion_body(outcome));
 }
@@ -428,24 +461,24 @@ void Agent::Impl::answer_repeat(client::HttpClient& http, int64_t id) {
 
 // ---- Reports ----------------------------------------------------------------------------------
 
-// A report is sent at once and kept in the outbox (durably) only when the service cannot take
-// it now: writing it first would put two more disk flushes between every job and the next. A
-// crash in the moment between the job's end and the send loses the report, as a crash before
-// the outbox write would; the service then ends the job as unreachable.
+// A report is made durable in the outbox before it is sent, and the journal says "reported"
+// before the outbox lets it go: a crash at any moment between the job's end and the service's
+// answer leaves the report to be sent by the next start, never a job the service waits for.
 void Agent::Impl::report(client::HttpClient& http, int64_t id, const std::string& body) {
-  const client::HttpResult result = server_.call(http, "POST", job_path(id, "complete"), body);
-  if (!service_unavailable(result) && result.status != 401) {
-    if (!result.ok() && result.status != 404 && result.status != 409)
-      log_(fmt::format("the service refused the report of job {} ({}); dropping it", id, result.describe()));
+  if (std::string error = outbox_.store(id, body); !error.empty()) {
+    // Sent all the same: the service having it beats having nothing.
+    log_(fmt::format("the report of job {} cannot be stored ({}); sending it unstored", id, error));
+    const client::HttpResult result = server_.call(http, "POST", job_path(id, "complete"), body);
+    if (service_unavailable(result) || result.status == 401) {
+      log_(fmt::format("the report of job {} is lost: the service is unavailable and it cannot be stored", id));
+      return;
+    }
+    if (std::string failure = started_.record_reported(id); !failure.empty()) log_(failure);
     std::lock_guard<std::mutex> lock(mutex_);
     reported_.insert(id);
     return;
   }
-  if (std::string error = outbox_.store(id, body); !error.empty()) {
-    log_(fmt::format("the report of job {} is lost: the service is unavailable and it cannot be stored ({})", id, error));
-    return;
-  }
-  wake_maintenance();
+  if (send_stored(http, id) != Delivery::Delivered) wake_maintenance();
 }
 
 Agent::Impl::Delivery Agent::Impl::send_stored(client::HttpClient& http, int64_t id) {
@@ -460,6 +493,7 @@ Agent::Impl::Delivery Agent::Impl::send_stored(client::HttpClient& http, int64_t
       // again forever, so it is dropped too, with a word in the log.
       if (!result.ok() && result.status != 404 && result.status != 409)
         log_(fmt::format("the service refused the report of job {} ({}); dropping it", id, result.describe()));
+      if (std::string error = started_.record_reported(id); !error.empty()) log_(error);
       if (std::string error = outbox_.remove(id); !error.empty()) log_(error);
       std::lock_guard<std::mutex> lock(mutex_);
       reported_.insert(id);
@@ -500,9 +534,10 @@ void Agent::Impl::maintenance_loop() {
         next_flush = Clock::now();
       }
       if (Clock::now() >= next_heartbeat) {
-        const json body = {{"running", json(running_)}};
         lock.unlock();
+        const json body = {{"running", jobs_of_this_agent()}};
         const client::HttpResult result = server_.call(http, "POST", api_path("heartbeat"), body.dump(), kHeartbeatTimeoutMs);
+        if (result.ok()) apply_cancels(http, json::parse(result.body, nullptr, false));
         // Unavailability is logged by the connection; a refusal is logged here, once per reason.
         const std::string refusal = result.ok() || service_unavailable(result) ? std::string() : result.describe();
         if (!refusal.empty() && refusal != last_heartbeat_refusal) log_(fmt::format("heartbeat refused: {}", refusal));
@@ -528,6 +563,67 @@ void Agent::Impl::maintenance_loop() {
     }
   } catch (const std::exception& e) {
     log_(fmt::format("heartbeats stopped after an internal error: {}", e.what()));
+  }
+}
+
+// ---- Restarts and the service's view of this agent's jobs -------------------------------------
+
+// Every job the journal shows started and not reported gets a report in the outbox now (the
+// maintenance thread sends them as soon as the agent is registered): the one it left, or a
+// failure for a job that was running when the agent stopped. What is left of such a job's
+// processes is killed first, so that a retry cannot run beside it.
+void Agent::Impl::settle_journal() {
+  for (const int64_t id : started_.unfinished()) {
+    if (outbox_.load(id)) continue;
+    if (const std::optional<ProcessMark> group = started_.group_of(id); group && kill_leftover_group(*group))
+      log_(fmt::format("job {}: killed its processes left running by the previous start of the agent", id));
+    log_(fmt::format("job {} was running when the agent stopped; reporting it failed", id));
+    if (std::string error = outbox_.store(id, failure_body("failed", "the agent restarted while this job ran")); !error.empty())
+      log_(fmt::format("the report of job {} cannot be stored: {}", id, error));
+  }
+}
+
+// The jobs a heartbeat names: handed out and waiting for a slot, running, or with a report not
+// yet taken. The service ends the jobs it thinks run here that are not among them.
+std::vector<int64_t> Agent::Impl::jobs_of_this_agent() {
+  std::set<int64_t> ids;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ids.insert(running_.begin(), running_.end());
+    for (const auto& [id, spec] : queued_) ids.insert(id);
+    for (const Worker& w : workers_)
+      if (!w.done) ids.insert(w.job_id);
+  }
+  for (const int64_t id : started_.unfinished()) ids.insert(id);
+  for (const int64_t id : outbox_.pending()) ids.insert(id);
+  return {ids.begin(), ids.end()};
+}
+
+// `cancel` in an answer of poll or heartbeat: jobs an operator cancelled. A running one is
+// killed through its executor; one still waiting for a slot is reported cancelled unrun.
+void Agent::Impl::apply_cancels(client::HttpClient& http, const json& answer) {
+  if (!answer.is_object() || !answer.contains("cancel") || !answer["cancel"].is_array()) return;
+  std::vector<int64_t> unstarted;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const json& entry : answer["cancel"]) {
+      if (!entry.is_number_integer()) continue;
+      const int64_t id = entry.get<int64_t>();
+      for (Worker& w : workers_)
+        if (w.job_id == id && !w.done && !w.cancel->exchange(true)) log_(fmt::format("job {}: cancelled by the service", id));
+      for (auto it = queued_.begin(); it != queued_.end();) {
+        if (it->first != id) {
+          ++it;
+          continue;
+        }
+        unstarted.push_back(id);
+        it = queued_.erase(it);
+      }
+    }
+  }
+  for (const int64_t id : unstarted) {
+    log_(fmt::format("job {} not started: cancelled by the service", id));
+    report(http, id, failure_body("cancelled", "cancelled by an operator"));
   }
 }
 

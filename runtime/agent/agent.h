@@ -7,8 +7,9 @@
 //
 // State (STATE = Options::state_dir, mode 0700):
 //   agent.json   the registration {agent_id, token, hostname, server}, mode 0600
-//   started.log  ids of the jobs this agent started, each made durable before the job runs;
-//                a job listed there is never run again
+//   started.log  the journal of the jobs this agent started (each made durable before the job
+//                runs), their process groups, and which reports the service took; a job listed
+//                there is never run again, and one not reported is reported at the next start
 //   outbox/      completion reports written before they are sent, removed once acknowledged
 #pragma once
 

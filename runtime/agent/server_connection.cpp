@@ -40,13 +40,24 @@ bool ServerConnection::adopt_stored_registration() {
 }
 
 ServerConnection::Enrollment ServerConnection::enroll(client::HttpClient& http, std::string& error) {
-  const nlohmann::json request = {{"enrollment_secret", enroll_secret_}, {"hostname", host_.hostname},
-                                  {"ip", host_.ip}, {"os", host_.os}};
+  nlohmann::json request = {{"enrollment_secret", enroll_secret_}, {"hostname", host_.hostname},
+                            {"ip", host_.ip}, {"os", host_.os}};
+  // The token this agent held, if any: the service lets the host's live agent register again
+  // only with it (or an admin's approval).
+  if (std::string held = token(); !held.empty()) request["token"] = held;
   http.set_token({});
   const client::HttpResult result = http.post(api_path("register"), request.dump());
   note(result);
   if (service_unavailable(result)) {
     error = result.describe();
+    return Enrollment::Unavailable;
+  }
+  if (result.status == 409) {
+    // Another agent of this host name is live: wait for it to stop or for an admin's approval.
+    error = fmt::format("the service will not register {} yet: {}", host_.hostname, result.describe());
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (error != waiting_for_approval_) log_(error);
+    waiting_for_approval_ = error;
     return Enrollment::Unavailable;
   }
   if (!result.ok()) {

@@ -46,9 +46,10 @@ class ServerConnection {
   // this hostname. Returns false (logging why, when the file is there but unusable) otherwise.
   bool adopt_stored_registration();
 
-  // `POST /agents/register` with the enrollment secret; on success the new token is used from now
-  // on and saved. Unavailable: try again later. Refused: the service will not take this agent
-  // (wrong secret, bad request); `error` says why.
+  // `POST /agents/register` with the enrollment secret (and the token held, if any); on success
+  // the new token is used from now on and saved. Unavailable: try again later (also while the
+  // service waits for an admin to approve a host whose agent is live). Refused: the service will
+  // not take this agent (wrong secret, bad request); `error` says why.
   Enrollment enroll(client::HttpClient& http, std::string& error);
 
   // One call with the current token. A 401 makes the agent enroll again (once for all threads
@@ -78,6 +79,7 @@ class ServerConnection {
   Credentials credentials_;
   enum class Availability { Unknown, Up, Down } availability_ = Availability::Unknown;
   std::string refusal_;
+  std::string waiting_for_approval_;  // the last 409 to a registration, logged once
   // Held while enrolling so that threads refused at the same moment enroll only once.
   std::mutex enroll_mutex_;
 };

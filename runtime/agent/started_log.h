@@ -1,12 +1,25 @@
-// STATE/started.log: the ids of every job this agent has started, one per line, each flushed to
-// the disk before the job's process is created. A job id found here is never run again, which is
-// what makes a job's side effect happen at most once across restarts of the agent and service.
+// STATE/started.log: the journal of the jobs this agent has started, one line per fact, each
+// flushed to the disk before the call returns:
+//   "<id>"                   the job is about to start (written before its process exists)
+//   "<id> group <pgid> <t>"  its process group, and the leader's start time (to recognise it)
+//   "<id> reported"          the service took its report (or refused it for good)
+//   "journal 2"              the first line of this form; the ids an older agent wrote before it
+//                            (ids alone) count as reported, their fate being unknown
+// A job id found here is never run again, which is what makes a job's side effect happen at most
+// once across restarts of the agent and service. A job started but not reported was running (or
+// its report was not yet taken) when the agent last stopped: the next start reports it.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <unordered_set>
+#include <vector>
+
+#include "runtime/agent/leftover_process.h"
 
 namespace wf::agent {
 
@@ -14,9 +27,9 @@ class StartedLog {
  public:
   explicit StartedLog(std::string path) : path_(std::move(path)) {}
 
-  // Reads the ids recorded so far. A last line without its newline was being written when the
-  // agent stopped, before its job could run: it is cut off the file. Returns an empty string or
-  // why the log cannot be used.
+  // Reads the journal. A last line without its newline was being written when the agent stopped
+  // (before its job could run, if it was a start): it is cut off the file. Lines this version
+  // does not know are skipped. Returns an empty string or why the log cannot be used.
   std::string load();
 
   bool contains(int64_t job_id) const;
@@ -25,12 +38,30 @@ class StartedLog {
   // which case the job must not run: its start could not be made durable.
   std::string record(int64_t job_id);
 
+  // Appends where the job's processes are. Returns an empty string or why not.
+  std::string record_group(int64_t job_id, const ProcessMark& group);
+
+  // Appends that the job's report is with the service, once; nothing for a job never started
+  // here or already marked. Returns an empty string or why not.
+  std::string record_reported(int64_t job_id);
+
+  // The jobs started and not reported, lowest id first.
+  std::vector<int64_t> unfinished() const;
+  // The process group recorded for a job, if any.
+  std::optional<ProcessMark> group_of(int64_t job_id) const;
+
   const std::string& path() const { return path_; }
 
  private:
+  // Appends a line, after the format line when the file has none yet. The lock is held.
+  std::string append(const std::string& line);
+
   std::string path_;
   mutable std::mutex mutex_;
   std::unordered_set<int64_t> ids_;
+  std::set<int64_t> unfinished_;
+  std::map<int64_t, ProcessMark> groups_;
+  bool versioned_ = false;  // the file has its "journal 2" line
 };
 
 }  // namespace wf::agent

@@ -172,6 +172,12 @@ class Engine {
   OpResult job_started(int64_t job_id, int64_t agent_id, Done done);
   OpResult job_output(int64_t job_id, int64_t agent_id, const std::string& stream, const std::string& data);
   OpResult job_completed(int64_t job_id, int64_t agent_id, const JobReportIn& report, Done done);
+  // An agent's heartbeat names the jobs it has (`listed`: waiting for a slot, running, or with a
+  // report not yet taken). A job the engine thinks is on that agent, handed out or started before
+  // its previous heartbeat and not listed, is not there: handed out, it goes back to the queue
+  // (it never ran); started, it ends failed, a failure a `run`'s retry may pass. Returns the ids
+  // of the agent's jobs an operator asked to cancel, which the agent is to kill.
+  std::vector<int64_t> agent_heartbeat(int64_t agent_id, const std::set<int64_t>& listed);
   // An ad-hoc job (SPEC §4.2) of `org`, `spec` in the agent's form without id.
   int64_t create_job(int64_t org, const std::string& host, const nlohmann::json& spec, const std::string& description,
                      int64_t priority, Done done);
@@ -294,6 +300,7 @@ class Engine {
 
   std::map<int64_t, std::unique_ptr<Instance>> instances_;  // the non-terminal ones
   std::map<int64_t, std::unique_ptr<LiveJob>> jobs_;        // the non-terminal ones
+  std::map<int64_t, int64_t> heartbeats_;                   // agent id → when its last heartbeat came
   std::map<QueueKey, std::set<std::tuple<int64_t, int64_t, int64_t>>> queues_;  // → (-priority, scheduled_at, id)
   std::map<int64_t, std::unique_ptr<Approval>> approvals_;  // the pending ones
   std::map<QueueKey, std::vector<uint64_t>> pollers_by_queue_;

@@ -184,6 +184,56 @@ OpResult Engine::job_completed(int64_t job_id, int64_t agent_id, const JobReport
   return {};
 }
 
+std::vector<int64_t> Engine::agent_heartbeat(int64_t agent_id, const std::set<int64_t>& listed) {
+  const int64_t now = effects::wall_clock_ms();
+  const auto [last, first] = heartbeats_.try_emplace(agent_id, now);
+  // Only what changed before the previous heartbeat is judged: a poll's answer or a start that
+  // crossed this heartbeat on the wire may not be in its list yet. The first heartbeat this
+  // engine hears from an agent judges nothing.
+  const int64_t previous = first ? now : last->second;
+  last->second = now;
+  std::vector<int64_t> cancel;
+  std::vector<int64_t> gone;
+  Changes requeued;
+  std::set<QueueKey> queues;
+  for (auto& [id, live] : jobs_) {
+    JobRow& j = live->row;
+    if (j.agent_id.value_or(-1) != agent_id) continue;
+    if (j.status != JobStatus::Dispatched && j.status != JobStatus::Running) continue;
+    if (j.cancel_requested_at) cancel.push_back(id);
+    if (listed.count(id)) continue;
+    const int64_t since = j.status == JobStatus::Running ? j.started_at.value_or(now) : j.dispatched_at.value_or(now);
+    if (since >= previous) continue;
+    if (j.status == JobStatus::Dispatched) {
+      return_to_queue(j);
+      requeued.jobs.push_back(j);
+      enqueue(j);
+      queues.insert({j.org_id, j.host});
+    } else {
+      gone.push_back(id);
+    }
+  }
+  if (!requeued.empty()) {
+    commit(std::move(requeued), nullptr);
+    for (const QueueKey& q : queues) feed_pollers(q);
+  }
+  if (!gone.empty()) {
+    Changes ch;
+    for (const int64_t id : gone) {
+      auto it = jobs_.find(id);
+      if (it == jobs_.end()) continue;
+      JobReportIn report;
+      // Asked to stop, it has: what an operator wanted. Otherwise a failure that may pass.
+      const bool asked = it->second->row.cancel_requested_at.has_value();
+      report.status = asked ? JobStatus::Cancelled : JobStatus::Failed;
+      report.error = asked ? "cancelled by an operator" : "agent no longer runs this job";
+      record_job_end(*it->second, report, ch);
+    }
+    commit(std::move(ch), nullptr);
+  }
+  return cancel;
+}
+
 // A job ended (a report, the sweeper, a cancel): its row, and the run effect waiting for it.
 void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& ch) {
   JobRow j = live.row;
@@ -244,12 +294,24 @@ int64_t Engine::create_job(int64_t org, const std::string& host, const nlohmann:
   return j.id;
 }
 
+// A queued job ends at once, and so does one handed out but not started (its agent's start is
+// then refused, so it never runs). A running job is only asked to stop: its agent hears of it
+// in its next heartbeat, kills the job's processes and reports it cancelled (its output kept),
+// unless it ends on its own first.
 OpResult Engine::cancel_job(int64_t org, int64_t job_id, Done done) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end() || it->second->row.org_id != org) return {Outcome::Conflict, fmt::format("job {} has already ended", job_id)};
-  if (it->second->row.status != JobStatus::Queued)
-    return {Outcome::Conflict, fmt::format("job {} is {}: only a queued job can be cancelled", job_id, name(it->second->row.status))};
   Changes ch;
+  JobRow& j = it->second->row;
+  if (j.status == JobStatus::Running) {
+    if (!j.cancel_requested_at) {
+      j.cancel_requested_at = effects::wall_clock_ms();
+      ch.jobs.push_back(j);
+      event(ch, j.org_id, j.instance_id, "job.cancel_requested", {{"job_id", j.id}, {"host", j.host}});
+    }
+    commit(std::move(ch), std::move(done));
+    return {};
+  }
   JobReportIn report;
   report.status = JobStatus::Cancelled;
   report.error = "cancelled by an operator";

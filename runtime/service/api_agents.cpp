@@ -3,6 +3,8 @@
 // job list, ad-hoc jobs, hosts and groups.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "effects/clock.h"
 #include "runtime/service/auth.h"
 #include "runtime/service/routes.h"
@@ -72,8 +74,28 @@ void register_agent(Context& c, const Principal& who, http::Request& r, Exchange
   for (const store::OrgRow& o : *orgs)
     if (same_secret(*secret, o.enrollment_secret)) org = o.id;
   if (!org) return reply_error(*x, 401, "unauthorized", "wrong enrollment secret");
+  auto presented = f.string("token");
   if (!valid_hostname(*hostname))
     return reply_error(*x, 400, "bad_request", "`hostname` must be 1 to 253 letters, digits, '-', '.' or '_'");
+  // The secret is shared by every host: with it alone, a host whose agent is alive could be taken
+  // over (and its running jobs' credentials fetched). Its own agent proves itself with its token.
+  auto existing = store::agents::find(c.reads->connection(), org, *hostname);
+  if (!read_ok(*x, existing)) return;
+  const int64_t now = effects::wall_clock_ms();
+  if (*existing && (*existing)->last_heartbeat && now - *(*existing)->last_heartbeat < kOnlineWithinMs &&
+      !(*existing)->reregistration_approved_at) {
+    bool own = false;
+    if (presented && !presented->empty()) {
+      auto holder = store::tokens::find(c.reads->connection(), token_hash(*presented));
+      if (!read_ok(*x, holder)) return;
+      own = *holder && (*holder)->kind == "agent" && (*holder)->agent_id == (*existing)->id;
+    }
+    if (!own)
+      return reply_error(*x, 409, "conflict",
+                         fmt::format("host `{0}` has a live agent (seen {1} s ago); registering it again needs that agent's "
+                                     "token, or an admin's approval: `wf agent approve {0}` (POST /api/v1/agents/{0}/approve)",
+                                     *hostname, (now - *(*existing)->last_heartbeat) / 1000));
+  }
   const std::string token = new_token("wfa_");
   auto agent_id = std::make_shared<int64_t>(0);
   store::AgentRow agent;
@@ -83,12 +105,36 @@ void register_agent(Context& c, const Principal& who, http::Request& r, Exchange
   const std::string hash = token_hash(token);
   c.writer->submit(
       [=](store::Database& db, std::string& error) {
-        return store::agents::enroll(db, org, agent, hash, effects::wall_clock_ms(), *agent_id, error);
+        return store::agents::enroll(db, org, agent, hash, now, *agent_id, error);
       },
       [x, agent_id, token](bool ok, const std::string& error) {
         if (!ok) return reply_error(*x, 500, "internal", error);
         reply_json(*x, 201, {{"agent_id", *agent_id}, {"token", token}});
       });
+}
+
+void approve_agent(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const std::string hostname(p["id"]);  // a host name
+  auto existing = store::agents::find(c.reads->connection(), who.org_id, hostname);
+  if (!read_ok(*x, existing)) return;
+  if (!*existing) return reply_error(*x, 404, "not_found", fmt::format("no registered host `{}`", hostname));
+  const int64_t org = who.org_id, now = effects::wall_clock_ms();
+  c.writer->submit(
+      [org, hostname, now](store::Database& db, std::string& error) {
+        return store::agents::approve_reregistration(db, org, hostname, now, error);
+      },
+      reply_after_commit(x, 200, [hostname] {
+        return nlohmann::json{{"hostname", hostname}, {"approved", true},
+                              {"message", fmt::format("`{}` may register once more with the enrollment secret", hostname)}};
+      }));
+}
+
+void rotate_enrollment_secret(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const std::string secret = new_token("wfe_");
+  const int64_t org = who.org_id;
+  c.writer->submit(
+      [org, secret](store::Database& db, std::string& error) { return store::orgs::set_enrollment_secret(db, org, secret, error); },
+      reply_after_commit(x, 200, [secret] { return nlohmann::json{{"enrollment_secret", secret}}; }));
 }
 
 namespace {
@@ -114,17 +160,22 @@ void list_agents(Context& c, const Principal& who, http::Request& r, ExchangePtr
 void agent_heartbeat(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
   auto body = body_object(r, *x);
   if (!body) return;
+  std::set<int64_t> listed;
   if (body->contains("running")) {
     const auto& running = (*body)["running"];
     bool ids = running.is_array();
     if (ids)
       for (const auto& e : running) ids = ids && e.is_number_integer();
     if (!ids) return reply_error(*x, 400, "bad_request", "`running` must be a list of job ids");
+    for (const auto& e : running) listed.insert(e.get<int64_t>());
   }
+  // The jobs the service thinks are on this agent and it no longer has end here; the answer names
+  // the agent's jobs an operator cancelled.
+  const nlohmann::json cancel = c.engine->agent_heartbeat(who.agent_id, listed);
   const int64_t agent = who.agent_id, now = effects::wall_clock_ms();
   return c.writer->submit(
       [agent, now](store::Database& db, std::string& error) { return store::agents::heartbeat(db, agent, now, error); },
-      reply_after_commit(x, 200, nullptr));
+      reply_after_commit(x, 200, [cancel] { return nlohmann::json{{"ok", true}, {"cancel", cancel}}; }));
 }
 
 void agent_poll(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {

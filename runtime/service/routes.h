@@ -31,8 +31,8 @@ HandlerFunction list_approvals, get_approval, respond_approval;
 // api_agents.cpp: the agents' own calls, then the operators' view of agents, jobs, hosts and groups.
 HandlerFunction register_agent, agent_heartbeat, agent_poll, agent_job_start, agent_job_output, agent_job_complete,
     agent_job_credential;
-HandlerFunction list_agents, list_jobs, create_job, get_job, delete_job, cancel_job, retry_job, list_hosts, list_groups,
-    put_group;
+HandlerFunction list_agents, approve_agent, rotate_enrollment_secret, list_jobs, create_job, get_job, delete_job, cancel_job,
+    retry_job, list_hosts, list_groups, put_group;
 
 // api_vault.cpp
 HandlerFunction list_identities, create_identity, get_identity, delete_identity;

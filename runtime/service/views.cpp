@@ -7,7 +7,6 @@ namespace wf::service {
 
 namespace {
 
-constexpr int64_t kOnlineWithinMs = 30000;  // an agent that heartbeat this recently is online
 
 nlohmann::json text_or_null(const std::string& text) { return text.empty() ? nlohmann::json() : nlohmann::json(text); }
 
@@ -85,7 +84,8 @@ nlohmann::json job_json(const store::JobRow& j, bool with_output) {
                         {"ended_at", time_json(j.ended_at)},
                         {"exit_code", j.exit_code ? nlohmann::json(*j.exit_code) : nlohmann::json()},
                         {"duration_ms", j.duration_ms ? nlohmann::json(*j.duration_ms) : nlohmann::json()},
-                        {"error", j.error}};
+                        {"error", j.error},
+                        {"cancel_requested_at", time_json(j.cancel_requested_at)}};
   if (with_output) {
     out["stdout"] = j.stdout_text;
     out["stderr"] = j.stderr_text;

@@ -16,6 +16,10 @@ namespace wf::service {
 nlohmann::json json_or_null(const std::string& text);
 nlohmann::json time_json(std::optional<int64_t> ms);  // RFC 3339, or null
 
+// An agent that heartbeat this recently is online (and its host cannot be taken over by a
+// registration without its token or an admin's approval).
+inline constexpr int64_t kOnlineWithinMs = 30000;
+
 // The instance as lists show it (no variables, steps or result).
 nlohmann::json instance_summary_json(const store::InstanceRow& r);
 // The list form plus params, targets, result, error and parent (the detail adds steps and variables).

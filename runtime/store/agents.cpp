@@ -5,7 +5,7 @@ namespace wf::store {
 
 namespace {
 
-constexpr const char* kAgentColumns = "id, org_id, hostname, ip, os, registered_at, last_heartbeat";
+constexpr const char* kAgentColumns = "id, org_id, hostname, ip, os, registered_at, last_heartbeat, reregistration_approved_at";
 
 // The one mapping of an agent row, from a statement selecting kAgentColumns.
 bool read_agent(const Statement& s, AgentRow& a, std::string&) {
@@ -16,6 +16,7 @@ bool read_agent(const Statement& s, AgentRow& a, std::string&) {
   a.os = s.column_text(4);
   a.registered_at = s.column_int64(5);
   a.last_heartbeat = optional_int(s, 6);
+  a.reregistration_approved_at = optional_int(s, 7);
   return true;
 }
 
@@ -40,6 +41,12 @@ Result<std::vector<OrgRow>> all(Database& db) {
 bool create(Database& db, const OrgRow& org, int64_t now, std::string& error) {
   Query q(db, "INSERT INTO orgs (id, name, enrollment_secret, created_at) VALUES (?1, ?2, ?3, ?4)");
   q->bind(1, org.id).bind(2, std::string_view(org.name)).bind(3, std::string_view(org.enrollment_secret)).bind(4, now);
+  return run(*q, error);
+}
+
+bool set_enrollment_secret(Database& db, int64_t org, std::string_view secret, std::string& error) {
+  Query q(db, "UPDATE orgs SET enrollment_secret = ?2 WHERE id = ?1");
+  q->bind(1, org).bind(2, secret);
   return run(*q, error);
 }
 
@@ -91,7 +98,8 @@ bool enroll(Database& db, int64_t org, const AgentRow& a, std::string_view token
     Query up(db,
              "INSERT INTO agents (org_id, hostname, ip, os, registered_at, last_heartbeat) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
              "ON CONFLICT (org_id, hostname) DO UPDATE SET ip = excluded.ip, os = excluded.os, "
-             "registered_at = excluded.registered_at, last_heartbeat = excluded.last_heartbeat");
+             "registered_at = excluded.registered_at, last_heartbeat = excluded.last_heartbeat, "
+             "reregistration_approved_at = NULL");
     up->bind(1, org).bind(2, std::string_view(a.hostname)).bind(3, std::string_view(a.ip)).bind(4, std::string_view(a.os)).bind(5, now);
     if (!run(*up, error)) return false;
   }
@@ -111,6 +119,12 @@ bool enroll(Database& db, int64_t org, const AgentRow& a, std::string_view token
 bool heartbeat(Database& db, int64_t agent, int64_t now, std::string& error) {
   Query q(db, "UPDATE agents SET last_heartbeat = ?2 WHERE id = ?1");
   q->bind(1, agent).bind(2, now);
+  return run(*q, error);
+}
+
+bool approve_reregistration(Database& db, int64_t org, std::string_view hostname, int64_t now, std::string& error) {
+  Query q(db, "UPDATE agents SET reregistration_approved_at = ?3 WHERE org_id = ?1 AND hostname = ?2");
+  q->bind(1, org).bind(2, hostname).bind(3, now);
   return run(*q, error);
 }
 

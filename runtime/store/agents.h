@@ -30,6 +30,7 @@ struct AgentRow {
   std::string hostname, ip, os;
   int64_t registered_at = 0;
   std::optional<int64_t> last_heartbeat;
+  std::optional<int64_t> reregistration_approved_at;  // an admin let it register again, unused yet
 };
 
 struct GroupRow {
@@ -43,6 +44,8 @@ namespace wf::store::orgs {
 
 Result<std::vector<OrgRow>> all(Database& db);
 bool create(Database& db, const OrgRow& org, int64_t now, std::string& error);
+// Replaces the organization's enrollment secret; registered agents keep their tokens.
+bool set_enrollment_secret(Database& db, int64_t org, std::string_view secret, std::string& error);
 
 }  // namespace wf::store::orgs
 
@@ -61,10 +64,13 @@ namespace wf::store::agents {
 Result<Page<AgentRow>> list(Database& db, int64_t org, Paging page);
 // The agent of a host of `org`.
 Result<std::optional<AgentRow>> find(Database& db, int64_t org, std::string_view hostname);
-// Registers (or re-registers) a host and gives it `token_hash` as its one token; its id.
+// Registers (or re-registers) a host and gives it `token_hash` as its one token; its id. An
+// approval to register again is used up.
 bool enroll(Database& db, int64_t org, const AgentRow& agent, std::string_view token_hash, int64_t now, int64_t& id,
             std::string& error);
 bool heartbeat(Database& db, int64_t agent, int64_t now, std::string& error);
+// An admin lets the host `hostname` of `org` register again while its agent is live.
+bool approve_reregistration(Database& db, int64_t org, std::string_view hostname, int64_t now, std::string& error);
 
 }  // namespace wf::store::agents
 

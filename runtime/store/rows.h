@@ -63,6 +63,7 @@ struct JobRow {
   std::optional<int64_t> dispatched_at, started_at, ended_at, agent_id, exit_code, duration_ms;
   std::string stdout_text, stderr_text, error;
   bool stdout_truncated = false, stderr_truncated = false;
+  std::optional<int64_t> cancel_requested_at;  // an operator cancelled it while it ran on an agent
 };
 
 struct ApprovalRow {

@@ -231,10 +231,19 @@ ALTER TABLE instances ADD COLUMN checkpoint_steps TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE steps ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
 )sql";
 
+// Cancelling a running job (docs/api.md "Jobs and agents"): when an operator asked, kept until
+// its agent has killed it and reported it cancelled. A host whose agent is live registers again
+// only with that agent's token or an admin's approval, kept until the registration uses it.
+constexpr std::string_view kVersion4 = R"sql(
+ALTER TABLE jobs ADD COLUMN cancel_requested_at INTEGER;
+ALTER TABLE agents ADD COLUMN reregistration_approved_at INTEGER;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
+    {4, kVersion4},
 };
 
 }  // namespace

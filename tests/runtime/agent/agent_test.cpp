@@ -1,9 +1,14 @@
 // The agent against a fake service: enrollment and the saved registration, running a job once and
 // reporting it, streaming output, refusing bad specs, honouring a refused start, never running a
 // job twice across restarts, resending reports from the outbox, enrolling again after a reset,
-// waiting for a service that is not up yet, and stopping and cancelling.
+// waiting for a service that is not up yet, and stopping and cancelling; the journal and the
+// outbox across a crash (every unreported job reported at the next start, leftover processes
+// killed), the jobs named in heartbeats, and jobs the service cancels.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +23,7 @@
 
 #include "fake_service.h"
 #include "runtime/agent/agent.h"
+#include "runtime/agent/leftover_process.h"
 
 namespace {
 
@@ -198,7 +204,10 @@ TEST(Agent, EnrollsRunsAJobOnceAndReportsIt) {
   EXPECT_EQ(calls[output].body["data"], "done\n");
   EXPECT_EQ(calls[complete].authorization, "Bearer token-1");
 
-  EXPECT_EQ(read_file(state + "/started.log"), "12\n");
+  // The journal: started, its process group, and reported.
+  const std::string journal = read_file(state + "/started.log");
+  EXPECT_EQ(journal.rfind("journal 2\n12\n12 group ", 0), 0u) << journal;
+  EXPECT_NE(journal.find("\n12 reported\n"), std::string::npos) << journal;
   EXPECT_TRUE(fs::is_empty(state + "/outbox"));
   EXPECT_TRUE(log.contains("registered as web1 (agent 3)")) << log.all();
   EXPECT_TRUE(log.contains("job 12 started: job 12")) << log.all();
@@ -369,6 +378,126 @@ TEST(Agent, CancelsRunningJobsWhenAskedWhileStopping) {
   const auto reports = accepted_reports(service, 60);
   ASSERT_EQ(reports.size(), 1u) << log.all();
   EXPECT_EQ(reports[0]["status"], "cancelled");
+}
+
+TEST(Agent, StoresAReportBeforeSendingItAndJournalsItOnceTaken) {
+  FakeService service;
+  TempDir dir;
+  LogRecorder log;
+  const std::string state = dir / "state";
+  std::atomic<bool> stored_when_sent{false}, reported_when_sent{true};
+  service.on_completion([&](int64_t id) {
+    if (id != 12) return;
+    stored_when_sent = fs::exists(state + "/outbox/12.json");
+    reported_when_sent = read_file(state + "/started.log").find("12 reported") != std::string::npos;
+  });
+  service.offer_job(command_job(12, "echo done"));
+  RunningAgent agent(options_for(service.url(), state, log));
+  ASSERT_TRUE(service.wait_until([&] { return !accepted_reports(service, 12).empty(); })) << log.all();
+  ASSERT_TRUE(service.wait_until([&] { return fs::is_empty(state + "/outbox"); }));
+  EXPECT_EQ(agent.stop(), "");
+  EXPECT_TRUE(stored_when_sent) << "a crash between the job's end and the send would lose the report";
+  EXPECT_FALSE(reported_when_sent);
+  EXPECT_NE(read_file(state + "/started.log").find("\n12 reported\n"), std::string::npos) << read_file(state + "/started.log");
+}
+
+TEST(Agent, ReportsEveryUnreportedJobOfItsJournalAtStart) {
+  FakeService service;
+  TempDir dir;
+  LogRecorder log;
+  const std::string state = dir / "state";
+  // What a kill -9 leaves: job 9 was running, job 10 was reported, job 11 ended and its report
+  // was stored but not taken.
+  fs::create_directories(state + "/outbox");
+  std::ofstream(state + "/started.log") << "journal 2\n9\n10\n10 reported\n11\n";
+  std::ofstream(state + "/outbox/11.json") << R"({"status":"completed","exit_code":0,"stdout":"earlier\n","stderr":"",)"
+                                              R"("stdout_truncated":false,"stderr_truncated":false,"duration_ms":4})";
+  RunningAgent agent(options_for(service.url(), state, log));
+  // Nothing is handed out again: the agent reports them of itself.
+  ASSERT_TRUE(service.wait_until([&] { return !accepted_reports(service, 9).empty() && !accepted_reports(service, 11).empty(); }))
+      << log.all();
+  ASSERT_TRUE(service.wait_until([&] { return fs::is_empty(state + "/outbox"); }));
+  EXPECT_EQ(agent.stop(), "");
+  const json failed = accepted_reports(service, 9).at(0);
+  EXPECT_EQ(failed["status"], "failed");
+  EXPECT_EQ(failed["error"], "the agent restarted while this job ran");
+  EXPECT_EQ(accepted_reports(service, 11).at(0)["stdout"], "earlier\n");
+  EXPECT_TRUE(service.calls_to(job_path(10, "complete")).empty());
+  const std::string journal = read_file(state + "/started.log");
+  EXPECT_NE(journal.find("\n9 reported\n"), std::string::npos) << journal;
+  EXPECT_NE(journal.find("\n11 reported\n"), std::string::npos) << journal;
+}
+
+TEST(Agent, KillsTheProcessesAJobLeftRunningBeforeReportingIt) {
+  FakeService service;
+  TempDir dir;
+  LogRecorder log;
+  const std::string state = dir / "state";
+  // A job's process group that outlived a killed agent.
+  const pid_t leftover = ::fork();
+  ASSERT_GE(leftover, 0);
+  if (leftover == 0) {
+    ::setpgid(0, 0);
+    ::execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::setpgid(leftover, leftover);
+  const auto mark = wf::agent::mark_of(leftover);
+  ASSERT_TRUE(mark.has_value());
+  fs::create_directories(state);
+  std::ofstream(state + "/started.log") << "journal 2\n5\n5 group " << mark->pid << " " << mark->start_ticks << "\n";
+  RunningAgent agent(options_for(service.url(), state, log));
+  ASSERT_TRUE(service.wait_until([&] { return !accepted_reports(service, 5).empty(); })) << log.all();
+  int status = 0;
+  pid_t reaped = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while ((reaped = ::waitpid(leftover, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (reaped == 0) {
+    ::kill(leftover, SIGKILL);
+    ::waitpid(leftover, &status, 0);
+    FAIL() << "the leftover process was not killed\n" << log.all();
+  }
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_EQ(agent.stop(), "");
+  EXPECT_EQ(accepted_reports(service, 5).at(0)["status"], "failed");
+}
+
+TEST(Agent, HeartbeatsNameJobsWhoseReportIsNotYetTaken) {
+  FakeService service;
+  TempDir dir;
+  LogRecorder log;
+  const std::string state = dir / "state";
+  fs::create_directories(state);
+  std::ofstream(state + "/started.log") << "journal 2\n9\n";
+  service.fail_completions(1000, 503);
+  RunningAgent agent(options_for(service.url(), state, log));
+  const auto names_9 = [&] {
+    for (const RecordedCall& call : service.calls_to("/api/v1/agents/heartbeat"))
+      if (call.body.is_object() && call.body.value("running", json::array()).dump() == "[9]") return true;
+    return false;
+  };
+  ASSERT_TRUE(service.wait_until(names_9)) << log.all();
+  EXPECT_EQ(agent.stop(), "");
+}
+
+TEST(Agent, KillsAJobTheServiceCancelled) {
+  FakeService service;
+  TempDir dir;
+  LogRecorder log;
+  const std::string marker = dir / "marker";
+  service.offer_job(command_job(80, "sleep 30; echo ran >> " + quoted(marker)));
+  RunningAgent agent(options_for(service.url(), dir / "state", log));
+  ASSERT_TRUE(service.wait_until([&] { return log.contains("job 80 started"); })) << log.all();
+  const auto asked = std::chrono::steady_clock::now();
+  service.cancel_in_heartbeats(80);
+  ASSERT_TRUE(service.wait_until([&] { return !accepted_reports(service, 80).empty(); })) << log.all();
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(5));
+  EXPECT_EQ(agent.stop(), "");
+  const json report = accepted_reports(service, 80).at(0);
+  EXPECT_EQ(report["status"], "cancelled");
+  EXPECT_EQ(report["error"], "cancelled by an operator");
+  EXPECT_FALSE(fs::exists(marker));
 }
 
 TEST(Agent, GivesUpWhenTheEnrollmentSecretIsRefused) {

@@ -95,6 +95,16 @@ void FakeService::answer_start(int64_t job_id, int status) {
   start_answers_[job_id] = status;
 }
 
+void FakeService::on_completion(std::function<void(int64_t)> hook) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  completion_hook_ = std::move(hook);
+}
+
+void FakeService::cancel_in_heartbeats(int64_t job_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  cancelled_.push_back(job_id);
+}
+
 void FakeService::answer_output(int64_t job_id, int status) {
   std::lock_guard<std::mutex> lock(mutex_);
   output_answers_[job_id] = status;
@@ -235,7 +245,10 @@ std::pair<int, json> FakeService::answer(const Request& request, const json& bod
     if (request.authorization.rfind(prefix, 0) != 0 || tokens_.count(request.authorization.substr(prefix.size())) == 0)
       return {401, error_body("unauthorized", "unknown token")};
   }
-  if (request.path == "/api/v1/agents/heartbeat") return {200, {{"ok", true}}};
+  if (request.path == "/api/v1/agents/heartbeat") {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return {200, {{"cancel", cancelled_}}};
+  }
   if (request.path == "/api/v1/agents/poll") {
     const int wait_ms = std::min(body.is_object() ? body.value("wait_ms", 0) : 0, 2000);
     const int max_jobs = body.is_object() ? body.value("max_jobs", 1) : 1;
@@ -250,6 +263,14 @@ std::pair<int, json> FakeService::answer(const Request& request, const json& bod
   }
   const auto [job_id, action] = job_route(request.path);
   if (job_id == 0) return {404, error_body("not_found", "no such route")};
+  if (action == "complete") {
+    std::function<void(int64_t)> hook;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      hook = completion_hook_;
+    }
+    if (hook) hook(job_id);
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   if (action == "start") {
     const auto it = start_answers_.find(job_id);

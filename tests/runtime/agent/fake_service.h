@@ -1,6 +1,7 @@
 // A stand-in for `wf serve` in the agent's tests: a plain blocking HTTP/1.1 server on 127.0.0.1
 // that speaks the agent endpoints of docs/api.md, hands out the jobs a test offers, records every
-// call, and can be told to misbehave (refuse a start, fail a report, forget every token).
+// call, and can be told to misbehave (refuse a start, fail a report, forget every token) or to
+// cancel a job.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -49,6 +50,10 @@ class FakeService {
   void fail_completions(int count, int status = 503);
   // Every token issued so far is refused from now on, as after a reset of the service.
   void forget_tokens();
+  // `hook(job_id)` runs when a completion report arrives, before it is answered.
+  void on_completion(std::function<void(int64_t)> hook);
+  // Heartbeats answer that `job_id` is cancelled, as after an operator's cancel.
+  void cancel_in_heartbeats(int64_t job_id);
 
   std::vector<RecordedCall> calls() const;
   // The calls whose path is `path` exactly.
@@ -80,6 +85,8 @@ class FakeService {
   int failing_completions_ = 0, failing_status_ = 503;
   std::set<std::string> tokens_;
   int issued_ = 0;
+  std::function<void(int64_t)> completion_hook_;
+  std::vector<int64_t> cancelled_;
 };
 
 }  // namespace wf::agent::testing

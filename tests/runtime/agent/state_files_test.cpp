@@ -1,13 +1,18 @@
 // The agent's durable state: the registration file, the started-jobs log (including a line torn
-// by a crash) and the outbox.
+// by a crash, the jobs not reported and their process groups), the outbox, and recognising a job's
+// leftover process.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "runtime/agent/credentials.h"
+#include "runtime/agent/leftover_process.h"
 #include "runtime/agent/outbox.h"
 #include "runtime/agent/started_log.h"
 
@@ -77,9 +82,72 @@ TEST_F(StateFiles, StartedLogRemembersAcrossLoadsAndCutsATornLine) {
   EXPECT_TRUE(again.contains(4));
   EXPECT_TRUE(again.contains(17));
   EXPECT_FALSE(again.contains(12));
-  EXPECT_EQ(read(path), "4\n17\n");
+  EXPECT_EQ(read(path), "journal 2\n4\n17\n");
   ASSERT_EQ(again.record(5), "");
-  EXPECT_EQ(read(path), "4\n17\n5\n");
+  EXPECT_EQ(read(path), "journal 2\n4\n17\n5\n");
+}
+
+TEST_F(StateFiles, StartedLogTellsTheUnreportedJobsAndTheirProcessGroups) {
+  const std::string path = dir_ + "/started.log";
+  {
+    StartedLog log(path);
+    ASSERT_EQ(log.load(), "");
+    ASSERT_EQ(log.record(4), "");
+    ASSERT_EQ(log.record_group(4, ProcessMark{321, 9876}), "");
+    ASSERT_EQ(log.record(5), "");
+    ASSERT_EQ(log.record_group(5, ProcessMark{322, 9877}), "");
+    ASSERT_EQ(log.record_reported(5), "");
+    ASSERT_EQ(log.record_reported(5), "");   // once
+    ASSERT_EQ(log.record_reported(77), "");  // never started here: nothing to say
+    EXPECT_EQ(log.unfinished(), (std::vector<int64_t>{4}));
+  }
+  EXPECT_EQ(read(path), "journal 2\n4\n4 group 321 9876\n5\n5 group 322 9877\n5 reported\n");
+  StartedLog again(path);
+  ASSERT_EQ(again.load(), "");
+  EXPECT_TRUE(again.contains(4));
+  EXPECT_TRUE(again.contains(5));
+  EXPECT_FALSE(again.contains(77));
+  EXPECT_EQ(again.unfinished(), (std::vector<int64_t>{4}));
+  ASSERT_TRUE(again.group_of(4).has_value());
+  EXPECT_EQ(again.group_of(4)->pid, 321);
+  EXPECT_EQ(again.group_of(4)->start_ticks, 9876u);
+  EXPECT_FALSE(again.group_of(5).has_value());
+}
+
+TEST_F(StateFiles, AnOlderAgentsJournalCountsAsReported) {
+  const std::string path = dir_ + "/started.log";
+  std::ofstream(path) << "3\n8\n";  // ids alone, no "reported" lines: nobody knows which ran to their end
+  StartedLog log(path);
+  ASSERT_EQ(log.load(), "");
+  EXPECT_TRUE(log.contains(3));
+  EXPECT_TRUE(log.unfinished().empty());
+  ASSERT_EQ(log.record(9), "");
+  EXPECT_EQ(read(path), "3\n8\njournal 2\n9\n");
+  StartedLog again(path);
+  ASSERT_EQ(again.load(), "");
+  EXPECT_TRUE(again.contains(8));
+  EXPECT_EQ(again.unfinished(), (std::vector<int64_t>{9}));
+}
+
+TEST_F(StateFiles, ALeftoverGroupIsKilledOnlyWhileItsLeaderIsTheMarkedProcess) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::setpgid(0, 0);
+    ::execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::setpgid(child, child);
+  const auto mark = mark_of(child);
+  ASSERT_TRUE(mark.has_value());
+  // Another start time: the pid was recycled for someone else, who is left alone.
+  EXPECT_FALSE(kill_leftover_group(ProcessMark{mark->pid, mark->start_ticks + 1}));
+  int status = 0;
+  EXPECT_EQ(::waitpid(child, &status, WNOHANG), 0);
+  EXPECT_TRUE(kill_leftover_group(*mark));
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_FALSE(mark_of(child).has_value());
 }
 
 TEST_F(StateFiles, OutboxStoresListsAndForgetsReports) {

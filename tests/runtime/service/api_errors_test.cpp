@@ -33,7 +33,7 @@ enum class Access {
 };
 
 // What `{id}` in an endpoint's path names.
-enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity };
+enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host };
 
 struct Endpoint {
   const char* method;
@@ -107,6 +107,8 @@ const std::vector<Endpoint>& endpoints() {
        {R"({"status": 0})", R"({"status": "completed", "exit_code": "0"})", R"({"status": "completed", "stdout": 1})",
         R"({"status": "completed", "stdout_truncated": "no"})", R"({"status": "fine"})"}},
       {"GET", "/agents", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/agents/{id}/approve", Access::Admin, IdKind::Host, nullptr, {}},
+      {"POST", "/agents/enrollment/rotate", Access::Admin, IdKind::None, nullptr, {}},
       {"GET", "/jobs", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/jobs", Access::Admin, IdKind::None, nullptr,
        {R"({"host": 5, "command": "true"})", R"({"host": "h", "argv": "ls -l"})", R"({"host": "h", "command": ["true"]})",
@@ -297,6 +299,7 @@ class ApiErrors : public ::testing::Test {
       case IdKind::Job:
       case IdKind::AgentJob: return std::to_string(job_);
       case IdKind::Identity: return "api_identity";
+      case IdKind::Host: return "api-test-host";
     }
     return "";
   }

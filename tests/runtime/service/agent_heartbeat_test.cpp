@@ -1,0 +1,104 @@
+// What a heartbeat's `running` list does in a real `wf serve`, driven through the agent API by
+// hand: a started job the agent stops naming ends failed, but only once it started before the
+// agent's previous heartbeat (a start crossing a heartbeat is spared); a handed-out job not named
+// goes back to the queue; a named job an operator cancelled is in the answer's `cancel`.
+#include <gtest/gtest.h>
+
+#include "service_fixture.h"
+
+namespace {
+
+using namespace wf::testing;
+using nlohmann::json;
+
+class AgentHeartbeat : public ServiceTest {
+ protected:
+  AgentHeartbeat() : ServiceTest("wf-agent-heartbeat") {}
+  void SetUp() override {
+    ServiceTest::SetUp();
+    wf::client::HttpClient anonymous(service_->url());
+    auto r = anonymous.post("/api/v1/agents/register",
+                            json({{"enrollment_secret", service_->enroll_secret()}, {"hostname", "web1"}}).dump());
+    ASSERT_EQ(r.status, 201) << r.body;
+    agent_ = std::make_unique<wf::client::HttpClient>(service_->url(), body_json(r)["token"].get<std::string>());
+  }
+  // The service compares millisecond times: two steps a test orders must not share one.
+  static void next_millisecond() { std::this_thread::sleep_for(std::chrono::milliseconds(3)); }
+  json heartbeat(const std::vector<int64_t>& running) {
+    next_millisecond();
+    auto r = agent_->post("/api/v1/agents/heartbeat", json({{"running", running}}).dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    next_millisecond();
+    return body_json(r);
+  }
+  int64_t handed_out_job() {
+    auto created = api_->post("/api/v1/jobs", json({{"host", "web1"}, {"command", "true"}}).dump());
+    EXPECT_EQ(created.status, 201) << created.body;
+    auto polled = body_json(agent_->post("/api/v1/agents/poll", json({{"max_jobs", 1}, {"wait_ms", 0}}).dump()));
+    EXPECT_EQ(polled["jobs"].size(), 1u) << polled.dump();
+    return polled["jobs"].empty() ? 0 : polled["jobs"][0]["id"].get<int64_t>();
+  }
+  int64_t started_job() {
+    const int64_t id = handed_out_job();
+    EXPECT_EQ(agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/start", "{}").status, 200);
+    return id;
+  }
+  json job(int64_t id) { return body_json(api_->get("/api/v1/jobs/" + std::to_string(id))); }
+
+  std::unique_ptr<wf::client::HttpClient> agent_;
+};
+
+TEST_F(AgentHeartbeat, AStartedJobTheAgentStopsNamingEndsFailedAfterOneHeartbeatOfGrace) {
+  heartbeat({});
+  const int64_t id = started_job();
+  heartbeat({});  // the start may have crossed this heartbeat: spared
+  EXPECT_EQ(job(id)["status"], "running");
+  heartbeat({});
+  const json ended = job(id);
+  EXPECT_EQ(ended["status"], "failed") << ended.dump();
+  EXPECT_EQ(ended["error"], "agent no longer runs this job");
+}
+
+TEST_F(AgentHeartbeat, AHandedOutJobTheAgentDoesNotNameGoesBackToTheQueue) {
+  heartbeat({});
+  const int64_t id = handed_out_job();
+  // The dispatch is committed just behind the poll's answer.
+  ASSERT_TRUE(wait_until([&] { return job(id)["status"] == "dispatched"; }, std::chrono::seconds(5)));
+  heartbeat({});
+  EXPECT_EQ(job(id)["status"], "dispatched");
+  heartbeat({});
+  EXPECT_EQ(job(id)["status"], "queued");
+  // Its late start is refused: it will be handed out again.
+  EXPECT_EQ(agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/start", "{}").status, 409);
+}
+
+TEST_F(AgentHeartbeat, ANamedJobStaysAndACancelledOneIsInTheAnswer) {
+  heartbeat({});
+  const int64_t id = started_job();
+  EXPECT_EQ(heartbeat({id})["cancel"], json::array());
+  heartbeat({id});
+  EXPECT_EQ(job(id)["status"], "running");
+  auto r = api_->post("/api/v1/jobs/" + std::to_string(id) + "/cancel");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body_json(r)["status"], "running");
+  EXPECT_EQ(heartbeat({id})["cancel"], json::array({id}));
+  // The agent kills it and reports it.
+  auto done = agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/complete",
+                           json({{"status", "cancelled"}, {"exit_code", 143}, {"stdout", "partial"}, {"error", "cancelled by an operator"}}).dump());
+  ASSERT_EQ(done.status, 200) << done.body;
+  const json ended = job(id);
+  EXPECT_EQ(ended["status"], "cancelled");
+  EXPECT_EQ(ended["stdout"], "partial");
+  EXPECT_FALSE(ended["cancel_requested_at"].is_null());
+  EXPECT_EQ(heartbeat({})["cancel"], json::array());
+}
+
+TEST_F(AgentHeartbeat, CancellingAHandedOutJobEndsItAtOnceAndItsStartIsRefused) {
+  const int64_t id = handed_out_job();
+  auto r = api_->post("/api/v1/jobs/" + std::to_string(id) + "/cancel");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body_json(r)["status"], "cancelled");
+  EXPECT_EQ(agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/start", "{}").status, 409);
+}
+
+}  // namespace
