@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 
 #include "jobs/job.h"
 
@@ -30,7 +31,11 @@ namespace wf::jobs {
 // Elevated jobs when we are not root run as `sudo -n --preserve-env=<spec.env names> -- ...`:
 // the sudoers policy must allow those variables (SETENV), and since the job then runs as root, our
 // SIGKILL cannot reach it; only sudo's relaying of SIGTERM does.
+//
+// `on_started`, when given, is called on the calling thread once the process exists (not when it
+// could not be started), while the process starts up: work that must be done by the time the job
+// ends but need not hold up its start goes there. An exception from it is ignored.
 JobReport run_job(const JobSpec& spec, const std::atomic<bool>* cancel = nullptr,
-                  const OutputSink& on_output = {});
+                  const OutputSink& on_output = {}, const std::function<void()>& on_started = {});
 
 }  // namespace wf::jobs

@@ -46,11 +46,18 @@ bool StartedLog::contains(int64_t job_id) const {
 }
 
 std::string StartedLog::record(int64_t job_id) {
+  if (std::string error = write(job_id); !error.empty()) return error;
+  return flush();
+}
+
+std::string StartedLog::write(int64_t job_id) {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::string error = append_line_durably(path_, std::to_string(job_id));
+  std::string error = append_line(path_, std::to_string(job_id));
   // Even a failed append may have reached the file, so the id counts as started either way.
   ids_.insert(job_id);
   return error;
 }
+
+std::string StartedLog::flush() { return flush_file(path_); }
 
 }  // namespace wf::agent
