@@ -1,9 +1,10 @@
 # Entry points: `make run` checks every sample and runs one end to end through `wf serve` and
-# `wf agent` (tools/demo.sh), `make test` runs every test, `make bench` runs the benchmarks. Each
+# `wf agent` (tools/demo.sh), `make test` runs every test, `make bench` runs the benchmarks, `make
+# chaos` runs the chaos harness at full size (bench/README.md; CHAOS_ARGS adds flags). Each
 # first installs what is missing and builds.
 WF := build/cli/wf
 
-.PHONY: all setup run test bench clean
+.PHONY: all setup run test bench chaos clean
 
 all: setup
 
@@ -20,6 +21,9 @@ bench: setup
 	bash bench/check/run.sh
 	@if [ -x bench/vm/run.sh ]; then bash bench/vm/run.sh; fi
 	@if [ -x bench/service/run.sh ]; then bash bench/service/run.sh; fi
+
+chaos: setup
+	python3 bench/chaos/chaos.py $(CHAOS_ARGS)
 
 clean:
 	rm -rf build

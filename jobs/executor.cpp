@@ -1,10 +1,11 @@
-// Process execution for jobs: the command is resolved in the parent, the child only sets itself
+// Process execution for jobs: the command is resolved in the parent, posix_spawn sets the child
 // up and calls execve, and one poll() loop watches the output pipes, the process and the clocks.
 #include "jobs/executor.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -194,21 +195,6 @@ bool make_pipe(Fd& read_end, Fd& write_end) {
   return lift_above_stdio(read_end) && lift_above_stdio(write_end);
 }
 
-// What the child writes to the status pipe when it cannot reach execve. The pipe is close-on-exec,
-// so a successful execve shows up in the parent as end-of-file with nothing read.
-enum class ChildStage : int { Setup, WorkingDir, Exec };
-struct ChildError {
-  ChildStage stage;
-  int error;
-};
-
-[[noreturn]] void child_fail(int status_fd, ChildStage stage, int error) {
-  ChildError report{stage, error};
-  ssize_t ignored = ::write(status_fd, &report, sizeof report);
-  (void)ignored;
-  ::_exit(127);
-}
-
 // The job's main process; also its process group id. Kills the group and reaps the process if
 // it is dropped before reap() — the path taken when something throws mid-job.
 struct Child {
@@ -251,8 +237,36 @@ Failure exec_failure(const Command& command, int error) {
   return config_error(std::move(message));
 }
 
-// Starts the process. Everything the child needs is built here, before fork: between fork and
-// execve a child of a multi-threaded process may only make async-signal-safe calls.
+// Why the process could not be started: posix_spawn answers with one errno for every step of
+// the child's set-up, so a working directory that cannot be entered is told apart by trying it
+// from here.
+Failure spawn_failure(const Command& command, const std::string& working_dir, int error) {
+  if (!working_dir.empty()) {
+    const int dir = ::open(working_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return config_error(fmt::format("working directory `{}`: {}", working_dir, errno_text(errno)));
+    ::close(dir);
+    if (::access(working_dir.c_str(), X_OK) != 0)
+      return config_error(fmt::format("working directory `{}`: {}", working_dir, errno_text(errno)));
+  }
+  return exec_failure(command, error);
+}
+
+// Frees a posix_spawn attribute and file-actions object however the spawn goes.
+struct SpawnSetup {
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_t actions;
+  bool attr_ready = false;
+  bool actions_ready = false;
+  ~SpawnSetup() {
+    if (attr_ready) posix_spawnattr_destroy(&attr);
+    if (actions_ready) posix_spawn_file_actions_destroy(&actions);
+  }
+};
+
+// Starts the process with posix_spawn, which glibc runs as clone(CLONE_VM | CLONE_VFORK): the
+// child shares our memory until its execve instead of copying the page tables of a large,
+// multi-threaded agent as fork does, and reports a failed execve (or chdir) back as the call's
+// result. Everything it needs is built here first.
 std::optional<Failure> spawn(const Command& command, const std::map<std::string, std::string>& env,
                              const std::string& working_dir, Child& child) {
   std::vector<char*> argv;
@@ -263,73 +277,46 @@ std::optional<Failure> spawn(const Command& command, const std::map<std::string,
   std::vector<char*> envp;
   for (const std::string& pair : env_storage) envp.push_back(const_cast<char*>(pair.c_str()));
   envp.push_back(nullptr);
-  const char* program = command.program.c_str();
-  const char* cwd = working_dir.empty() ? nullptr : working_dir.c_str();
-
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
-  sigemptyset(&default_action.sa_mask);
-  sigset_t no_signals;
-  sigemptyset(&no_signals);
 
   Fd stdin_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!stdin_null.valid() || !lift_above_stdio(stdin_null)) {
     return internal_error(fmt::format("cannot open /dev/null: {}", errno_text(errno)));
   }
-  Fd out_read, out_write, err_read, err_write, status_read, status_write;
-  if (!make_pipe(out_read, out_write) || !make_pipe(err_read, err_write) ||
-      !make_pipe(status_read, status_write)) {
+  Fd out_read, out_write, err_read, err_write;
+  if (!make_pipe(out_read, out_write) || !make_pipe(err_read, err_write)) {
     return internal_error(fmt::format("cannot create a pipe: {}", errno_text(errno)));
   }
 
-  pid_t pid = ::fork();
-  if (pid < 0) return internal_error(fmt::format("cannot start a process: {}", errno_text(errno)));
-  if (pid == 0) {
-    int status_fd = status_write.get();
-    ::setpgid(0, 0);
-    // Dispositions set to "ignore" and the signal mask survive execve; a job must not inherit
-    // the service's choices (an ignored SIGPIPE would make `yes | head` run forever).
-    for (int signo = 1; signo < NSIG; ++signo) ::sigaction(signo, &default_action, nullptr);
-    ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
-    if (::dup2(stdin_null.get(), 0) < 0 || ::dup2(out_write.get(), 1) < 0 ||
-        ::dup2(err_write.get(), 2) < 0) {
-      child_fail(status_fd, ChildStage::Setup, errno);
-    }
-    if (cwd != nullptr && ::chdir(cwd) != 0) child_fail(status_fd, ChildStage::WorkingDir, errno);
-    // Descriptors the service opened without O_CLOEXEC (sockets, database files) stay behind.
-    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-    ::execve(program, argv.data(), envp.data());
-    child_fail(status_fd, ChildStage::Exec, errno);
-  }
+  SpawnSetup setup;
+  auto failed = [](int rc) { return internal_error(fmt::format("cannot set up the job's process: {}", errno_text(rc))); };
+  if (int rc = posix_spawnattr_init(&setup.attr); rc != 0) return failed(rc);
+  setup.attr_ready = true;
+  if (int rc = posix_spawn_file_actions_init(&setup.actions); rc != 0) return failed(rc);
+  setup.actions_ready = true;
+  // A new process group (for killing the job and whatever it starts); dispositions set to
+  // "ignore" and the signal mask survive execve, and a job must not inherit the service's choices
+  // (an ignored SIGPIPE would make `yes | head` run forever).
+  sigset_t all_signals, no_signals;
+  sigfillset(&all_signals);
+  sigemptyset(&no_signals);
+  int rc = posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  if (rc == 0) rc = posix_spawnattr_setpgroup(&setup.attr, 0);
+  if (rc == 0) rc = posix_spawnattr_setsigdefault(&setup.attr, &all_signals);
+  if (rc == 0) rc = posix_spawnattr_setsigmask(&setup.attr, &no_signals);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&setup.actions, stdin_null.get(), 0);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&setup.actions, out_write.get(), 1);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&setup.actions, err_write.get(), 2);
+  if (rc == 0 && !working_dir.empty()) rc = posix_spawn_file_actions_addchdir_np(&setup.actions, working_dir.c_str());
+  // Descriptors the service opened without O_CLOEXEC (sockets, database files) stay behind.
+  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&setup.actions, 3);
+  if (rc != 0) return failed(rc);
 
-  // Also from this side: a signal we send before the child has run its own setpgid must still
-  // reach the group. EACCES after the child's execve is harmless.
-  ::setpgid(pid, pid);
+  pid_t pid = -1;
+  rc = ::posix_spawn(&pid, command.program.c_str(), &setup.actions, &setup.attr, argv.data(), envp.data());
+  if (rc != 0) return spawn_failure(command, working_dir, rc);
+
+  // The child was in its own group before its execve, so signals to the group reach it from now.
   child.pid = pid;
-  out_write.reset();
-  err_write.reset();
-  status_write.reset();
-  stdin_null.reset();
-
-  ChildError report{};
-  ssize_t got;
-  do {
-    got = ::read(status_read.get(), &report, sizeof report);
-  } while (got < 0 && errno == EINTR);
-  if (got == static_cast<ssize_t>(sizeof report)) {
-    child.reap();
-    switch (report.stage) {
-      case ChildStage::WorkingDir:
-        return config_error(
-            fmt::format("working directory `{}`: {}", working_dir, errno_text(report.error)));
-      case ChildStage::Exec:
-        return exec_failure(command, report.error);
-      case ChildStage::Setup:
-        break;
-    }
-    return internal_error(fmt::format("cannot set up the job's process: {}", errno_text(report.error)));
-  }
-
   child.out = std::move(out_read);
   child.err = std::move(err_read);
 #ifdef SYS_pidfd_open
@@ -553,7 +540,13 @@ JobReport run_job_unguarded(const JobSpec& spec, const std::atomic<bool>* cancel
   if (auto failure = spawn(command, env, spec.working_dir, child)) {
     return failed_report(std::move(*failure), start);
   }
-  if (on_spawn) on_spawn(child.pid);
+  if (on_spawn) {
+    try {
+      on_spawn(child.pid);
+    } catch (...) {
+      // The process runs whatever the caller's bookkeeping did; the supervisor must watch it.
+    }
+  }
   Supervisor supervisor(spec, child, cancel, on_output);
   return supervisor.run(start);
 }

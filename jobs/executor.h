@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 
 #include "jobs/job.h"
 
@@ -24,8 +25,11 @@ namespace wf::jobs {
 //    in its group are drained for at most `kill_grace`; then everything left in the group is
 //    killed with SIGKILL. A program meant to outlive its job must leave the group (setsid), as
 //    daemons do.
-//  - `on_spawn`, when given, is told the process group's id as soon as the process exists (the
-//    agent journals it, so that a restart can find processes that outlived it).
+//  - `on_spawn`, when given, is told the process group's id on the calling thread once the
+//    process exists (not when it could not be started), while the process starts up: work that
+//    must be done by the time the job ends but need not hold up its start goes there (the agent
+//    journals the group, so that a restart can find processes that outlived it, and flushes its
+//    journal). An exception from it is ignored.
 //  - The main process is always reaped. The calling process must not ignore SIGCHLD (the kernel
 //    would then reap it for us and the exit status would be lost; that is reported as Internal).
 //

@@ -5,7 +5,7 @@
 //                              or report it failed; never run it again
 //   POST start           409/404 → the service no longer wants it: do nothing
 //   translate the spec   bad → report `config`, nothing runs
-//   started.log += id    made durable before the process exists
+//   started.log += id    written before the process exists, flushed to the disk while it starts
 //   run_job              output streamed by an OutputStreamer; the process group journalled
 //   outbox += report     made durable before it is sent
 //   report sent          started.log += "id reported", then the outbox file goes
@@ -30,6 +30,7 @@
 #include <set>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "jobs/executor.h"
 #include "runtime/agent/backoff.h"
@@ -117,6 +118,8 @@ class Agent::Impl {
   void shut_down(client::HttpClient& http);
 
   void work(int64_t id, const json& spec, const std::atomic<bool>* cancel);
+  std::unique_ptr<client::HttpClient> take_client();
+  void give_back(std::unique_ptr<client::HttpClient> http);
   void run_job(client::HttpClient& http, int64_t id, const json& spec, const std::atomic<bool>* cancel);
   bool acknowledge_start(client::HttpClient& http, int64_t id);
   void answer_repeat(client::HttpClient& http, int64_t id);
@@ -147,6 +150,7 @@ class Agent::Impl {
   std::deque<std::pair<int64_t, json>> queued_;  // handed out, waiting for a free slot
   std::set<int64_t> running_;                    // started on the service; named in heartbeats
   std::set<int64_t> reported_;                   // reports the service took during this run
+  std::vector<std::unique_ptr<client::HttpClient>> idle_clients_;  // left by finished jobs, for the next
   bool outbox_wake_ = false;
   bool maintenance_quit_ = false;
   std::thread maintenance_;
@@ -348,8 +352,9 @@ size_t Agent::Impl::busy_slots() {
 
 void Agent::Impl::work(int64_t id, const json& spec, const std::atomic<bool>* cancel) {
   try {
-    client::HttpClient http(server_.server());
-    run_job(http, id, spec, cancel);
+    std::unique_ptr<client::HttpClient> http = take_client();
+    run_job(*http, id, spec, cancel);
+    give_back(std::move(http));
   } catch (const std::exception& e) {
     log_(fmt::format("job {}: internal error: {}", id, e.what()));
   } catch (...) {
@@ -391,32 +396,56 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
     job.env["WF_CREDENTIAL_TYPE"] = text("credential_type");
     job.env["WF_CREDENTIAL_SECRET"] = text("secret");
   }
-  if (std::string failure = started_.record(id); !failure.empty()) {
-    // Without a durable record a restart could run it twice; better not to run it at all.
+  if (std::string failure = started_.write(id); !failure.empty()) {
+    // Without a record a restart could run it twice; better not to run it at all.
     log_(fmt::format("job {} internal: {}", id, failure));
     report(http, id, failure_body("internal", "cannot record that the job started: " + failure));
     return;
   }
   log_(fmt::format("job {} started: {}", id, job_description(spec)));
   jobs::JobReport outcome;
+  std::string unflushed;
   {
     OutputStreamer streamer(server_, id, log_);
-    // Where the job's processes are goes to the journal, so that a start after a crash of the
-    // agent can end what the crash left running.
-    const auto journal_group = [this, id](int group) {
-      const std::optional<ProcessMark> mark = mark_of(group);
-      if (!mark) return;
-      if (std::string failure = started_.record_group(id, *mark); !failure.empty())
-        log_(fmt::format("job {}: cannot record its process group: {}", id, failure));
+    // Once the process exists, where its processes are goes to the journal (so that a start after
+    // a crash of the agent can end what the crash left running), and the journal goes to the disk
+    // while the process starts, not before: the start is committed on the service already, which
+    // never hands this job out again.
+    const auto journal_group = [this, id, &unflushed](int group) {
+      if (const std::optional<ProcessMark> mark = mark_of(group)) {
+        if (std::string failure = started_.record_group(id, *mark); !failure.empty())
+          log_(fmt::format("job {}: cannot record its process group: {}", id, failure));
+      }
+      unflushed = started_.flush();
     };
     outcome = jobs::run_job(
         job, cancel, [&streamer](jobs::OutputStream stream, std::string_view data) { streamer.add(stream, data); }, journal_group);
     streamer.finish();  // the output goes before the report that ends the job
   }
+  if (!unflushed.empty()) log_(fmt::format("job {}: its start record may not survive a crash of this host: {}", id, unflushed));
   if (outcome.outcome == jobs::JobOutcome::Cancelled && cancel->load() && !(cancel_ && cancel_->load()))
     outcome.error = "cancelled by an operator";
   log_(completion_line(id, outcome));
   report(http, id, completion_body(outcome));
+}
+
+// A job's exchanges go through a client a finished job left, with its connection kept alive:
+// a new connection per job would cost a connect, and the service an accept, on every job's way.
+std::unique_ptr<client::HttpClient> Agent::Impl::take_client() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_clients_.empty()) {
+      std::unique_ptr<client::HttpClient> http = std::move(idle_clients_.back());
+      idle_clients_.pop_back();
+      return http;
+    }
+  }
+  return std::make_unique<client::HttpClient>(server_.server());
+}
+
+void Agent::Impl::give_back(std::unique_ptr<client::HttpClient> http) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (idle_clients_.size() < static_cast<size_t>(options_.max_jobs)) idle_clients_.push_back(std::move(http));
 }
 
 bool Agent::Impl::acknowledge_start(client::HttpClient& http, int64_t id) {

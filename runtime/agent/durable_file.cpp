@@ -84,20 +84,39 @@ std::string write_file_durably(const std::string& path, std::string_view content
   return sync_directory(parent_of(path));
 }
 
-std::string append_line_durably(const std::string& path, std::string_view line) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+std::string append_line(const std::string& path, std::string_view line) {
+  // Opened without O_CREAT first: only a line that creates the file needs its directory flushed.
+  bool created = false;
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    created = fd >= 0;
+  }
   if (fd < 0) return errno_text("open", path);
   std::string text(line);
   text.push_back('\n');
-  const bool ok = write_all(fd, text) && ::fsync(fd) == 0;
+  // A file just created is flushed now, with its name: a later flush_file finds it either way.
+  const bool ok = write_all(fd, text) && (!created || ::fsync(fd) == 0);
   const int saved = errno;
   ::close(fd);
   if (!ok) {
     errno = saved;
     return errno_text("append to", path);
   }
-  // The first line also creates the file, whose name must reach the disk as well.
-  return sync_directory(parent_of(path));
+  return created ? sync_directory(parent_of(path)) : std::string();
+}
+
+std::string flush_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno_text("open", path);
+  const bool ok = ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!ok) {
+    errno = saved;
+    return errno_text("flush", path);
+  }
+  return {};
 }
 
 bool read_whole_file(const std::string& path, std::string& content, std::string& error, bool* missing) {

@@ -1,5 +1,5 @@
 // Files that must survive a crash of the agent or of its host: whole files replaced atomically
-// and lines appended, both flushed to the disk before the call returns.
+// and flushed to the disk before the call returns, and lines appended, then flushed.
 #pragma once
 
 #include <string>
@@ -16,9 +16,13 @@ std::string make_private_directory(const std::string& dir);
 // never a part. Returns an empty string on success, else why not.
 std::string write_file_durably(const std::string& path, std::string_view content, unsigned mode = 0600);
 
-// Appends `line` and a newline to `path` (created with mode 0600) and fsyncs it. Returns an empty
-// string on success, else why not.
-std::string append_line_durably(const std::string& path, std::string_view line);
+// Appending a line durably, in two halves for a caller with something to do between them (both
+// return an empty string on success, else why not). append_line appends `line` and a newline to
+// `path` (created with mode 0600); the line survives a crash of this process at once, and a line
+// that creates the file is flushed with the file's name in its directory. flush_file fsyncs
+// `path`, after which every line written so far survives a crash of the host.
+std::string append_line(const std::string& path, std::string_view line);
+std::string flush_file(const std::string& path);
 
 // The whole content of `path`; false when it cannot be read (`error` says why; a missing file
 // sets `missing`).

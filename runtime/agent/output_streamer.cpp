@@ -17,9 +17,7 @@ size_t index_of(jobs::OutputStream stream) { return stream == jobs::OutputStream
 
 OutputStreamer::OutputStreamer(ServerConnection& server, int64_t job_id, const Logger& log,
                                std::chrono::milliseconds interval, size_t batch_bytes)
-    : server_(server), job_id_(job_id), log_(log), interval_(interval), batch_bytes_(batch_bytes == 0 ? 1 : batch_bytes) {
-  thread_ = std::thread([this] { send_loop(); });
-}
+    : server_(server), job_id_(job_id), log_(log), interval_(interval), batch_bytes_(batch_bytes == 0 ? 1 : batch_bytes) {}
 
 OutputStreamer::~OutputStreamer() { finish(); }
 
@@ -36,13 +34,20 @@ void OutputStreamer::add(jobs::OutputStream stream, std::string_view data) {
   pending_bytes_ += text.size();
   if (!pending_.empty() && pending_.back().stream == stream) pending_.back().data += text;
   else pending_.push_back(Piece{stream, std::move(text)});
+  start_sending_locked();
   wake_.notify_all();
+}
+
+// The sending thread starts with the first output: most jobs print little or nothing, and a
+// thread per job would be started and joined for nothing.
+void OutputStreamer::start_sending_locked() {
+  if (!thread_.joinable() && !finished_) thread_ = std::thread([this] { send_loop(); });
 }
 
 void OutputStreamer::finish() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (finishing_ && !thread_.joinable()) return;
+    if (finished_) return;
     if (!finishing_) {
       finishing_ = true;
       // Whatever was held for a character's end will not get it now; it goes as it is.
@@ -54,9 +59,12 @@ void OutputStreamer::finish() {
         held.clear();
       }
     }
+    if (!pending_.empty()) start_sending_locked();
     wake_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lock(mutex_);
+  finished_ = true;
 }
 
 size_t OutputStreamer::bytes_sent() const {

@@ -1,5 +1,5 @@
 // Streams one job's output to the service while the job runs (`POST /agents/jobs/{id}/output`),
-// from a thread of its own: the job's pipes are drained by the executor at full speed whatever the
+// from a thread of its own, started with the job's first output: the job's pipes are drained by the executor at full speed whatever the
 // service does, and output waits here while the service is slow or away.
 #pragma once
 
@@ -51,6 +51,7 @@ class OutputStreamer {
   void send_loop();
   void send_batches();
   Piece take_batch_locked();
+  void start_sending_locked();
 
   ServerConnection& server_;
   const int64_t job_id_;
@@ -64,6 +65,7 @@ class OutputStreamer {
   size_t pending_bytes_ = 0;
   std::string held_[2];  // per stream: the start of a character whose end has not arrived
   bool finishing_ = false;
+  bool finished_ = false;  // finish() has joined the thread: nothing is sent any more
   bool refused_ = false;  // the service does not want this job's output any more
   size_t sent_ = 0;
   std::thread thread_;

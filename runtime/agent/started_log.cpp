@@ -71,17 +71,24 @@ std::string StartedLog::load() {
     // so none is reported again (as that agent did).
     unfinished_.clear();
     groups_.clear();
-    if (std::string failure = append_line_durably(path_, kFormatLine); !failure.empty()) return failure;
+    std::string failure = append_line(path_, kFormatLine);
+    if (failure.empty()) failure = flush_file(path_);
+    if (!failure.empty()) return failure;
     versioned_ = true;
   }
   return {};
 }
 
 std::string StartedLog::append(const std::string& line) {
-  if (versioned_) return append_line_durably(path_, line);
-  std::string error = append_line_durably(path_, fmt::format("{}\n{}", kFormatLine, line));
+  if (versioned_) return append_line(path_, line);
+  std::string error = append_line(path_, fmt::format("{}\n{}", kFormatLine, line));
   if (error.empty()) versioned_ = true;
   return error;
+}
+
+std::string StartedLog::append_durably(const std::string& line) {
+  if (std::string error = append(line); !error.empty()) return error;
+  return flush_file(path_);
 }
 
 bool StartedLog::contains(int64_t job_id) const {
@@ -90,6 +97,11 @@ bool StartedLog::contains(int64_t job_id) const {
 }
 
 std::string StartedLog::record(int64_t job_id) {
+  if (std::string error = write(job_id); !error.empty()) return error;
+  return flush();
+}
+
+std::string StartedLog::write(int64_t job_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::string error = append(std::to_string(job_id));
   // Even a failed append may have reached the file, so the id counts as started either way.
@@ -107,7 +119,7 @@ std::string StartedLog::record_group(int64_t job_id, const ProcessMark& group) {
 std::string StartedLog::record_reported(int64_t job_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (unfinished_.count(job_id) == 0) return {};
-  std::string error = append(fmt::format("{} reported", job_id));
+  std::string error = append_durably(fmt::format("{} reported", job_id));
   if (error.empty()) {
     unfinished_.erase(job_id);
     groups_.erase(job_id);
@@ -126,5 +138,7 @@ std::optional<ProcessMark> StartedLog::group_of(int64_t job_id) const {
   if (it == groups_.end()) return std::nullopt;
   return it->second;
 }
+
+std::string StartedLog::flush() { return flush_file(path_); }
 
 }  // namespace wf::agent

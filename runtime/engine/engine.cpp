@@ -13,6 +13,15 @@
 
 namespace wf::engine {
 
+namespace {
+
+// How long a dispatch waits for a unit to ride with before it is committed alone: well above the
+// time an agent takes to send the job's start, far below anything that reads dispatched rows (an
+// unclaimed dispatch goes back to the queue after a minute).
+constexpr uint64_t kDispatchFlushMs = 50;
+
+}  // namespace
+
 int64_t ServiceHost::now_ms() { return effects::wall_clock_ms(); }
 vm::Value ServiceHost::localhost() { return effects::make_host("localhost", "localhost", "127.0.0.1", "linux"); }
 vm::Value ServiceHost::env(std::string_view) { return vm::Value(); }  // the service's environment is not the workflow's
@@ -70,9 +79,11 @@ Engine::Engine(uv_loop_t* loop, store::Writer& writer, store::Database& reader, 
   // all the same, since a handle that was not initialized must never be closed.
   if (int rc = uv_timer_init(loop_, &timer_); rc != 0) throw std::runtime_error(fmt::format("uv_timer_init: {}", uv_strerror(rc)));
   if (int rc = uv_timer_init(loop_, &sweeper_); rc != 0) throw std::runtime_error(fmt::format("uv_timer_init: {}", uv_strerror(rc)));
+  if (int rc = uv_timer_init(loop_, &dispatch_flush_); rc != 0) throw std::runtime_error(fmt::format("uv_timer_init: {}", uv_strerror(rc)));
   if (int rc = uv_idle_init(loop_, &runnable_idle_); rc != 0) throw std::runtime_error(fmt::format("uv_idle_init: {}", uv_strerror(rc)));
   timer_.data = this;
   sweeper_.data = this;
+  dispatch_flush_.data = this;
   runnable_idle_.data = this;
   add_outbox(*job_outbox_);
   add_outbox(*event_outbox_);
@@ -83,10 +94,13 @@ Engine::~Engine() = default;
 void Engine::close() {
   uv_timer_stop(&timer_);
   uv_timer_stop(&sweeper_);
+  uv_timer_stop(&dispatch_flush_);
   uv_idle_stop(&runnable_idle_);
+  if (!riding_.empty()) commit(Changes{}, nullptr);  // the writer commits what is queued before it stops
   // The handles are members: nothing is freed when they close, and the loop runs until they have.
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweeper_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&dispatch_flush_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&runnable_idle_), nullptr);
   for (auto& [id, p] : pollers_) p->answer = nullptr;
 }
@@ -96,6 +110,14 @@ void Engine::close() {
 void Engine::commit(Changes ch, Done done) {
   ++transitions_;
   start_children(ch);
+  if (!riding_.empty()) {
+    // Dispatches made before this unit go first in it: their rows are older than its own.
+    Changes unit = std::move(riding_);
+    riding_ = Changes{};
+    unit.append(std::move(ch));
+    ch = std::move(unit);
+    uv_timer_stop(&dispatch_flush_);
+  }
   auto shared = std::make_shared<Changes>(std::move(ch));
   writer_.submit([shared](store::Database& db, std::string& error) { return store::write_changes(db, *shared, error); },
                  [this, shared, done = std::move(done)](bool ok, const std::string& error) {
@@ -103,6 +125,31 @@ void Engine::commit(Changes ch, Done done) {
                    else fmt::print(stderr, "wf serve: a transition could not be stored: {}\n", error);
                    if (done) done(ok, error);
                  });
+}
+
+// A dispatch need not be committed before the agent's start, only with it: an agent runs a job
+// once its start has committed, and a start for a job whose dispatch was lost in a crash finds it
+// queued again and is refused. Committed alone, it would hold the start's commit behind its own
+// fsync on a slow disk; riding with the start (or with any other unit), it costs none.
+void Engine::commit_with_next(Changes ch) {
+  const bool first = riding_.empty();
+  riding_.append(std::move(ch));
+  if (first) {
+    if (int rc = uv_timer_start(&dispatch_flush_, on_dispatch_flush, kDispatchFlushMs, 0); rc != 0) {
+      fmt::print(stderr, "wf serve: cannot arm the dispatch timer ({}); committing the dispatch now\n", uv_strerror(rc));
+      commit(Changes{}, nullptr);
+    }
+  }
+}
+
+void Engine::on_dispatch_flush(uv_timer_t* handle) {
+  Engine* engine = static_cast<Engine*>(handle->data);
+  try {
+    if (!engine->riding_.empty()) engine->commit(Changes{}, nullptr);
+  } catch (const std::exception& e) {
+    // Nothing may unwind into libuv; the dispatches ride with the next unit instead.
+    fmt::print(stderr, "wf serve: committing dispatches failed: {}\n", e.what());
+  }
 }
 
 // What a committed unit lets happen, through each outbox in turn.

@@ -269,6 +269,10 @@ class Engine {
   // ---- committing (engine.cpp)
   void commit(Changes ch, Done done);
   void release(const Changes& ch);
+  // A job handed to an agent: its row and event ride with the next unit committed (the job's start,
+  // usually), or go alone once kDispatchFlushMs has passed without one.
+  void commit_with_next(Changes ch);
+  static void on_dispatch_flush(uv_timer_t* handle);
   // ---- jobs and agents (engine_jobs.cpp)
   void enqueue(const JobRow& job);
   void unqueue(const JobRow& job);
@@ -315,7 +319,9 @@ class Engine {
   // knows when the loop holds none of them.
   uv_timer_t timer_{};
   uv_timer_t sweeper_{};
+  uv_timer_t dispatch_flush_{};
   uv_idle_t runnable_idle_{};
+  Changes riding_;  // dispatches waiting for the next unit (commit_with_next)
   std::vector<int64_t> runnable_;  // instances out of fuel, to go on in the next loop turn
   // Child workflows asked for by a transition: started once its machine has stopped (a machine
   // never runs inside another's effect handling), in the same unit.

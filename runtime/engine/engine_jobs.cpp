@@ -122,10 +122,9 @@ void Engine::feed_pollers(const QueueKey& key) {
     }
     auto answer = std::move(p.answer);
     pollers_.erase(handle);
-    // The agent hears of its jobs now; their dispatch is committed behind. Waiting for that commit
-    // would buy nothing: an agent runs a job only once its start has committed, and a start for a
-    // job whose dispatch was lost in a crash finds it queued again and is refused.
-    commit(std::move(ch), nullptr);
+    // The agent hears of its jobs now; their dispatch is committed behind, with the next unit
+    // (commit_with_next says why that is safe).
+    commit_with_next(std::move(ch));
     if (answer) answer(*specs);
   }
 }

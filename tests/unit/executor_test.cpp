@@ -2,6 +2,8 @@
 // cancellation that take a job's whole process group along, environment passing, shell quoting,
 // argv without a shell, script assembly and the ConfigError paths.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include <fstream>
 #include <future>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -270,6 +273,81 @@ TEST(ExecutorTest, WorkingDirectoryIsUsed) {
   JobSpec spec = shell("pwd");
   spec.working_dir = "/";
   EXPECT_EQ(run_job(spec).stdout_text, "/\n");
+}
+
+TEST(ExecutorTest, OnSpawnRunsOnceWhileTheProcessRuns) {
+  // The job waits for a file that only the hook creates: the job can end only if the hook ran
+  // while its process was alive.
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("wf-on-started-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string marker = (dir / "go").string();
+  int calls = 0;
+  JobReport report = run_job(shell("for i in $(seq 500); do [ -e '" + marker + "' ] && exit 0; sleep 0.01; done; exit 3"), nullptr, {},
+                             [&](int) {
+                               ++calls;
+                               std::ofstream(marker) << "go";
+                             });
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(report.outcome, JobOutcome::Completed) << report.error;
+  EXPECT_EQ(report.exit_code, 0);
+}
+
+TEST(ExecutorTest, OnSpawnIsNotCalledWhenNothingStarts) {
+  int calls = 0;
+  JobSpec spec;
+  spec.argv = {"/nonexistent/wf-program"};
+  EXPECT_EQ(run_job(spec, nullptr, {}, [&](int) { ++calls; }).outcome, JobOutcome::ConfigError);
+  spec = shell("true");
+  spec.working_dir = "/nonexistent/wf-dir";
+  EXPECT_EQ(run_job(spec, nullptr, {}, [&](int) { ++calls; }).outcome, JobOutcome::ConfigError);
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(ExecutorTest, ThrowingOnSpawnDoesNotBreakTheJob) {
+  JobReport report = run_job(shell("echo ran"), nullptr, {}, [](int) { throw std::runtime_error("bookkeeping failed"); });
+  EXPECT_EQ(report.outcome, JobOutcome::Completed);
+  EXPECT_EQ(report.stdout_text, "ran\n");
+}
+
+TEST(ExecutorTest, JobStartsWithDefaultSignalsAndAnEmptyMask) {
+  // Ignored and blocked signals of the caller survive execve unless the spawn resets them.
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction before {};
+  ASSERT_EQ(::sigaction(SIGPIPE, &ignore, &before), 0);
+  sigset_t blocked, old_mask;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGUSR1);
+  ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &blocked, &old_mask), 0);
+  JobReport report = run_job(shell("grep -E '^(SigIgn|SigBlk)' /proc/self/status"));
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  ::sigaction(SIGPIPE, &before, nullptr);
+  ASSERT_EQ(report.outcome, JobOutcome::Completed) << report.error;
+  EXPECT_NE(report.stdout_text.find("SigBlk:\t0000000000000000"), std::string::npos) << report.stdout_text;
+  // No standard signal is ignored (bash ignores none of its own when not interactive; SIGPIPE is
+  // bit 12). glibc's posix_spawn leaves its two internal signals (32 and 33, bits 31 and 32, which
+  // no program may use) ignored; a program of another libc that uses them installs its own
+  // handlers anyway.
+  const size_t at = report.stdout_text.find("SigIgn:\t");
+  ASSERT_NE(at, std::string::npos) << report.stdout_text;
+  const unsigned long long ignored = std::stoull(report.stdout_text.substr(at + 8, 16), nullptr, 16);
+  EXPECT_EQ(ignored & 0x7fffffffULL, 0u) << report.stdout_text;  // signals 1 to 31
+}
+
+TEST(ExecutorTest, JobLeadsItsOwnProcessGroupAndInheritsNoDescriptorOfOurs) {
+  // A descriptor opened without O_CLOEXEC, as a library might, must not reach the job.
+  const int leaked = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(leaked, 3);
+  JobReport report = run_job(shell("cut -d' ' -f1,5 /proc/$$/stat; [ -e /proc/$$/fd/" + std::to_string(leaked) + " ] && echo leaked || echo closed"));
+  ::close(leaked);
+  ASSERT_EQ(report.outcome, JobOutcome::Completed) << report.error;
+  std::istringstream lines(report.stdout_text);
+  long pid = 0, pgid = 0;
+  std::string fd;
+  lines >> pid >> pgid >> fd;
+  EXPECT_EQ(pid, pgid) << report.stdout_text;
+  EXPECT_EQ(fd, "closed") << report.stdout_text;
 }
 
 TEST(ExecutorTest, SpecWithoutExactlyOneFormIsConfigError) {

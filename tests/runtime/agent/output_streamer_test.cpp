@@ -1,6 +1,7 @@
 // Output streaming against the fake service: many small pieces go in few requests, a large piece
 // is split into requests of at most the batch size, nothing is lost or reordered in a stream, a
-// refused token is renewed, and output the service refuses is no longer sent.
+// refused token is renewed, output the service refuses is no longer sent, and a job without
+// output costs no sending thread.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -20,6 +21,12 @@ using wf::agent::OutputStreamer;
 using wf::agent::ServerConnection;
 using wf::agent::testing::FakeService;
 using wf::jobs::OutputStream;
+
+size_t threads_of_this_process() {
+  size_t count = 0;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) ++count;
+  return count;
+}
 
 class OutputStreamerTest : public ::testing::Test {
  protected:
@@ -110,6 +117,32 @@ TEST_F(OutputStreamerTest, StopsStreamingWhenTheServiceRefusesIt) {
   streamer.finish();
   EXPECT_EQ(service.calls_to("/api/v1/agents/jobs/79/output").size(), 1u);
   EXPECT_EQ(streamer.bytes_sent(), 0u);
+}
+
+TEST_F(OutputStreamerTest, AJobWithoutOutputStartsNoThread) {
+  FakeService service;
+  auto server = connect(service);
+  ASSERT_TRUE(server);
+  const size_t before = threads_of_this_process();
+  {
+    OutputStreamer streamer(*server, 80, log_);
+    EXPECT_EQ(threads_of_this_process(), before);
+    streamer.finish();
+  }
+  EXPECT_TRUE(service.calls_to("/api/v1/agents/jobs/80/output").empty());
+}
+
+TEST_F(OutputStreamerTest, ACharacterCutAtTheEndIsSentWhenTheJobEnds) {
+  FakeService service;
+  auto server = connect(service);
+  ASSERT_TRUE(server);
+  {
+    OutputStreamer streamer(*server, 81, log_);
+    streamer.add(OutputStream::Stdout, "\xc3");  // the first byte of "é", whose second never comes
+    streamer.finish();
+    EXPECT_EQ(streamer.bytes_sent(), 1u);
+  }
+  EXPECT_EQ(service.calls_to("/api/v1/agents/jobs/81/output").size(), 1u);
 }
 
 }  // namespace

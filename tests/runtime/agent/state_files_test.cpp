@@ -150,6 +150,24 @@ TEST_F(StateFiles, ALeftoverGroupIsKilledOnlyWhileItsLeaderIsTheMarkedProcess) {
   EXPECT_FALSE(mark_of(child).has_value());
 }
 
+TEST_F(StateFiles, StartedLogLineIsThereBeforeItsFlush) {
+  const std::string path = dir_ + "/started.log";
+  StartedLog log(path);
+  ASSERT_EQ(log.load(), "");
+  ASSERT_EQ(log.write(8), "");  // creates the file
+  ASSERT_EQ(log.write(9), "");
+  EXPECT_TRUE(log.contains(9));
+  // What a restart after a crash of the agent (not of the host) reads, before any flush.
+  StartedLog after_a_crash(path);
+  ASSERT_EQ(after_a_crash.load(), "");
+  EXPECT_TRUE(after_a_crash.contains(8));
+  EXPECT_TRUE(after_a_crash.contains(9));
+  EXPECT_EQ(log.flush(), "");
+  EXPECT_EQ(read(path), "8\n9\n");
+  fs::remove(path);
+  EXPECT_NE(log.flush(), "");  // a log that is gone cannot be flushed, and says so
+}
+
 TEST_F(StateFiles, OutboxStoresListsAndForgetsReports) {
   Outbox outbox(dir_ + "/outbox");
   ASSERT_EQ(outbox.open(), "");
