@@ -23,6 +23,7 @@ using enum AuthPolicy;
 // method, path, handler, permission, auth, body limit, JSON body, under /api/v1, summary
 constexpr Route kRoutes[] = {
     {"GET", "/health", health, "", None, kNoBody, false, true, "Liveness check"},
+    {"GET", "/ready", ready, "", None, kNoBody, false, true, "Readiness check: 503 until the live instances are recovered"},
     {"GET", "/openapi.json", openapi_json, "", None, kNoBody, false, true, "This document"},
 
     {"GET", "/definitions", list_definitions, "workflows.view", User, kNoBody, false, true, "List definitions"},
