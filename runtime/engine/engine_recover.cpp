@@ -76,7 +76,9 @@ void Engine::end_recovery(bool ok, const std::string& error) {
   recovering_ = false;
   if (ok)
     for (auto& [queue, ids] : pollers_by_queue_) feed_pollers(queue);
-  if (Done done = std::move(on_recovered_)) done(ok, error);
+  Done done = std::move(on_recovered_);
+  on_recovered_ = nullptr;
+  if (done) done(ok, error);
 }
 
 bool Engine::recover_jobs(std::string& error) {

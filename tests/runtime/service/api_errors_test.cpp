@@ -50,6 +50,7 @@ struct Endpoint {
 const std::vector<Endpoint>& endpoints() {
   static const std::vector<Endpoint> table = {
       {"GET", "/health", Access::Public, IdKind::None, nullptr, {}},
+      {"GET", "/ready", Access::Public, IdKind::None, nullptr, {}},
       {"GET", "/openapi.json", Access::Public, IdKind::None, nullptr, {}},
       {"GET", "/definitions", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/definitions", Access::Admin, IdKind::None, R"({"source": "workflow w() {}"})",
