@@ -73,9 +73,8 @@ void Engine::recover_next_chunk() {
 
 void Engine::end_recovery(bool ok, const std::string& error) {
   uv_idle_stop(&recovery_idle_);
-  recovering_ = false;
-  if (ok)
-    for (auto& [queue, ids] : pollers_by_queue_) feed_pollers(queue);
+  // A failed recovery leaves the engine refusing changes: the service stops on it.
+  recovering_ = !ok;
   Done done = std::move(on_recovered_);
   on_recovered_ = nullptr;
   if (done) done(ok, error);
