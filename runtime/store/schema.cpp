@@ -233,11 +233,13 @@ ALTER TABLE steps ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
 
 // Large stores: every list's filters served by an index, in the list's order. An index's rows of
 // one key are in rowid order, so `(org_id, status)` reads a status's instances newest first from
-// a cursor on without a sort. Recovery reads the live instances through a partial index (they
+// a cursor on without a sort; a workflow's instances of one status (the common pair) have an index
+// of their own, so that neither filter is read through rows the other drops. Recovery reads the live instances through a partial index (they
 // are few among millions ended), a parent's child, a request of an effect and an instance's kept
 // signals by their keys.
 constexpr std::string_view kVersion4 = R"sql(
 CREATE INDEX instances_by_org ON instances (org_id);
+CREATE INDEX instances_by_workflow_status ON instances (org_id, workflow, status);
 CREATE INDEX instances_live ON instances (id) WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout');
 CREATE INDEX instances_by_parent ON instances (parent_id, parent_seq) WHERE parent_id IS NOT NULL;
 CREATE INDEX jobs_by_org ON jobs (org_id);
