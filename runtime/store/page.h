@@ -13,6 +13,9 @@ namespace wf::store {
 // which costs the same on every page), or after skipping `skip` rows (which costs every row it
 // skips). `count`: also count the whole list.
 struct Paging {
+  Paging() = default;
+  Paging(int64_t skip_rows, int64_t most) : skip(skip_rows), limit(most) {}
+
   int64_t skip = 0, limit = 50;
   std::optional<int64_t> after;
   bool count = true;

@@ -77,7 +77,7 @@ void clone_instance(const std::filesystem::path& db_path, int64_t id, int copies
 }
 
 TEST(Recovery, ListensAtOnceIsReadyOnceEveryParkedInstanceIsBackAndEachGoesOn) {
-  constexpr int kCopies = 10000;
+  constexpr int kCopies = 20000;
   const auto dir = make_temp_dir("wf-recovery");
   Service service(dir);
   const int port = std::stoi(service.url().substr(service.url().rfind(':') + 1));
