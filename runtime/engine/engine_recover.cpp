@@ -56,6 +56,7 @@ void Engine::on_recovery_turn(uv_idle_t* handle) {
     self->recover_next_chunk();
   } catch (const std::exception& e) {
     // Nothing may unwind into libuv.
+    self->recovered_approvals_ = nullptr;
     self->end_recovery(false, fmt::format("recovery failed: {}", e.what()));
   }
 }
