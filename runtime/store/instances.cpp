@@ -80,6 +80,8 @@ bool read_wait_at(const Statement& s, int at, WaitRow& w, std::string&) {
   return true;
 }
 
+bool read_wait(const Statement& s, WaitRow& w, std::string& error) { return read_wait_at(s, 0, w, error); }
+
 // The rows of one instance's table, each stamped with the instance's id.
 template <class Row>
 Result<std::vector<Row>> rows_of(Query& q, int64_t instance, bool (*map)(const Statement&, Row&, std::string&)) {
@@ -149,6 +151,12 @@ Result<Page<InstanceRow>> list(Database& db, int64_t org, const InstanceFilter& 
   }
   return read_page<InstanceRow>(q, count ? &*count : nullptr, page.limit, read_instance,
                                 [](const InstanceRow& r) { return r.id; });
+}
+
+Result<std::vector<InstanceRow>> live(Database& db) {
+  Query q(db, std::string("SELECT ") + kColumns +
+                  " FROM instances WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout') ORDER BY id");
+  return read_rows<InstanceRow>(q, read_instance);
 }
 
 namespace {
@@ -247,6 +255,12 @@ Result<int64_t> next_log_seq(Database& db, int64_t instance) {
   return read_int(db, "SELECT COALESCE(MAX(seq) + 1, 1) FROM instance_log WHERE instance_id = ?1", instance);
 }
 
+Result<std::vector<StepRow>> open_steps(Database& db, int64_t instance) {
+  Query q(db, std::string(kStepColumns) + " AND status = 'running' ORDER BY idx");
+  q->bind(1, instance);
+  return rows_of<StepRow>(q, instance, read_step);
+}
+
 Result<std::vector<StepRow>> steps(Database& db, int64_t instance) {
   Query q(db, std::string(kStepColumns) + " ORDER BY idx");
   q->bind(1, instance);
@@ -257,6 +271,12 @@ Result<std::vector<LogRow>> log(Database& db, int64_t instance, int64_t after) {
   Query q(db, "SELECT seq, at, kind, message, data FROM instance_log WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq");
   q->bind(1, instance).bind(2, after);
   return rows_of<LogRow>(q, instance, read_log);
+}
+
+Result<std::vector<WaitRow>> waits(Database& db, int64_t instance) {
+  Query q(db, "SELECT seq, fiber, kind, args, created_at, due_at FROM waits WHERE instance_id = ?1 ORDER BY seq");
+  q->bind(1, instance);
+  return rows_of<WaitRow>(q, instance, read_wait);
 }
 
 Result<std::optional<std::string>> first_signal(Database& db, int64_t instance, std::string_view event) {

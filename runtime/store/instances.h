@@ -41,6 +41,8 @@ Result<Page<InstanceRow>> list(Database& db, int64_t org, const InstanceFilter& 
 std::string list_sql(const InstanceFilter& filter, bool after);
 std::string count_sql(const InstanceFilter& filter);
 
+// The instances not yet ended (every organization's, for recovery), oldest first.
+Result<std::vector<InstanceRow>> live(Database& db);
 // Up to `most` live instances with ids above `after`, oldest first, each with its open steps and
 // waits: recovery's chunk, read in three set-wise statements whatever its size.
 Result<std::vector<RecoveredInstance>> live_chunk(Database& db, int64_t after, int64_t most);
@@ -56,6 +58,10 @@ Result<int64_t> max_id(Database& db);
 // The next free timeline index and log sequence number of an instance.
 Result<int64_t> next_step_index(Database& db, int64_t instance);
 Result<int64_t> next_log_seq(Database& db, int64_t instance);
+// The timeline rows of an instance still running.
+Result<std::vector<StepRow>> open_steps(Database& db, int64_t instance);
+// The effects an instance waits for, by seq.
+Result<std::vector<WaitRow>> waits(Database& db, int64_t instance);
 // An instance's whole timeline, by index.
 Result<std::vector<StepRow>> steps(Database& db, int64_t instance);
 // An instance's execution log after sequence number `after`.
