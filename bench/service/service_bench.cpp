@@ -256,7 +256,7 @@ json start_instance(HttpClient& api, const std::string& workflow, const json& bo
 
 // The `total` of a list endpoint (e.g. "/api/v1/instances?status=completed"), or -1.
 int64_t list_total(HttpClient& api, const std::string& path) {
-  json j = wf::testing::body_json(api.get(path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=1"));
+  json j = wf::testing::body_json(api.get(path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=1&count=true"));
   return j.contains("total") && j["total"].is_number_integer() ? j["total"].get<int64_t>() : -1;
 }
 

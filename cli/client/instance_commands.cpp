@@ -132,9 +132,8 @@ void list(const ListOptions& o) {
   if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of instances");
   if (o.client.json()) return print_json(*items);
   fmt::print("{}", render_instance_table(*items));
-  const auto total = int_field(answer, "total");
-  if (total && *total > static_cast<int64_t>(items->size()))
-    fmt::print(stderr, "({} of {} instances shown; --limit shows more)\n", items->size(), *total);
+  // The service names the next page (`next`) when there is one; it counts only when asked.
+  if (field(answer, "next") != nullptr) fmt::print(stderr, "({} instances shown; --limit shows more)\n", items->size());
 }
 
 void show(const InstanceOptions& o) {

@@ -81,7 +81,9 @@ Engine::Engine(uv_loop_t* loop, store::Writer& writer, store::Database& reader, 
   if (int rc = uv_timer_init(loop_, &sweeper_); rc != 0) throw std::runtime_error(fmt::format("uv_timer_init: {}", uv_strerror(rc)));
   if (int rc = uv_timer_init(loop_, &dispatch_flush_); rc != 0) throw std::runtime_error(fmt::format("uv_timer_init: {}", uv_strerror(rc)));
   if (int rc = uv_idle_init(loop_, &runnable_idle_); rc != 0) throw std::runtime_error(fmt::format("uv_idle_init: {}", uv_strerror(rc)));
+  if (int rc = uv_idle_init(loop_, &recovery_idle_); rc != 0) throw std::runtime_error(fmt::format("uv_idle_init: {}", uv_strerror(rc)));
   timer_.data = this;
+  recovery_idle_.data = this;
   sweeper_.data = this;
   dispatch_flush_.data = this;
   runnable_idle_.data = this;
@@ -97,11 +99,14 @@ void Engine::close() {
   uv_timer_stop(&dispatch_flush_);
   uv_idle_stop(&runnable_idle_);
   if (!riding_.empty()) commit(Changes{}, nullptr);  // the writer commits what is queued before it stops
+  uv_idle_stop(&recovery_idle_);
   // The handles are members: nothing is freed when they close, and the loop runs until they have.
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweeper_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&dispatch_flush_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&runnable_idle_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&recovery_idle_), nullptr);
+  on_recovered_ = nullptr;
   for (auto& [id, p] : pollers_) p->answer = nullptr;
 }
 

@@ -30,6 +30,10 @@ namespace wf::effects {
 class ApprovalState;
 }
 
+namespace wf::store {
+struct RecoveredInstance;
+}
+
 namespace wf::engine {
 
 using store::ApprovalRow;
@@ -136,8 +140,11 @@ class Engine {
   ~Engine();
 
   // Loads what was in flight from the store (non-terminal instances, their waits, jobs,
-  // approvals) and re-arms timers. Before the loop runs.
-  bool recover(std::string& error);
+  // approvals) and re-arms timers. Before the loop runs: the ids and the jobs at once (false with
+  // `error` when the store cannot say), then the instances a chunk per loop turn; `recovered`
+  // hears when they all are (or why recovery failed). Until then recovering() is true.
+  bool recover(std::string& error, Done recovered);
+  bool recovering() const { return recovering_; }
   // Stops timers and closes the engine's handles so the loop can end.
   void close();
   // Where `checkout` finds identities (the service's vault); without it every checkout fails.
@@ -287,7 +294,18 @@ class Engine {
   void fire(const Timer& t);
   static void on_timer(uv_timer_t* handle);
   // ---- recovery (engine_recover.cpp)
-  bool recover_instances(std::string& error);
+  // The requests (by instance and effect) and responses of a chunk's waits, read set-wise.
+  struct RecoveredApprovals {
+    std::map<std::pair<int64_t, uint64_t>, ApprovalRow> requests;
+    std::map<int64_t, std::vector<ResponseRow>> responses;
+  };
+  static void on_recovery_turn(uv_idle_t* handle);
+  void recover_next_chunk();
+  void end_recovery(bool ok, const std::string& error);
+  bool recover_instances(std::string& error, bool& more);
+  bool recover_chunk(std::vector<store::RecoveredInstance>& chunk, std::string& error);
+  // An instance's program and workflow, `program` null when its definition version is gone.
+  void load_program(Instance& in);
   // Makes a stored instance live again (recovery, retry): its program and workflow (`program`
   // null when its definition version is gone) and where its timeline and log go on. False with
   // `error` when the store cannot say.
@@ -322,6 +340,11 @@ class Engine {
   uv_timer_t dispatch_flush_{};
   uv_idle_t runnable_idle_{};
   Changes riding_;  // dispatches waiting for the next unit (commit_with_next)
+  uv_idle_t recovery_idle_{};  // active while instances are being recovered
+  bool recovering_ = false;
+  int64_t recovered_through_ = 0;  // the last instance id recovery has read
+  Done on_recovered_;
+  const RecoveredApprovals* recovered_approvals_ = nullptr;  // the chunk's, while it is recovered
   std::vector<int64_t> runnable_;  // instances out of fuel, to go on in the next loop turn
   // Child workflows asked for by a transition: started once its machine has stopped (a machine
   // never runs inside another's effect handling), in the same unit.

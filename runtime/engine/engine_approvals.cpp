@@ -125,15 +125,28 @@ void Engine::expire_approval(int64_t approval_id) {
 // Rebuilds the request from its row and its audited responses; a pending one waits again (its
 // timeout re-armed), a decided one answers its `approve`.
 bool Engine::recover_approval(Instance& in, Wait& w, Changes& scratch, std::string& error) {
-  auto row = store::approvals::of_effect(reader_, in.row.id, w.seq);
-  if (!row.ok()) return error = row.error(), false;
-  if (!*row) return true;
+  // Recovery has read its chunk's requests and responses set-wise; outside a chunk they are read
+  // for this effect.
+  std::optional<ApprovalRow> request;
+  std::vector<ResponseRow> responses;
+  if (recovered_approvals_) {
+    auto found = recovered_approvals_->requests.find({in.row.id, w.seq});
+    if (found == recovered_approvals_->requests.end()) return true;
+    request = found->second;
+    if (auto r = recovered_approvals_->responses.find(request->id); r != recovered_approvals_->responses.end()) responses = r->second;
+  } else {
+    auto row = store::approvals::of_effect(reader_, in.row.id, w.seq);
+    if (!row.ok()) return error = row.error(), false;
+    if (!*row) return true;
+    request = std::move(**row);
+    auto stored = store::approvals::responses(reader_, request->id);
+    if (!stored.ok()) return error = stored.error(), false;
+    responses = std::move(*stored);
+  }
   auto a = std::make_unique<Approval>();
-  a->row = std::move(**row);
+  a->row = std::move(*request);
   a->state = std::make_unique<effects::ApprovalState>(w.args);
-  auto responses = store::approvals::responses(reader_, a->row.id);
-  if (!responses.ok()) return error = responses.error(), false;
-  for (const ResponseRow& r : *responses) a->state->respond(r.who, r.decision == "approve", r.note, r.via);
+  for (const ResponseRow& r : responses) a->state->respond(r.who, r.decision == "approve", r.note, r.via);
   w.approval_id = a->row.id;
   if (a->row.status == ApprovalStatus::Pending) {
     if (a->row.timeout_at) arm(*a->row.timeout_at, Timer{Timer::Kind::ApprovalTimeout, a->row.id, 0, 0, {}});

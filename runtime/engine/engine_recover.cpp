@@ -34,16 +34,51 @@ bool next_id(const store::Result<int64_t>& max, int64_t& next, std::string& erro
 
 }  // namespace
 
-bool Engine::recover(std::string& error) {
+bool Engine::recover(std::string& error, Done recovered) {
   if (!next_id(store::instances::max_id(reader_), next_instance_id_, error) ||
       !next_id(store::jobs::max_id(reader_), next_job_id_, error) ||
       !next_id(store::approvals::max_id(reader_), next_approval_id_, error) ||
       !next_id(store::events::max_id(reader_), next_event_id_, error))
     return false;
-  if (!recover_jobs(error) || !recover_instances(error)) return false;
-  if (int rc = uv_timer_start(&sweeper_, on_sweep, 1000, 5000); rc != 0)
-    return error = fmt::format("cannot start the stale-job sweep: {}", uv_strerror(rc)), false;
+  if (!recover_jobs(error)) return false;
+  // The instances come back a chunk per loop turn, so the service answers (/ready, reads, the
+  // agents) while a large store recovers.
+  recovering_ = true;
+  on_recovered_ = std::move(recovered);
+  if (int rc = uv_idle_start(&recovery_idle_, on_recovery_turn); rc != 0)
+    return error = fmt::format("cannot start recovering the instances: {}", uv_strerror(rc)), false;
   return true;
+}
+
+void Engine::on_recovery_turn(uv_idle_t* handle) {
+  auto* self = static_cast<Engine*>(handle->data);
+  try {
+    self->recover_next_chunk();
+  } catch (const std::exception& e) {
+    // Nothing may unwind into libuv.
+    self->recovered_approvals_ = nullptr;
+    self->end_recovery(false, fmt::format("recovery failed: {}", e.what()));
+  }
+}
+
+void Engine::recover_next_chunk() {
+  std::string error;
+  bool more = false;
+  if (!recover_instances(error, more)) return end_recovery(false, error);
+  if (more) return;
+  // The sweep ends stale jobs, whose instances must all be in memory first.
+  if (int rc = uv_timer_start(&sweeper_, on_sweep, 1000, 5000); rc != 0)
+    return end_recovery(false, fmt::format("cannot start the stale-job sweep: {}", uv_strerror(rc)));
+  end_recovery(true, "");
+}
+
+void Engine::end_recovery(bool ok, const std::string& error) {
+  uv_idle_stop(&recovery_idle_);
+  // A failed recovery leaves the engine refusing changes: the service stops on it.
+  recovering_ = !ok;
+  Done done = std::move(on_recovered_);
+  on_recovered_ = nullptr;
+  if (done) done(ok, error);
 }
 
 bool Engine::recover_jobs(std::string& error) {
@@ -69,29 +104,51 @@ bool Engine::recover_jobs(std::string& error) {
   return true;
 }
 
-bool Engine::recover_instances(std::string& error) {
-  auto stored = store::instances::live(reader_);
-  if (!stored.ok()) return error = stored.error(), false;
+// One chunk of live instances (kRecoveryChunk, oldest first, after the last one recovered), read
+// set-wise and made live; `more` says whether another chunk may follow. A chunk's instances go on
+// at once: a parent is older than its children, so it is in memory before any of them ends.
+bool Engine::recover_instances(std::string& error, bool& more) {
+  constexpr int64_t kRecoveryChunk = 500;
+  auto chunk = store::instances::live_chunk(reader_, recovered_through_, kRecoveryChunk);
+  if (!chunk.ok()) return error = chunk.error(), false;
+  more = static_cast<int64_t>(chunk->size()) == kRecoveryChunk;
+  if (chunk->empty()) return true;
+  const int64_t first = chunk->front().row.id, last = chunk->back().row.id;
+  recovered_through_ = last;
+  auto requests = store::approvals::of_waits(reader_, first, last);
+  auto responses = store::approvals::responses_of_waits(reader_, first, last);
+  if (!requests.ok() || !responses.ok())
+    return error = fmt::format("cannot read the approvals of instances {} to {}: {}", first, last,
+                               requests.ok() ? responses.error() : requests.error()),
+           false;
+  RecoveredApprovals approvals;
+  for (ApprovalRow& a : *requests) approvals.requests[{a.instance_id, a.effect_seq}] = std::move(a);
+  for (ResponseRow& r : *responses) approvals.responses[r.approval_id].push_back(std::move(r));
+  recovered_approvals_ = &approvals;
+  const bool ok = recover_chunk(*chunk, error);
+  recovered_approvals_ = nullptr;
+  return ok;
+}
+
+bool Engine::recover_chunk(std::vector<store::RecoveredInstance>& chunk, std::string& error) {
   std::vector<std::pair<int64_t, Changes>> to_advance;
-  for (InstanceRow& row : *stored) {
+  for (store::RecoveredInstance& stored : chunk) {
     auto owned = std::make_unique<Instance>();
     Instance& in = *owned;
-    in.row = std::move(row);
+    in.row = std::move(stored.row);
     InstanceRow& r = in.row;
-    if (!load_stored(in, error)) return error = fmt::format("cannot read instance {}: {}", r.id, error), false;
+    in.next_step = stored.next_step;
+    in.next_log_seq = stored.next_log_seq;
+    load_program(in);
     if (!in.program) {
       fmt::print(stderr, "wf serve: instance {}: its definition version is gone; left as it is\n", r.id);
       continue;
     }
-    auto open = store::instances::open_steps(reader_, r.id);
-    auto stored_waits = store::instances::waits(reader_, r.id);
-    for (const std::string* e : {&open.error(), &stored_waits.error()})
-      if (!e->empty()) return error = fmt::format("cannot read instance {}: {}", r.id, *e), false;
-    for (StepRow& s : *open) in.open_steps[s.idx] = std::move(s);
+    for (StepRow& s : stored.open_steps) in.open_steps[s.idx] = std::move(s);
     if (r.status == InstanceStatus::Queued && r.scheduled_at) arm(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, r.id, 0, 0, {}});
     if (r.timeout_at && r.status != InstanceStatus::Queued) arm(*r.timeout_at, Timer{Timer::Kind::InstanceTimeout, r.id, 0, 0, {}});
     std::vector<Wait> waits;
-    for (const WaitRow& stored_wait : *stored_waits) {
+    for (const WaitRow& stored_wait : stored.waits) {
       Wait w;
       w.seq = stored_wait.seq;
       w.fiber = stored_wait.fiber;
@@ -139,10 +196,14 @@ bool Engine::load_stored(Instance& in, std::string& error) {
   if (!next_step.ok() || !next_log.ok()) return error = next_step.ok() ? next_log.error() : next_step.error(), false;
   in.next_step = *next_step;
   in.next_log_seq = *next_log;
-  in.program = programs_(r.definition_id, r.version);
-  if (in.program)
-    if (const auto k = bytecode::find_workflow(in.program->module, r.workflow)) in.workflow_index = *k;
+  load_program(in);
   return true;
+}
+
+void Engine::load_program(Instance& in) {
+  in.program = programs_(in.row.definition_id, in.row.version);
+  if (in.program)
+    if (const auto k = bytecode::find_workflow(in.program->module, in.row.workflow)) in.workflow_index = *k;
 }
 
 // Rebuilds what a wait needs in memory from the store (each effect's file knows how); settles it

@@ -256,8 +256,8 @@ void agent_job_credential(Context& c, const Principal& who, http::Request& r, Ex
 }
 
 void list_jobs(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
-  int64_t skip, limit;
-  if (!paging(r, *x, skip, limit)) return;
+  store::Paging page;
+  if (!keyset_paging(r, *x, page)) return;
   store::JobFilter filter;
   const auto status = name_filter<store::JobStatus>(r, *x, "status");
   if (!status) return;
@@ -268,7 +268,7 @@ void list_jobs(Context& c, const Principal& who, http::Request& r, ExchangePtr x
     if (!instance) return reply_error(*x, 400, "bad_request", "`instance` must be an instance id");
     filter.instance = *instance;
   }
-  c.reads->read([&](store::Database& db) { return store::jobs::list(db, who.org_id, filter, {skip, limit}); },
+  c.reads->read([&](store::Database& db) { return store::jobs::list(db, who.org_id, filter, page); },
                 [&](const store::Result<store::Page<store::JobRow>>& page) {
                   reply_page(*x, page, [&](const store::JobRow& j) { return job_json(j, false); });
                 });

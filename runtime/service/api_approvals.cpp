@@ -47,8 +47,8 @@ std::optional<int64_t> approval_of(Context& c, const Principal& who, http::Excha
 }  // namespace
 
 void list_approvals(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
-  int64_t skip, limit;
-  if (!paging(r, *x, skip, limit)) return;
+  store::Paging wanted;
+  if (!keyset_paging(r, *x, wanted)) return;
   const auto status = name_filter<store::ApprovalStatus>(r, *x, "status");
   if (!status) return;
   std::optional<int64_t> instance;
@@ -58,7 +58,7 @@ void list_approvals(Context& c, const Principal& who, http::Request& r, Exchange
   }
   c.reads->read(
       [&](store::Database& db) -> store::Result<nlohmann::json> {
-        auto page = store::approvals::list(db, who.org_id, *status, instance.value_or(0), {skip, limit});
+        auto page = store::approvals::list(db, who.org_id, *status, instance.value_or(0), wanted);
         if (!page.ok()) return store::Result<nlohmann::json>::failure(page.error());
         nlohmann::json items = nlohmann::json::array();
         for (const store::ApprovalRow& a : page->items) {
@@ -66,7 +66,7 @@ void list_approvals(Context& c, const Principal& who, http::Request& r, Exchange
           if (!view.ok()) return view;
           items.push_back(std::move(*view));
         }
-        return nlohmann::json{{"items", items}, {"total", page->total}};
+        return page_json(std::move(items), page->next, page->total);
       },
       [&](const store::Result<nlohmann::json>& answer) {
         if (read_ok(*x, answer)) reply_json(*x, 200, *answer);

@@ -553,7 +553,7 @@ void definition_versions(Context& c, const Principal& who, http::Request& r, Exc
         if (!page.ok()) return store::Result<nlohmann::json>::failure(page.error());
         nlohmann::json items = nlohmann::json::array();
         for (const store::VersionRow& v : page->items) items.push_back(version_json(v, *d ? (*d)->published_version : std::nullopt));
-        return nlohmann::json{{"items", items}, {"total", page->total}};
+        return page_json(std::move(items), page->next, page->total);
       },
       [&](const store::Result<nlohmann::json>& answer) {
         if (read_ok(*x, answer)) reply_json(*x, 200, *answer);

@@ -157,8 +157,8 @@ void operate(Context& c, const Principal& who, http::Request& r, ExchangePtr x, 
 }  // namespace
 
 void list_instances(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
-  int64_t skip, limit;
-  if (!paging(r, *x, skip, limit)) return;
+  store::Paging page;
+  if (!keyset_paging(r, *x, page)) return;
   store::InstanceFilter filter;
   auto status = name_filter<store::InstanceStatus>(r, *x, "status");
   auto trigger = name_filter<store::Trigger>(r, *x, "trigger");
@@ -166,7 +166,7 @@ void list_instances(Context& c, const Principal& who, http::Request& r, Exchange
   filter.status = *status;
   filter.trigger = *trigger;
   filter.workflow = r.query_param("workflow").value_or("");
-  c.reads->read([&](store::Database& db) { return store::instances::list(db, who.org_id, filter, {skip, limit}); },
+  c.reads->read([&](store::Database& db) { return store::instances::list(db, who.org_id, filter, page); },
                 [&](const store::Result<store::Page<store::InstanceRow>>& page) {
                   reply_page(*x, page, [&](const store::InstanceRow& row) { return instance_summary_json(row); });
                 });

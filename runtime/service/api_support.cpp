@@ -38,6 +38,13 @@ void reply_json(http::Exchange& x, int status, const nlohmann::json& body) {
   x.respond(http::Response::json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
 }
 
+void reply_recovering(http::Exchange& x) {
+  nlohmann::json body = {{"error", {{"code", "recovering"}, {"message", "the service is recovering its instances; try again shortly"}}}};
+  http::Response response = http::Response::json(503, body.dump());
+  response.headers.push_back({"Retry-After", "1"});
+  x.respond(std::move(response));
+}
+
 bool reply_refusal(http::Exchange& x, const engine::OpResult& r) {
   switch (r.outcome) {
     case engine::Outcome::Ok: return false;
@@ -188,6 +195,33 @@ bool paging(const http::Request& r, http::Exchange& x, int64_t& skip, int64_t& l
     *target = n;
   }
   return true;
+}
+
+bool keyset_paging(const http::Request& r, http::Exchange& x, store::Paging& page) {
+  if (!paging(r, x, page.skip, page.limit)) return false;
+  if (auto a = r.query_param("after")) {
+    page.after = parse_id(*a);
+    if (!page.after) {
+      reply_error(x, 400, "bad_request", "`after` must be the `next` of an earlier page");
+      return false;
+    }
+  }
+  page.count = false;
+  if (auto c = r.query_param("count")) {
+    if (*c != "true" && *c != "false") {
+      reply_error(x, 400, "bad_request", "`count` must be true or false");
+      return false;
+    }
+    page.count = *c == "true";
+  }
+  return true;
+}
+
+nlohmann::json page_json(nlohmann::json items, std::optional<int64_t> next, std::optional<int64_t> total) {
+  nlohmann::json out = {{"items", std::move(items)}};
+  if (next) out["next"] = std::to_string(*next);
+  if (total) out["total"] = *total;
+  return out;
 }
 
 std::string format_time(int64_t ms) { return vm::format_instant(ms); }

@@ -71,14 +71,19 @@ bool read_ok(http::Exchange& x, const store::Result<T>& r) {
   reply_error(x, 503, "store_unavailable", "the store could not be read: " + r.error());
   return false;
 }
-// Answers a page of a list, `{items: [view(row)...], total}` (503 when the read failed).
+// The list answer of a page whose items are already viewed: `{items, next, total}`, `next` (the
+// cursor of the next page) only when there is one and `total` only when it was counted.
+nlohmann::json page_json(nlohmann::json items, std::optional<int64_t> next, std::optional<int64_t> total);
+// Answers a page of a list (page_json of view(row) of each row; 503 when the read failed).
 template <class Row, class View>
 void reply_page(http::Exchange& x, const store::Result<store::Page<Row>>& page, View view) {
   if (!read_ok(x, page)) return;
   nlohmann::json items = nlohmann::json::array();
   for (const Row& row : page->items) items.push_back(view(row));
-  reply_json(x, 200, {{"items", std::move(items)}, {"total", page->total}});
+  reply_json(x, 200, page_json(std::move(items), page->next, page->total));
 }
+// 503 `recovering` with Retry-After: the service is still reading its live instances back.
+void reply_recovering(http::Exchange& x);
 // The answer for an engine operation's result (404 / 409 / 400), false when it was Ok.
 bool reply_refusal(http::Exchange& x, const engine::OpResult& r);
 // A Done that answers `body()` (computed after the commit) or a 500.
@@ -108,6 +113,10 @@ class Fields {
 
 // skip/limit of a list request (limit at most 1000); answers 400 and returns false when invalid.
 bool paging(const http::Request& r, http::Exchange& x, int64_t& skip, int64_t& limit);
+// The paging of a large list (instances, jobs, approvals): skip/limit as paging(), `after` (the
+// `next` of the page before: an id) and `count` (true or false, default false: the total costs a
+// pass over every matching row). Answers 400 and returns false when invalid.
+bool keyset_paging(const http::Request& r, http::Exchange& x, store::Paging& page);
 // A list request's filter `param` that names a value of a status table (store/statuses.h): ""
 // when not given, else the name; answers 400 and returns nullopt for a name the table does not
 // have (a filter that can match nothing is a mistake worth saying, not an empty list).

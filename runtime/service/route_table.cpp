@@ -23,6 +23,7 @@ using enum AuthPolicy;
 // method, path, handler, permission, auth, body limit, JSON body, under /api/v1, summary
 constexpr Route kRoutes[] = {
     {"GET", "/health", health, "", None, kNoBody, false, true, "Liveness check"},
+    {"GET", "/ready", ready, "", None, kNoBody, false, true, "Readiness check: 503 until the live instances are recovered"},
     {"GET", "/openapi.json", openapi_json, "", None, kNoBody, false, true, "This document"},
 
     {"GET", "/definitions", list_definitions, "workflows.view", User, kNoBody, false, true, "List definitions"},
@@ -41,7 +42,7 @@ constexpr Route kRoutes[] = {
      "Start an instance; with ?wait=D, answer when it ends (200) or D runs out (202)"},
     {"POST", "/definitions/{id}/run-test", run_definition_test, "workflows.execute", User, kJsonBody, true, true, "Simulate a run"},
 
-    {"GET", "/instances", list_instances, "workflows.view", User, kNoBody, false, true, "List instances (workflow, status, trigger, skip, limit)"},
+    {"GET", "/instances", list_instances, "workflows.view", User, kNoBody, false, true, "List instances, newest first (workflow, status, trigger, after, skip, limit, count)"},
     {"GET", "/instances/{id}", get_instance, "workflows.view", User, kNoBody, false, true, "Instance detail"},
     {"POST", "/instances/{id}/cancel", cancel_instance, "workflows.execute", User, kNoBody, false, true, "Cancel"},
     {"POST", "/instances/{id}/pause", pause_instance, "workflows.execute", User, kNoBody, false, true, "Pause at the next effect boundary"},
@@ -56,7 +57,7 @@ constexpr Route kRoutes[] = {
      "Server-Sent Events of the organization (Last-Event-ID)"},
 
     {"GET", "/approvals", list_approvals, "workflows.view", User, kNoBody, false, true,
-     "List approval requests (status, instance, skip, limit)"},
+     "List approval requests, oldest first (status, instance, after, skip, limit, count)"},
     {"GET", "/approvals/{id}", get_approval, "workflows.view", User, kNoBody, false, true, "An approval request with its responses"},
     {"POST", "/approvals/{id}/respond", respond_approval, "workflows.execute", User, kJsonBody, true, true, "Approve or reject"},
 
@@ -75,7 +76,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/agents/enrollment/rotate", rotate_enrollment_secret, "settings.manage", User, kNoBody, false, true,
      "A new enrollment secret; the old one stops working, registered agents keep their tokens"},
 
-    {"GET", "/jobs", list_jobs, "jobs.view", User, kNoBody, false, true, "List jobs (status, host, instance, skip, limit)"},
+    {"GET", "/jobs", list_jobs, "jobs.view", User, kNoBody, false, true, "List jobs, newest first (status, host, instance, after, skip, limit, count)"},
     {"POST", "/jobs", create_job, "jobs.manage", User, kJsonBody, true, true, "Create an ad-hoc job"},
     {"GET", "/jobs/{id}", get_job, "jobs.view", User, kNoBody, false, true, "A job with its output"},
     {"DELETE", "/jobs/{id}", delete_job, "jobs.manage", User, kNoBody, false, true, "Delete an ended job"},

@@ -104,6 +104,10 @@ void route(Context& c, http::Request& r, ExchangePtr x) {
   if (!who) return;
   if (r.body.size() > row.body_limit)
     return reply_error(*x, 413, "payload_too_large", fmt::format("the request body exceeds {} bytes", row.body_limit));
+  // While the engine recovers, the instances it has not yet read are not in memory: whatever
+  // would change something (every method but GET) waits, answered 503 to come back in a moment.
+  // Reads answer from the store; agents treat the 503 as a service away and try again.
+  if (c.engine->recovering() && r.method != "GET" && r.method != "HEAD") return reply_recovering(*x);
   row.handler(c, *who, r, std::move(x), match.params);
 }
 

@@ -11,7 +11,7 @@
 namespace wf::service {
 
 // service_info.cpp: what the service says of itself.
-HandlerFunction health, openapi_json, metrics, console_page;
+HandlerFunction health, ready, openapi_json, metrics, console_page;
 
 // api_definitions.cpp
 HandlerFunction list_definitions, create_definitions, get_definition, patch_definition, delete_definition,

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
@@ -187,6 +188,7 @@ struct Service {
   Context context;
   uv_signal_t sigint{}, sigterm{};
   bool stopping = false;
+  int exit_code = 0;
 
   void stop();
   static void on_signal(uv_signal_t* handle, int signum);
@@ -301,7 +303,18 @@ int serve(const ServeOptions& o) {
   s.context.vault = &*vault;
   s.context.org_id = kFirstOrg;
   s.engine->set_identity_lookup([&s](int64_t org, const std::string& name) { return find_identity(s.context, org, name); });
-  if (!s.engine->recover(error)) {
+  // The instances are recovered a chunk per loop turn once the loop runs, the port already
+  // listening: /ready answers 503 until they all are (docs/operations.md, "Restart").
+  const auto recovery_began = std::chrono::steady_clock::now();
+  if (!s.engine->recover(error, [&s, recovery_began](bool ok, const std::string& why) {
+        if (!ok) {
+          fmt::print(stderr, "wf serve: cannot recover: {}\n", why);
+          s.exit_code = 2;
+          return s.stop();
+        }
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - recovery_began);
+        fmt::print(stderr, "wf serve: ready: {} live instances recovered in {} ms\n", s.engine->live_instances(), ms.count());
+      })) {
     fmt::print(stderr, "wf serve: cannot recover: {}\n", error);
     return 2;
   }
@@ -333,14 +346,14 @@ int serve(const ServeOptions& o) {
     if (rc == 0) rc = uv_signal_start(handle, Service::on_signal, signum);
     if (rc != 0) fmt::print(stderr, "wf serve: cannot catch signal {}: {} (stop it with SIGKILL)\n", signum, uv_strerror(rc));
   }
-  fmt::print(stderr, "wf serve: listening on http://{}:{} (data in {}, {} live instances)\n", o.host, s.server->port(),
-             data.string(), s.engine->live_instances());
+  fmt::print(stderr, "wf serve: listening on http://{}:{} (data in {}; recovering the live instances)\n", o.host,
+             s.server->port(), data.string());
   uv_run(&s.loop, UV_RUN_DEFAULT);
   s.server.reset();
   s.engine.reset();
   s.writer.reset();
   uv_loop_close(&s.loop);
-  return 0;
+  return s.exit_code;
 }
 
 }  // namespace wf::service

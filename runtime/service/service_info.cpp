@@ -32,6 +32,13 @@ void health(Context& c, const Principal& who, http::Request& r, ExchangePtr x, c
   reply_json(*x, 200, {{"ok", true}});
 }
 
+// Readiness, apart from liveness: false (503) while the engine recovers its live instances, so a
+// load balancer or an orchestrator sends work only once it can all be done.
+void ready(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const bool recovered = !c.engine->recovering();
+  reply_json(*x, recovered ? 200 : 503, {{"ready", recovered}});
+}
+
 void openapi_json(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
   x->respond(http::Response::json(200, openapi_document()));
 }

@@ -1,7 +1,11 @@
 // The approvals aggregate's statements and row mappings (see approvals.h).
 #include "runtime/store/approvals.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <string>
+#include <utility>
 
 namespace wf::store::approvals {
 
@@ -35,13 +39,35 @@ Result<std::optional<ApprovalRow>> of_effect(Database& db, int64_t instance, uin
   return read_row<ApprovalRow>(q, read_approval);
 }
 
+std::string list_sql(bool status, bool instance, bool after) {
+  // Oldest first, in id order, which each index keeps for the rows of one key; each filter's
+  // condition written only when it filters (see instances.cpp).
+  return fmt::format("SELECT {} FROM approvals WHERE org_id = ?1{}{}{} ORDER BY id LIMIT ?5 OFFSET ?6", kColumns,
+                     status ? " AND status = ?2" : "", instance ? " AND instance_id = ?3" : "", after ? " AND id > ?4" : "");
+}
+
+std::string count_sql(bool status, bool instance) {
+  return fmt::format("SELECT COUNT(*) FROM approvals WHERE org_id = ?1{}{}", status ? " AND status = ?2" : "",
+                     instance ? " AND instance_id = ?3" : "");
+}
+
 Result<Page<ApprovalRow>> list(Database& db, int64_t org, const std::string& status, int64_t instance, Paging page) {
-  constexpr const char* kFilter = " FROM approvals WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = 0 OR instance_id = ?3)";
-  Query q(db, std::string("SELECT ") + kColumns + kFilter + " ORDER BY id LIMIT ?4 OFFSET ?5");
-  q->bind(1, org).bind(2, std::string_view(status)).bind(3, instance).bind(4, page.limit).bind(5, page.skip);
-  Query count(db, std::string("SELECT COUNT(*)") + kFilter);
-  count->bind(1, org).bind(2, std::string_view(status)).bind(3, instance);
-  return read_page<ApprovalRow>(q, count, read_approval);
+  const bool by_status = !status.empty(), by_instance = instance != 0;
+  auto bind = [&](Statement& s) {
+    s.bind(1, org);
+    if (by_status) s.bind(2, std::string_view(status));
+    if (by_instance) s.bind(3, instance);
+  };
+  Query q(db, list_sql(by_status, by_instance, page.after.has_value()));
+  bind(*q);
+  if (page.after) q->bind(4, *page.after);
+  q->bind(5, page.limit + 1).bind(6, page.skip);
+  std::optional<Query> count;
+  if (page.count) {
+    count.emplace(db, count_sql(by_status, by_instance));
+    bind(**count);
+  }
+  return read_page<ApprovalRow>(q, count ? &*count : nullptr, page.limit, read_approval, [](const ApprovalRow& a) { return a.id; });
 }
 
 Result<std::optional<ApprovalRow>> find(Database& db, int64_t org, int64_t id) {
@@ -57,6 +83,47 @@ Result<std::vector<ResponseRow>> responses(Database& db, int64_t approval) {
     r = {approval, s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_int64(4)};
     return true;
   });
+}
+
+std::vector<std::string> of_waits_sql() {
+  // Through the waits' primary key range, then each request by its effect and each response by
+  // its request.
+  constexpr const char* kWaitsJoin = " FROM waits w JOIN approvals a ON a.instance_id = w.instance_id AND a.effect_seq = w.seq";
+  constexpr const char* kRange = " WHERE w.instance_id BETWEEN ?1 AND ?2";
+  std::string columns;
+  for (std::string_view c : {"id", "org_id", "instance_id", "effect_seq", "title", "quorum", "approvers", "status", "created_at",
+                             "timeout_at", "decided_at"})
+    columns += fmt::format("{}a.{}", columns.empty() ? "" : ", ", c);
+  return {fmt::format("SELECT {}{}{}", columns, kWaitsJoin, kRange),
+          fmt::format("SELECT r.approval_id, r.who, r.decision, r.note, r.via, r.at, r.rowid{} "
+                      "JOIN approval_responses r ON r.approval_id = a.id{}",
+                      kWaitsJoin, kRange)};
+}
+
+Result<std::vector<ApprovalRow>> of_waits(Database& db, int64_t first, int64_t last) {
+  Query q(db, of_waits_sql()[0]);
+  q->bind(1, first).bind(2, last);
+  return read_rows<ApprovalRow>(q, read_approval);
+}
+
+Result<std::vector<ResponseRow>> responses_of_waits(Database& db, int64_t first, int64_t last) {
+  Query q(db, of_waits_sql()[1]);
+  q->bind(1, first).bind(2, last);
+  // In the order they came (their rowid), sorted here rather than by the statement, whose plan
+  // then needs no sort of its own.
+  std::vector<std::pair<int64_t, ResponseRow>> rows;
+  while (q->step()) {
+    const Statement& s = q.row();
+    rows.push_back({s.column_int64(6),
+                    {s.column_int64(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4), s.column_int64(5)}});
+  }
+  std::string error;
+  if (!finished(q, error)) return Result<std::vector<ResponseRow>>::failure(error);
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<ResponseRow> out;
+  out.reserve(rows.size());
+  for (auto& [rowid, r] : rows) out.push_back(std::move(r));
+  return out;
 }
 
 Result<int64_t> max_id(Database& db) { return read_int(db, "SELECT COALESCE(MAX(id), 0) FROM approvals"); }

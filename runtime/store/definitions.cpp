@@ -58,13 +58,24 @@ Result<std::optional<DefinitionRow>> find(Database& db, int64_t org, int64_t id)
   return read_row<DefinitionRow>(q, read_definition);
 }
 
+std::string list_sql(bool template_filter) {
+  // In name order, which the (org_id, name) index keeps; the template filter is written only when
+  // it filters (see instances.cpp).
+  return std::string("SELECT ") + kColumns + " FROM definitions d WHERE d.org_id = ?1" +
+         (template_filter ? " AND d.template = ?2" : "") + " ORDER BY d.name LIMIT ?3 OFFSET ?4";
+}
+
+std::string count_sql(bool template_filter) {
+  return std::string("SELECT COUNT(*) FROM definitions d WHERE d.org_id = ?1") + (template_filter ? " AND d.template = ?2" : "");
+}
+
 Result<Page<DefinitionRow>> list(Database& db, int64_t org, Paging page, std::optional<bool> template_flag) {
-  constexpr const char* kFilter = " FROM definitions d WHERE d.org_id = ?1 AND (?2 = -1 OR d.template = ?2)";
-  const int64_t flag = template_flag ? (*template_flag ? 1 : 0) : -1;
-  Query q(db, std::string("SELECT ") + kColumns + kFilter + " ORDER BY d.name LIMIT ?3 OFFSET ?4");
-  q->bind(1, org).bind(2, flag).bind(3, page.limit).bind(4, page.skip);
-  Query count(db, std::string("SELECT COUNT(*)") + kFilter);
-  count->bind(1, org).bind(2, flag);
+  Query q(db, list_sql(template_flag.has_value()));
+  q->bind(1, org).bind(3, page.limit).bind(4, page.skip);
+  if (template_flag) q->bind(2, int64_t{*template_flag ? 1 : 0});
+  Query count(db, count_sql(template_flag.has_value()));
+  count->bind(1, org);
+  if (template_flag) count->bind(2, int64_t{*template_flag ? 1 : 0});
   return read_page<DefinitionRow>(q, count, read_definition);
 }
 

@@ -48,6 +48,10 @@ Result<std::optional<int64_t>> find_id(Database& db, int64_t org, std::string_vi
 Result<std::optional<DefinitionRow>> find(Database& db, int64_t org, int64_t id);
 // `template_flag`: only templates (true) or only the others (false).
 Result<Page<DefinitionRow>> list(Database& db, int64_t org, Paging page, std::optional<bool> template_flag = std::nullopt);
+// The statements list() runs (with a template filter or not), for the test that each is served by
+// an index.
+std::string list_sql(bool template_filter);
+std::string count_sql(bool template_filter);
 // A version's text and hash; nullopt when the definition has no such version.
 Result<std::optional<VersionRow>> version(Database& db, int64_t definition, int64_t version);
 // Version history, newest first (source and files not read).

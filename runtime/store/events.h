@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "runtime/store/query.h"
@@ -13,6 +14,8 @@ namespace wf::store::events {
 
 // Up to `limit` events of `org` (of one instance when given) with ids above `after`, in id order.
 Result<std::vector<EventRow>> after(Database& db, int64_t org, std::optional<int64_t> instance, int64_t after, int64_t limit);
+// The statement after() runs (of one instance or not), for the test that each is served by an index.
+std::string after_sql(bool instance);
 Result<int64_t> max_id(Database& db);
 
 }  // namespace wf::store::events

@@ -53,27 +53,34 @@ bool read_instance(const Statement& s, InstanceRow& r, std::string& error) {
 }
 
 
-bool read_step(const Statement& s, StepRow& r, std::string&) {
-  r.idx = s.column_int64(0);
-  r.kind = s.column_text(1);
-  r.name = s.column_text(2);
-  r.effect_seq = optional_int(s, 3);
-  r.status = s.column_text(4);
-  r.started_at = s.column_int64(5);
-  r.ended_at = optional_int(s, 6);
-  r.attempt = s.column_int64(7);
+// A timeline row from its columns starting at `at` (idx, kind, name, effect_seq, status,
+// started_at, ended_at, attempt).
+bool read_step_at(const Statement& s, int at, StepRow& r, std::string&) {
+  r.idx = s.column_int64(at);
+  r.kind = s.column_text(at + 1);
+  r.name = s.column_text(at + 2);
+  r.effect_seq = optional_int(s, at + 3);
+  r.status = s.column_text(at + 4);
+  r.started_at = s.column_int64(at + 5);
+  r.ended_at = optional_int(s, at + 6);
+  r.attempt = s.column_int64(at + 7);
   return true;
 }
 
-bool read_wait(const Statement& s, WaitRow& w, std::string&) {
-  w.seq = static_cast<uint64_t>(s.column_int64(0));
-  w.fiber = static_cast<uint32_t>(s.column_int64(1));
-  w.kind = s.column_text(2);
-  w.args = column_bytes(s, 3);
-  w.created_at = s.column_int64(4);
-  w.due_at = optional_int(s, 5);
+bool read_step(const Statement& s, StepRow& r, std::string& error) { return read_step_at(s, 0, r, error); }
+
+// A wait from its columns starting at `at` (seq, fiber, kind, args, created_at, due_at).
+bool read_wait_at(const Statement& s, int at, WaitRow& w, std::string&) {
+  w.seq = static_cast<uint64_t>(s.column_int64(at));
+  w.fiber = static_cast<uint32_t>(s.column_int64(at + 1));
+  w.kind = s.column_text(at + 2);
+  w.args = column_bytes(s, at + 3);
+  w.created_at = s.column_int64(at + 4);
+  w.due_at = optional_int(s, at + 5);
   return true;
 }
+
+bool read_wait(const Statement& s, WaitRow& w, std::string& error) { return read_wait_at(s, 0, w, error); }
 
 // The rows of one instance's table, each stamped with the instance's id.
 template <class Row>
@@ -103,28 +110,124 @@ constexpr const char* kSummaryColumns =
     "parent_fiber, parent_seq, created_at, scheduled_at, started_at, ended_at, timeout_at, NULL, NULL, error_message, "
     "NULL, NULL, operator_paused, trigger, attempt, NULL";
 
-constexpr const char* kFilter =
-    " FROM instances WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR workflow = ?3) AND (?4 = '' OR trigger = ?4)";
+// The filters' conditions, each written only when it filters, so that every combination is a
+// plain conjunction an index serves (`?2 = '' OR status = ?2` would hide the column from the
+// planner and scan the table). Parameters keep their numbers whichever are written.
+std::string where(const InstanceFilter& f) {
+  std::string w = " FROM instances WHERE org_id = ?1";
+  if (!f.status.empty()) w += " AND status = ?2";
+  if (!f.workflow.empty()) w += " AND workflow = ?3";
+  if (!f.trigger.empty()) w += " AND trigger = ?4";
+  return w;
+}
 
 void bind_filter(Statement& s, int64_t org, const InstanceFilter& f) {
-  s.bind(1, org).bind(2, std::string_view(f.status)).bind(3, std::string_view(f.workflow)).bind(4, std::string_view(f.trigger));
+  s.bind(1, org);
+  if (!f.status.empty()) s.bind(2, std::string_view(f.status));
+  if (!f.workflow.empty()) s.bind(3, std::string_view(f.workflow));
+  if (!f.trigger.empty()) s.bind(4, std::string_view(f.trigger));
 }
 
 }  // namespace
 
+std::string list_sql(const InstanceFilter& filter, bool after) {
+  // Newest first: each index's rows of one key are in rowid (id) order, so the page is read
+  // straight from the index, from the cursor on, without sorting.
+  return std::string("SELECT ") + kSummaryColumns + where(filter) + (after ? " AND id < ?5" : "") +
+         " ORDER BY id DESC LIMIT ?6 OFFSET ?7";
+}
+
+std::string count_sql(const InstanceFilter& filter) { return "SELECT COUNT(*)" + where(filter); }
+
 Result<Page<InstanceRow>> list(Database& db, int64_t org, const InstanceFilter& filter, Paging page) {
-  Query q(db, std::string("SELECT ") + kSummaryColumns + kFilter + " ORDER BY id DESC LIMIT ?5 OFFSET ?6");
+  Query q(db, list_sql(filter, page.after.has_value()));
   bind_filter(*q, org, filter);
-  q->bind(5, page.limit).bind(6, page.skip);
-  Query count(db, std::string("SELECT COUNT(*)") + kFilter);
-  bind_filter(*count, org, filter);
-  return read_page<InstanceRow>(q, count, read_instance);
+  if (page.after) q->bind(5, *page.after);
+  q->bind(6, page.limit + 1).bind(7, page.skip);
+  std::optional<Query> count;
+  if (page.count) {
+    count.emplace(db, count_sql(filter));
+    bind_filter(**count, org, filter);
+  }
+  return read_page<InstanceRow>(q, count ? &*count : nullptr, page.limit, read_instance,
+                                [](const InstanceRow& r) { return r.id; });
 }
 
 Result<std::vector<InstanceRow>> live(Database& db) {
   Query q(db, std::string("SELECT ") + kColumns +
                   " FROM instances WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout') ORDER BY id");
   return read_rows<InstanceRow>(q, read_instance);
+}
+
+namespace {
+
+// The live instances of a chunk, through the partial index of live instances, with the next
+// timeline index and log sequence number of each (by their primary keys).
+constexpr const char* kLiveChunk =
+    " , (SELECT COALESCE(MAX(s.idx) + 1, 0) FROM steps s WHERE s.instance_id = instances.id),"
+    " (SELECT COALESCE(MAX(l.seq) + 1, 1) FROM instance_log l WHERE l.instance_id = instances.id)"
+    " FROM instances WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout') AND id > ?1 ORDER BY id LIMIT ?2";
+// The open steps and the waits of the live instances with ids from ?1 to ?2; the join keeps to
+// live instances (read first: CROSS JOIN keeps the order), so the ended ones among them cost
+// nothing.
+constexpr const char* kLiveChunkSteps =
+    "SELECT s.instance_id, s.idx, s.kind, s.name, s.effect_seq, s.status, s.started_at, s.ended_at, s.attempt "
+    "FROM instances i CROSS JOIN steps s ON s.instance_id = i.id "
+    "WHERE i.status NOT IN ('completed', 'failed', 'cancelled', 'timeout') AND i.id BETWEEN ?1 AND ?2 AND s.status = 'running' "
+    "ORDER BY i.id, s.idx";
+constexpr const char* kLiveChunkWaits =
+    "SELECT instance_id, seq, fiber, kind, args, created_at, due_at FROM waits WHERE instance_id BETWEEN ?1 AND ?2 "
+    "ORDER BY instance_id, seq";
+
+}  // namespace
+
+std::vector<std::string> live_chunk_sql() {
+  return {std::string("SELECT ") + kColumns + kLiveChunk, kLiveChunkSteps, kLiveChunkWaits};
+}
+
+Result<std::vector<RecoveredInstance>> live_chunk(Database& db, int64_t after, int64_t most) {
+  using Answer = Result<std::vector<RecoveredInstance>>;
+  const std::vector<std::string> sql = live_chunk_sql();
+  std::vector<RecoveredInstance> out;
+  {
+    Query q(db, sql[0]);
+    q->bind(1, after).bind(2, most);
+    auto rows = read_rows<RecoveredInstance>(q, [](const Statement& s, RecoveredInstance& r, std::string& error) {
+      if (!read_instance(s, r.row, error)) return false;
+      r.next_step = s.column_int64(27);
+      r.next_log_seq = s.column_int64(28);
+      return true;
+    });
+    if (!rows.ok()) return Answer::failure(rows.error());
+    out = std::move(*rows);
+  }
+  if (out.empty()) return out;
+  const int64_t first = out.front().row.id, last = out.back().row.id;
+  // Each row goes to its instance; both lists are in instance order, so one pass places them.
+  auto place = [&out](auto& items, auto member) {
+    size_t k = 0;
+    for (auto& item : items) {
+      while (k < out.size() && out[k].row.id < item.instance_id) ++k;
+      if (k < out.size() && out[k].row.id == item.instance_id) (out[k].*member).push_back(std::move(item));
+    }
+  };
+  Query steps_query(db, sql[1]);
+  steps_query->bind(1, first).bind(2, last);
+  auto steps = read_rows<StepRow>(steps_query, [](const Statement& s, StepRow& r, std::string& error) {
+    r.instance_id = s.column_int64(0);
+    return read_step_at(s, 1, r, error);
+  });
+  if (!steps.ok()) return Answer::failure(steps.error());
+  place(*steps, &RecoveredInstance::open_steps);
+  Query waits_query(db, sql[2]);
+  waits_query->bind(1, first).bind(2, last);
+  auto waits = read_rows<WaitRow>(waits_query, [](const Statement& s, WaitRow& w, std::string& error) {
+    w.instance_id = s.column_int64(0);
+    return read_wait_at(s, 1, w, error);
+  });
+  if (!waits.ok()) return Answer::failure(waits.error());
+  place(*waits, &RecoveredInstance::waits);
+  return out;
 }
 
 Result<std::optional<InstanceRow>> find(Database& db, int64_t org, int64_t id) {

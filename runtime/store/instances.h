@@ -20,15 +20,34 @@ struct InstanceFilter {
   std::string status, workflow, trigger;
 };
 
+// A live instance as recovery reads it, with what hangs off it: where its timeline and log go on,
+// its open timeline rows and the effects it waits for.
+struct RecoveredInstance {
+  InstanceRow row;
+  int64_t next_step = 0, next_log_seq = 1;
+  std::vector<StepRow> open_steps;
+  std::vector<WaitRow> waits;
+};
+
 }  // namespace wf::store
 
 namespace wf::store::instances {
 
-// A page of `org`'s instances, newest first, without their continuations.
+// A page of `org`'s instances, newest first, without their continuations; `page.after` is an
+// instance id (the list goes on with older ones).
 Result<Page<InstanceRow>> list(Database& db, int64_t org, const InstanceFilter& filter, Paging page);
+// The statements list() runs for a filter (with a cursor or not), for the test that every form
+// is served by an index.
+std::string list_sql(const InstanceFilter& filter, bool after);
+std::string count_sql(const InstanceFilter& filter);
 
 // The instances not yet ended (every organization's, for recovery), oldest first.
 Result<std::vector<InstanceRow>> live(Database& db);
+// Up to `most` live instances with ids above `after`, oldest first, each with its open steps and
+// waits: recovery's chunk, read in three set-wise statements whatever its size.
+Result<std::vector<RecoveredInstance>> live_chunk(Database& db, int64_t after, int64_t most);
+// The statements live_chunk() runs, for the test that each is served by an index.
+std::vector<std::string> live_chunk_sql();
 // One instance of `org`, with its continuation and checkpoint; nullopt when there is none.
 Result<std::optional<InstanceRow>> find(Database& db, int64_t org, int64_t id);
 // The instance a child workflow effect (`parent`, `seq`) started, if any.

@@ -42,23 +42,43 @@ bool read_job(const Statement& s, JobRow& j, std::string& error) {
   return true;
 }
 
-constexpr const char* kFilter =
-    " FROM jobs WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR host = ?3) AND (?4 = 0 OR instance_id = ?4)";
+// Each filter's condition written only when it filters, so that every combination is a plain
+// conjunction an index serves (see instances.cpp).
+std::string where(const JobFilter& f) {
+  std::string w = " FROM jobs WHERE org_id = ?1";
+  if (!f.status.empty()) w += " AND status = ?2";
+  if (!f.host.empty()) w += " AND host = ?3";
+  if (f.instance != 0) w += " AND instance_id = ?4";
+  return w;
+}
 
 void bind_filter(Statement& s, int64_t org, const JobFilter& f) {
-  s.bind(1, org).bind(2, std::string_view(f.status)).bind(3, std::string_view(f.host)).bind(4, f.instance);
+  s.bind(1, org);
+  if (!f.status.empty()) s.bind(2, std::string_view(f.status));
+  if (!f.host.empty()) s.bind(3, std::string_view(f.host));
+  if (f.instance != 0) s.bind(4, f.instance);
 }
 
 }  // namespace
 
+std::string list_sql(const JobFilter& filter, bool after) {
+  return std::string("SELECT ") + kColumns + where(filter) + (after ? " AND id < ?5" : "") + " ORDER BY id DESC LIMIT ?6 OFFSET ?7";
+}
+
+std::string count_sql(const JobFilter& filter) { return "SELECT COUNT(*)" + where(filter); }
+
 Result<Page<JobRow>> list(Database& db, int64_t org, const JobFilter& filter, Paging page) {
-  Query q(db, std::string("SELECT ") + kColumns + kFilter + " ORDER BY id DESC LIMIT ?5 OFFSET ?6");
+  Query q(db, list_sql(filter, page.after.has_value()));
   bind_filter(*q, org, filter);
-  q->bind(5, page.limit).bind(6, page.skip);
+  if (page.after) q->bind(5, *page.after);
+  q->bind(6, page.limit + 1).bind(7, page.skip);
   // `total` counts every matching job, not just this page.
-  Query count(db, std::string("SELECT COUNT(*)") + kFilter);
-  bind_filter(*count, org, filter);
-  return read_page<JobRow>(q, count, read_job);
+  std::optional<Query> count;
+  if (page.count) {
+    count.emplace(db, count_sql(filter));
+    bind_filter(**count, org, filter);
+  }
+  return read_page<JobRow>(q, count ? &*count : nullptr, page.limit, read_job, [](const JobRow& j) { return j.id; });
 }
 
 Result<std::vector<JobOfEffect>> of_instance(Database& db, int64_t instance) {

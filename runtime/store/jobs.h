@@ -29,8 +29,11 @@ struct JobOfEffect {
 
 namespace wf::store::jobs {
 
-// A page of `org`'s jobs, newest first.
+// A page of `org`'s jobs, newest first; `page.after` is a job id (the list goes on with older ones).
 Result<Page<JobRow>> list(Database& db, int64_t org, const JobFilter& filter, Paging page);
+// The statements list() runs, for the test that every form is served by an index.
+std::string list_sql(const JobFilter& filter, bool after);
+std::string count_sql(const JobFilter& filter);
 // The jobs of an instance, oldest first.
 Result<std::vector<JobOfEffect>> of_instance(Database& db, int64_t instance);
 // Deletes an ended job of `org`.

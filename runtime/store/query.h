@@ -109,17 +109,31 @@ Result<std::optional<Row>> read_row(Query& q, Map map) {
   return std::optional<Row>(std::move(rows->front()));
 }
 
-// A page of a list: the rows `list` answers and the number `count` answers (its COUNT(*)).
-template <class Row, class Map>
-Result<Page<Row>> read_page(Query& list, Query& count, Map map) {
+// A page of a list: the rows `list` answers and, when `count` is given, the number it answers
+// (its COUNT(*)). `list` reads up to `limit` + 1 rows: the one past the page says that there is a
+// next page, whose cursor is `key` of the page's last row.
+template <class Row, class Map, class Key>
+Result<Page<Row>> read_page(Query& list, Query* count, int64_t limit, Map map, Key key) {
   auto rows = read_rows<Row>(list, map);
   if (!rows.ok()) return Result<Page<Row>>::failure(rows.error());
   Page<Row> out;
   out.items = std::move(*rows);
-  out.total = count->step() ? count->column_int64(0) : 0;
-  std::string error;
-  if (!finished(count, error)) return Result<Page<Row>>::failure(error);
+  if (static_cast<int64_t>(out.items.size()) > limit) {
+    out.items.resize(static_cast<size_t>(limit));
+    if (!out.items.empty()) out.next = key(out.items.back());
+  }
+  if (count) {
+    out.total = (*count)->step() ? (*count)->column_int64(0) : 0;
+    std::string error;
+    if (!finished(*count, error)) return Result<Page<Row>>::failure(error);
+  }
   return out;
+}
+
+// A page of a list that is always counted and never continued by a cursor (the small lists).
+template <class Row, class Map>
+Result<Page<Row>> read_page(Query& list, Query& count, Map map) {
+  return read_page<Row>(list, &count, INT64_MAX, map, [](const Row&) { return int64_t{0}; });
 }
 
 template <class T>

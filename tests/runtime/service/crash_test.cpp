@@ -50,7 +50,7 @@ workflow crashy(targets: hosts, tag: string, out: string) -> int {
   std::vector<std::string> tags;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(4);
   auto all_ended = [&] {
-    auto list = body_json(api->get("/api/v1/instances?limit=1000"));
+    auto list = body_json(api->get("/api/v1/instances?limit=1000&count=true"));
     if (list.value("total", 0) < kInstances) return false;
     for (const auto& i : list["items"])
       if (!is_terminal(i.value("status", ""))) return false;
@@ -81,7 +81,7 @@ workflow crashy(targets: hosts, tag: string, out: string) -> int {
   ASSERT_EQ(started, kInstances);
   ASSERT_TRUE(wait_until(all_ended, std::chrono::minutes(3))) << "not every instance ended";
 
-  auto list = body_json(api->get("/api/v1/instances?limit=1000"));
+  auto list = body_json(api->get("/api/v1/instances?limit=1000&count=true"));
   EXPECT_EQ(list["total"], kInstances);
   int completed = 0;
   for (const auto& i : list["items"]) {

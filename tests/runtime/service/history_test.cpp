@@ -30,7 +30,7 @@ workflow deploy(targets: hosts, flag: string) -> string {
             "deploy");
   const int64_t id = start(*api, "deploy", {{"hosts", {"web1"}}, {"params", {{"flag", flag.string()}}}});
   ASSERT_EQ(wait_ended(*api, id)["status"], "failed");
-  auto jobs = body_json(api->get("/api/v1/jobs?instance=" + std::to_string(id)));
+  auto jobs = body_json(api->get("/api/v1/jobs?count=true&instance=" + std::to_string(id)));
   ASSERT_EQ(jobs["total"], 1);
   const int64_t failed_job = jobs["items"][0]["id"];
 
@@ -44,7 +44,7 @@ workflow deploy(targets: hosts, flag: string) -> string {
   ASSERT_EQ(old.status, 200) << old.body;
   EXPECT_EQ(body_json(old)["status"], "failed");
   EXPECT_EQ(body_json(old)["stdout"], "trying\n");
-  EXPECT_EQ(body_json(api->get("/api/v1/jobs?instance=" + std::to_string(id)))["total"], 2);
+  EXPECT_EQ(body_json(api->get("/api/v1/jobs?count=true&instance=" + std::to_string(id)))["total"], 2);
 
   // The timeline holds both runs of "Deploy": the failed one (attempt 1) and the one that
   // completed (attempt 2), each pointing at its own job.

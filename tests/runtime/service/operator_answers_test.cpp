@@ -63,7 +63,7 @@ TEST_F(OperatorAnswers, AnInactiveDefinitionStartsOnlyWhenForced) {
   EXPECT_EQ(refused.status, 409) << refused.body;
   EXPECT_EQ(body_json(refused)["error"]["code"], "inactive");
   EXPECT_NE(body_json(refused)["error"]["message"].get<std::string>().find("inactive"), std::string::npos);
-  EXPECT_EQ(body_json(api_->get("/api/v1/instances"))["total"], 0);
+  EXPECT_EQ(body_json(api_->get("/api/v1/instances?count=true"))["total"], 0);
   // A simulation runs nothing and is allowed; a forced start starts.
   EXPECT_EQ(api_->post("/api/v1/definitions/w/run-test", "{}").status, 200);
   auto forced = api_->post("/api/v1/definitions/w/run", R"({"force": true})");
@@ -153,7 +153,7 @@ TEST_F(OperatorAnswers, AdHocJobsTakePriorityNamesAndOnlyRegisteredHosts) {
   auto nowhere = api_->post("/api/v1/jobs", R"({"host": "db9", "command": "true"})");
   EXPECT_EQ(nowhere.status, 404) << nowhere.body;
   EXPECT_NE(body_json(nowhere)["error"]["message"].get<std::string>().find("registered: web1"), std::string::npos) << nowhere.body;
-  EXPECT_EQ(body_json(api_->get("/api/v1/jobs"))["total"], 1);
+  EXPECT_EQ(body_json(api_->get("/api/v1/jobs?count=true"))["total"], 1);
 }
 
 TEST_F(OperatorAnswers, AVariableHoldingACredentialShowsItsIdentityOnly) {

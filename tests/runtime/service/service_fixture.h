@@ -130,7 +130,9 @@ class Service {
  public:
   explicit Service(std::filesystem::path dir) : dir_(std::move(dir)), port_(free_port()) {}
 
-  bool start() {
+  // Starts `wf serve` and waits until it is ready (its live instances recovered), or, with
+  // `wait_ready` false, only until it listens.
+  bool start(bool wait_ready = true) {
     process_ = std::make_unique<Process>();
     if (!process_->spawn({"serve", "--data", (dir_ / "data").string(), "--listen", "127.0.0.1:" + std::to_string(port_)},
                          dir_ / "serve.log"))
@@ -138,8 +140,8 @@ class Service {
     client::HttpClient probe(url());
     return wait_until([&] {
       if (!process_->running()) return true;
-      return probe.get("/api/v1/health", 1000).ok();
-    }) && process_->running();
+      return wait_ready ? probe.get("/api/v1/ready", 1000).ok() : probe.get("/api/v1/health", 1000).status != 0;
+    }, std::chrono::seconds(60)) && process_->running();
   }
   void kill9() {
     if (process_) process_->kill9();
