@@ -32,6 +32,7 @@ PACKAGES=(
   libcurl4-openssl-dev
   sqlite3
   wrk
+  libfaketime  # the tests that step the service's wall clock
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
