@@ -22,12 +22,17 @@ class Clock {
 };
 
 // The clock of the service: the system's wall clock and the loop's time, which libuv reads from
-// CLOCK_MONOTONIC and on which its timers run.
+// CLOCK_MONOTONIC and on which its timers run. The loop's time is brought up to date first: libuv
+// keeps the time its iteration began (or, before the loop runs, the time it was made — recovery
+// may come long after), and a timer armed from a stale time would fire that much early.
 class LoopClock final : public Clock {
  public:
   explicit LoopClock(uv_loop_t* loop) : loop_(loop) {}
   int64_t wall_ms() override { return effects::wall_clock_ms(); }
-  int64_t monotonic_ms() override { return static_cast<int64_t>(uv_now(loop_)); }
+  int64_t monotonic_ms() override {
+    uv_update_time(loop_);
+    return static_cast<int64_t>(uv_now(loop_));
+  }
 
  private:
   uv_loop_t* loop_;

@@ -34,7 +34,10 @@ class SteppedClock final : public Clock {
  public:
   explicit SteppedClock(uv_loop_t* loop) : loop_(loop) {}
   int64_t wall_ms() override { return effects::wall_clock_ms() + offset_ms; }
-  int64_t monotonic_ms() override { return static_cast<int64_t>(uv_now(loop_)); }
+  int64_t monotonic_ms() override {
+    uv_update_time(loop_);
+    return static_cast<int64_t>(uv_now(loop_));
+  }
   int64_t offset_ms = 0;
 
  private:
@@ -45,7 +48,8 @@ constexpr int64_t kOrg = 1;
 
 class EngineHarness {
  public:
-  explicit EngineHarness(const std::string& source) : clock_(&loop_) {
+  // `max_batch` 1 commits every unit in a transaction of its own.
+  explicit EngineHarness(const std::string& source, size_t max_batch = 1000) : clock_(&loop_) {
     std::string pattern = (std::filesystem::temp_directory_path() / "wf-engine-test-XXXXXX").string();
     if (::mkdtemp(pattern.data()) != nullptr) dir_ = pattern;
     uv_loop_init(&loop_);
@@ -57,12 +61,21 @@ class EngineHarness {
       return;
     }
     store::Writer::Options options;
-    options.fail_commit = [this]() -> std::string { return commits_fail ? "database or disk is full (injected)" : ""; };
+    options.max_batch = max_batch;
+    options.fail_commit = [this]() -> std::string {
+      if (commits_fail) return "database or disk is full (injected)";
+      if (commits_to_fail.load() > 0) {
+        --commits_to_fail;
+        return "database or disk is full (injected)";
+      }
+      return "";
+    };
     writer_ = std::make_unique<store::Writer>(std::move(db), &loop_, options);
     reader_ = store::Database::open(path, {}, error);
     CompileResult compiled = compile_text("test.wf", source);
     if (!compiled.module) {
       error_ = "the workflow does not compile: " + compiled.error;
+      for (const Diagnostic& d : compiled.compilation->diagnostics().all()) error_ += "\n" + d.message;
       return;
     }
     program_ = vm::load_program(std::move(*compiled.module), error);
@@ -92,7 +105,8 @@ class EngineHarness {
   Engine& engine() { return *engine_; }
   store::Database& reader() { return *reader_; }
   SteppedClock& clock() { return clock_; }
-  std::atomic<bool> commits_fail{false};
+  std::atomic<bool> commits_fail{false};  // every COMMIT fails while set
+  std::atomic<int> commits_to_fail{0};    // the next this many COMMITs fail
 
   // Starts the module's first workflow without arguments; the id, with its start committed.
   int64_t start() {
