@@ -32,7 +32,8 @@ PACKAGES=(
   libcurl4-openssl-dev
   sqlite3
   wrk
-  faketime
+  faketime  # the chaos harness's clock step
+  libfaketime  # the tests that step the service's wall clock
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -82,6 +82,7 @@ Engine::Engine(uv_loop_t* loop, store::Writer& writer, store::Database& reader, 
   if (int rc = uv_timer_init(loop_, &dispatch_flush_); rc != 0) throw std::runtime_error(fmt::format("uv_timer_init: {}", uv_strerror(rc)));
   if (int rc = uv_idle_init(loop_, &runnable_idle_); rc != 0) throw std::runtime_error(fmt::format("uv_idle_init: {}", uv_strerror(rc)));
   if (int rc = uv_idle_init(loop_, &recovery_idle_); rc != 0) throw std::runtime_error(fmt::format("uv_idle_init: {}", uv_strerror(rc)));
+  clock_offset_ = clock_->wall_ms() - clock_->monotonic_ms();
   timer_.data = this;
   recovery_idle_.data = this;
   sweeper_.data = this;
@@ -112,6 +113,8 @@ void Engine::close() {
 
 // ---- committing --------------------------------------------------------------------------------
 
+// Memory has changed already; should the unit not commit, engine_rollback.cpp puts it back as the
+// store has it before `done` hears of the failure.
 void Engine::commit(Changes ch, Done done) {
   ++transitions_;
   start_children(ch);
@@ -124,12 +127,35 @@ void Engine::commit(Changes ch, Done done) {
     uv_timer_stop(&dispatch_flush_);
   }
   auto shared = std::make_shared<Changes>(std::move(ch));
-  writer_.submit([shared](store::Database& db, std::string& error) { return store::write_changes(db, *shared, error); },
-                 [this, shared, done = std::move(done)](bool ok, const std::string& error) {
-                   if (ok) release(*shared);
-                   else fmt::print(stderr, "wf serve: a transition could not be stored: {}\n", error);
-                   if (done) done(ok, error);
-                 });
+  auto owners = std::make_shared<Owners>(owners_of(*shared));
+  auto flags = std::make_shared<std::vector<Doomed>>();
+  for (const auto& [owner, org] : *owners) flags->push_back(lineage(owner));
+  submitting_ = true;  // a `done` called from inside submit means the writer has stopped
+  writer_.submit(
+      [shared, flags](store::Database& db, std::string& error) {
+        for (const Doomed& f : *flags)
+          if (f->load()) return error = "an earlier change of the same instance or job was not stored", false;
+        return store::write_changes(db, *shared, error);
+      },
+      [this, shared, owners, flags, done = std::move(done)](bool ok, const std::string& error) {
+        if (ok) {
+          release(*shared);
+          // The lineage of an owner that has ended is no longer needed once its end is stored.
+          for (const auto& [owner, org] : *owners) {
+            const bool live = owner.first == 'i' ? instances_.count(owner.second) > 0 : jobs_.count(owner.second) > 0;
+            auto it = lineages_.find(owner);
+            if (!live && it != lineages_.end() && !it->second->load()) lineages_.erase(it);
+          }
+        } else {
+          fmt::print(stderr, "wf serve: a transition could not be stored: {}\n", error);
+          if (!submitting_) roll_back(*owners, *flags);  // else the writer has stopped: the service is going down
+        }
+        if (done) done(ok, error);
+      },
+      [flags] {
+        for (const Doomed& f : *flags) f->store(true);
+      });
+  submitting_ = false;
 }
 
 // A dispatch need not be committed before the agent's start, only with it: an agent runs a job

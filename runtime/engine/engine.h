@@ -8,6 +8,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -19,6 +20,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "runtime/engine/clock.h"
 #include "runtime/store/changes.h"
 #include "runtime/store/query.h"
 #include "runtime/store/statuses.h"
@@ -136,6 +138,7 @@ class ServiceHost : public vm::Host {
 // Threading: every member function runs on the loop thread.
 class Engine {
  public:
+  struct LiveJob;
   Engine(uv_loop_t* loop, store::Writer& writer, store::Database& reader, ProgramLoader programs);
   ~Engine();
 
@@ -154,6 +157,12 @@ class Engine {
   void add_outbox(PostCommit& outbox) { outboxes_.push_back(&outbox); }
   // The host parameter defaults are evaluated with.
   vm::Host& binding_host() { return binding_host_; }
+  // The clocks the engine reads (the loop's by default); before recover(). Tests step a wall
+  // clock of their own through it.
+  void set_clock(Clock& clock) {
+    clock_ = &clock;
+    clock_offset_ = clock.wall_ms() - clock.monotonic_ms();
+  }
 
   // ---- instances (each operation names the organization; another's instance is not found)
   int64_t start(StartRequest request, Done done);
@@ -205,13 +214,17 @@ class Engine {
  private:
   friend class Transition;
   struct Timer {
-    enum class Kind { Sleep, EventTimeout, ApprovalTimeout, InstanceTimeout, DeferredStart, JobDue, PollDeadline } kind;
-    int64_t id = 0;  // instance (also JobDue's), approval, poller
+    enum class Kind { Sleep, EventTimeout, ApprovalTimeout, InstanceTimeout, DeferredStart, JobDue, PollDeadline, GoOn } kind;
+    int64_t id = 0;  // instance (also JobDue's and GoOn's), approval, poller
     uint64_t seq = 0;
     int64_t org = 0;  // JobDue: the queue's organization and host
     std::string host;
+    // The wall-clock instant it is due at, and whether that instant is what it waits for (`sleep
+    // until`, a deferred start: re-evaluated when the wall clock steps) rather than the end of a
+    // duration (measured on the monotonic clock, whatever the wall clock does).
+    int64_t wall_due = 0;
+    bool instant = false;
   };
-  struct LiveJob;
   struct Approval;
   struct Poller;
   class JobOutbox;
@@ -245,7 +258,7 @@ class Engine {
   void dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& hosts, int64_t delay_ms, Changes& ch);
   void progress_run(Instance& in, Wait& w, Changes& ch);
   bool recover_run(Instance& in, Wait& w, Changes& ch, std::string& error);
-  bool waits_to_retry(const Wait& w, int64_t now) const;
+  bool waits_to_retry(const Wait& w, int64_t monotonic_now) const;
   void retry_due(int64_t instance, const QueueKey& queue);
   void arm_approval(Instance& in, Wait& w, Changes& ch);  // engine_approvals.cpp
   void settle_approval(Instance& in, Wait& w, const effects::ApprovalState& state, Changes& ch);
@@ -280,6 +293,21 @@ class Engine {
   // usually), or go alone once kDispatchFlushMs has passed without one.
   void commit_with_next(Changes ch);
   static void on_dispatch_flush(uv_timer_t* handle);
+  // ---- a unit that did not commit (engine_rollback.cpp)
+  // What a unit's changes belong to: a live instance ('i') or an ad-hoc job ('j').
+  using Owner = std::pair<char, int64_t>;
+  using Doomed = std::shared_ptr<std::atomic<bool>>;
+  using Owners = std::map<Owner, int64_t>;  // → its organization, when the changes say (else 0)
+  static Owners owners_of(const Changes& ch);
+  // The flag every unit of `owner` carries until one of them fails to commit; from then on the
+  // units built on it fail too, until the owner has been reloaded from the store.
+  Doomed lineage(const Owner& owner);
+  // After a unit failed: memory goes back to what the store holds for each owner it touched.
+  void roll_back(const Owners& owners, const std::vector<Doomed>& flags);
+  void reload_instance(int64_t org, int64_t id);
+  void reload_job(int64_t id);
+  void drop_instance(int64_t id);
+  void go_on_after_reload(int64_t id);
   // ---- jobs and agents (engine_jobs.cpp)
   void enqueue(const JobRow& job);
   void unqueue(const JobRow& job);
@@ -287,8 +315,19 @@ class Engine {
   void record_job_end(LiveJob& job, const JobReportIn& report, Changes& ch);
   void sweep_jobs();
   static void on_sweep(uv_timer_t* handle);
-  // ---- timers (engine_timers.cpp)
-  void arm(int64_t due, Timer t);
+  // ---- clocks and timers (engine_timers.cpp)
+  int64_t wall_now() { return clock_->wall_ms(); }
+  int64_t monotonic_now() { return clock_->monotonic_ms(); }
+  // The monotonic time at which a wall-clock deadline falls, reckoned from now (once: a later
+  // step of the wall clock does not move it).
+  int64_t monotonic_at(int64_t wall_due) { return monotonic_now() + (wall_due - wall_now()); }
+  // Arms `t` for the end of a duration whose deadline, as stored, is `wall_due`.
+  void arm(int64_t wall_due, Timer t);
+  // Arms `t` for the wall-clock instant `wall_due`.
+  void arm_instant(int64_t wall_due, Timer t);
+  // Notices a step of the wall clock since the last look, and re-keys the timers that wait for
+  // an instant.
+  void notice_clock_step();
   void reschedule_timer();
   void fire_timers();
   void fire(const Timer& t);
@@ -327,7 +366,16 @@ class Engine {
   std::map<int64_t, std::unique_ptr<Approval>> approvals_;  // the pending ones
   std::map<QueueKey, std::vector<uint64_t>> pollers_by_queue_;
   std::map<uint64_t, std::unique_ptr<Poller>> pollers_;
-  std::multimap<int64_t, Timer> timers_;
+  std::multimap<int64_t, Timer> timers_;  // by monotonic due time
+  LoopClock loop_clock_{loop_};
+  Clock* clock_ = &loop_clock_;
+  int64_t clock_offset_ = 0;  // wall minus monotonic, at the last look
+  size_t instants_armed_ = 0;  // timers_ entries that wait for an instant
+  std::map<Owner, Doomed> lineages_;
+  bool submitting_ = false;  // while commit hands a unit to the writer
+  // What reloading an instance settled (an overdue sleep, say), committed with its next step a
+  // moment later rather than at once, so a store that keeps failing is not retried in a loop.
+  std::map<int64_t, Changes> reloaded_;
   std::map<uint64_t, Listener> listeners_;
   std::vector<PostCommit*> outboxes_;  // in the order they hear a committed unit
   std::unique_ptr<JobOutbox> job_outbox_;

@@ -40,7 +40,7 @@ void Engine::arm_approval(Instance& in, Wait& w, Changes& ch) {
   r.quorum = a->state->quorum();
   r.approvers = approvers_json(w.args);
   r.status = ApprovalStatus::Pending;
-  r.created_at = effects::wall_clock_ms();
+  r.created_at = wall_now();
   if (a->state->timeout_ms() > 0) {
     r.timeout_at = r.created_at + a->state->timeout_ms();
     arm(*r.timeout_at, Timer{Timer::Kind::ApprovalTimeout, r.id, 0, 0, {}});

@@ -191,7 +191,7 @@ bool Engine::update_status(Instance& in, Changes& ch) {
     reason = PauseReason::Operator;
   } else {
     bool busy = false, approval = false, delay = false, retry_delay = false;
-    const int64_t now = effects::wall_clock_ms();
+    const int64_t now = monotonic_now();
     for (const auto& [seq, w] : in.waits) {
       switch (w.kind) {
         case bytecode::EffectKind::Approve: approval = true; break;
@@ -244,7 +244,7 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
     const std::string kind = field_string(m.error(), "kind");
     const std::optional<stdlib::ErrorKind> k = stdlib::parse_error_kind(kind);
     r.status = k == stdlib::ErrorKind::Cancelled ? InstanceStatus::Cancelled
-               : (k == stdlib::ErrorKind::Timeout && r.timeout_at && effects::wall_clock_ms() >= *r.timeout_at) ? InstanceStatus::Timeout
+               : (k == stdlib::ErrorKind::Timeout && (in.timeout_fired || (r.timeout_at && wall_now() >= *r.timeout_at))) ? InstanceStatus::Timeout
                                                                                                   : InstanceStatus::Failed;
     r.error = vm::to_json_text(m.error());
     r.error_message = field_string(m.error(), "message");

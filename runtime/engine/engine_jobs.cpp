@@ -63,7 +63,7 @@ uint64_t Engine::poll(int64_t org, const std::string& host, int64_t agent_id, si
   p->answer = std::move(answer);
   pollers_[handle] = std::move(p);
   pollers_by_queue_[{org, host}].push_back(handle);
-  arm(effects::wall_clock_ms() + std::max<int64_t>(0, wait_ms), Timer{Timer::Kind::PollDeadline, static_cast<int64_t>(handle), 0, 0, {}});
+  arm(wall_now() + std::max<int64_t>(0, wait_ms), Timer{Timer::Kind::PollDeadline, static_cast<int64_t>(handle), 0, 0, {}});
   feed_pollers({org, host});
   return handle;
 }
@@ -82,14 +82,15 @@ void Engine::feed_pollers(const QueueKey& key) {
   auto hp = pollers_by_queue_.find(key);
   if (hp == pollers_by_queue_.end()) return;
   auto& queue = queues_[key];
-  const int64_t now = effects::wall_clock_ms();
+  const int64_t now = wall_now(), mono = monotonic_now();
   while (!hp->second.empty()) {
     const uint64_t handle = hp->second.front();
     Poller& p = *pollers_[handle];
     std::vector<int64_t> picked;
     for (auto it = queue.begin(); it != queue.end() && picked.size() < p.max;) {
       const auto [neg_priority, scheduled_at, id] = *it;
-      if (scheduled_at > now) {
+      auto live = jobs_.find(id);
+      if (live != jobs_.end() && live->second->due_mono > mono) {  // a retry's delay, on the monotonic clock
         ++it;
         continue;
       }
@@ -106,6 +107,7 @@ void Engine::feed_pollers(const QueueKey& key) {
       JobRow& j = jt->second->row;
       j.status = JobStatus::Dispatched;
       j.dispatched_at = now;
+      jt->second->since_mono = mono;
       j.agent_id = p.agent_id;
       ch.jobs.push_back(j);
       auto s = nlohmann::json::parse(j.spec, nullptr, false);
@@ -142,7 +144,8 @@ OpResult Engine::job_started(int64_t job_id, int64_t agent_id, Done done) {
   if (j.status != JobStatus::Dispatched || j.agent_id.value_or(-1) != agent_id)
     return {Outcome::Conflict, fmt::format("job {} was not handed to this agent, or is {}", job_id, name(j.status))};
   j.status = JobStatus::Running;
-  j.started_at = effects::wall_clock_ms();
+  j.started_at = wall_now();
+  it->second->since_mono = monotonic_now();
   Changes ch;
   ch.jobs.push_back(j);
   event(ch, j.org_id, j.instance_id, "job.running", {{"job_id", j.id}, {"host", j.host}});
@@ -278,13 +281,14 @@ int64_t Engine::create_job(int64_t org, const std::string& host, const nlohmann:
   j.org_id = org;
   j.host = host;
   j.priority = priority;
-  j.scheduled_at = effects::wall_clock_ms();
+  j.scheduled_at = wall_now();
   j.spec = spec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   j.description = description;
   j.status = JobStatus::Queued;
   auto live = std::make_unique<LiveJob>();
   live->row = j;
   live->timeout_ms = spec.value("timeout_ms", int64_t{300000});
+  live->due_mono = monotonic_now();
   jobs_[j.id] = std::move(live);
   Changes ch;
   ch.jobs.push_back(j);
@@ -331,14 +335,16 @@ void Engine::on_sweep(uv_timer_t* handle) {
   }
 }
 
+// Every age is measured on the monotonic clock (LiveJob's due_mono and since_mono), so a step of
+// the wall clock ages no job.
 void Engine::sweep_jobs() {
-  const int64_t now = effects::wall_clock_ms();
+  const int64_t now = monotonic_now();
   std::vector<std::pair<int64_t, JobReportIn>> stale;
   Changes requeued;
   std::set<QueueKey> queues;
   for (const auto& [id, live] : jobs_) {
     JobRow& j = live->row;
-    if (j.status == JobStatus::Dispatched && now - j.dispatched_at.value_or(now) > kUnclaimedDispatchMs) {
+    if (j.status == JobStatus::Dispatched && now - live->since_mono > kUnclaimedDispatchMs) {
       return_to_queue(j);
       requeued.jobs.push_back(j);
       enqueue(j);
@@ -346,14 +352,13 @@ void Engine::sweep_jobs() {
       continue;
     }
     if (j.status == JobStatus::Running || j.status == JobStatus::Dispatched) {
-      const int64_t since = j.started_at.value_or(j.dispatched_at.value_or(now));
-      if (now - since > 2 * live->timeout_ms) {
+      if (now - live->since_mono > 2 * live->timeout_ms) {
         JobReportIn r;
         r.status = JobStatus::Timeout;
         r.error = "agent unreachable";
         stale.emplace_back(id, r);
       }
-    } else if (j.status == JobStatus::Queued && live->released && now - j.scheduled_at > kStaleQueuedMs) {
+    } else if (j.status == JobStatus::Queued && live->released && now - live->due_mono > kStaleQueuedMs) {
       JobReportIn r;
       r.status = JobStatus::Failed;
       r.error = "Agent did not pick up job";

@@ -95,6 +95,7 @@ Transition::~Transition() = default;
 
 vm::RestoreResult Transition::restore(std::span<const uint8_t> continuation) { return vm::restore(*machine_, continuation); }
 
+int64_t Transition::now_ms() { return engine_.wall_now(); }
 void Transition::on_log(uint32_t, const std::string& message) { engine_.log(in_, ch_, "log", message); }
 
 void Transition::on_condition(uint32_t, const std::string& condition, bool value) {

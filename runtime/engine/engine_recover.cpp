@@ -91,6 +91,9 @@ bool Engine::recover_jobs(std::string& error) {
     auto spec = nlohmann::json::parse(live->row.spec, nullptr, false);
     if (spec.is_object() && spec.contains("timeout_ms") && spec["timeout_ms"].is_number_integer())
       live->timeout_ms = spec["timeout_ms"].get<int64_t>();
+    // Ages go on from the stored wall-clock times, reckoned once (a restart recomputes them).
+    live->due_mono = monotonic_at(live->row.scheduled_at);
+    live->since_mono = monotonic_at(live->row.started_at.value_or(live->row.dispatched_at.value_or(wall_now())));
     if (live->row.status == JobStatus::Dispatched) {
       // Handed out, never started (an agent runs a job only once its start has committed).
       return_to_queue(live->row);
@@ -145,7 +148,7 @@ bool Engine::recover_chunk(std::vector<store::RecoveredInstance>& chunk, std::st
       continue;
     }
     for (StepRow& s : stored.open_steps) in.open_steps[s.idx] = std::move(s);
-    if (r.status == InstanceStatus::Queued && r.scheduled_at) arm(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, r.id, 0, 0, {}});
+    if (r.status == InstanceStatus::Queued && r.scheduled_at) arm_instant(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, r.id, 0, 0, {}});
     if (r.timeout_at && r.status != InstanceStatus::Queued) arm(*r.timeout_at, Timer{Timer::Kind::InstanceTimeout, r.id, 0, 0, {}});
     std::vector<Wait> waits;
     for (const WaitRow& stored_wait : stored.waits) {

@@ -69,7 +69,7 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
     cred = effects::JobCredential{field_string(as, "username"), field_string(as, "domain"), field_string(as, "credential_type"), ""};
     session = field_string(as, "session");
   }
-  const int64_t now = effects::wall_clock_ms();
+  const int64_t now = wall_now(), mono = monotonic_now();
   for (size_t i : hosts) {
     const Value& host = w.run->host(i);
     JobRow j;
@@ -107,6 +107,7 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
     auto live = std::make_unique<LiveJob>();
     live->row = j;
     live->timeout_ms = planned.spec.timeout.count();
+    live->due_mono = mono + delay_ms;
     jobs_[j.id] = std::move(live);
     ch.jobs.push_back(j);
     w.round[i] = j.id;
@@ -137,7 +138,7 @@ bool Engine::waits_to_retry(const Wait& w, int64_t now) const {
   if (w.ready || w.round.empty()) return false;
   for (const auto& [host, job_id] : w.round) {
     auto it = jobs_.find(job_id);
-    if (it == jobs_.end() || it->second->row.status != JobStatus::Queued || it->second->row.scheduled_at <= now) return false;
+    if (it == jobs_.end() || it->second->row.status != JobStatus::Queued || it->second->due_mono <= now) return false;
   }
   return true;
 }

@@ -2,7 +2,6 @@
 // durable timer, answered when it fires, re-armed (or answered at once, when overdue) by recovery.
 #include <cmath>
 
-#include "effects/clock.h"
 #include "effects/records.h"
 #include "runtime/engine/instance.h"
 
@@ -13,7 +12,7 @@ using effects::field_int;
 using effects::field_string;
 
 void Engine::arm_sleep(Instance& in, Wait& w, WaitRow& row, const vm::EffectRequest& r) {
-  int64_t due = effects::wall_clock_ms();
+  int64_t due = wall_now();
   if (r.kind == bytecode::EffectKind::SleepUntil) {
     due = field_int(r.args, "time");
   } else {
@@ -30,7 +29,9 @@ void Engine::arm_sleep(Instance& in, Wait& w, WaitRow& row, const vm::EffectRequ
   // Even a sleep already due yields: the transition that reached it is committed (in the writer's
   // order) and the instance goes on at the loop's next turn, so `sleep 0s` is a durable point
   // like any other effect.
-  arm(due, Timer{Timer::Kind::Sleep, in.row.id, r.seq, 0, {}});
+  // `sleep until` waits for an instant of the wall clock; `sleep` for a duration.
+  if (r.kind == bytecode::EffectKind::SleepUntil) arm_instant(due, Timer{Timer::Kind::Sleep, in.row.id, r.seq, 0, {}});
+  else arm(due, Timer{Timer::Kind::Sleep, in.row.id, r.seq, 0, {}});
 }
 
 // The sleep's timer fired.
@@ -44,7 +45,8 @@ void Engine::wake(Instance& in, uint64_t seq) {
 }
 
 void Engine::recover_sleep(Instance& in, Wait& w, Changes& scratch) {
-  if (!w.due_at || *w.due_at <= effects::wall_clock_ms()) settle_wait(in, w, false, vm::Value(), scratch);
+  if (!w.due_at || *w.due_at <= wall_now()) settle_wait(in, w, false, vm::Value(), scratch);
+  else if (w.kind == bytecode::EffectKind::SleepUntil) arm_instant(*w.due_at, Timer{Timer::Kind::Sleep, in.row.id, w.seq, 0, {}});
   else arm(*w.due_at, Timer{Timer::Kind::Sleep, in.row.id, w.seq, 0, {}});
 }
 

@@ -37,7 +37,7 @@ int64_t Engine::launch(StartRequest req, Changes& ch) {
   r.params = req.params_json;
   r.targets = req.targets_json;
   r.trigger = req.trigger;
-  r.created_at = effects::wall_clock_ms();
+  r.created_at = wall_now();
   r.parent_id = req.parent_id;
   r.parent_fiber = req.parent_fiber;
   r.parent_seq = req.parent_seq;
@@ -51,7 +51,7 @@ int64_t Engine::launch(StartRequest req, Changes& ch) {
     r.continuation = share(vm::encode_values(*in.program, req.args));
     ch.instances.push_back(r);
     event(in, ch, "instance.status", {{"status", "queued"}, {"scheduled_at", *r.scheduled_at}});
-    arm(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, id, 0, 0, {}});
+    arm_instant(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, id, 0, 0, {}});
     return id;
   }
   begin(in, std::move(req.args), "started", ch);
@@ -64,7 +64,7 @@ void Engine::begin(Instance& in, std::vector<vm::Value> args, const std::string&
   InstanceRow& r = in.row;
   const bytecode::Workflow& w = in.program->module.workflows[in.workflow_index];
   r.status = InstanceStatus::Running;
-  r.started_at = effects::wall_clock_ms();
+  r.started_at = wall_now();
   if (const int64_t t = effects::workflow_policy(w).timeout_ms; t > 0) {
     r.timeout_at = *r.started_at + t;
     arm(*r.timeout_at, Timer{Timer::Kind::InstanceTimeout, r.id, 0, 0, {}});

@@ -2,19 +2,63 @@
 // event and approval timeouts, @timeout, deferred starts, retry delays and long-poll deadlines
 // all live here; each fires into the file of what it times. The durable ones are re-armed from
 // the store by recovery.
+//
+// The map is keyed by the monotonic clock. A duration (a sleep, a timeout, a retry delay) is
+// stored as its wall-clock deadline and armed for the time that remains, reckoned once; a step of
+// the wall clock does not move it. An instant (`sleep until`, a deferred start) is re-reckoned
+// whenever the wall clock is seen to have stepped. After a restart both are reckoned again from
+// the wall clock, so a step made while the service was down counts.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "effects/clock.h"
 #include "effects/workflow_policy.h"
 #include "runtime/engine/instance.h"
 #include "runtime/engine/live.h"
 
 namespace wf::engine {
 
-void Engine::arm(int64_t due, Timer t) {
-  timers_.emplace(due, std::move(t));
+namespace {
+
+// How far the wall clock may drift from the monotonic one between two looks before it counts as
+// a step; NTP's slewing stays far below it.
+constexpr int64_t kClockStepMs = 1000;
+// How often the clock is looked at while an instant waits: a step is noticed within this long.
+constexpr int64_t kClockLookMs = 1000;
+
+}  // namespace
+
+void Engine::arm(int64_t wall_due, Timer t) {
+  t.wall_due = wall_due;
+  if (t.instant) ++instants_armed_;
+  timers_.emplace(monotonic_at(wall_due), std::move(t));
   reschedule_timer();
+}
+
+void Engine::arm_instant(int64_t wall_due, Timer t) {
+  t.instant = true;
+  arm(wall_due, std::move(t));
+}
+
+void Engine::notice_clock_step() {
+  const int64_t wall = wall_now(), mono = monotonic_now();
+  const int64_t offset = wall - mono, step = offset - clock_offset_;
+  clock_offset_ = offset;
+  if (step < kClockStepMs && step > -kClockStepMs) return;
+  fmt::print(stderr, "wf serve: the wall clock stepped by {:+} s; durations keep running, instants are due again by the new time\n",
+             step / 1000);
+  std::vector<Timer> instants;
+  for (auto it = timers_.begin(); it != timers_.end();) {
+    if (it->second.instant) {
+      instants.push_back(std::move(it->second));
+      it = timers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (Timer& t : instants) {
+    const int64_t due = mono + (t.wall_due - wall);
+    timers_.emplace(due, std::move(t));
+  }
 }
 
 void Engine::reschedule_timer() {
@@ -22,7 +66,9 @@ void Engine::reschedule_timer() {
     uv_timer_stop(&timer_);
     return;
   }
-  const int64_t wait = std::max<int64_t>(0, timers_.begin()->first - effects::wall_clock_ms());
+  int64_t wait = std::max<int64_t>(0, timers_.begin()->first - monotonic_now());
+  // While an instant waits, the clock is looked at often enough to notice a step.
+  if (instants_armed_ > 0) wait = std::min(wait, kClockLookMs);
   if (int rc = uv_timer_start(&timer_, on_timer, static_cast<uint64_t>(wait), 0); rc != 0)
     fmt::print(stderr, "wf serve: cannot arm the engine's timer: {}\n", uv_strerror(rc));
 }
@@ -30,9 +76,11 @@ void Engine::reschedule_timer() {
 void Engine::on_timer(uv_timer_t* handle) { static_cast<Engine*>(handle->data)->fire_timers(); }
 
 void Engine::fire_timers() {
-  const int64_t now = effects::wall_clock_ms();
+  notice_clock_step();
+  const int64_t now = monotonic_now();
   std::vector<Timer> due;
   while (!timers_.empty() && timers_.begin()->first <= now) {
+    if (timers_.begin()->second.instant) --instants_armed_;
     due.push_back(std::move(timers_.begin()->second));
     timers_.erase(timers_.begin());
   }
@@ -69,7 +117,9 @@ void Engine::fire(const Timer& t) {
     case Kind::Sleep: wake(in, t.seq); return;
     case Kind::EventTimeout: event_timed_out(in, t.seq); return;
     case Kind::DeferredStart: start_deferred(in); return;
+    case Kind::GoOn: go_on_after_reload(in.row.id); return;
     case Kind::InstanceTimeout: {
+      in.timeout_fired = true;
       Changes ch;
       abort_instance(in, stdlib::ErrorKind::Timeout, effects::kWorkflowTimeoutMessage, ch);
       commit(std::move(ch), nullptr);

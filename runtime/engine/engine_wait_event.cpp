@@ -36,7 +36,7 @@ bool Engine::arm_wait_event(Instance& in, Wait& w, WaitRow& row, Changes& ch, st
   w.event = field_string(w.args, "event");
   const int64_t timeout = field_int(w.args, "timeout");
   if (timeout > 0) {
-    w.due_at = effects::wall_clock_ms() + timeout;
+    w.due_at = wall_now() + timeout;
     row.due_at = w.due_at;
     arm(*w.due_at, Timer{Timer::Kind::EventTimeout, in.row.id, w.seq, 0, {}});
   }
@@ -95,7 +95,7 @@ bool Engine::recover_wait_event(Instance& in, Wait& w, Changes& scratch, std::st
     return true;
   }
   if (w.due_at) {
-    if (*w.due_at <= effects::wall_clock_ms())
+    if (*w.due_at <= wall_now())
       settle_wait(in, w, true, effects::make_error(stdlib::ErrorKind::Timeout, fmt::format("event \"{}\" did not arrive", w.event)), scratch);
     else arm(*w.due_at, Timer{Timer::Kind::EventTimeout, in.row.id, w.seq, 0, {}});
   }

@@ -53,6 +53,7 @@ struct Instance {
   std::map<uint32_t, std::vector<int64_t>> step_stack;  // fiber → its open `step` rows
   bool queued_to_run = false;  // out of fuel, waiting in the runnable list
   bool detached = false;       // a child whose parent no longer waits for it
+  bool timeout_fired = false;  // its @timeout ran out (the wall clock may say otherwise after a step)
 };
 
 // The names of the steps open in each fiber, outermost first (InstanceRow::checkpoint_steps).

@@ -27,6 +27,9 @@ struct Engine::LiveJob {
   JobRow row;
   bool released = false;  // committed and handed to the queue
   int64_t timeout_ms = 300000;
+  // On the monotonic clock: when it may run (its scheduled time), and when it was last handed to
+  // an agent or started — what the stale-job sweep measures from.
+  int64_t due_mono = 0, since_mono = 0;
   std::string live_stdout, live_stderr;  // output streamed so far (capped)
 };
 

@@ -24,6 +24,8 @@ class Transition final : public ServiceHost {
   vm::Machine& machine() { return *machine_; }
   vm::RestoreResult restore(std::span<const uint8_t> continuation);
 
+  // `now()` in a workflow: the engine's wall clock.
+  int64_t now_ms() override;
   void on_log(uint32_t fiber, const std::string& message) override;
   void on_step(uint32_t fiber, const vm::Value& info, vm::StepEvent event) override;
   void on_condition(uint32_t fiber, const std::string& condition, bool value) override;

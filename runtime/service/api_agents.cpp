@@ -6,6 +6,7 @@
 #include <set>
 
 #include "effects/clock.h"
+#include "runtime/service/agent_liveness.h"
 #include "runtime/service/auth.h"
 #include "runtime/service/routes.h"
 #include "runtime/service/views.h"
@@ -108,7 +109,7 @@ void register_agent(Context& c, const Principal& who, http::Request& r, Exchange
         return store::agents::enroll(db, org, agent, hash, now, *agent_id, error);
       },
       [x, agent_id, token](bool ok, const std::string& error) {
-        if (!ok) return reply_error(*x, 500, "internal", error);
+        if (!ok) return reply_not_stored(*x, error);
         reply_json(*x, 201, {{"agent_id", *agent_id}, {"token", token}});
       });
 }
@@ -144,10 +145,13 @@ void list_registered(Context& c, const Principal& who, http::Request& r, Exchang
                      nlohmann::json (*view)(const store::AgentRow&, int64_t now)) {
   int64_t skip, limit;
   if (!paging(r, *x, skip, limit)) return;
-  const int64_t now = effects::wall_clock_ms();
+  const int64_t now = effects::wall_clock_ms(), monotonic = static_cast<int64_t>(uv_now(c.loop));
   c.reads->read([&](store::Database& db) { return store::agents::list(db, who.org_id, {skip, limit}); },
                 [&](const store::Result<store::Page<store::AgentRow>>& page) {
-                  reply_page(*x, page, [&](const store::AgentRow& a) { return view(a, now); });
+                  reply_page(*x, page, [&](store::AgentRow a) {
+                    if (c.liveness) c.liveness->correct(a, now, monotonic);
+                    return view(a, now);
+                  });
                 });
 }
 
@@ -173,6 +177,7 @@ void agent_heartbeat(Context& c, const Principal& who, http::Request& r, Exchang
   // the agent's jobs an operator cancelled.
   const nlohmann::json cancel = c.engine->agent_heartbeat(who.agent_id, listed);
   const int64_t agent = who.agent_id, now = effects::wall_clock_ms();
+  if (c.liveness) c.liveness->heard(agent, static_cast<int64_t>(uv_now(c.loop)));
   return c.writer->submit(
       [agent, now](store::Database& db, std::string& error) { return store::agents::heartbeat(db, agent, now, error); },
       reply_after_commit(x, 200, [cancel] { return nlohmann::json{{"ok", true}, {"cancel", cancel}}; }));
@@ -328,7 +333,7 @@ void create_job(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   }
   *id = c.engine->create_job(who.org_id, *host, spec, description, static_cast<int64_t>(*rank),
                              [&c, x, id, org = who.org_id](bool ok, const std::string& error) {
-                               if (!ok) return reply_error(*x, 500, "internal", error);
+                               if (!ok) return reply_not_stored(*x, error);
                                answer_job(c, *x, org, *id, 201);
                              });
 }
@@ -352,7 +357,7 @@ void delete_job(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   return c.writer->submit(
       [jid, org](store::Database& db, std::string& error) { return store::jobs::remove(db, org, jid, error); },
       [x](bool ok, const std::string& error) {
-        if (!ok) return reply_error(*x, 500, "internal", error);
+        if (!ok) return reply_not_stored(*x, error);
         x->respond(http::Response{204, {}, ""});
       });
 }
@@ -362,7 +367,7 @@ void cancel_job(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   const auto id = job_of(c, who, *x, p["id"], job);
   if (!id) return;
   reply_refusal(*x, c.engine->cancel_job(who.org_id, *id, [&c, x, jid = *id, org = who.org_id](bool ok, const std::string& error) {
-    if (!ok) return reply_error(*x, 500, "internal", error);
+    if (!ok) return reply_not_stored(*x, error);
     answer_job(c, *x, org, jid, 200);
   }));
 }
@@ -383,7 +388,7 @@ void retry_job(Context& c, const Principal& who, http::Request& r, ExchangePtr x
   auto nid = std::make_shared<int64_t>(0);
   *nid = c.engine->create_job(who.org_id, host, spec.is_object() ? spec : nlohmann::json::object(), description, priority,
                               [x, nid](bool ok, const std::string& error) {
-                                if (!ok) return reply_error(*x, 500, "internal", error);
+                                if (!ok) return reply_not_stored(*x, error);
                                 reply_json(*x, 201, {{"id", *nid}});
                               });
 }

@@ -99,7 +99,7 @@ void respond_approval(Context& c, const Principal& who, http::Request& r, Exchan
   const std::string by = as.value_or("admin");
   const engine::OpResult result = c.engine->respond(
       who.org_id, *id, by, *decision == "approve", note.value_or(""), via.value_or("api"), settle, [&c, x, id = *id, org = who.org_id](bool ok, const std::string& error) {
-        if (!ok) return reply_error(*x, 500, "internal", error);
+        if (!ok) return reply_not_stored(*x, error);
         auto answer = approval_by_id(c, org, id);
         if (read_ok(*x, answer)) reply_json(*x, 200, answer->value_or(nlohmann::json()));
       });

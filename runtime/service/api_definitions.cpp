@@ -190,7 +190,7 @@ void on_upload_compiled(Context& c, ExchangePtr x, int64_t org, std::optional<Co
                               error);
       },
       [x, result, kind](bool ok, const std::string& error) {
-        if (!ok) return reply_error(*x, 500, "internal", error);
+        if (!ok) return reply_not_stored(*x, error);
         if (kind != UploadKind::Push && !result->empty()) reply_json(*x, 201, (*result)[0]);
         else reply_json(*x, 201, {{"definitions", *result}});
       });
@@ -218,7 +218,7 @@ void upload(Context& c, const Principal& who, ExchangePtr x, const std::string& 
 // Runs `change` in the writer and answers the definition as it then is.
 void update_definition(Context& c, ExchangePtr x, int64_t org, int64_t id, store::Writer::Work change) {
   c.writer->submit(std::move(change), [&c, x, org, id](bool ok, const std::string& error) {
-    if (!ok) return reply_error(*x, 500, "internal", error);
+    if (!ok) return reply_not_stored(*x, error);
     answer_definition(c, *x, org, id, false);
   });
 }
@@ -424,7 +424,7 @@ void run_definition(Context& c, const Principal& who, http::Request& r, Exchange
     return;
   }
   const int64_t instance = c.engine->start(std::move(start), [&c, x, summary, org = who.org_id](bool ok, const std::string& error) {
-    if (!ok) return reply_error(*x, 500, "internal", error);
+    if (!ok) return reply_not_stored(*x, error);
     if ((*summary)["status"].is_null()) {
       // It ended in its first transition: the store has the row.
       auto row = store::instances::find(c.reads->connection(), org, (*summary)["id"].get<int64_t>());
@@ -512,7 +512,7 @@ void delete_definition(Context& c, const Principal& who, http::Request& r, Excha
   return c.writer->submit(
       [id, org = who.org_id](store::Database& db, std::string& error) { return store::definitions::remove(db, org, id, error); },
       [x](bool ok, const std::string& error) {
-        if (!ok) return reply_error(*x, 500, "internal", error);
+        if (!ok) return reply_not_stored(*x, error);
         x->respond(http::Response{204, {}, ""});
       });
 }

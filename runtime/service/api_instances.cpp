@@ -136,7 +136,7 @@ std::optional<int64_t> instance_of(Context& c, const Principal& who, http::Excha
 // Answers the instance's detail once an operation on it has committed.
 engine::Done answer_detail(Context& c, ExchangePtr x, int64_t org, int64_t id) {
   return [&c, x = std::move(x), org, id](bool ok, const std::string& error) {
-    if (!ok) return reply_error(*x, 500, "internal", error);
+    if (!ok) return reply_not_stored(*x, error);
     auto detail = instance_detail(c, org, id);
     if (!read_ok(*x, detail)) return;
     reply_json(*x, 200, detail->value_or(nlohmann::json()));
@@ -233,7 +233,7 @@ void signal_instance(Context& c, const Principal& who, http::Request& r, Exchang
   auto delivered = std::make_shared<bool>(false);
   const engine::OpResult result =
       c.engine->signal(who.org_id, *id, *event, payload, *delivered, [x, delivered](bool ok, const std::string& error) {
-        if (!ok) return reply_error(*x, 500, "internal", error);
+        if (!ok) return reply_not_stored(*x, error);
         nlohmann::json answer = {{"delivered", *delivered}};
         if (!*delivered) answer["kept"] = true;
         reply_json(*x, 200, answer);

@@ -56,9 +56,16 @@ bool reply_refusal(http::Exchange& x, const engine::OpResult& r) {
   return false;
 }
 
+void reply_not_stored(http::Exchange& x, const std::string& error) {
+  reply_error(x, 503, "store_unavailable",
+              fmt::format("the change could not be stored, so nothing changed ({}); reads still work; try again once the store "
+                          "takes writes (is its disk full?)",
+                          error));
+}
+
 engine::Done reply_after_commit(ExchangePtr x, int status, std::function<nlohmann::json()> body) {
   return [x = std::move(x), status, body = std::move(body)](bool ok, const std::string& error) {
-    if (!ok) reply_error(*x, 500, "internal", "the change could not be stored: " + error);
+    if (!ok) reply_not_stored(*x, error);
     else reply_json(*x, status, body ? body() : nlohmann::json{{"ok", true}});
   };
 }

@@ -23,6 +23,7 @@
 
 namespace wf::service {
 
+class AgentLiveness;
 class Vault;
 
 // Who is calling (SPEC §4.7). Roles and permissions slot in here later; for now a token is the
@@ -55,6 +56,7 @@ struct Context {
   store::Writer* writer = nullptr;
   ProgramCache* programs = nullptr;
   const Vault* vault = nullptr;  // the sealed secrets of vault identities
+  AgentLiveness* liveness = nullptr;  // when agents were last heard from (agent_liveness.h)
   int64_t org_id = 0;  // the organization the first start made: the one of callers without a token
 };
 
@@ -86,7 +88,10 @@ void reply_page(http::Exchange& x, const store::Result<store::Page<Row>>& page, 
 void reply_recovering(http::Exchange& x);
 // The answer for an engine operation's result (404 / 409 / 400), false when it was Ok.
 bool reply_refusal(http::Exchange& x, const engine::OpResult& r);
-// A Done that answers `body()` (computed after the commit) or a 500.
+// 503 store_unavailable for a change the store did not take (a full disk, say): nothing of it was
+// kept, in the store or in memory, and the same request can be made again.
+void reply_not_stored(http::Exchange& x, const std::string& error);
+// A Done that answers `body()` (computed after the commit) or, when the change was not stored, 503.
 engine::Done reply_after_commit(ExchangePtr x, int status, std::function<nlohmann::json()> body);
 
 // The request's body as a JSON object; an empty body is {}. Answers 400 and returns nullopt

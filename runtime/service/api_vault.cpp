@@ -74,7 +74,7 @@ void create_identity(Context& c, const Principal& who, http::Request& r, Exchang
   return c.writer->submit(
       [=](store::Database& db, std::string& error) { return store::vault::put(db, org, row, effects::wall_clock_ms(), error); },
       [&c, x, n = row.name, org](bool ok, const std::string& error) {
-        if (!ok) return reply_error(*x, 500, "internal", error);
+        if (!ok) return reply_not_stored(*x, error);
         auto found = store::vault::find(c.reads->connection(), org, n);
         if (read_ok(*x, found)) reply_json(*x, 201, *found ? identity_json(**found) : nlohmann::json());
       });
@@ -94,7 +94,7 @@ void delete_identity(Context& c, const Principal& who, http::Request& r, Exchang
   const int64_t org = who.org_id;
   c.writer->submit([org, name](store::Database& db, std::string& error) { return store::vault::remove(db, org, name, error); },
                    [x](bool ok, const std::string& error) {
-                     if (!ok) return reply_error(*x, 500, "internal", error);
+                     if (!ok) return reply_not_stored(*x, error);
                      x->respond(http::Response{204, {}, ""});
                    });
 }

@@ -45,6 +45,15 @@ bool control(Database& db, std::string_view sql, std::string& error) {
   return false;
 }
 
+void call_abandoned(Writer::Abandoned& abandoned) {
+  if (!abandoned) return;
+  try {
+    abandoned();
+  } catch (...) {
+  }
+  abandoned = nullptr;  // once
+}
+
 bool call_work(const Writer::Work& work, Database& db, std::string& error) {
   if (!work) {
     error = "empty work unit";
@@ -124,12 +133,12 @@ Writer::Writer(std::unique_ptr<Database> db, uv_loop_t* loop, Options options)
 
 Writer::~Writer() { stop(); }
 
-void Writer::submit(Work work, Done done) {
+void Writer::submit(Work work, Done done, Abandoned abandoned) {
   bool queued = false;
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
-      queue_.push_back(Unit{std::move(work), std::move(done), nullptr});
+      queue_.push_back(Unit{std::move(work), std::move(done), nullptr, std::move(abandoned)});
       queued = true;
     }
   }
@@ -137,6 +146,7 @@ void Writer::submit(Work work, Done done) {
     wake_.notify_one();  // costs no system call while the writer is busy: nobody waits then
     return;
   }
+  call_abandoned(abandoned);
   if (done) done(false, start_error_.empty() ? kStoppedError : start_error_);
 }
 
@@ -152,7 +162,7 @@ bool Writer::run_now(const Work& work, std::string& error) {
       error = start_error_.empty() ? kStoppedError : start_error_;
       return false;
     }
-    queue_.push_back(Unit{work, nullptr, &waiter});
+    queue_.push_back(Unit{work, nullptr, &waiter, nullptr});
   }
   wake_.notify_one();
   std::unique_lock lock(waiter.mutex);
@@ -261,6 +271,7 @@ void Writer::hand_to_loop(std::vector<Completion>& outbox) {
 
 void Writer::run_batch(std::deque<Unit>& batch, std::vector<Completion>& outbox) {
   auto deliver = [&outbox](Unit& unit, bool committed, std::string error) {
+    if (!committed) call_abandoned(unit.abandoned);
     if (unit.done) outbox.push_back(Completion{std::move(unit.done), committed, std::move(error)});
   };
   if (db_ == nullptr) {
@@ -308,10 +319,23 @@ void Writer::run_batch(std::deque<Unit>& batch, std::vector<Completion>& outbox)
       if (in_savepoint && !(control(db, "ROLLBACK TO wf_unit", undo_error) && control(db, "RELEASE wf_unit", undo_error))) {
         broken = "cannot roll back a failed unit: " + undo_error;
       }
+      call_abandoned(ran.back().abandoned);  // before the next unit runs
+    }
+    if (!broken.empty()) {
+      for (Unit& unit : ran) call_abandoned(unit.abandoned);
     }
     failures.push_back(std::move(unit_error));
   }
 
+  if (broken.empty() && options_.fail_commit) {
+    std::string injected;
+    try {
+      injected = options_.fail_commit();
+    } catch (...) {
+      injected = "the commit hook threw";
+    }
+    if (!injected.empty()) broken = "the store's COMMIT failed: " + injected;
+  }
   if (broken.empty() && !control(db, "COMMIT", error)) broken = "the store's COMMIT failed: " + error;
   if (!broken.empty()) {
     if (in_transaction(db)) control(db, "ROLLBACK", error);

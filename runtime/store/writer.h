@@ -32,6 +32,9 @@ class Writer {
     // Called once, on the writer thread, when the database file is found deleted or replaced
     // (Database::file_unchanged) with why; from then on every unit fails with that message.
     std::function<void(const std::string& why)> on_file_lost = nullptr;
+    // For tests: called on the writer thread before each batch's COMMIT; an error it returns
+    // fails the batch as a COMMIT that failed (a full disk) would.
+    std::function<std::string()> fail_commit = nullptr;
   };
   // A unit of work: runs on the writer thread inside its savepoint; returns false (and says why
   // in `error`) to have its changes rolled back. It must not throw; if it does, the exception is
@@ -41,6 +44,10 @@ class Writer {
   // its batch returned (the batch's one fsync); false with the error when the unit failed, when
   // the COMMIT failed, or when the writer was already stopped.
   using Done = std::function<void(bool committed, const std::string& error)>;
+  // Called on the writer thread as soon as the unit is known not to commit, before any later
+  // unit runs: what a later unit built on this one's changes can check, so that it fails too
+  // rather than commit on top of changes that are not there. It must be quick and not throw.
+  using Abandoned = std::function<void()>;
 
   // Takes the connection (WAL, see Database::open) and starts the thread. `loop` must outlive
   // the Writer and run until the handle stop() closes has closed.
@@ -51,7 +58,7 @@ class Writer {
 
   // Queues a unit. After stop(), `done` is called at once on the calling thread with
   // committed=false.
-  void submit(Work work, Done done);
+  void submit(Work work, Done done, Abandoned abandoned = nullptr);
 
   // Runs every unit queued, stops the thread and closes the uv_async handle; the `done`s not yet
   // delivered still run on the loop, while the close completes (the loop must run for that).
@@ -75,6 +82,7 @@ class Writer {
     Work work;
     Done done;
     Waiter* waiter = nullptr;  // set for run_now
+    Abandoned abandoned;
   };
 
   void run_thread();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <uv.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -314,6 +315,53 @@ TEST_F(WriterTest, AFailedCommitFailsTheWholeBatchAndTheWriterGoesOn) {
   ASSERT_TRUE(run_until([&] { return outcomes->in_order.size() == 3; }));
   EXPECT_TRUE(outcomes->in_order[2].committed) << outcomes->in_order[2].error;
   EXPECT_EQ(count("source = 3"), 1);
+  stop(writer);
+}
+
+// A unit built on another's changes must not commit when that one did not: the writer says so on
+// its own thread (Abandoned) before any later unit runs — after a unit failed alone, and after a
+// COMMIT that failed for the whole batch.
+TEST_F(WriterTest, AnAbandonedUnitIsToldBeforeTheNextUnitRuns) {
+  std::atomic<bool> fail_commit{false};
+  Writer::Options options;
+  options.fail_commit = [&fail_commit]() -> std::string { return fail_commit ? "disk full (injected)" : ""; };
+  Gate gate;  // outlives the writer, whose thread may wait in it
+  Writer writer(open(), &loop_, options);
+  writer.submit(gate.work(), nullptr);
+  ASSERT_TRUE(gate.wait_entered());
+  auto outcomes = std::make_shared<Outcomes>();
+  auto doomed = std::make_shared<std::atomic<bool>>(false);
+  // The second unit fails; the third, built on it, checks the flag the second's abandonment set.
+  auto built_on = [doomed](Database& db, std::string& error) {
+    if (*doomed) return error = "built on a unit that failed", false;
+    return insert_item(4, 3)(db, error);
+  };
+  writer.submit(insert_item(4, 1), record(outcomes));
+  writer.submit([](Database&, std::string& error) { return error = "refused", false; }, record(outcomes),
+                [doomed] { *doomed = true; });
+  writer.submit(built_on, record(outcomes));
+  gate.open();
+  ASSERT_TRUE(run_until([&] { return outcomes->in_order.size() == 3; }));
+  EXPECT_TRUE(outcomes->in_order[0].committed);
+  EXPECT_FALSE(outcomes->in_order[1].committed);
+  EXPECT_FALSE(outcomes->in_order[2].committed);
+  EXPECT_EQ(outcomes->in_order[2].error, "built on a unit that failed");
+  EXPECT_EQ(count("source = 4"), 1);
+
+  // A COMMIT that fails abandons every unit of its batch, committed by none.
+  fail_commit = true;
+  auto abandoned = std::make_shared<std::atomic<int>>(0);
+  writer.submit(insert_item(4, 4), record(outcomes), [abandoned] { ++*abandoned; });
+  ASSERT_TRUE(run_until([&] { return outcomes->in_order.size() == 4; }));
+  EXPECT_FALSE(outcomes->in_order[3].committed);
+  EXPECT_NE(outcomes->in_order[3].error.find("disk full (injected)"), std::string::npos) << outcomes->in_order[3].error;
+  EXPECT_EQ(*abandoned, 1);
+  fail_commit = false;
+  writer.submit(insert_item(4, 5), record(outcomes), [abandoned] { ++*abandoned; });
+  ASSERT_TRUE(run_until([&] { return outcomes->in_order.size() == 5; }));
+  EXPECT_TRUE(outcomes->in_order[4].committed) << outcomes->in_order[4].error;
+  EXPECT_EQ(*abandoned, 1);  // a unit that committed is never abandoned
+  EXPECT_EQ(count("source = 4"), 2);
   stop(writer);
 }
 

@@ -1,0 +1,251 @@
+// A unit that did not commit (a full disk, a constraint the store refused): memory goes back to
+// what the store holds. The engine applies a transition to its memory before the unit commits, so
+// when the unit fails, every instance and ad-hoc job it touched is dropped from memory and loaded
+// again from the store, as recovery would load it; the operation's caller hears the failure
+// (503), and the same operation can be made again once the store takes writes.
+//
+// Units built on a failed one — submitted before its failure reached the loop — must not commit
+// either: each owner (an instance, an ad-hoc job) has a lineage flag that its units carry to the
+// writer thread; the writer sets it the moment one of them fails (Writer::Abandoned), later ones
+// of the same lineage then fail without writing, and the reload starts a new lineage.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "effects/records.h"
+#include "runtime/engine/engine.h"
+#include "runtime/engine/instance.h"
+#include "runtime/engine/live.h"
+#include "runtime/store/instances.h"
+#include "runtime/store/jobs.h"
+#include "vm/continuation.h"
+
+namespace wf::engine {
+
+namespace {
+
+// How long an instance whose reload settled a wait (an overdue sleep) waits before going on: a
+// store that keeps failing is then tried once a second, not in a loop.
+constexpr int64_t kGoOnAfterReloadMs = 1000;
+
+std::optional<bytecode::EffectKind> effect_kind(const std::string& name) {
+  for (int k = 0; k < bytecode::kEffectKindCount; ++k)
+    if (bytecode::effect_name(static_cast<bytecode::EffectKind>(k)) == name) return static_cast<bytecode::EffectKind>(k);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Engine::Owners Engine::owners_of(const Changes& ch) {
+  Owners owners;
+  // The organization, from the rows that carry it (0 when none does: the instance is live).
+  auto instance = [&owners](int64_t id, int64_t org) {
+    int64_t& known = owners[{'i', id}];
+    if (org != 0) known = org;
+  };
+  for (const InstanceRow& r : ch.instances) instance(r.id, r.org_id);
+  for (const WaitRow& r : ch.waits_added) instance(r.instance_id, 0);
+  for (const auto& [id, seq] : ch.waits_removed) instance(id, 0);
+  for (const JobRow& r : ch.jobs) {
+    if (r.instance_id) instance(*r.instance_id, r.org_id);
+    else owners[{'j', r.id}] = r.org_id;
+  }
+  for (const ApprovalRow& r : ch.approvals) instance(r.instance_id, r.org_id);
+  for (const StepRow& r : ch.steps) instance(r.instance_id, 0);
+  for (const LogRow& r : ch.log) instance(r.instance_id, 0);
+  for (const EventRow& r : ch.events)
+    if (r.instance_id) instance(*r.instance_id, r.org_id);
+  for (const SignalRow& r : ch.signals_added) instance(r.instance_id, 0);
+  for (const auto& [id, event] : ch.signals_taken) instance(id, 0);
+  for (const SessionRow& r : ch.sessions_opened) instance(r.instance_id, r.org_id);
+  return owners;
+}
+
+Engine::Doomed Engine::lineage(const Owner& owner) {
+  Doomed& flag = lineages_[owner];
+  if (!flag) flag = std::make_shared<std::atomic<bool>>(false);
+  return flag;
+}
+
+void Engine::roll_back(const Owners& owners, const std::vector<Doomed>& flags) {
+  size_t i = 0;
+  for (const auto& [owner, known_org] : owners) {
+    const Doomed& flag = flags[i++];
+    auto it = lineages_.find(owner);
+    // Reloaded already, after an earlier unit of the same lineage failed: the store has not
+    // changed for it since, and units made after that reload may be on their way to commit.
+    if (it == lineages_.end() || it->second != flag) continue;
+    lineages_.erase(it);
+    if (owner.first == 'j') {
+      reload_job(owner.second);
+      continue;
+    }
+    auto live = instances_.find(owner.second);
+    const int64_t org = live != instances_.end() ? live->second->row.org_id : known_org;
+    if (org == 0) continue;  // neither live nor ended by this unit: memory holds nothing of it
+    reload_instance(org, owner.second);
+  }
+}
+
+// Everything the engine holds of instance `id` goes: the instance, its jobs and approvals, its
+// timers.
+void Engine::drop_instance(int64_t id) {
+  instances_.erase(id);
+  reloaded_.erase(id);
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    if (it->second->row.instance_id != id) {
+      ++it;
+      continue;
+    }
+    unqueue(it->second->row);
+    it = jobs_.erase(it);
+  }
+  std::set<int64_t> approvals;
+  for (auto it = approvals_.begin(); it != approvals_.end();) {
+    if (it->second->row.instance_id != id) {
+      ++it;
+      continue;
+    }
+    approvals.insert(it->first);
+    it = approvals_.erase(it);
+  }
+  using Kind = Timer::Kind;
+  for (auto it = timers_.begin(); it != timers_.end();) {
+    const Timer& t = it->second;
+    const bool of_instance = t.id == id && (t.kind == Kind::Sleep || t.kind == Kind::EventTimeout || t.kind == Kind::InstanceTimeout ||
+                                            t.kind == Kind::DeferredStart || t.kind == Kind::GoOn);
+    if (!of_instance && !(t.kind == Kind::ApprovalTimeout && approvals.count(t.id))) {
+      ++it;
+      continue;
+    }
+    if (t.instant) --instants_armed_;
+    it = timers_.erase(it);
+  }
+  reschedule_timer();
+}
+
+namespace {
+
+// A job as the store has it, made live again (as recovery does, except that a job handed to an
+// agent stays handed: the agent may be about to start it).
+std::unique_ptr<Engine::LiveJob> live_job(JobRow row) {
+  auto live = std::make_unique<Engine::LiveJob>();
+  live->row = std::move(row);
+  auto spec = nlohmann::json::parse(live->row.spec, nullptr, false);
+  if (spec.is_object() && spec.contains("timeout_ms") && spec["timeout_ms"].is_number_integer())
+    live->timeout_ms = spec["timeout_ms"].get<int64_t>();
+  live->released = true;
+  return live;
+}
+
+}  // namespace
+
+void Engine::reload_job(int64_t id) {
+  auto it = jobs_.find(id);
+  if (it != jobs_.end()) {
+    unqueue(it->second->row);
+    jobs_.erase(it);
+  }
+  auto stored = store::jobs::find_any(reader_, id);
+  if (!stored.ok()) {
+    fmt::print(stderr, "wf serve: job {} could not be reloaded: {}\n", id, stored.error());
+    return;
+  }
+  if (!*stored || store::has_ended((*stored)->status)) return;
+  auto live = live_job(std::move(**stored));
+  live->due_mono = monotonic_at(live->row.scheduled_at);
+  live->since_mono = monotonic_at(live->row.started_at.value_or(live->row.dispatched_at.value_or(wall_now())));
+  if (live->row.status == JobStatus::Queued) enqueue(live->row);
+  const QueueKey queue{live->row.org_id, live->row.host};
+  jobs_[id] = std::move(live);
+  feed_pollers(queue);
+}
+
+void Engine::reload_instance(int64_t org, int64_t id) {
+  drop_instance(id);
+  auto stored = store::instances::find(reader_, org, id);
+  auto jobs = store::jobs::unfinished(reader_);
+  if (!stored.ok() || !jobs.ok()) {
+    fmt::print(stderr, "wf serve: instance {} could not be reloaded ({}); it is left as the store has it until the service restarts\n",
+               id, stored.ok() ? jobs.error() : stored.error());
+    return;
+  }
+  std::set<QueueKey> queues;
+  for (JobRow& j : *jobs) {
+    if (j.instance_id != id) continue;
+    auto live = live_job(std::move(j));
+    live->due_mono = monotonic_at(live->row.scheduled_at);
+    live->since_mono = monotonic_at(live->row.started_at.value_or(live->row.dispatched_at.value_or(wall_now())));
+    if (live->row.status == JobStatus::Queued) {
+      enqueue(live->row);
+      queues.insert({live->row.org_id, live->row.host});
+    }
+    jobs_[live->row.id] = std::move(live);
+  }
+  if (!*stored || store::is_terminal((*stored)->status)) return;
+  auto owned = std::make_unique<Instance>();
+  Instance& in = *owned;
+  in.row = std::move(**stored);
+  InstanceRow& r = in.row;
+  std::string error;
+  auto open = store::instances::open_steps(reader_, id);
+  auto stored_waits = store::instances::waits(reader_, id);
+  if (!load_stored(in, error) || !open.ok() || !stored_waits.ok()) {
+    fmt::print(stderr, "wf serve: instance {} could not be reloaded ({}); it is left as the store has it until the service restarts\n",
+               id, !error.empty() ? error : !open.ok() ? open.error() : stored_waits.error());
+    return;
+  }
+  if (!in.program) {
+    fmt::print(stderr, "wf serve: instance {}: its definition version is gone; left as it is\n", id);
+    return;
+  }
+  for (StepRow& s : *open) in.open_steps[s.idx] = std::move(s);
+  if (r.status == InstanceStatus::Queued && r.scheduled_at) arm_instant(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, id, 0, 0, {}});
+  if (r.timeout_at && r.status != InstanceStatus::Queued) arm(*r.timeout_at, Timer{Timer::Kind::InstanceTimeout, id, 0, 0, {}});
+  Instance& live = *(instances_[id] = std::move(owned));
+  Changes ch;  // what settling recorded answers changes (an overdue sleep, a signal taken)
+  for (const WaitRow& row : *stored_waits) {
+    Wait w;
+    w.seq = row.seq;
+    w.fiber = row.fiber;
+    const auto kind = effect_kind(row.kind);
+    std::vector<vm::Value> args;
+    std::string why;
+    if (!kind || !vm::decode_values(*live.program, row.args, args, why) || args.size() != 1) {
+      fmt::print(stderr, "wf serve: instance {}: a wait could not be read ({}); it will never resume\n", id, why);
+      continue;
+    }
+    w.kind = *kind;
+    w.args = std::move(args[0]);
+    w.due_at = row.due_at;
+    for (const auto& [idx, step] : live.open_steps)
+      if (step.effect_seq && static_cast<uint64_t>(*step.effect_seq) == w.seq) w.step = idx;
+    const uint64_t seq = w.seq;
+    Wait& placed = live.waits[seq] = std::move(w);
+    if (!rebuild_wait(live, placed, ch, error))
+      fmt::print(stderr, "wf serve: instance {}: a wait could not be rebuilt: {}\n", id, error);
+  }
+  bool ready = false;
+  for (auto& [seq, w] : live.waits) ready = ready || w.ready;
+  if ((ready && !live.row.operator_paused) || !ch.empty()) {
+    reloaded_[id] = std::move(ch);
+    arm(wall_now() + kGoOnAfterReloadMs, Timer{Timer::Kind::GoOn, id, 0, 0, {}});
+  }
+  for (const QueueKey& q : queues) feed_pollers(q);
+}
+
+void Engine::go_on_after_reload(int64_t id) {
+  auto it = instances_.find(id);
+  if (it == instances_.end()) return;
+  Changes ch;
+  if (auto held = reloaded_.find(id); held != reloaded_.end()) {
+    ch = std::move(held->second);
+    reloaded_.erase(held);
+  }
+  Instance& in = *it->second;
+  bool ready = false;
+  for (auto& [seq, w] : in.waits) ready = ready || w.ready;
+  if (ready && !in.row.operator_paused) advance(in, ch);
+  if (!ch.empty()) commit(std::move(ch), nullptr);
+}
+
+}  // namespace wf::engine
