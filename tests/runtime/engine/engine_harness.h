@@ -85,7 +85,12 @@ class EngineHarness {
     }
     engine_ = std::make_unique<Engine>(&loop_, *writer_, *reader_, [this](int64_t, int64_t) { return program_; });
     engine_->set_clock(clock_);
-    if (!engine_->recover(error)) error_ = "recover: " + error;
+    // A new store holds no instance to recover: what recovery does over later loop turns ends
+    // at once, and an error from it is the harness's.
+    if (!engine_->recover(error, [this](bool ok, const std::string& why) {
+          if (!ok) error_ = "recover: " + why;
+        }))
+      error_ = "recover: " + error;
   }
 
   ~EngineHarness() {
