@@ -56,7 +56,7 @@ std::string without_trailing_slashes(std::string url) {
 
 HostIdentity identity_from(const AgentOptions& o) {
   return HostIdentity{o.hostname.empty() ? local_hostname() : o.hostname, o.ip.empty() ? primary_ipv4() : o.ip,
-                      o.os.empty() ? os_name() : o.os};
+                      o.os.empty() ? os_name() : o.os, o.tags};
 }
 
 std::string completion_line(int64_t id, const jobs::JobReport& r) {
@@ -500,7 +500,9 @@ void Agent::Impl::maintenance_loop() {
         next_flush = Clock::now();
       }
       if (Clock::now() >= next_heartbeat) {
-        const json body = {{"running", json(running_)}};
+        // The tags too: a service that lost them (or an agent that adopted its stored
+        // registration and never enrolled) hears them within one heartbeat.
+        const json body = {{"running", json(running_)}, {"tags", server_.host().tags}};
         lock.unlock();
         const client::HttpResult result = server_.call(http, "POST", api_path("heartbeat"), body.dump(), kHeartbeatTimeoutMs);
         // Unavailability is logged by the connection; a refusal is logged here, once per reason.

@@ -41,7 +41,7 @@ bool ServerConnection::adopt_stored_registration() {
 
 ServerConnection::Enrollment ServerConnection::enroll(client::HttpClient& http, std::string& error) {
   const nlohmann::json request = {{"enrollment_secret", enroll_secret_}, {"hostname", host_.hostname},
-                                  {"ip", host_.ip}, {"os", host_.os}};
+                                  {"ip", host_.ip}, {"os", host_.os}, {"tags", host_.tags}};
   http.set_token({});
   const client::HttpResult result = http.post(api_path("register"), request.dump());
   note(result);

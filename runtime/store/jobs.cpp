@@ -42,7 +42,8 @@ bool read_job(const Statement& s, JobRow& j, std::string& error) {
 }
 
 constexpr const char* kFilter =
-    " FROM jobs WHERE org_id = ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR host = ?3) AND (?4 = 0 OR instance_id = ?4)";
+    " FROM jobs WHERE org_id = ?1 AND removed_at IS NULL AND (?2 = '' OR status = ?2) AND (?3 = '' OR host = ?3) "
+    "AND (?4 = 0 OR instance_id = ?4)";
 
 void bind_filter(Statement& s, int64_t org, const JobFilter& f) {
   s.bind(1, org).bind(2, std::string_view(f.status)).bind(3, std::string_view(f.host)).bind(4, f.instance);
@@ -69,9 +70,9 @@ Result<std::vector<JobOfEffect>> of_instance(Database& db, int64_t instance) {
   });
 }
 
-bool remove(Database& db, int64_t org, int64_t id, std::string& error) {
-  Query q(db, "DELETE FROM jobs WHERE id = ?1 AND org_id = ?2");
-  q->bind(1, id).bind(2, org);
+bool remove(Database& db, int64_t org, int64_t id, int64_t now, std::string& error) {
+  Query q(db, "UPDATE jobs SET removed_at = COALESCE(removed_at, ?3) WHERE id = ?1 AND org_id = ?2");
+  q->bind(1, id).bind(2, org).bind(3, now);
   return run(*q, error);
 }
 

@@ -29,12 +29,13 @@ struct JobOfEffect {
 
 namespace wf::store::jobs {
 
-// A page of `org`'s jobs, newest first.
+// A page of `org`'s jobs that were not removed, newest first.
 Result<Page<JobRow>> list(Database& db, int64_t org, const JobFilter& filter, Paging page);
 // The jobs of an instance, oldest first.
 Result<std::vector<JobOfEffect>> of_instance(Database& db, int64_t instance);
-// Deletes an ended job of `org`.
-bool remove(Database& db, int64_t org, int64_t id, std::string& error);
+// Takes an ended job of `org` out of the lists; its row stays (history is append-only) and is
+// still found by its id.
+bool remove(Database& db, int64_t org, int64_t id, int64_t now, std::string& error);
 
 // Jobs not yet ended (queued, dispatched, running), of every organization, by id.
 Result<std::vector<JobRow>> unfinished(Database& db);

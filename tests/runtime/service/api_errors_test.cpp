@@ -33,7 +33,7 @@ enum class Access {
 };
 
 // What `{id}` in an endpoint's path names.
-enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity };
+enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host };
 
 struct Endpoint {
   const char* method;
@@ -113,10 +113,14 @@ const std::vector<Endpoint>& endpoints() {
         R"({"host": "h", "command": "true", "timeout_ms": "5s"})", R"({"host": "h"})",
         R"({"host": "h", "command": "true", "interpreter": "cobol"})"}},
       {"GET", "/jobs/{id}", Access::Admin, IdKind::Job, nullptr, {}},
+      {"GET", "/jobs/{id}/events", Access::Admin, IdKind::Job, nullptr, {}},
       {"DELETE", "/jobs/{id}", Access::Admin, IdKind::Job, nullptr, {}},
       {"POST", "/jobs/{id}/cancel", Access::Admin, IdKind::Job, nullptr, {}},
       {"POST", "/jobs/{id}/retry", Access::Admin, IdKind::Job, nullptr, {}},
       {"GET", "/hosts", Access::Admin, IdKind::None, nullptr, {}},
+      {"PATCH", "/hosts/{id}", Access::Admin, IdKind::Host, R"({"tags": ["t"]})",
+       {R"({"tags": "t"})", R"({"tags": [5]})", R"({"tags": ["bad tag"]})", R"({"add_tags": {"t": 1}})", R"({"remove_tags": [""]})",
+        R"({"hostname": "x"})"}},
       {"GET", "/groups", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/groups", Access::Admin, IdKind::None, nullptr,
        {R"({"name": "g", "hosts": "web1"})", R"({"name": 5, "hosts": []})", R"({"name": "g", "hosts": [5]})"}},
@@ -297,6 +301,7 @@ class ApiErrors : public ::testing::Test {
       case IdKind::Job:
       case IdKind::AgentJob: return std::to_string(job_);
       case IdKind::Identity: return "api_identity";
+      case IdKind::Host: return "api-test-host";
     }
     return "";
   }
