@@ -89,9 +89,6 @@ void register_agent(Context& c, const Principal& who, http::Request& r, Exchange
   auto ip = f.string("ip");
   auto os = f.string("os");
   if (!f.ok(*x)) return;
-  bool bad_tags = false;
-  const auto tags = tags_field(*x, *body, "tags", bad_tags);
-  if (bad_tags) return;
   // The secret says which organization the host joins; each is compared in constant time.
   auto orgs = store::orgs::all(c.reads->connection());
   if (!read_ok(*x, orgs)) return;
@@ -101,6 +98,9 @@ void register_agent(Context& c, const Principal& who, http::Request& r, Exchange
   if (!org) return reply_error(*x, 401, "unauthorized", "wrong enrollment secret");
   if (!valid_hostname(*hostname))
     return reply_error(*x, 400, "bad_request", "`hostname` must be 1 to 253 letters, digits, '-', '.' or '_'");
+  bool bad_tags = false;
+  const auto tags = tags_field(*x, *body, "tags", bad_tags);
+  if (bad_tags) return;
   const std::string token = new_token("wfa_");
   auto agent_id = std::make_shared<int64_t>(0);
   store::AgentRow agent;
@@ -400,7 +400,7 @@ void patch_host(Context& c, const Principal& who, http::Request& r, ExchangePtr 
       return reply_error(*x, 400, "bad_request", fmt::format("`{}` is not a field of a host; give `tags`, `add_tags` or `remove_tags`", key));
   if (!tags && !add && !remove) return reply_error(*x, 400, "bad_request", "give `tags`, or `add_tags` and `remove_tags`");
   if (tags && (add || remove)) return reply_error(*x, 400, "bad_request", "give `tags` alone, or `add_tags` and `remove_tags`");
-  const std::string host = p["id"];
+  const std::string host(p["id"]);
   const int64_t org = who.org_id;
   auto found = store::agents::find(c.reads->connection(), org, host);
   if (!read_ok(*x, found)) return;

@@ -23,6 +23,8 @@ using Clock = std::chrono::steady_clock;
 struct Frame {
   std::string id, type;
   json data;
+  // The event's own `data` (the frame's data is the whole event); {} when it has none.
+  json inner() const { return data.is_object() && data.contains("data") ? data["data"] : json::object(); }
 };
 
 // Reads `path` until a `job.completed` of `job` arrives or the deadline passes (keep-alives every
@@ -37,8 +39,8 @@ std::vector<Frame> read_until_completed(const Service& service, const std::strin
     const bool more = parser.feed(piece, [&](const client::SseParser::Event& e) {
       Frame f{e.id, e.type, json::parse(e.data, nullptr, false)};
       frames.push_back(f);
-      if (f.type == "job.queued" && f.data.is_object() && f.data["data"].value("job_id", int64_t{0}) == job) ++ready;
-      return !(f.type == "job.completed" && f.data.is_object() && f.data["data"].value("job_id", int64_t{0}) == job);
+      if (f.type == "job.queued" && f.inner().value("job_id", int64_t{0}) == job) ++ready;
+      return !(f.type == "job.completed" && f.inner().value("job_id", int64_t{0}) == job);
     });
     return more && Clock::now() < deadline;
   });
@@ -64,12 +66,12 @@ class JobOutputEvents : public ServiceTest {
     int chunks = 0;
     bool completed = false;
     for (const Frame& f : frames) {
-      if (f.type == "job.completed" && f.data["data"].value("job_id", int64_t{0}) == job) completed = true;
+      if (f.type == "job.completed" && f.inner().value("job_id", int64_t{0}) == job) completed = true;
       if (f.type != "job.output") continue;
       ASSERT_TRUE(f.data.is_object()) << "job.output data is not JSON";
       EXPECT_TRUE(f.id.empty()) << "a job.output event carries an id: " << f.id;
       EXPECT_EQ(f.data.value("type", ""), "job.output");
-      const json& d = f.data["data"];
+      const json d = f.inner();
       if (d.value("job_id", int64_t{0}) != job || d.value("stream", "") != stream) continue;
       EXPECT_FALSE(completed) << "output after the job's end";
       EXPECT_EQ(d.value("offset", int64_t{-1}), static_cast<int64_t>(joined.size())) << "a chunk out of order: " << f.data.dump();
@@ -108,6 +110,7 @@ TEST_F(JobOutputEvents, ChunksArriveInOrderOnTheJobAndOrganizationStreams) {
   org_reader.join();
   job_reader.join();
   ASSERT_TRUE(both_open) << "the streams did not deliver the job's job.queued";
+  ASSERT_FALSE(own.empty());
 
   const json detail = body_json(api_->get("/api/v1/jobs/" + std::to_string(job)));
   ASSERT_EQ(detail.value("status", ""), "completed") << detail.dump();
@@ -117,7 +120,7 @@ TEST_F(JobOutputEvents, ChunksArriveInOrderOnTheJobAndOrganizationStreams) {
   expect_contiguous(organization, job, "stdout", out);
   // The job's stream has only this job's events, the stored ones with ids.
   for (const Frame& f : own) {
-    EXPECT_EQ(f.data["data"].value("job_id", int64_t{0}), job) << f.data.dump();
+    EXPECT_EQ(f.inner().value("job_id", int64_t{0}), job) << f.data.dump();
     if (f.type != "job.output") EXPECT_FALSE(f.id.empty()) << f.type;
   }
   EXPECT_EQ(own.front().type, "job.queued");
