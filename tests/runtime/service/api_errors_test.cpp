@@ -466,7 +466,7 @@ TEST_F(ApiErrors, UnknownRoutesAreNotFound) {
   const std::vector<std::string> urls = {std::string("/api"), std::string("/api/v2/health"), std::string("/api/v1"), std::string("/api/v1/nothing"),
         "/api/v1/instances/" + instance + "/bogus", "/api/v1/instances/" + instance + "/log/more",
         std::string("/api/v1/definitions/api_gate/bogus"), std::string("/api/v1/definitions/api_gate/run/now"), "/api/v1/approvals/" + approval + "/bogus",
-        "/api/v1/jobs/" + job + "/bogus", "/api/v1/jobs/" + job + "/cancel/now", std::string("/api/v1/hosts/extra"),
+        "/api/v1/jobs/" + job + "/bogus", "/api/v1/jobs/" + job + "/cancel/now", std::string("/api/v1/hosts/extra/more"),
         std::string("/api/v1/groups/g"), std::string("/api/v1/events/1"), std::string("/api/v1/health/deep"),
         "/api/v1/agents/jobs/" + job, "/api/v1/agents/jobs/" + job + "/bogus", std::string("/api/v1/agents/nothing")};
   for (const std::string& url : urls) {

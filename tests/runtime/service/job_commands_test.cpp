@@ -175,8 +175,10 @@ TEST_F(JobCommands, RunFollowPrintsTheOutputAndExitsAsTheJobEnded) {
 
 TEST_F(JobCommands, LogsFollowPrintsALineWhileTheJobStillRuns) {
   const std::filesystem::path flag = dir_ / "go-on";
-  const std::string script = "echo first; for i in $(seq 300); do [ -e '" + flag.string() + "' ] && break; sleep 0.1; done; echo second";
-  const WfRun run = wf("job run --host web1 -- \"" + script + "\"");
+  // In single quotes for the shell that runs `wf` (the temporary directory's path has no quote).
+  const std::string script = "echo first; i=0; while [ ! -e " + flag.string() +
+                             " ] && [ $i -lt 300 ]; do i=$((i+1)); sleep 0.1; done; echo second";
+  const WfRun run = wf("job run --host web1 -- '" + script + "'");
   const int64_t id = printed_id(run);
   ASSERT_GT(id, 0) << run.out << run.err;
 

@@ -126,7 +126,18 @@ TEST_F(JobOutputEvents, ChunksArriveInOrderOnTheJobAndOrganizationStreams) {
   EXPECT_EQ(own.front().type, "job.queued");
 }
 
-TEST_F(JobOutputEvents, TheJobStreamOfAnUnknownJobIs404) {
+TEST_F(JobOutputEvents, AJobHasAStreamAndAnUnknownJobIs404) {
+  auto created = api_->post("/api/v1/jobs", json({{"host", "web1"}, {"command", "true"}}).dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  client::HttpClient c(service_->url(), service_->admin_token());
+  std::string first;
+  auto opened = c.stream("/api/v1/jobs/" + std::to_string(body_json(created)["id"].get<int64_t>()) + "/events", {},
+                         [&](std::string_view piece) {
+                           first = piece;
+                           return false;
+                         });
+  EXPECT_EQ(opened.status, 200) << opened.describe();
+  EXPECT_NE(first.find("event: job.queued"), std::string::npos) << first;
   auto r = api_->get("/api/v1/jobs/999/events");
   EXPECT_EQ(r.status, 404) << r.body;
   EXPECT_EQ(body_json(r)["error"].value("code", ""), "not_found");
