@@ -26,8 +26,9 @@ bool is_of_job(const engine::EventRow& e, int64_t job) {
   if (e.type.rfind("job.", 0) != 0) return false;
   const auto data = nlohmann::json::parse(e.data, nullptr, false);
   if (!data.is_object() || !data.contains("data") || !data["data"].is_object()) return false;
-  const auto& id = data["data"]["job_id"];
-  return id.is_number_integer() && id.get<int64_t>() == job;
+  const auto& inner = data["data"];
+  const auto id = inner.find("job_id");
+  return id != inner.end() && id->is_number_integer() && id->get<int64_t>() == job;
 }
 
 struct Stream {
