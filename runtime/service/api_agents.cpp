@@ -25,7 +25,7 @@ bool valid_hostname(const std::string& h) {
   return true;
 }
 
-// A list of tags from `f`'s field `key` (nullopt when absent); answers 400 and sets `bad` when it
+// The list of tags in `body`'s field `key` (nullopt when absent); answers 400 and sets `bad` when it
 // is not a list of valid tags.
 std::optional<std::vector<std::string>> tags_field(http::Exchange& x, const nlohmann::json& body, const char* key, bool& bad) {
   if (!body.contains(key)) return std::nullopt;
