@@ -75,7 +75,7 @@ constexpr Route kRoutes[] = {
     {"GET", "/jobs/{id}", get_job, "jobs.view", User, kNoBody, false, true, "A job with its output"},
     {"GET", "/jobs/{id}/events", job_events, "jobs.view", User, kNoBody, false, true,
      "Server-Sent Events of one job, with its live output (Last-Event-ID)"},
-    {"DELETE", "/jobs/{id}", delete_job, "jobs.manage", User, kNoBody, false, true, "Delete an ended job"},
+    {"DELETE", "/jobs/{id}", delete_job, "jobs.manage", User, kNoBody, false, true, "Take an ended job out of the lists (it is kept)"},
     {"POST", "/jobs/{id}/cancel", cancel_job, "jobs.manage", User, kNoBody, false, true, "Cancel a queued job"},
     {"POST", "/jobs/{id}/retry", retry_job, "jobs.manage", User, kNoBody, false, true, "Run an ended ad-hoc job again"},
     {"GET", "/hosts", list_hosts, "jobs.view", User, kNoBody, false, true, "Registered hosts with their tags and groups"},
