@@ -15,10 +15,12 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cli/client/commands.h"
 #include "exit_codes.h"
 #include "runtime/agent/agent.h"
+#include "runtime/store/host_tags.h"
 
 namespace wf::cli {
 
@@ -28,6 +30,7 @@ struct AgentCommandOptions {
   std::string server, enroll, hostname, state = "wf-agent-state";
   int max_jobs = 4;
   int heartbeat_ms = 5000;
+  std::vector<std::string> tags;
 };
 
 // Signals are taken by a thread of their own with sigtimedwait, so nothing runs inside a signal
@@ -95,6 +98,10 @@ int run_agent(const AgentCommandOptions& o) {
     fmt::print(stderr, "wf: --enroll takes the service's enrollment secret (DATA/enroll.secret)\n");
     return kExitUsage;
   }
+  if (store::without_repeats(o.tags).size() > store::kMostTags) {
+    fmt::print(stderr, "wf: a host has at most {} tags (--tag)\n", store::kMostTags);
+    return kExitUsage;
+  }
   // A job's output pipe or a dropped connection must not kill the agent; jobs get the default
   // disposition back from the executor.
   signal(SIGPIPE, SIG_IGN);
@@ -106,6 +113,7 @@ int run_agent(const AgentCommandOptions& o) {
   options.state_dir = o.state;
   options.max_jobs = o.max_jobs;
   options.heartbeat_ms = o.heartbeat_ms;
+  options.tags = store::without_repeats(o.tags);
 
   std::atomic<bool> stop{false}, cancel{false};
   std::string error;
@@ -134,6 +142,11 @@ void register_agent_command(CLI::App& app) {
   cmd->add_option("--hostname", o->hostname, "The name to register under (default: this machine's name)");
   cmd->add_option("--state", o->state, "Folder for the registration and the job records")->capture_default_str();
   cmd->add_option("--max-jobs", o->max_jobs, "Jobs run at the same time")->check(CLI::Range(1, 100))->capture_default_str();
+  cmd->add_option("--tag", o->tags, "A tag of this host, reported on every heartbeat (repeatable)")
+      ->allow_extra_args(false)
+      ->check(CLI::Validator(
+          [](std::string& tag) { return store::valid_tag(tag) ? std::string() : fmt::format("a tag is {}", store::kTagRule); },
+          "TAG"));
   cmd->add_option("--heartbeat-ms", o->heartbeat_ms, "How often the agent heartbeats")->check(CLI::Range(100, 60000))->capture_default_str();
   register_agent_admin_commands(cmd);
   cmd->callback([o, cmd] {

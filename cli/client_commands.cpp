@@ -11,6 +11,8 @@ void register_client_commands(CLI::App& app) {
   register_instance_commands(app);
   register_follow_commands(app);
   register_approval_commands(app);
+  register_job_commands(app);
+  register_host_commands(app);
 }
 
 }  // namespace wf::cli

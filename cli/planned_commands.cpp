@@ -29,8 +29,6 @@ constexpr Planned kPlanned[] = {
     {"token", "API tokens"},
     {"audit", "The audit log"},
     {"scripts", "The script library: list scripts, run one on hosts"},
-    {"jobs", "List jobs, ad hoc and of instances"},
-    {"job", "Show, run, cancel, retry or follow one job"},
     {"schedule", "Schedules and recurring jobs"},
     {"hook", "Inbound webhooks and alert hooks"},
     {"automation", "The kill switch: pause or resume automatic starts"},

@@ -107,13 +107,19 @@ vm::Value make_credential(const std::string& username, const std::string& domain
                                      {"session", vm::make_string(session)}});
 }
 
-vm::Value make_host(const std::string& id, const std::string& hostname, const std::string& primary_ip, const std::string& os) {
+vm::Value make_host(const std::string& id, const std::string& hostname, const std::string& primary_ip, const std::string& os,
+                    const std::vector<std::string>& tags, const std::vector<std::string>& groups) {
+  auto strings = [](const std::vector<std::string>& names) {
+    std::vector<vm::Value> values;
+    for (const std::string& n : names) values.push_back(vm::make_string(n));
+    return vm::make_list(std::move(values));
+  };
   return make_builtin("host", {{"id", vm::make_string(id)},
                                {"hostname", vm::make_string(hostname)},
                                {"primary_ip", vm::make_string(primary_ip)},
                                {"os", vm::make_string(os)},
-                               {"tags", vm::make_list({})},
-                               {"groups", vm::make_list({})}});
+                               {"tags", strings(tags)},
+                               {"groups", strings(groups)}});
 }
 
 }  // namespace wf::effects

@@ -38,8 +38,9 @@ vm::Value make_results(const std::vector<JobOutcomeRecord>& results);
 vm::Value make_credential(const std::string& username, const std::string& domain, const std::string& credential_type,
                           const std::string& identity, const std::string& session);
 
-// A `host` record (SPEC §1.6) with no tags or groups.
-vm::Value make_host(const std::string& id, const std::string& hostname, const std::string& primary_ip, const std::string& os);
+// A `host` record (SPEC §1.6); the service gives a registered host its tags and groups.
+vm::Value make_host(const std::string& id, const std::string& hostname, const std::string& primary_ip, const std::string& os,
+                    const std::vector<std::string>& tags = {}, const std::vector<std::string>& groups = {});
 
 // An Error record (SPEC §1.7).
 vm::Value make_error(stdlib::ErrorKind kind, std::string message, vm::Value detail = vm::Value());

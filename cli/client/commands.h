@@ -12,5 +12,7 @@ void register_instance_commands(CLI::App& app);    // start, ls, show, cancel, p
 void register_follow_commands(CLI::App& app);      // wait, logs
 void register_approval_commands(CLI::App& app);    // approvals, approve
 void register_agent_admin_commands(CLI::App* agent);  // agent approve, agent rotate-secret
+void register_job_commands(CLI::App& app);         // jobs, job show|run|cancel|retry|rm|logs
+void register_host_commands(CLI::App& app);        // hosts, host tag|untag
 
 }  // namespace wf::cli

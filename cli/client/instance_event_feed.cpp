@@ -95,6 +95,8 @@ void InstanceEventFeed::follow(const std::shared_ptr<State>& state, const std::s
     const auto connected_at = std::chrono::steady_clock::now();
     auto on_event = [&state](const client::SseParser::Event& event) {
       std::lock_guard guard(state->mutex);
+      // A running job's output changes neither the instance nor its log: no reason to read them.
+      if (event.type == "job.output") return !state->stop;
       ++state->news.events;
       if (is_status_event(event)) state->news.status_changed = true;
       if (!event.id.empty()) state->last_event_id = event.id;

@@ -66,7 +66,7 @@ std::string without_trailing_slashes(std::string url) {
 
 HostIdentity identity_from(const AgentOptions& o) {
   return HostIdentity{o.hostname.empty() ? local_hostname() : o.hostname, o.ip.empty() ? primary_ipv4() : o.ip,
-                      o.os.empty() ? os_name() : o.os};
+                      o.os.empty() ? os_name() : o.os, o.tags};
 }
 
 std::string completion_line(int64_t id, const jobs::JobReport& r) {
@@ -564,7 +564,9 @@ void Agent::Impl::maintenance_loop() {
       }
       if (Clock::now() >= next_heartbeat) {
         lock.unlock();
-        const json body = {{"running", jobs_of_this_agent()}};
+        // The tags too: a service that lost them (or an agent that adopted its stored
+        // registration and never enrolled) hears them within one heartbeat.
+        const json body = {{"running", jobs_of_this_agent()}, {"tags", server_.host().tags}};
         const client::HttpResult result = server_.call(http, "POST", api_path("heartbeat"), body.dump(), kHeartbeatTimeoutMs);
         if (result.ok()) apply_cancels(http, json::parse(result.body, nullptr, false));
         // Unavailability is logged by the connection; a refusal is logged here, once per reason.

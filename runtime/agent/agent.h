@@ -16,6 +16,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/agent/agent_log.h"
 
@@ -27,6 +28,7 @@ struct AgentOptions {
   std::string hostname;       // empty: this machine's name
   std::string ip;             // empty: the first non-loopback IPv4 address, else 127.0.0.1
   std::string os;             // empty: uname's system name in lower case
+  std::vector<std::string> tags;  // the host's tags as this agent reports them (store/host_tags.h)
   std::string state_dir = "wf-agent-state";
   int max_jobs = 4;           // jobs run at the same time
   // How long the service may hold a poll open. Short enough that a stopping agent, which lets

@@ -41,7 +41,7 @@ bool ServerConnection::adopt_stored_registration() {
 
 ServerConnection::Enrollment ServerConnection::enroll(client::HttpClient& http, std::string& error) {
   nlohmann::json request = {{"enrollment_secret", enroll_secret_}, {"hostname", host_.hostname},
-                            {"ip", host_.ip}, {"os", host_.os}};
+                            {"ip", host_.ip}, {"os", host_.os}, {"tags", host_.tags}};
   // The token this agent held, if any: the service lets the host's live agent register again
   // only with it (or an admin's approval).
   if (std::string held = token(); !held.empty()) request["token"] = held;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/agent/agent_log.h"
 #include "runtime/agent/credentials.h"
@@ -16,9 +17,10 @@
 
 namespace wf::agent {
 
-// What the agent says about itself when it enrolls.
+// What the agent says about itself when it enrolls; its tags it also says in every heartbeat.
 struct HostIdentity {
   std::string hostname, ip, os;
+  std::vector<std::string> tags;
 };
 
 // The API path of an agent endpoint: api_path("poll") → "/api/v1/agents/poll".

@@ -53,15 +53,7 @@ class Engine::EventOutbox final : public PostCommit {
  public:
   explicit EventOutbox(Engine& engine) : engine_(engine) {}
   void released(const Changes& ch) override {
-    for (const EventRow& e : ch.events) {
-      // A listener may unsubscribe (or subscribe) while hearing an event.
-      std::vector<uint64_t> handles;
-      for (const auto& [h, l] : engine_.listeners_) handles.push_back(h);
-      for (uint64_t h : handles) {
-        auto it = engine_.listeners_.find(h);
-        if (it != engine_.listeners_.end()) it->second(e);
-      }
-    }
+    for (const EventRow& e : ch.events) engine_.hear(e);
   }
 
  private:
@@ -201,6 +193,16 @@ uint64_t Engine::subscribe(Listener l) {
   return h;
 }
 void Engine::unsubscribe(uint64_t h) { listeners_.erase(h); }
+
+void Engine::hear(const EventRow& e) {
+  // A listener may unsubscribe (or subscribe) while hearing an event.
+  std::vector<uint64_t> handles;
+  for (const auto& [h, l] : listeners_) handles.push_back(h);
+  for (uint64_t h : handles) {
+    auto it = listeners_.find(h);
+    if (it != listeners_.end()) it->second(e);
+  }
+}
 
 Instance* Engine::find_live(int64_t org, int64_t id) {
   auto it = instances_.find(id);

@@ -202,6 +202,7 @@ class Engine {
   const std::string* live_output(int64_t job_id, bool stderr_stream) const;
 
   // ---- events (SPEC §4.8): called after the unit that persisted them has committed, in id order.
+  // A live event that is not stored (`job.output`) comes with id 0, when it happens.
   using Listener = std::function<void(const EventRow&)>;
   uint64_t subscribe(Listener listener);
   void unsubscribe(uint64_t handle);
@@ -280,6 +281,9 @@ class Engine {
   // ---- recording (engine_record.cpp)
   void event(Changes& ch, int64_t org, std::optional<int64_t> instance, const std::string& type, nlohmann::json data);
   void event(Instance& in, Changes& ch, const std::string& type, nlohmann::json data);
+  // An event heard by the listeners now and never stored (id 0): nothing it tells is committed.
+  void announce(int64_t org, std::optional<int64_t> instance, const std::string& type, nlohmann::json data);
+  void hear(const EventRow& e);
   void log(Instance& in, Changes& ch, const std::string& kind, const std::string& message);
   int64_t open_step(Instance& in, Changes& ch, const std::string& kind, const std::string& name, std::optional<int64_t> seq);
   void close_step(Instance& in, Changes& ch, int64_t idx, const std::string& status);

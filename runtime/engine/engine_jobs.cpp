@@ -158,7 +158,14 @@ OpResult Engine::job_output(int64_t job_id, int64_t agent_id, const std::string&
   if (it == jobs_.end() || it->second->row.agent_id.value_or(-1) != agent_id)
     return {Outcome::Conflict, fmt::format("job {} is not running on this agent", job_id)};
   std::string& out = stream == "stderr" ? it->second->live_stderr : it->second->live_stdout;
-  if (out.size() < kLiveOutputCap) out.append(data.substr(0, kLiveOutputCap - out.size()));
+  if (out.size() >= kLiveOutputCap || data.empty()) return {};
+  const size_t offset = out.size();
+  out.append(data.substr(0, kLiveOutputCap - out.size()));
+  // Output is not stored until the job's report, so its event is heard live and never replayed;
+  // the offset lets a listener that missed a chunk notice and read the job instead.
+  const JobRow& j = it->second->row;
+  announce(j.org_id, j.instance_id, "job.output",
+           {{"job_id", j.id}, {"host", j.host}, {"stream", stream}, {"offset", offset}, {"text", out.substr(offset)}});
   return {};
 }
 

@@ -24,6 +24,18 @@ void Engine::event(Changes& ch, int64_t org, std::optional<int64_t> instance, co
   ch.events.push_back(std::move(e));
 }
 
+void Engine::announce(int64_t org, std::optional<int64_t> instance, const std::string& type, nlohmann::json data) {
+  EventRow e;
+  e.org_id = org;
+  e.instance_id = instance;
+  e.at = effects::wall_clock_ms();
+  e.type = type;
+  nlohmann::json whole = {{"type", type}, {"at", vm::format_instant(e.at)}, {"data", std::move(data)}};
+  if (instance) whole["instance_id"] = *instance;
+  e.data = whole.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  hear(e);
+}
+
 void Engine::event(Instance& in, Changes& ch, const std::string& type, nlohmann::json data) {
   event(ch, in.row.org_id, in.row.id, type, std::move(data));
 }

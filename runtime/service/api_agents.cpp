@@ -1,8 +1,10 @@
 // Agents and jobs (SPEC §4.2): registration with the enrollment secret, heartbeats, the
 // long-poll that hands an agent its host's jobs, job start/output/completion reports; the admin's
-// job list, ad-hoc jobs, hosts and groups.
+// job list, ad-hoc jobs, hosts with their tags, and groups.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <functional>
 #include <set>
 
 #include "effects/clock.h"
@@ -11,6 +13,7 @@
 #include "runtime/service/routes.h"
 #include "runtime/service/views.h"
 #include "runtime/store/agents.h"
+#include "runtime/store/host_tags.h"
 #include "runtime/store/jobs.h"
 
 namespace wf::service {
@@ -24,6 +27,26 @@ bool valid_hostname(const std::string& h) {
   return true;
 }
 
+// The list of tags in `body`'s field `key` (nullopt when absent); answers 400 and sets `bad` when it
+// is not a list of valid tags.
+std::optional<std::vector<std::string>> tags_field(http::Exchange& x, const nlohmann::json& body, const char* key, bool& bad) {
+  if (!body.contains(key)) return std::nullopt;
+  const nlohmann::json& value = body[key];
+  bool ok = value.is_array() && value.size() <= store::kMostTags;
+  std::vector<std::string> tags;
+  if (ok)
+    for (const auto& t : value) {
+      ok = ok && t.is_string() && store::valid_tag(t.get<std::string>());
+      if (ok) tags.push_back(t.get<std::string>());
+    }
+  if (!ok) {
+    bad = true;
+    reply_error(x, 400, "bad_request",
+                fmt::format("`{}` must be a list of at most {} tags, each {}", key, store::kMostTags, store::kTagRule));
+    return std::nullopt;
+  }
+  return store::without_repeats(tags);
+}
 
 // The job `{id}` of an agent's report; nullopt, after answering 404, when no job has that id (the
 // agent drops it). The engine judges the jobs there are.
@@ -78,6 +101,9 @@ void register_agent(Context& c, const Principal& who, http::Request& r, Exchange
   auto presented = f.string("token");
   if (!valid_hostname(*hostname))
     return reply_error(*x, 400, "bad_request", "`hostname` must be 1 to 253 letters, digits, '-', '.' or '_'");
+  bool bad_tags = false;
+  const auto tags = tags_field(*x, *body, "tags", bad_tags);
+  if (bad_tags) return;
   // The secret is shared by every host: with it alone, a host whose agent is alive could be taken
   // over (and its running jobs' credentials fetched). Its own agent proves itself with its token.
   auto existing = store::agents::find(c.reads->connection(), org, *hostname);
@@ -103,6 +129,7 @@ void register_agent(Context& c, const Principal& who, http::Request& r, Exchange
   agent.hostname = *hostname;
   agent.ip = ip.value_or("127.0.0.1");
   agent.os = os.value_or("linux");
+  agent.agent_tags = nlohmann::json(tags.value_or(std::vector<std::string>{})).dump();
   const std::string hash = token_hash(token);
   c.writer->submit(
       [=](store::Database& db, std::string& error) {
@@ -142,7 +169,7 @@ namespace {
 
 // The organization's registered hosts, each shown by `view` (an agent, or a host).
 void list_registered(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
-                     nlohmann::json (*view)(const store::AgentRow&, int64_t now)) {
+                     const std::function<nlohmann::json(const store::AgentRow&, int64_t now)>& view) {
   int64_t skip, limit;
   if (!paging(r, *x, skip, limit)) return;
   const int64_t now = effects::wall_clock_ms(), monotonic = static_cast<int64_t>(uv_now(c.loop));
@@ -173,13 +200,21 @@ void agent_heartbeat(Context& c, const Principal& who, http::Request& r, Exchang
     if (!ids) return reply_error(*x, 400, "bad_request", "`running` must be a list of job ids");
     for (const auto& e : running) listed.insert(e.get<int64_t>());
   }
+  // The agent's tags, when it reports them, replace those it reported before.
+  bool bad_tags = false;
+  const auto tags = tags_field(*x, *body, "tags", bad_tags);
+  if (bad_tags) return;
+  std::optional<std::string> agent_tags;
+  if (tags) agent_tags = nlohmann::json(*tags).dump();
   // The jobs the service thinks are on this agent and it no longer has end here; the answer names
   // the agent's jobs an operator cancelled.
   const nlohmann::json cancel = c.engine->agent_heartbeat(who.agent_id, listed);
   const int64_t agent = who.agent_id, now = effects::wall_clock_ms();
   if (c.liveness) c.liveness->heard(agent, static_cast<int64_t>(uv_now(c.loop)));
   return c.writer->submit(
-      [agent, now](store::Database& db, std::string& error) { return store::agents::heartbeat(db, agent, now, error); },
+      [agent, now, agent_tags](store::Database& db, std::string& error) {
+        return store::agents::heartbeat(db, agent, now, agent_tags, error);
+      },
       reply_after_commit(x, 200, [cancel] { return nlohmann::json{{"ok", true}, {"cancel", cancel}}; }));
 }
 
@@ -353,9 +388,9 @@ void delete_job(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   if (!id) return;
   if (job["status"] == "queued" || job["status"] == "dispatched" || job["status"] == "running")
     return reply_error(*x, 409, "conflict", "cancel the job before deleting it");
-  const int64_t jid = *id, org = who.org_id;
+  const int64_t jid = *id, org = who.org_id, now = effects::wall_clock_ms();
   return c.writer->submit(
-      [jid, org](store::Database& db, std::string& error) { return store::jobs::remove(db, org, jid, error); },
+      [jid, org, now](store::Database& db, std::string& error) { return store::jobs::remove(db, org, jid, now, error); },
       [x](bool ok, const std::string& error) {
         if (!ok) return reply_not_stored(*x, error);
         x->respond(http::Response{204, {}, ""});
@@ -394,7 +429,62 @@ void retry_job(Context& c, const Principal& who, http::Request& r, ExchangePtr x
 }
 
 void list_hosts(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
-  list_registered(c, who, r, std::move(x), host_json);
+  auto groups = store::groups::by_host(c.reads->connection(), who.org_id);
+  if (!read_ok(*x, groups)) return;
+  list_registered(c, who, r, std::move(x), [&groups](const store::AgentRow& a, int64_t now) {
+    auto it = groups->find(a.hostname);
+    return host_json(a, now, it != groups->end() ? it->second : std::vector<std::string>{});
+  });
+}
+
+// `{tags}` replaces the tags an operator set on the host; `{add_tags}` and `{remove_tags}` change
+// them, in one unit with reading them, so two operators' changes do not undo each other. The
+// agent's own tags are not touched: the next report would bring them back.
+void patch_host(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  auto body = body_object(r, *x);
+  if (!body) return;
+  bool bad = false;
+  const auto tags = tags_field(*x, *body, "tags", bad);
+  if (bad) return;
+  const auto add = tags_field(*x, *body, "add_tags", bad);
+  if (bad) return;
+  const auto remove = tags_field(*x, *body, "remove_tags", bad);
+  if (bad) return;
+  for (const auto& [key, value] : body->items())
+    if (key != "tags" && key != "add_tags" && key != "remove_tags")
+      return reply_error(*x, 400, "bad_request", fmt::format("`{}` is not a field of a host; give `tags`, `add_tags` or `remove_tags`", key));
+  if (!tags && !add && !remove) return reply_error(*x, 400, "bad_request", "give `tags`, or `add_tags` and `remove_tags`");
+  if (tags && (add || remove)) return reply_error(*x, 400, "bad_request", "give `tags` alone, or `add_tags` and `remove_tags`");
+  const std::string host(p["id"]);
+  const int64_t org = who.org_id;
+  auto found = store::agents::find(c.reads->connection(), org, host);
+  if (!read_ok(*x, found)) return;
+  if (!*found) return reply_error(*x, 404, "not_found", fmt::format("no registered host `{}`", host));
+  auto unknown = std::make_shared<bool>(false);
+  auto too_many = std::make_shared<bool>(false);
+  c.writer->submit(
+      [=](store::Database& db, std::string& error) {
+        auto row = store::agents::find(db, org, host);
+        if (!row.ok()) return error = row.error(), false;
+        if (!*row) return *unknown = true;  // gone since: nothing to change
+        std::vector<std::string> next = tags ? *tags : tag_list((*row)->tags);
+        if (add) next.insert(next.end(), add->begin(), add->end());
+        if (remove) std::erase_if(next, [&](const std::string& t) { return std::find(remove->begin(), remove->end(), t) != remove->end(); });
+        next = store::without_repeats(next);
+        if (next.size() > store::kMostTags) return *too_many = true;
+        return store::agents::set_tags(db, org, host, nlohmann::json(next).dump(), error);
+      },
+      [&c, x, org, host, unknown, too_many](bool ok, const std::string& error) {
+        if (!ok) return reply_error(*x, 500, "internal", error);
+        if (*unknown) return reply_error(*x, 404, "not_found", fmt::format("no registered host `{}`", host));
+        if (*too_many) return reply_error(*x, 400, "bad_request", fmt::format("a host has at most {} tags", store::kMostTags));
+        auto row = store::agents::find(c.reads->connection(), org, host);
+        if (!read_ok(*x, row)) return;
+        if (!*row) return reply_error(*x, 404, "not_found", fmt::format("no registered host `{}`", host));
+        auto groups = store::groups::of_host(c.reads->connection(), org, host);
+        if (!read_ok(*x, groups)) return;
+        reply_json(*x, 200, host_json(**row, effects::wall_clock_ms(), *groups));
+      });
 }
 
 void list_groups(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {

@@ -20,6 +20,7 @@
 #include "runtime/service/views.h"
 #include "runtime/store/agents.h"
 #include "runtime/store/definitions.h"
+#include "runtime/store/host_tags.h"
 #include "runtime/store/instances.h"
 #include "simulate/simulator.h"
 #include "vm/continuation.h"
@@ -232,7 +233,14 @@ std::optional<vm::Value> host_record(Context& c, int64_t org, const std::string&
     return std::nullopt;
   }
   if (!*agent) return std::nullopt;
-  return effects::make_host(std::to_string((*agent)->id), (*agent)->hostname, (*agent)->ip, (*agent)->os);
+  auto groups = store::groups::of_host(c.reads->connection(), org, name);
+  if (!groups.ok()) {
+    error = groups.error();
+    return std::nullopt;
+  }
+  const store::AgentRow& a = **agent;
+  return effects::make_host(std::to_string(a.id), a.hostname, a.ip, a.os, store::merged_tags(tag_list(a.tags), tag_list(a.agent_tags)),
+                            *groups);
 }
 
 // A run request's `hosts`: a list of host names (the workflow's one `hosts` parameter), or an

@@ -1,10 +1,13 @@
 // Server-Sent Events (SPEC §4.8): the persisted events after `Last-Event-ID` first, then live
 // ones as their units commit; an event is never sent twice or skipped. A keep-alive comment
-// every 15 seconds keeps proxies from closing an idle stream.
+// every 15 seconds keeps proxies from closing an idle stream. Events that are not stored (a
+// running job's `job.output`) are sent as they happen, without an id, so a client's Last-Event-ID
+// always names a stored event.
 #include <fmt/format.h>
 
 #include "runtime/service/routes.h"
 #include "runtime/store/events.h"
+#include "runtime/store/jobs.h"
 
 namespace wf::service {
 
@@ -14,13 +17,24 @@ namespace {
 constexpr int64_t kBacklogPage = 100000;
 
 std::string frame(int64_t id, const std::string& type, const std::string& data) {
+  if (id == 0) return fmt::format("event: {}\ndata: {}\n\n", type, data);
   return fmt::format("id: {}\nevent: {}\ndata: {}\n\n", id, type, data);
+}
+
+// Whether a `job.*` event is of job `job` (its data's `data.job_id`).
+bool is_of_job(const engine::EventRow& e, int64_t job) {
+  if (e.type.rfind("job.", 0) != 0) return false;
+  const auto data = nlohmann::json::parse(e.data, nullptr, false);
+  if (!data.is_object() || !data.contains("data") || !data["data"].is_object()) return false;
+  const auto& inner = data["data"];
+  const auto id = inner.find("job_id");
+  return id != inner.end() && id->is_number_integer() && id->get<int64_t>() == job;
 }
 
 struct Stream {
   ExchangePtr exchange;
   int64_t last_sent = 0;
-  std::optional<int64_t> instance;
+  std::optional<int64_t> instance, job;
   int64_t org_id = 0;
   uint64_t listener = 0;
   uv_timer_t keep_alive{};
@@ -37,7 +51,8 @@ void on_keep_alive_closed(uv_handle_t* handle) { delete static_cast<std::shared_
 
 }  // namespace
 
-void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, std::optional<int64_t> instance) {
+void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, std::optional<int64_t> instance,
+                std::optional<int64_t> job) {
   int64_t after = 0;
   std::string_view last = r.header("last-event-id");
   std::optional<std::string> query = r.query_param("after");
@@ -49,12 +64,13 @@ void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   }
   // What is stored first; the listener then sends only what is newer (a unit committed but not
   // yet announced is in both).
-  auto stored = store::events::after(c.reads->connection(), who.org_id, instance, after, kBacklogPage);
+  auto stored = store::events::after(c.reads->connection(), who.org_id, instance, after, kBacklogPage, job);
   if (!read_ok(*x, stored)) return;
   x->start_stream(200, {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}});
   auto stream = std::make_shared<Stream>();
   stream->exchange = x;
   stream->instance = instance;
+  stream->job = job;
   stream->org_id = who.org_id;
   stream->last_sent = after;
   std::string backlog;
@@ -73,9 +89,11 @@ void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   engine::Engine* engine = c.engine;
   stream->listener = engine->subscribe([weak = std::weak_ptr<Stream>(stream)](const engine::EventRow& e) {
     auto s = weak.lock();
-    if (!s || e.id <= s->last_sent || e.org_id != s->org_id) return;
+    const bool stored = e.id != 0;
+    if (!s || (stored && e.id <= s->last_sent) || e.org_id != s->org_id) return;
     if (s->instance && e.instance_id != s->instance) return;
-    s->last_sent = e.id;
+    if (s->job && !is_of_job(e, *s->job)) return;
+    if (stored) s->last_sent = e.id;
     s->exchange->send(frame(e.id, e.type, e.data));
   });
   if (int rc = uv_timer_init(c.loop, &stream->keep_alive); rc != 0) {
@@ -98,6 +116,19 @@ void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
 
 void organization_events(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
   events_api(c, who, r, x, std::nullopt);
+}
+
+}  // namespace wf::service
+
+namespace wf::service {
+
+void job_events(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  const auto id = parse_id(p["id"]);
+  if (!id) return reply_error(*x, 404, "not_found", fmt::format("no job {}", p["id"]));
+  auto found = store::jobs::find(c.reads->connection(), who.org_id, *id);
+  if (!read_ok(*x, found)) return;
+  if (!*found) return reply_error(*x, 404, "not_found", fmt::format("no job {}", *id));
+  events_api(c, who, r, x, std::nullopt, *id);
 }
 
 }  // namespace wf::service

@@ -23,7 +23,7 @@ HandlerFunction list_instances, get_instance, cancel_instance, pause_instance, r
     signal_instance, instance_log, instance_events;
 
 // api_events.cpp
-HandlerFunction organization_events;
+HandlerFunction organization_events, job_events;
 
 // api_approvals.cpp
 HandlerFunction list_approvals, get_approval, respond_approval;
@@ -32,7 +32,7 @@ HandlerFunction list_approvals, get_approval, respond_approval;
 HandlerFunction register_agent, agent_heartbeat, agent_poll, agent_job_start, agent_job_output, agent_job_complete,
     agent_job_credential;
 HandlerFunction list_agents, approve_agent, rotate_enrollment_secret, list_jobs, create_job, get_job, delete_job, cancel_job,
-    retry_job, list_hosts, list_groups, put_group;
+    retry_job, list_hosts, list_groups, put_group, patch_host;
 
 // api_vault.cpp
 HandlerFunction list_identities, create_identity, get_identity, delete_identity;
@@ -42,7 +42,9 @@ void job_credential(Context& c, const Principal& who, ExchangePtr x, int64_t job
 // An identity of the vault, without its secret, for `checkout`.
 store::Result<std::optional<engine::IdentityInfo>> find_identity(Context& c, int64_t org, const std::string& name);
 // The Server-Sent Events of the organization, or of one of its instances.
-void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, std::optional<int64_t> instance);
+// The event stream of the organization, of one instance, or of one job's `job.*` events.
+void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr x, std::optional<int64_t> instance,
+                std::optional<int64_t> job = std::nullopt);
 
 // The instance detail of docs/api.md, read from the store; nullopt when `org` has no such instance.
 store::Result<std::optional<nlohmann::json>> instance_detail(Context& c, int64_t org, int64_t id);

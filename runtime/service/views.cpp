@@ -1,6 +1,8 @@
 // The API's JSON views of the store's rows (see views.h).
 #include "runtime/service/views.h"
 
+#include "runtime/store/host_tags.h"
+
 #include "runtime/service/api_support.h"
 
 namespace wf::service {
@@ -141,12 +143,26 @@ nlohmann::json agent_json(const store::AgentRow& a, int64_t now) {
           {"registered_at", format_time(a.registered_at)}};
 }
 
-nlohmann::json host_json(const store::AgentRow& a, int64_t now) {
+std::vector<std::string> tag_list(const std::string& column) {
+  const auto parsed = nlohmann::json::parse(column, nullptr, false);
+  std::vector<std::string> tags;
+  if (parsed.is_array())
+    for (const auto& t : parsed)
+      if (t.is_string()) tags.push_back(t.get<std::string>());
+  return tags;
+}
+
+nlohmann::json host_json(const store::AgentRow& a, int64_t now, const std::vector<std::string>& groups) {
+  const std::vector<std::string> operator_tags = tag_list(a.tags), agent_tags = tag_list(a.agent_tags);
   return {{"id", a.id},
           {"hostname", a.hostname},
           {"primary_ip", a.ip},
           {"os", a.os},
-          {"online", a.last_heartbeat && now - *a.last_heartbeat < kOnlineWithinMs}};
+          {"online", a.last_heartbeat && now - *a.last_heartbeat < kOnlineWithinMs},
+          {"tags", store::merged_tags(operator_tags, agent_tags)},
+          {"operator_tags", operator_tags},
+          {"agent_tags", agent_tags},
+          {"groups", groups}};
 }
 
 nlohmann::json group_json(const store::GroupRow& g) {

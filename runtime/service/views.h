@@ -33,7 +33,11 @@ nlohmann::json definition_json(const store::DefinitionRow& d);
 nlohmann::json version_json(const store::VersionRow& v, std::optional<int64_t> published);
 // An agent as `GET /agents` shows it, and as a host (`GET /hosts`).
 nlohmann::json agent_json(const store::AgentRow& a, int64_t now);
-nlohmann::json host_json(const store::AgentRow& a, int64_t now);
+// A host: `tags` is what a workflow sees (the operator's, then the agent's; store/host_tags.h),
+// with `operator_tags` and `agent_tags` apart, and `groups` the groups that list it.
+nlohmann::json host_json(const store::AgentRow& a, int64_t now, const std::vector<std::string>& groups);
+// A tags column (a JSON list of strings) as a list; [] for anything else.
+std::vector<std::string> tag_list(const std::string& column);
 nlohmann::json group_json(const store::GroupRow& g);
 // An identity without its secret.
 nlohmann::json identity_json(const store::IdentityRow& r);

@@ -5,7 +5,7 @@ namespace wf::store {
 
 namespace {
 
-constexpr const char* kAgentColumns = "id, org_id, hostname, ip, os, registered_at, last_heartbeat, reregistration_approved_at";
+constexpr const char* kAgentColumns = "id, org_id, hostname, ip, os, registered_at, last_heartbeat, reregistration_approved_at, tags, agent_tags";
 
 // The one mapping of an agent row, from a statement selecting kAgentColumns.
 bool read_agent(const Statement& s, AgentRow& a, std::string&) {
@@ -17,6 +17,8 @@ bool read_agent(const Statement& s, AgentRow& a, std::string&) {
   a.registered_at = s.column_int64(5);
   a.last_heartbeat = optional_int(s, 6);
   a.reregistration_approved_at = optional_int(s, 7);
+  a.tags = s.column_text(8);
+  a.agent_tags = s.column_text(9);
   return true;
 }
 
@@ -96,11 +98,13 @@ bool enroll(Database& db, int64_t org, const AgentRow& a, std::string_view token
             std::string& error) {
   {
     Query up(db,
-             "INSERT INTO agents (org_id, hostname, ip, os, registered_at, last_heartbeat) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+             "INSERT INTO agents (org_id, hostname, ip, os, registered_at, last_heartbeat, agent_tags) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6) "
              "ON CONFLICT (org_id, hostname) DO UPDATE SET ip = excluded.ip, os = excluded.os, "
              "registered_at = excluded.registered_at, last_heartbeat = excluded.last_heartbeat, "
-             "reregistration_approved_at = NULL");
+             "reregistration_approved_at = NULL, agent_tags = excluded.agent_tags");
     up->bind(1, org).bind(2, std::string_view(a.hostname)).bind(3, std::string_view(a.ip)).bind(4, std::string_view(a.os)).bind(5, now);
+    up->bind(6, std::string_view(a.agent_tags));
     if (!run(*up, error)) return false;
   }
   auto found = find(db, org, a.hostname);
@@ -116,9 +120,17 @@ bool enroll(Database& db, int64_t org, const AgentRow& a, std::string_view token
   return tokens::add(db, org, "agent", token_hash, id, now, error);
 }
 
-bool heartbeat(Database& db, int64_t agent, int64_t now, std::string& error) {
-  Query q(db, "UPDATE agents SET last_heartbeat = ?2 WHERE id = ?1");
+bool heartbeat(Database& db, int64_t agent, int64_t now, const std::optional<std::string>& agent_tags, std::string& error) {
+  Query q(db, "UPDATE agents SET last_heartbeat = ?2, agent_tags = COALESCE(?3, agent_tags) WHERE id = ?1");
   q->bind(1, agent).bind(2, now);
+  if (agent_tags) q->bind(3, std::string_view(*agent_tags));
+  else q->bind_null(3);
+  return run(*q, error);
+}
+
+bool set_tags(Database& db, int64_t org, std::string_view hostname, std::string_view tags, std::string& error) {
+  Query q(db, "UPDATE agents SET tags = ?3 WHERE org_id = ?1 AND hostname = ?2");
+  q->bind(1, org).bind(2, hostname).bind(3, tags);
   return run(*q, error);
 }
 
@@ -150,6 +162,35 @@ bool put(Database& db, int64_t org, const GroupRow& g, std::string& error) {
   Query q(db, "INSERT INTO groups (org_id, name, hosts) VALUES (?1, ?2, ?3) ON CONFLICT (org_id, name) DO UPDATE SET hosts = excluded.hosts");
   q->bind(1, org).bind(2, std::string_view(g.name)).bind(3, std::string_view(g.hosts));
   return run(*q, error);
+}
+
+Result<std::vector<std::string>> of_host(Database& db, int64_t org, std::string_view hostname) {
+  Query q(db,
+          "SELECT DISTINCT g.name FROM groups g, json_each(g.hosts) m WHERE g.org_id = ?1 AND json_valid(g.hosts) "
+          "AND m.value = ?2 ORDER BY g.name");
+  q->bind(1, org).bind(2, hostname);
+  return read_rows<std::string>(q, [](const Statement& s, std::string& name, std::string&) {
+    name = s.column_text(0);
+    return true;
+  });
+}
+
+Result<std::map<std::string, std::vector<std::string>>> by_host(Database& db, int64_t org) {
+  Query q(db,
+          "SELECT DISTINCT m.value, g.name FROM groups g, json_each(g.hosts) m WHERE g.org_id = ?1 AND json_valid(g.hosts) "
+          "AND m.type = 'text' ORDER BY m.value, g.name");
+  q->bind(1, org);
+  struct Membership {
+    std::string host, group;
+  };
+  auto rows = read_rows<Membership>(q, [](const Statement& s, Membership& m, std::string&) {
+    m = {s.column_text(0), s.column_text(1)};
+    return true;
+  });
+  if (!rows.ok()) return Result<std::map<std::string, std::vector<std::string>>>::failure(rows.error());
+  std::map<std::string, std::vector<std::string>> out;
+  for (const Membership& m : *rows) out[m.host].push_back(m.group);
+  return out;
 }
 
 }  // namespace groups

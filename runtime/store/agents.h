@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,8 @@ struct AgentRow {
   int64_t registered_at = 0;
   std::optional<int64_t> last_heartbeat;
   std::optional<int64_t> reregistration_approved_at;  // an admin let it register again, unused yet
+  // JSON lists of strings (host_tags.h): set by an operator, and reported by the agent.
+  std::string tags = "[]", agent_tags = "[]";
 };
 
 struct GroupRow {
@@ -68,7 +71,10 @@ Result<std::optional<AgentRow>> find(Database& db, int64_t org, std::string_view
 // approval to register again is used up.
 bool enroll(Database& db, int64_t org, const AgentRow& agent, std::string_view token_hash, int64_t now, int64_t& id,
             std::string& error);
-bool heartbeat(Database& db, int64_t agent, int64_t now, std::string& error);
+// A heartbeat; `agent_tags` (a JSON list) replaces the tags the agent reported before, when given.
+bool heartbeat(Database& db, int64_t agent, int64_t now, const std::optional<std::string>& agent_tags, std::string& error);
+// Replaces the tags an operator set on a host of `org` (a JSON list).
+bool set_tags(Database& db, int64_t org, std::string_view hostname, std::string_view tags, std::string& error);
 // An admin lets the host `hostname` of `org` register again while its agent is live.
 bool approve_reregistration(Database& db, int64_t org, std::string_view hostname, int64_t now, std::string& error);
 
@@ -79,5 +85,9 @@ namespace wf::store::groups {
 Result<Page<GroupRow>> list(Database& db, int64_t org, Paging page);
 Result<std::optional<GroupRow>> find(Database& db, int64_t org, std::string_view name);
 bool put(Database& db, int64_t org, const GroupRow& group, std::string& error);
+// The names of the groups of `org` that list `hostname`, in name order.
+Result<std::vector<std::string>> of_host(Database& db, int64_t org, std::string_view hostname);
+// Every host named by a group of `org`, with the names of its groups in name order.
+Result<std::map<std::string, std::vector<std::string>>> by_host(Database& db, int64_t org);
 
 }  // namespace wf::store::groups

@@ -45,7 +45,7 @@ bool read_job(const Statement& s, JobRow& j, std::string& error) {
 // Each filter's condition written only when it filters, so that every combination is a plain
 // conjunction an index serves (see instances.cpp).
 std::string where(const JobFilter& f) {
-  std::string w = " FROM jobs WHERE org_id = ?1";
+  std::string w = " FROM jobs WHERE org_id = ?1 AND removed_at IS NULL";
   if (!f.status.empty()) w += " AND status = ?2";
   if (!f.host.empty()) w += " AND host = ?3";
   if (f.instance != 0) w += " AND instance_id = ?4";
@@ -90,9 +90,9 @@ Result<std::vector<JobOfEffect>> of_instance(Database& db, int64_t instance) {
   });
 }
 
-bool remove(Database& db, int64_t org, int64_t id, std::string& error) {
-  Query q(db, "DELETE FROM jobs WHERE id = ?1 AND org_id = ?2");
-  q->bind(1, id).bind(2, org);
+bool remove(Database& db, int64_t org, int64_t id, int64_t now, std::string& error) {
+  Query q(db, "UPDATE jobs SET removed_at = COALESCE(removed_at, ?3) WHERE id = ?1 AND org_id = ?2");
+  q->bind(1, id).bind(2, org).bind(3, now);
   return run(*q, error);
 }
 

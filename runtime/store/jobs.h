@@ -29,15 +29,17 @@ struct JobOfEffect {
 
 namespace wf::store::jobs {
 
-// A page of `org`'s jobs, newest first; `page.after` is a job id (the list goes on with older ones).
+// A page of `org`'s jobs that were not removed, newest first; `page.after` is a job id (the list
+// goes on with older ones).
 Result<Page<JobRow>> list(Database& db, int64_t org, const JobFilter& filter, Paging page);
 // The statements list() runs, for the test that every form is served by an index.
 std::string list_sql(const JobFilter& filter, bool after);
 std::string count_sql(const JobFilter& filter);
 // The jobs of an instance, oldest first.
 Result<std::vector<JobOfEffect>> of_instance(Database& db, int64_t instance);
-// Deletes an ended job of `org`.
-bool remove(Database& db, int64_t org, int64_t id, std::string& error);
+// Takes an ended job of `org` out of the lists; its row stays (history is append-only) and is
+// still found by its id.
+bool remove(Database& db, int64_t org, int64_t id, int64_t now, std::string& error);
 
 // Jobs not yet ended (queued, dispatched, running), of every organization, by id.
 Result<std::vector<JobRow>> unfinished(Database& db);

@@ -261,12 +261,27 @@ CREATE INDEX events_by_org ON events (org_id, id);
 CREATE INDEX signals_by_instance ON signals (instance_id, event);
 )sql";
 
+// History is append-only (SPEC §4.1): removing an ended job (`DELETE /jobs/{id}`) takes it out of
+// the job lists and keeps its row, output and all.
+constexpr std::string_view kVersion6 = R"sql(
+ALTER TABLE jobs ADD COLUMN removed_at INTEGER;
+)sql";
+
+// A host's tags (SPEC §1.6 `host.tags`): those an operator set (`PATCH /hosts/{name}`) and those
+// its agent reports (`wf agent --tag`), each a JSON list of strings; the host has both.
+constexpr std::string_view kVersion7 = R"sql(
+ALTER TABLE agents ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE agents ADD COLUMN agent_tags TEXT NOT NULL DEFAULT '[]';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
+    {6, kVersion6},
+    {7, kVersion7},
 };
 
 }  // namespace

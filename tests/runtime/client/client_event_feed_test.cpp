@@ -150,6 +150,25 @@ TEST(InstanceEventFeed, AStatusEventWakesTheWaiterAndAReconnectResumesAfterTheLa
   EXPECT_NE(requests[1].find("Last-Event-ID: 6\r\n"), std::string::npos) << requests[1];
 }
 
+// A running job's output is no news for `wf wait` or `wf logs -f`: it changes neither the instance
+// nor its log, and arrives several times a second.
+TEST(InstanceEventFeed, JobOutputIsNoNews) {
+  EventServer* self = nullptr;
+  EventServer server([&](int fd, size_t index) {
+    send_text(fd, kStreamHead);
+    for (int i = 0; i < 3; ++i)
+      send_text(fd, "event: job.output\ndata: {\"type\":\"job.output\",\"data\":{\"text\":\"x\"}}\n\n");
+    send_text(fd, "id: 9\nevent: log\ndata: {\"type\":\"log\"}\n\n");
+    hold_open(*self);
+  });
+  self = &server;
+  InstanceEventFeed feed(server.url(), "", 7);
+  auto news = wait_for(feed, [](const InstanceEventFeed::News& n) { return n.events > 0; });
+  EXPECT_EQ(news.events, 1);
+  news = feed.wait(Clock::now() + 300ms);
+  EXPECT_EQ(news.events, 0);
+}
+
 TEST(InstanceEventFeed, AClientErrorEndsTheFeedSoTheCallerPolls) {
   EventServer server([](int fd, size_t) {
     const std::string body = R"({"error":{"code":"not_found","message":"no instance 7"}})";

@@ -116,10 +116,14 @@ const std::vector<Endpoint>& endpoints() {
         R"({"host": "h", "command": "true", "timeout_ms": "5s"})", R"({"host": "h"})",
         R"({"host": "h", "command": "true", "interpreter": "cobol"})"}},
       {"GET", "/jobs/{id}", Access::Admin, IdKind::Job, nullptr, {}},
+      {"GET", "/jobs/{id}/events", Access::Admin, IdKind::Job, nullptr, {}},
       {"DELETE", "/jobs/{id}", Access::Admin, IdKind::Job, nullptr, {}},
       {"POST", "/jobs/{id}/cancel", Access::Admin, IdKind::Job, nullptr, {}},
       {"POST", "/jobs/{id}/retry", Access::Admin, IdKind::Job, nullptr, {}},
       {"GET", "/hosts", Access::Admin, IdKind::None, nullptr, {}},
+      {"PATCH", "/hosts/{id}", Access::Admin, IdKind::Host, R"({"tags": ["t"]})",
+       {R"({"tags": "t"})", R"({"tags": [5]})", R"({"tags": ["bad tag"]})", R"({"add_tags": {"t": 1}})", R"({"remove_tags": [""]})",
+        R"({"hostname": "x"})"}},
       {"GET", "/groups", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/groups", Access::Admin, IdKind::None, nullptr,
        {R"({"name": "g", "hosts": "web1"})", R"({"name": 5, "hosts": []})", R"({"name": "g", "hosts": [5]})"}},
@@ -465,7 +469,7 @@ TEST_F(ApiErrors, UnknownRoutesAreNotFound) {
   const std::vector<std::string> urls = {std::string("/api"), std::string("/api/v2/health"), std::string("/api/v1"), std::string("/api/v1/nothing"),
         "/api/v1/instances/" + instance + "/bogus", "/api/v1/instances/" + instance + "/log/more",
         std::string("/api/v1/definitions/api_gate/bogus"), std::string("/api/v1/definitions/api_gate/run/now"), "/api/v1/approvals/" + approval + "/bogus",
-        "/api/v1/jobs/" + job + "/bogus", "/api/v1/jobs/" + job + "/cancel/now", std::string("/api/v1/hosts/extra"),
+        "/api/v1/jobs/" + job + "/bogus", "/api/v1/jobs/" + job + "/cancel/now", std::string("/api/v1/hosts/extra/more"),
         std::string("/api/v1/groups/g"), std::string("/api/v1/events/1"), std::string("/api/v1/health/deep"),
         "/api/v1/agents/jobs/" + job, "/api/v1/agents/jobs/" + job + "/bogus", std::string("/api/v1/agents/nothing")};
   for (const std::string& url : urls) {

@@ -118,6 +118,7 @@ TEST_F(Organizations, NothingOfOneIsVisibleStartableOrAnswerableFromTheOther) {
       {"POST", "/api/v1/jobs/" + J + "/cancel", "{}"},
       {"POST", "/api/v1/jobs/" + J + "/retry", "{}"},
       {"DELETE", "/api/v1/jobs/" + J, ""},
+      {"GET", "/api/v1/jobs/" + J + "/events", ""},
   };
   for (const Probe& p : probes) {
     auto r = other_->request(p.method, p.path, p.body);

@@ -169,13 +169,15 @@ class Service {
 class Agent {
  public:
   // Enrolls with the service's first organization's secret unless `secret` is given; `name` keeps
-  // the state and log of two agents of one host name apart.
-  bool start(const Service& s, const std::string& hostname, const std::string& secret = "", const std::string& name = "") {
+  // the state and log of two agents of one host name apart; `extra` are more arguments.
+  bool start(const Service& s, const std::string& hostname, const std::string& secret = "", const std::string& name = "",
+             const std::vector<std::string>& extra = {}) {
     process_ = std::make_unique<Process>();
     const std::string tag = "agent-" + (name.empty() ? hostname : name);
-    return process_->spawn({"agent", "--server", s.url(), "--enroll", secret.empty() ? s.enroll_secret() : secret, "--hostname",
-                            hostname, "--state", (s.dir() / tag).string()},
-                           s.dir() / (tag + ".log"));
+    std::vector<std::string> args = {"agent", "--server", s.url(), "--enroll", secret.empty() ? s.enroll_secret() : secret,
+                                     "--hostname", hostname, "--state", (s.dir() / tag).string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return process_->spawn(args, s.dir() / (tag + ".log"));
   }
   void kill9() {
     if (process_) process_->kill9();
