@@ -1,7 +1,8 @@
 // A step's `timeout` in a real `wf serve` with a real `wf agent` (SPEC §1.5): the effect the step
 // waits on is answered with a `timeout` error once the step's time is up — a job, an approval, a
 // sleep — its queued jobs are cancelled, `retry` gives each attempt a fresh timeout, a `try`
-// around the step catches it, and a restarted service still honours the deadline.
+// around the step catches it, a restarted service still honours the deadline, and retrying the
+// failed instance gives the step its whole time again.
 #include <gtest/gtest.h>
 
 #include "service_fixture.h"
@@ -138,6 +139,30 @@ workflow nap() {
   EXPECT_EQ(end["status"], "failed") << end.dump();
   EXPECT_EQ(end["error"]["kind"], "timeout") << end.dump();
   EXPECT_EQ(end["error"]["message"], "step \"Nap\" timed out after 2s") << end.dump();
+}
+
+TEST_F(StepTimeout, RetryingTheInstanceGivesTheStepItsWholeTimeAgain) {
+  const std::string name = push(R"(
+workflow nap() -> string {
+  step "Nap" timeout 1s {
+    sleep 3s
+  }
+  return "woke"
+}
+)");
+  const int64_t id = start(*api_, name, json::object());
+  ASSERT_GT(id, 0);
+  json end = wait_ended(*api_, id, std::chrono::seconds(10));
+  ASSERT_EQ(end["status"], "failed") << end.dump();
+  const auto before = std::chrono::steady_clock::now();
+  auto r = api_->post("/api/v1/instances/" + std::to_string(id) + "/retry");
+  ASSERT_EQ(r.status, 200) << r.body;
+  end = wait_ended(*api_, id, std::chrono::seconds(10));
+  const auto took = std::chrono::steady_clock::now() - before;
+  EXPECT_EQ(end["status"], "failed") << end.dump();
+  EXPECT_EQ(end["error"]["message"], "step \"Nap\" timed out after 1s") << end.dump();
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_LT(took, std::chrono::milliseconds(2900));
 }
 
 }  // namespace
