@@ -20,6 +20,7 @@
 #include "effects/job_plan.h"
 #include "effects/records.h"
 #include "effects/run_state.h"
+#include "effects/step_timeout.h"
 #include "effects/workflow_policy.h"
 #include "jobs/executor.h"
 #include "vm/continuation.h"
@@ -234,6 +235,32 @@ RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
 }
 
 void LocalRunner::handle(vm::Machine& m, const vm::EffectRequest& r) {
+  // A timed step bounds the effect: already out of time, it is answered so at once; otherwise its
+  // deadline joins the @timeouts that stop waits and jobs early, and answer() reports it.
+  const std::optional<vm::StepDeadline> step = effects::effect_deadline(m, r);
+  if (step && effects::wall_clock_ms() >= step->at) {
+    say("step \"{}\" timed out", field_string(step->info, "name"));
+    m.resume_error(r.fiber, r.seq, effects::step_timeout_error(*step));
+    return;
+  }
+  deadlines_.push_back(step ? step->at : 0);
+  perform(m, r);
+  deadlines_.pop_back();
+}
+
+void LocalRunner::answer(vm::Machine& m, const vm::EffectRequest& r, Value outcome, bool is_error) {
+  // Whatever the effect ended with, a step whose time ran out meanwhile ends it with `timeout`.
+  if (const std::optional<vm::StepDeadline> step = effects::effect_deadline(m, r); step && effects::wall_clock_ms() >= step->at) {
+    say("step \"{}\" timed out", field_string(step->info, "name"));
+    m.resume_error(r.fiber, r.seq, effects::step_timeout_error(*step));
+  } else if (is_error) {
+    m.resume_error(r.fiber, r.seq, std::move(outcome));
+  } else {
+    m.resume(r.fiber, r.seq, std::move(outcome));
+  }
+}
+
+void LocalRunner::perform(vm::Machine& m, const vm::EffectRequest& r) {
   switch (r.kind) {
     case bytecode::EffectKind::Run: handle_run(m, r); break;
     case bytecode::EffectKind::Approve: handle_approve(m, r); break;
@@ -247,7 +274,7 @@ void LocalRunner::handle(vm::Machine& m, const vm::EffectRequest& r) {
         say("checkin {}{}", it->second.name, it->second.rotate_after_use ? " (secret rotated)" : "");
         sessions_.erase(it);
       }
-      m.resume(r.fiber, r.seq, Value());
+      answer(m, r, Value());
       break;
     }
     case bytecode::EffectKind::Notify: {
@@ -256,7 +283,7 @@ void LocalRunner::handle(vm::Machine& m, const vm::EffectRequest& r) {
       if (channels.tag == vm::Tag::List)
         for (const Value& c : vm::as_list(channels)) to.push_back(vm::render(c));
       say("notify {}: {}", fmt::join(to, ", "), field_string(r.args, "message"));
-      m.resume(r.fiber, r.seq, Value());
+      answer(m, r, Value());
       break;
     }
     case bytecode::EffectKind::WaitEvent: {
@@ -265,16 +292,15 @@ void LocalRunner::handle(vm::Machine& m, const vm::EffectRequest& r) {
       if (it != options_.events.end()) {
         say("event \"{}\" received", name);
         auto j = nlohmann::ordered_json::parse(it->second, nullptr, false);
-        m.resume(r.fiber, r.seq, j.is_discarded() ? vm::make_string(it->second) : vm::from_json(j));
+        answer(m, r, j.is_discarded() ? vm::make_string(it->second) : vm::from_json(j));
         break;
       }
       const int64_t timeout = field_int(r.args, "timeout");
       if (timeout > 0) {
         wait_ms(timeout, fmt::format("waiting for event \"{}\", which this run cannot receive:", name));
-        m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::Timeout, fmt::format("event \"{}\" did not arrive", name)));
+        answer_error(m, r, effects::make_error(ErrorKind::Timeout, fmt::format("event \"{}\" did not arrive", name)));
       } else {
-        m.resume_error(r.fiber, r.seq,
-                       effects::make_error(ErrorKind::Config, fmt::format("event \"{}\" cannot arrive in a local run; pass --event {}=JSON", name, name)));
+        answer_error(m, r, effects::make_error(ErrorKind::Config, fmt::format("event \"{}\" cannot arrive in a local run; pass --event {}=JSON", name, name)));
       }
       break;
     }
@@ -290,7 +316,7 @@ void LocalRunner::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
   if (as.tag == vm::Tag::Credential) {
     auto it = sessions_.find(field_string(as, "session"));
     if (it == sessions_.end()) {
-      m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::Permission, "the credential was already checked in"));
+      answer_error(m, r, effects::make_error(ErrorKind::Permission, "the credential was already checked in"));
       return;
     }
     cred = effects::JobCredential{it->second.username, it->second.domain, it->second.credential_type, it->second.secret};
@@ -346,14 +372,14 @@ void LocalRunner::handle_run(vm::Machine& m, const vm::EffectRequest& r) {
     }
     effects::RunState::Next next = state.next();
     if (next.kind == effects::RunState::Next::Kind::Done) {
-      if (next.failed) m.resume_error(r.fiber, r.seq, std::move(next.value));
-      else m.resume(r.fiber, r.seq, std::move(next.value));
+      if (next.failed) answer_error(m, r, std::move(next.value));
+      else answer(m, r, std::move(next.value));
       return;
     }
     wait_ms(next.delay_ms, "retrying in");
     if (stopping()) {
       // Interrupted or timed out while waiting to retry: no further attempt starts.
-      m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::Cancelled, "stopped before the retry"));
+      answer_error(m, r, effects::make_error(ErrorKind::Cancelled, "stopped before the retry"));
       return;
     }
     round = next.hosts;
@@ -371,8 +397,8 @@ void LocalRunner::handle_approve(vm::Machine& m, const vm::EffectRequest& r) {
   if (!state.decided()) state.decide(approve);
   say("approval \"{}\": {}", state.title(), approve ? "approved" : "rejected");
   Value rejection = state.statement() ? state.rejection() : Value();
-  if (!rejection.is_none()) m.resume_error(r.fiber, r.seq, std::move(rejection));
-  else m.resume(r.fiber, r.seq, state.approval());
+  if (!rejection.is_none()) answer_error(m, r, std::move(rejection));
+  else answer(m, r, state.approval());
 }
 
 void LocalRunner::handle_sleep(vm::Machine& m, const vm::EffectRequest& r) {
@@ -391,7 +417,7 @@ void LocalRunner::handle_sleep(vm::Machine& m, const vm::EffectRequest& r) {
     }
   }
   wait_ms(ms, why);
-  m.resume(r.fiber, r.seq, Value());
+  answer(m, r, Value());
 }
 
 void LocalRunner::handle_checkout(vm::Machine& m, const vm::EffectRequest& r) {
@@ -400,8 +426,7 @@ void LocalRunner::handle_checkout(vm::Machine& m, const vm::EffectRequest& r) {
   for (const auto& v : options_.vault)
     if (v.name == name) identity = &v;
   if (!identity) {
-    m.resume_error(r.fiber, r.seq,
-                   effects::make_error(ErrorKind::NotFound, fmt::format("no identity `{}` in the vault (pass --vault FILE)", name)));
+    answer_error(m, r, effects::make_error(ErrorKind::NotFound, fmt::format("no identity `{}` in the vault (pass --vault FILE)", name)));
     return;
   }
   if (identity->requires_approval) {
@@ -409,22 +434,21 @@ void LocalRunner::handle_checkout(vm::Machine& m, const vm::EffectRequest& r) {
     if (options_.approve == ApproveMode::Ask && options_.ask)
       approve = options_.ask(fmt::format("Check out `{}`: {}", name, field_string(r.args, "reason"))).first;
     if (!approve) {
-      m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::Rejected, fmt::format("checkout of `{}` was not approved", name)));
+      answer_error(m, r, effects::make_error(ErrorKind::Rejected, fmt::format("checkout of `{}` was not approved", name)));
       return;
     }
   }
   const std::string session = fmt::format("local-{}", next_session_++);
   sessions_[session] = *identity;
   say("checkout {} as {} ({})", name, identity->username, field_string(r.args, "reason"));
-  m.resume(r.fiber, r.seq,
-           effects::make_credential(identity->username, identity->domain, identity->credential_type, name, session));
+  answer(m, r, effects::make_credential(identity->username, identity->domain, identity->credential_type, name, session));
 }
 
 void LocalRunner::handle_child(vm::Machine& m, const vm::EffectRequest& r) {
   const std::string name = field_string(r.args, "workflow");
   const std::optional<uint32_t> index = bytecode::find_workflow(program_->module, name);
   if (!index) {
-    m.resume_error(r.fiber, r.seq, effects::make_error(ErrorKind::NotFound, fmt::format("no workflow `{}`", name)));
+    answer_error(m, r, effects::make_error(ErrorKind::NotFound, fmt::format("no workflow `{}`", name)));
     return;
   }
   std::vector<Value> args;
@@ -433,8 +457,8 @@ void LocalRunner::handle_child(vm::Machine& m, const vm::EffectRequest& r) {
   ++depth_;
   RunOutcome child = run(*index, std::move(args));
   --depth_;
-  if (child.status == vm::Status::Completed) m.resume(r.fiber, r.seq, std::move(child.value));
-  else m.resume_error(r.fiber, r.seq, std::move(child.error));
+  if (child.status == vm::Status::Completed) answer(m, r, std::move(child.value));
+  else answer_error(m, r, std::move(child.error));
 }
 
 }  // namespace wf::local

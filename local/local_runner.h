@@ -2,7 +2,8 @@
 // Jobs run on this machine once per target host with WF_HOST set; approvals are answered by
 // --approve (or at the terminal); checkouts come from a vault file; sleeps wait for real unless
 // `fast`; notifications and log lines go to the timeline on stderr. A workflow's @timeout ends it
-// as the service's engine does: its waits and jobs are stopped and it fails with `timeout`.
+// as the service's engine does: its waits and jobs are stopped and it fails with `timeout`. A
+// step's timeout stops the wait and jobs of the effect it bounds, which ends with `timeout`.
 #pragma once
 
 #include <atomic>
@@ -77,7 +78,12 @@ class LocalRunner : public vm::Host {
   void on_condition(uint32_t fiber, const std::string& condition, bool value) override;
 
  private:
+  // Performs an effect within the timeout of the steps around it (effects/step_timeout.h).
   void handle(vm::Machine& m, const vm::EffectRequest& r);
+  void perform(vm::Machine& m, const vm::EffectRequest& r);
+  // Resumes the effect's fiber with its outcome, or with `timeout` if its step's time ran out.
+  void answer(vm::Machine& m, const vm::EffectRequest& r, vm::Value outcome, bool is_error = false);
+  void answer_error(vm::Machine& m, const vm::EffectRequest& r, vm::Value error) { answer(m, r, std::move(error), true); }
   void handle_run(vm::Machine& m, const vm::EffectRequest& r);
   void handle_approve(vm::Machine& m, const vm::EffectRequest& r);
   void handle_sleep(vm::Machine& m, const vm::EffectRequest& r);
@@ -100,7 +106,8 @@ class LocalRunner : public vm::Host {
   uint64_t next_session_ = 1;
   int depth_ = 0;  // child workflows nest
   // The wall-clock @timeout deadlines of the runs in progress (a child workflow's nested in its
-  // parent's), 0 where a run has none or its timeout has already ended it.
+  // parent's), 0 where a run has none or its timeout has already ended it; and, nested likewise,
+  // the step deadline of each effect being performed (0 for none).
   std::vector<int64_t> deadlines_;
 };
 

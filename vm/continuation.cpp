@@ -132,7 +132,7 @@ class Capture {
     out.registers = values(f.registers, live(f.state) ? window_end(p_, f.frames) : 0);
     out.frames.reserve(f.frames.size());
     for (const Frame& fr : f.frames) out.frames.push_back(FrameData{fr.function, fr.pc, fr.base, fr.result});
-    for (const OpenStep& s : f.steps) out.steps.push_back(StepData{s.frame, s.enter_pc, value(s.info)});
+    for (const OpenStep& s : f.steps) out.steps.push_back(StepData{s.frame, s.enter_pc, value(s.info), s.deadline});
     out.seq = f.seq;
     out.effect_register = f.effect_register;
     out.delivery = static_cast<DeliveryData>(f.delivery == Delivery::None    ? 0
@@ -543,7 +543,8 @@ class Restorer {
         // The interpreter names a failing step by the info record's first field.
         if (info.tag != Tag::Record || as_record(info).fields.empty() || as_record(info).fields[0].tag != Tag::Str)
           fail("a step's info is a record whose first field is its name");
-        f->steps.push_back(OpenStep{s.frame, s.enter_pc, std::move(info)});
+        if (s.deadline < 0) fail("a step's deadline is negative");
+        f->steps.push_back(OpenStep{s.frame, s.enter_pc, std::move(info), s.deadline});
       }
     }
     {

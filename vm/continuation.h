@@ -96,6 +96,7 @@ struct StepData {
   uint32_t frame = 0;
   uint32_t enter_pc = 0;
   ValueRef info = 0;
+  int64_t deadline = 0;  // written (a fourth item) only when set
 };
 
 enum class FiberStateData : uint8_t { Runnable = 0, WaitingEffect = 1, WaitingJoin = 2, Done = 3, Failed = 4 };

@@ -211,10 +211,11 @@ class Encoder {
     }
     pk_.pack_array(static_cast<uint32_t>(f.steps.size()));
     for (const auto& s : f.steps) {
-      pk_.pack_array(3);
+      pk_.pack_array(s.deadline != 0 ? 4 : 3);
       pk_.pack_uint32(s.frame);
       pk_.pack_uint32(s.enter_pc);
       value(s.info);
+      if (s.deadline != 0) pk_.pack_int64(s.deadline);
     }
     pk_.pack_array(static_cast<uint32_t>(f.children.size()));
     for (uint32_t c : f.children) pk_.pack_uint32(c);
@@ -567,11 +568,14 @@ class Decoder {
       const uint32_t n = array();
       for (uint32_t k = 0; k < n; ++k) {
         At at_step(*this, k);
-        tuple(3);
+        // A step without a timeout has three items; with one, its deadline is the fourth.
+        const uint32_t items = array();
+        if (items != 3 && items != 4) fail("expected 3 or 4 items, found " + std::to_string(items));
         StepData s;
         s.frame = u32();
         s.enter_pc = u32();
         s.info = one_value();
+        if (items == 4) s.deadline = signed_int(1, std::numeric_limits<int64_t>::max());
         f.steps.push_back(s);
       }
     }

@@ -22,6 +22,9 @@ struct OpenStep {
   uint32_t frame = 0;     // index into frames
   uint32_t enter_pc = 0;  // the STEP instruction that opened it
   Value info;             // {name, timeout}
+  // When its `timeout` runs out (the host's clock, ms since the epoch), set as the body starts;
+  // 0 for none. Hosts enforce it at the effects the step's fibers wait on (Machine::step_deadline).
+  int64_t deadline = 0;
 };
 
 enum class Delivery : uint8_t { None, Value, Error, JoinDone };

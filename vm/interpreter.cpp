@@ -542,6 +542,9 @@ next:
     if (B() != 0) {
       f.steps.push_back(OpenStep{static_cast<uint32_t>(f.frames.size() - 1), static_cast<uint32_t>(ip - m.program_->code[f.frames.back().function].code) - 1, R[A()]});
       m.host_.on_step(f.id, R[A()], StepEvent::Enter);
+      // The timeout runs from here, set after the host's checkpoint so that a retry of the
+      // instance from that checkpoint starts the step with a timeout of its own.
+      f.steps.back().deadline = Machine::step_deadline_from(R[A()], m.host_.now_ms());
     } else {
       if (!f.steps.empty()) f.steps.pop_back();
       m.host_.on_step(f.id, R[A()], StepEvent::Leave);

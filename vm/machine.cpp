@@ -2,6 +2,7 @@
 // (JOIN, PFOR) with first-error cancellation, and aborting an instance (SPEC §3, §1.6).
 #include "vm/machine.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "vm/error_record.h"
@@ -188,6 +189,28 @@ bool Machine::resume_error(uint32_t fiber, uint64_t seq, Value error_record) {
   if (f.state != FiberState::WaitingEffect || f.seq != seq) return false;
   deliver(f, Delivery::Error, std::move(error_record), f.doomed);
   return true;
+}
+
+std::optional<StepDeadline> Machine::step_deadline(uint32_t fiber) const {
+  std::optional<StepDeadline> earliest;
+  // Parents precede their children, so the walk up ends.
+  for (int64_t id = fiber; id >= 0 && static_cast<size_t>(id) < fibers_.size(); id = fibers_[static_cast<size_t>(id)]->parent) {
+    for (const OpenStep& s : fibers_[static_cast<size_t>(id)]->steps)
+      if (s.deadline > 0 && (!earliest || s.deadline < earliest->at)) earliest = StepDeadline{s.deadline, s.info};
+    if (fibers_[static_cast<size_t>(id)]->parent >= id) break;
+  }
+  return earliest;
+}
+
+void Machine::restart_step_timeouts(int64_t now) {
+  for (auto& f : fibers_)
+    for (OpenStep& s : f->steps) s.deadline = step_deadline_from(s.info, now);
+}
+
+int64_t Machine::step_deadline_from(const Value& info, int64_t now) {
+  // The lowering writes a step's info as {name, timeout}; the timeout is none when not given.
+  if (info.tag != Tag::Record || as_record(info).fields.size() < 2 || as_record(info).fields[1].tag != Tag::Duration) return 0;
+  return std::max<int64_t>(1, now + std::max<int64_t>(0, as_record(info).fields[1].i));
 }
 
 void Machine::abort(Value error_record) {

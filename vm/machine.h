@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ struct EffectRequest {
 };
 
 enum class StepEvent { Enter, Leave, Fail };
+
+// The step whose `timeout` an effect must be answered within (Machine::step_deadline).
+struct StepDeadline {
+  int64_t at = 0;  // the host's clock, ms since the epoch
+  Value info;      // the step's {name, timeout}
+};
 
 // What the VM asks of whoever runs it, synchronously and without suspending.
 class Host : public stdlib::NativeContext {
@@ -74,6 +81,14 @@ class Machine {
   // Raises an error nothing can catch into every live fiber (cancel, instance timeout): finally
   // blocks and checkins still run.
   void abort(Value error_record);
+
+  // The earliest deadline of the timed steps `fiber` is inside: its own, and those its parents
+  // were inside when they started it (a `parallel` inside a step). Null when there is none.
+  std::optional<StepDeadline> step_deadline(uint32_t fiber) const;
+  // Starts the timeouts of every open step afresh from `now` (a retry from a checkpoint).
+  void restart_step_timeouts(int64_t now);
+  // When a step with this info record entered at `now` runs out of time; 0 when it has no timeout.
+  static int64_t step_deadline_from(const Value& info, int64_t now);
 
   const Value& result() const { return result_; }
   const Value& error() const { return error_; }

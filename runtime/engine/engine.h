@@ -215,7 +215,7 @@ class Engine {
  private:
   friend class Transition;
   struct Timer {
-    enum class Kind { Sleep, EventTimeout, ApprovalTimeout, InstanceTimeout, DeferredStart, JobDue, PollDeadline, GoOn } kind;
+    enum class Kind { Sleep, EventTimeout, ApprovalTimeout, InstanceTimeout, StepTimeout, DeferredStart, JobDue, PollDeadline, GoOn } kind;
     int64_t id = 0;  // instance (also JobDue's and GoOn's), approval, poller
     uint64_t seq = 0;
     int64_t org = 0;  // JobDue: the queue's organization and host
@@ -275,6 +275,14 @@ class Engine {
   void start_children(Changes& ch);
   void deliver_to_parent(Instance& child, Changes& ch);
   bool recover_child(Instance& in, Wait& w, std::string& error);
+  // A step's timeout over the effects inside it (engine_step_timeout.cpp): armed as an effect
+  // begins, firing as its `timeout` answer with what it started withdrawn; recovery re-arms it
+  // from the continuation.
+  bool begin_step_timeout(Instance& in, Wait& w, const vm::Machine& m, const vm::EffectRequest& r, Changes& ch);
+  void arm_step_timeout(Instance& in, const Wait& w);
+  void step_timed_out(Instance& in, uint64_t seq);
+  void time_out_wait(Instance& in, Wait& w, Changes& ch);
+  void recover_step_timeouts(Instance& in, Changes& ch);
   void notify(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch);  // engine_notify.cpp
   void checkout(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch);  // engine_checkout.cpp
   void checkin(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch);

@@ -166,6 +166,10 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
   w.step = open_step(in, ch, std::string(bytecode::effect_name(r.kind)), describe_effect(r), static_cast<int64_t>(r.seq));
   WaitRow row{in.row.id, r.seq, r.fiber, std::string(bytecode::effect_name(r.kind)), vm::encode_values(*in.program, {r.args}),
               effects::wall_clock_ms(), std::nullopt};
+  if (!begin_step_timeout(in, w, m, r, ch)) {
+    ch.waits_added.push_back(std::move(row));
+    return;
+  }
   switch (r.kind) {
     case EffectKind::Run: arm_run(in, w, ch); break;
     case EffectKind::Approve: arm_approval(in, w, ch); break;

@@ -93,6 +93,7 @@ OpResult Engine::retry(int64_t org, int64_t id, Done done) {
   if (!t.restore(view(r.checkpoint)).ok())
     return {Outcome::Conflict, "the instance failed before its first step: it has no checkpoint to retry from; start it again"};
   t.machine().next_seq() = std::max(t.machine().next_seq(), next_seq);
+  t.machine().restart_step_timeouts(effects::wall_clock_ms());  // the retried step has its whole time
   instances_[id] = std::move(owned);
   log(in, ch, "instance", fmt::format("retried from the last checkpoint (attempt {})", r.attempt));
   reopen_checkpoint_steps(in, ch);

@@ -177,6 +177,7 @@ bool Engine::recover_chunk(std::vector<store::RecoveredInstance>& chunk, std::st
       in.waits[seq] = std::move(w);
       if (!rebuild_wait(in, in.waits[seq], ch, error)) return error = fmt::format("cannot recover instance {}: {}", id, error), false;
     }
+    recover_step_timeouts(in, ch);
     bool ready = false;
     for (auto& [seq, w] : in.waits) ready = ready || w.ready;
     if ((ready && !in.row.operator_paused) || !ch.empty()) to_advance.emplace_back(id, std::move(ch));

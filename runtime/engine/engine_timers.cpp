@@ -1,5 +1,5 @@
 // The engine's timers: one libuv timer set to the earliest due entry of an ordered map. Sleeps,
-// event and approval timeouts, @timeout, deferred starts, retry delays and long-poll deadlines
+// event, approval and step timeouts, @timeout, deferred starts, retry delays and long-poll deadlines
 // all live here; each fires into the file of what it times. The durable ones are re-armed from
 // the store by recovery.
 //
@@ -116,6 +116,7 @@ void Engine::fire(const Timer& t) {
   switch (t.kind) {
     case Kind::Sleep: wake(in, t.seq); return;
     case Kind::EventTimeout: event_timed_out(in, t.seq); return;
+    case Kind::StepTimeout: step_timed_out(in, t.seq); return;
     case Kind::DeferredStart: start_deferred(in); return;
     case Kind::GoOn: go_on_after_reload(in.row.id); return;
     case Kind::InstanceTimeout: {

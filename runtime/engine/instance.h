@@ -14,6 +14,7 @@
 #include "effects/run_state.h"
 #include "runtime/engine/engine.h"
 #include "runtime/store/rows.h"
+#include "vm/machine.h"
 #include "vm/program.h"
 #include "vm/value.h"
 
@@ -36,6 +37,8 @@ struct Wait {
   std::string event;
   // child workflow
   int64_t child_id = 0;
+  // The timed step that bounds it (effects/step_timeout.h); none when no step times it.
+  std::optional<vm::StepDeadline> step_deadline;
 
   // Settled: the value or Error to resume the fiber with (held while the instance is paused).
   bool ready = false, ready_error = false;

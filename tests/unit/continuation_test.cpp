@@ -616,6 +616,40 @@ TEST(Continuation, GoldenRoundTripInsideAParallelFor) {
   expect_round_trip(host, p);
 }
 
+// A timed step's deadline is part of the continuation, for the branches started inside it too.
+TEST(Continuation, GoldenRoundTripKeepsAStepDeadline) {
+  auto p = compile_source(R"(
+workflow main(targets: hosts) -> int {
+  step "outer" timeout 10m {
+    parallel {
+      branch "a" { sleep 1s }
+      branch "b" { sleep 2s }
+    }
+  }
+  return 1
+}
+)");
+  ASSERT_TRUE(p);
+  FakeHost host(p, worlds()[0], false, 1'000'000);
+  host.pause_when = [](const vm::Machine&, const std::vector<vm::EffectRequest>& rs) {
+    return rs[0].kind == bytecode::EffectKind::Sleep;
+  };
+  host.run(0, {hosts({"web-01"})});
+  ASSERT_TRUE(host.paused);
+  const uint32_t branch = host.paused_effects[0].fiber;
+  const std::optional<vm::StepDeadline> d = host.paused->step_deadline(branch);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->at, host.now_ms() + 10 * 60 * 1000);
+  const std::vector<uint8_t> bytes = vm::snapshot(*host.paused);
+  vm::Machine restored(p, host);
+  ASSERT_TRUE(vm::restore(restored, bytes).ok());
+  const std::optional<vm::StepDeadline> again = restored.step_deadline(branch);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->at, d->at);
+  EXPECT_FALSE(restored.step_deadline(static_cast<uint32_t>(restored.fibers().size())));
+  expect_round_trip(host, p);
+}
+
 TEST(Continuation, HeaderNamesFormatAndModule) {
   auto p = compile_source(own_workflows()[9].second);
   ASSERT_TRUE(p);
