@@ -6,7 +6,7 @@
 //   POST start           409/404 → the service no longer wants it: do nothing
 //   translate the spec   bad → report `config`, nothing runs
 //   started.log += id    made durable before the process exists
-//   run_job              output streamed by an OutputStreamer
+//   run_job              output streamed by an OutputStreamer, the job's secrets masked in it
 //   report sent          kept in the outbox (made durable) only while the service cannot take it
 #include "runtime/agent/agent.h"
 
@@ -22,6 +22,7 @@
 #include <set>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "jobs/executor.h"
 #include "runtime/agent/backoff.h"
@@ -30,6 +31,7 @@
 #include "runtime/agent/job_wire.h"
 #include "runtime/agent/outbox.h"
 #include "runtime/agent/output_streamer.h"
+#include "runtime/agent/secret_mask.h"
 #include "runtime/agent/server_connection.h"
 #include "runtime/agent/started_log.h"
 
@@ -346,6 +348,7 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
     running_.insert(id);
   }
   jobs::JobSpec job;
+  std::vector<std::string> secrets;  // what the job's output must not show (SPEC §1.8)
   std::string error;
   if (!translate_job_spec(spec, job, error)) {
     log_(fmt::format("job {} config: {}", id, error));
@@ -368,7 +371,9 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
     job.env["WF_CREDENTIAL_DOMAIN"] = text("domain");
     job.env["WF_CREDENTIAL_TYPE"] = text("credential_type");
     job.env["WF_CREDENTIAL_SECRET"] = text("secret");
+    secrets.push_back(text("secret"));
   }
+  const SecretMask mask(secrets);
   if (std::string failure = started_.record(id); !failure.empty()) {
     // Without a durable record a restart could run it twice; better not to run it at all.
     log_(fmt::format("job {} internal: {}", id, failure));
@@ -378,10 +383,11 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
   log_(fmt::format("job {} started: {}", id, job_description(spec)));
   jobs::JobReport outcome;
   {
-    OutputStreamer streamer(server_, id, log_);
+    OutputStreamer streamer(server_, id, log_, mask);
     outcome = jobs::run_job(job, cancel_, [&streamer](jobs::OutputStream stream, std::string_view data) { streamer.add(stream, data); });
     streamer.finish();  // the output goes before the report that ends the job
   }
+  mask_report(outcome, mask);
   log_(completion_line(id, outcome));
   report(http, id, completion_body(outcome));
 }
