@@ -32,6 +32,7 @@ PACKAGES=(
   libcurl4-openssl-dev
   sqlite3
   wrk
+  valgrind
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
