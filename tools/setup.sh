@@ -34,6 +34,7 @@ PACKAGES=(
   wrk
   faketime  # the chaos harness's clock step
   libfaketime  # the tests that step the service's wall clock
+  valgrind
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

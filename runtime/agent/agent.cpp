@@ -6,7 +6,8 @@
 //   POST start           409/404 → the service no longer wants it: do nothing
 //   translate the spec   bad → report `config`, nothing runs
 //   started.log += id    written before the process exists, flushed to the disk while it starts
-//   run_job              output streamed by an OutputStreamer; the process group journalled
+//   run_job              output streamed by an OutputStreamer, the job's secrets masked in it;
+//                        the process group journalled
 //   outbox += report     made durable before it is sent
 //   report sent          started.log += "id reported", then the outbox file goes
 //
@@ -40,6 +41,7 @@
 #include "runtime/agent/leftover_process.h"
 #include "runtime/agent/outbox.h"
 #include "runtime/agent/output_streamer.h"
+#include "runtime/agent/secret_mask.h"
 #include "runtime/agent/server_connection.h"
 #include "runtime/agent/started_log.h"
 
@@ -373,6 +375,7 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
     running_.insert(id);
   }
   jobs::JobSpec job;
+  std::vector<std::string> secrets;  // what the job's output must not show (SPEC §1.8)
   std::string error;
   if (!translate_job_spec(spec, job, error)) {
     log_(fmt::format("job {} config: {}", id, error));
@@ -395,7 +398,9 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
     job.env["WF_CREDENTIAL_DOMAIN"] = text("domain");
     job.env["WF_CREDENTIAL_TYPE"] = text("credential_type");
     job.env["WF_CREDENTIAL_SECRET"] = text("secret");
+    secrets.push_back(text("secret"));
   }
+  const SecretMask mask(secrets);
   if (std::string failure = started_.write(id); !failure.empty()) {
     // Without a record a restart could run it twice; better not to run it at all.
     log_(fmt::format("job {} internal: {}", id, failure));
@@ -406,7 +411,7 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
   jobs::JobReport outcome;
   std::string unflushed;
   {
-    OutputStreamer streamer(server_, id, log_);
+    OutputStreamer streamer(server_, id, log_, mask);
     // Once the process exists, where its processes are goes to the journal (so that a start after
     // a crash of the agent can end what the crash left running), and the journal goes to the disk
     // while the process starts, not before: the start is committed on the service already, which
@@ -425,6 +430,7 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
   if (!unflushed.empty()) log_(fmt::format("job {}: its start record may not survive a crash of this host: {}", id, unflushed));
   if (outcome.outcome == jobs::JobOutcome::Cancelled && cancel->load() && !(cancel_ && cancel_->load()))
     outcome.error = "cancelled by an operator";
+  mask_report(outcome, mask);
   log_(completion_line(id, outcome));
   report(http, id, completion_body(outcome));
 }

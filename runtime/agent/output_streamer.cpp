@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "runtime/agent/backoff.h"
 #include "runtime/agent/job_wire.h"
 #include "runtime/agent/utf8_text.h"
@@ -15,21 +17,31 @@ size_t index_of(jobs::OutputStream stream) { return stream == jobs::OutputStream
 
 }  // namespace
 
-OutputStreamer::OutputStreamer(ServerConnection& server, int64_t job_id, const Logger& log,
+OutputStreamer::OutputStreamer(ServerConnection& server, int64_t job_id, const Logger& log, const SecretMask& mask,
                                std::chrono::milliseconds interval, size_t batch_bytes)
-    : server_(server), job_id_(job_id), log_(log), interval_(interval), batch_bytes_(batch_bytes == 0 ? 1 : batch_bytes) {}
+    : server_(server),
+      job_id_(job_id),
+      log_(log),
+      interval_(interval),
+      batch_bytes_(batch_bytes == 0 ? 1 : batch_bytes),
+      masked_{MaskedStream(mask), MaskedStream(mask)} {}
 
 OutputStreamer::~OutputStreamer() { finish(); }
 
 void OutputStreamer::add(jobs::OutputStream stream, std::string_view data) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (refused_ || finishing_ || data.empty()) return;
+  // Masking first: it replaces whole occurrences, which never end inside a character.
   std::string& held = held_[index_of(stream)];
   std::string text = std::move(held);
-  text.append(data);
+  text += masked_[index_of(stream)].add(data);
   const size_t complete = complete_utf8_prefix(text);
   held = text.substr(complete);
   text.resize(complete);
+  queue_locked(stream, std::move(text));
+}
+
+void OutputStreamer::queue_locked(jobs::OutputStream stream, std::string text) {
   if (text.empty()) return;
   pending_bytes_ += text.size();
   if (!pending_.empty() && pending_.back().stream == stream) pending_.back().data += text;
@@ -50,13 +62,12 @@ void OutputStreamer::finish() {
     if (finished_) return;
     if (!finishing_) {
       finishing_ = true;
-      // Whatever was held for a character's end will not get it now; it goes as it is.
+      // Whatever was held for a character's end or a secret's will not get it now; it goes as
+      // it is, masked.
       for (jobs::OutputStream stream : {jobs::OutputStream::Stdout, jobs::OutputStream::Stderr}) {
-        std::string& held = held_[index_of(stream)];
-        if (held.empty() || refused_) continue;
-        pending_bytes_ += held.size();
-        pending_.push_back(Piece{stream, std::move(held)});
-        held.clear();
+        std::string text = std::exchange(held_[index_of(stream)], std::string());
+        text += masked_[index_of(stream)].finish();
+        if (!refused_) queue_locked(stream, std::move(text));
       }
     }
     if (!pending_.empty()) start_sending_locked();

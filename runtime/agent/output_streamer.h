@@ -1,6 +1,7 @@
 // Streams one job's output to the service while the job runs (`POST /agents/jobs/{id}/output`),
-// from a thread of its own, started with the job's first output: the job's pipes are drained by the executor at full speed whatever the
-// service does, and output waits here while the service is slow or away.
+// from a thread of its own, started with the job's first output: the job's pipes are drained by
+// the executor at full speed whatever the service does, and output waits here while the service is
+// slow or away. The job's secrets are masked in it before it is queued (secret_mask.h).
 #pragma once
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "jobs/job.h"
+#include "runtime/agent/secret_mask.h"
 #include "runtime/agent/server_connection.h"
 
 namespace wf::agent {
@@ -25,14 +27,16 @@ class OutputStreamer {
   static constexpr std::chrono::milliseconds kInterval{250};
   static constexpr size_t kBatchBytes = 64 * 1024;
 
-  OutputStreamer(ServerConnection& server, int64_t job_id, const Logger& log,
+  // `mask` holds the secrets handed to the job; it must outlive the streamer.
+  OutputStreamer(ServerConnection& server, int64_t job_id, const Logger& log, const SecretMask& mask,
                  std::chrono::milliseconds interval = kInterval, size_t batch_bytes = kBatchBytes);
   ~OutputStreamer();  // finish()
   OutputStreamer(const OutputStreamer&) = delete;
   OutputStreamer& operator=(const OutputStreamer&) = delete;
 
-  // Queues output; never waits for the network. A multi-byte character cut at the end of `data`
-  // is held until its remaining bytes arrive. Thread-safe.
+  // Queues output; never waits for the network. The end of `data` that could be the start of a
+  // secret, or a multi-byte character cut at its end, is held until the following bytes arrive.
+  // Thread-safe.
   void add(jobs::OutputStream stream, std::string_view data);
 
   // Sends what is left and ends the sending thread. While the service is unavailable it gives up
@@ -48,6 +52,7 @@ class OutputStreamer {
     std::string data;
   };
 
+  void queue_locked(jobs::OutputStream stream, std::string text);
   void send_loop();
   void send_batches();
   Piece take_batch_locked();
@@ -63,6 +68,7 @@ class OutputStreamer {
   std::condition_variable wake_;
   std::deque<Piece> pending_;
   size_t pending_bytes_ = 0;
+  MaskedStream masked_[2];  // per stream (stdout, stderr): the secrets masked
   std::string held_[2];  // per stream: the start of a character whose end has not arrived
   bool finishing_ = false;
   bool finished_ = false;  // finish() has joined the thread: nothing is sent any more

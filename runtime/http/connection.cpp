@@ -4,7 +4,6 @@
 #include <exception>
 #include <string>
 
-#include "runtime/http/request_target.h"
 #include "runtime/http/response_writer.h"
 #include "runtime/http/server_core.h"
 
@@ -20,8 +19,7 @@ constexpr size_t kMaxBufferedInput = 64 * 1024;
 constexpr uint64_t kLingerMs = 2000;
 // A few spare write requests per connection make later partial writes free of allocation.
 constexpr size_t kSpareWrites = 4;
-// Buffers that grew past these sizes for one large request or answer are released afterwards.
-constexpr size_t kRetainedBodyCapacity = 64 * 1024;
+// An output buffer that grew past this for one large answer is released afterwards.
 constexpr size_t kRetainedOutputCapacity = 256 * 1024;
 // next_due()'s "no deadline".
 constexpr uint64_t kNever = 0;
@@ -30,16 +28,6 @@ uint64_t earliest(uint64_t a, uint64_t b) {
   if (a == kNever) return b;
   if (b == kNever) return a;
   return a < b ? a : b;
-}
-
-bool equals_ignoring_case(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
 }
 
 // The peer as "ip:port" (`name`, the request's peer) and as its IP alone (`ip`, what the
@@ -62,8 +50,6 @@ void peer_names(const uv_tcp_t* tcp, std::string& name, std::string& ip) {
   }
 }
 
-Connection* owner(http_parser* parser) { return static_cast<Connection*>(parser->data); }
-
 }  // namespace
 
 struct Connection::WriteRequest {
@@ -74,20 +60,7 @@ struct Connection::WriteRequest {
 
 // Constant-initialized, so no connection can see it unset whatever the order of static
 // initialization.
-const http_parser_settings Connection::kParserSettings = {
-    .on_message_begin = on_message_begin,
-    .on_url = on_url,
-    .on_status = nullptr,
-    .on_header_field = on_header_field,
-    .on_header_value = on_header_value,
-    .on_headers_complete = on_headers_complete,
-    .on_body = on_body,
-    .on_message_complete = on_message_complete,
-    .on_chunk_header = nullptr,
-    .on_chunk_complete = nullptr,
-};
-
-Connection::Connection(ServerCore& server) : server_(server) {}
+Connection::Connection(ServerCore& server) : server_(server), parser_(server.limits(), *this) {}
 
 Connection::~Connection() = default;
 
@@ -117,8 +90,6 @@ void Connection::start(uv_stream_t* listener) {
     close_now();
     return;
   }
-  http_parser_init(&parser_, HTTP_REQUEST);
-  parser_.data = this;
   last_activity_ = uv_now(loop);
   // A new connection's header deadline runs from the accept: one that sends nothing at all
   // must not hold its place longer than one that trickles.
@@ -233,19 +204,15 @@ void Connection::resume_parsing() {
 void Connection::consume(const char* data, size_t length) {
   consuming_ = true;
   while (length > 0 && !closing_ && !lingering_ && !exchange_) {
-    // The parser pauses itself at the end of every message (on_message_complete).
-    if (HTTP_PARSER_ERRNO(&parser_) == HPE_PAUSED) http_parser_pause(&parser_, 0);
-    size_t parsed = http_parser_execute(&parser_, &kParserSettings, data, length);
-    data += parsed;
-    length -= parsed;
-    http_errno error = HTTP_PARSER_ERRNO(&parser_);
-    if (error == HPE_PAUSED) {
+    const RequestParser::Step step = parser_.feed(data, length);
+    data += step.parsed;
+    length -= step.parsed;
+    if (step.outcome == RequestParser::Outcome::complete) {
+      enter_phase(Phase::answering);
       dispatch();
-    } else if (error != HPE_OK) {
-      parse_failed(error);
-    } else if (parsed == 0) {
-      // No progress without an error cannot happen with a request parser; do not spin.
-      refuse(400, "bad_request", "unparsable request");
+    } else if (step.outcome == RequestParser::Outcome::refused) {
+      const RequestParser::Refusal& refusal = parser_.refusal();
+      refuse(refusal.status, refusal.code, refusal.message);
     }
   }
   consuming_ = false;
@@ -254,150 +221,20 @@ void Connection::consume(const char* data, size_t length) {
 
 // ---- parsing ----
 
-int Connection::on_message_begin(http_parser* parser) {
-  Connection* self = owner(parser);
-  Request& r = self->request_;
-  r.method.clear();
-  r.path.clear();
-  r.query.clear();
-  r.headers.clear();
-  if (r.body.capacity() > kRetainedBodyCapacity) {
-    std::string().swap(r.body);
-  } else {
-    r.body.clear();
-  }
-  self->target_.clear();
-  self->header_bytes_ = 0;
-  self->in_header_field_ = false;
-  self->refusal_ = Refusal::none;
-  self->request_started_ = true;
+void Connection::request_begins() {
+  request_started_ = true;
   // A new connection has been reading its headers since the accept.
-  if (self->phase_ == Phase::awaiting_request) self->enter_phase(Phase::reading_headers);
-  return 0;
+  if (phase_ == Phase::awaiting_request) enter_phase(Phase::reading_headers);
 }
 
-bool Connection::count_header_bytes(size_t length) {
-  header_bytes_ += length;
-  if (header_bytes_ <= server_.limits().max_header_bytes) return true;
-  refusal_ = Refusal::headers_too_large;
-  return false;
-}
-
-int Connection::on_url(http_parser* parser, const char* at, size_t length) {
-  Connection* self = owner(parser);
-  if (!self->count_header_bytes(length)) return -1;
-  self->target_.append(at, length);
-  return 0;
-}
-
-int Connection::on_header_field(http_parser* parser, const char* at, size_t length) {
-  Connection* self = owner(parser);
-  auto& headers = self->request_.headers;
-  if (!self->in_header_field_) {
-    headers.emplace_back();
-    self->in_header_field_ = true;
-    // ": " and CRLF count too, so that many empty headers cannot slip under the limit.
-    if (!self->count_header_bytes(4)) return -1;
-  }
-  if (!self->count_header_bytes(length)) return -1;
-  std::string& name = headers.back().first;
-  for (size_t i = 0; i < length; ++i) {
-    char c = at[i];
-    name.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-  }
-  return 0;
-}
-
-int Connection::on_header_value(http_parser* parser, const char* at, size_t length) {
-  Connection* self = owner(parser);
-  self->in_header_field_ = false;
-  if (!self->count_header_bytes(length)) return -1;
-  auto& headers = self->request_.headers;
-  if (headers.empty()) headers.emplace_back();  // http-parser reports the field first; be safe
-  headers.back().second.append(at, length);
-  return 0;
-}
-
-int Connection::on_headers_complete(http_parser* parser) {
-  // http-parser reads 1 and 2 as "skip the body"; -1 is the error.
-  return owner(parser)->headers_complete();
-}
-
-int Connection::headers_complete() {
-  const Limits& limits = server_.limits();
-  request_.method = http_method_str(static_cast<http_method>(parser_.method));
-  if (!parse_request_target(target_, request_.path, request_.query, refusal_message_)) {
-    refusal_ = Refusal::bad_target;
-    return -1;
-  }
-  request_.peer = peer_;
-  http11_ = parser_.http_major > 1 || (parser_.http_major == 1 && parser_.http_minor >= 1);
-  // An upgrade (WebSocket, CONNECT) is not spoken here: it gets a normal answer, then the close.
-  keep_alive_ = http_should_keep_alive(&parser_) != 0 && parser_.upgrade == 0;
-  head_request_ = parser_.method == HTTP_HEAD;
-
-  bool chunked = (parser_.flags & F_CHUNKED) != 0;
-  bool has_length = (parser_.flags & F_CONTENTLENGTH) != 0;
-  if (has_length && parser_.content_length > limits.max_body_bytes) {
-    refusal_ = Refusal::body_too_large;
-    return -1;
-  }
-  if (has_length) request_.body.reserve(parser_.content_length);
-
-  // curl and others wait for this before sending a body (a second, without it).
-  if (http11_ && (chunked || (has_length && parser_.content_length > 0)) &&
-      equals_ignoring_case(request_.header("expect"), "100-continue")) {
+bool Connection::headers_parsed(Request& request, bool wants_continue) {
+  request.peer = peer_;
+  if (wants_continue) {
     write_bytes(kContinueResponse);
-    if (closing_) return -1;
+    if (closing_) return false;
   }
   enter_phase(Phase::reading_body);
-  return 0;
-}
-
-int Connection::on_body(http_parser* parser, const char* at, size_t length) {
-  Connection* self = owner(parser);
-  std::string& body = self->request_.body;
-  // A declared length was checked with the headers; this catches a chunked body that grows.
-  if (body.size() + length > self->server_.limits().max_body_bytes) {
-    self->refusal_ = Refusal::body_too_large;
-    return -1;
-  }
-  body.append(at, length);
-  return 0;
-}
-
-int Connection::on_message_complete(http_parser* parser) {
-  // Pausing makes http_parser_execute return right after this message, so the connection
-  // dispatches it outside the parser and parses the next one only after the answer.
-  http_parser_pause(parser, 1);
-  owner(parser)->enter_phase(Phase::answering);
-  return 0;
-}
-
-void Connection::parse_failed(http_errno error) {
-  const Limits& limits = server_.limits();
-  switch (refusal_) {
-    case Refusal::headers_too_large:
-      refuse(431, "headers_too_large",
-             "the request line and headers exceed " + std::to_string(limits.max_header_bytes) +
-                 " bytes");
-      return;
-    case Refusal::body_too_large:
-      refuse(413, "payload_too_large",
-             "the request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
-      return;
-    case Refusal::bad_target:
-      refuse(400, "bad_request", refusal_message_);
-      return;
-    case Refusal::none:
-      break;
-  }
-  if (error == HPE_HEADER_OVERFLOW) {
-    refuse(431, "headers_too_large", "the request headers are too large");
-    return;
-  }
-  refuse(400, "bad_request",
-         std::string("malformed HTTP request: ") + http_errno_description(error));
+  return true;
 }
 
 void Connection::refuse(int status, std::string_view code, std::string_view message) {
@@ -417,7 +254,7 @@ void Connection::dispatch() {
   auto exchange = std::make_shared<ConnectionExchange>(this);
   exchange_ = exchange;
   try {
-    server_.handler()(request_, exchange);
+    server_.handler()(parser_.request(), exchange);
   } catch (const std::exception& e) {
     handler_failed(exchange, e.what());
   } catch (...) {
@@ -444,13 +281,13 @@ void Connection::finish_exchange() {
 
 void Connection::respond(ConnectionExchange& exchange, Response&& response) {
   if (&exchange != exchange_.get() || closing_) return;
-  bool keep_alive = keep_alive_ && !server_.closing() && !headers_ask_to_close(response.headers);
+  bool keep_alive = parser_.keep_alive() && !server_.closing() && !headers_ask_to_close(response.headers);
   bool bodyless = status_has_no_body(response.status);
   out_.clear();
   append_response_head(out_, response.status, response.headers,
                        bodyless ? BodyFraming::none : BodyFraming::content_length,
                        response.body.size(), keep_alive, server_.date());
-  if (!bodyless && !head_request_) out_.append(response.body);
+  if (!bodyless && !parser_.head_request()) out_.append(response.body);
   finish_exchange();
   write_out();
   after_answer(keep_alive);
@@ -459,10 +296,10 @@ void Connection::respond(ConnectionExchange& exchange, Response&& response) {
 void Connection::start_stream(ConnectionExchange& exchange, int status, HeaderList&& headers) {
   if (&exchange != exchange_.get() || closing_) return;
   // HTTP/1.0 knows no chunks: its stream runs to the end of the connection.
-  stream_chunked_ = http11_;
+  stream_chunked_ = parser_.http11();
   stream_keep_alive_ =
-      keep_alive_ && stream_chunked_ && !server_.closing() && !headers_ask_to_close(headers);
-  stream_silent_ = head_request_ || status_has_no_body(status);
+      parser_.keep_alive() && stream_chunked_ && !server_.closing() && !headers_ask_to_close(headers);
+  stream_silent_ = parser_.head_request() || status_has_no_body(status);
   BodyFraming framing = status_has_no_body(status) ? BodyFraming::none
                         : stream_chunked_          ? BodyFraming::chunked
                                                    : BodyFraming::until_close;

@@ -1,9 +1,8 @@
-// One accepted TCP connection: it reads bytes, parses requests with http-parser, hands each
+// One accepted TCP connection: it reads bytes, parses requests (RequestParser), hands each
 // complete request to the handler, writes the answers in order, and closes on error, on request,
 // on idleness, on a request too slow to arrive, or when the server closes.
 #pragma once
 
-#include <http_parser.h>
 #include <uv.h>
 
 #include <cstddef>
@@ -15,6 +14,7 @@
 
 #include "runtime/http/connection_exchange.h"
 #include "runtime/http/request.h"
+#include "runtime/http/request_parser.h"
 
 namespace wf::http {
 
@@ -23,7 +23,7 @@ class ServerCore;
 // Lives on the heap, owned by its ServerCore's list; it frees itself once both of its handles
 // have closed. Pipelining: while an exchange is open the parser stays paused and further bytes
 // wait in `pending_input_`, so answers go out in request order.
-class Connection {
+class Connection : private RequestParser::Listener {
  public:
   explicit Connection(ServerCore& server);
   ~Connection();
@@ -61,8 +61,6 @@ class Connection {
   bool admitted = false;
 
  private:
-  // Why parsing stopped, when http-parser's own error code does not say it.
-  enum class Refusal { none, headers_too_large, body_too_large, bad_target };
   // Where the connection is in its request cycle; each phase has its own deadline.
   enum class Phase {
     awaiting_request,  // a keep-alive connection between requests: the idle timeout
@@ -80,15 +78,9 @@ class Connection {
   static void on_timer(uv_timer_t* timer);
   static void on_handle_closed(uv_handle_t* handle);
 
-  // http-parser callbacks.
-  static int on_message_begin(http_parser* parser);
-  static int on_url(http_parser* parser, const char* at, size_t length);
-  static int on_header_field(http_parser* parser, const char* at, size_t length);
-  static int on_header_value(http_parser* parser, const char* at, size_t length);
-  static int on_headers_complete(http_parser* parser);
-  static int on_body(http_parser* parser, const char* at, size_t length);
-  static int on_message_complete(http_parser* parser);
-  static const http_parser_settings kParserSettings;
+  // RequestParser::Listener.
+  void request_begins() override;
+  bool headers_parsed(Request& request, bool wants_continue) override;
 
   void read(const char* data, size_t length);
   void read_ended(ssize_t status);
@@ -98,11 +90,8 @@ class Connection {
   void keep_input(const char* data, size_t length);
   void start_reading();
   void stop_reading();
-  bool count_header_bytes(size_t length);
-  int headers_complete();
   void dispatch();
   void handler_failed(const std::shared_ptr<ConnectionExchange>& exchange, std::string_view what);
-  void parse_failed(http_errno error);
   void refuse(int status, std::string_view code, std::string_view message);
 
   void finish_exchange();
@@ -129,7 +118,7 @@ class Connection {
   int open_handles_ = 0;
   bool timer_open_ = false;
   bool tcp_open_ = false;
-  http_parser parser_;
+  RequestParser parser_;
   std::string peer_;
   std::string address_;
   Phase phase_ = Phase::reading_headers;
@@ -137,17 +126,6 @@ class Connection {
   bool request_started_ = false;  // a byte of the current request has arrived
   bool timer_armed_ = false;
   uint64_t timer_due_ = 0;
-
-  // The request being parsed or answered.
-  Request request_;
-  std::string target_;
-  size_t header_bytes_ = 0;
-  bool in_header_field_ = false;
-  Refusal refusal_ = Refusal::none;
-  std::string refusal_message_;
-  bool keep_alive_ = true;
-  bool head_request_ = false;
-  bool http11_ = true;
 
   // The open exchange, while the handler has not finished answering.
   std::shared_ptr<ConnectionExchange> exchange_;

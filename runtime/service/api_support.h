@@ -1,6 +1,6 @@
-// What every API handler of `wf serve` shares: the service's parts it works with, JSON answers
-// and the one error shape of SPEC §4.7, reading a request body with its types checked, paging,
-// and time formatting.
+// What every API handler of `wf serve` shares: the service's parts it works with, answers after a
+// commit or a refusal, and time formatting; reading a request (its body with its types checked,
+// paging, the error shape of SPEC §4.7) is request_fields.h, included here.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include "runtime/engine/engine.h"
 #include "runtime/http/exchange.h"
 #include "runtime/http/request.h"
+#include "runtime/service/request_fields.h"
 #include "runtime/store/query.h"
 #include "runtime/store/reader.h"
 #include "runtime/store/writer.h"
@@ -62,9 +63,6 @@ struct Context {
 
 using ExchangePtr = std::shared_ptr<http::Exchange>;
 
-// {"error": {"code", "message"}} with its status.
-void reply_error(http::Exchange& x, int status, std::string_view code, std::string_view message);
-void reply_json(http::Exchange& x, int status, const nlohmann::json& body);
 // Answers 503 when a read of the store failed (a store error is an error, never "no rows");
 // false then.
 template <class T>
@@ -94,30 +92,6 @@ void reply_not_stored(http::Exchange& x, const std::string& error);
 // A Done that answers `body()` (computed after the commit) or, when the change was not stored, 503.
 engine::Done reply_after_commit(ExchangePtr x, int status, std::function<nlohmann::json()> body);
 
-// The request's body as a JSON object; an empty body is {}. Answers 400 and returns nullopt
-// otherwise, and for a body nested too deep to handle safely.
-std::optional<nlohmann::json> body_object(const http::Request& r, http::Exchange& x);
-
-// Reads typed fields of a JSON object, remembering the first problem.
-class Fields {
- public:
-  explicit Fields(const nlohmann::json& j) : j_(j) {}
-  std::optional<std::string> string(const char* key, bool required = false);
-  std::optional<int64_t> integer(const char* key, bool required = false);
-  std::optional<bool> boolean(const char* key);
-  std::optional<std::vector<std::string>> strings(const char* key);
-  const nlohmann::json* object(const char* key);
-  // False after answering 400 when any field was wrong.
-  bool ok(http::Exchange& x) const;
-
- private:
-  void wrong(const char* key, const char* expected);
-  const nlohmann::json& j_;
-  std::string error_;
-};
-
-// skip/limit of a list request (limit at most 1000); answers 400 and returns false when invalid.
-bool paging(const http::Request& r, http::Exchange& x, int64_t& skip, int64_t& limit);
 // The paging of a large list (instances, jobs, approvals): skip/limit as paging(), `after` (the
 // `next` of the page before: an id) and `count` (true or false, default false: the total costs a
 // pass over every matching row). Answers 400 and returns false when invalid.
@@ -132,10 +106,6 @@ std::optional<std::string> name_filter(const http::Request& r, http::Exchange& x
   reply_error(x, 400, "bad_request", fmt::format("`{}` must be one of {}", param, fmt::join(store::names(Enum{}), ", ")));
   return std::nullopt;
 }
-// A path segment as an id; nullopt when it is not a positive integer.
-std::optional<int64_t> parse_id(std::string_view text);
-
-std::string format_time(int64_t ms);                         // RFC 3339 UTC (vm::format_instant)
-std::optional<int64_t> parse_time(const nlohmann::json& j);  // RFC 3339 string or ms integer, 1970 to 9999
+std::string format_time(int64_t ms);  // RFC 3339 UTC (vm::format_instant)
 
 }  // namespace wf::service

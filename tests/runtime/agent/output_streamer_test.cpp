@@ -52,6 +52,7 @@ class OutputStreamerTest : public ::testing::Test {
 
   std::string dir_;
   Logger log_{wf::agent::LogSink{}};
+  const wf::agent::SecretMask no_secrets_{{}};
 };
 
 TEST_F(OutputStreamerTest, BatchesSmallPiecesAndSplitsLargeOnes) {
@@ -62,7 +63,7 @@ TEST_F(OutputStreamerTest, BatchesSmallPiecesAndSplitsLargeOnes) {
   std::string out;
   const std::string err(200 * 1024, 'e');
   {
-    OutputStreamer streamer(*server, 77, log_);
+    OutputStreamer streamer(*server, 77, log_, no_secrets_);
     for (int i = 0; i < 100; ++i) {
       const std::string line = "line " + std::to_string(i) + "\n";
       streamer.add(OutputStream::Stdout, line);
@@ -97,7 +98,7 @@ TEST_F(OutputStreamerTest, EnrollsAgainWhenTheTokenIsRefused) {
   auto server = connect(service);
   ASSERT_TRUE(server);
   service.forget_tokens();  // as after a reset of the service
-  OutputStreamer streamer(*server, 78, log_);
+  OutputStreamer streamer(*server, 78, log_, no_secrets_);
   streamer.add(OutputStream::Stdout, "x\n");
   streamer.finish();
   EXPECT_EQ(service.calls_to("/api/v1/agents/register").size(), 2u);
@@ -110,7 +111,7 @@ TEST_F(OutputStreamerTest, StopsStreamingWhenTheServiceRefusesIt) {
   auto server = connect(service);
   ASSERT_TRUE(server);
   service.answer_output(79, 409);
-  OutputStreamer streamer(*server, 79, log_);
+  OutputStreamer streamer(*server, 79, log_, no_secrets_);
   streamer.add(OutputStream::Stdout, "first\n");
   ASSERT_TRUE(service.wait_until([&] { return !service.calls_to("/api/v1/agents/jobs/79/output").empty(); }));
   for (int i = 0; i < 3; ++i) streamer.add(OutputStream::Stdout, "more\n");
@@ -125,7 +126,7 @@ TEST_F(OutputStreamerTest, AJobWithoutOutputStartsNoThread) {
   ASSERT_TRUE(server);
   const size_t before = threads_of_this_process();
   {
-    OutputStreamer streamer(*server, 80, log_);
+    OutputStreamer streamer(*server, 80, log_, no_secrets_);
     EXPECT_EQ(threads_of_this_process(), before);
     streamer.finish();
   }
@@ -137,12 +138,36 @@ TEST_F(OutputStreamerTest, ACharacterCutAtTheEndIsSentWhenTheJobEnds) {
   auto server = connect(service);
   ASSERT_TRUE(server);
   {
-    OutputStreamer streamer(*server, 81, log_);
+    OutputStreamer streamer(*server, 81, log_, no_secrets_);
     streamer.add(OutputStream::Stdout, "\xc3");  // the first byte of "é", whose second never comes
     streamer.finish();
     EXPECT_EQ(streamer.bytes_sent(), 1u);
   }
   EXPECT_EQ(service.calls_to("/api/v1/agents/jobs/81/output").size(), 1u);
+}
+
+// A secret cut between two pieces of output, and a multi-byte character cut after it, reach the
+// service masked and whole; the held-back end of a stream goes out at the finish.
+TEST_F(OutputStreamerTest, MasksSecretsSplitBetweenPieces) {
+  FakeService service;
+  auto server = connect(service);
+  ASSERT_TRUE(server);
+  const wf::agent::SecretMask mask({"s3cr3t-Pa55"});
+  {
+    OutputStreamer streamer(*server, 80, log_, mask, std::chrono::milliseconds(1));
+    streamer.add(OutputStream::Stdout, "a line long enough to be sent before the token=s3cr");
+    streamer.add(OutputStream::Stderr, "+ echo czNjcjN0");
+    ASSERT_TRUE(service.wait_until([&] { return !service.calls_to("/api/v1/agents/jobs/80/output").empty(); }));
+    streamer.add(OutputStream::Stdout, "3t-Pa55 \xC3");
+    streamer.add(OutputStream::Stderr, "LVBhNTU=\n");
+    streamer.add(OutputStream::Stdout, "\xA9 s3cr3t-Pa55");
+    streamer.finish();
+  }
+  std::string got_out, got_err;
+  for (const auto& call : service.calls_to("/api/v1/agents/jobs/80/output"))
+    (call.body["stream"] == "stdout" ? got_out : got_err) += call.body["data"].get<std::string>();
+  EXPECT_EQ(got_out, "a line long enough to be sent before the token=*** \xC3\xA9 ***");
+  EXPECT_EQ(got_err, "+ echo ***\n");
 }
 
 }  // namespace
