@@ -163,7 +163,7 @@ TEST_F(StateFiles, StartedLogLineIsThereBeforeItsFlush) {
   EXPECT_TRUE(after_a_crash.contains(8));
   EXPECT_TRUE(after_a_crash.contains(9));
   EXPECT_EQ(log.flush(), "");
-  EXPECT_EQ(read(path), "8\n9\n");
+  EXPECT_EQ(read(path), "journal 2\n8\n9\n");
   fs::remove(path);
   EXPECT_NE(log.flush(), "");  // a log that is gone cannot be flushed, and says so
 }
