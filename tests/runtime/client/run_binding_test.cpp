@@ -12,28 +12,12 @@
 #include <fstream>
 #include <string>
 
+#include "wf_command.h"
+
 namespace {
 
-struct WfRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-  double seconds = 0;
-};
-
-WfRun wf(const std::string& args) {
-  WfRun r;
-  const auto begin = std::chrono::steady_clock::now();
-  const std::string command = std::string("'") + WF_BINARY + "' " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-  return r;
-}
+using wf::test::WfRun;
+using wf::test::wf;
 
 class RunBinding : public ::testing::Test {
  protected:
