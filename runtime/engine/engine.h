@@ -355,6 +355,9 @@ class Engine {
   void end_recovery(bool ok, const std::string& error);
   bool recover_instances(std::string& error, bool& more);
   bool recover_chunk(std::vector<store::RecoveredInstance>& chunk, std::string& error);
+  bool restore_instance(store::RecoveredInstance& stored, Changes& ch, Instance*& in, std::string& error);
+  bool ready_to_go_on(const Instance& in) const;
+  std::unique_ptr<LiveJob> revive_job(JobRow row);
   // An instance's program and workflow, `program` null when its definition version is gone.
   void load_program(Instance& in);
   // Makes a stored instance live again (recovery, retry): its program and workflow (`program`

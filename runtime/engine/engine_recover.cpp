@@ -86,20 +86,12 @@ bool Engine::recover_jobs(std::string& error) {
   if (!stored.ok()) return error = stored.error(), false;
   Changes ch;
   for (JobRow& row : *stored) {
-    auto live = std::make_unique<LiveJob>();
-    live->row = std::move(row);
-    auto spec = nlohmann::json::parse(live->row.spec, nullptr, false);
-    if (spec.is_object() && spec.contains("timeout_ms") && spec["timeout_ms"].is_number_integer())
-      live->timeout_ms = spec["timeout_ms"].get<int64_t>();
-    // Ages go on from the stored wall-clock times, reckoned once (a restart recomputes them).
-    live->due_mono = monotonic_at(live->row.scheduled_at);
-    live->since_mono = monotonic_at(live->row.started_at.value_or(live->row.dispatched_at.value_or(wall_now())));
+    auto live = revive_job(std::move(row));
     if (live->row.status == JobStatus::Dispatched) {
       // Handed out, never started (an agent runs a job only once its start has committed).
       return_to_queue(live->row);
       ch.jobs.push_back(live->row);
     }
-    live->released = true;
     if (live->row.status == JobStatus::Queued) enqueue(live->row);
     jobs_[live->row.id] = std::move(live);
   }
@@ -136,61 +128,88 @@ bool Engine::recover_instances(std::string& error, bool& more) {
 bool Engine::recover_chunk(std::vector<store::RecoveredInstance>& chunk, std::string& error) {
   std::vector<std::pair<int64_t, Changes>> to_advance;
   for (store::RecoveredInstance& stored : chunk) {
-    auto owned = std::make_unique<Instance>();
-    Instance& in = *owned;
-    in.row = std::move(stored.row);
-    InstanceRow& r = in.row;
-    in.next_step = stored.next_step;
-    in.next_log_seq = stored.next_log_seq;
-    load_program(in);
-    if (!in.program) {
-      fmt::print(stderr, "wf serve: instance {}: its definition version is gone; left as it is\n", r.id);
-      continue;
-    }
-    for (StepRow& s : stored.open_steps) in.open_steps[s.idx] = std::move(s);
-    if (r.status == InstanceStatus::Queued && r.scheduled_at) arm_instant(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, r.id, 0, 0, {}});
-    if (r.timeout_at && r.status != InstanceStatus::Queued) arm(*r.timeout_at, Timer{Timer::Kind::InstanceTimeout, r.id, 0, 0, {}});
-    std::vector<Wait> waits;
-    for (const WaitRow& stored_wait : stored.waits) {
-      Wait w;
-      w.seq = stored_wait.seq;
-      w.fiber = stored_wait.fiber;
-      const auto kind = effect_kind(stored_wait.kind);
-      std::vector<vm::Value> args;
-      std::string why;
-      if (!kind || !vm::decode_values(*in.program, stored_wait.args, args, why) || args.size() != 1) {
-        fmt::print(stderr, "wf serve: instance {}: a wait could not be read ({}); it will never resume\n", r.id, why);
-        continue;
-      }
-      w.kind = *kind;
-      w.args = std::move(args[0]);
-      w.due_at = stored_wait.due_at;
-      waits.push_back(std::move(w));
-    }
-    const int64_t id = r.id;
-    instances_[id] = std::move(owned);
+    const int64_t id = stored.row.id;
     Changes ch;  // what settling recorded answers changes (a step row closed, a signal taken)
-    for (Wait& w : waits) {
-      for (const auto& [idx, step] : in.open_steps)
-        if (step.effect_seq && static_cast<uint64_t>(*step.effect_seq) == w.seq) w.step = idx;
-      const uint64_t seq = w.seq;
-      in.waits[seq] = std::move(w);
-      if (!rebuild_wait(in, in.waits[seq], ch, error)) return error = fmt::format("cannot recover instance {}: {}", id, error), false;
-    }
-    recover_step_timeouts(in, ch);
-    bool ready = false;
-    for (auto& [seq, w] : in.waits) ready = ready || w.ready;
-    if ((ready && !in.row.operator_paused) || !ch.empty()) to_advance.emplace_back(id, std::move(ch));
+    Instance* in = nullptr;
+    if (!restore_instance(stored, ch, in, error)) return error = fmt::format("cannot recover instance {}: {}", id, error), false;
+    if (in && (ready_to_go_on(*in) || !ch.empty())) to_advance.emplace_back(id, std::move(ch));
   }
   for (auto& [id, ch] : to_advance) {
     auto it = instances_.find(id);
     if (it == instances_.end()) continue;
-    bool ready = false;
-    for (auto& [seq, w] : it->second->waits) ready = ready || w.ready;
-    if (ready && !it->second->row.operator_paused) advance(*it->second, ch);
+    if (ready_to_go_on(*it->second)) advance(*it->second, ch);
     commit(std::move(ch), nullptr);
   }
   return true;
+}
+
+// A stored live instance made live again, as recovery and the reload after a failed commit both
+// do: its program, open steps, timers, and waits rebuilt from the store (a recorded answer
+// settles its wait, recorded in `ch`). `in` is left null when its definition version is gone
+// (the instance is left as it is); false with `error` when a wait cannot be rebuilt.
+bool Engine::restore_instance(store::RecoveredInstance& stored, Changes& ch, Instance*& in, std::string& error) {
+  auto owned = std::make_unique<Instance>();
+  owned->row = std::move(stored.row);
+  const InstanceRow& r = owned->row;
+  owned->next_step = stored.next_step;
+  owned->next_log_seq = stored.next_log_seq;
+  load_program(*owned);
+  if (!owned->program) {
+    fmt::print(stderr, "wf serve: instance {}: its definition version is gone; left as it is\n", r.id);
+    return true;
+  }
+  for (StepRow& s : stored.open_steps) owned->open_steps[s.idx] = std::move(s);
+  if (r.status == InstanceStatus::Queued && r.scheduled_at) arm_instant(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, r.id, 0, 0, {}});
+  if (r.timeout_at && r.status != InstanceStatus::Queued) arm(*r.timeout_at, Timer{Timer::Kind::InstanceTimeout, r.id, 0, 0, {}});
+  std::vector<Wait> waits;
+  for (const WaitRow& stored_wait : stored.waits) {
+    Wait w;
+    w.seq = stored_wait.seq;
+    w.fiber = stored_wait.fiber;
+    const auto kind = effect_kind(stored_wait.kind);
+    std::vector<vm::Value> args;
+    std::string why;
+    if (!kind || !vm::decode_values(*owned->program, stored_wait.args, args, why) || args.size() != 1) {
+      fmt::print(stderr, "wf serve: instance {}: a wait could not be read ({}); it will never resume\n", r.id, why);
+      continue;
+    }
+    w.kind = *kind;
+    w.args = std::move(args[0]);
+    w.due_at = stored_wait.due_at;
+    waits.push_back(std::move(w));
+  }
+  const int64_t id = r.id;
+  in = (instances_[id] = std::move(owned)).get();
+  for (Wait& w : waits) {
+    for (const auto& [idx, step] : in->open_steps)
+      if (step.effect_seq && static_cast<uint64_t>(*step.effect_seq) == w.seq) w.step = idx;
+    const uint64_t seq = w.seq;
+    in->waits[seq] = std::move(w);
+    if (!rebuild_wait(*in, in->waits[seq], ch, error)) return false;
+  }
+  recover_step_timeouts(*in, ch);
+  return true;
+}
+
+// Whether an instance has an answered wait and is not held by an operator.
+bool Engine::ready_to_go_on(const Instance& in) const {
+  bool ready = false;
+  for (const auto& [seq, w] : in.waits) ready = ready || w.ready;
+  return ready && !in.row.operator_paused;
+}
+
+// A job as the store has it, made live again: its timeout from its spec, and its ages going on
+// from the stored wall-clock times, reckoned once (a restart recomputes them).
+std::unique_ptr<Engine::LiveJob> Engine::revive_job(JobRow row) {
+  auto live = std::make_unique<LiveJob>();
+  live->row = std::move(row);
+  auto spec = nlohmann::json::parse(live->row.spec, nullptr, false);
+  if (spec.is_object() && spec.contains("timeout_ms") && spec["timeout_ms"].is_number_integer())
+    live->timeout_ms = spec["timeout_ms"].get<int64_t>();
+  live->due_mono = monotonic_at(live->row.scheduled_at);
+  live->since_mono = monotonic_at(live->row.started_at.value_or(live->row.dispatched_at.value_or(wall_now())));
+  live->released = true;
+  return live;
 }
 
 bool Engine::load_stored(Instance& in, std::string& error) {

@@ -27,12 +27,6 @@ namespace {
 // store that keeps failing is then tried once a second, not in a loop.
 constexpr int64_t kGoOnAfterReloadMs = 1000;
 
-std::optional<bytecode::EffectKind> effect_kind(const std::string& name) {
-  for (int k = 0; k < bytecode::kEffectKindCount; ++k)
-    if (bytecode::effect_name(static_cast<bytecode::EffectKind>(k)) == name) return static_cast<bytecode::EffectKind>(k);
-  return std::nullopt;
-}
-
 }  // namespace
 
 Engine::Owners Engine::owners_of(const Changes& ch) {
@@ -123,22 +117,6 @@ void Engine::drop_instance(int64_t id) {
   reschedule_timer();
 }
 
-namespace {
-
-// A job as the store has it, made live again (as recovery does, except that a job handed to an
-// agent stays handed: the agent may be about to start it).
-std::unique_ptr<Engine::LiveJob> live_job(JobRow row) {
-  auto live = std::make_unique<Engine::LiveJob>();
-  live->row = std::move(row);
-  auto spec = nlohmann::json::parse(live->row.spec, nullptr, false);
-  if (spec.is_object() && spec.contains("timeout_ms") && spec["timeout_ms"].is_number_integer())
-    live->timeout_ms = spec["timeout_ms"].get<int64_t>();
-  live->released = true;
-  return live;
-}
-
-}  // namespace
-
 void Engine::reload_job(int64_t id) {
   auto it = jobs_.find(id);
   if (it != jobs_.end()) {
@@ -151,9 +129,8 @@ void Engine::reload_job(int64_t id) {
     return;
   }
   if (!*stored || store::has_ended((*stored)->status)) return;
-  auto live = live_job(std::move(**stored));
-  live->due_mono = monotonic_at(live->row.scheduled_at);
-  live->since_mono = monotonic_at(live->row.started_at.value_or(live->row.dispatched_at.value_or(wall_now())));
+  // A job handed to an agent stays handed (unlike at a restart): the agent may be about to start it.
+  auto live = revive_job(std::move(**stored));
   if (live->row.status == JobStatus::Queued) enqueue(live->row);
   const QueueKey queue{live->row.org_id, live->row.host};
   jobs_[id] = std::move(live);
@@ -172,65 +149,32 @@ void Engine::reload_instance(int64_t org, int64_t id) {
   std::set<QueueKey> queues;
   for (JobRow& j : *jobs) {
     if (j.instance_id != id) continue;
-    auto live = live_job(std::move(j));
-    live->due_mono = monotonic_at(live->row.scheduled_at);
-    live->since_mono = monotonic_at(live->row.started_at.value_or(live->row.dispatched_at.value_or(wall_now())));
+    auto live = revive_job(std::move(j));
     if (live->row.status == JobStatus::Queued) {
       enqueue(live->row);
       queues.insert({live->row.org_id, live->row.host});
     }
     jobs_[live->row.id] = std::move(live);
   }
+  for (const QueueKey& q : queues) feed_pollers(q);
   if (!*stored || store::is_terminal((*stored)->status)) return;
-  auto owned = std::make_unique<Instance>();
-  Instance& in = *owned;
-  in.row = std::move(**stored);
-  InstanceRow& r = in.row;
-  std::string error;
-  auto open = store::instances::open_steps(reader_, id);
-  auto stored_waits = store::instances::waits(reader_, id);
-  if (!load_stored(in, error) || !open.ok() || !stored_waits.ok()) {
+  // The instance read as recovery reads a chunk of them: the first live instance from its id on.
+  auto chunk = store::instances::live_chunk(reader_, id - 1, 1);
+  if (!chunk.ok()) {
     fmt::print(stderr, "wf serve: instance {} could not be reloaded ({}); it is left as the store has it until the service restarts\n",
-               id, !error.empty() ? error : !open.ok() ? open.error() : stored_waits.error());
+               id, chunk.error());
     return;
   }
-  if (!in.program) {
-    fmt::print(stderr, "wf serve: instance {}: its definition version is gone; left as it is\n", id);
-    return;
-  }
-  for (StepRow& s : *open) in.open_steps[s.idx] = std::move(s);
-  if (r.status == InstanceStatus::Queued && r.scheduled_at) arm_instant(*r.scheduled_at, Timer{Timer::Kind::DeferredStart, id, 0, 0, {}});
-  if (r.timeout_at && r.status != InstanceStatus::Queued) arm(*r.timeout_at, Timer{Timer::Kind::InstanceTimeout, id, 0, 0, {}});
-  Instance& live = *(instances_[id] = std::move(owned));
+  if (chunk->empty() || chunk->front().row.id != id) return;
   Changes ch;  // what settling recorded answers changes (an overdue sleep, a signal taken)
-  for (const WaitRow& row : *stored_waits) {
-    Wait w;
-    w.seq = row.seq;
-    w.fiber = row.fiber;
-    const auto kind = effect_kind(row.kind);
-    std::vector<vm::Value> args;
-    std::string why;
-    if (!kind || !vm::decode_values(*live.program, row.args, args, why) || args.size() != 1) {
-      fmt::print(stderr, "wf serve: instance {}: a wait could not be read ({}); it will never resume\n", id, why);
-      continue;
-    }
-    w.kind = *kind;
-    w.args = std::move(args[0]);
-    w.due_at = row.due_at;
-    for (const auto& [idx, step] : live.open_steps)
-      if (step.effect_seq && static_cast<uint64_t>(*step.effect_seq) == w.seq) w.step = idx;
-    const uint64_t seq = w.seq;
-    Wait& placed = live.waits[seq] = std::move(w);
-    if (!rebuild_wait(live, placed, ch, error))
-      fmt::print(stderr, "wf serve: instance {}: a wait could not be rebuilt: {}\n", id, error);
-  }
-  bool ready = false;
-  for (auto& [seq, w] : live.waits) ready = ready || w.ready;
-  if ((ready && !live.row.operator_paused) || !ch.empty()) {
+  Instance* live = nullptr;
+  std::string error;
+  if (!restore_instance(chunk->front(), ch, live, error))
+    fmt::print(stderr, "wf serve: instance {}: a wait could not be rebuilt: {}\n", id, error);
+  if (live && (ready_to_go_on(*live) || !ch.empty())) {
     reloaded_[id] = std::move(ch);
     arm(wall_now() + kGoOnAfterReloadMs, Timer{Timer::Kind::GoOn, id, 0, 0, {}});
   }
-  for (const QueueKey& q : queues) feed_pollers(q);
 }
 
 void Engine::go_on_after_reload(int64_t id) {
@@ -241,10 +185,7 @@ void Engine::go_on_after_reload(int64_t id) {
     ch = std::move(held->second);
     reloaded_.erase(held);
   }
-  Instance& in = *it->second;
-  bool ready = false;
-  for (auto& [seq, w] : in.waits) ready = ready || w.ready;
-  if (ready && !in.row.operator_paused) advance(in, ch);
+  if (ready_to_go_on(*it->second)) advance(*it->second, ch);
   if (!ch.empty()) commit(std::move(ch), nullptr);
 }
 
