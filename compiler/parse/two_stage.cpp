@@ -16,10 +16,10 @@ bool large_source(antlr4::CommonTokenStream& tokens) {
 }  // namespace
 
 wfgen::WfParser::ModuleContext* parse_two_stage(wfgen::WfParser& parser, antlr4::CommonTokenStream& tokens,
-                                                antlr4::ANTLRErrorListener& listener) {
+                                                antlr4::ANTLRErrorListener& listener, bool sll_only) {
   parser.removeErrorListeners();
   parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
-  if (large_source(tokens)) {
+  if (sll_only || large_source(tokens)) {
     // One pass, whatever the source holds: the LL pass over a large source with an error costs
     // about seven times the SLL pass (seconds of CPU for an upload near the body limit).
     parser.addErrorListener(&listener);

@@ -15,7 +15,8 @@ namespace wf {
 inline constexpr size_t kSllOnlyCharacters = 256 * 1024;
 
 // `listener` hears the errors of the pass with recovery only: an SLL bail-out is not a syntax error.
+// `sll_only` asks for the one SLL pass whatever the size (sll_only.h).
 wfgen::WfParser::ModuleContext* parse_two_stage(wfgen::WfParser& parser, antlr4::CommonTokenStream& tokens,
-                                                antlr4::ANTLRErrorListener& listener);
+                                                antlr4::ANTLRErrorListener& listener, bool sll_only = false);
 
 }  // namespace wf
