@@ -5,6 +5,9 @@ lexer grammar WfLexer;
 
 channels { COMMENTS, DOCS }
 
+// The `}}` that ends an interpolation; RBRACE's action makes it (see closeBrace).
+tokens { INTERP_CLOSE }
+
 @lexer::members {
   // One entry per open `{{ ... }}` interpolation: how many `{` are open inside it, so that the
   // `}}` closing a nested record literal is not taken for the end of the interpolation.
@@ -18,6 +21,23 @@ channels { COMMENTS, DOCS }
     const bool operand = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                          c == '_' || c == '(' || c == '"' || c == '[';
     return !operand;
+  }
+
+  // A `}` inside an interpolation where no `{` of its own is open starts the `}}` that ends the
+  // interpolation: the next `}` is taken into the token, which becomes INTERP_CLOSE, and the lexer
+  // leaves the interpolation's mode. Any other `}` is a plain RBRACE. This is decided here rather
+  // than by a semantic predicate on a `}}` rule because ANTLR 4.9's C++ lexer loses the DFA state
+  // it builds while evaluating a predicate (368 bytes for every `}}` outside an interpolation).
+  void closeBrace() {
+    if (interpolationBraces.empty()) return;
+    if (interpolationBraces.back() == 0 && _input->LA(1) == '}') {
+      getInterpreter<antlr4::atn::LexerATNSimulator>()->consume(_input);
+      setType(INTERP_CLOSE);
+      interpolationBraces.pop_back();
+      popMode();
+      return;
+    }
+    --interpolationBraces.back();
   }
 }
 
@@ -98,10 +118,8 @@ STR_OPEN      : '"' -> pushMode(STRING);
 
 ID : [A-Za-z_] [A-Za-z0-9_]*;
 
-INTERP_CLOSE : '}}' { !interpolationBraces.empty() && interpolationBraces.back() == 0 }?
-               { interpolationBraces.pop_back(); } -> popMode;
 LBRACE   : '{' { if (!interpolationBraces.empty()) ++interpolationBraces.back(); };
-RBRACE   : '}' { if (!interpolationBraces.empty()) --interpolationBraces.back(); };
+RBRACE   : '}' { closeBrace(); };
 LPAREN   : '(';
 RPAREN   : ')';
 LBRACK   : '[';

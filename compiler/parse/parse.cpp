@@ -18,6 +18,7 @@
 #include "parse/large_stack.h"
 #include "parse/memo_token_source.h"
 #include "parse/token_memo.h"
+#include "parse/sll_only.h"
 #include "parse/two_stage.h"
 #include "source/utf8.h"
 
@@ -191,7 +192,7 @@ std::string sanitize_utf8(const SourceFile& source, uint32_t file, DiagnosticSin
 }
 
 std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink,
-                                            TokenMemo* memo);
+                                            TokenMemo* memo, bool sll_only);
 
 }  // namespace
 
@@ -205,8 +206,9 @@ std::unique_ptr<Module> parse_module(const SourceFile& source, uint32_t file_ind
     return empty;
   }
   std::unique_ptr<Module> module;
-  TokenMemo* memo = TokenMemoScope::current();  // the scope is this thread's, not the large stack's
-  run_on_large_stack([&] { module = parse_on_this_stack(source, file_index, sink, memo); });
+  TokenMemo* memo = TokenMemoScope::current();  // the scopes are this thread's, not the large stack's
+  const bool sll_only = SllOnlyScope::active();
+  run_on_large_stack([&] { module = parse_on_this_stack(source, file_index, sink, memo, sll_only); });
   return module;
 }
 
@@ -219,7 +221,7 @@ namespace {
 std::unique_ptr<Module> parse_tokens_of(antlr4::TokenSource& lexed, const SourceFile& source, uint32_t file_index,
                                         DiagnosticSink& sink, SyntaxErrorListener& listener,
                                         std::shared_ptr<void>* keep = nullptr,
-                                        std::vector<size_t>* first_tokens = nullptr) {
+                                        std::vector<size_t>* first_tokens = nullptr, bool sll_only = false) {
   struct Pipeline {
     explicit Pipeline(antlr4::TokenSource& lexed) : filter(lexed), tokens(&filter), parser(&tokens) {}
     NewlineFilter filter;
@@ -227,7 +229,7 @@ std::unique_ptr<Module> parse_tokens_of(antlr4::TokenSource& lexed, const Source
     WfParser parser;
   };
   auto pipeline = std::make_shared<Pipeline>(lexed);
-  WfParser::ModuleContext* tree = parse_two_stage(pipeline->parser, pipeline->tokens, listener);
+  WfParser::ModuleContext* tree = parse_two_stage(pipeline->parser, pipeline->tokens, listener, sll_only);
   pipeline->parser.removeErrorListeners();  // the listener lives on the caller's stack
   Transformer transformer(source, file_index, sink, pipeline->tokens);
   std::unique_ptr<Module> module = transformer.module(tree);
@@ -256,7 +258,7 @@ WholeParse parse_alone(const SourceFile& source, DiagnosticSink& sink) {
 }
 
 std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t file_index, DiagnosticSink& sink,
-                                            TokenMemo* memo) {
+                                            TokenMemo* memo, bool sll_only) {
   if (memo && memo->files().reparse_declarations) {
     // A file parsed cleanly before and edited inside one declaration: only that one is parsed.
     TokenMemo::Files& files = memo->files();
@@ -278,7 +280,7 @@ std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t f
     WfLexer lexer(&input);
     lexer.removeErrorListeners();
     lexer.addErrorListener(&listener);
-    return parse_tokens_of(lexer, source, file_index, sink, listener);
+    return parse_tokens_of(lexer, source, file_index, sink, listener, nullptr, nullptr, sll_only);
   }
   // A file remembered from an earlier parse is lexed again only around what changed.
   auto& entries = memo->files().entries;
@@ -299,7 +301,7 @@ std::unique_ptr<Module> parse_on_this_stack(const SourceFile& source, uint32_t f
   std::vector<size_t> first_tokens;
   std::unique_ptr<Module> module = parse_tokens_of(run->lexed, source, file_index, sink, listener,
                                                    memo->files().keep_leftovers ? &tree_and_tokens : nullptr,
-                                                   &first_tokens);
+                                                   &first_tokens, sll_only);
   run->lexer.removeErrorListeners();  // the listener lives on this stack; the run may outlive it
   // A handful of files is what an editor has open with their imports; forget them all rather
   // than grow without bound.

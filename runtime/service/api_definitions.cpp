@@ -14,6 +14,7 @@
 #include "effects/workflow_policy.h"
 #include "local/params.h"
 #include "lower/compile.h"
+#include "parse/sll_only.h"
 #include "runtime/service/background.h"
 #include "runtime/service/routes.h"
 #include "runtime/service/run_wait.h"
@@ -62,6 +63,9 @@ Compiled compile_upload(const std::string& file, const std::string& source, cons
     std::ofstream f(dir / name, std::ios::binary);
     f << text;
   }
+  // One SLL pass per file, never a second, full LL one: what bounds the compile of an upload,
+  // however its 1 MiB is split into files (parse/sll_only.h).
+  const SllOnlyScope sll_only;
   CompileResult r = compile_text((dir / file).string(), source);
   const std::string prefix = dir.string() + "/";
   for (const auto& f : r.compilation->files())
@@ -201,7 +205,9 @@ void on_upload_compiled(Context& c, ExchangePtr x, int64_t org, std::optional<Co
 // The compile runs on libuv's pool (background.h), since a large source takes long enough to hold
 // every other request; the answer and the store write follow on the loop. The source and its
 // files came in one request body, so the HTTP server's body limit (1 MiB, answered 413) bounds
-// them together, and a clone recompiles a source that came in the same way.
+// them together, and a clone recompiles a source that came in the same way; each file is parsed
+// once, with SLL prediction (compile_upload), so their compile takes about as long as one SLL
+// pass over that much text.
 void upload(Context& c, const Principal& who, ExchangePtr x, const std::string& source, const std::string& file,
             const std::string& description, const std::string& rename, UploadKind kind,
             const std::map<std::string, std::string>& imports = {}) {

@@ -10,12 +10,14 @@
 #include <algorithm>
 #include <cctype>
 #include <csignal>
+#include <ctime>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <new>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -23,6 +25,7 @@
 
 #include "ast_walk.h"
 #include "driver/compilation.h"
+#include "parse/sll_only.h"
 
 namespace wf {
 namespace {
@@ -551,6 +554,62 @@ TEST(Hostile, DegenerateFiles) {
   check_hostile("only_nuls", std::string(100, '\0'), Expect::SyntaxError);
   check_hostile("only_at", "@", Expect::SyntaxError);
   check_hostile("crlf_sample", "workflow w() {\r\n  log \"a\"\r\n}\r\n", Expect::Clean);
+}
+
+// The CPU seconds of checking `text` in a fresh compilation, which `c` receives.
+double cpu_of_check(const std::string& name, const std::string& text, Compilation& c) {
+  const std::clock_t before = std::clock();
+  c.check_text(name, text);
+  return static_cast<double>(std::clock() - before) / CLOCKS_PER_SEC;
+}
+
+// Constants, one a line, to about `bytes`.
+std::string constants(size_t bytes) {
+  std::string out;
+  for (size_t i = 0; out.size() < bytes; ++i) out += "const X" + std::to_string(i) + " = 1 + 2 * 3\n";
+  return out;
+}
+
+// Checks `valid` and `valid` with a cut line at its end, in a child, `sll_only` inside an
+// SllOnlyScope: the error must be reported on the last line, and cost no second parse: when
+// SLL prediction fails there, the whole file used to be parsed again with full LL prediction,
+// several times the SLL pass (4.8 s of CPU for 600 KiB, where the valid file takes about
+// 0.7 s). CPU times are compared within the child, so a slow machine slows both.
+void check_error_at_end_parsed_once(const std::string& name, const std::string& valid, bool sll_only) {
+  const std::string broken = valid + "const Last = (1 + 2\n";
+  const size_t last_line = static_cast<size_t>(std::count(broken.begin(), broken.end(), '\n'));
+  run_isolated(name, 60, [&](Progress& progress) -> std::string {
+    std::optional<SllOnlyScope> scope;
+    if (sll_only) scope.emplace();
+    progress.begin(name + "_valid", valid);
+    Compilation valid_c;
+    const double valid_cpu = cpu_of_check(name + "_valid.wf", valid, valid_c);
+    progress.begin(name, broken);
+    Compilation broken_c;
+    const double broken_cpu = cpu_of_check(name + ".wf", broken, broken_c);
+    std::string report;
+    if (!valid_c.diagnostics().all().empty()) report += "the valid source has diagnostics\n";
+    bool on_last_line = false;
+    for (const Diagnostic& d : broken_c.diagnostics().all())
+      if (d.code == DiagCode::SyntaxError && broken_c.file(0).position(d.where.range.begin).line >= last_line)
+        on_last_line = true;
+    if (!on_last_line) report += "no E0001 on the last line\n";
+    if (broken_cpu > 2 * valid_cpu + 0.2)
+      report += "the source with the error took " + std::to_string(broken_cpu) + " s of CPU, the valid one " +
+                std::to_string(valid_cpu) + " s\n";
+    return report;
+  });
+}
+
+// A source of 256 Ki characters or more is parsed once, with SLL prediction and error recovery.
+TEST(Hostile, LargeSourceWithAnErrorAtTheEndIsParsedOnce) {
+  check_error_at_end_parsed_once("large_error_at_end", constants(600 * 1024), false);
+}
+
+// Inside an SllOnlyScope (a service upload) a source below that size is parsed once too: an
+// upload of several such files would otherwise add up their LL passes.
+TEST(Hostile, SourceWithAnErrorAtTheEndIsParsedOnceWhereSllOnlyIsAsked) {
+  check_error_at_end_parsed_once("sll_only_error_at_end", constants(200 * 1024), true);
 }
 
 }  // namespace
