@@ -268,7 +268,9 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
 // Raises an uncatchable error into the instance (cancel, @timeout): its finally blocks and
 // checkins still run, and may ask for effects of their own.
 void Engine::abort_instance(Instance& in, stdlib::ErrorKind kind, const std::string& message, Changes& ch) {
-  const std::string reason = kind == stdlib::ErrorKind::Timeout ? fmt::format("cancelled: {}", message) : "cancelled: the instance was cancelled";
+  // What its running jobs end with: "cancelled: the workflow's @timeout expired", or a cancel.
+  const std::string reason =
+      kind == stdlib::ErrorKind::Timeout ? fmt::format("cancelled: {}", message) : "cancelled: the instance was cancelled";
   for (auto& [seq, w] : in.waits) {
     drop_wait(in, w, "cancelled", reason, ch);
     ch.waits_removed.emplace_back(in.row.id, seq);

@@ -232,7 +232,8 @@ std::vector<int64_t> Engine::agent_heartbeat(int64_t agent_id, const std::set<in
       auto it = jobs_.find(id);
       if (it == jobs_.end()) continue;
       JobReportIn report;
-      // Asked to stop, it has: what an operator wanted. Otherwise a failure that may pass.
+      // Asked to stop, it has: what was asked, for the reason it was asked. Otherwise a failure
+      // that may pass.
       const bool asked = it->second->row.cancel_requested_at.has_value();
       report.status = asked ? JobStatus::Cancelled : JobStatus::Failed;
       report.error = asked ? it->second->row.error : "agent no longer runs this job";
