@@ -247,7 +247,9 @@ class Engine {
   bool deliver_ready(Instance& in, vm::Machine& m, Changes& ch);
   void handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch, bool& resumed);
   void settle_wait(Instance& in, Wait& w, bool is_error, vm::Value outcome, Changes& ch);
-  void drop_wait(Instance& in, Wait& w, const std::string& why, Changes& ch);
+  // `why` ("cancelled" or "expired") is what becomes of its approval; `reason` is the error its
+  // jobs end with ("cancelled: ..."), saying why they were stopped.
+  void drop_wait(Instance& in, Wait& w, const std::string& why, const std::string& reason, Changes& ch);
   void finish_instance(Instance& in, vm::Machine& m, Changes& ch);
   void abort_instance(Instance& in, stdlib::ErrorKind kind, const std::string& message, Changes& ch);
   // Derives the status and pause reason from the waits; true (with an event recorded) when they
@@ -325,6 +327,8 @@ class Engine {
   void unqueue(const JobRow& job);
   void feed_pollers(const QueueKey& queue);
   void record_job_end(LiveJob& job, const JobReportIn& report, Changes& ch);
+  // Asks the agent running `job` to stop it; `reason` is the error it will end with.
+  void request_job_stop(LiveJob& job, const std::string& reason, Changes& ch);
   void sweep_jobs();
   static void on_sweep(uv_timer_t* handle);
   // ---- clocks and timers (engine_timers.cpp)

@@ -73,7 +73,7 @@ void Engine::advance(Transition& t) {
     for (const auto& [fiber, seq] : m.take_cancelled()) {
       auto it = in.waits.find(seq);
       if (it != in.waits.end()) {
-        drop_wait(in, it->second, "cancelled", ch);
+        drop_wait(in, it->second, "cancelled", "cancelled: the workflow no longer waits for it", ch);
         ch.waits_removed.emplace_back(in.row.id, seq);
         in.waits.erase(it);
       }
@@ -234,7 +234,7 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
   r.pause_reason.reset();
   r.operator_paused = false;
   for (auto& [seq, w] : in.waits) {
-    drop_wait(in, w, "cancelled", ch);
+    drop_wait(in, w, "cancelled", "cancelled: the instance ended", ch);
     ch.waits_removed.emplace_back(r.id, seq);
   }
   in.waits.clear();
@@ -268,8 +268,11 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
 // Raises an uncatchable error into the instance (cancel, @timeout): its finally blocks and
 // checkins still run, and may ask for effects of their own.
 void Engine::abort_instance(Instance& in, stdlib::ErrorKind kind, const std::string& message, Changes& ch) {
+  // What its running jobs end with: "cancelled: the workflow's @timeout expired", or a cancel.
+  const std::string reason =
+      kind == stdlib::ErrorKind::Timeout ? fmt::format("cancelled: {}", message) : "cancelled: the instance was cancelled";
   for (auto& [seq, w] : in.waits) {
-    drop_wait(in, w, "cancelled", ch);
+    drop_wait(in, w, "cancelled", reason, ch);
     ch.waits_removed.emplace_back(in.row.id, seq);
   }
   in.waits.clear();
@@ -303,13 +306,21 @@ void Engine::settle_wait(Instance& in, Wait& w, bool is_error, Value outcome, Ch
   if (w.step >= 0) close_step(in, ch, w.step, is_error ? "failed" : "completed");
 }
 
-// The instance stops waiting for `w` (cancelled, or it ended): what it started is withdrawn.
-void Engine::drop_wait(Instance& in, Wait& w, const std::string& why, Changes& ch) {
+// The instance stops waiting for `w` (cancelled, timed out, or it ended): what it started is
+// withdrawn. A job not yet started ends at once (an agent that was handed it is then refused its
+// start); a running one is asked to stop, and ends when its agent reports it killed. Either end
+// reaches no wait: the caller takes `w` apart.
+void Engine::drop_wait(Instance& in, Wait& w, const std::string& why, const std::string& reason, Changes& ch) {
   for (const auto& [host, job_id] : w.round) {
     auto it = jobs_.find(job_id);
-    if (it == jobs_.end() || it->second->row.status != JobStatus::Queued) continue;  // in flight: it runs to its end
+    if (it == jobs_.end()) continue;
     LiveJob& job = *it->second;
+    if (job.row.status == JobStatus::Running) {
+      request_job_stop(job, reason, ch);
+      continue;
+    }
     job.row.status = JobStatus::Cancelled;
+    job.row.error = reason;
     job.row.ended_at = effects::wall_clock_ms();
     unqueue(job.row);
     ch.jobs.push_back(job.row);

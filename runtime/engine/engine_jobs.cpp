@@ -232,10 +232,11 @@ std::vector<int64_t> Engine::agent_heartbeat(int64_t agent_id, const std::set<in
       auto it = jobs_.find(id);
       if (it == jobs_.end()) continue;
       JobReportIn report;
-      // Asked to stop, it has: what an operator wanted. Otherwise a failure that may pass.
+      // Asked to stop, it has: what was asked, for the reason it was asked. Otherwise a failure
+      // that may pass.
       const bool asked = it->second->row.cancel_requested_at.has_value();
       report.status = asked ? JobStatus::Cancelled : JobStatus::Failed;
-      report.error = asked ? "cancelled by an operator" : "agent no longer runs this job";
+      report.error = asked ? it->second->row.error : "agent no longer runs this job";
       record_job_end(*it->second, report, ch);
     }
     commit(std::move(ch), nullptr);
@@ -253,7 +254,8 @@ void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& c
   j.stderr_text = report.stderr_text;
   j.stdout_truncated = report.stdout_truncated;
   j.stderr_truncated = report.stderr_truncated;
-  j.error = report.error;
+  // Cancelled when asked: the reason it was asked for says more than the agent's report.
+  j.error = report.status == JobStatus::Cancelled && j.cancel_requested_at && !j.error.empty() ? j.error : report.error;
   j.ended_at = effects::wall_clock_ms();
   unqueue(j);
   jobs_.erase(j.id);  // `live` is gone from here on
@@ -312,13 +314,8 @@ OpResult Engine::cancel_job(int64_t org, int64_t job_id, Done done) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end() || it->second->row.org_id != org) return {Outcome::Conflict, fmt::format("job {} has already ended", job_id)};
   Changes ch;
-  JobRow& j = it->second->row;
-  if (j.status == JobStatus::Running) {
-    if (!j.cancel_requested_at) {
-      j.cancel_requested_at = effects::wall_clock_ms();
-      ch.jobs.push_back(j);
-      event(ch, j.org_id, j.instance_id, "job.cancel_requested", {{"job_id", j.id}, {"host", j.host}});
-    }
+  if (it->second->row.status == JobStatus::Running) {
+    request_job_stop(*it->second, "cancelled by an operator", ch);
     commit(std::move(ch), std::move(done));
     return {};
   }
@@ -328,6 +325,18 @@ OpResult Engine::cancel_job(int64_t org, int64_t job_id, Done done) {
   record_job_end(*it->second, report, ch);
   commit(std::move(ch), std::move(done));
   return {};
+}
+
+// The agent hears it in its next heartbeat. The reason is kept in the job's error (stored, so it
+// outlives a restart of the service) and is what the job ends with when it is reported cancelled;
+// the first request wins.
+void Engine::request_job_stop(LiveJob& job, const std::string& reason, Changes& ch) {
+  JobRow& j = job.row;
+  if (j.cancel_requested_at) return;
+  j.cancel_requested_at = effects::wall_clock_ms();
+  j.error = reason;
+  ch.jobs.push_back(j);
+  event(ch, j.org_id, j.instance_id, "job.cancel_requested", {{"job_id", j.id}, {"host", j.host}, {"reason", reason}});
 }
 
 // SPEC §4.2: a job running (or handed out) for more than twice its timeout has lost its agent; a

@@ -2,7 +2,7 @@
 // durable timer at the step's deadline (the deadline lives in the continuation, so recovery finds
 // it again); when it fires before the effect is answered, the effect is answered with the step's
 // `timeout` error and what it started is withdrawn — queued jobs cancelled, its approval expired,
-// its child workflow cancelled. A job already running on an agent runs to its end.
+// its child workflow cancelled. A job already running on an agent is asked to stop.
 #include <fmt/format.h>
 
 #include "effects/clock.h"
@@ -40,9 +40,10 @@ void Engine::step_timed_out(Instance& in, uint64_t seq) {
 
 // Answers the wait with its step's `timeout` error, and withdraws what it started.
 void Engine::time_out_wait(Instance& in, Wait& w, Changes& ch) {
-  log(in, ch, "step", fmt::format("step \"{}\" timed out", effects::field_string(w.step_deadline->info, "name")));
+  const std::string step = effects::field_string(w.step_deadline->info, "name");
+  log(in, ch, "step", fmt::format("step \"{}\" timed out", step));
   settle_wait(in, w, true, effects::step_timeout_error(*w.step_deadline), ch);
-  drop_wait(in, w, "expired", ch);
+  drop_wait(in, w, "expired", fmt::format("cancelled: step \"{}\" timed out", step), ch);
   // Whatever those ends report later belongs to no wait any more.
   w.round.clear();
   w.approval_id = 0;

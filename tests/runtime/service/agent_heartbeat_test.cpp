@@ -1,7 +1,8 @@
 // What a heartbeat's `running` list does in a real `wf serve`, driven through the agent API by
 // hand: a started job the agent stops naming ends failed, but only once it started before the
 // agent's previous heartbeat (a start crossing a heartbeat is spared); a handed-out job not named
-// goes back to the queue; a named job an operator cancelled is in the answer's `cancel`.
+// goes back to the queue; a named job an operator cancelled is in the answer's `cancel`; a
+// handed-out job whose step timed out ends at once.
 #include <gtest/gtest.h>
 
 #include "service_fixture.h"
@@ -98,6 +99,32 @@ TEST_F(AgentHeartbeat, CancellingAHandedOutJobEndsItAtOnceAndItsStartIsRefused) 
   auto r = api_->post("/api/v1/jobs/" + std::to_string(id) + "/cancel");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(body_json(r)["status"], "cancelled");
+  EXPECT_EQ(agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/start", "{}").status, 409);
+}
+
+// A step timeout takes its handed-out (not started) job apart as an operator's cancel does.
+TEST_F(AgentHeartbeat, AStepTimeoutEndsAHandedOutJobAtOnceAndItsStartIsRefused) {
+  const std::string name = push(*api_, "test.wf", R"(
+workflow deploy(targets: hosts) {
+  step "Deploy" timeout 1s {
+    run command "true" on targets
+  }
+}
+)");
+  ASSERT_FALSE(name.empty());
+  const int64_t instance = start(*api_, name, {{"hosts", {"web1"}}});
+  ASSERT_GT(instance, 0);
+  int64_t id = 0;
+  ASSERT_TRUE(wait_until([&] {
+    auto polled = body_json(agent_->post("/api/v1/agents/poll", json({{"max_jobs", 1}, {"wait_ms", 0}}).dump()));
+    if (polled.value("jobs", json::array()).empty()) return false;
+    id = polled["jobs"][0]["id"].get<int64_t>();
+    return true;
+  }));
+  EXPECT_EQ(wait_ended(*api_, instance, std::chrono::seconds(10))["error"]["kind"], "timeout");
+  const json ended = job(id);
+  EXPECT_EQ(ended["status"], "cancelled") << ended.dump();
+  EXPECT_EQ(ended["error"], "cancelled: step \"Deploy\" timed out") << ended.dump();
   EXPECT_EQ(agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/start", "{}").status, 409);
 }
 
