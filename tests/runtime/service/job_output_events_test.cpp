@@ -106,7 +106,9 @@ TEST_F(JobOutputEvents, ChunksArriveInOrderOnTheJobAndOrganizationStreams) {
     own = read_until_completed(*service_, "/api/v1/jobs/" + std::to_string(job) + "/events", job, deadline, ready);
   });
   const bool both_open = wait_until([&] { return ready.load() == 2; });
-  if (both_open) EXPECT_TRUE(agent_.start(*service_, "web1"));
+  if (both_open) {
+    EXPECT_TRUE(agent_.start(*service_, "web1"));
+  }
   org_reader.join();
   job_reader.join();
   ASSERT_TRUE(both_open) << "the streams did not deliver the job's job.queued";
@@ -121,7 +123,9 @@ TEST_F(JobOutputEvents, ChunksArriveInOrderOnTheJobAndOrganizationStreams) {
   // The job's stream has only this job's events, the stored ones with ids.
   for (const Frame& f : own) {
     EXPECT_EQ(f.inner().value("job_id", int64_t{0}), job) << f.data.dump();
-    if (f.type != "job.output") EXPECT_FALSE(f.id.empty()) << f.type;
+    if (f.type != "job.output") {
+      EXPECT_FALSE(f.id.empty()) << f.type;
+    }
   }
   EXPECT_EQ(own.front().type, "job.queued");
 }

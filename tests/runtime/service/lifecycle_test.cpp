@@ -14,21 +14,6 @@ using nlohmann::json;
 class Lifecycle : public ServiceTest {
  protected:
   Lifecycle() : ServiceTest("wf-lifecycle") {}
-  void TearDown() override {
-    for (auto& a : agents_) a->stop();
-    ServiceTest::TearDown();
-  }
-  void agent(const std::string& host) {
-    agents_.push_back(std::make_unique<Agent>());
-    ASSERT_TRUE(agents_.back()->start(*service_, host));
-    // Registered once the host is listed.
-    ASSERT_TRUE(wait_until([&] {
-      auto hosts = body_json(api_->get("/api/v1/hosts"));
-      for (const auto& h : hosts.value("items", json::array()))
-        if (h.value("hostname", "") == host) return true;
-      return false;
-    }));
-  }
   std::string push(const std::string& source) {
     const std::string name = wf::testing::push(*api_, "test.wf", source);
     EXPECT_FALSE(name.empty()) << "push failed";
@@ -51,7 +36,6 @@ class Lifecycle : public ServiceTest {
     return body_json(r);
   }
 
-  std::vector<std::unique_ptr<Agent>> agents_;
 };
 
 TEST_F(Lifecycle, AnApprovalGivenThroughTheApiLetsTheInstanceComplete) {

@@ -244,15 +244,28 @@ class ServiceTest : public ::testing::Test {
     api_ = service_->admin();
   }
   void TearDown() override {
+    for (auto& a : agents_) a->stop();
     if (service_) service_->stop();
     std::error_code ec;
     if (!HasFailure()) std::filesystem::remove_all(dir_, ec);
+  }
+  // Starts an agent for `host` (stopped at TearDown) and waits until the service lists the host.
+  void agent(const std::string& host) {
+    agents_.push_back(std::make_unique<Agent>());
+    ASSERT_TRUE(agents_.back()->start(*service_, host));
+    ASSERT_TRUE(wait_until([&] {
+      auto hosts = body_json(api_->get("/api/v1/hosts"));
+      for (const auto& h : hosts.value("items", nlohmann::json::array()))
+        if (h.value("hostname", "") == host) return true;
+      return false;
+    }));
   }
 
   std::string prefix_;
   std::filesystem::path dir_;
   std::unique_ptr<Service> service_;
   std::unique_ptr<client::HttpClient> api_;
+  std::vector<std::unique_ptr<Agent>> agents_;
 };
 
 }  // namespace wf::testing
