@@ -12,6 +12,10 @@ namespace wf::http {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// Whether `a` equals `lower` (lower case) in ASCII letters of either case: header names and
+// tokens such as `close` and `100-continue` are case-insensitive (RFC 9110 §5.1).
+bool equals_ignoring_case(std::string_view a, std::string_view lower);
+
 // One request, complete with its body. The server reuses one Request per connection, so a handler
 // that answers later must copy what it needs: the reference it receives is valid only during the
 // handler's call.

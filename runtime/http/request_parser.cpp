@@ -11,16 +11,6 @@ namespace {
 // A body buffer that grew past this for one large request is released afterwards.
 constexpr size_t kRetainedBodyCapacity = 64 * 1024;
 
-bool equals_ignoring_case(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
 RequestParser* owner(http_parser* parser) { return static_cast<RequestParser*>(parser->data); }
 
 }  // namespace

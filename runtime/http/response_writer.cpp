@@ -10,16 +10,6 @@
 namespace wf::http {
 namespace {
 
-bool equals_ignoring_case(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
 void append_number(std::string& out, size_t n, int base = 10) {
   char digits[24];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n, base);
