@@ -72,6 +72,8 @@ class WallClockStep : public ::testing::Test {
 TEST_F(WallClockStep, AnHourForwardCutsNoDurationShort) {
   agent_ = std::make_unique<Agent>();
   ASSERT_TRUE(agent_->start(*service_, "web1"));
+  // A run names its host: the host must have registered first.
+  ASSERT_TRUE(wait_until([&] { return body_json(api_->get("/api/v1/hosts")).value("items", json::array()).size() == 1; }));
   const auto began = std::chrono::steady_clock::now();
   const int64_t nap = run("nap.wf", "workflow nap() -> string {\n  sleep 6s\n  return \"slept\"\n}\n");
   const int64_t gate = run("gate.wf", "workflow gate() -> bool {\n  let a = approve \"Go?\" timeout 6s\n  return a.approved\n}\n");
