@@ -58,16 +58,8 @@ Result<Page<ApprovalRow>> list(Database& db, int64_t org, const std::string& sta
     if (by_status) s.bind(2, std::string_view(status));
     if (by_instance) s.bind(3, instance);
   };
-  Query q(db, list_sql(by_status, by_instance, page.after.has_value()));
-  bind(*q);
-  if (page.after) q->bind(4, *page.after);
-  q->bind(5, page.limit + 1).bind(6, page.skip);
-  std::optional<Query> count;
-  if (page.count) {
-    count.emplace(db, count_sql(by_status, by_instance));
-    bind(**count);
-  }
-  return read_page<ApprovalRow>(q, count ? &*count : nullptr, page.limit, read_approval, [](const ApprovalRow& a) { return a.id; });
+  return read_keyset_page<ApprovalRow>(db, list_sql(by_status, by_instance, page.after.has_value()),
+                                       page.count ? count_sql(by_status, by_instance) : "", 4, page, bind, read_approval);
 }
 
 Result<std::optional<ApprovalRow>> find(Database& db, int64_t org, int64_t id) {

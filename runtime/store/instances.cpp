@@ -140,17 +140,9 @@ std::string list_sql(const InstanceFilter& filter, bool after) {
 std::string count_sql(const InstanceFilter& filter) { return "SELECT COUNT(*)" + where(filter); }
 
 Result<Page<InstanceRow>> list(Database& db, int64_t org, const InstanceFilter& filter, Paging page) {
-  Query q(db, list_sql(filter, page.after.has_value()));
-  bind_filter(*q, org, filter);
-  if (page.after) q->bind(5, *page.after);
-  q->bind(6, page.limit + 1).bind(7, page.skip);
-  std::optional<Query> count;
-  if (page.count) {
-    count.emplace(db, count_sql(filter));
-    bind_filter(**count, org, filter);
-  }
-  return read_page<InstanceRow>(q, count ? &*count : nullptr, page.limit, read_instance,
-                                [](const InstanceRow& r) { return r.id; });
+  return read_keyset_page<InstanceRow>(
+      db, list_sql(filter, page.after.has_value()), page.count ? count_sql(filter) : "", 5, page,
+      [&](Statement& s) { bind_filter(s, org, filter); }, read_instance);
 }
 
 Result<std::vector<InstanceRow>> live(Database& db) {

@@ -68,17 +68,9 @@ std::string list_sql(const JobFilter& filter, bool after) {
 std::string count_sql(const JobFilter& filter) { return "SELECT COUNT(*)" + where(filter); }
 
 Result<Page<JobRow>> list(Database& db, int64_t org, const JobFilter& filter, Paging page) {
-  Query q(db, list_sql(filter, page.after.has_value()));
-  bind_filter(*q, org, filter);
-  if (page.after) q->bind(5, *page.after);
-  q->bind(6, page.limit + 1).bind(7, page.skip);
-  // `total` counts every matching job, not just this page.
-  std::optional<Query> count;
-  if (page.count) {
-    count.emplace(db, count_sql(filter));
-    bind_filter(**count, org, filter);
-  }
-  return read_page<JobRow>(q, count ? &*count : nullptr, page.limit, read_job, [](const JobRow& j) { return j.id; });
+  return read_keyset_page<JobRow>(
+      db, list_sql(filter, page.after.has_value()), page.count ? count_sql(filter) : "", 5, page,
+      [&](Statement& s) { bind_filter(s, org, filter); }, read_job);
 }
 
 Result<std::vector<JobOfEffect>> of_instance(Database& db, int64_t instance) {

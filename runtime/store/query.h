@@ -130,6 +130,25 @@ Result<Page<Row>> read_page(Query& list, Query* count, int64_t limit, Map map, K
   return out;
 }
 
+// A page of a large list, continued by its rows' ids (page.h): `list_sql` holds the filter's
+// parameters, then the cursor at ?`cursor` (written only when `page.after` is given), the limit at
+// ?`cursor`+1 and the offset at ?`cursor`+2; `count_sql`, run only when the page asks for a total,
+// holds the same filter. `bind` binds the filter's parameters to either statement.
+template <class Row, class Bind, class Map>
+Result<Page<Row>> read_keyset_page(Database& db, const std::string& list_sql, const std::string& count_sql, int cursor,
+                                   const Paging& page, Bind bind, Map map) {
+  Query list(db, list_sql);
+  bind(*list);
+  if (page.after) list->bind(cursor, *page.after);
+  list->bind(cursor + 1, page.limit + 1).bind(cursor + 2, page.skip);
+  std::optional<Query> count;
+  if (page.count) {
+    count.emplace(db, count_sql);
+    bind(**count);
+  }
+  return read_page<Row>(list, count ? &*count : nullptr, page.limit, map, [](const Row& r) { return r.id; });
+}
+
 // A page of a list that is always counted and never continued by a cursor (the small lists).
 template <class Row, class Map>
 Result<Page<Row>> read_page(Query& list, Query& count, Map map) {
