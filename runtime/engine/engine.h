@@ -330,6 +330,8 @@ class Engine {
   // Asks the agent running `job` to stop it; `reason` is the error it will end with.
   void request_job_stop(LiveJob& job, const std::string& reason, Changes& ch);
   void sweep_jobs();
+  void requeue_unstarted(const std::vector<int64_t>& ids);
+  void end_jobs(const std::vector<std::pair<int64_t, JobReportIn>>& ends);
   static void on_sweep(uv_timer_t* handle);
   // ---- clocks and timers (engine_timers.cpp)
   int64_t wall_now() { return clock_->wall_ms(); }
@@ -380,7 +382,7 @@ class Engine {
 
   std::map<int64_t, std::unique_ptr<Instance>> instances_;  // the non-terminal ones
   std::map<int64_t, std::unique_ptr<LiveJob>> jobs_;        // the non-terminal ones
-  std::map<int64_t, int64_t> heartbeats_;                   // agent id → when its last heartbeat came
+  std::map<int64_t, int64_t> heartbeats_;                   // agent id → when its last heartbeat came (monotonic)
   std::map<QueueKey, std::set<std::tuple<int64_t, int64_t, int64_t>>> queues_;  // → (-priority, scheduled_at, id)
   std::map<int64_t, std::unique_ptr<Approval>> approvals_;  // the pending ones
   std::map<QueueKey, std::vector<uint64_t>> pollers_by_queue_;

@@ -194,54 +194,64 @@ OpResult Engine::job_completed(int64_t job_id, int64_t agent_id, const JobReport
 }
 
 std::vector<int64_t> Engine::agent_heartbeat(int64_t agent_id, const std::set<int64_t>& listed) {
-  const int64_t now = effects::wall_clock_ms();
+  const int64_t now = monotonic_now();
   const auto [last, first] = heartbeats_.try_emplace(agent_id, now);
   // Only what changed before the previous heartbeat is judged: a poll's answer or a start that
   // crossed this heartbeat on the wire may not be in its list yet. The first heartbeat this
   // engine hears from an agent judges nothing.
   const int64_t previous = first ? now : last->second;
   last->second = now;
-  std::vector<int64_t> cancel;
-  std::vector<int64_t> gone;
-  Changes requeued;
-  std::set<QueueKey> queues;
+  std::vector<int64_t> cancel, unstarted;
+  std::vector<std::pair<int64_t, JobReportIn>> gone;
   for (auto& [id, live] : jobs_) {
-    JobRow& j = live->row;
+    const JobRow& j = live->row;
     if (j.agent_id.value_or(-1) != agent_id) continue;
     if (j.status != JobStatus::Dispatched && j.status != JobStatus::Running) continue;
     if (j.cancel_requested_at) cancel.push_back(id);
-    if (listed.count(id)) continue;
-    const int64_t since = j.status == JobStatus::Running ? j.started_at.value_or(now) : j.dispatched_at.value_or(now);
-    if (since >= previous) continue;
+    if (listed.count(id) || live->since_mono >= previous) continue;
     if (j.status == JobStatus::Dispatched) {
-      return_to_queue(j);
-      requeued.jobs.push_back(j);
-      enqueue(j);
-      queues.insert({j.org_id, j.host});
-    } else {
-      gone.push_back(id);
+      unstarted.push_back(id);
+      continue;
     }
+    // Asked to stop, it has: what was asked, for the reason it was asked. Otherwise a failure
+    // that may pass.
+    JobReportIn report;
+    report.status = j.cancel_requested_at ? JobStatus::Cancelled : JobStatus::Failed;
+    report.error = j.cancel_requested_at ? j.error : "agent no longer runs this job";
+    gone.emplace_back(id, std::move(report));
   }
-  if (!requeued.empty()) {
-    commit(std::move(requeued), nullptr);
-    for (const QueueKey& q : queues) feed_pollers(q);
-  }
-  if (!gone.empty()) {
-    Changes ch;
-    for (const int64_t id : gone) {
-      auto it = jobs_.find(id);
-      if (it == jobs_.end()) continue;
-      JobReportIn report;
-      // Asked to stop, it has: what was asked, for the reason it was asked. Otherwise a failure
-      // that may pass.
-      const bool asked = it->second->row.cancel_requested_at.has_value();
-      report.status = asked ? JobStatus::Cancelled : JobStatus::Failed;
-      report.error = asked ? it->second->row.error : "agent no longer runs this job";
-      record_job_end(*it->second, report, ch);
-    }
-    commit(std::move(ch), nullptr);
-  }
+  requeue_unstarted(unstarted);
+  end_jobs(gone);
   return cancel;
+}
+
+// Jobs handed out and never started go back to their queues, in one unit, and are offered again.
+void Engine::requeue_unstarted(const std::vector<int64_t>& ids) {
+  Changes requeued;
+  std::set<QueueKey> queues;
+  for (const int64_t id : ids) {
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) continue;
+    JobRow& j = it->second->row;
+    return_to_queue(j);
+    requeued.jobs.push_back(j);
+    enqueue(j);
+    queues.insert({j.org_id, j.host});
+  }
+  if (requeued.empty()) return;
+  commit(std::move(requeued), nullptr);
+  for (const QueueKey& q : queues) feed_pollers(q);
+}
+
+// Jobs that end without a report of their agent's, in one unit.
+void Engine::end_jobs(const std::vector<std::pair<int64_t, JobReportIn>>& ends) {
+  if (ends.empty()) return;
+  Changes ch;
+  for (const auto& [id, report] : ends) {
+    auto it = jobs_.find(id);
+    if (it != jobs_.end()) record_job_end(*it->second, report, ch);
+  }
+  commit(std::move(ch), nullptr);
 }
 
 // A job ended (a report, the sweeper, a cancel): its row, and the run effect waiting for it.
@@ -355,16 +365,12 @@ void Engine::on_sweep(uv_timer_t* handle) {
 // the wall clock ages no job.
 void Engine::sweep_jobs() {
   const int64_t now = monotonic_now();
+  std::vector<int64_t> unclaimed;
   std::vector<std::pair<int64_t, JobReportIn>> stale;
-  Changes requeued;
-  std::set<QueueKey> queues;
   for (const auto& [id, live] : jobs_) {
-    JobRow& j = live->row;
+    const JobRow& j = live->row;
     if (j.status == JobStatus::Dispatched && now - live->since_mono > kUnclaimedDispatchMs) {
-      return_to_queue(j);
-      requeued.jobs.push_back(j);
-      enqueue(j);
-      queues.insert({j.org_id, j.host});
+      unclaimed.push_back(id);
       continue;
     }
     if (j.status == JobStatus::Running || j.status == JobStatus::Dispatched) {
@@ -381,17 +387,8 @@ void Engine::sweep_jobs() {
       stale.emplace_back(id, r);
     }
   }
-  if (!requeued.empty()) {
-    commit(std::move(requeued), nullptr);
-    for (const QueueKey& q : queues) feed_pollers(q);
-  }
-  if (stale.empty()) return;
-  Changes ch;
-  for (auto& [id, report] : stale) {
-    auto it = jobs_.find(id);
-    if (it != jobs_.end()) record_job_end(*it->second, report, ch);
-  }
-  commit(std::move(ch), nullptr);
+  requeue_unstarted(unclaimed);
+  end_jobs(stale);
 }
 
 }  // namespace wf::engine
