@@ -193,6 +193,9 @@ class Engine {
   // its previous heartbeat and not listed, is not there: handed out, it goes back to the queue
   // (it never ran); started, it ends failed, a failure a `run`'s retry may pass. Returns the ids
   // of the agent's jobs an operator asked to cancel, which the agent is to kill.
+  // How long ago the agent's last heartbeat came, on the monotonic clock (so a step of the wall
+  // clock does not make an agent look online or offline); nullopt until this engine hears one.
+  std::optional<int64_t> since_heartbeat(int64_t agent_id);
   std::vector<int64_t> agent_heartbeat(int64_t agent_id, const std::set<int64_t>& listed);
   // An ad-hoc job (SPEC §4.2) of `org`, `spec` in the agent's form without id.
   int64_t create_job(int64_t org, const std::string& host, const nlohmann::json& spec, const std::string& description,

@@ -225,6 +225,12 @@ std::vector<int64_t> Engine::agent_heartbeat(int64_t agent_id, const std::set<in
   return cancel;
 }
 
+std::optional<int64_t> Engine::since_heartbeat(int64_t agent_id) {
+  auto it = heartbeats_.find(agent_id);
+  if (it == heartbeats_.end()) return std::nullopt;
+  return monotonic_now() - it->second;
+}
+
 // Jobs handed out and never started go back to their queues, in one unit, and are offered again.
 void Engine::requeue_unstarted(const std::vector<int64_t>& ids) {
   Changes requeued;

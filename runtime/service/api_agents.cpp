@@ -8,7 +8,6 @@
 #include <set>
 
 #include "effects/clock.h"
-#include "runtime/service/agent_liveness.h"
 #include "runtime/service/auth.h"
 #include "runtime/service/routes.h"
 #include "runtime/service/views.h"
@@ -172,11 +171,14 @@ void list_registered(Context& c, const Principal& who, http::Request& r, Exchang
                      const std::function<nlohmann::json(const store::AgentRow&, int64_t now)>& view) {
   int64_t skip, limit;
   if (!paging(r, *x, skip, limit)) return;
-  const int64_t now = effects::wall_clock_ms(), monotonic = static_cast<int64_t>(uv_now(c.loop));
+  const int64_t now = effects::wall_clock_ms();
   c.reads->read([&](store::Database& db) { return store::agents::list(db, who.org_id, {skip, limit}); },
                 [&](const store::Result<store::Page<store::AgentRow>>& page) {
                   reply_page(*x, page, [&](store::AgentRow a) {
-                    if (c.liveness) c.liveness->correct(a, now, monotonic);
+                    // The last heartbeat as the wall clock reads now: how long ago it came is
+                    // measured on the monotonic clock (the stored time is all there is until an
+                    // agent is heard from after a start).
+                    if (auto ago = c.engine->since_heartbeat(a.id)) a.last_heartbeat = now - *ago;
                     return view(a, now);
                   });
                 });
@@ -210,7 +212,6 @@ void agent_heartbeat(Context& c, const Principal& who, http::Request& r, Exchang
   // the agent's jobs an operator cancelled.
   const nlohmann::json cancel = c.engine->agent_heartbeat(who.agent_id, listed);
   const int64_t agent = who.agent_id, now = effects::wall_clock_ms();
-  if (c.liveness) c.liveness->heard(agent, static_cast<int64_t>(uv_now(c.loop)));
   return c.writer->submit(
       [agent, now, agent_tags](store::Database& db, std::string& error) {
         return store::agents::heartbeat(db, agent, now, agent_tags, error);

@@ -24,7 +24,6 @@
 
 namespace wf::service {
 
-class AgentLiveness;
 class Vault;
 
 // Who is calling (SPEC §4.7). Roles and permissions slot in here later; for now a token is the
@@ -57,7 +56,6 @@ struct Context {
   store::Writer* writer = nullptr;
   ProgramCache* programs = nullptr;
   const Vault* vault = nullptr;  // the sealed secrets of vault identities
-  AgentLiveness* liveness = nullptr;  // when agents were last heard from (agent_liveness.h)
   int64_t org_id = 0;  // the organization the first start made: the one of callers without a token
 };
 

@@ -19,7 +19,6 @@
 
 #include "effects/clock.h"
 #include "runtime/http/server.h"
-#include "runtime/service/agent_liveness.h"
 #include "runtime/service/auth.h"
 #include "runtime/service/route_table.h"
 #include "runtime/service/router.h"
@@ -186,7 +185,6 @@ struct Service {
   std::unique_ptr<ProgramCache> programs;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<http::Server> server;
-  AgentLiveness liveness;
   Context context;
   uv_signal_t sigint{}, sigterm{};
   bool stopping = false;
@@ -303,7 +301,6 @@ int serve(const ServeOptions& o) {
   s.context.writer = s.writer.get();
   s.context.programs = s.programs.get();
   s.context.vault = &*vault;
-  s.context.liveness = &s.liveness;
   s.context.org_id = kFirstOrg;
   s.engine->set_identity_lookup([&s](int64_t org, const std::string& name) { return find_identity(s.context, org, name); });
   // The instances are recovered a chunk per loop turn once the loop runs, the port already
