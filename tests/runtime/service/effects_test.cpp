@@ -16,14 +16,8 @@ class Effects : public ServiceTest {
   void SetUp() override {
     ServiceTest::SetUp();
     if (HasFatalFailure()) return;
-    ASSERT_TRUE(agent_.start(*service_, "web1"));
-    ASSERT_TRUE(wait_until([&] { return body_json(api_->get("/api/v1/hosts")).value("total", 0) == 1; }));
+    agent("web1");
   }
-  void TearDown() override {
-    agent_.stop();
-    ServiceTest::TearDown();
-  }
-  Agent agent_;
 };
 
 TEST_F(Effects, AFailedJobIsRetriedUntilItPasses) {

@@ -29,12 +29,8 @@ class JobCommands : public ServiceTest {
   JobCommands() : ServiceTest("wf-job-commands") {}
   void SetUp() override {
     ServiceTest::SetUp();
-    ASSERT_TRUE(agent_.start(*service_, "web1"));
-    ASSERT_TRUE(wait_until([&] { return body_json(api_->get("/api/v1/hosts")).value("total", 0) == 1; })) << service_->log();
-  }
-  void TearDown() override {
-    agent_.stop();
-    ServiceTest::TearDown();
+    if (HasFatalFailure()) return;
+    agent("web1");
   }
 
   // `wf ARGS` with the service's address and admin token in the environment; `args` is shell text.
@@ -80,7 +76,6 @@ class JobCommands : public ServiceTest {
     return j;
   }
 
-  Agent agent_;
 };
 
 TEST_F(JobCommands, TheyAreCommandsOfThisBuild) {
