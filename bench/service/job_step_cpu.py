@@ -49,5 +49,21 @@ a1, s1 = cpu(ag.pid), cpu(srv.pid)
 steps = N * 40
 print(f"cpu ms/step agent {(a1[0]-a0[0])/steps:.2f} (+children {(a1[1]-a0[1])/steps:.2f}) server {(s1[0]-s0[0])/steps:.2f};", end=" ")
 print("per step ms:", " ".join(f"{r:.2f}" for r in res), "median", f"{statistics.median(res):.2f}")
+# Where a step's time goes, from the jobs' own timestamps (the service's clock, millisecond
+# precision, averaged over every measured job): queued→started (hand-out, the agent's start
+# exchange and its commit), started→ended (the process, its report and the service's commit),
+# ended→next queued (the engine's step to the next `run`), and the process alone (the agent's
+# duration_ms).
+jobs, after = [], None
+while True:
+    page = call("GET", "/jobs?limit=200" + (f"&after={after}" if after else ""))
+    jobs += page["items"]; after = page.get("next")
+    if not after: break
+jobs = sorted((j for j in jobs if j["instance_id"] > 1), key=lambda j: j["id"])
+gaps = [ms(b["scheduled_at"]) - ms(a["ended_at"]) for a, b in zip(jobs, jobs[1:]) if a["instance_id"] == b["instance_id"]]
+mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")
+print(f"phases ms (mean of {len(jobs)} jobs): queued->started {mean([ms(j['started_at']) - ms(j['scheduled_at']) for j in jobs]):.2f}",
+      f"started->ended {mean([ms(j['ended_at']) - ms(j['started_at']) for j in jobs]):.2f}",
+      f"(process {mean([j['duration_ms'] for j in jobs]):.2f})", f"ended->next queued {mean(gaps):.2f}")
 ag.terminate(); ag.wait(); srv.terminate(); srv.wait()
 shutil.rmtree(work, ignore_errors=True)

@@ -1,13 +1,14 @@
 // The agent's threads and the life of a job on this host (see agent.h).
 //
-// A job handed out by `poll` goes through:
+// A job handed out by `poll` (committed as handed to this agent before the poll answered) goes
+// through:
 //   started.log has it?  yes → it ran (or was running) before a restart: send its stored report,
 //                              or report it failed; never run it again
-//   POST start           409/404 → the service no longer wants it: do nothing
 //   translate the spec   bad → report `config`, nothing runs
 //   started.log += id    written before the process exists, flushed to the disk while it starts
-//   run_job              output streamed by an OutputStreamer, the job's secrets masked in it;
-//                        the process group journalled
+//   run_job              the process group journalled, then POST start while the process runs
+//                        (409/404 → the service no longer wants it: stop it); output streamed by
+//                        an OutputStreamer, the job's secrets masked in it
 //   outbox += report     made durable before it is sent
 //   report sent          started.log += "id reported", then the outbox file goes
 //
@@ -58,6 +59,9 @@ constexpr milliseconds kStopCheck{50};
 // A poll may be held open `wait_ms` by the service; the exchange gets this much on top.
 constexpr int64_t kPollSlackMs = 10000;
 constexpr int64_t kHeartbeatTimeoutMs = 10000;
+// A job's start is told while its process runs and nobody reads its output: a service slower
+// than this hears of it from the report instead.
+constexpr int64_t kStartTimeoutMs = 2000;
 // The most jobs one poll may ask for; the service refuses more.
 constexpr int kMostJobsPerPoll = 100;
 
@@ -119,15 +123,16 @@ class Agent::Impl {
   size_t busy_slots();
   void shut_down(client::HttpClient& http);
 
-  void work(int64_t id, const json& spec, const std::atomic<bool>* cancel);
+  void work(int64_t id, const json& spec, std::atomic<bool>* cancel);
   std::unique_ptr<client::HttpClient> take_client();
   void give_back(std::unique_ptr<client::HttpClient> http);
-  void run_job(client::HttpClient& http, int64_t id, const json& spec, const std::atomic<bool>* cancel);
-  bool acknowledge_start(client::HttpClient& http, int64_t id);
+  void run_job(client::HttpClient& http, int64_t id, const json& spec, std::atomic<bool>* cancel);
+  bool confirm_start(client::HttpClient& http, int64_t id, std::atomic<bool>* cancel);
   void answer_repeat(client::HttpClient& http, int64_t id);
 
   void report(client::HttpClient& http, int64_t id, const std::string& body);
-  Delivery send_stored(client::HttpClient& http, int64_t id);
+  // `stored`: the body just stored, when the caller has it (else it is read from the outbox).
+  Delivery send_stored(client::HttpClient& http, int64_t id, const std::string* stored = nullptr);
   bool flush_outbox(client::HttpClient& http);
 
   void maintenance_loop();
@@ -150,7 +155,7 @@ class Agent::Impl {
   std::condition_variable changed_;
   std::list<Worker> workers_;  // a list: each running thread refers to its own element
   std::deque<std::pair<int64_t, json>> queued_;  // handed out, waiting for a free slot
-  std::set<int64_t> running_;                    // started on the service; named in heartbeats
+  std::set<int64_t> running_;                    // taken up by a worker; named in heartbeats
   std::set<int64_t> reported_;                   // reports the service took during this run
   std::vector<std::unique_ptr<client::HttpClient>> idle_clients_;  // left by finished jobs, for the next
   bool outbox_wake_ = false;
@@ -352,7 +357,7 @@ size_t Agent::Impl::busy_slots() {
 
 // ---- One job ----------------------------------------------------------------------------------
 
-void Agent::Impl::work(int64_t id, const json& spec, const std::atomic<bool>* cancel) {
+void Agent::Impl::work(int64_t id, const json& spec, std::atomic<bool>* cancel) {
   try {
     std::unique_ptr<client::HttpClient> http = take_client();
     run_job(*http, id, spec, cancel);
@@ -364,12 +369,11 @@ void Agent::Impl::work(int64_t id, const json& spec, const std::atomic<bool>* ca
   }
 }
 
-void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec, const std::atomic<bool>* cancel) {
+void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec, std::atomic<bool>* cancel) {
   if (started_.contains(id)) {
     answer_repeat(http, id);
     return;
   }
-  if (!acknowledge_start(http, id)) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     running_.insert(id);
@@ -410,25 +414,30 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
   log_(fmt::format("job {} started: {}", id, job_description(spec)));
   jobs::JobReport outcome;
   std::string unflushed;
+  bool refused = false;
   {
     OutputStreamer streamer(server_, id, log_, mask);
     // Once the process exists, where its processes are goes to the journal (so that a start after
     // a crash of the agent can end what the crash left running), and the journal goes to the disk
-    // while the process starts, not before: the start is committed on the service already, which
-    // never hands this job out again.
-    const auto journal_group = [this, id, &unflushed](int group) {
+    // while the process starts, not before: the service committed the hand-out before this agent
+    // heard of the job and never hands it out again unless this agent says it does not have it
+    // (its heartbeats name every job it holds). Then the service hears that it runs, while it runs.
+    const auto journal_group = [this, &http, id, cancel, &unflushed, &refused](int group) {
       if (const std::optional<ProcessMark> mark = mark_of(group)) {
         if (std::string failure = started_.record_group(id, *mark); !failure.empty())
           log_(fmt::format("job {}: cannot record its process group: {}", id, failure));
       }
       unflushed = started_.flush();
+      refused = !confirm_start(http, id, cancel);
     };
     outcome = jobs::run_job(
         job, cancel, [&streamer](jobs::OutputStream stream, std::string_view data) { streamer.add(stream, data); }, journal_group);
     streamer.finish();  // the output goes before the report that ends the job
   }
   if (!unflushed.empty()) log_(fmt::format("job {}: its start record may not survive a crash of this host: {}", id, unflushed));
-  if (outcome.outcome == jobs::JobOutcome::Cancelled && cancel->load() && !(cancel_ && cancel_->load()))
+  if (outcome.outcome == jobs::JobOutcome::Cancelled && refused)
+    outcome.error = "the service refused the job's start";
+  else if (outcome.outcome == jobs::JobOutcome::Cancelled && cancel->load() && !(cancel_ && cancel_->load()))
     outcome.error = "cancelled by an operator";
   mask_report(outcome, mask);
   log_(completion_line(id, outcome));
@@ -454,21 +463,15 @@ void Agent::Impl::give_back(std::unique_ptr<client::HttpClient> http) {
   if (idle_clients_.size() < static_cast<size_t>(options_.max_jobs)) idle_clients_.push_back(std::move(http));
 }
 
-bool Agent::Impl::acknowledge_start(client::HttpClient& http, int64_t id) {
-  Backoff backoff;
-  for (;;) {
-    const client::HttpResult result = server_.call(http, "POST", job_path(id, "start"));
-    if (result.ok()) return true;
-    if (!service_unavailable(result)) {
-      log_(fmt::format("job {} not run: the service refused to start it ({})", id, result.describe()));
-      return false;
-    }
-    if (!pause(backoff.next())) {
-      log_(fmt::format("job {} not started: the agent is stopping", id));
-      report(http, id, failure_body("cancelled", "the agent stopped before the job could start"));
-      return false;
-    }
-  }
+// Tells the service the job's process exists. One try: an unavailable service learns it from the
+// report (and the heartbeats name the job meanwhile). A refusal means the service no longer has
+// the job handed to this agent (it ended, or went back to the queue): the process is stopped.
+bool Agent::Impl::confirm_start(client::HttpClient& http, int64_t id, std::atomic<bool>* cancel) {
+  const client::HttpResult result = server_.call(http, "POST", job_path(id, "start"), "{}", kStartTimeoutMs);
+  if (result.ok() || service_unavailable(result)) return true;
+  log_(fmt::format("job {}: the service refused its start ({}); stopping it", id, result.describe()));
+  cancel->store(true);
+  return false;
 }
 
 // The job is in started.log: it ran, or was running when the agent stopped. It never runs again.
@@ -513,13 +516,13 @@ void Agent::Impl::report(client::HttpClient& http, int64_t id, const std::string
     reported_.insert(id);
     return;
   }
-  if (send_stored(http, id) != Delivery::Delivered) wake_maintenance();
+  if (send_stored(http, id, &body) != Delivery::Delivered) wake_maintenance();
 }
 
-Agent::Impl::Delivery Agent::Impl::send_stored(client::HttpClient& http, int64_t id) {
+Agent::Impl::Delivery Agent::Impl::send_stored(client::HttpClient& http, int64_t id, const std::string* stored) {
   if (!outbox_.claim(id)) return Delivery::Busy;
   Delivery delivery = Delivery::Delivered;
-  if (const std::optional<std::string> body = outbox_.load(id)) {
+  if (const std::optional<std::string> body = stored ? std::optional<std::string>(*stored) : outbox_.load(id)) {
     const client::HttpResult result = server_.call(http, "POST", job_path(id, "complete"), *body);
     if (service_unavailable(result) || result.status == 401) {
       delivery = Delivery::Kept;

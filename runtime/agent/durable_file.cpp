@@ -84,6 +84,19 @@ std::string write_file_durably(const std::string& path, std::string_view content
   return sync_directory(parent_of(path));
 }
 
+std::string write_file_flushed(const std::string& path, std::string_view content, unsigned mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0) return errno_text("create", path);
+  const bool ok = ::fchmod(fd, static_cast<mode_t>(mode)) == 0 && write_all(fd, content) && ::fdatasync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!ok) {
+    errno = saved;
+    return errno_text("write", path);
+  }
+  return {};
+}
+
 std::string append_line(const std::string& path, std::string_view line) {
   // Opened without O_CREAT first: only a line that creates the file needs its directory flushed.
   bool created = false;
@@ -145,8 +158,13 @@ bool read_whole_file(const std::string& path, std::string& content, std::string&
 }
 
 std::string remove_file_durably(const std::string& path) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return errno_text("remove", path);
+  if (std::string error = remove_file(path); !error.empty()) return error;
   return sync_directory(parent_of(path));
+}
+
+std::string remove_file(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return errno_text("remove", path);
+  return {};
 }
 
 }  // namespace wf::agent

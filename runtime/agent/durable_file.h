@@ -16,6 +16,12 @@ std::string make_private_directory(const std::string& dir);
 // never a part. Returns an empty string on success, else why not.
 std::string write_file_durably(const std::string& path, std::string_view content, unsigned mode = 0600);
 
+// Writes `content` to `path` (created with `mode`, or truncated) and fdatasyncs it: one flush,
+// for a file read only by a reader that can tell a whole content from a part (a crash during the
+// write leaves a part). On ext4 the flush carries the new name with it; elsewhere a crash of the
+// host just after may lose the file. Returns an empty string on success, else why not.
+std::string write_file_flushed(const std::string& path, std::string_view content, unsigned mode = 0600);
+
 // Appending a line durably, in two halves for a caller with something to do between them (both
 // return an empty string on success, else why not). append_line appends `line` and a newline to
 // `path` (created with mode 0600); the line survives a crash of this process at once, and a line
@@ -30,5 +36,7 @@ bool read_whole_file(const std::string& path, std::string& content, std::string&
 
 // Removes `path` and fsyncs its directory; a file already gone is not an error.
 std::string remove_file_durably(const std::string& path);
+// Removes `path`, without waiting for the disk; a file already gone is not an error.
+std::string remove_file(const std::string& path);
 
 }  // namespace wf::agent

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/agent/durable_file.h"
 
 namespace wf::agent {
@@ -37,15 +39,17 @@ std::string Outbox::open() {
 
 std::string Outbox::file_of(int64_t job_id) const { return dir_ + "/" + std::to_string(job_id) + ".json"; }
 
-std::string Outbox::store(int64_t job_id, const std::string& body) { return write_file_durably(file_of(job_id), body, 0600); }
+std::string Outbox::store(int64_t job_id, const std::string& body) { return write_file_flushed(file_of(job_id), body, 0600); }
 
 std::optional<std::string> Outbox::load(int64_t job_id) const {
   std::string text, error;
   if (!read_whole_file(file_of(job_id), text, error)) return std::nullopt;
+  // A write cut short by a crash (before its flush ended, so before the report was ever sent).
+  if (text.empty() || text.front() != '{' || !nlohmann::json::accept(text)) return std::nullopt;
   return text;
 }
 
-std::string Outbox::remove(int64_t job_id) { return remove_file_durably(file_of(job_id)); }
+std::string Outbox::remove(int64_t job_id) { return remove_file(file_of(job_id)); }
 
 std::vector<int64_t> Outbox::pending() const {
   std::vector<int64_t> ids;

@@ -1,6 +1,9 @@
 // STATE/outbox/: completion reports not yet acknowledged by the service, one file per job
-// (<job id>.json holding the request body). A report is written here before it is sent and removed
-// once the service has answered, so a report survives a server outage and an agent restart.
+// (<job id>.json holding the request body, a JSON object). A report is written and flushed here
+// before it is sent (one fdatasync: a file a crash cut short is no JSON object, and reads as no
+// report) and removed once the service has answered (not flushed: a report that comes back after
+// a crash is sent again, and the service takes a repeated report as a no-op), so a report
+// survives a server outage and an agent restart.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +25,7 @@ class Outbox {
 
   // Stores the report body for `job_id`, replacing an older one. Returns an empty string or why not.
   std::string store(int64_t job_id, const std::string& body);
-  // The stored body, if any.
+  // The stored body, if there is a whole one.
   std::optional<std::string> load(int64_t job_id) const;
   // Forgets the report. Returns an empty string or why the file could not be removed.
   std::string remove(int64_t job_id);

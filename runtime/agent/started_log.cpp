@@ -86,11 +86,6 @@ std::string StartedLog::append(const std::string& line) {
   return error;
 }
 
-std::string StartedLog::append_durably(const std::string& line) {
-  if (std::string error = append(line); !error.empty()) return error;
-  return flush_file(path_);
-}
-
 bool StartedLog::contains(int64_t job_id) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return ids_.count(job_id) != 0;
@@ -119,7 +114,9 @@ std::string StartedLog::record_group(int64_t job_id, const ProcessMark& group) {
 std::string StartedLog::record_reported(int64_t job_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (unfinished_.count(job_id) == 0) return {};
-  std::string error = append_durably(fmt::format("{} reported", job_id));
+  // Not flushed: lost in a crash of the host, it makes the agent report the job again (a failure
+  // "the agent restarted"), which the service, having its report, takes as a no-op.
+  std::string error = append(fmt::format("{} reported", job_id));
   if (error.empty()) {
     unfinished_.erase(job_id);
     groups_.erase(job_id);

@@ -63,10 +63,8 @@ class StartedLog {
   const std::string& path() const { return path_; }
 
  private:
-  // Appends a line, after the format line when the file has none yet; `append_durably` also
-  // flushes it. The lock is held.
+  // Appends a line, after the format line when the file has none yet. The lock is held.
   std::string append(const std::string& line);
-  std::string append_durably(const std::string& line);
 
   std::string path_;
   mutable std::mutex mutex_;

@@ -15,10 +15,9 @@ namespace wf::engine {
 
 namespace {
 
-// How long a dispatch waits for a unit to ride with before it is committed alone: well above the
-// time an agent takes to send the job's start, far below anything that reads dispatched rows (an
-// unclaimed dispatch goes back to the queue after a minute).
-constexpr uint64_t kDispatchFlushMs = 50;
+// How long a record that needs no fsync of its own (a job's start) waits for a unit to ride with
+// before it is committed alone.
+constexpr uint64_t kRideFlushMs = 50;
 
 }  // namespace
 
@@ -111,12 +110,20 @@ void Engine::commit(Changes ch, Done done) {
   ++transitions_;
   start_children(ch);
   if (!riding_.empty()) {
-    // Dispatches made before this unit go first in it: their rows are older than its own.
+    // Records made before this unit go first in it: their rows are older than its own.
     Changes unit = std::move(riding_);
     riding_ = Changes{};
     unit.append(std::move(ch));
     ch = std::move(unit);
     uv_timer_stop(&dispatch_flush_);
+  }
+  if (std::vector<HandOut> handed = claim_for_waiting_polls(ch); !handed.empty()) {
+    // The polls hear of their jobs once the hand-out is stored, whatever becomes of the unit.
+    done = [this, handed = std::make_shared<std::vector<HandOut>>(std::move(handed)), done = std::move(done)](
+               bool ok, const std::string& error) {
+      answer_hand_outs(*handed, ok);
+      if (done) done(ok, error);
+    };
   }
   auto shared = std::make_shared<Changes>(std::move(ch));
   auto owners = std::make_shared<Owners>(owners_of(*shared));
@@ -150,16 +157,17 @@ void Engine::commit(Changes ch, Done done) {
   submitting_ = false;
 }
 
-// A dispatch need not be committed before the agent's start, only with it: an agent runs a job
-// once its start has committed, and a start for a job whose dispatch was lost in a crash finds it
-// queued again and is refused. Committed alone, it would hold the start's commit behind its own
-// fsync on a slow disk; riding with the start (or with any other unit), it costs none.
+// A job's start need not be stored before anyone goes on: its hand-out, committed before the agent
+// heard of the job, is what keeps it from running twice, and a start lost in a crash leaves the
+// job `dispatched` until its report or its agent's heartbeat. Committed alone, it would cost an
+// fsync while the job's process starts and hold the job's report behind it; riding with the next
+// unit (usually that report's), it costs none.
 void Engine::commit_with_next(Changes ch) {
   const bool first = riding_.empty();
   riding_.append(std::move(ch));
   if (first) {
-    if (int rc = uv_timer_start(&dispatch_flush_, on_dispatch_flush, kDispatchFlushMs, 0); rc != 0) {
-      fmt::print(stderr, "wf serve: cannot arm the dispatch timer ({}); committing the dispatch now\n", uv_strerror(rc));
+    if (int rc = uv_timer_start(&dispatch_flush_, on_dispatch_flush, kRideFlushMs, 0); rc != 0) {
+      fmt::print(stderr, "wf serve: cannot arm the ride timer ({}); committing now\n", uv_strerror(rc));
       commit(Changes{}, nullptr);
     }
   }
@@ -170,8 +178,8 @@ void Engine::on_dispatch_flush(uv_timer_t* handle) {
   try {
     if (!engine->riding_.empty()) engine->commit(Changes{}, nullptr);
   } catch (const std::exception& e) {
-    // Nothing may unwind into libuv; the dispatches ride with the next unit instead.
-    fmt::print(stderr, "wf serve: committing dispatches failed: {}\n", e.what());
+    // Nothing may unwind into libuv; the records ride with the next unit instead.
+    fmt::print(stderr, "wf serve: committing job starts failed: {}\n", e.what());
   }
 }
 

@@ -180,10 +180,11 @@ class Engine {
 
   // ---- jobs and agents (an agent's calls name its organization and its host)
   // Hands up to `max` ready jobs of `host` in `org` to an agent: now, or when one becomes ready
-  // within `wait_ms`. `answer` gets the job specs (a JSON array). Returns a handle for
-  // forget_poll (the agent went away).
-  uint64_t poll(int64_t org, const std::string& host, int64_t agent_id, size_t max, int64_t wait_ms,
-                std::function<void(const nlohmann::json& jobs)> answer);
+  // within `wait_ms`. `answer` gets the job specs (a JSON array) once their hand-out is committed,
+  // and says whether they reached the agent (false: its connection had gone, and they go back to
+  // the queue). Returns a handle for forget_poll (the agent went away).
+  using PollAnswer = std::function<bool(const nlohmann::json& jobs)>;
+  uint64_t poll(int64_t org, const std::string& host, int64_t agent_id, size_t max, int64_t wait_ms, PollAnswer answer);
   void forget_poll(uint64_t handle);
   OpResult job_started(int64_t job_id, int64_t agent_id, Done done);
   OpResult job_output(int64_t job_id, int64_t agent_id, const std::string& stream, const std::string& data);
@@ -212,6 +213,7 @@ class Engine {
 
   // ---- figures
   size_t live_instances() const { return instances_.size(); }
+  size_t waiting_polls() const { return pollers_.size(); }
   LiveStatus status_of(int64_t id) const;
   uint64_t transitions() const { return transitions_; }
 
@@ -306,8 +308,8 @@ class Engine {
   // ---- committing (engine.cpp)
   void commit(Changes ch, Done done);
   void release(const Changes& ch);
-  // A job handed to an agent: its row and event ride with the next unit committed (the job's start,
-  // usually), or go alone once kDispatchFlushMs has passed without one.
+  // A job's start: its row and event ride with the next unit committed (the job's report,
+  // usually), or go alone once kRideFlushMs has passed without one.
   void commit_with_next(Changes ch);
   static void on_dispatch_flush(uv_timer_t* handle);
   // ---- a unit that did not commit (engine_rollback.cpp)
@@ -329,6 +331,12 @@ class Engine {
   void enqueue(const JobRow& job);
   void unqueue(const JobRow& job);
   void feed_pollers(const QueueKey& queue);
+  struct HandOut;
+  void hand_out(LiveJob& job, const Poller& poller, Changes& ch, HandOut& out);
+  // Jobs a unit creates go straight to a poll waiting on their queue, in the same unit: the
+  // agent hears of them one commit after the step that made them.
+  std::vector<HandOut> claim_for_waiting_polls(Changes& ch);
+  void answer_hand_outs(std::vector<HandOut>& outs, bool committed);
   void record_job_end(LiveJob& job, const JobReportIn& report, Changes& ch);
   // Asks the agent running `job` to stop it; `reason` is the error it will end with.
   void request_job_stop(LiveJob& job, const std::string& reason, Changes& ch);
@@ -389,6 +397,7 @@ class Engine {
   std::map<QueueKey, std::set<std::tuple<int64_t, int64_t, int64_t>>> queues_;  // → (-priority, scheduled_at, id)
   std::map<int64_t, std::unique_ptr<Approval>> approvals_;  // the pending ones
   std::map<QueueKey, std::vector<uint64_t>> pollers_by_queue_;
+  Changes riding_;  // job starts waiting for the next unit (commit_with_next)
   std::map<uint64_t, std::unique_ptr<Poller>> pollers_;
   std::multimap<int64_t, Timer> timers_;  // by monotonic due time
   LoopClock loop_clock_{loop_};
@@ -409,9 +418,8 @@ class Engine {
   // knows when the loop holds none of them.
   uv_timer_t timer_{};
   uv_timer_t sweeper_{};
-  uv_timer_t dispatch_flush_{};
+  uv_timer_t dispatch_flush_{};  // commits what rides (commit_with_next) when no unit comes
   uv_idle_t runnable_idle_{};
-  Changes riding_;  // dispatches waiting for the next unit (commit_with_next)
   uv_idle_t recovery_idle_{};  // active while instances are being recovered
   bool recovering_ = false;
   int64_t recovered_through_ = 0;  // the last instance id recovery has read

@@ -307,15 +307,15 @@ void Engine::settle_wait(Instance& in, Wait& w, bool is_error, Value outcome, Ch
 }
 
 // The instance stops waiting for `w` (cancelled, timed out, or it ended): what it started is
-// withdrawn. A job not yet started ends at once (an agent that was handed it is then refused its
-// start); a running one is asked to stop, and ends when its agent reports it killed. Either end
+// withdrawn. A queued job ends at once; one handed out or running is asked to stop, and ends when
+// its agent reports it killed (or done). Either end
 // reaches no wait: the caller takes `w` apart.
 void Engine::drop_wait(Instance& in, Wait& w, const std::string& why, const std::string& reason, Changes& ch) {
   for (const auto& [host, job_id] : w.round) {
     auto it = jobs_.find(job_id);
     if (it == jobs_.end()) continue;
     LiveJob& job = *it->second;
-    if (job.row.status == JobStatus::Running) {
+    if (job.row.status == JobStatus::Running || job.row.status == JobStatus::Dispatched) {
       request_job_stop(job, reason, ch);
       continue;
     }

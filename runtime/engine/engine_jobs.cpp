@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <map>
+
 
 #include "effects/clock.h"
 #include "runtime/store/jobs.h"
@@ -22,10 +25,6 @@ using vm::Value;
 namespace {
 
 constexpr int64_t kStaleQueuedMs = 30 * 60 * 1000;  // SPEC §4.2: not picked up 30 minutes after its time
-// A job handed to an agent whose start has not come within this long was never received (the
-// agent stopped or lost the answer): it goes back to the queue. It cannot have run: an agent runs
-// a job only once its start has been accepted.
-constexpr int64_t kUnclaimedDispatchMs = 60 * 1000;
 constexpr size_t kLiveOutputCap = 1 << 20;
 
 }  // namespace
@@ -53,8 +52,7 @@ void return_to_queue(JobRow& j) {
 void Engine::enqueue(const JobRow& j) { queues_[{j.org_id, j.host}].insert({-j.priority, j.scheduled_at, j.id}); }
 void Engine::unqueue(const JobRow& j) { queues_[{j.org_id, j.host}].erase({-j.priority, j.scheduled_at, j.id}); }
 
-uint64_t Engine::poll(int64_t org, const std::string& host, int64_t agent_id, size_t max, int64_t wait_ms,
-                      std::function<void(const nlohmann::json&)> answer) {
+uint64_t Engine::poll(int64_t org, const std::string& host, int64_t agent_id, size_t max, int64_t wait_ms, PollAnswer answer) {
   const uint64_t handle = next_handle_++;
   auto p = std::make_unique<Poller>();
   p->queue = {org, host};
@@ -77,12 +75,13 @@ void Engine::forget_poll(uint64_t handle) {
 }
 
 // Hands the ready jobs of a queue to its waiting pollers, oldest poller first. A job leaves the
-// queue as it is handed out, so no other poller can get it.
+// queue as it is handed out, so no other poller can get it; the poller hears of it once the
+// hand-out is committed.
 void Engine::feed_pollers(const QueueKey& key) {
   auto hp = pollers_by_queue_.find(key);
   if (hp == pollers_by_queue_.end()) return;
   auto& queue = queues_[key];
-  const int64_t now = wall_now(), mono = monotonic_now();
+  const int64_t mono = monotonic_now();
   while (!hp->second.empty()) {
     const uint64_t handle = hp->second.front();
     Poller& p = *pollers_[handle];
@@ -100,34 +99,87 @@ void Engine::feed_pollers(const QueueKey& key) {
     if (picked.empty()) return;
     hp->second.erase(hp->second.begin());
     Changes ch;
-    auto specs = std::make_shared<nlohmann::json>(nlohmann::json::array());
+    HandOut out;
     for (int64_t id : picked) {
       auto jt = jobs_.find(id);
-      if (jt == jobs_.end()) continue;
-      JobRow& j = jt->second->row;
-      j.status = JobStatus::Dispatched;
-      j.dispatched_at = now;
-      jt->second->since_mono = mono;
-      j.agent_id = p.agent_id;
-      ch.jobs.push_back(j);
-      auto s = nlohmann::json::parse(j.spec, nullptr, false);
-      if (!s.is_object()) s = nlohmann::json::object();
-      s["id"] = j.id;
-      s["instance_id"] = j.instance_id ? nlohmann::json(*j.instance_id) : nlohmann::json();
-      s["host"] = j.host;
-      s["attempt"] = j.attempt;
-      s["priority"] = j.priority;
-      s["scheduled_at"] = j.scheduled_at;
-      s["description"] = j.description;
-      specs->push_back(std::move(s));
-      if (j.instance_id) event(ch, j.org_id, j.instance_id, "job.dispatched", {{"job_id", j.id}, {"host", j.host}, {"agent_id", p.agent_id}});
+      if (jt != jobs_.end()) hand_out(*jt->second, p, ch, out);
     }
-    auto answer = std::move(p.answer);
+    out.answer = std::move(p.answer);
     pollers_.erase(handle);
-    // The agent hears of its jobs now; their dispatch is committed behind, with the next unit
-    // (commit_with_next says why that is safe).
-    commit_with_next(std::move(ch));
-    if (answer) answer(*specs);
+    commit(std::move(ch), [this, out = std::make_shared<std::vector<HandOut>>(1, std::move(out))](bool ok, const std::string&) {
+      answer_hand_outs(*out, ok);
+    });
+  }
+}
+
+// From here on the agent may run the job at any moment: it runs what a poll hands it without
+// asking again, so the hand-out is what makes a job run at most once.
+void Engine::hand_out(LiveJob& live, const Poller& poller, Changes& ch, HandOut& out) {
+  JobRow& j = live.row;
+  j.status = JobStatus::Dispatched;
+  j.dispatched_at = wall_now();
+  live.since_mono = monotonic_now();
+  j.agent_id = poller.agent_id;
+  // A job the same unit creates has its row there already; the hand-out updates it.
+  auto row = std::find_if(ch.jobs.begin(), ch.jobs.end(), [&](const JobRow& r) { return r.id == j.id; });
+  if (row != ch.jobs.end()) *row = j;
+  else ch.jobs.push_back(j);
+  auto s = nlohmann::json::parse(j.spec, nullptr, false);
+  if (!s.is_object()) s = nlohmann::json::object();
+  s["id"] = j.id;
+  s["instance_id"] = j.instance_id ? nlohmann::json(*j.instance_id) : nlohmann::json();
+  s["host"] = j.host;
+  s["attempt"] = j.attempt;
+  s["priority"] = j.priority;
+  s["scheduled_at"] = j.scheduled_at;
+  s["description"] = j.description;
+  out.specs.push_back(std::move(s));
+  out.ids.push_back(j.id);
+  if (j.instance_id) event(ch, j.org_id, j.instance_id, "job.dispatched", {{"job_id", j.id}, {"host", j.host}, {"agent_id", poller.agent_id}});
+}
+
+std::vector<Engine::HandOut> Engine::claim_for_waiting_polls(Changes& ch) {
+  std::vector<HandOut> outs;
+  if (pollers_.empty()) return outs;
+  const int64_t mono = monotonic_now();
+  std::vector<int64_t> created;
+  for (const JobRow& row : ch.jobs)
+    if (row.status == JobStatus::Queued) created.push_back(row.id);
+  std::map<uint64_t, size_t> taken;  // poller handle → its entry in outs
+  for (const int64_t id : created) {
+    auto jt = jobs_.find(id);
+    if (jt == jobs_.end() || jt->second->released || jt->second->row.status != JobStatus::Queued || jt->second->due_mono > mono) continue;
+    auto hp = pollers_by_queue_.find({jt->second->row.org_id, jt->second->row.host});
+    if (hp == pollers_by_queue_.end()) continue;
+    for (const uint64_t handle : hp->second) {
+      auto [at, fresh] = taken.try_emplace(handle, outs.size());
+      if (fresh) outs.emplace_back();
+      if (outs[at->second].ids.size() >= pollers_[handle]->max) continue;
+      jt->second->released = true;  // handed out: it never joins the queue
+      hand_out(*jt->second, *pollers_[handle], ch, outs[at->second]);
+      break;
+    }
+  }
+  std::vector<HandOut> claimed;
+  for (const auto& [handle, at] : taken) {
+    if (outs[at].ids.empty()) continue;
+    outs[at].answer = std::move(pollers_[handle]->answer);
+    forget_poll(handle);
+    claimed.push_back(std::move(outs[at]));
+  }
+  return claimed;
+}
+
+// A hand-out that did not commit is answered with no jobs (memory went back to what the store
+// holds, and the agent polls again); one whose agent had gone goes back to the queue.
+void Engine::answer_hand_outs(std::vector<HandOut>& outs, bool committed) {
+  for (HandOut& out : outs) {
+    if (!out.answer) continue;
+    if (!committed) {
+      out.answer(nlohmann::json::array());
+      continue;
+    }
+    if (!out.answer(out.specs)) requeue_unstarted(out.ids);
   }
 }
 
@@ -136,9 +188,7 @@ OpResult Engine::job_started(int64_t job_id, int64_t agent_id, Done done) {
   if (it == jobs_.end()) return {Outcome::Conflict, fmt::format("job {} is not waiting to run", job_id)};
   JobRow& j = it->second->row;
   if (j.status == JobStatus::Running && j.agent_id.value_or(-1) == agent_id) {
-    // The agent asks again: the answer to its first start was lost (the service restarted just
-    // after committing it). Its own journal keeps it from running the job twice.
-    if (done) done(true, "");
+    if (done) done(true, "");  // said again: the answer to the first was lost
     return {};
   }
   if (j.status != JobStatus::Dispatched || j.agent_id.value_or(-1) != agent_id)
@@ -149,7 +199,8 @@ OpResult Engine::job_started(int64_t job_id, int64_t agent_id, Done done) {
   Changes ch;
   ch.jobs.push_back(j);
   event(ch, j.org_id, j.instance_id, "job.running", {{"job_id", j.id}, {"host", j.host}});
-  commit(std::move(ch), std::move(done));
+  commit_with_next(std::move(ch));  // commit_with_next says why it need not be stored first
+  if (done) done(true, "");
   return {};
 }
 
@@ -322,15 +373,14 @@ int64_t Engine::create_job(int64_t org, const std::string& host, const nlohmann:
   return j.id;
 }
 
-// A queued job ends at once, and so does one handed out but not started (its agent's start is
-// then refused, so it never runs). A running job is only asked to stop: its agent hears of it
-// in its next heartbeat, kills the job's processes and reports it cancelled (its output kept),
-// unless it ends on its own first.
+// A queued job ends at once. One handed out or running is only asked to stop (its agent may have
+// started it): the agent hears of it in its next heartbeat, kills the job's processes and
+// reports it cancelled (its output kept), unless it ends on its own first.
 OpResult Engine::cancel_job(int64_t org, int64_t job_id, Done done) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end() || it->second->row.org_id != org) return {Outcome::Conflict, fmt::format("job {} has already ended", job_id)};
   Changes ch;
-  if (it->second->row.status == JobStatus::Running) {
+  if (it->second->row.status == JobStatus::Running || it->second->row.status == JobStatus::Dispatched) {
     request_job_stop(*it->second, "cancelled by an operator", ch);
     commit(std::move(ch), std::move(done));
     return {};
@@ -371,14 +421,9 @@ void Engine::on_sweep(uv_timer_t* handle) {
 // the wall clock ages no job.
 void Engine::sweep_jobs() {
   const int64_t now = monotonic_now();
-  std::vector<int64_t> unclaimed;
   std::vector<std::pair<int64_t, JobReportIn>> stale;
   for (const auto& [id, live] : jobs_) {
     const JobRow& j = live->row;
-    if (j.status == JobStatus::Dispatched && now - live->since_mono > kUnclaimedDispatchMs) {
-      unclaimed.push_back(id);
-      continue;
-    }
     if (j.status == JobStatus::Running || j.status == JobStatus::Dispatched) {
       if (now - live->since_mono > 2 * live->timeout_ms) {
         JobReportIn r;
@@ -393,7 +438,6 @@ void Engine::sweep_jobs() {
       stale.emplace_back(id, r);
     }
   }
-  requeue_unstarted(unclaimed);
   end_jobs(stale);
 }
 

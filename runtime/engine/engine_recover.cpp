@@ -84,18 +84,13 @@ void Engine::end_recovery(bool ok, const std::string& error) {
 bool Engine::recover_jobs(std::string& error) {
   auto stored = store::jobs::unfinished(reader_);
   if (!stored.ok()) return error = stored.error(), false;
-  Changes ch;
   for (JobRow& row : *stored) {
+    // A job handed out stays with its agent, which may be running it: the agent's heartbeats say
+    // whether it has it (agent_heartbeat puts it back in the queue if not).
     auto live = revive_job(std::move(row));
-    if (live->row.status == JobStatus::Dispatched) {
-      // Handed out, never started (an agent runs a job only once its start has committed).
-      return_to_queue(live->row);
-      ch.jobs.push_back(live->row);
-    }
     if (live->row.status == JobStatus::Queued) enqueue(live->row);
     jobs_[live->row.id] = std::move(live);
   }
-  if (!ch.empty()) commit(std::move(ch), nullptr);
   return true;
 }
 

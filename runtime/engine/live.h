@@ -20,7 +20,7 @@ namespace wf::engine {
 // that kind may pass on a retry (a non-zero exit, a timeout, trouble on the host).
 effects::JobOutcomeRecord job_outcome(const JobRow& j);
 bool job_retryable(JobStatus status);
-// A job handed out but never started goes back to the queue (its agent is refused at start).
+// A job handed out that never reached its agent goes back to the queue.
 void return_to_queue(JobRow& j);
 
 struct Engine::LiveJob {
@@ -33,6 +33,13 @@ struct Engine::LiveJob {
   std::string live_stdout, live_stderr;  // output streamed so far (capped)
 };
 
+// Jobs handed to one waiting poll, answered once the unit that hands them out has committed.
+struct Engine::HandOut {
+  PollAnswer answer;
+  nlohmann::json specs = nlohmann::json::array();
+  std::vector<int64_t> ids;
+};
+
 struct Engine::Approval {
   ApprovalRow row;
   std::unique_ptr<effects::ApprovalState> state;
@@ -42,7 +49,7 @@ struct Engine::Poller {
   QueueKey queue;  // its organization and host
   int64_t agent_id = 0;
   size_t max = 1;
-  std::function<void(const nlohmann::json&)> answer;
+  Engine::PollAnswer answer;
 };
 
 }  // namespace wf::engine

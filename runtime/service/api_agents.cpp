@@ -229,7 +229,11 @@ void agent_poll(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   if (max && (*max < 1 || *max > 100)) return reply_error(*x, 400, "bad_request", "`max_jobs` must be from 1 to 100");
   if (wait && (*wait < 0 || *wait > 60000)) return reply_error(*x, 400, "bad_request", "`wait_ms` must be from 0 to 60000");
   const uint64_t handle = c.engine->poll(who.org_id, who.agent_host, who.agent_id, static_cast<size_t>(max.value_or(1)), wait.value_or(25000),
-                                         [x](const nlohmann::json& jobs) { reply_json(*x, 200, {{"jobs", jobs}}); });
+                                         [x](const nlohmann::json& jobs) {
+                                           if (x->closed()) return false;
+                                           reply_json(*x, 200, {{"jobs", jobs}});
+                                           return true;
+                                         });
   engine::Engine* engine = c.engine;
   x->on_close([engine, handle] { engine->forget_poll(handle); });
 }

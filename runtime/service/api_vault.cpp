@@ -103,7 +103,8 @@ void job_credential(Context& c, const Principal& who, ExchangePtr x, int64_t job
   auto job = store::jobs::find(c.reads->connection(), who.org_id, job_id);
   if (!read_ok(*x, job)) return;
   if (!*job) return reply_error(*x, 404, "not_found", fmt::format("no job {}", job_id));
-  if ((*job)->status != store::JobStatus::Running || (*job)->agent_id.value_or(0) != who.agent_id)
+  if (((*job)->status != store::JobStatus::Running && (*job)->status != store::JobStatus::Dispatched) ||
+      (*job)->agent_id.value_or(0) != who.agent_id)
     return reply_error(*x, 409, "conflict", fmt::format("job {} is not running on this agent", job_id));
   auto spec = nlohmann::json::parse((*job)->spec, nullptr, false);
   const std::string session = spec.is_object() ? spec.value("credential_session", "") : "";

@@ -48,6 +48,7 @@ void metrics(Context& c, const Principal& who, http::Request& r, ExchangePtr x, 
   add_metric(out, "wf_transitions_total", "counter", "Transitions the engine has run since the service started.",
              c.engine->transitions());
   add_metric(out, "wf_live_instances", "gauge", "Instances that have not ended, held in memory.", c.engine->live_instances());
+  add_metric(out, "wf_agent_polls_waiting", "gauge", "Agents' long-polls waiting for a job.", c.engine->waiting_polls());
   add_metric(out, "wf_store_commits_total", "counter", "Transactions the store's writer has committed since the service started.",
              c.writer->commits());
   add_metric(out, "wf_store_units_total", "counter",

@@ -232,19 +232,37 @@ TEST(Agent, ReportsAnUnknownKindAsConfigWithoutRunningIt) {
   EXPECT_FALSE(fs::exists(dir / "state/started.log"));
 }
 
-TEST(Agent, DoesNotRunAJobWhoseStartIsRefused) {
+// A job handed out runs at once; the service hears of its start while it runs, and a refusal (the
+// job no longer handed to this agent) stops it.
+TEST(Agent, StopsAJobWhoseStartIsRefused) {
   FakeService service;
   TempDir dir;
   LogRecorder log;
   const std::string marker = dir / "marker";
   service.answer_start(8, 409);
-  service.offer_job(command_job(8, "echo ran >> " + quoted(marker)));
+  service.offer_job(command_job(8, "sleep 30; echo ran >> " + quoted(marker)));
   RunningAgent agent(options_for(service.url(), dir / "state", log));
-  ASSERT_TRUE(service.wait_until([&] { return log.contains("job 8 not run: the service refused to start it"); })) << log.all();
+  ASSERT_TRUE(service.wait_until([&] { return accepted_reports(service, 8).size() == 1; })) << log.all();
+  EXPECT_TRUE(log.contains("job 8: the service refused its start")) << log.all();
+  const json report = accepted_reports(service, 8)[0];
+  EXPECT_EQ(report["status"], "cancelled") << report.dump();
+  EXPECT_EQ(report["error"], "the service refused the job's start") << report.dump();
   EXPECT_EQ(agent.stop(), "");
   EXPECT_FALSE(fs::exists(marker));
-  EXPECT_TRUE(service.calls_to(job_path(8, "complete")).empty());
-  EXPECT_TRUE(service.calls_to(job_path(8, "output")).empty());
+}
+
+TEST(Agent, RunsAHandedOutJobWithoutWaitingForItsStartToBeAnswered) {
+  FakeService service;
+  TempDir dir;
+  LogRecorder log;
+  const std::string marker = dir / "marker";
+  service.answer_start(9, 503);  // the service cannot take the start now: the job runs all the same
+  service.offer_job(command_job(9, "echo ran >> " + quoted(marker)));
+  RunningAgent agent(options_for(service.url(), dir / "state", log));
+  ASSERT_TRUE(service.wait_until([&] { return accepted_reports(service, 9).size() == 1; })) << log.all();
+  EXPECT_EQ(accepted_reports(service, 9)[0]["status"], "completed");
+  EXPECT_EQ(agent.stop(), "");
+  EXPECT_TRUE(fs::exists(marker));
 }
 
 TEST(Agent, NeverRunsAJobTwiceAcrossRestarts) {

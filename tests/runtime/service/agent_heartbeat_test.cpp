@@ -1,8 +1,8 @@
 // What a heartbeat's `running` list does in a real `wf serve`, driven through the agent API by
 // hand: a started job the agent stops naming ends failed, but only once it started before the
 // agent's previous heartbeat (a start crossing a heartbeat is spared); a handed-out job not named
-// goes back to the queue; a named job an operator cancelled is in the answer's `cancel`; a
-// handed-out job whose step timed out ends at once.
+// goes back to the queue, after a restart of the service too; a named job an operator cancelled,
+// or whose step timed out, is in the answer's `cancel`.
 #include <gtest/gtest.h>
 
 #include "service_fixture.h"
@@ -42,6 +42,8 @@ class AgentHeartbeat : public ServiceTest {
   int64_t started_job() {
     const int64_t id = handed_out_job();
     EXPECT_EQ(agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/start", "{}").status, 200);
+    // The start rides with the next commit, or goes alone within a moment.
+    EXPECT_TRUE(wait_until([&] { return job(id)["status"] == "running"; }, std::chrono::seconds(5)));
     return id;
   }
   json job(int64_t id) { return body_json(api_->get("/api/v1/jobs/" + std::to_string(id))); }
@@ -63,14 +65,35 @@ TEST_F(AgentHeartbeat, AStartedJobTheAgentStopsNamingEndsFailedAfterOneHeartbeat
 TEST_F(AgentHeartbeat, AHandedOutJobTheAgentDoesNotNameGoesBackToTheQueue) {
   heartbeat({});
   const int64_t id = handed_out_job();
-  // The dispatch is committed just behind the poll's answer.
-  ASSERT_TRUE(wait_until([&] { return job(id)["status"] == "dispatched"; }, std::chrono::seconds(5)));
+  // The hand-out was committed before the poll answered.
+  EXPECT_EQ(job(id)["status"], "dispatched");
   heartbeat({});
   EXPECT_EQ(job(id)["status"], "dispatched");
   heartbeat({});
   EXPECT_EQ(job(id)["status"], "queued");
   // Its late start is refused: it will be handed out again.
   EXPECT_EQ(agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/start", "{}").status, 409);
+}
+
+// The agent may be running what it was handed: a restart of the service leaves the job with it,
+// and its heartbeats decide — named, it stays until its report; not named, it goes back to the
+// queue.
+TEST_F(AgentHeartbeat, AHandedOutJobStaysWithItsAgentAcrossARestartOfTheService) {
+  heartbeat({});
+  const int64_t kept = handed_out_job();
+  const int64_t lost = handed_out_job();
+  service_->kill9();
+  ASSERT_TRUE(service_->start());
+  EXPECT_EQ(job(kept)["status"], "dispatched");
+  EXPECT_EQ(job(lost)["status"], "dispatched");
+  heartbeat({kept});  // the first heartbeat a service hears from an agent judges nothing
+  heartbeat({kept});
+  EXPECT_EQ(job(kept)["status"], "dispatched");
+  EXPECT_EQ(job(lost)["status"], "queued");
+  auto done = agent_->post("/api/v1/agents/jobs/" + std::to_string(kept) + "/complete",
+                           json({{"status", "completed"}, {"exit_code", 0}, {"duration_ms", 5}}).dump());
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(job(kept)["status"], "completed");
 }
 
 TEST_F(AgentHeartbeat, ANamedJobStaysAndACancelledOneIsInTheAnswer) {
@@ -94,16 +117,27 @@ TEST_F(AgentHeartbeat, ANamedJobStaysAndACancelledOneIsInTheAnswer) {
   EXPECT_EQ(heartbeat({})["cancel"], json::array());
 }
 
-TEST_F(AgentHeartbeat, CancellingAHandedOutJobEndsItAtOnceAndItsStartIsRefused) {
+// The agent runs what it is handed without asking again, so a handed-out job may be running:
+// cancelling it asks its agent to stop it, as for a job whose start has been heard.
+TEST_F(AgentHeartbeat, CancellingAHandedOutJobAsksItsAgentToStopIt) {
+  heartbeat({});
   const int64_t id = handed_out_job();
   auto r = api_->post("/api/v1/jobs/" + std::to_string(id) + "/cancel");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(body_json(r)["status"], "cancelled");
-  EXPECT_EQ(agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/start", "{}").status, 409);
+  EXPECT_EQ(body_json(r)["status"], "dispatched");
+  EXPECT_FALSE(job(id)["cancel_requested_at"].is_null());
+  EXPECT_EQ(heartbeat({id})["cancel"], json::array({id}));
+  EXPECT_EQ(agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/start", "{}").status, 200);
+  auto done = agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/complete",
+                           json({{"status", "cancelled"}, {"exit_code", 143}, {"error", "cancelled by an operator"}}).dump());
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(job(id)["status"], "cancelled");
+  EXPECT_EQ(job(id)["error"], "cancelled by an operator");
 }
 
-// A step timeout takes its handed-out (not started) job apart as an operator's cancel does.
-TEST_F(AgentHeartbeat, AStepTimeoutEndsAHandedOutJobAtOnceAndItsStartIsRefused) {
+// A step timeout asks the agent of its handed-out job to stop it, as an operator's cancel does;
+// the instance does not wait for that.
+TEST_F(AgentHeartbeat, AStepTimeoutAsksTheAgentOfAHandedOutJobToStopIt) {
   const std::string name = push(*api_, "test.wf", R"(
 workflow deploy(targets: hosts) {
   step "Deploy" timeout 1s {
@@ -122,10 +156,14 @@ workflow deploy(targets: hosts) {
     return true;
   }));
   EXPECT_EQ(wait_ended(*api_, instance, std::chrono::seconds(10))["error"]["kind"], "timeout");
+  EXPECT_EQ(job(id)["status"], "dispatched");
+  EXPECT_EQ(heartbeat({id})["cancel"], json::array({id}));
+  auto done = agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/complete",
+                           json({{"status", "cancelled"}, {"exit_code", 143}}).dump());
+  ASSERT_EQ(done.status, 200) << done.body;
   const json ended = job(id);
   EXPECT_EQ(ended["status"], "cancelled") << ended.dump();
   EXPECT_EQ(ended["error"], "cancelled: step \"Deploy\" timed out") << ended.dump();
-  EXPECT_EQ(agent_->post("/api/v1/agents/jobs/" + std::to_string(id) + "/start", "{}").status, 409);
 }
 
 }  // namespace
