@@ -26,6 +26,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,7 @@
 #include "runtime/agent/output_streamer.h"
 #include "runtime/agent/secret_mask.h"
 #include "runtime/agent/server_connection.h"
+#include "runtime/agent/boot_marker.h"
 #include "runtime/agent/started_log.h"
 
 namespace wf::agent {
@@ -159,6 +161,9 @@ class Agent::Impl {
   std::set<int64_t> reported_;                   // reports the service took during this run
   std::vector<std::unique_ptr<client::HttpClient>> idle_clients_;  // left by finished jobs, for the next
   bool outbox_wake_ = false;
+  // The host restarted since the agent last ran (boot_marker.h); read and cleared by the
+  // maintenance thread alone once it runs.
+  bool host_restarted_ = false;
   bool maintenance_quit_ = false;
   std::thread maintenance_;
 };
@@ -202,6 +207,12 @@ bool Agent::Impl::pause(milliseconds how_long) {
 
 std::string Agent::Impl::prepare_state() {
   if (std::string error = make_private_directory(options_.state_dir); !error.empty()) return error;
+  std::error_code ec;
+  const bool had_journal = std::filesystem::exists(options_.state_dir + "/started.log", ec);
+  const BootCheck boot = check_boot(options_.state_dir, had_journal);
+  if (!boot.error.empty()) log_(boot.error);
+  if (boot.host_restarted) log_("the host restarted since the agent last ran; the service is told in the next heartbeat");
+  host_restarted_ = boot.host_restarted;
   if (std::string error = started_.load(); !error.empty()) return error;
   return outbox_.open();
 }
@@ -575,8 +586,10 @@ void Agent::Impl::maintenance_loop() {
         lock.unlock();
         // The tags too: a service that lost them (or an agent that adopted its stored
         // registration and never enrolled) hears them within one heartbeat.
-        const json body = {{"running", jobs_of_this_agent()}, {"tags", server_.host().tags}};
+        json body = {{"running", jobs_of_this_agent()}, {"tags", server_.host().tags}};
+        if (host_restarted_) body["host_restarted"] = true;  // until the service has heard it once
         const client::HttpResult result = server_.call(http, "POST", api_path("heartbeat"), body.dump(), kHeartbeatTimeoutMs);
+        if (result.ok()) host_restarted_ = false;
         if (result.ok()) apply_cancels(http, json::parse(result.body, nullptr, false));
         // Unavailability is logged by the connection; a refusal is logged here, once per reason.
         const std::string refusal = result.ok() || service_unavailable(result) ? std::string() : result.describe();

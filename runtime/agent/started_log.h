@@ -51,8 +51,8 @@ class StartedLog {
   // string or why not.
   std::string record_group(int64_t job_id, const ProcessMark& group);
 
-  // Appends that the job's report is with the service, once, and flushes it; nothing for a job
-  // never started here or already marked. Returns an empty string or why not.
+  // Appends that the job's report is with the service, once (not flushed: see started_log.cpp);
+  // nothing for a job never started here or already marked. Returns an empty string or why not.
   std::string record_reported(int64_t job_id);
 
   // The jobs started and not reported, lowest id first.

@@ -192,12 +192,15 @@ class Engine {
   // An agent's heartbeat names the jobs it has (`listed`: waiting for a slot, running, or with a
   // report not yet taken). A job the engine thinks is on that agent, handed out or started before
   // its previous heartbeat and not listed, is not there: handed out, it goes back to the queue
-  // (it never ran); started, it ends failed, a failure a `run`'s retry may pass. Returns the ids
-  // of the agent's jobs an operator asked to cancel, which the agent is to kill.
+  // (the agent never had it: it names a job from the moment it takes it) — unless the agent's
+  // host restarted since (`host_restarted`), which may have taken the job's start record with it;
+  // started, or handed out before such a restart, it ends failed, a failure a `run`'s retry may
+  // pass. Returns the ids of the agent's jobs an operator asked to cancel, which the agent is to
+  // kill.
+  std::vector<int64_t> agent_heartbeat(int64_t agent_id, const std::set<int64_t>& listed, bool host_restarted = false);
   // How long ago the agent's last heartbeat came, on the monotonic clock (so a step of the wall
   // clock does not make an agent look online or offline); nullopt until this engine hears one.
   std::optional<int64_t> since_heartbeat(int64_t agent_id);
-  std::vector<int64_t> agent_heartbeat(int64_t agent_id, const std::set<int64_t>& listed);
   // An ad-hoc job (SPEC §4.2) of `org`, `spec` in the agent's form without id.
   int64_t create_job(int64_t org, const std::string& host, const nlohmann::json& spec, const std::string& description,
                      int64_t priority, Done done);
@@ -397,6 +400,9 @@ class Engine {
   std::map<QueueKey, std::set<std::tuple<int64_t, int64_t, int64_t>>> queues_;  // → (-priority, scheduled_at, id)
   std::map<int64_t, std::unique_ptr<Approval>> approvals_;  // the pending ones
   std::map<QueueKey, std::vector<uint64_t>> pollers_by_queue_;
+  // Agent → when (monotonic) its heartbeat last said its host had restarted: what was handed to it
+  // before then may have been lost in the restart.
+  std::map<int64_t, int64_t> host_restarts_;
   Changes riding_;  // job starts waiting for the next unit (commit_with_next)
   std::map<uint64_t, std::unique_ptr<Poller>> pollers_;
   std::multimap<int64_t, Timer> timers_;  // by monotonic due time

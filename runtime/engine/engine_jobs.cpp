@@ -244,8 +244,10 @@ OpResult Engine::job_completed(int64_t job_id, int64_t agent_id, const JobReport
   return {};
 }
 
-std::vector<int64_t> Engine::agent_heartbeat(int64_t agent_id, const std::set<int64_t>& listed) {
+std::vector<int64_t> Engine::agent_heartbeat(int64_t agent_id, const std::set<int64_t>& listed, bool host_restarted) {
   const int64_t now = monotonic_now();
+  if (host_restarted) host_restarts_[agent_id] = now;
+  const auto restart = host_restarts_.find(agent_id);
   const auto [last, first] = heartbeats_.try_emplace(agent_id, now);
   // Only what changed before the previous heartbeat is judged: a poll's answer or a start that
   // crossed this heartbeat on the wire may not be in its list yet. The first heartbeat this
@@ -260,7 +262,8 @@ std::vector<int64_t> Engine::agent_heartbeat(int64_t agent_id, const std::set<in
     if (j.status != JobStatus::Dispatched && j.status != JobStatus::Running) continue;
     if (j.cancel_requested_at) cancel.push_back(id);
     if (listed.count(id) || live->since_mono >= previous) continue;
-    if (j.status == JobStatus::Dispatched) {
+    const bool restarted = restart != host_restarts_.end() && live->since_mono < restart->second;
+    if (j.status == JobStatus::Dispatched && !restarted) {
       unstarted.push_back(id);
       continue;
     }
@@ -268,7 +271,9 @@ std::vector<int64_t> Engine::agent_heartbeat(int64_t agent_id, const std::set<in
     // that may pass.
     JobReportIn report;
     report.status = j.cancel_requested_at ? JobStatus::Cancelled : JobStatus::Failed;
-    report.error = j.cancel_requested_at ? j.error : "agent no longer runs this job";
+    report.error = j.cancel_requested_at                 ? j.error
+                   : j.status == JobStatus::Dispatched ? "the agent's host restarted after the job was handed to it; it may have started"
+                                                       : "agent no longer runs this job";
     gone.emplace_back(id, std::move(report));
   }
   requeue_unstarted(unstarted);

@@ -202,6 +202,9 @@ void agent_heartbeat(Context& c, const Principal& who, http::Request& r, Exchang
     if (!ids) return reply_error(*x, 400, "bad_request", "`running` must be a list of job ids");
     for (const auto& e : running) listed.insert(e.get<int64_t>());
   }
+  Fields f(*body);
+  const auto host_restarted = f.boolean("host_restarted");
+  if (!f.ok(*x)) return;
   // The agent's tags, when it reports them, replace those it reported before.
   bool bad_tags = false;
   const auto tags = tags_field(*x, *body, "tags", bad_tags);
@@ -210,7 +213,7 @@ void agent_heartbeat(Context& c, const Principal& who, http::Request& r, Exchang
   if (tags) agent_tags = nlohmann::json(*tags).dump();
   // The jobs the service thinks are on this agent and it no longer has end here; the answer names
   // the agent's jobs an operator cancelled.
-  const nlohmann::json cancel = c.engine->agent_heartbeat(who.agent_id, listed);
+  const nlohmann::json cancel = c.engine->agent_heartbeat(who.agent_id, listed, host_restarted.value_or(false));
   const int64_t agent = who.agent_id, now = effects::wall_clock_ms();
   return c.writer->submit(
       [agent, now, agent_tags](store::Database& db, std::string& error) {

@@ -499,6 +499,29 @@ TEST(Agent, HeartbeatsNameJobsWhoseReportIsNotYetTaken) {
   EXPECT_EQ(agent.stop(), "");
 }
 
+TEST(Agent, TellsTheServiceItsHostRestartedOnce) {
+  FakeService service;
+  TempDir dir;
+  LogRecorder log;
+  const std::string state = dir / "state";
+  fs::create_directories(state);
+  std::ofstream(state + "/started.log") << "journal 2\n";
+  std::ofstream(state + "/boot_id") << "not-this-boot\n";
+  RunningAgent agent(options_for(service.url(), state, log));
+  const auto told = [&] {
+    int with = 0, after = 0;
+    for (const RecordedCall& call : service.calls_to("/api/v1/agents/heartbeat")) {
+      if (call.body.is_object() && call.body.value("host_restarted", false)) ++with;
+      else if (with > 0) ++after;
+    }
+    return std::make_pair(with, after);
+  };
+  ASSERT_TRUE(service.wait_until([&] { return told().second >= 1; })) << log.all();
+  EXPECT_EQ(told().first, 1);
+  EXPECT_TRUE(log.contains("the host restarted since the agent last ran")) << log.all();
+  EXPECT_EQ(agent.stop(), "");
+}
+
 TEST(Agent, KillsAJobTheServiceCancelled) {
   FakeService service;
   TempDir dir;

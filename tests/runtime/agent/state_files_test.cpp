@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/agent/boot_marker.h"
 #include "runtime/agent/credentials.h"
 #include "runtime/agent/leftover_process.h"
 #include "runtime/agent/outbox.h"
@@ -188,6 +189,40 @@ TEST_F(StateFiles, OutboxStoresListsAndForgetsReports) {
   ASSERT_EQ(reopened.remove(12), "");
   EXPECT_EQ(reopened.pending(), (std::vector<int64_t>{3}));
   EXPECT_FALSE(reopened.load(12).has_value());
+}
+
+// A report is written in place with one flush: a crash during the write leaves a part, which
+// reads as no report (the agent then reports the job failed "the agent restarted").
+TEST_F(StateFiles, AReportCutShortByACrashReadsAsNone) {
+  Outbox outbox(dir_ + "/outbox");
+  ASSERT_EQ(outbox.open(), "");
+  std::ofstream(dir_ + "/outbox/5.json") << R"({"status":"completed","stdout":"par)";
+  std::ofstream(dir_ + "/outbox/6.json") << "";
+  EXPECT_FALSE(outbox.load(5).has_value());
+  EXPECT_FALSE(outbox.load(6).has_value());
+  ASSERT_EQ(outbox.store(5, R"({"status":"failed"})"), "");
+  EXPECT_EQ(outbox.load(5).value_or(""), R"({"status":"failed"})");
+}
+
+TEST_F(StateFiles, TheBootIdTellsARestartOfTheHost) {
+  const std::string boot = dir_ + "/boot";
+  std::ofstream(boot) << "aaaa\n";
+  // A new agent: nothing was handed to it before.
+  BootCheck first = check_boot(dir_, false, boot);
+  EXPECT_FALSE(first.host_restarted);
+  EXPECT_EQ(first.error, "");
+  EXPECT_EQ(read(dir_ + "/boot_id"), "aaaa\n");
+  EXPECT_FALSE(check_boot(dir_, true, boot).host_restarted);  // the agent restarted, the host did not
+  std::ofstream(boot) << "bbbb\n";
+  EXPECT_TRUE(check_boot(dir_, true, boot).host_restarted);
+  EXPECT_FALSE(check_boot(dir_, true, boot).host_restarted);  // kept: told once
+  // A journal from an agent that kept no boot id: the host may have restarted.
+  fs::remove(dir_ + "/boot_id");
+  EXPECT_TRUE(check_boot(dir_, true, boot).host_restarted);
+  // No boot id to read: the safe guess, with a word why.
+  const BootCheck unknown = check_boot(dir_, true, dir_ + "/none");
+  EXPECT_TRUE(unknown.host_restarted);
+  EXPECT_NE(unknown.error.find("cannot read the host's boot id"), std::string::npos) << unknown.error;
 }
 
 }  // namespace

@@ -25,9 +25,11 @@ class AgentHeartbeat : public ServiceTest {
   }
   // The service compares millisecond times: two steps a test orders must not share one.
   static void next_millisecond() { std::this_thread::sleep_for(std::chrono::milliseconds(3)); }
-  json heartbeat(const std::vector<int64_t>& running) {
+  json heartbeat(const std::vector<int64_t>& running, bool host_restarted = false) {
     next_millisecond();
-    auto r = agent_->post("/api/v1/agents/heartbeat", json({{"running", running}}).dump());
+    json body = {{"running", running}};
+    if (host_restarted) body["host_restarted"] = true;
+    auto r = agent_->post("/api/v1/agents/heartbeat", body.dump());
     EXPECT_EQ(r.status, 200) << r.body;
     next_millisecond();
     return body_json(r);
@@ -94,6 +96,25 @@ TEST_F(AgentHeartbeat, AHandedOutJobStaysWithItsAgentAcrossARestartOfTheService)
                            json({{"status", "completed"}, {"exit_code", 0}, {"duration_ms", 5}}).dump());
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(job(kept)["status"], "completed");
+}
+
+// A restart of the agent's host may have taken the journal line of a job the agent had just
+// started: a handed-out job it no longer names may have run, so it ends failed (a failure a retry
+// may pass) instead of going back to the queue.
+TEST_F(AgentHeartbeat, AHandedOutJobLostInARestartOfTheHostEndsFailed) {
+  heartbeat({});
+  const int64_t id = handed_out_job();
+  heartbeat({}, true);
+  EXPECT_EQ(job(id)["status"], "dispatched");  // handed out after the previous heartbeat: spared
+  heartbeat({});
+  const json ended = job(id);
+  EXPECT_EQ(ended["status"], "failed") << ended.dump();
+  EXPECT_EQ(ended["error"], "the agent's host restarted after the job was handed to it; it may have started");
+  // Told once: a later handed-out job the agent does not name goes back to the queue again.
+  const int64_t later = handed_out_job();
+  heartbeat({});
+  heartbeat({});
+  EXPECT_EQ(job(later)["status"], "queued");
 }
 
 TEST_F(AgentHeartbeat, ANamedJobStaysAndACancelledOneIsInTheAnswer) {
