@@ -1,6 +1,8 @@
 // Recovery at start (SPEC §4): the live instances, the effects they wait for, the jobs not yet
 // ended and the pending approvals are rebuilt from the store, and their timers re-armed; each
 // effect's own file rebuilds its wait.
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -194,15 +196,18 @@ bool Engine::ready_to_go_on(const Instance& in) const {
 }
 
 // A job as the store has it, made live again: its timeout from its spec, and its ages going on
-// from the stored wall-clock times, reckoned once (a restart recomputes them).
+// from the stored wall-clock times, reckoned once (a restart recomputes them). The wait left
+// before it may run is never more than the delay it was queued with: a wall clock set back since
+// (it had run ahead when the job was queued) would otherwise hold it for the difference.
 std::unique_ptr<Engine::LiveJob> Engine::revive_job(JobRow row) {
   auto live = std::make_unique<LiveJob>();
   live->row = std::move(row);
   auto spec = nlohmann::json::parse(live->row.spec, nullptr, false);
   if (spec.is_object() && spec.contains("timeout_ms") && spec["timeout_ms"].is_number_integer())
     live->timeout_ms = spec["timeout_ms"].get<int64_t>();
-  live->due_mono = monotonic_at(live->row.scheduled_at);
-  live->since_mono = monotonic_at(live->row.started_at.value_or(live->row.dispatched_at.value_or(wall_now())));
+  live->due_mono = monotonic_now() + std::clamp<int64_t>(live->row.scheduled_at - wall_now(), 0, live->row.delay_ms);
+  // Started "in the future" (on a clock since set back): started now, as far as its age goes.
+  live->since_mono = std::min(monotonic_at(live->row.started_at.value_or(live->row.dispatched_at.value_or(wall_now()))), monotonic_now());
   live->released = true;
   return live;
 }

@@ -82,6 +82,7 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
     j.attempt = w.run->attempt(i);
     j.priority = priority_rank(effects::job_priority(w.args));
     j.scheduled_at = now + delay_ms;
+    j.delay_ms = delay_ms;
     auto plan = effects::plan_job(in.program->module, w.args, host, cred);
     if (auto* why = std::get_if<std::string>(&plan)) {
       j.status = JobStatus::Config;

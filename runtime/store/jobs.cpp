@@ -10,7 +10,7 @@ namespace {
 constexpr const char* kColumns =
     "id, org_id, instance_id, effect_seq, host_index, host, attempt, spec, description, priority, status, scheduled_at, "
     "dispatched_at, started_at, ended_at, agent_id, exit_code, stdout, stderr, stdout_truncated, stderr_truncated, "
-    "duration_ms, error, cancel_requested_at";
+    "duration_ms, error, cancel_requested_at, delay_ms";
 
 // The one mapping of a job row, from a statement selecting kColumns; false with `error` for a
 // row the store should never hold.
@@ -39,6 +39,7 @@ bool read_job(const Statement& s, JobRow& j, std::string& error) {
   j.duration_ms = optional_int(s, 21);
   j.error = s.column_text(22);
   j.cancel_requested_at = optional_int(s, 23);
+  j.delay_ms = s.column_int64(24);
   return true;
 }
 

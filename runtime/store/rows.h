@@ -60,6 +60,9 @@ struct JobRow {
   int64_t priority = 0;
   JobStatus status = JobStatus::Queued;
   int64_t scheduled_at = 0;
+  // How long after it was queued it may run (a retry's delay): a restart reckons the wait left
+  // from scheduled_at, and never longer than this, whatever the wall clock did meanwhile.
+  int64_t delay_ms = 0;
   std::optional<int64_t> dispatched_at, started_at, ended_at, agent_id, exit_code, duration_ms;
   std::string stdout_text, stderr_text, error;
   bool stdout_truncated = false, stderr_truncated = false;

@@ -274,6 +274,12 @@ ALTER TABLE agents ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE agents ADD COLUMN agent_tags TEXT NOT NULL DEFAULT '[]';
 )sql";
 
+// A job's delay when it was queued (a retry's), so that a restart after the wall clock was set
+// back does not hold a job for the time the clock had run ahead.
+constexpr std::string_view kVersion8 = R"sql(
+ALTER TABLE jobs ADD COLUMN delay_ms INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
@@ -282,6 +288,7 @@ constexpr Migration kMigrations[] = {
     {5, kVersion5},
     {6, kVersion6},
     {7, kVersion7},
+    {8, kVersion8},
 };
 
 }  // namespace

@@ -5,11 +5,13 @@
 // hour back holds no sleep back.
 // Skipped when libfaketime is not installed.
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "service_fixture.h"
@@ -30,7 +32,11 @@ class WallClockStep : public ::testing::Test {
     offset_file_ = dir_ / "faketime";
     step("+0");
     service_ = std::make_unique<Service>(dir_);
-    // Only the service runs on the stepped clock; the test and the agents keep the real one.
+    ASSERT_TRUE(start_on_stepped_clock()) << service_->log();
+    api_ = service_->admin();
+  }
+  // Only the service runs on the stepped clock; the test and the agents keep the real one.
+  bool start_on_stepped_clock() {
     ::setenv("LD_PRELOAD", kFakeTime, 1);
     ::setenv("FAKETIME_TIMESTAMP_FILE", offset_file_.c_str(), 1);
     ::setenv("FAKETIME_CACHE_DURATION", "1", 1);  // the file is read again every second
@@ -38,8 +44,7 @@ class WallClockStep : public ::testing::Test {
     const bool started = service_->start();
     for (const char* v : {"LD_PRELOAD", "FAKETIME_TIMESTAMP_FILE", "FAKETIME_CACHE_DURATION", "FAKETIME_DONT_FAKE_MONOTONIC"})
       ::unsetenv(v);
-    ASSERT_TRUE(started) << service_->log();
-    api_ = service_->admin();
+    return started;
   }
   void TearDown() override {
     if (agent_) agent_->stop();
@@ -113,6 +118,38 @@ TEST_F(WallClockStep, AnHourForwardCutsNoDurationShort) {
   end = wait_ended(*api_, work);
   EXPECT_EQ(end.value("status", ""), "completed") << end.dump();
   EXPECT_EQ(jobs(work)[0].value("status", ""), "completed") << jobs(work).dump();
+}
+
+// The service ran on a clock an hour ahead (started so) while a job was queued, then the clock
+// was set right and the service restarted: the job's stored time is an hour in the future, and it
+// must not wait for it.
+TEST_F(WallClockStep, AJobQueuedWhileTheClockRanAheadIsNotHeldAfterARestart) {
+  // A host whose agent does not poll yet: its job stays queued.
+  wf::client::HttpClient anonymous(service_->url());
+  auto registered = anonymous.post("/api/v1/agents/register",
+                                   json({{"enrollment_secret", service_->enroll_secret()}, {"hostname", "web1"}}).dump());
+  ASSERT_EQ(registered.status, 201) << registered.body;
+  wf::client::HttpClient agent(service_->url(), body_json(registered)["token"].get<std::string>());
+  service_->kill9();
+  step("+1h");
+  ASSERT_TRUE(start_on_stepped_clock()) << service_->log();
+  auto created = api_->post("/api/v1/jobs", json({{"host", "web1"}, {"command", "true"}}).dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const int64_t id = body_json(created)["id"].get<int64_t>();
+  // Queued on the clock an hour ahead (its hour is not the real one).
+  const json queued = body_json(api_->get("/api/v1/jobs/" + std::to_string(id)));
+  const std::time_t real = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&real, &utc);
+  ASSERT_NE(queued.value("scheduled_at", "").substr(11, 2), fmt::format("{:02}", utc.tm_hour)) << queued.dump();
+
+  service_->kill9();
+  step("+0");
+  ASSERT_TRUE(start_on_stepped_clock()) << service_->log();
+  const auto poll = agent.post("/api/v1/agents/poll", json({{"max_jobs", 1}, {"wait_ms", 5000}}).dump());
+  ASSERT_EQ(poll.status, 200) << poll.body;
+  ASSERT_EQ(body_json(poll)["jobs"].size(), 1u) << "the job is held for the hour the clock had run ahead";
+  EXPECT_EQ(body_json(poll)["jobs"][0]["id"], id);
 }
 
 TEST_F(WallClockStep, AnHourBackHoldsNoSleepBack) {
