@@ -483,7 +483,7 @@ void patch_host(Context& c, const Principal& who, http::Request& r, ExchangePtr 
         return store::agents::set_tags(db, org, host, nlohmann::json(next).dump(), error);
       },
       [&c, x, org, host, unknown, too_many](bool ok, const std::string& error) {
-        if (!ok) return reply_error(*x, 500, "internal", error);
+        if (!ok) return reply_not_stored(*x, error);
         if (*unknown) return reply_error(*x, 404, "not_found", fmt::format("no registered host `{}`", host));
         if (*too_many) return reply_error(*x, 400, "bad_request", fmt::format("a host has at most {} tags", store::kMostTags));
         auto row = store::agents::find(c.reads->connection(), org, host);

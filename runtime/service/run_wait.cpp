@@ -73,7 +73,7 @@ bool RunWait::arm(int64_t wait_ms) {
 void RunWait::started(bool ok, const std::string& error, nlohmann::json summary) {
   if (finished_) return;
   if (!ok) {
-    reply_error(*x_, 500, "internal", error);
+    reply_not_stored(*x_, error);
     return finish();
   }
   committed_ = true;

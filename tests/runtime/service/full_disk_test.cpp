@@ -109,4 +109,29 @@ workflow gate() -> string {
   EXPECT_TRUE(service_->running());
 }
 
+// Every write the full disk refuses says so the same way: a host's tags, a run that was to be
+// waited for.
+TEST_F(FullDisk, EveryRefusedWriteIs503StoreUnavailable) {
+  wf::client::HttpClient anonymous(service_->url());
+  auto registered = anonymous.post("/api/v1/agents/register",
+                                   json({{"enrollment_secret", service_->enroll_secret()}, {"hostname", "web1"}}).dump());
+  ASSERT_EQ(registered.status, 201) << registered.body;
+  const std::string name = push(*api_, "quick.wf", "workflow quick() -> int {\n  return 1\n}\n");
+  ASSERT_FALSE(name.empty());
+  auto found = body_json(api_->get("/api/v1/definitions"));
+  ASSERT_FALSE(found.value("items", json::array()).empty()) << found.dump();
+  const int64_t definition = found["items"][0]["id"].get<int64_t>();
+
+  ASSERT_TRUE(fill()) << "the tmpfs never filled";
+  auto r = api_->request("PATCH", "/api/v1/hosts/web1", R"({"add_tags":["db"]})");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(body_json(r)["error"]["code"], "store_unavailable") << r.body;
+  r = api_->post("/api/v1/definitions/" + std::to_string(definition) + "/run?wait=5s", "{}");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(body_json(r)["error"]["code"], "store_unavailable") << r.body;
+  make_room();
+  r = api_->request("PATCH", "/api/v1/hosts/web1", R"({"add_tags":["db"]})");
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
 }  // namespace
