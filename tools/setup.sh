@@ -35,6 +35,7 @@ PACKAGES=(
   faketime  # the chaos harness's clock step
   libfaketime  # the tests that step the service's wall clock
   valgrind
+  prometheus  # promtool, which checks the service's /metrics in the tests
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

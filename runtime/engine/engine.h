@@ -217,6 +217,18 @@ class Engine {
   // ---- figures
   size_t live_instances() const { return instances_.size(); }
   size_t waiting_polls() const { return pollers_.size(); }
+  size_t pending_approvals() const { return approvals_.size(); }
+  size_t armed_timers() const { return timers_.size(); }
+  // The jobs not yet ended, by status (queued, dispatched, running).
+  std::map<JobStatus, size_t> live_jobs_by_status() const;
+  // Jobs waiting in each host's queue, by organization, host and priority.
+  struct QueueDepth {
+    int64_t org_id;
+    std::string host;
+    int64_t priority;
+    size_t jobs;
+  };
+  std::vector<QueueDepth> queue_depths() const;
   LiveStatus status_of(int64_t id) const;
   uint64_t transitions() const { return transitions_; }
 

@@ -49,6 +49,22 @@ void return_to_queue(JobRow& j) {
   j.agent_id.reset();
 }
 
+std::map<JobStatus, size_t> Engine::live_jobs_by_status() const {
+  std::map<JobStatus, size_t> counts;
+  for (const auto& [id, live] : jobs_) ++counts[live->row.status];
+  return counts;
+}
+
+std::vector<Engine::QueueDepth> Engine::queue_depths() const {
+  std::vector<QueueDepth> depths;
+  for (const auto& [key, queue] : queues_) {
+    std::map<int64_t, size_t> by_priority;
+    for (const auto& [neg_priority, scheduled_at, id] : queue) ++by_priority[-neg_priority];
+    for (const auto& [priority, jobs] : by_priority) depths.push_back({key.first, key.second, priority, jobs});
+  }
+  return depths;
+}
+
 void Engine::enqueue(const JobRow& j) { queues_[{j.org_id, j.host}].insert({-j.priority, j.scheduled_at, j.id}); }
 void Engine::unqueue(const JobRow& j) { queues_[{j.org_id, j.host}].erase({-j.priority, j.scheduled_at, j.id}); }
 

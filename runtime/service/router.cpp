@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <uv.h>
+
 #include "runtime/service/auth.h"
+#include "runtime/service/metered_exchange.h"
 #include "runtime/service/route_table.h"
 #include "runtime/service/routes.h"
 
@@ -69,7 +72,6 @@ constexpr PlannedResource kPlanned[] = {
     {"/api/v1/analytics", "analytics"},
     {"/api/v1/audit", "the audit log"},
     {"/api/v1/nodes", "several service nodes"},
-    {"/api/v1/ready", "the readiness check"},
 };
 
 const PlannedResource* planned(std::string_view path) {
@@ -91,7 +93,13 @@ const PlannedResource* planned(std::string_view path) {
 void method_not_allowed(http::Exchange& x) { reply_error(x, 405, "method_not_allowed", "this endpoint does not take that method"); }
 
 void route(Context& c, http::Request& r, ExchangePtr x) {
+  const uint64_t routed_ns = uv_hrtime();
   const RouteMatch match = match_route(r.method, r.path);
+  if (c.http_metrics) {
+    // Labelled by the table's path, so that the metrics' labels stay as few as its routes.
+    std::string route = match.route ? full_path(*match.route) : match.path_known ? "(other method)" : "(no route)";
+    x = std::make_shared<MeteredExchange>(std::move(x), *c.http_metrics, std::move(route), r.method, routed_ns);
+  }
   if (!match.path_known) {
     if (const PlannedResource* p = planned(r.path))
       return reply_error(*x, 501, "not_implemented", fmt::format("{}: not available in this build yet", p->what));

@@ -20,6 +20,7 @@
 #include "effects/clock.h"
 #include "runtime/http/server.h"
 #include "runtime/service/auth.h"
+#include "runtime/service/http_metrics.h"
 #include "runtime/service/route_table.h"
 #include "runtime/service/router.h"
 #include "runtime/service/routes.h"
@@ -185,6 +186,7 @@ struct Service {
   std::unique_ptr<ProgramCache> programs;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<http::Server> server;
+  HttpMetrics http_metrics;
   Context context;
   uv_signal_t sigint{}, sigterm{};
   bool stopping = false;
@@ -302,6 +304,7 @@ int serve(const ServeOptions& o) {
   s.context.programs = s.programs.get();
   s.context.vault = &*vault;
   s.context.org_id = kFirstOrg;
+  s.context.http_metrics = &s.http_metrics;
   s.engine->set_identity_lookup([&s](int64_t org, const std::string& name) { return find_identity(s.context, org, name); });
   // The instances are recovered a chunk per loop turn once the loop runs, the port already
   // listening: /ready answers 503 until they all are (docs/operations.md, "Restart").
