@@ -87,8 +87,11 @@ void RunWait::started(bool ok, const std::string& error, nlohmann::json summary)
 
 void RunWait::on_instance_event(const store::EventRow& e) {
   if (finished_ || id_ == 0 || e.instance_id != id_ || e.type != "instance.status") return;
-  const auto data = nlohmann::json::parse(e.data, nullptr, false);
-  if (!data.is_object() || !data.contains("status") || !data["status"].is_string()) return;
+  // The row holds the whole event, its own fields under `data` (Engine::event).
+  const auto whole = nlohmann::json::parse(e.data, nullptr, false);
+  if (!whole.is_object() || !whole.contains("data") || !whole["data"].is_object()) return;
+  const nlohmann::json& data = whole["data"];
+  if (!data.contains("status") || !data["status"].is_string()) return;
   const auto status = store::parse<store::InstanceStatus>(data["status"].get<std::string>());
   if (!status || !store::is_terminal(*status)) return;
   ended_ = true;

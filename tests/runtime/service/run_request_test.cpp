@@ -178,6 +178,19 @@ TEST_F(RunRequest, RunAndWaitAnswersTheFinishedInstance) {
   EXPECT_EQ(body_json(r).value("error_message", ""), "on purpose") << r.body;
 }
 
+// An instance that ends in a later transition than its first (after a sleep here; after its jobs
+// in a CI script) is answered when it ends, not when the wait runs out.
+TEST_F(RunRequest, RunAndWaitAnswersAnInstanceThatEndsLater) {
+  ASSERT_EQ(push(*api_, "nap.wf", "workflow nap() -> int {\n  sleep 300ms\n  return 7\n}\n"), "nap");
+  const auto begin = std::chrono::steady_clock::now();
+  auto r = run("nap", json::object(), "?wait=20s");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body_json(r).value("status", ""), "completed") << r.body;
+  EXPECT_EQ(body_json(r)["result"], 7) << r.body;
+  EXPECT_LT(seconds, 10.0);
+}
+
 TEST_F(RunRequest, RunAndWaitAnswers202WhenTheWaitRunsOut) {
   ASSERT_EQ(push(*api_, "slow.wf", kSlow), "slow");
   const auto begin = std::chrono::steady_clock::now();
