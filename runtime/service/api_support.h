@@ -26,6 +26,7 @@ namespace wf::service {
 
 class Vault;
 class HttpMetrics;
+class RunMetrics;
 
 // Who is calling (SPEC §4.7). Roles and permissions slot in here later; for now a token is the
 // organization's administrator or one agent, and a caller without one (a route whose policy
@@ -59,6 +60,7 @@ struct Context {
   const Vault* vault = nullptr;  // the sealed secrets of vault identities
   int64_t org_id = 0;  // the organization the first start made: the one of callers without a token
   HttpMetrics* http_metrics = nullptr;  // what /metrics says of the requests; none in some tests
+  RunMetrics* run_metrics = nullptr;    // and of the runs
 };
 
 using ExchangePtr = std::shared_ptr<http::Exchange>;

@@ -12,12 +12,13 @@
 #include <tuple>
 
 #include "runtime/service/exposition.h"
+#include "runtime/service/histogram.h"
 
 namespace wf::service {
 
 class HttpMetrics {
  public:
-  // Upper bounds of the latency buckets, in seconds (+Inf is implied).
+  // Upper bounds of the latency buckets, in seconds.
   static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                       0.1,    0.25,  0.5,    1,     2.5,  5,    10};
 
@@ -25,11 +26,6 @@ class HttpMetrics {
   void render(Exposition& out) const;
 
  private:
-  struct Histogram {
-    std::array<uint64_t, kBuckets.size()> buckets{};  // each counts the observations ≤ its bound
-    uint64_t count = 0;
-    double sum = 0;
-  };
   std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
   std::map<std::string, Histogram> latency_;
 };

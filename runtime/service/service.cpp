@@ -21,6 +21,7 @@
 #include "runtime/http/server.h"
 #include "runtime/service/auth.h"
 #include "runtime/service/http_metrics.h"
+#include "runtime/service/run_metrics.h"
 #include "runtime/service/route_table.h"
 #include "runtime/service/router.h"
 #include "runtime/service/routes.h"
@@ -180,13 +181,15 @@ bool bootstrap(store::Writer& writer, const std::filesystem::path& data, const s
 
 struct Service {
   uv_loop_t loop{};
+  // Before the engine, which holds run_metrics among its outboxes: they outlive it.
+  HttpMetrics http_metrics;
+  RunMetrics run_metrics;
   std::unique_ptr<store::Writer> writer;
   std::unique_ptr<store::Database> reader;
   std::unique_ptr<store::Reader> reads;
   std::unique_ptr<ProgramCache> programs;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<http::Server> server;
-  HttpMetrics http_metrics;
   Context context;
   uv_signal_t sigint{}, sigterm{};
   bool stopping = false;
@@ -305,6 +308,8 @@ int serve(const ServeOptions& o) {
   s.context.vault = &*vault;
   s.context.org_id = kFirstOrg;
   s.context.http_metrics = &s.http_metrics;
+  s.context.run_metrics = &s.run_metrics;
+  s.engine->add_outbox(s.run_metrics);
   s.engine->set_identity_lookup([&s](int64_t org, const std::string& name) { return find_identity(s.context, org, name); });
   // The instances are recovered a chunk per loop turn once the loop runs, the port already
   // listening: /ready answers 503 until they all are (docs/operations.md, "Restart").

@@ -11,6 +11,7 @@
 #include "runtime/service/exposition.h"
 #include "runtime/service/http_metrics.h"
 #include "runtime/service/routes.h"
+#include "runtime/service/run_metrics.h"
 
 namespace wf::service {
 
@@ -98,6 +99,7 @@ void metrics(Context& c, const Principal& who, http::Request& r, ExchangePtr x, 
   add_metric(out, "wf_store_units_total", "counter",
              "Units of work the store's writer has committed since the service started (a transaction holds several).",
              static_cast<double>(c.writer->units()));
+  if (c.run_metrics) c.run_metrics->render(out);
   if (c.http_metrics) c.http_metrics->render(out);
   add_process_metrics(out);
   x->respond(http::Response{200, {{"Content-Type", "text/plain; version=0.0.4"}}, out.take()});

@@ -99,6 +99,23 @@ TEST_F(Metrics, FiguresMoveWithWhatIsDone) {
   auto done = scrape();
   EXPECT_EQ(done["wf_approvals_pending"], 0) << last_;
   EXPECT_EQ(done["wf_live_instances"], 0) << last_;
+  EXPECT_EQ(done[R"(wf_instances_created_total{workflow="gate",trigger="manual"})"], 1) << last_;
+  EXPECT_EQ(done[R"(wf_instances_ended_total{workflow="gate",status="completed"})"], 1) << last_;
+}
+
+TEST_F(Metrics, JobsEndedAreCountedWithTheirDurations) {
+  agent("web1");
+  const std::string name = push(*api_, "twice.wf", "workflow twice(targets: hosts) {\n  run command \"true\" on targets\n  run command \"false\" on targets\n}\n");
+  ASSERT_FALSE(name.empty());
+  const int64_t id = start(*api_, name, {{"hosts", {"web1"}}});
+  ASSERT_GT(id, 0);
+  EXPECT_EQ(wait_ended(*api_, id)["status"], "failed");
+  auto after = scrape();
+  EXPECT_EQ(after[R"(wf_jobs_ended_total{status="completed"})"], 1) << last_;
+  EXPECT_EQ(after[R"(wf_jobs_ended_total{status="failed"})"], 1) << last_;
+  EXPECT_EQ(after["wf_job_duration_seconds_count"], 2) << last_;
+  EXPECT_EQ(after[R"(wf_job_duration_seconds_bucket{le="+Inf"})"], 2) << last_;
+  EXPECT_EQ(after[R"(wf_instances_ended_total{workflow="twice",status="failed"})"], 1) << last_;
 }
 
 }  // namespace

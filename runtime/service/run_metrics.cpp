@@ -1,0 +1,52 @@
+// The run counters of /metrics (see run_metrics.h).
+#include "runtime/service/run_metrics.h"
+
+#include "runtime/store/statuses.h"
+
+namespace wf::service {
+
+namespace {
+
+const std::string kOther = "other";
+
+}  // namespace
+
+const std::string& RunMetrics::workflow_label(const std::string& workflow) {
+  if (auto it = workflows_.find(workflow); it != workflows_.end()) return *it;
+  if (workflows_.size() >= kMostWorkflows) return kOther;
+  return *workflows_.insert(workflow).first;
+}
+
+void RunMetrics::released(const store::Changes& ch) {
+  // A unit may hold an instance's or a job's row more than once; its last one is what it left.
+  std::map<int64_t, const store::InstanceRow*> instances;
+  for (const store::InstanceRow& r : ch.instances) instances[r.id] = &r;
+  // The unit that creates an instance says so with an event, and holds its row.
+  for (const store::EventRow& e : ch.events) {
+    if (e.type != "instance.created" || !e.instance_id) continue;
+    if (auto it = instances.find(*e.instance_id); it != instances.end())
+      ++created_[{workflow_label(it->second->workflow), std::string(name(it->second->trigger))}];
+  }
+  for (const auto& [id, r] : instances)
+    if (store::is_terminal(r->status)) ++ended_[{workflow_label(r->workflow), std::string(name(r->status))}];
+  std::map<int64_t, const store::JobRow*> jobs;
+  for (const store::JobRow& j : ch.jobs) jobs[j.id] = &j;
+  for (const auto& [id, j] : jobs) {
+    if (!store::has_ended(j->status)) continue;
+    ++jobs_ended_[std::string(name(j->status))];
+    if (j->duration_ms) job_seconds_.observe(static_cast<double>(*j->duration_ms) / 1000.0);
+  }
+}
+
+void RunMetrics::render(Exposition& out) const {
+  out.family("wf_instances_created_total", "counter", "Instances created, by workflow and trigger.");
+  for (const auto& [key, n] : created_) out.sample("wf_instances_created_total", {{"workflow", key.first}, {"trigger", key.second}}, static_cast<double>(n));
+  out.family("wf_instances_ended_total", "counter", "Instances that ended, by workflow and status.");
+  for (const auto& [key, n] : ended_) out.sample("wf_instances_ended_total", {{"workflow", key.first}, {"status", key.second}}, static_cast<double>(n));
+  out.family("wf_jobs_ended_total", "counter", "Jobs that ended, by status.");
+  for (const auto& [status, n] : jobs_ended_) out.sample("wf_jobs_ended_total", {{"status", status}}, static_cast<double>(n));
+  out.family("wf_job_duration_seconds", "histogram", "How long ended jobs ran, as their agents timed them.");
+  job_seconds_.render(out, "wf_job_duration_seconds", {});
+}
+
+}  // namespace wf::service
