@@ -20,9 +20,9 @@ int last_set(const auto& bits) {
 std::optional<date::sys_seconds> next_calendar(const CronFields& f, date::sys_seconds after, const date::time_zone& zone) {
   const int last_hour = last_set(f.hours), last_minute = last_set(f.minutes);
   if (last_hour < 0 || last_minute < 0) return std::nullopt;
-  // Start a day early: around a fall-back the wall clock of `after` may already have passed
-  // candidates of the previous local day that still lie ahead in UTC.
-  date::local_days day = date::floor<days>(zone.to_local(after)) - days{1};
+  // No earlier local day can hold a later fire: the wall clock reached `after`'s reading through
+  // every earlier time, except skipped ones, which fire at their gap's end, also before `after`.
+  date::local_days day = date::floor<days>(zone.to_local(after));
   for (int i = 0; i < kSearchHorizonDays + 2; ++i, day += days{1}) {
     const date::year_month_day ymd{day};
     const date::weekday weekday{day};

@@ -1,6 +1,7 @@
 // next_after checked against a brute-force scan over 10,000 random valid expressions (fixed seed),
-// each from a random instant in UTC, America/New_York and Australia/Lord_Howe; half of the instants
-// lie within a day of a daylight-saving change. The scan walks UTC minutes, converts each to the
+// each from a random instant in UTC, America/New_York, Australia/Lord_Howe and America/Santiago
+// (whose clocks change at midnight); half of the instants lie within a day of a daylight-saving
+// change. The scan walks UTC minutes, converts each to the
 // zone's wall clock and tests the fields itself (with its own day-of-month / day-of-week rule);
 // a minute that repeats a wall-clock time already passed (fall-back) does not fire, and the first
 // minute after a spring-forward gap fires when any skipped wall-clock time matches.
@@ -129,8 +130,8 @@ std::vector<date::sys_seconds> transitions(const date::time_zone& zone) {
   return out;
 }
 
-TEST(NextFireBruteForce, AgreesWithAMinuteByMinuteScanInThreeZones) {
-  const char* zone_names[] = {"UTC", "America/New_York", "Australia/Lord_Howe"};
+TEST(NextFireBruteForce, AgreesWithAMinuteByMinuteScanInFourZones) {
+  const char* zone_names[] = {"UTC", "America/New_York", "Australia/Lord_Howe", "America/Santiago"};
   std::vector<const date::time_zone*> zones;
   std::vector<std::vector<date::sys_seconds>> changes;
   for (const char* name : zone_names) {
@@ -141,6 +142,7 @@ TEST(NextFireBruteForce, AgreesWithAMinuteByMinuteScanInThreeZones) {
   }
   ASSERT_GE(changes[1].size(), 10u);
   ASSERT_GE(changes[2].size(), 10u);
+  ASSERT_GE(changes[3].size(), 10u);
 
   ExpressionMaker maker(20270314);
   const long first = date::sys_days{date::year{2025} / 1 / 1}.time_since_epoch().count() / 86400 * 86400;
