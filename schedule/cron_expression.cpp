@@ -160,9 +160,9 @@ std::vector<Word> split_words(std::string_view text) {
   std::vector<Word> words;
   size_t i = 0;
   while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
     const size_t start = i;
-    while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
+    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
     if (i > start) words.push_back({text.substr(start, i - start), start + 1});
   }
   return words;

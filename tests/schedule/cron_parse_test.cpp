@@ -101,7 +101,7 @@ TEST(CronParse, OnlyABareStarLeavesADayFieldUnrestricted) {
 }
 
 TEST(CronParse, FieldsMaySitBetweenAnyBlanks) {
-  const CronFields f = fields("  0\t12   *  *\t* ");
+  const CronFields f = fields("  0\t12   *  *\t* \n");
   EXPECT_EQ(values(f.minutes), std::vector<int>{0});
   EXPECT_EQ(values(f.hours), std::vector<int>{12});
 }
