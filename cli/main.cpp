@@ -21,6 +21,7 @@
 #include "client_commands.h"
 #include "agent_command.h"
 #include "serve_command.h"
+#include "cron_command.h"
 #include "exit_codes.h"
 #include "planned_commands.h"
 
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   wf::cli::register_client_commands(app);
   wf::cli::register_agent_command(app);
   wf::cli::register_serve_command(app);
+  wf::cli::register_cron_command(app);
   wf::cli::register_planned_commands(app);
 
   if (argc > 1)

@@ -20,7 +20,6 @@ struct Planned {
 // SPEC §6's commands that are not built yet; each leaves this table when it is.
 constexpr Planned kPlanned[] = {
     {"import", "Convert a legacy step-graph JSON into .wf source"},
-    {"cron", "Print the next fire times of a schedule expression"},
     {"login", "Store and check the service's address and a token"},
     {"whoami", "Show who the stored token acts as"},
     {"org", "Organizations"},

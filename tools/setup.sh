@@ -30,6 +30,7 @@ PACKAGES=(
   libhttp-parser-dev
   libsqlite3-dev
   libcurl4-openssl-dev
+  libhowardhinnant-date-dev  # IANA time zones for cron schedules (date/tz.h, libdate-tz)
   sqlite3
   wrk
   faketime  # the chaos harness's clock step
