@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/service/bench_common.h"
 #include "runtime/client/http_client.h"
 #include "tests/runtime/service/service_fixture.h"
 
@@ -38,6 +39,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using wf::bench::BenchError;
+using wf::bench::print_line;
+using wf::bench::wrk_ms;
 using wf::client::HttpClient;
 using wf::client::HttpResult;
 using Clock = std::chrono::steady_clock;
@@ -55,11 +59,6 @@ struct Settings {
   std::string commit_bench;     // wf_store_commit_bench, for the single-commit bound
   std::string only;             // run one measurement: chain, throughput, parked or http
   bool keep = false;            // keep the data directories (for a look at the logs)
-};
-
-// Thrown on the main thread only when the service misbehaves; main reports it and exits 2.
-struct BenchError : std::runtime_error {
-  using std::runtime_error::runtime_error;
 };
 
 int64_t wall_ms() {
@@ -88,11 +87,6 @@ double median(std::vector<double> xs) {
   std::sort(xs.begin(), xs.end());
   const size_t n = xs.size();
   return n % 2 ? xs[n / 2] : (xs[n / 2 - 1] + xs[n / 2]) / 2;
-}
-
-void print_line(const json& line) {
-  std::printf("%s\n", line.dump().c_str());
-  std::fflush(stdout);
 }
 
 // A field of /proc/PID/status in kB ("VmRSS", "VmHWM"), or -1.
@@ -629,17 +623,6 @@ void measure_parked(const Settings& s, Summary& summary) {
               delta_mb <= 50.0);
   summary.add(fmt::format("approving all {} through the API ({} clients), first response to last completion", n, s.clients),
               fmt::format("{:.2f} s (server CPU {:.2f} s; {})", approve_s, server_cpu, disk), "< 2 s", approve_s < 2.0);
-}
-
-// A wrk latency like "1.23ms", "635.91us" or "1.02s" in milliseconds.
-std::optional<double> wrk_ms(const std::string& text) {
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  const std::string unit(end);
-  if (unit == "us") return v / 1000;
-  if (unit == "ms") return v;
-  if (unit == "s") return v * 1000;
-  return std::nullopt;
 }
 
 void measure_http(const Settings& s, Summary& summary, Server& server, int64_t instance_id) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/service/bench_common.h"
 #include "runtime/client/http_client.h"
 #include "runtime/store/database.h"
 #include "tests/runtime/service/service_fixture.h"
@@ -28,6 +29,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using wf::bench::BenchError;
+using wf::bench::print_line;
+using wf::bench::wrk_ms;
 using wf::client::HttpClient;
 using Clock = std::chrono::steady_clock;
 
@@ -41,15 +45,6 @@ struct Settings {
   std::string only;                  // list or restart
   bool keep = false;
 };
-
-struct BenchError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-void print_line(const json& line) {
-  fmt::print("{}\n", line.dump());
-  std::fflush(stdout);
-}
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
@@ -150,17 +145,6 @@ std::vector<double> sequential(HttpClient& api, const std::string& path, int cou
     if (!r.ok()) throw BenchError(fmt::format("GET {}: {}", path, r.describe()));
   }
   return out;
-}
-
-// wrk's latency like "1.23ms", "635.91us" or "1.02s", in ms.
-std::optional<double> wrk_ms(const std::string& text) {
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  const std::string unit(end);
-  if (unit == "us") return v / 1000;
-  if (unit == "ms") return v;
-  if (unit == "s") return v * 1000;
-  return std::nullopt;
 }
 
 struct Row {
