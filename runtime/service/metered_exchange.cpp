@@ -5,9 +5,9 @@
 
 namespace wf::service {
 
-MeteredExchange::MeteredExchange(std::shared_ptr<http::Exchange> inner, HttpMetrics& metrics, std::string route,
-                                 std::string method, uint64_t started_ns)
-    : inner_(std::move(inner)), metrics_(metrics), route_(std::move(route)), method_(std::move(method)), started_ns_(started_ns) {}
+MeteredExchange::MeteredExchange(std::shared_ptr<http::Exchange> inner, HttpMetrics& metrics, HttpMetrics::Answered by,
+                                 std::string_view method, uint64_t started_ns)
+    : inner_(std::move(inner)), metrics_(metrics), by_(by), method_(method), started_ns_(started_ns) {}
 
 void MeteredExchange::respond(http::Response r) {
   // Only an answer that can still go counts (the inner exchange ignores the others).
@@ -23,7 +23,7 @@ void MeteredExchange::start_stream(int status, http::HeaderList headers) {
 void MeteredExchange::record(int status) {
   if (recorded_) return;
   recorded_ = true;
-  metrics_.observe(route_, method_, status, static_cast<double>(uv_hrtime() - started_ns_) / 1e9);
+  metrics_.observe(by_, method_, status, static_cast<double>(uv_hrtime() - started_ns_) / 1e9);
 }
 
 }  // namespace wf::service

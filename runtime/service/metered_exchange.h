@@ -14,8 +14,8 @@ namespace wf::service {
 
 class MeteredExchange final : public http::Exchange {
  public:
-  MeteredExchange(std::shared_ptr<http::Exchange> inner, HttpMetrics& metrics, std::string route, std::string method,
-                  uint64_t started_ns);
+  MeteredExchange(std::shared_ptr<http::Exchange> inner, HttpMetrics& metrics, HttpMetrics::Answered by,
+                  std::string_view method, uint64_t started_ns);
   void respond(http::Response r) override;
   void start_stream(int status, http::HeaderList headers) override;
   bool send(std::string_view piece) override { return inner_->send(piece); }
@@ -27,7 +27,8 @@ class MeteredExchange final : public http::Exchange {
   void record(int status);
   std::shared_ptr<http::Exchange> inner_;
   HttpMetrics& metrics_;
-  std::string route_, method_;
+  HttpMetrics::Answered by_;
+  std::string method_;
   uint64_t started_ns_;
   bool recorded_ = false;
 };

@@ -95,11 +95,9 @@ void method_not_allowed(http::Exchange& x) { reply_error(x, 405, "method_not_all
 void route(Context& c, http::Request& r, ExchangePtr x) {
   const uint64_t routed_ns = uv_hrtime();
   const RouteMatch match = match_route(r.method, r.path);
-  if (c.http_metrics) {
-    // Labelled by the table's path, so that the metrics' labels stay as few as its routes.
-    std::string route = match.route ? full_path(*match.route) : match.path_known ? "(other method)" : "(no route)";
-    x = std::make_shared<MeteredExchange>(std::move(x), *c.http_metrics, std::move(route), r.method, routed_ns);
-  }
+  if (c.http_metrics)
+    x = std::make_shared<MeteredExchange>(std::move(x), *c.http_metrics, HttpMetrics::Answered{match.route, match.path_known},
+                                          r.method, routed_ns);
   if (!match.path_known) {
     if (const PlannedResource* p = planned(r.path))
       return reply_error(*x, 501, "not_implemented", fmt::format("{}: not available in this build yet", p->what));
