@@ -1,6 +1,9 @@
 // The run counters of /metrics (see run_metrics.h).
 #include "runtime/service/run_metrics.h"
 
+#include <algorithm>
+
+#include "runtime/store/changes.h"
 #include "runtime/store/statuses.h"
 
 namespace wf::service {
@@ -18,20 +21,16 @@ const std::string& RunMetrics::workflow_label(const std::string& workflow) {
 }
 
 void RunMetrics::released(const store::Changes& ch) {
-  // A unit may hold an instance's or a job's row more than once; its last one is what it left.
-  std::map<int64_t, const store::InstanceRow*> instances;
-  for (const store::InstanceRow& r : ch.instances) instances[r.id] = &r;
+  const auto instances = store::last_of_each(ch.instances, [](const store::InstanceRow& r) { return r.id; });
   // The unit that creates an instance says so with an event, and holds its row.
   for (const store::EventRow& e : ch.events) {
     if (e.type != "instance.created" || !e.instance_id) continue;
-    if (auto it = instances.find(*e.instance_id); it != instances.end())
-      ++created_[{workflow_label(it->second->workflow), std::string(name(it->second->trigger))}];
+    const auto it = std::find_if(instances.begin(), instances.end(), [&](const store::InstanceRow* r) { return r->id == *e.instance_id; });
+    if (it != instances.end()) ++created_[{workflow_label((*it)->workflow), std::string(name((*it)->trigger))}];
   }
-  for (const auto& [id, r] : instances)
+  for (const store::InstanceRow* r : instances)
     if (store::is_terminal(r->status)) ++ended_[{workflow_label(r->workflow), std::string(name(r->status))}];
-  std::map<int64_t, const store::JobRow*> jobs;
-  for (const store::JobRow& j : ch.jobs) jobs[j.id] = &j;
-  for (const auto& [id, j] : jobs) {
+  for (const store::JobRow* j : store::last_of_each(ch.jobs, [](const store::JobRow& j) { return j.id; })) {
     if (!store::has_ended(j->status)) continue;
     ++jobs_ended_[std::string(name(j->status))];
     if (j->duration_ms) job_seconds_.observe(static_cast<double>(*j->duration_ms) / 1000.0);

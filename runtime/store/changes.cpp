@@ -45,22 +45,6 @@ void Changes::append(Changes&& o) {
   append_all(sessions_checked_in, o.sessions_checked_in);
 }
 
-// The last version of each row when a unit holds several (an instance that went through two
-// transitions, a step opened and closed in one): only it is written.
-template <class Row, class Key>
-std::vector<const Row*> last_of_each(const std::vector<Row>& rows, Key key) {
-  std::vector<const Row*> out;
-  if (rows.size() == 1) {
-    out.push_back(&rows[0]);
-    return out;
-  }
-  std::set<decltype(key(rows[0]))> seen;
-  for (auto it = rows.rbegin(); it != rows.rend(); ++it)
-    if (seen.insert(key(*it)).second) out.push_back(&*it);
-  std::reverse(out.begin(), out.end());
-  return out;
-}
-
 bool write_changes(store::Database& db, const Changes& c, std::string& error) {
   for (const InstanceRow* row : last_of_each(c.instances, [](const InstanceRow& r) { return r.id; })) {
     const InstanceRow& r = *row;

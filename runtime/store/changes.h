@@ -3,7 +3,9 @@
 // lines and events it created — written together or not at all.
 #pragma once
 
+#include <algorithm>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,23 @@ struct Changes {
 };
 
 // Writes `changes` inside the caller's transaction. False with `error` set on a store error.
+// The last version of each row when a unit holds several (an instance that went through two
+// transitions, a step opened and closed in one): only it is written, and only it tells what the
+// unit left.
+template <class Row, class Key>
+std::vector<const Row*> last_of_each(const std::vector<Row>& rows, Key key) {
+  std::vector<const Row*> out;
+  if (rows.size() == 1) {
+    out.push_back(&rows[0]);
+    return out;
+  }
+  std::set<decltype(key(rows[0]))> seen;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it)
+    if (seen.insert(key(*it)).second) out.push_back(&*it);
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
 bool write_changes(store::Database& db, const Changes& changes, std::string& error);
 
 }  // namespace wf::store
