@@ -533,7 +533,9 @@ void Agent::Impl::report(client::HttpClient& http, int64_t id, const std::string
 Agent::Impl::Delivery Agent::Impl::send_stored(client::HttpClient& http, int64_t id, const std::string* stored) {
   if (!outbox_.claim(id)) return Delivery::Busy;
   Delivery delivery = Delivery::Delivered;
-  if (const std::optional<std::string> body = stored ? std::optional<std::string>(*stored) : outbox_.load(id)) {
+  std::optional<std::string> loaded;
+  if (!stored) loaded = outbox_.load(id);
+  if (const std::string* body = stored ? stored : loaded ? &*loaded : nullptr) {
     const client::HttpResult result = server_.call(http, "POST", job_path(id, "complete"), *body);
     if (service_unavailable(result) || result.status == 401) {
       delivery = Delivery::Kept;

@@ -64,15 +64,7 @@ std::string write_file_durably(const std::string& path, std::string_view content
   // A random suffix keeps two writers of the same file (two threads) from sharing a temporary.
   std::random_device random;
   const std::string temporary = fmt::format("{}.tmp-{:08x}", path, random());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
-  if (fd < 0) return errno_text("create", temporary);
-  // The umask may have taken bits the caller asked for; the mode is set exactly.
-  bool ok = ::fchmod(fd, static_cast<mode_t>(mode)) == 0 && write_all(fd, content) && ::fsync(fd) == 0;
-  const int saved = errno;
-  ::close(fd);
-  if (!ok) {
-    errno = saved;
-    std::string error = errno_text("write", temporary);
+  if (std::string error = write_file_flushed(temporary, content, mode); !error.empty()) {
     ::unlink(temporary.c_str());
     return error;
   }
@@ -85,6 +77,7 @@ std::string write_file_durably(const std::string& path, std::string_view content
 }
 
 std::string write_file_flushed(const std::string& path, std::string_view content, unsigned mode) {
+  // The umask may have taken bits the caller asked for; the mode is set exactly.
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) return errno_text("create", path);
   const bool ok = ::fchmod(fd, static_cast<mode_t>(mode)) == 0 && write_all(fd, content) && ::fdatasync(fd) == 0;

@@ -11,7 +11,7 @@ namespace wf::agent {
 // success, else why not.
 std::string make_private_directory(const std::string& dir);
 
-// Replaces `path` with `content`: written to a temporary file beside it with `mode`, fsync'd,
+// Replaces `path` with `content`: written to a temporary file beside it with `mode`, flushed,
 // renamed over `path`, and the directory fsync'd, so a reader sees the old file or the new one,
 // never a part. Returns an empty string on success, else why not.
 std::string write_file_durably(const std::string& path, std::string_view content, unsigned mode = 0600);
