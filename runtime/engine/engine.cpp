@@ -70,14 +70,14 @@ Engine::Engine(uv_loop_t* loop, store::Writer& writer, store::Database& reader, 
   // all the same, since a handle that was not initialized must never be closed.
   if (int rc = uv_timer_init(loop_, &timer_); rc != 0) throw std::runtime_error(fmt::format("uv_timer_init: {}", uv_strerror(rc)));
   if (int rc = uv_timer_init(loop_, &sweeper_); rc != 0) throw std::runtime_error(fmt::format("uv_timer_init: {}", uv_strerror(rc)));
-  if (int rc = uv_timer_init(loop_, &dispatch_flush_); rc != 0) throw std::runtime_error(fmt::format("uv_timer_init: {}", uv_strerror(rc)));
+  if (int rc = uv_timer_init(loop_, &ride_flush_); rc != 0) throw std::runtime_error(fmt::format("uv_timer_init: {}", uv_strerror(rc)));
   if (int rc = uv_idle_init(loop_, &runnable_idle_); rc != 0) throw std::runtime_error(fmt::format("uv_idle_init: {}", uv_strerror(rc)));
   if (int rc = uv_idle_init(loop_, &recovery_idle_); rc != 0) throw std::runtime_error(fmt::format("uv_idle_init: {}", uv_strerror(rc)));
   clock_offset_ = clock_->wall_ms() - clock_->monotonic_ms();
   timer_.data = this;
   recovery_idle_.data = this;
   sweeper_.data = this;
-  dispatch_flush_.data = this;
+  ride_flush_.data = this;
   runnable_idle_.data = this;
   add_outbox(*job_outbox_);
   add_outbox(*event_outbox_);
@@ -88,14 +88,14 @@ Engine::~Engine() = default;
 void Engine::close() {
   uv_timer_stop(&timer_);
   uv_timer_stop(&sweeper_);
-  uv_timer_stop(&dispatch_flush_);
+  uv_timer_stop(&ride_flush_);
   uv_idle_stop(&runnable_idle_);
   if (!riding_.empty()) commit(Changes{}, nullptr);  // the writer commits what is queued before it stops
   uv_idle_stop(&recovery_idle_);
   // The handles are members: nothing is freed when they close, and the loop runs until they have.
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweeper_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&dispatch_flush_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&ride_flush_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&runnable_idle_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&recovery_idle_), nullptr);
   on_recovered_ = nullptr;
@@ -115,7 +115,7 @@ void Engine::commit(Changes ch, Done done) {
     riding_ = Changes{};
     unit.append(std::move(ch));
     ch = std::move(unit);
-    uv_timer_stop(&dispatch_flush_);
+    uv_timer_stop(&ride_flush_);
   }
   if (std::vector<HandOut> handed = claim_for_waiting_polls(ch); !handed.empty()) {
     // The polls hear of their jobs once the hand-out is stored, whatever becomes of the unit.
@@ -166,14 +166,14 @@ void Engine::commit_with_next(Changes ch) {
   const bool first = riding_.empty();
   riding_.append(std::move(ch));
   if (first) {
-    if (int rc = uv_timer_start(&dispatch_flush_, on_dispatch_flush, kRideFlushMs, 0); rc != 0) {
+    if (int rc = uv_timer_start(&ride_flush_, on_ride_flush, kRideFlushMs, 0); rc != 0) {
       fmt::print(stderr, "wf serve: cannot arm the ride timer ({}); committing now\n", uv_strerror(rc));
       commit(Changes{}, nullptr);
     }
   }
 }
 
-void Engine::on_dispatch_flush(uv_timer_t* handle) {
+void Engine::on_ride_flush(uv_timer_t* handle) {
   Engine* engine = static_cast<Engine*>(handle->data);
   try {
     if (!engine->riding_.empty()) engine->commit(Changes{}, nullptr);

@@ -326,7 +326,7 @@ class Engine {
   // A job's start: its row and event ride with the next unit committed (the job's report,
   // usually), or go alone once kRideFlushMs has passed without one.
   void commit_with_next(Changes ch);
-  static void on_dispatch_flush(uv_timer_t* handle);
+  static void on_ride_flush(uv_timer_t* handle);
   // ---- a unit that did not commit (engine_rollback.cpp)
   // What a unit's changes belong to: a live instance ('i') or an ad-hoc job ('j').
   using Owner = std::pair<char, int64_t>;
@@ -436,7 +436,7 @@ class Engine {
   // knows when the loop holds none of them.
   uv_timer_t timer_{};
   uv_timer_t sweeper_{};
-  uv_timer_t dispatch_flush_{};  // commits what rides (commit_with_next) when no unit comes
+  uv_timer_t ride_flush_{};  // commits what rides (commit_with_next) when no unit comes
   uv_idle_t runnable_idle_{};
   uv_idle_t recovery_idle_{};  // active while instances are being recovered
   bool recovering_ = false;
