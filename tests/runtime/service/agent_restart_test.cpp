@@ -18,11 +18,8 @@ using std::chrono::seconds;
 class AgentRestart : public ServiceTest {
  protected:
   AgentRestart() : ServiceTest("wf-agent-restart") {}
-  void TearDown() override {
-    for (auto& a : agents_) a->stop();
-    ServiceTest::TearDown();
-  }
-  // Starts an agent for web1; `state` keeps apart agents that must not share a journal.
+  // Starts an agent for web1 (stopped at TearDown with the fixture's); `state` keeps apart agents
+  // that must not share a journal.
   Agent& agent(const std::string& state = "web1") {
     agents_.push_back(std::make_unique<Agent>());
     EXPECT_TRUE(agents_.back()->start(*service_, "web1", "", state));
@@ -44,8 +41,6 @@ class AgentRestart : public ServiceTest {
     return wait_until([&] { return job(id).value("status", "") == status; }, limit);
   }
   std::string file(const std::string& name) { return (dir_ / name).string(); }
-
-  std::vector<std::unique_ptr<Agent>> agents_;
 };
 
 // The jobs' processes are in process groups of their own, so they outlive a kill -9 of the agent

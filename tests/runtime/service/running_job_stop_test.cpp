@@ -18,20 +18,6 @@ using std::chrono::seconds;
 class RunningJobStop : public ServiceTest {
  protected:
   RunningJobStop() : ServiceTest("wf-running-job-stop") {}
-  void TearDown() override {
-    for (auto& a : agents_) a->stop();
-    ServiceTest::TearDown();
-  }
-  void agent() {
-    agents_.push_back(std::make_unique<Agent>());
-    ASSERT_TRUE(agents_.back()->start(*service_, "web1"));
-    ASSERT_TRUE(wait_until([&] {
-      auto hosts = body_json(api_->get("/api/v1/hosts"));
-      for (const auto& h : hosts.value("items", json::array()))
-        if (h.value("hostname", "") == "web1") return true;
-      return false;
-    }));
-  }
   std::string file(const std::string& name) { return (dir_ / name).string(); }
   // A command that prints, records its pid, sleeps 30s, then leaves a marker it must never reach.
   std::string sleeper() {
@@ -64,12 +50,10 @@ class RunningJobStop : public ServiceTest {
     EXPECT_TRUE(wait_until([&] { return ::kill(pid, 0) != 0; }, seconds(5))) << "the job's process is still there";
     EXPECT_FALSE(std::filesystem::exists(file("finished")));
   }
-
-  std::vector<std::unique_ptr<Agent>> agents_;
 };
 
 TEST_F(RunningJobStop, AStepTimeoutStopsTheRunningJob) {
-  agent();
+  agent("web1");
   const std::string name = push(*api_, "test.wf", fmt::format(R"(
 workflow deploy(targets: hosts) {{
   step "Deploy" timeout 1s {{
@@ -89,7 +73,7 @@ workflow deploy(targets: hosts) {{
 }
 
 TEST_F(RunningJobStop, CancellingTheInstanceStopsTheRunningJob) {
-  agent();
+  agent("web1");
   const std::string name = push(*api_, "test.wf", fmt::format(R"(
 workflow long_one(targets: hosts) {{
   run command "{}" on targets timeout 60s
@@ -109,7 +93,7 @@ workflow long_one(targets: hosts) {{
 }
 
 TEST_F(RunningJobStop, TheWorkflowsTimeoutStopsTheRunningJob) {
-  agent();
+  agent("web1");
   const std::string name = push(*api_, "test.wf", fmt::format(R"(
 @timeout(2s)
 workflow long_one(targets: hosts) {{
