@@ -12,6 +12,7 @@
 #include "runtime/service/routes.h"
 #include "runtime/service/views.h"
 #include "runtime/store/agents.h"
+#include "runtime/store/identities.h"
 #include "runtime/store/host_tags.h"
 #include "runtime/store/jobs.h"
 
@@ -112,9 +113,10 @@ void register_agent(Context& c, const Principal& who, http::Request& r, Exchange
       !(*existing)->reregistration_approved_at) {
     bool own = false;
     if (presented && !presented->empty()) {
-      auto holder = store::tokens::find(c.reads->connection(), token_hash(*presented));
+      auto holder = store::tokens::holder_by_hash(c.reads->connection(), token_hash(*presented));
       if (!read_ok(*x, holder)) return;
-      own = *holder && (*holder)->kind == "agent" && (*holder)->agent_id == (*existing)->id;
+      own = *holder && (*holder)->token.kind == "agent" && !(*holder)->token.revoked_at &&
+            (*holder)->token.agent_id == (*existing)->id;
     }
     if (!own)
       return reply_error(*x, 409, "conflict",

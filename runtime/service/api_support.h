@@ -16,6 +16,7 @@
 #include "runtime/engine/engine.h"
 #include "runtime/http/exchange.h"
 #include "runtime/http/request.h"
+#include "runtime/service/permissions.h"
 #include "runtime/service/request_fields.h"
 #include "runtime/store/query.h"
 #include "runtime/store/reader.h"
@@ -27,16 +28,27 @@ namespace wf::service {
 class Vault;
 class HttpMetrics;
 class RunMetrics;
+class TokenUses;
 
-// Who is calling (SPEC §4.7). Roles and permissions slot in here later; for now a token is the
-// organization's administrator or one agent, and a caller without one (a route whose policy
-// needs no token) is anonymous. The router always sets the organization: from the token, or the
-// service's own for an anonymous caller; 0 is no organization.
+// Who is calling (SPEC §4.7): a user (through one of its tokens), an agent, or — on a route whose
+// policy needs no token — anonymous. The router always sets the organization: the token's, or the
+// service's own for an anonymous caller; 0 is no organization. A user's permissions are the union
+// of its roles' in that organization.
 struct Principal {
-  enum class Kind { Anonymous, Admin, Agent } kind = Kind::Anonymous;
+  enum class Kind { Anonymous, User, Agent } kind = Kind::Anonymous;
   int64_t org_id = 0;
   int64_t agent_id = 0;
   std::string agent_host;
+  int64_t user_id = 0, token_id = 0;
+  std::string user;                // the user's name
+  std::vector<std::string> roles;  // the names of its roles, in name order
+  PermissionSet permissions;
+
+  bool can(Permission p) const { return permissions.has(p); }
+  // Holds the role `admin`: may respond to any approval, and on another's behalf.
+  bool admin() const;
+  // The actor's name the audit log and the approvals record: the user's, "agent:HOST", or "".
+  std::string actor() const;
 };
 
 // Compiled modules by (definition, version), loaded from the store once.
@@ -61,6 +73,7 @@ struct Context {
   int64_t org_id = 0;  // the organization the first start made: the one of callers without a token
   HttpMetrics* http_metrics = nullptr;  // what /metrics says of the requests; none in some tests
   RunMetrics* run_metrics = nullptr;    // and of the runs
+  TokenUses* token_uses = nullptr;      // when tokens were last used; none in some tests
 };
 
 using ExchangePtr = std::shared_ptr<http::Exchange>;

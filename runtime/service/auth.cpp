@@ -3,11 +3,19 @@
 
 #include <sodium.h>
 
-#include "runtime/store/agents.h"
+#include <algorithm>
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "runtime/store/identities.h"
 
 namespace wf::service {
 
 namespace {
+
+constexpr std::string_view kUserTokenPrefix = "wft_";
+constexpr size_t kSecretHexDigits = 64;
 
 std::string hex(const unsigned char* data, size_t n) {
   std::string out(n * 2 + 1, '\0');
@@ -16,7 +24,55 @@ std::string hex(const unsigned char* data, size_t n) {
   return out;
 }
 
+// `wft_<id>_<secret>` cut into its id and secret; nullopt when it is not of that shape.
+std::optional<std::pair<int64_t, std::string_view>> user_token_parts(std::string_view token) {
+  if (!token.starts_with(kUserTokenPrefix)) return std::nullopt;
+  token.remove_prefix(kUserTokenPrefix.size());
+  const size_t cut = token.find('_');
+  if (cut == std::string_view::npos || cut == 0 || cut > 18) return std::nullopt;
+  int64_t id = 0;
+  const auto [end, ec] = std::from_chars(token.data(), token.data() + cut, id);
+  if (ec != std::errc() || end != token.data() + cut || id <= 0) return std::nullopt;
+  const std::string_view secret = token.substr(cut + 1);
+  if (secret.size() != kSecretHexDigits) return std::nullopt;
+  return std::make_pair(id, secret);
+}
+
+// The permissions `user`'s roles grant; custom roles' read from the store.
+store::Result<PermissionSet> permissions_of(store::Database& reader, const store::UserRow& user) {
+  PermissionSet set;
+  std::vector<std::string> custom;
+  for (const std::string& role : user.roles) {
+    if (const BuiltinRole* builtin = builtin_role(role)) set.add(builtin->permissions);
+    else custom.push_back(role);
+  }
+  if (custom.empty()) return set;
+  auto lists = store::roles::permissions_of(reader, user.org_id, custom);
+  if (!lists.ok()) return store::Result<PermissionSet>::failure(lists.error());
+  for (const std::string& list : *lists) {
+    const nlohmann::json names = nlohmann::json::parse(list, nullptr, false);
+    if (!names.is_array()) return store::Result<PermissionSet>::failure("a role's permissions in the store are not a JSON list");
+    for (const nlohmann::json& n : names)
+      if (n.is_string())
+        if (auto p = parse_permission(n.get<std::string>())) set.add(*p);
+  }
+  return set;
+}
+
+Authentication refuse(std::string why) { return Authentication{std::nullopt, std::move(why)}; }
+
 }  // namespace
+
+bool Principal::admin() const { return kind == Kind::User && std::binary_search(roles.begin(), roles.end(), kAdminRole); }
+
+std::string Principal::actor() const {
+  switch (kind) {
+    case Kind::User: return user;
+    case Kind::Agent: return "agent:" + agent_host;
+    case Kind::Anonymous: break;
+  }
+  return "";
+}
 
 std::string new_token(std::string_view prefix) {
   unsigned char bytes[32];
@@ -24,27 +80,65 @@ std::string new_token(std::string_view prefix) {
   return std::string(prefix) + hex(bytes, sizeof bytes);
 }
 
+std::string new_secret() { return new_token(""); }
+
+std::string user_token(int64_t id, std::string_view secret) { return fmt::format("{}{}_{}", kUserTokenPrefix, id, secret); }
+
 std::string token_hash(std::string_view token) {
   unsigned char out[32];
   crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(token.data()), token.size(), nullptr, 0);
   return hex(out, sizeof out);
 }
 
-store::Result<std::optional<Principal>> authenticate(store::Database& reader, std::string_view bearer) {
-  if (bearer.empty() || bearer.size() > 256) return std::optional<Principal>();
-  auto token = store::tokens::find(reader, token_hash(bearer));
-  if (!token.ok()) return store::Result<std::optional<Principal>>::failure(token.error());
-  if (!*token) return std::optional<Principal>();
-  Principal p;
-  p.kind = (*token)->kind == "agent" ? Principal::Kind::Agent : Principal::Kind::Admin;
-  p.org_id = (*token)->org_id;
-  p.agent_id = (*token)->agent_id;
-  p.agent_host = (*token)->agent_host;
-  return std::optional<Principal>(p);
-}
-
 bool same_secret(std::string_view a, std::string_view b) {
   return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+store::Result<Authentication> authenticate(store::Database& reader, std::string_view bearer, int64_t now) {
+  using Answer = store::Result<Authentication>;
+  if (bearer.empty() || bearer.size() > 256) return refuse("unknown token");
+  std::optional<store::TokenHolder> holder;
+  if (auto parts = user_token_parts(bearer)) {
+    auto found = store::tokens::holder_by_id(reader, parts->first);
+    if (!found.ok()) return Answer::failure(found.error());
+    // The secret is compared whether or not the row exists, so that the answer's time says nothing
+    // of which ids exist.
+    const std::string hash = token_hash(parts->second);
+    if (*found && (*found)->token.kind == "user" && same_secret(hash, (*found)->token.hash)) holder = std::move(**found);
+  } else if (!bearer.starts_with(kUserTokenPrefix)) {
+    auto found = store::tokens::holder_by_hash(reader, token_hash(bearer));
+    if (!found.ok()) return Answer::failure(found.error());
+    holder = std::move(*found);
+  }
+  if (!holder) return refuse("unknown token");
+  const store::TokenRow& t = holder->token;
+  if (t.revoked_at) return refuse("the token was revoked");
+  if (t.expires_at && *t.expires_at <= now) return refuse("the token has expired");
+  Principal p;
+  p.org_id = t.org_id;
+  p.token_id = t.id;
+  if (t.kind == "agent") {
+    p.kind = Principal::Kind::Agent;
+    p.agent_id = t.agent_id;
+    p.agent_host = t.agent_host;
+    return Authentication{std::move(p), {}};
+  }
+  if (!holder->user) return refuse("the token's user no longer exists");
+  if (holder->user->disabled) return refuse("the token's user is disabled");
+  auto permissions = permissions_of(reader, *holder->user);
+  if (!permissions.ok()) return Answer::failure(permissions.error());
+  p.kind = Principal::Kind::User;
+  p.user_id = holder->user->id;
+  p.user = holder->user->name;
+  p.roles = holder->user->roles;
+  p.permissions = *permissions;
+  return Authentication{std::move(p), {}};
+}
+
+std::optional<int64_t> TokenUses::pending(int64_t id) const {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace wf::service

@@ -1,11 +1,16 @@
-// Tokens (SPEC §4.7): made from libsodium's random bytes, stored only as their hash, and turned
-// back into the Principal that holds them. Every request is checked here; full RBAC will decide
-// permissions from the same Principal.
+// Tokens (SPEC §4.7): made from libsodium's random bytes, stored only as the hash of their secret,
+// and turned back into the Principal that holds them, with its permissions. A user's token is
+// `wft_<id>_<secret>`: the id finds its row, the secret's hash is compared in constant time.
+// Agents' tokens (`wfa_`) and the first start's token of an older version (`wf_`) are found by
+// their hash.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 
 #include "runtime/service/api_support.h"
 
@@ -13,11 +18,35 @@ namespace wf::service {
 
 // A new secret token: `prefix` followed by 64 hex digits.
 std::string new_token(std::string_view prefix);
-// The hex BLAKE2b hash a token is stored as.
+// A new user token's secret (64 hex digits) and the token its user is shown once.
+std::string new_secret();
+std::string user_token(int64_t id, std::string_view secret);
+// The hex BLAKE2b hash a token (or a user token's secret) is stored as.
 std::string token_hash(std::string_view token);
-// Who holds `bearer`, or nullopt for an unknown token.
-store::Result<std::optional<Principal>> authenticate(store::Database& reader, std::string_view bearer);
 // Compares secrets in constant time.
 bool same_secret(std::string_view a, std::string_view b);
+
+// What a bearer token says: who holds it, or why it cannot be used.
+struct Authentication {
+  std::optional<Principal> who;
+  std::string refused;  // when `who` is empty: "unknown token", "the token was revoked", ...
+};
+// Authenticates `bearer` at `now` (ms): its holder with the permissions of its roles.
+store::Result<Authentication> authenticate(store::Database& reader, std::string_view bearer, int64_t now);
+
+// When users' tokens were last used. Kept in memory and written to the store in one unit a minute
+// (and at stop; service.cpp), so that a request costs no write; `GET /tokens` shows the newer of
+// the two.
+class TokenUses {
+ public:
+  void used(int64_t id, int64_t now) { pending_[id] = now; }
+  // The uses not yet written; clears them.
+  std::unordered_map<int64_t, int64_t> take() { return std::exchange(pending_, {}); }
+  // A use not yet written, if any.
+  std::optional<int64_t> pending(int64_t id) const;
+
+ private:
+  std::unordered_map<int64_t, int64_t> pending_;
+};
 
 }  // namespace wf::service

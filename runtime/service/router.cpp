@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include "effects/clock.h"
 #include "runtime/service/auth.h"
 #include "runtime/service/metered_exchange.h"
 #include "runtime/service/route_table.h"
@@ -31,17 +32,19 @@ std::optional<Principal> caller(Context& c, AuthPolicy policy, const http::Reque
     case AuthPolicy::User: break;
   }
   std::string_view auth = r.header("authorization");
-  std::optional<Principal> who;
-  if (auth.size() > 7 && auth.substr(0, 7) == "Bearer ") {
-    auto found = authenticate(c.reads->connection(), auth.substr(7));
-    if (!read_ok(x, found)) return std::nullopt;
-    who = *found;
-  }
-  if (!who) {
-    reply_error(x, 401, "unauthorized", auth.empty() ? "an `Authorization: Bearer <token>` header is needed" : "unknown token");
+  if (auth.size() <= 7 || auth.substr(0, 7) != "Bearer ") {
+    reply_error(x, 401, "unauthorized", "an `Authorization: Bearer <token>` header is needed");
     return std::nullopt;
   }
-  const bool agent = who->kind == Principal::Kind::Agent;
+  const int64_t now = effects::wall_clock_ms();
+  auto found = authenticate(c.reads->connection(), auth.substr(7), now);
+  if (!read_ok(x, found)) return std::nullopt;
+  if (!found->who) {
+    reply_error(x, 401, "unauthorized", found->refused);
+    return std::nullopt;
+  }
+  Principal& who = *found->who;
+  const bool agent = who.kind == Principal::Kind::Agent;
   if (policy == AuthPolicy::User && agent) {
     reply_error(x, 403, "forbidden", "agent tokens reach only the agent endpoints");
     return std::nullopt;
@@ -50,7 +53,17 @@ std::optional<Principal> caller(Context& c, AuthPolicy policy, const http::Reque
     reply_error(x, 403, "forbidden", "this endpoint is for agents (use an agent token)");
     return std::nullopt;
   }
-  return who;
+  if (c.token_uses && who.kind == Principal::Kind::User) c.token_uses->used(who.token_id, now);
+  return std::move(who);
+}
+
+// Whether `who` holds what `row` needs; answers 403 naming the permission when not.
+bool permitted(const Route& row, const Principal& who, http::Exchange& x) {
+  if (row.auth != AuthPolicy::User || *row.permission == '\0') return true;
+  const std::optional<Permission> needed = parse_permission(row.permission);
+  if (needed && who.can(*needed)) return true;
+  reply_error(x, 403, "forbidden", fmt::format("this needs the permission `{}`", row.permission));
+  return false;
 }
 
 // The resources of SPEC §5 this build does not serve yet, and what brings them: a path under one
@@ -107,7 +120,7 @@ void route(Context& c, http::Request& r, ExchangePtr x) {
   if (!match.route) return method_not_allowed(*x);
   const Route& row = *match.route;
   const std::optional<Principal> who = caller(c, row.auth, r, *x);
-  if (!who) return;
+  if (!who || !permitted(row, *who, *x)) return;
   if (r.body.size() > row.body_limit)
     return reply_error(*x, 413, "payload_too_large", fmt::format("the request body exceeds {} bytes", row.body_limit));
   // While the engine recovers, the instances it has not yet read are not in memory: whatever

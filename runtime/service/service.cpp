@@ -27,6 +27,7 @@
 #include "runtime/service/routes.h"
 #include "runtime/service/vault.h"
 #include "runtime/store/agents.h"
+#include "runtime/store/identities.h"
 #include "runtime/store/schema.h"
 
 namespace wf::service {
@@ -150,7 +151,8 @@ bool inside(const std::filesystem::path& path, const std::filesystem::path& dir)
 // The organization the first start makes (the `1` of bootstrap's statements).
 constexpr int64_t kFirstOrg = 1;
 
-// First start: organization `default`, its enrollment secret and an admin token, written to
+// First start: organization `default`, its enrollment secret, a user `admin` holding the role
+// `admin` and that user's token, written to
 // DATA/enroll.secret and DATA/admin.token. Later starts read the secret back. Only a data
 // directory without the keys of an earlier start is bootstrapped (see keys_present).
 bool bootstrap(store::Writer& writer, const std::filesystem::path& data, const std::string& db_path,
@@ -166,11 +168,25 @@ bool bootstrap(store::Writer& writer, const std::filesystem::path& data, const s
         if (exists) return true;
         if (!keys.empty()) return err = missing_database(db_path, data, keys, "holds no organization"), false;
         secret = new_token("wfe_");
-        const std::string admin = new_token("wf_");
         const int64_t now = effects::wall_clock_ms();
         if (!store::orgs::create(db, {kFirstOrg, "default", secret}, now, err)) return false;
-        if (!store::tokens::add(db, kFirstOrg, "admin", token_hash(admin), std::nullopt, now, err)) return false;
-        return write_secret(data / "admin.token", admin, err);
+        store::UserRow admin;
+        admin.org_id = kFirstOrg;
+        admin.name = "admin";
+        admin.display_name = "Administrator";
+        admin.created_at = now;
+        admin.roles = {std::string(kAdminRole)};
+        int64_t user_id = 0, token_id = 0;
+        if (!store::users::add(db, admin, user_id, err)) return false;
+        const std::string token_secret = new_secret();
+        store::TokenRow token;
+        token.org_id = kFirstOrg;
+        token.user_id = user_id;
+        token.name = "admin.token";
+        token.hash = token_hash(token_secret);
+        token.created_at = now;
+        if (!store::tokens::add_user(db, token, token_id, err)) return false;
+        return write_secret(data / "admin.token", user_token(token_id, token_secret), err);
       }, error))
     return false;
   enrollment = secret;
@@ -184,6 +200,7 @@ struct Service {
   // Before the engine, which holds run_metrics among its outboxes: they outlive it.
   HttpMetrics http_metrics;
   RunMetrics run_metrics;
+  TokenUses token_uses;
   std::unique_ptr<store::Writer> writer;
   std::unique_ptr<store::Database> reader;
   std::unique_ptr<store::Reader> reads;
@@ -192,12 +209,35 @@ struct Service {
   std::unique_ptr<http::Server> server;
   Context context;
   uv_signal_t sigint{}, sigterm{};
+  uv_timer_t token_uses_timer{};  // writes the tokens' last uses once a minute
   bool stopping = false;
   int exit_code = 0;
 
   void stop();
+  void write_token_uses();
   static void on_signal(uv_signal_t* handle, int signum);
+  static void on_token_uses_timer(uv_timer_t* handle);
 };
+
+// Tokens' last uses are written together, in one unit a minute, so that no request costs a write.
+constexpr uint64_t kTokenUsesIntervalMs = 60'000;
+
+void Service::write_token_uses() {
+  auto uses = token_uses.take();
+  if (uses.empty()) return;
+  writer->submit(
+      [uses = std::move(uses)](store::Database& db, std::string& error) {
+        for (const auto& [id, at] : uses)
+          if (!store::tokens::used(db, id, at, error)) return false;
+        return true;
+      },
+      [](bool ok, const std::string& error) {
+        // A lost last-use time is no loss of history; say so and go on.
+        if (!ok) fmt::print(stderr, "wf serve: the tokens' last uses were not stored: {}\n", error);
+      });
+}
+
+void Service::on_token_uses_timer(uv_timer_t* handle) { static_cast<Service*>(handle->data)->write_token_uses(); }
 
 void Service::on_signal(uv_signal_t* handle, int) {
   try {
@@ -216,7 +256,9 @@ void Service::stop() {
   // handle whose init failed has no loop and is not closed.
   for (uv_signal_t* h : {&sigint, &sigterm})
     if (h->loop) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+  if (token_uses_timer.loop) uv_close(reinterpret_cast<uv_handle_t*>(&token_uses_timer), nullptr);
   server->close([this] {
+    write_token_uses();
     engine->close();
     writer->stop();
   });
@@ -309,6 +351,7 @@ int serve(const ServeOptions& o) {
   s.context.org_id = kFirstOrg;
   s.context.http_metrics = &s.http_metrics;
   s.context.run_metrics = &s.run_metrics;
+  s.context.token_uses = &s.token_uses;
   s.engine->add_outbox(s.run_metrics);
   s.engine->set_identity_lookup([&s](int64_t org, const std::string& name) { return find_identity(s.context, org, name); });
   // The instances are recovered a chunk per loop turn once the loop runs, the port already
@@ -354,6 +397,10 @@ int serve(const ServeOptions& o) {
     if (rc == 0) rc = uv_signal_start(handle, Service::on_signal, signum);
     if (rc != 0) fmt::print(stderr, "wf serve: cannot catch signal {}: {} (stop it with SIGKILL)\n", signum, uv_strerror(rc));
   }
+  s.token_uses_timer.data = &s;
+  if (int rc = uv_timer_init(&s.loop, &s.token_uses_timer); rc != 0 ||
+      (rc = uv_timer_start(&s.token_uses_timer, Service::on_token_uses_timer, kTokenUsesIntervalMs, kTokenUsesIntervalMs)) != 0)
+    fmt::print(stderr, "wf serve: tokens' last uses will be written only at stop: {}\n", uv_strerror(rc));
   fmt::print(stderr, "wf serve: listening on http://{}:{} (data in {}; recovering the live instances)\n", o.host,
              s.server->port(), data.string());
   uv_run(&s.loop, UV_RUN_DEFAULT);

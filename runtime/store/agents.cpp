@@ -1,5 +1,7 @@
-// Organizations, tokens, agents and groups: statements and row mappings (see agents.h).
+// Organizations, agents and groups: statements and row mappings (see agents.h).
 #include "runtime/store/agents.h"
+
+#include "runtime/store/identities.h"
 
 namespace wf::store {
 
@@ -54,30 +56,6 @@ bool set_enrollment_secret(Database& db, int64_t org, std::string_view secret, s
 
 }  // namespace orgs
 
-namespace tokens {
-
-Result<std::optional<TokenRow>> find(Database& db, std::string_view hash) {
-  Query q(db,
-          "SELECT t.kind, t.org_id, COALESCE(t.agent_id, 0), COALESCE(a.hostname, '') FROM tokens t "
-          "LEFT JOIN agents a ON a.id = t.agent_id WHERE t.hash = ?1");
-  q->bind(1, hash);
-  return read_row<TokenRow>(q, [](const Statement& s, TokenRow& t, std::string&) {
-    t = {s.column_text(0), s.column_int64(1), s.column_int64(2), s.column_text(3)};
-    return true;
-  });
-}
-
-bool add(Database& db, int64_t org, std::string_view kind, std::string_view hash, std::optional<int64_t> agent, int64_t now,
-         std::string& error) {
-  Query q(db, "INSERT INTO tokens (org_id, kind, hash, agent_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
-  q->bind(1, org).bind(2, kind).bind(3, hash);
-  bind_optional(*q, 4, agent);
-  q->bind(5, now);
-  return run(*q, error);
-}
-
-}  // namespace tokens
-
 namespace agents {
 
 Result<Page<AgentRow>> list(Database& db, int64_t org, Paging page) {
@@ -111,13 +89,7 @@ bool enroll(Database& db, int64_t org, const AgentRow& a, std::string_view token
   if (!found.ok()) return error = found.error(), false;
   if (!*found) return error = "the agent's row is missing after its registration", false;
   id = (*found)->id;
-  // A new registration replaces the host's earlier tokens.
-  {
-    Query del(db, "DELETE FROM tokens WHERE kind = 'agent' AND agent_id = ?1");
-    del->bind(1, id);
-    if (!run(*del, error)) return false;
-  }
-  return tokens::add(db, org, "agent", token_hash, id, now, error);
+  return tokens::replace_agent(db, org, token_hash, id, now, error);
 }
 
 bool heartbeat(Database& db, int64_t agent, int64_t now, const std::optional<std::string>& agent_tags, std::string& error) {

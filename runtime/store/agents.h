@@ -1,4 +1,4 @@
-// Organizations, their tokens, agents (the registered hosts) and host groups (SPEC §4.2, §4.7):
+// Organizations, agents (the registered hosts) and host groups (SPEC §4.2, §4.7):
 // one mapping of each row type; every read of an organization's rows names it.
 #pragma once
 
@@ -17,13 +17,6 @@ namespace wf::store {
 struct OrgRow {
   int64_t id = 0;
   std::string name, enrollment_secret;
-};
-
-// Who holds a token: its kind ("admin" or "agent"), organization and, for an agent, its host.
-struct TokenRow {
-  std::string kind;
-  int64_t org_id = 0, agent_id = 0;
-  std::string agent_host;
 };
 
 struct AgentRow {
@@ -51,16 +44,6 @@ bool create(Database& db, const OrgRow& org, int64_t now, std::string& error);
 bool set_enrollment_secret(Database& db, int64_t org, std::string_view secret, std::string& error);
 
 }  // namespace wf::store::orgs
-
-namespace wf::store::tokens {
-
-// The holder of the token whose hash is `hash`.
-Result<std::optional<TokenRow>> find(Database& db, std::string_view hash);
-// A new token; `agent` for an agent's.
-bool add(Database& db, int64_t org, std::string_view kind, std::string_view hash, std::optional<int64_t> agent, int64_t now,
-         std::string& error);
-
-}  // namespace wf::store::tokens
 
 namespace wf::store::agents {
 

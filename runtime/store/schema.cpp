@@ -280,6 +280,70 @@ constexpr std::string_view kVersion8 = R"sql(
 ALTER TABLE jobs ADD COLUMN delay_ms INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// People and what they may do (SPEC §4.7). A user belongs to one organization (a person in two
+// has a user in each); the built-in roles are the service's table (permissions.h) and only custom
+// roles are rows; a grant names its role. A user's token (`wft_<id>_<secret>`) is found by its id
+// and checked against the hash of its secret; agents' tokens stay as they are. The first start's
+// administrator token becomes the token of a user `admin` holding the role `admin`. The audit log
+// is append-only: who did what, and every request refused.
+constexpr std::string_view kVersion9 = R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs(id),
+  name TEXT NOT NULL,
+  display_name TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL DEFAULT '',
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  UNIQUE (org_id, name)
+);
+CREATE TABLE roles (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs(id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  permissions TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (org_id, name)
+);
+CREATE TABLE role_grants (
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  role TEXT NOT NULL,
+  granted_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, role)
+) WITHOUT ROWID;
+ALTER TABLE tokens ADD COLUMN user_id INTEGER REFERENCES users(id);
+ALTER TABLE tokens ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;
+ALTER TABLE tokens ADD COLUMN revoked_at INTEGER;
+CREATE INDEX tokens_by_org ON tokens (org_id, id);
+INSERT INTO users (org_id, name, display_name, created_at) SELECT id, 'admin', 'Administrator', created_at FROM orgs;
+INSERT INTO role_grants (user_id, role, granted_at) SELECT id, 'admin', created_at FROM users;
+UPDATE tokens SET kind = 'user', name = 'admin.token',
+  user_id = (SELECT u.id FROM users u WHERE u.org_id = tokens.org_id AND u.name = 'admin') WHERE kind = 'admin';
+ALTER TABLE approval_responses ADD COLUMN recorded_by TEXT NOT NULL DEFAULT '';
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  actor_kind TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  token_id INTEGER,
+  action TEXT NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  resource_id TEXT NOT NULL DEFAULT '',
+  outcome TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  client TEXT NOT NULL DEFAULT '',
+  request_id TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_by_org ON audit (org_id, id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
@@ -289,6 +353,7 @@ constexpr Migration kMigrations[] = {
     {6, kVersion6},
     {7, kVersion7},
     {8, kVersion8},
+    {9, kVersion9},
 };
 
 }  // namespace

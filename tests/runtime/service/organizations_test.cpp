@@ -40,7 +40,10 @@ class Organizations : public ::testing::Test {
       auto& o = db->prepare("INSERT INTO orgs (id, name, enrollment_secret, created_at) VALUES (2, 'other', ?1, 0)");
       o.bind(1, std::string_view(other_secret_));
       ASSERT_TRUE(o.run()) << o.error();
-      auto& t = db->prepare("INSERT INTO tokens (org_id, kind, hash, created_at) VALUES (2, 'admin', ?1, 0)");
+      ASSERT_TRUE(db->exec("INSERT INTO users (id, org_id, name, created_at) VALUES (100, 2, 'admin', 0); "
+                           "INSERT INTO role_grants (user_id, role, granted_at) VALUES (100, 'admin', 0)", &error))
+          << error;
+      auto& t = db->prepare("INSERT INTO tokens (org_id, kind, hash, user_id, created_at) VALUES (2, 'user', ?1, 100, 0)");
       t.bind(1, std::string_view(wf::service::token_hash(other_token_)));
       ASSERT_TRUE(t.run()) << t.error();
     }
