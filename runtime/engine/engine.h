@@ -174,9 +174,16 @@ class Engine {
   // for a later one and `delivered` is false.
   OpResult signal(int64_t org, int64_t id, const std::string& event, const std::string& payload_json, bool& delivered, Done done);
 
-  // ---- approvals: `settle` decides whatever the quorum (an administrator's own answer).
-  OpResult respond(int64_t org, int64_t approval_id, const std::string& who, bool approve, const std::string& note,
-                   const std::string& via, bool settle, Done done);
+  // ---- approvals
+  struct ApprovalAnswer {
+    std::string who;          // the person whose vote it is
+    bool approve = false;
+    std::string note, via;    // via: "api", "cli" or "web"
+    std::string recorded_by;  // an administrator who answered on `who`'s behalf; "" for their own
+    bool settle = false;      // decides whatever the quorum (an administrator who is not an approver)
+  };
+  // A response to a pending request; Conflict when it is decided or `who` has responded already.
+  OpResult respond(int64_t org, int64_t approval_id, const ApprovalAnswer& answer, Done done);
 
   // ---- jobs and agents (an agent's calls name its organization and its host)
   // Hands up to `max` ready jobs of `host` in `org` to an agent: now, or when one becomes ready

@@ -37,6 +37,12 @@ HandlerFunction list_agents, approve_agent, rotate_enrollment_secret, list_jobs,
 // api_vault.cpp
 HandlerFunction list_identities, create_identity, get_identity, delete_identity;
 
+// api_users.cpp, api_roles.cpp, api_tokens.cpp, api_orgs.cpp: who may do what (SPEC §4.7).
+HandlerFunction get_me, list_users, get_user, create_user, patch_user;
+HandlerFunction list_roles, put_role, delete_role, grant_role, revoke_role;
+HandlerFunction list_tokens, create_token, revoke_token;
+HandlerFunction list_orgs, create_org;
+
 // An agent's job asks for its credential's secret (running, on this agent, checkout still open).
 void job_credential(Context& c, const Principal& who, ExchangePtr x, int64_t job_id);
 // An identity of the vault, without its secret, for `checkout`.

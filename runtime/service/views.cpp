@@ -109,8 +109,11 @@ nlohmann::json approval_json(const store::ApprovalRow& a, const std::vector<stor
                       {"timeout_at", time_json(a.timeout_at)},
                       {"decided_at", time_json(a.decided_at)},
                       {"responses", nlohmann::json::array()}};
-  for (const store::ResponseRow& r : responses)
-    j["responses"].push_back({{"who", r.who}, {"decision", r.decision}, {"note", r.note}, {"via", r.via}, {"at", format_time(r.at)}});
+  for (const store::ResponseRow& r : responses) {
+    nlohmann::json response{{"who", r.who}, {"decision", r.decision}, {"note", r.note}, {"via", r.via}, {"at", format_time(r.at)}};
+    if (!r.recorded_by.empty()) response["recorded_by"] = r.recorded_by;
+    j["responses"].push_back(std::move(response));
+  }
   return j;
 }
 

@@ -137,9 +137,10 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
   }
   for (const ResponseRow& r : c.responses) {
     auto& s = db.prepare(
-        "INSERT INTO approval_responses (approval_id, who, decision, note, via, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        "INSERT INTO approval_responses (approval_id, who, decision, note, via, at, recorded_by) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     s.bind(1, r.approval_id).bind(2, std::string_view(r.who)).bind(3, std::string_view(r.decision));
-    s.bind(4, std::string_view(r.note)).bind(5, std::string_view(r.via)).bind(6, r.at);
+    s.bind(4, std::string_view(r.note)).bind(5, std::string_view(r.via)).bind(6, r.at).bind(7, std::string_view(r.recorded_by));
     if (!run(s, error)) return false;
   }
   for (const StepRow* row : last_of_each(c.steps, [](const StepRow& r) { return std::make_pair(r.instance_id, r.idx); })) {

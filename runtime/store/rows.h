@@ -82,6 +82,7 @@ struct ResponseRow {
   int64_t approval_id = 0;
   std::string who, decision, note, via;
   int64_t at = 0;
+  std::string recorded_by;  // an administrator who recorded it on `who`'s behalf
 };
 
 struct StepRow {
