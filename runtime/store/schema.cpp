@@ -280,6 +280,16 @@ constexpr std::string_view kVersion8 = R"sql(
 ALTER TABLE jobs ADD COLUMN delay_ms INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// The script library (docs/api.md "Script library"): the script a job was run as and the
+// definition version that declared it, and its executions listed newest first through an index
+// of those jobs alone.
+constexpr std::string_view kVersion9 = R"sql(
+ALTER TABLE jobs ADD COLUMN script TEXT;
+ALTER TABLE jobs ADD COLUMN script_definition_id INTEGER;
+ALTER TABLE jobs ADD COLUMN script_version INTEGER;
+CREATE INDEX jobs_by_org_script ON jobs (org_id, script) WHERE script IS NOT NULL;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
@@ -289,6 +299,7 @@ constexpr Migration kMigrations[] = {
     {6, kVersion6},
     {7, kVersion7},
     {8, kVersion8},
+    {9, kVersion9},
 };
 
 }  // namespace

@@ -33,7 +33,7 @@ enum class Access {
 };
 
 // What `{id}` in an endpoint's path names.
-enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host };
+enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, Script };
 
 struct Endpoint {
   const char* method;
@@ -127,6 +127,11 @@ const std::vector<Endpoint>& endpoints() {
       {"GET", "/groups", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/groups", Access::Admin, IdKind::None, nullptr,
        {R"({"name": "g", "hosts": "web1"})", R"({"name": 5, "hosts": []})", R"({"name": "g", "hosts": [5]})"}},
+      {"GET", "/scripts", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/scripts/{id}/execute", Access::Admin, IdKind::Script, R"({"hosts": ["h"]})",
+       {R"({"hosts": "h"})", R"({"hosts": [5]})", R"({"hosts": ["h"], "params": [1]})", R"({"hosts": ["h"], "definition": true})",
+        R"({"params": {}})", R"({"hosts": []})"}},
+      {"GET", "/scripts/{id}/executions", Access::Admin, IdKind::Script, nullptr, {}},
       {"GET", "/vault/identities", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/vault/identities", Access::Admin, IdKind::None, nullptr,
        {R"({"name": 5, "username": "u", "secret": "s"})", R"({"name": "n", "username": ["u"], "secret": "s"})",
@@ -305,6 +310,7 @@ class ApiErrors : public ::testing::Test {
       case IdKind::AgentJob: return std::to_string(job_);
       case IdKind::Identity: return "api_identity";
       case IdKind::Host: return "api-test-host";
+      case IdKind::Script: return "api_script";
     }
     return "";
   }
