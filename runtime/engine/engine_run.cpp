@@ -76,6 +76,9 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
     }
     auto& planned = std::get<effects::PlannedJob>(plan);
     j.description = planned.description;
+    // A `run script` is one more execution of that script of the script library.
+    if (field_string(w.args, "job") == "script")
+      j.script = store::JobScript{field_string(w.args, "script"), in.row.definition_id, in.row.version};
     nlohmann::json spec = spec_json(planned.spec);
     if (!session.empty()) {
       spec["env"].erase("WF_CREDENTIAL_SECRET");

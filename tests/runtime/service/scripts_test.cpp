@@ -273,5 +273,24 @@ TEST_F(Scripts, BadParametersUnknownScriptsAndHostsAndAnAmbiguousNameAreRefused)
   EXPECT_EQ(body_json(api_->get("/api/v1/scripts/disk_report/executions"))["items"].size(), 2u);
 }
 
+// A workflow's `run script` runs the same script: its jobs are executions of it too, each with the
+// instance that ran it and the version of the workflow's definition.
+TEST_F(Scripts, AWorkflowsRunScriptJobsAreExecutionsToo) {
+  const int64_t id = push_and_publish("disk.wf", kSource);
+  ASSERT_GT(id, 0);
+  const int64_t instance = start(*api_, "disk_audit", {{"hosts", {"web1", "web2"}}});
+  ASSERT_GT(instance, 0);
+  wait_ended(*api_, instance);
+  const json page = body_json(api_->get("/api/v1/scripts/disk_report/executions"));
+  ASSERT_EQ(page["items"].size(), 2u) << page.dump(2);
+  for (const json& e : page["items"]) {
+    EXPECT_EQ(e["instance_id"], instance) << e.dump();
+    EXPECT_EQ(e["script"], json({{"name", "disk_report"}, {"definition_id", id}, {"version", 1}})) << e.dump();
+    EXPECT_EQ(e["exit_code"], e["host"] == "web1" ? 0 : 3) << e.dump();
+  }
+  EXPECT_EQ(body_json(api_->get("/api/v1/jobs/" + std::to_string(page["items"][0]["job_id"].get<int64_t>())))["stdout"],
+            "said: audit on " + page["items"][0]["host"].get<std::string>() + " threshold=90 verbose=false\n");
+}
+
 }  // namespace
 }  // namespace wf::testing
