@@ -280,9 +280,9 @@ constexpr std::string_view kVersion8 = R"sql(
 ALTER TABLE jobs ADD COLUMN delay_ms INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-// The script library (docs/api.md "Script library"): the script a job was run as and the
-// definition version that declared it, and its executions listed newest first through an index
-// of those jobs alone.
+// The script library (docs/api.md "Script library"): the managed script a job ran and the
+// definition version that declared it, and a script's executions listed newest first through an
+// index of those jobs alone (most jobs run no managed script).
 constexpr std::string_view kVersion9 = R"sql(
 ALTER TABLE jobs ADD COLUMN script TEXT;
 ALTER TABLE jobs ADD COLUMN script_definition_id INTEGER;
