@@ -97,6 +97,9 @@ constexpr Route kRoutes[] = {
     {"GET", "/vault/identities/{id}", get_identity, "pam_vaults.view", User, kNoBody, false, true, "One identity by name"},
     {"DELETE", "/vault/identities/{id}", delete_identity, "pam_vaults.manage", User, kNoBody, false, true, "Delete an identity"},
 
+    {"GET", "/audit", list_audit, "settings.view", User, kNoBody, false, true,
+     "The audit log, newest first (actor, action, resource, outcome, since, after, skip, limit, count)"},
+
     // Beside the API.
     {"GET", "/metrics", metrics, "", None, kNoBody, false, false, "Prometheus metrics (text format 0.0.4)"},
     {"GET", "/", console_page, "", None, kNoBody, false, false, "The web console (a placeholder page until it is built)"},

@@ -37,6 +37,9 @@ HandlerFunction list_agents, approve_agent, rotate_enrollment_secret, list_jobs,
 // api_vault.cpp
 HandlerFunction list_identities, create_identity, get_identity, delete_identity;
 
+// api_audit.cpp
+HandlerFunction list_audit;
+
 // An agent's job asks for its credential's secret (running, on this agent, checkout still open).
 void job_credential(Context& c, const Principal& who, ExchangePtr x, int64_t job_id);
 // An identity of the vault, without its secret, for `checkout`.
