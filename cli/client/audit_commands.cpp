@@ -105,10 +105,10 @@ std::vector<Json> items_of(const Json& answer) {
 // `last`, so that a burst larger than a page is not cut short.
 std::vector<Json> rows_after(ServiceConnection& api, const std::string& filters, int64_t last) {
   std::vector<Json> fresh;
-  std::optional<int64_t> after;
+  std::string after;
   for (;;) {
     std::string query = fmt::format("?{}limit={}", filters, kFollowPage);
-    if (after) query += fmt::format("&after={}", *after);
+    if (!after.empty()) query += fmt::format("&after={}", client::url_encode(after));
     const Json answer = api.get("/audit" + query);
     bool reached = false;
     for (Json& row : items_of(answer)) {
@@ -118,8 +118,10 @@ std::vector<Json> rows_after(ServiceConnection& api, const std::string& filters,
       }
       fresh.push_back(std::move(row));
     }
-    after = int_field(answer, "next");
-    if (reached || !after) break;
+    // `next` is the cursor as a string (docs/api.md, "Lists").
+    const std::string next = text_field(answer, "next");
+    if (reached || next.empty()) break;
+    after = next;
   }
   std::reverse(fresh.begin(), fresh.end());
   return fresh;
