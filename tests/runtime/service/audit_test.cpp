@@ -6,14 +6,7 @@
 // own, every answer carries its X-Request-Id, no token reaches the store or the log, and
 // `wf audit` prints and follows them.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <cstdio>
-#include <fstream>
 #include <regex>
 #include <set>
 #include <string>
@@ -41,26 +34,6 @@ struct MadeToken {
   std::string token() const { return wf::service::user_token(id, secret); }
 };
 
-// One raw HTTP/1.1 exchange with 127.0.0.1:`port` (the client library shows no response headers).
-std::string raw_request(int port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  std::string answer;
-  timeval timeout{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
-    std::array<char, 4096> buffer{};
-    ssize_t n = 0;
-    while ((n = ::recv(fd, buffer.data(), buffer.size(), 0)) > 0) answer.append(buffer.data(), static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return answer;
-}
-
 // The value of header `name` (as the service spells it) in a raw answer, "" when absent.
 std::string header_of(const std::string& answer, const std::string& name) {
   const std::string key = "\r\n" + name + ": ";
@@ -68,11 +41,6 @@ std::string header_of(const std::string& answer, const std::string& name) {
   if (at == std::string::npos) return "";
   const size_t start = at + key.size();
   return answer.substr(start, answer.find("\r\n", start) - start);
-}
-
-std::string file_text(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 class AuditLog : public ServiceTest {
@@ -144,22 +112,6 @@ class AuditLog : public ServiceTest {
   static std::function<bool(const json&)> at(const std::string& method, const std::string& path, int status) {
     return [=](const json& r) { return r.value("method", "") == method && r.value("path", "") == path && r.value("status", 0) == status; };
   }
-
-  // Runs `wf ARGS` against the service with `token`; its exit code and output.
-  std::pair<int, std::string> wf(const std::string& args, const std::string& token) {
-    const std::string command =
-        "WF_SERVER='" + service_->url() + "' WF_TOKEN='" + token + "' '" + WF_BINARY + "' " + args + " 2>&1";
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) return {-1, ""};
-    std::array<char, 4096> buffer{};
-    size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-  }
-
-  int port() const { return std::stoi(service_->url().substr(service_->url().rfind(':') + 1)); }
 
   MadeToken viewer_, other_admin_;
   std::string other_secret_;
@@ -325,7 +277,7 @@ TEST_F(AuditLog, RecordsEveryRefusal) {
   const json all = rows(*api_);
   ASSERT_EQ(service_->stop(), 0);
   const std::filesystem::path data = dir_ / "data";
-  const std::string files[] = {file_text(data / "wf.db"), file_text(data / "wf.db-wal"), service_->log()};
+  const std::string files[] = {file_bytes(data / "wf.db"), file_bytes(data / "wf.db-wal"), service_->log()};
   ASSERT_FALSE(files[0].empty());
   const std::string tokens[] = {service_->admin_token(), viewer_.token(), other_admin_.token(), unknown, agent_token, "wfe_wrong"};
   for (const std::string& token : tokens) {
@@ -417,23 +369,23 @@ TEST_F(AuditLog, AnOrganizationSeesOnlyItsOwnRows) {
 TEST_F(AuditLog, EveryAnswerCarriesItsRequestId) {
   const std::string token = service_->admin_token();
   // A sane id of the caller's is kept, in the answer and in the row.
-  std::string answer = raw_request(port(), "POST /api/v1/instances/424242/cancel HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+  std::string answer = raw_answer(service_->port(), "POST /api/v1/instances/424242/cancel HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
                                                token + "\r\nX-Request-Id: deploy-7.run_1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   ASSERT_NE(answer.find(" 404 "), std::string::npos) << answer;
   EXPECT_EQ(header_of(answer, "X-Request-Id"), "deploy-7.run_1") << answer;
   // Without one, or with one that is not sane, the service makes its own.
-  answer = raw_request(port(), "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  answer = raw_answer(service_->port(), "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   const std::string made = header_of(answer, "X-Request-Id");
   EXPECT_TRUE(std::regex_match(made, std::regex("[0-9a-f]{16}"))) << answer;
-  answer = raw_request(port(), "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Request-Id: a b\r\nConnection: close\r\n\r\n");
+  answer = raw_answer(service_->port(), "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Request-Id: a b\r\nConnection: close\r\n\r\n");
   const std::string replaced = header_of(answer, "X-Request-Id");
   EXPECT_TRUE(std::regex_match(replaced, std::regex("[0-9a-f]{16}"))) << answer;
   EXPECT_NE(replaced, made);
-  answer = raw_request(port(), "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Request-Id: " + std::string(65, 'a') +
+  answer = raw_answer(service_->port(), "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Request-Id: " + std::string(65, 'a') +
                                    "\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(std::regex_match(header_of(answer, "X-Request-Id"), std::regex("[0-9a-f]{16}"))) << answer;
   // So does the 404 of a path no route has.
-  answer = raw_request(port(), "GET /api/v1/nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  answer = raw_answer(service_->port(), "GET /api/v1/nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_NE(header_of(answer, "X-Request-Id"), "") << answer;
 
   json all;
@@ -453,7 +405,7 @@ TEST_F(AuditLog, WfAuditPrintsFiltersAndFollows) {
   ASSERT_EQ(viewer_api_->post("/api/v1/definitions/w/run", "{}").status, 403);
   ASSERT_TRUE(wait_until([&] { return rows(*api_).size() >= 2; }));
 
-  auto [code, out] = wf("audit", service_->admin_token());
+  auto [code, out] = run_wf(*service_, service_->admin_token(), "audit");
   ASSERT_EQ(code, 0) << out;
   const size_t header = out.find("TIME");
   const size_t push_line = out.find("POST /definitions ");
@@ -466,20 +418,20 @@ TEST_F(AuditLog, WfAuditPrintsFiltersAndFollows) {
   EXPECT_NE(out.find("denied"), std::string::npos) << out;
   EXPECT_NE(out.find("127.0.0.1"), std::string::npos) << out;
 
-  std::tie(code, out) = wf("audit --actor vera --format json", service_->admin_token());
+  std::tie(code, out) = run_wf(*service_, service_->admin_token(), "audit --actor vera --format json");
   ASSERT_EQ(code, 0) << out;
   const json printed = json::parse(out, nullptr, false);
   ASSERT_TRUE(printed.is_array()) << out;
   ASSERT_EQ(printed.size(), 1u) << out;
   EXPECT_EQ(printed[0]["actor"], "vera");
 
-  std::tie(code, out) = wf("audit --outcome ok --limit 1", service_->admin_token());
+  std::tie(code, out) = run_wf(*service_, service_->admin_token(), "audit --outcome ok --limit 1");
   ASSERT_EQ(code, 0) << out;
   EXPECT_EQ(out.find("denied"), std::string::npos) << out;
-  std::tie(code, out) = wf("audit --since 1h --actor vera", service_->admin_token());
+  std::tie(code, out) = run_wf(*service_, service_->admin_token(), "audit --since 1h --actor vera");
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("vera"), std::string::npos) << out;
-  std::tie(code, out) = wf("audit --since soon", service_->admin_token());
+  std::tie(code, out) = run_wf(*service_, service_->admin_token(), "audit --since soon");
   EXPECT_EQ(code, 2) << out;
   EXPECT_NE(out.find("since"), std::string::npos) << out;
 
@@ -487,15 +439,15 @@ TEST_F(AuditLog, WfAuditPrintsFiltersAndFollows) {
   Process follower;
   const auto log = dir_ / "audit-follow.log";
   ASSERT_TRUE(follower.spawn({"audit", "-f", "--server", service_->url(), "--token", service_->admin_token()}, log));
-  ASSERT_TRUE(wait_until([&] { return file_text(log).find("POST /definitions ") != std::string::npos; })) << file_text(log);
-  EXPECT_EQ(file_text(log).find("POST /groups"), std::string::npos);
+  ASSERT_TRUE(wait_until([&] { return file_bytes(log).find("POST /definitions ") != std::string::npos; })) << file_bytes(log);
+  EXPECT_EQ(file_bytes(log).find("POST /groups"), std::string::npos);
   ASSERT_EQ(api_->post("/api/v1/groups", R"({"name": "g", "hosts": []})").status, 201);
   ASSERT_EQ(viewer_api_->post("/api/v1/groups", R"({"name": "h", "hosts": []})").status, 403);
   EXPECT_TRUE(wait_until([&] {
-    const std::string text = file_text(log);
+    const std::string text = file_bytes(log);
     return text.find("POST /groups") != std::string::npos && text.find("vera") != std::string::npos &&
            text.rfind("vera") > text.find("POST /groups");
-  })) << file_text(log);
+  })) << file_bytes(log);
   EXPECT_TRUE(follower.running());
   follower.kill9();
 }
