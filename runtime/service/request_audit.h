@@ -1,7 +1,7 @@
 // What the audit log (SPEC §4.7) records of the requests the service answers, and when: every
 // request that would change something (a method other than GET and HEAD) on a route for users or
-// for enrollment, and every request refused with 401 or 403, on any route. The agents' routine
-// calls are not recorded: the jobs' rows are their history. The row is written through the
+// for enrollment, and every request refused with 401 or 403, on any route. The agents' own calls
+// are not recorded unless refused: the jobs' rows are their history. The row is written through the
 // store's writer once the answer is given; one that is not stored is said on stderr and never
 // changes the answer.
 #pragma once
