@@ -20,7 +20,8 @@ namespace wf::service {
 namespace {
 
 // Who calls a route of `policy`; answers 401 or 403 and returns nullopt when it is not allowed to.
-// A caller whose token is known is told to `audit` (when the request has a draft) before a 403.
+// A caller whose token is known is told to `audit` (when the request has a draft) at once, before
+// a 403; a caller without a token is the draft's anonymous caller already.
 std::optional<Principal> caller(Context& c, AuthPolicy policy, const http::Request& r, http::Exchange& x, AuditDraft* audit) {
   switch (policy) {
     case AuthPolicy::None:
@@ -131,7 +132,6 @@ void route(Context& c, http::Request& r, ExchangePtr x) {
   if (!match.route) return method_not_allowed(*x);
   const Route& row = *match.route;
   const std::optional<Principal> who = caller(c, row.auth, r, *x, audit);
-  if (who && audit) audit->by(*who);
   if (!who || !permitted(row, *who, *x)) return;
   if (r.body.size() > row.body_limit)
     return reply_error(*x, 413, "payload_too_large", fmt::format("the request body exceeds {} bytes", row.body_limit));
