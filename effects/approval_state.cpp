@@ -29,11 +29,14 @@ ApprovalState::ApprovalState(const Value& args) {
   }
 }
 
+bool ApprovalState::responded(const std::string& who) const {
+  return std::find(approvers_.begin(), approvers_.end(), who) != approvers_.end() ||
+         std::find(rejecters_.begin(), rejecters_.end(), who) != rejecters_.end();
+}
+
 bool ApprovalState::respond(const std::string& who, bool approve, const std::string& note, const std::string& via) {
   if (decided_) return true;
-  const bool seen = std::find(approvers_.begin(), approvers_.end(), who) != approvers_.end() ||
-                    std::find(rejecters_.begin(), rejecters_.end(), who) != rejecters_.end();
-  if (seen) return false;
+  if (responded(who)) return false;
   (approve ? approvers_ : rejecters_).push_back(who);
   if (!note.empty()) note_ = note;
   via_ = via;

@@ -24,6 +24,8 @@ class ApprovalState {
   // A response; returns whether the request is now decided. A second response by the same person
   // replaces nothing and is ignored.
   bool respond(const std::string& who, bool approve, const std::string& note, const std::string& via);
+  // Whether `who` has responded already (their one vote is counted).
+  bool responded(const std::string& who) const;
   // Settles the request whatever the quorum, as an operator with authority over it may (SPEC
   // §1.6: admins may respond to any approval; a local run's operator is one).
   void decide(bool approved);

@@ -17,7 +17,7 @@ namespace wf::engine {
 
 namespace {
 
-// The approvers as names: `user("alice")` → "alice", `role("dba")` → "role:dba".
+// The approvers as names: `user("alice")` → "user:alice", `role("dba")` → "role:dba".
 std::string approvers_json(const vm::Value& args) {
   nlohmann::json names = nlohmann::json::array();
   const vm::Value& by = effects::field(args, "by");
@@ -60,8 +60,10 @@ void Engine::settle_approval(Instance& in, Wait& w, const effects::ApprovalState
   else settle_wait(in, w, false, state.approval(), ch);
 }
 
-OpResult Engine::respond(int64_t org, int64_t approval_id, const std::string& who, bool approve, const std::string& note,
-                         const std::string& via, bool settle, Done done) {
+OpResult Engine::respond(int64_t org, int64_t approval_id, const ApprovalAnswer& answer, Done done) {
+  const std::string& who = answer.who;
+  const bool approve = answer.approve;
+  const std::string &note = answer.note, &via = answer.via;
   auto it = approvals_.find(approval_id);
   if (it == approvals_.end() || it->second->row.org_id != org) {
     auto known = store::approvals::find(reader_, org, approval_id);
@@ -72,14 +74,18 @@ OpResult Engine::respond(int64_t org, int64_t approval_id, const std::string& wh
   Approval& a = *it->second;
   auto in_it = instances_.find(a.row.instance_id);
   if (in_it == instances_.end()) return {Outcome::Conflict, "the instance has already ended"};
+  if (a.state->responded(who)) return {Outcome::Conflict, fmt::format("{} has already responded to approval {}", who, approval_id)};
   Instance& in = *in_it->second;
   Changes ch;
   const int64_t now = effects::wall_clock_ms();
-  ch.responses.push_back({approval_id, who, approve ? "approve" : "reject", note, via, now});
-  event(in, ch, "approval.responded", {{"approval_id", approval_id}, {"who", who}, {"decision", approve ? "approve" : "reject"}, {"via", via}});
-  log(in, ch, "approval", fmt::format("{} {} \"{}\"{}", who, approve ? "approved" : "rejected", a.row.title, note.empty() ? "" : " (" + note + ")"));
+  ch.responses.push_back({approval_id, who, approve ? "approve" : "reject", note, via, now, answer.recorded_by});
+  nlohmann::json data{{"approval_id", approval_id}, {"who", who}, {"decision", approve ? "approve" : "reject"}, {"via", via}};
+  if (!answer.recorded_by.empty()) data["recorded_by"] = answer.recorded_by;
+  event(in, ch, "approval.responded", std::move(data));
+  const std::string behalf = answer.recorded_by.empty() ? "" : fmt::format(" (recorded by {})", answer.recorded_by);
+  log(in, ch, "approval", fmt::format("{} {} \"{}\"{}{}", who, approve ? "approved" : "rejected", a.row.title, note.empty() ? "" : " (" + note + ")", behalf));
   bool decided = a.state->respond(who, approve, note, via);
-  if (!decided && settle) {
+  if (!decided && answer.settle) {
     a.state->decide(approve);
     decided = true;
   }

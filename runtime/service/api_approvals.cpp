@@ -1,7 +1,9 @@
-// Approvals (SPEC §4.3): the request list with paging and a status filter, one request with its
-// audited responses, and responding with a decision, a note and the channel it came through.
+// Approvals (SPEC §4.3, §4.7): the request list with paging and a status filter, one request with
+// its audited responses, and responding with a decision, a note and the channel it came through —
+// as the authenticated user, who must be among the request's approvers (`by`) or an administrator.
 #include <fmt/format.h>
 
+#include "runtime/service/identity_checks.h"
 #include "runtime/service/routes.h"
 #include "runtime/service/views.h"
 #include "runtime/store/approvals.h"
@@ -42,6 +44,24 @@ std::optional<int64_t> approval_of(Context& c, const Principal& who, http::Excha
   }
   reply_error(x, 404, "not_found", fmt::format("no approval {}", key));
   return std::nullopt;
+}
+
+// Whether a person named `user` holding `roles` may answer a request whose approvers are
+// `approvers` ("user:alice", "role:dba"); a list that names no user or role names everyone.
+bool among_approvers(const nlohmann::json& approvers, const std::string& user, const std::vector<std::string>& roles) {
+  bool named_anyone = false;
+  for (const nlohmann::json& a : approvers) {
+    if (!a.is_string()) continue;
+    const std::string entry = a.get<std::string>();
+    if (entry.starts_with("user:")) {
+      named_anyone = true;
+      if (entry.substr(5) == user) return true;
+    } else if (entry.starts_with("role:")) {
+      named_anyone = true;
+      if (std::find(roles.begin(), roles.end(), entry.substr(5)) != roles.end()) return true;
+    }
+  }
+  return !named_anyone;
 }
 
 }  // namespace
@@ -89,19 +109,44 @@ void respond_approval(Context& c, const Principal& who, http::Request& r, Exchan
   auto decision = f.string("decision", true);
   auto note = f.string("note");
   auto via = f.string("via");
-  auto as = f.string("who");
+  auto on_behalf_of = f.string("who");
   if (!f.ok(*x)) return;
   if (*decision != "approve" && *decision != "reject")
     return reply_error(*x, 400, "bad_request", "`decision` must be \"approve\" or \"reject\"");
-  // The administrator's own answer settles the request whatever its quorum (SPEC §1.6: admins may
-  // respond to any approval); an answer given on behalf of a named approver counts toward it.
-  const bool settle = !as.has_value();
-  const std::string by = as.value_or("admin");
-  const engine::OpResult result = c.engine->respond(
-      who.org_id, *id, by, *decision == "approve", note.value_or(""), via.value_or("api"), settle, [&c, x, id = *id, org = who.org_id](bool ok, const std::string& error) {
+  if (via && *via != "api" && *via != "cli" && *via != "web")
+    return reply_error(*x, 400, "bad_request", "`via` must be \"api\", \"cli\" or \"web\"");
+  engine::Engine::ApprovalAnswer answer;
+  answer.approve = *decision == "approve";
+  answer.note = note.value_or("");
+  answer.via = via.value_or("api");
+  const nlohmann::json& approvers = approval["approvers"];
+  if (on_behalf_of) {
+    // An administrator records the answer a listed approver gave elsewhere: it is that person's
+    // vote, and the record says who entered it.
+    if (!who.admin())
+      return reply_error(*x, 403, "forbidden", "only an administrator records a response on another's behalf (`who`)");
+    auto person = existing_user(c, who.org_id, *x, *on_behalf_of, NamedIn::Body);
+    if (!person) return;
+    if (!among_approvers(approvers, person->name, person->roles))
+      return reply_error(*x, 403, "forbidden", fmt::format("`{}` is not among the approvers of approval {}", person->name, *id));
+    answer.who = person->name;
+    answer.recorded_by = who.user;
+  } else {
+    answer.who = who.user;
+    // An administrator who is not an approver decides the request (SPEC §4.7: admins may always
+    // respond); an approver's answer, an administrator's too, is one vote under the quorum.
+    if (!among_approvers(approvers, who.user, who.roles)) {
+      if (!who.admin())
+        return reply_error(*x, 403, "forbidden",
+                           fmt::format("you are not among the approvers of approval {} ({})", *id, approvers.dump()));
+      answer.settle = true;
+    }
+  }
+  const engine::OpResult result =
+      c.engine->respond(who.org_id, *id, answer, [&c, x, id = *id, org = who.org_id](bool ok, const std::string& error) {
         if (!ok) return reply_not_stored(*x, error);
-        auto answer = approval_by_id(c, org, id);
-        if (read_ok(*x, answer)) reply_json(*x, 200, answer->value_or(nlohmann::json()));
+        auto stored = approval_by_id(c, org, id);
+        if (read_ok(*x, stored)) reply_json(*x, 200, stored->value_or(nlohmann::json()));
       });
   reply_refusal(*x, result);
 }

@@ -209,4 +209,11 @@ std::optional<int64_t> parse_time(const nlohmann::json& j) {
   return (static_cast<int64_t>(secs) - offset_s) * 1000 + ms;
 }
 
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-' && ch != '@') return false;
+  return true;
+}
+
 }  // namespace wf::service

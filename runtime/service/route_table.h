@@ -20,7 +20,7 @@ enum class AuthPolicy {
   None,        // anyone: health, the OpenAPI document, /metrics, the console's page
   Enrollment,  // the organization's enrollment secret, in the body (agents/register checks it)
   Agent,       // an agent's token; a user's token is refused with 403
-  User,        // a user's token (for now the admin token); an agent's token is refused with 403
+  User,        // a user's token, whose roles must grant the route's permission; an agent's token is refused with 403
   SignedHook,  // a signature over the body with the hook's secret (`/hooks/{key}`, checked by its
                // handler, which knows the hook); no route uses it yet
 };
@@ -55,7 +55,8 @@ struct Route {
   const char* path;
   Handler handler;
   // The permission of SPEC §4.7 the caller needs ("workflows.view"), "agent" for the agents'
-  // own calls, "" for none. Not enforced yet: every user token is the administrator's.
+  // own calls, "" for none (on a `User` route: any user, as `GET /users/me`). The router refuses
+  // a user without it (403).
   const char* permission;
   AuthPolicy auth;
   size_t body_limit;  // bytes; a larger body is answered 413

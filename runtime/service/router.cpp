@@ -82,12 +82,8 @@ constexpr PlannedResource kPlanned[] = {
     {"/api/v1/hooks", "inbound webhooks"},
     {"/hooks/", "inbound webhooks"},
     {"/api/v1/notifications", "notification delivery"},
-    {"/api/v1/orgs", "organizations and the kill switch"},
-    {"/api/v1/users", "users"},
-    {"/api/v1/roles", "roles"},
-    {"/api/v1/tokens", "API tokens"},
+    {"/api/v1/orgs", "the kill switch"},
     {"/api/v1/session", "console sessions"},
-    {"/api/v1/scripts", "the script library"},
     {"/api/v1/analytics", "analytics"},
     {"/api/v1/nodes", "several service nodes"},
 };

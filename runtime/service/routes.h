@@ -34,8 +34,17 @@ HandlerFunction register_agent, agent_heartbeat, agent_poll, agent_job_start, ag
 HandlerFunction list_agents, approve_agent, rotate_enrollment_secret, list_jobs, create_job, get_job, delete_job, cancel_job,
     retry_job, list_hosts, list_groups, put_group, patch_host;
 
+// api_scripts.cpp: the script library.
+HandlerFunction list_scripts, execute_script, script_executions;
+
 // api_vault.cpp
 HandlerFunction list_identities, create_identity, get_identity, delete_identity;
+
+// api_users.cpp, api_roles.cpp, api_tokens.cpp, api_orgs.cpp: who may do what (SPEC §4.7).
+HandlerFunction get_me, list_users, get_user, create_user, patch_user;
+HandlerFunction list_roles, put_role, delete_role, grant_role, revoke_role;
+HandlerFunction list_tokens, create_token, revoke_token;
+HandlerFunction list_orgs, create_org;
 
 // api_audit.cpp
 HandlerFunction list_audit;

@@ -88,6 +88,11 @@ nlohmann::json job_json(const store::JobRow& j, bool with_output) {
                         {"duration_ms", j.duration_ms ? nlohmann::json(*j.duration_ms) : nlohmann::json()},
                         {"error", j.error},
                         {"cancel_requested_at", time_json(j.cancel_requested_at)}};
+  // The script library's script it ran, with the definition version that declared it.
+  out["script"] = j.script ? nlohmann::json{{"name", j.script->name},
+                                            {"definition_id", j.script->definition_id},
+                                            {"version", j.script->version}}
+                           : nlohmann::json();
   if (with_output) {
     out["stdout"] = j.stdout_text;
     out["stderr"] = j.stderr_text;
@@ -109,8 +114,11 @@ nlohmann::json approval_json(const store::ApprovalRow& a, const std::vector<stor
                       {"timeout_at", time_json(a.timeout_at)},
                       {"decided_at", time_json(a.decided_at)},
                       {"responses", nlohmann::json::array()}};
-  for (const store::ResponseRow& r : responses)
-    j["responses"].push_back({{"who", r.who}, {"decision", r.decision}, {"note", r.note}, {"via", r.via}, {"at", format_time(r.at)}});
+  for (const store::ResponseRow& r : responses) {
+    nlohmann::json response{{"who", r.who}, {"decision", r.decision}, {"note", r.note}, {"via", r.via}, {"at", format_time(r.at)}};
+    if (!r.recorded_by.empty()) response["recorded_by"] = r.recorded_by;
+    j["responses"].push_back(std::move(response));
+  }
   return j;
 }
 

@@ -24,6 +24,11 @@ bool read_agent(const Statement& s, AgentRow& a, std::string&) {
   return true;
 }
 
+bool read_org(const Statement& s, OrgRow& o, std::string&) {
+  o = {s.column_int64(0), s.column_text(1), s.column_text(2)};
+  return true;
+}
+
 bool read_group(const Statement& s, GroupRow& g, std::string&) {
   g.name = s.column_text(0);
   g.hosts = s.column_text(1);
@@ -36,11 +41,22 @@ namespace orgs {
 
 Result<std::vector<OrgRow>> all(Database& db) {
   Query q(db, "SELECT id, name, enrollment_secret FROM orgs ORDER BY id");
-  return read_rows<OrgRow>(q, [](const Statement& s, OrgRow& o, std::string&) {
-    o = {s.column_int64(0), s.column_text(1), s.column_text(2)};
-    return true;
-  });
+  return read_rows<OrgRow>(q, read_org);
 }
+
+Result<std::optional<OrgRow>> find(Database& db, int64_t id) {
+  Query q(db, "SELECT id, name, enrollment_secret FROM orgs WHERE id = ?1");
+  q->bind(1, id);
+  return read_row<OrgRow>(q, read_org);
+}
+
+Result<std::optional<OrgRow>> named(Database& db, std::string_view name) {
+  Query q(db, "SELECT id, name, enrollment_secret FROM orgs WHERE name = ?1");
+  q->bind(1, name);
+  return read_row<OrgRow>(q, read_org);
+}
+
+Result<int64_t> next_id(Database& db) { return read_int(db, "SELECT COALESCE(MAX(id), 0) + 1 FROM orgs"); }
 
 bool create(Database& db, const OrgRow& org, int64_t now, std::string& error) {
   Query q(db, "INSERT INTO orgs (id, name, enrollment_secret, created_at) VALUES (?1, ?2, ?3, ?4)");

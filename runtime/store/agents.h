@@ -39,6 +39,10 @@ struct GroupRow {
 namespace wf::store::orgs {
 
 Result<std::vector<OrgRow>> all(Database& db);
+Result<std::optional<OrgRow>> find(Database& db, int64_t id);
+Result<std::optional<OrgRow>> named(Database& db, std::string_view name);
+// The next free organization id.
+Result<int64_t> next_id(Database& db);
 bool create(Database& db, const OrgRow& org, int64_t now, std::string& error);
 // Replaces the organization's enrollment secret; registered agents keep their tokens.
 bool set_enrollment_secret(Database& db, int64_t org, std::string_view secret, std::string& error);

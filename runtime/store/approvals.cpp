@@ -69,10 +69,10 @@ Result<std::optional<ApprovalRow>> find(Database& db, int64_t org, int64_t id) {
 }
 
 Result<std::vector<ResponseRow>> responses(Database& db, int64_t approval) {
-  Query q(db, "SELECT who, decision, note, via, at FROM approval_responses WHERE approval_id = ?1 ORDER BY rowid");
+  Query q(db, "SELECT who, decision, note, via, at, recorded_by FROM approval_responses WHERE approval_id = ?1 ORDER BY rowid");
   q->bind(1, approval);
   return read_rows<ResponseRow>(q, [approval](const Statement& s, ResponseRow& r, std::string&) {
-    r = {approval, s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_int64(4)};
+    r = {approval, s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_int64(4), s.column_text(5)};
     return true;
   });
 }

@@ -125,7 +125,7 @@ bool update(Database& db, const UserRow& user, std::string& error) {
 
 Result<std::vector<std::string>> holding(Database& db, int64_t org, std::string_view role) {
   Query q(db,
-          "SELECT u.name FROM role_grants g JOIN users u ON u.id = g.user_id WHERE u.org_id = ?1 AND g.role = ?2 "
+          "SELECT u.name FROM role_grants g JOIN users u ON u.id = g.user_id WHERE u.org_id = ?1 AND g.role = ?2 AND u.disabled = 0 "
           "ORDER BY u.name");
   q->bind(1, org).bind(2, role);
   return read_rows<std::string>(q, [](const Statement& s, std::string& name, std::string&) {

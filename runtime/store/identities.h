@@ -62,7 +62,7 @@ Result<std::optional<UserRow>> find(Database& db, int64_t org, std::string_view 
 bool add(Database& db, const UserRow& user, int64_t& id, std::string& error);
 // Display name, email and the disabled flag.
 bool update(Database& db, const UserRow& user, std::string& error);
-// The users of `org` who hold `role`.
+// The enabled users of `org` who hold `role`, in name order.
 Result<std::vector<std::string>> holding(Database& db, int64_t org, std::string_view role);
 
 }  // namespace wf::store::users

@@ -43,7 +43,7 @@ TEST(CommitFailure, AnAnswerNotStoredLeavesTheApprovalPendingAndCanBeGivenAgain)
 
   h.commits_fail = true;
   Heard heard;
-  OpResult r = h.engine().respond(kOrg, 1, "admin", true, "", "api", false, heard.done());
+  OpResult r = h.engine().respond(kOrg, 1, {"admin", true, "", "api", "", false}, heard.done());
   ASSERT_EQ(r.outcome, Outcome::Ok) << r.message;
   ASSERT_TRUE(h.turn_until([&] { return heard.called; }));
   EXPECT_FALSE(heard.ok);
@@ -53,7 +53,7 @@ TEST(CommitFailure, AnAnswerNotStoredLeavesTheApprovalPendingAndCanBeGivenAgain)
   EXPECT_EQ(h.stored_status(id), "paused");
 
   // Asked again while the store still fails: the same failure, not "already decided".
-  r = h.engine().respond(kOrg, 1, "admin", true, "", "api", false, heard.done());
+  r = h.engine().respond(kOrg, 1, {"admin", true, "", "api", "", false}, heard.done());
   ASSERT_EQ(r.outcome, Outcome::Ok) << r.message;
   ASSERT_TRUE(h.turn_until([&] { return heard.called; }));
   EXPECT_FALSE(heard.ok);
@@ -66,7 +66,7 @@ TEST(CommitFailure, AnAnswerNotStoredLeavesTheApprovalPendingAndCanBeGivenAgain)
 
   // The store takes writes again: the answer goes through and the instance completes.
   h.commits_fail = false;
-  r = h.engine().respond(kOrg, 1, "admin", true, "", "api", false, heard.done());
+  r = h.engine().respond(kOrg, 1, {"admin", true, "", "api", "", false}, heard.done());
   ASSERT_EQ(r.outcome, Outcome::Ok) << r.message;
   ASSERT_TRUE(h.turn_until([&] { return heard.called; }));
   EXPECT_TRUE(heard.ok) << heard.error;
@@ -135,9 +135,9 @@ workflow two_gates() -> string {
   Heard first, second;
   // The first answer moves the instance on to the second approval, in memory at once; the second
   // answer is made on that before the first one's failure comes back.
-  OpResult r = h.engine().respond(kOrg, 1, "admin", true, "", "api", false, first.done());
+  OpResult r = h.engine().respond(kOrg, 1, {"admin", true, "", "api", "", false}, first.done());
   ASSERT_EQ(r.outcome, Outcome::Ok) << r.message;
-  r = h.engine().respond(kOrg, 2, "admin", true, "", "api", false, second.done());
+  r = h.engine().respond(kOrg, 2, {"admin", true, "", "api", "", false}, second.done());
   ASSERT_EQ(r.outcome, Outcome::Ok) << r.message;
   ASSERT_TRUE(h.turn_until([&] { return first.called && second.called; }));
   EXPECT_FALSE(first.ok);
@@ -153,12 +153,12 @@ workflow two_gates() -> string {
   EXPECT_EQ(h.engine().status_of(id).status, "paused");
 
   // Both answers again, one at a time: the instance completes.
-  r = h.engine().respond(kOrg, 1, "admin", true, "", "api", false, first.done());
+  r = h.engine().respond(kOrg, 1, {"admin", true, "", "api", "", false}, first.done());
   ASSERT_EQ(r.outcome, Outcome::Ok) << r.message;
   ASSERT_TRUE(h.turn_until([&] { return first.called; }));
   EXPECT_TRUE(first.ok) << first.error;
   ASSERT_TRUE(h.turn_until([&] { return h.approval_status(3) == "pending"; }));
-  r = h.engine().respond(kOrg, 3, "admin", true, "", "api", false, second.done());
+  r = h.engine().respond(kOrg, 3, {"admin", true, "", "api", "", false}, second.done());
   ASSERT_EQ(r.outcome, Outcome::Ok) << r.message;
   ASSERT_TRUE(h.turn_until([&] { return second.called; }));
   EXPECT_TRUE(second.ok) << second.error;

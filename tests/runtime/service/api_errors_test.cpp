@@ -33,7 +33,7 @@ enum class Access {
 };
 
 // What `{id}` in an endpoint's path names.
-enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host };
+enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script };
 
 struct Endpoint {
   const char* method;
@@ -127,6 +127,33 @@ const std::vector<Endpoint>& endpoints() {
       {"GET", "/groups", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/groups", Access::Admin, IdKind::None, nullptr,
        {R"({"name": "g", "hosts": "web1"})", R"({"name": 5, "hosts": []})", R"({"name": "g", "hosts": [5]})"}},
+      {"GET", "/users/me", Access::Admin, IdKind::None, nullptr, {}},
+      {"GET", "/users", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/users", Access::Admin, IdKind::None, nullptr,
+       {R"({"name": 5})", R"({"name": "bad name"})", R"({"name": "me"})", R"({"name": "u", "roles": "admin"})",
+        R"({"name": "u", "email": 5})", R"({"name": "u", "roles": ["no-such-role"]})"}},
+      {"GET", "/users/{id}", Access::Admin, IdKind::User, nullptr, {}},
+      {"PATCH", "/users/{id}", Access::Admin, IdKind::User, R"({"email": "a@example.org"})",
+       {R"({"disabled": "yes"})", R"({"email": 5})", R"({"display_name": ["x"]})"}},
+      {"GET", "/roles", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/roles", Access::Admin, IdKind::None, nullptr,
+       {R"({"name": 5, "permissions": []})", R"({"name": "r", "permissions": "jobs.view"})", R"({"name": "r", "permissions": ["jobs.fly"]})",
+        R"({"name": "r"})", R"({"name": "bad name", "permissions": []})"}},
+      {"DELETE", "/roles/{id}", Access::Admin, IdKind::Role, nullptr, {}},
+      {"POST", "/roles/{id}/grant", Access::Admin, IdKind::Role, R"({"user": "admin"})",
+       {R"({"user": 5})", R"({})", R"({"user": "nobody"})"}},
+      {"POST", "/roles/{id}/revoke", Access::Admin, IdKind::Role, R"({"user": "admin"})", {R"({"user": ["admin"]})", R"({"user": "nobody"})"}},
+      {"GET", "/tokens", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/tokens", Access::Admin, IdKind::None, nullptr,
+       {R"({"expires": "soon"})", R"({"expires": "1s"})", R"({"user": 5})", R"({"name": ["x"]})", R"({"user": "nobody"})"}},
+      {"DELETE", "/tokens/{id}", Access::Admin, IdKind::Token, nullptr, {}},
+      {"GET", "/orgs", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/orgs", Access::Admin, IdKind::None, nullptr, {R"({"name": 5})", R"({"name": "bad name"})", R"({"name": "o", "admin": 7})"}},
+      {"GET", "/scripts", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/scripts/{id}/execute", Access::Admin, IdKind::Script, R"({"hosts": ["h"]})",
+       {R"({"hosts": "h"})", R"({"hosts": [5]})", R"({"hosts": ["h"], "params": [1]})", R"({"hosts": ["h"], "definition": true})",
+        R"({"params": {}})", R"({"hosts": []})"}},
+      {"GET", "/scripts/{id}/executions", Access::Admin, IdKind::Script, nullptr, {}},
       {"GET", "/vault/identities", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/vault/identities", Access::Admin, IdKind::None, nullptr,
        {R"({"name": 5, "username": "u", "secret": "s"})", R"({"name": "n", "username": ["u"], "secret": "s"})",
@@ -306,6 +333,10 @@ class ApiErrors : public ::testing::Test {
       case IdKind::AgentJob: return std::to_string(job_);
       case IdKind::Identity: return "api_identity";
       case IdKind::Host: return "api-test-host";
+      case IdKind::User: return "admin";
+      case IdKind::Role: return "viewer";
+      case IdKind::Token: return "1";
+      case IdKind::Script: return "api_script";
     }
     return "";
   }
