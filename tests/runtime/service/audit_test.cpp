@@ -1,10 +1,10 @@
 // The audit log (SPEC §4.7, docs/api.md "Audit log") of a real `wf serve`: a row for each change
 // (a push, a start, a cancel, an approval's response, a job, a vault identity, an agent's
-// registration) and for each refused request (401 without a token or with an unknown one, 403 for
-// an agent's token on a user's route and for a user without the permission), none for reads or
-// the agents' routine calls; GET /audit filters and pages them, an organization sees only its
-// own, every answer carries its X-Request-Id, no token reaches the store or the log, and
-// `wf audit` prints and follows them.
+// registration, a token made through the API — by its id) and for each refused request (401
+// without a token or with an unknown one, 403 for an agent's token on a user's route and for a
+// user without the permission), none for reads or the agents' routine calls; GET /audit filters
+// and pages them, an organization sees only its own, every answer carries its X-Request-Id, no
+// token reaches the store or the log, and `wf audit` prints and follows them.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -224,6 +224,12 @@ TEST_F(AuditLog, RecordsEveryRefusal) {
   const std::string agent_token = body_json(r)["token"];
   client::HttpClient agent(service_->url(), agent_token);
   ASSERT_EQ(agent.get("/api/v1/instances").status, 403);
+  // A token made through the API is answered once; its audit row holds its id, never the token.
+  r = api_->post("/api/v1/tokens", R"({"name": "ci"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string made_token = body_json(r)["token"];
+  const int64_t made_id = body_json(r)["id"];
+  ASSERT_EQ(client::HttpClient(service_->url(), made_token).get("/api/v1/instances").status, 200);
   // 403: a viewer may read but not start.
   ASSERT_EQ(push(*api_, "w.wf", kSource), "w");
   ASSERT_EQ(viewer_api_->get("/api/v1/definitions").status, 200);
@@ -266,6 +272,10 @@ TEST_F(AuditLog, RecordsEveryRefusal) {
   EXPECT_TRUE(agent_row["token_id"].is_number_integer()) << agent_row.dump();
   EXPECT_EQ(agent_row["action"], "workflows.view");
 
+  const json token_row = one(rows(*api_, "?resource=tokens"), at("POST", "/tokens", 201), "a token made");
+  EXPECT_EQ(token_row["resource_id"], std::to_string(made_id));
+  EXPECT_EQ(token_row["action"], "settings.manage");
+
   const json viewer_row = one(denied, at("POST", "/definitions/{id}/run", 403), "a viewer starting");
   EXPECT_EQ(viewer_row["actor"], "vera");
   EXPECT_EQ(viewer_row["actor_kind"], "user");
@@ -279,7 +289,8 @@ TEST_F(AuditLog, RecordsEveryRefusal) {
   const std::filesystem::path data = dir_ / "data";
   const std::string files[] = {file_bytes(data / "wf.db"), file_bytes(data / "wf.db-wal"), service_->log()};
   ASSERT_FALSE(files[0].empty());
-  const std::string tokens[] = {service_->admin_token(), viewer_.token(), other_admin_.token(), unknown, agent_token, "wfe_wrong"};
+  const std::string tokens[] = {service_->admin_token(), viewer_.token(), other_admin_.token(), unknown, agent_token, made_token,
+                                "wfe_wrong"};
   for (const std::string& token : tokens) {
     ASSERT_GT(token.size(), 8u);
     for (const std::string& text : files) EXPECT_EQ(text.find(token), std::string::npos) << token;
