@@ -138,7 +138,9 @@ void register_agent(Context& c, const Principal& who, http::Request& r, Exchange
       [=](store::Database& db, std::string& error) {
         return store::agents::enroll(db, org, agent, hash, now, *agent_id, error);
       },
-      [x, agent_id, token](bool ok, const std::string& error) {
+      [x, agent_id, token, principals = c.principals](bool ok, const std::string& error) {
+        // The host's earlier token is gone: the cache must not keep letting it in.
+        if (principals) principals->forget_all();
         if (!ok) return reply_not_stored(*x, error);
         reply_json(*x, 201, {{"agent_id", *agent_id}, {"token", token}});
       });

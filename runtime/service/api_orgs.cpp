@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "runtime/service/auth.h"
+#include "runtime/service/identity_checks.h"
 #include "runtime/service/routes.h"
 #include "runtime/store/agents.h"
 #include "runtime/store/identities.h"
@@ -78,7 +79,7 @@ void create_org(Context& c, const Principal& who, http::Request& r, ExchangePtr 
         token.created_at = now;
         return store::tokens::add_user(db, token, made->token_id, error);
       },
-      reply_after_commit(x, 201, [made, admin_name, secret] {
+      reply_after_identity_change(c, x, 201, [made, admin_name, secret] {
         nlohmann::json out = org_json(made->org);
         out["enrollment_secret"] = made->org.enrollment_secret;
         out["admin"] = admin_name;

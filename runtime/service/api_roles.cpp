@@ -78,7 +78,7 @@ void put_role(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
   role.permissions = nlohmann::json(set.names()).dump();
   role.created_at = effects::wall_clock_ms();
   c.writer->submit([role](store::Database& db, std::string& error) { return store::roles::put(db, role, error); },
-                   reply_after_commit(x, 201, [role, names = set.names()] { return role_json(role.name, role.description, names, false); }));
+                   reply_after_identity_change(c, x, 201, [role, names = set.names()] { return role_json(role.name, role.description, names, false); }));
 }
 
 void delete_role(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
@@ -88,7 +88,7 @@ void delete_role(Context& c, const Principal& who, http::Request& r, ExchangePtr
   if (!read_ok(*x, role)) return;
   if (!*role) return reply_error(*x, 404, "not_found", fmt::format("no role `{}`", name));
   c.writer->submit([org = who.org_id, name](store::Database& db, std::string& error) { return store::roles::remove(db, org, name, error); },
-                   reply_after_commit(x, 200, [name] { return nlohmann::json{{"name", name}, {"deleted", true}}; }));
+                   reply_after_identity_change(c, x, 200, [name] { return nlohmann::json{{"name", name}, {"deleted", true}}; }));
 }
 
 void grant_role(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
@@ -97,7 +97,7 @@ void grant_role(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   if (!grant_request(c, who, r, *x, role, user)) return;
   const int64_t now = effects::wall_clock_ms();
   c.writer->submit([id = user.id, role, now](store::Database& db, std::string& error) { return store::roles::grant(db, id, role, now, error); },
-                   reply_after_commit(x, 200, [name = user.name, role] { return nlohmann::json{{"user", name}, {"role", role}, {"granted", true}}; }));
+                   reply_after_identity_change(c, x, 200, [name = user.name, role] { return nlohmann::json{{"user", name}, {"role", role}, {"granted", true}}; }));
 }
 
 void revoke_role(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
@@ -106,7 +106,7 @@ void revoke_role(Context& c, const Principal& who, http::Request& r, ExchangePtr
   if (!grant_request(c, who, r, *x, role, user)) return;
   if (role == kAdminRole && !user.disabled && !keeps_an_admin(c, who.org_id, *x, user)) return;
   c.writer->submit([id = user.id, role](store::Database& db, std::string& error) { return store::roles::revoke(db, id, role, error); },
-                   reply_after_commit(x, 200, [name = user.name, role] { return nlohmann::json{{"user", name}, {"role", role}, {"granted", false}}; }));
+                   reply_after_identity_change(c, x, 200, [name = user.name, role] { return nlohmann::json{{"user", name}, {"role", role}, {"granted", false}}; }));
 }
 
 }  // namespace wf::service

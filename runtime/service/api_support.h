@@ -29,6 +29,7 @@ class Vault;
 class HttpMetrics;
 class RunMetrics;
 class TokenUses;
+class PrincipalCache;
 
 // Who is calling (SPEC §4.7): a user (through one of its tokens), an agent, or — on a route whose
 // policy needs no token — anonymous. The router always sets the organization: the token's, or the
@@ -74,6 +75,7 @@ struct Context {
   HttpMetrics* http_metrics = nullptr;  // what /metrics says of the requests; none in some tests
   RunMetrics* run_metrics = nullptr;    // and of the runs
   TokenUses* token_uses = nullptr;      // when tokens were last used; none in some tests
+  PrincipalCache* principals = nullptr; // tokens authenticated lately (auth.h); none: read each time
 };
 
 using ExchangePtr = std::shared_ptr<http::Exchange>;

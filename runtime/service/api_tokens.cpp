@@ -86,7 +86,7 @@ void create_token(Context& c, const Principal& who, http::Request& r, ExchangePt
   token.hash = token_hash(secret);
   auto id = std::make_shared<int64_t>(0);
   c.writer->submit([token, id](store::Database& db, std::string& error) { return store::tokens::add_user(db, token, *id, error); },
-                   reply_after_commit(x, 201, [token, id, secret]() mutable {
+                   reply_after_identity_change(c, x, 201, [token, id, secret]() mutable {
                      token.id = *id;
                      nlohmann::json out = token_json(token, nullptr);
                      out["token"] = user_token(*id, secret);
@@ -101,7 +101,7 @@ void revoke_token(Context& c, const Principal& who, http::Request& r, ExchangePt
   const int64_t now = effects::wall_clock_ms();
   token->revoked_at = now;
   c.writer->submit([org = who.org_id, id = token->id, now](store::Database& db, std::string& error) { return store::tokens::revoke(db, org, id, now, error); },
-                   reply_after_commit(x, 200, [row = *token, uses = c.token_uses] { return token_json(row, uses); }));
+                   reply_after_identity_change(c, x, 200, [row = *token, uses = c.token_uses] { return token_json(row, uses); }));
 }
 
 }  // namespace wf::service

@@ -79,7 +79,7 @@ void create_user(Context& c, const Principal& who, http::Request& r, ExchangePtr
   user.roles.erase(std::unique(user.roles.begin(), user.roles.end()), user.roles.end());
   auto id = std::make_shared<int64_t>(0);
   c.writer->submit([user, id](store::Database& db, std::string& error) { return store::users::add(db, user, *id, error); },
-                   reply_after_commit(x, 201, [user, id]() mutable {
+                   reply_after_identity_change(c, x, 201, [user, id]() mutable {
                      user.id = *id;
                      return user_json(user);
                    }));
@@ -103,7 +103,7 @@ void patch_user(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   if (email) user->email = *email;
   if (disabled) user->disabled = *disabled;
   c.writer->submit([row = *user](store::Database& db, std::string& error) { return store::users::update(db, row, error); },
-                   reply_after_commit(x, 200, [row = *user] { return user_json(row); }));
+                   reply_after_identity_change(c, x, 200, [row = *user] { return user_json(row); }));
 }
 
 }  // namespace wf::service

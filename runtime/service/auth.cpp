@@ -94,26 +94,30 @@ bool same_secret(std::string_view a, std::string_view b) {
   return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-store::Result<Authentication> authenticate(store::Database& reader, std::string_view bearer, int64_t now) {
+store::Result<Authentication> authenticate(store::Database& reader, std::string_view bearer, int64_t now, PrincipalCache* cache) {
   using Answer = store::Result<Authentication>;
   if (bearer.empty() || bearer.size() > 256) return refuse("unknown token");
-  std::optional<store::TokenHolder> holder;
-  if (auto parts = user_token_parts(bearer)) {
-    auto found = store::tokens::holder_by_id(reader, parts->first);
-    if (!found.ok()) return Answer::failure(found.error());
-    // The secret is compared whether or not the row exists, so that the answer's time says nothing
-    // of which ids exist.
-    const std::string hash = token_hash(parts->second);
-    if (*found && (*found)->token.kind == "user" && same_secret(hash, (*found)->token.hash)) holder = std::move(**found);
-  } else if (!bearer.starts_with(kUserTokenPrefix)) {
-    auto found = store::tokens::holder_by_hash(reader, token_hash(bearer));
-    if (!found.ok()) return Answer::failure(found.error());
-    holder = std::move(*found);
-  }
-  if (!holder) return refuse("unknown token");
-  const store::TokenRow& t = holder->token;
+  // A user token is found by its id and its secret's hash compared; any other by its whole hash.
+  const auto parts = user_token_parts(bearer);
+  if (!parts && bearer.starts_with(kUserTokenPrefix)) return refuse("unknown token");
+  const std::string hash = token_hash(parts ? parts->second : bearer);
+  const std::string key = parts ? fmt::format("id:{}", parts->first) : hash;
+  // A found token's secret is compared in constant time; its expiry is checked on every use.
+  const auto live = [&](const Principal& who, const std::string& stored, const std::optional<int64_t>& expires_at) {
+    if (!same_secret(hash, stored)) return refuse("unknown token");
+    if (expires_at && *expires_at <= now) return refuse("the token has expired");
+    return Authentication{who, {}};
+  };
+  if (cache)
+    if (const PrincipalCache::Entry* e = cache->find(key)) return live(e->who, e->hash, e->expires_at);
+  auto found = parts ? store::tokens::holder_by_id(reader, parts->first) : store::tokens::holder_by_hash(reader, hash);
+  if (!found.ok()) return Answer::failure(found.error());
+  if (!*found) return refuse("unknown token");
+  const store::TokenHolder& holder = **found;
+  const store::TokenRow& t = holder.token;
+  if (parts && t.kind != "user") return refuse("unknown token");
+  if (!same_secret(hash, t.hash)) return refuse("unknown token");
   if (t.revoked_at) return refuse("the token was revoked");
-  if (t.expires_at && *t.expires_at <= now) return refuse("the token has expired");
   Principal p;
   p.org_id = t.org_id;
   p.token_id = t.id;
@@ -121,18 +125,31 @@ store::Result<Authentication> authenticate(store::Database& reader, std::string_
     p.kind = Principal::Kind::Agent;
     p.agent_id = t.agent_id;
     p.agent_host = t.agent_host;
-    return Authentication{std::move(p), {}};
+  } else {
+    if (!holder.user) return refuse("the token's user no longer exists");
+    if (holder.user->disabled) return refuse("the token's user is disabled");
+    auto permissions = permissions_of(reader, *holder.user);
+    if (!permissions.ok()) return Answer::failure(permissions.error());
+    p.kind = Principal::Kind::User;
+    p.user_id = holder.user->id;
+    p.user = holder.user->name;
+    p.roles = holder.user->roles;
+    p.permissions = *permissions;
   }
-  if (!holder->user) return refuse("the token's user no longer exists");
-  if (holder->user->disabled) return refuse("the token's user is disabled");
-  auto permissions = permissions_of(reader, *holder->user);
-  if (!permissions.ok()) return Answer::failure(permissions.error());
-  p.kind = Principal::Kind::User;
-  p.user_id = holder->user->id;
-  p.user = holder->user->name;
-  p.roles = holder->user->roles;
-  p.permissions = *permissions;
-  return Authentication{std::move(p), {}};
+  if (cache) cache->put(key, {p, t.hash, t.expires_at});
+  return live(p, t.hash, t.expires_at);
+}
+
+const PrincipalCache::Entry* PrincipalCache::find(const std::string& key) const {
+  auto it = entries_.find(key);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+void PrincipalCache::put(std::string key, Entry entry) {
+  // Bounded: a service with more live tokens than this reads some from the store again.
+  constexpr size_t kMostEntries = 10'000;
+  if (entries_.size() >= kMostEntries) entries_.clear();
+  entries_.insert_or_assign(std::move(key), std::move(entry));
 }
 
 std::optional<int64_t> TokenUses::pending(int64_t id) const {

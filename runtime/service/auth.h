@@ -31,8 +31,29 @@ struct Authentication {
   std::optional<Principal> who;
   std::string refused;  // when `who` is empty: "unknown token", "the token was revoked", ...
 };
-// Authenticates `bearer` at `now` (ms): its holder with the permissions of its roles.
-store::Result<Authentication> authenticate(store::Database& reader, std::string_view bearer, int64_t now);
+// The principals of tokens authenticated lately, so that a request reads nothing of the store.
+// Every change to users, roles, tokens or agents' registrations empties it before it is answered
+// (`forget_all`), so a revoked token, a disabled user or a changed role acts on the next request.
+// It knows only this process's changes: a service of several nodes must empty it on each.
+class PrincipalCache {
+ public:
+  struct Entry {
+    Principal who;
+    std::string hash;  // the stored hash: of a user token's secret, compared on each use
+    std::optional<int64_t> expires_at;
+  };
+  const Entry* find(const std::string& key) const;
+  void put(std::string key, Entry entry);
+  void forget_all() { entries_.clear(); }
+
+ private:
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+// Authenticates `bearer` at `now` (ms): its holder with the permissions of its roles, from
+// `cache` when it is there (and into it when read from the store).
+store::Result<Authentication> authenticate(store::Database& reader, std::string_view bearer, int64_t now,
+                                           PrincipalCache* cache = nullptr);
 
 // When users' tokens were last used. Kept in memory and written to the store in one unit a minute
 // (and at stop; service.cpp), so that a request costs no write; `GET /tokens` shows the newer of

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/service/auth.h"
 #include "runtime/service/permissions.h"
 
 namespace wf::service {
@@ -42,6 +43,13 @@ bool keeps_an_admin(Context& c, int64_t org, http::Exchange& x, const store::Use
   reply_error(x, 409, "conflict",
               fmt::format("`{}` is the organization's last enabled administrator; make another one first", user.name));
   return false;
+}
+
+engine::Done reply_after_identity_change(Context& c, ExchangePtr x, int status, std::function<nlohmann::json()> body) {
+  return [principals = c.principals, reply = reply_after_commit(std::move(x), status, std::move(body))](bool ok, const std::string& error) {
+    if (principals) principals->forget_all();
+    reply(ok, error);
+  };
 }
 
 }  // namespace wf::service

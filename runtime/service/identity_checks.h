@@ -1,6 +1,8 @@
-// What the users, roles and tokens endpoints check before they change anything: that a user or a
+// What the users, roles and tokens endpoints check before they change anything — that a user or a
 // role exists in the caller's organization, and that a change leaves the organization an enabled
-// administrator. Each answers the request (404, 409, 503) and returns empty when the check fails.
+// administrator; each answers the request (404, 409, 503) and returns empty when the check fails —
+// and how they answer a change: only once the cache of authenticated tokens has forgotten what
+// it knew, so that the change acts on the next request.
 #pragma once
 
 #include <optional>
@@ -21,5 +23,9 @@ bool role_exists(Context& c, int64_t org, http::Exchange& x, std::string_view na
 // Whether `org` keeps an enabled administrator once `user` no longer is one (disabled, or its
 // `admin` role revoked); false after answering 409 (or 503).
 bool keeps_an_admin(Context& c, int64_t org, http::Exchange& x, const store::UserRow& user);
+
+// A Done that empties the cache of authenticated tokens (auth.h), then answers as
+// reply_after_commit does.
+engine::Done reply_after_identity_change(Context& c, ExchangePtr x, int status, std::function<nlohmann::json()> body);
 
 }  // namespace wf::service

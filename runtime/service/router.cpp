@@ -42,7 +42,7 @@ std::optional<Principal> caller(Context& c, AuthPolicy policy, const http::Reque
     return std::nullopt;
   }
   const int64_t now = effects::wall_clock_ms();
-  auto found = authenticate(c.reads->connection(), auth.substr(7), now);
+  auto found = authenticate(c.reads->connection(), auth.substr(7), now, c.principals);
   if (!read_ok(x, found)) return std::nullopt;
   if (!found->who) {
     reply_error(x, 401, "unauthorized", found->refused);

@@ -201,6 +201,7 @@ struct Service {
   HttpMetrics http_metrics;
   RunMetrics run_metrics;
   TokenUses token_uses;
+  PrincipalCache principals;
   std::unique_ptr<store::Writer> writer;
   std::unique_ptr<store::Database> reader;
   std::unique_ptr<store::Reader> reads;
@@ -352,6 +353,7 @@ int serve(const ServeOptions& o) {
   s.context.http_metrics = &s.http_metrics;
   s.context.run_metrics = &s.run_metrics;
   s.context.token_uses = &s.token_uses;
+  s.context.principals = &s.principals;
   s.engine->add_outbox(s.run_metrics);
   s.engine->set_identity_lookup([&s](int64_t org, const std::string& name) { return find_identity(s.context, org, name); });
   // The instances are recovered a chunk per loop turn once the loop runs, the port already
