@@ -69,7 +69,7 @@ void change_grant(const GrantOptions& o, bool grant) {
   ServiceConnection api(o.client);
   const Json answer = api.post(fmt::format("/roles/{}/{}", client::url_encode(o.role), grant ? "grant" : "revoke"), body);
   if (o.client.json()) return print_json(answer);
-  fmt::print(grant ? "role {} granted to {}\n" : "role {} revoked from {}\n", one_line(o.role), one_line(o.user));
+  fmt::print("role {} {} {}\n", one_line(o.role), grant ? "granted to" : "revoked from", one_line(o.user));
 }
 
 }  // namespace
