@@ -33,24 +33,25 @@ std::string trimmed(std::string text) {
 }
 
 // One line of standard input; at a terminal it is asked for and not echoed, since it is a secret.
+// The prompt comes once echo is off, so nothing typed after it shows; what was typed ahead is kept.
 std::string read_token_from_stdin() {
   std::string line;
   if (::isatty(STDIN_FILENO) == 0) {
     std::getline(std::cin, line);
     return trimmed(line);
   }
-  fmt::print(stderr, "Token: ");
-  std::fflush(stderr);
   termios saved{};
   const bool quiet = ::tcgetattr(STDIN_FILENO, &saved) == 0;
   if (quiet) {
     termios silent = saved;
     silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     silent.c_lflag |= ECHONL;
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &silent);
   }
+  fmt::print(stderr, "Token: ");
+  std::fflush(stderr);
   std::getline(std::cin, line);
-  if (quiet) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  if (quiet) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
   return trimmed(line);
 }
 

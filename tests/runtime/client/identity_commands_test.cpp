@@ -2,8 +2,16 @@
 // and stores it privately for the later commands (flags and WF_* variables still win), `wf whoami`
 // shows who it acts as, `wf org|user|role|token` manage identities, and `wf approve` answers as
 // the logged-in person, so a quorum counts two different people.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <vector>
 
 #include <array>
 #include <cstdio>
@@ -44,6 +52,63 @@ WfRun shell(const fs::path& config_home, const std::string& script, bool stdout_
   const int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+struct TerminalRun {
+  int exit_code = -1;
+  std::string screen;  // everything the terminal showed
+};
+
+// `wf login --server URL` on a pseudo-terminal of its own: once it asks ("Token: "), or with
+// `type_ahead` at once, `token` is typed with Enter. Every wait is bounded (20 s in all).
+TerminalRun login_at_a_terminal(const fs::path& config_home, const std::string& server, const std::string& token,
+                                bool type_ahead = false) {
+  TerminalRun out;
+  const int terminal = ::posix_openpt(O_RDWR | O_NOCTTY);
+  if (terminal < 0 || ::grantpt(terminal) != 0 || ::unlockpt(terminal) != 0) return out;
+  const std::string side = ::ptsname(terminal);
+  std::vector<std::string> env = {"XDG_CONFIG_HOME=" + config_home.string(), "HOME=" + (config_home / "home").string(),
+                                  "PATH=/usr/bin:/bin", "TERM=dumb"};
+  std::vector<std::string> args = {WF_BINARY, "login", "--server", server};
+  std::vector<char*> envp, argv;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setsid();
+    const int fd = ::open(side.c_str(), O_RDWR);  // the session's controlling terminal
+    if (fd < 0) ::_exit(126);
+    ::dup2(fd, 0), ::dup2(fd, 1), ::dup2(fd, 2);
+    ::close(terminal);
+    ::execve(argv[0], argv.data(), envp.data());
+    ::_exit(127);
+  }
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool typed = false;
+  if (type_ahead) {
+    const std::string line = token + "\n";
+    typed = ::write(terminal, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  }
+  while (std::chrono::steady_clock::now() < end) {
+    pollfd p{terminal, POLLIN, 0};
+    if (::poll(&p, 1, 100) > 0) {
+      char buffer[1024];
+      const ssize_t n = ::read(terminal, buffer, sizeof buffer);
+      if (n <= 0) break;  // EIO: the program ended and closed the terminal
+      out.screen.append(buffer, static_cast<size_t>(n));
+    }
+    if (!typed && out.screen.find("Token: ") != std::string::npos) {
+      const std::string line = token + "\n";
+      typed = ::write(terminal, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    }
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, WNOHANG) == 0) ::kill(pid, SIGKILL), ::waitpid(pid, &status, 0);
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  ::close(terminal);
+  return out;
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -144,6 +209,23 @@ TEST_F(IdentityCommands, LoginStoresAPrivateFileThatWhoamiReads) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(contains(r.output, "(HTTP 401)")) << r.output;
   EXPECT_TRUE(contains(r.output, "run `wf login`")) << r.output;
+}
+
+TEST_F(IdentityCommands, ATokenTypedAtATerminalIsNotEchoed) {
+  const fs::path me = person("terminal");
+  const TerminalRun r = login_at_a_terminal(me, service_->url(), service_->admin_token());
+  EXPECT_EQ(r.exit_code, 0) << r.screen;
+  EXPECT_TRUE(contains(r.screen, "Token: ")) << r.screen;
+  EXPECT_TRUE(contains(r.screen, "as admin")) << r.screen;
+  EXPECT_FALSE(contains(r.screen, service_->admin_token())) << r.screen;
+  EXPECT_TRUE(contains(read_file(me / "wf" / "config.json"), service_->admin_token()));
+
+  // Typed before the prompt (a paste, a fast typist): shown, since the terminal echoed it before
+  // wf could stop that, but not lost.
+  const fs::path early = person("typed-ahead");
+  const TerminalRun ahead = login_at_a_terminal(early, service_->url(), service_->admin_token(), /*type_ahead=*/true);
+  EXPECT_EQ(ahead.exit_code, 0) << ahead.screen;
+  EXPECT_TRUE(contains(read_file(early / "wf" / "config.json"), service_->admin_token())) << ahead.screen;
 }
 
 TEST_F(IdentityCommands, ARefusedTokenStoresNothing) {
