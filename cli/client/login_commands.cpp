@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -32,6 +33,16 @@ std::string trimmed(std::string text) {
   return text.substr(start);
 }
 
+// The terminal's settings while echo is off, restored should the reading be interrupted (Ctrl-C):
+// a shell left without echo looks broken.
+termios saved_terminal{};
+
+void on_interrupt_while_silent(int signal_number) {
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);  // async-signal-safe
+  std::signal(signal_number, SIG_DFL);
+  std::raise(signal_number);
+}
+
 // One line of standard input; at a terminal it is asked for and not echoed, since it is a secret.
 // The prompt comes once echo is off, so nothing typed after it shows; what was typed ahead is kept.
 std::string read_token_from_stdin() {
@@ -40,10 +51,14 @@ std::string read_token_from_stdin() {
     std::getline(std::cin, line);
     return trimmed(line);
   }
-  termios saved{};
-  const bool quiet = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  const bool quiet = ::tcgetattr(STDIN_FILENO, &saved_terminal) == 0;
+  using Handler = void (*)(int);
+  Handler previous_int = SIG_DFL, previous_term = SIG_DFL, previous_hup = SIG_DFL;
   if (quiet) {
-    termios silent = saved;
+    previous_int = std::signal(SIGINT, on_interrupt_while_silent);
+    previous_term = std::signal(SIGTERM, on_interrupt_while_silent);
+    previous_hup = std::signal(SIGHUP, on_interrupt_while_silent);
+    termios silent = saved_terminal;
     silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     silent.c_lflag |= ECHONL;
     ::tcsetattr(STDIN_FILENO, TCSANOW, &silent);
@@ -51,7 +66,12 @@ std::string read_token_from_stdin() {
   fmt::print(stderr, "Token: ");
   std::fflush(stderr);
   std::getline(std::cin, line);
-  if (quiet) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+  if (quiet) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);
+    std::signal(SIGINT, previous_int);
+    std::signal(SIGTERM, previous_term);
+    std::signal(SIGHUP, previous_hup);
+  }
   return trimmed(line);
 }
 

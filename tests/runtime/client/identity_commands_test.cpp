@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -55,13 +56,14 @@ WfRun shell(const fs::path& config_home, const std::string& script, bool stdout_
 }
 
 struct TerminalRun {
-  int exit_code = -1;
-  std::string screen;  // everything the terminal showed
+  int exit_code = -1;   // -1: killed by a signal (or not ended in time)
+  std::string screen;   // everything the terminal showed
+  bool echo_after = false;  // whether the terminal echoes again once the program ended
 };
 
 // `wf login --server URL` on a pseudo-terminal of its own: once it asks ("Token: "), or with
-// `type_ahead` at once, `token` is typed with Enter. Every wait is bounded (20 s in all).
-TerminalRun login_at_a_terminal(const fs::path& config_home, const std::string& server, const std::string& token,
+// `type_ahead` at once, `keys` are typed. Every wait is bounded (20 s in all).
+TerminalRun login_at_a_terminal(const fs::path& config_home, const std::string& server, const std::string& keys,
                                 bool type_ahead = false) {
   TerminalRun out;
   const int terminal = ::posix_openpt(O_RDWR | O_NOCTTY);
@@ -85,28 +87,39 @@ TerminalRun login_at_a_terminal(const fs::path& config_home, const std::string& 
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
+  // The program's side stays open here too, so the terminal's settings can be read after it ended.
+  const int kept = ::open(side.c_str(), O_RDWR | O_NOCTTY);
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   bool typed = false;
-  if (type_ahead) {
-    const std::string line = token + "\n";
-    typed = ::write(terminal, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  }
+  if (type_ahead) typed = ::write(terminal, keys.data(), keys.size()) == static_cast<ssize_t>(keys.size());
+  int status = 0;
+  bool ended = false;
   while (std::chrono::steady_clock::now() < end) {
     pollfd p{terminal, POLLIN, 0};
-    if (::poll(&p, 1, 100) > 0) {
+    if (::poll(&p, 1, 50) > 0) {
       char buffer[1024];
       const ssize_t n = ::read(terminal, buffer, sizeof buffer);
-      if (n <= 0) break;  // EIO: the program ended and closed the terminal
-      out.screen.append(buffer, static_cast<size_t>(n));
+      if (n > 0) out.screen.append(buffer, static_cast<size_t>(n));
     }
-    if (!typed && out.screen.find("Token: ") != std::string::npos) {
-      const std::string line = token + "\n";
-      typed = ::write(terminal, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    if (!typed && out.screen.find("Token: ") != std::string::npos)
+      typed = ::write(terminal, keys.data(), keys.size()) == static_cast<ssize_t>(keys.size());
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      ended = true;
+      break;
     }
   }
-  int status = 0;
-  if (::waitpid(pid, &status, WNOHANG) == 0) ::kill(pid, SIGKILL), ::waitpid(pid, &status, 0);
-  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (!ended) ::kill(pid, SIGKILL), ::waitpid(pid, &status, 0);
+  // What it printed last.
+  for (pollfd p{terminal, POLLIN, 0}; ::poll(&p, 1, 50) > 0;) {
+    char buffer[1024];
+    const ssize_t n = ::read(terminal, buffer, sizeof buffer);
+    if (n <= 0) break;
+    out.screen.append(buffer, static_cast<size_t>(n));
+  }
+  out.exit_code = ended && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  termios settings{};
+  out.echo_after = kept >= 0 && ::tcgetattr(kept, &settings) == 0 && (settings.c_lflag & ECHO) != 0;
+  if (kept >= 0) ::close(kept);
   ::close(terminal);
   return out;
 }
@@ -213,19 +226,28 @@ TEST_F(IdentityCommands, LoginStoresAPrivateFileThatWhoamiReads) {
 
 TEST_F(IdentityCommands, ATokenTypedAtATerminalIsNotEchoed) {
   const fs::path me = person("terminal");
-  const TerminalRun r = login_at_a_terminal(me, service_->url(), service_->admin_token());
+  const std::string token = service_->admin_token();
+  TerminalRun r = login_at_a_terminal(me, service_->url(), token + "\n");
   EXPECT_EQ(r.exit_code, 0) << r.screen;
   EXPECT_TRUE(contains(r.screen, "Token: ")) << r.screen;
   EXPECT_TRUE(contains(r.screen, "as admin")) << r.screen;
-  EXPECT_FALSE(contains(r.screen, service_->admin_token())) << r.screen;
-  EXPECT_TRUE(contains(read_file(me / "wf" / "config.json"), service_->admin_token()));
+  EXPECT_FALSE(contains(r.screen, token)) << r.screen;
+  EXPECT_TRUE(r.echo_after) << r.screen;
+  EXPECT_TRUE(contains(read_file(me / "wf" / "config.json"), token));
 
   // Typed before the prompt (a paste, a fast typist): shown, since the terminal echoed it before
   // wf could stop that, but not lost.
   const fs::path early = person("typed-ahead");
-  const TerminalRun ahead = login_at_a_terminal(early, service_->url(), service_->admin_token(), /*type_ahead=*/true);
-  EXPECT_EQ(ahead.exit_code, 0) << ahead.screen;
-  EXPECT_TRUE(contains(read_file(early / "wf" / "config.json"), service_->admin_token())) << ahead.screen;
+  r = login_at_a_terminal(early, service_->url(), token + "\n", /*type_ahead=*/true);
+  EXPECT_EQ(r.exit_code, 0) << r.screen;
+  EXPECT_TRUE(contains(read_file(early / "wf" / "config.json"), token)) << r.screen;
+
+  // Ctrl-C at the prompt ends it with the terminal echoing again, and nothing stored.
+  const fs::path interrupted = person("interrupted");
+  r = login_at_a_terminal(interrupted, service_->url(), "\x03");
+  EXPECT_EQ(r.exit_code, -1) << r.screen;
+  EXPECT_TRUE(r.echo_after) << r.screen;
+  EXPECT_FALSE(fs::exists(interrupted / "wf" / "config.json"));
 }
 
 TEST_F(IdentityCommands, ARefusedTokenStoresNothing) {
