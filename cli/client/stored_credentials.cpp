@@ -68,7 +68,9 @@ std::optional<StoredCredentials> read_credentials(const std::filesystem::path& p
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     if (errno == ENOENT) return std::nullopt;
-    error = system_error("read", path);
+    // A symbolic link could point the token's readers anywhere; `wf login` writes a plain file.
+    error = errno == ELOOP ? fmt::format("{} is a symbolic link, not the file `wf login` writes; run `wf login` again", path.string())
+                           : system_error("read", path);
     return std::nullopt;
   }
   struct stat st {};
