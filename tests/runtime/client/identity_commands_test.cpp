@@ -212,6 +212,14 @@ TEST_F(IdentityCommands, LoginStoresAPrivateFileThatWhoamiReads) {
   EXPECT_TRUE(contains(r.output, "may be read by others (mode 0644)")) << r.output;
   EXPECT_TRUE(contains(r.output, "chmod 600")) << r.output;
   fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+  // Nor is a symbolic link followed to wherever it points.
+  fs::rename(file, me / "elsewhere.json");
+  fs::create_symlink(me / "elsewhere.json", file);
+  r = shell(me, "$WF whoami");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "is a symbolic link")) << r.output;
+  fs::remove(file);
+  fs::rename(me / "elsewhere.json", file);
 
   // Logging out forgets the token: the next command has none.
   r = shell(me, "$WF logout");
