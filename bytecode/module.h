@@ -100,6 +100,7 @@ struct Script {
   std::string body;
   std::vector<Param> params;
   bool is_library = false;
+  std::string docs;  // its `///` lines, joined, for the script library (GET /scripts)
   bool operator==(const Script&) const = default;
 };
 

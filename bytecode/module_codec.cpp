@@ -150,7 +150,7 @@ void pack_workflow(Packer& pk, const Workflow& w) {
 }
 
 void pack_script(Packer& pk, const Script& s) {
-  pk.pack_array(8);
+  pk.pack_array(9);
   pack_str(pk, s.name);
   pack_str(pk, s.lang);
   pk.pack(s.timeout_ms);
@@ -160,6 +160,7 @@ void pack_script(Packer& pk, const Script& s) {
   pack_str(pk, s.body);
   pack_params(pk, s.params);
   pk.pack(s.is_library);
+  pack_str(pk, s.docs);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -503,7 +504,9 @@ class Decoder {
   }
 
   Script script(const msgpack::object& o) {
-    Items t = tuple(o, 8);
+    // Modules stored before scripts kept their docs have 8 items; they load with none.
+    Items t = array(o);
+    if (t.size() != 8 && t.size() != 9) fail("expected 9 items, found " + std::to_string(t.size()));
     Script s;
     {
       At at(*this, "name");
@@ -536,6 +539,10 @@ class Decoder {
     {
       At at(*this, "is_library");
       s.is_library = boolean(t[7]);
+    }
+    if (t.size() == 9) {
+      At at(*this, "docs");
+      s.docs = string(t[8]);
     }
     return s;
   }

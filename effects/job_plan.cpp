@@ -137,26 +137,32 @@ Plan script_job(const bytecode::Module& module, const Value& args) {
   for (const auto& s : module.scripts)
     if (!s.is_library && s.name == name) script = &s;
   if (!script) return fmt::format("unknown script `{}`", name);
-  std::vector<std::string> libraries;
-  for (uint32_t index : script->uses)
-    if (index < module.scripts.size()) libraries.push_back(module.scripts[index].body);
-  PlannedJob j;
-  j.spec.script_body = jobs::assemble_script(libraries, script->body);
-  j.spec.interpreter = interpreter_of(script->lang);
-  j.spec.timeout = std::chrono::milliseconds(script->timeout_ms);
-  j.spec.elevated = script->elevated;
-  // Parameters reach the script only through its environment: never spliced into its text.
-  const Value& params = field(args, "params");
-  if (params.tag == vm::Tag::Record) {
-    const vm::RecObj& r = vm::as_record(params);
-    for (size_t i = 0; i < r.fields.size(); ++i)
-      j.spec.env[param_variable(r.shape->names()[i])] = vm::render(r.fields[i]);
+  std::vector<std::pair<std::string, Value>> params;
+  const Value& given = field(args, "params");
+  if (given.tag == vm::Tag::Record) {
+    const vm::RecObj& r = vm::as_record(given);
+    for (size_t i = 0; i < r.fields.size(); ++i) params.emplace_back(r.shape->names()[i], r.fields[i]);
   }
-  j.description = "script " + name;
-  return j;
+  return plan_script(module, *script, params);
 }
 
 }  // namespace
+
+PlannedJob plan_script(const bytecode::Module& module, const bytecode::Script& script,
+                       const std::vector<std::pair<std::string, Value>>& params) {
+  std::vector<std::string> libraries;
+  for (uint32_t index : script.uses)
+    if (index < module.scripts.size()) libraries.push_back(module.scripts[index].body);
+  PlannedJob j;
+  j.spec.script_body = jobs::assemble_script(libraries, script.body);
+  j.spec.interpreter = interpreter_of(script.lang);
+  j.spec.timeout = std::chrono::milliseconds(script.timeout_ms);
+  j.spec.elevated = script.elevated;
+  // Parameters reach the script only through its environment: never spliced into its text.
+  for (const auto& [name, value] : params) j.spec.env[param_variable(name)] = vm::render(value);
+  j.description = "script " + script.name;
+  return j;
+}
 
 Plan plan_job(const bytecode::Module& module, const Value& args, const Value& host, const std::optional<JobCredential>& as) {
   const std::string job = field_string(args, "job");

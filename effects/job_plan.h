@@ -6,7 +6,9 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "bytecode/module.h"
 #include "jobs/job.h"
@@ -27,6 +29,13 @@ struct JobCredential {
 // A job, or why it cannot be made (reported as a `config` failure of that host).
 std::variant<PlannedJob, std::string> plan_job(const bytecode::Module& module, const vm::Value& run_args,
                                                const vm::Value& host, const std::optional<JobCredential>& as);
+
+// A script of `module` as a job: its libraries prepended in `uses` order, its interpreter, timeout
+// and elevation, and each of `params` (a parameter's name and value) in its WF_PARAM_* variable.
+// What a workflow's `run script` and the script library's execute (POST /scripts/{name}/execute)
+// both run.
+PlannedJob plan_script(const bytecode::Module& module, const bytecode::Script& script,
+                       const std::vector<std::pair<std::string, vm::Value>>& params);
 
 // The priority of a run's jobs: its `priority` clause, or SPEC §1.6's default for its kind —
 // service, process, user and group control `critical`, network diagnostics `high`, others `normal`.

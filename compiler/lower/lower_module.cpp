@@ -286,6 +286,7 @@ void Lowerer::lower_script(const ScriptDecl& d) {
   s.name = d.name.text;
   s.is_library = d.kind == DeclKind::Library;
   s.lang = "bash";
+  s.docs = d.docs;
   const uint32_t file = decl_file_[&d];
   for (const Setting& st : d.settings) {
     const Expr* v = st.value.get();

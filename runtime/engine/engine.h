@@ -208,9 +208,21 @@ class Engine {
   // How long ago the agent's last heartbeat came, on the monotonic clock (so a step of the wall
   // clock does not make an agent look online or offline); nullopt until this engine hears one.
   std::optional<int64_t> since_heartbeat(int64_t agent_id);
-  // An ad-hoc job (SPEC §4.2) of `org`, `spec` in the agent's form without id.
+  // An ad-hoc job (SPEC §4.2) of `org`, `spec` in the agent's form without id; `script` when it
+  // runs a script of the script library.
   int64_t create_job(int64_t org, const std::string& host, const nlohmann::json& spec, const std::string& description,
-                     int64_t priority, Done done);
+                     int64_t priority, Done done, std::optional<store::JobScript> script = std::nullopt);
+  struct AdHocJob {
+    std::string host;
+    std::string spec;  // the agent's form, without id, as JSON text
+    int64_t timeout_ms = 300000;  // the spec's, for the stale-job sweep
+    std::string description;
+    int64_t priority = 0;
+    std::optional<store::JobScript> script;
+  };
+  // Ad-hoc jobs of `org` in one unit: all are queued, or, when the unit is not stored, none.
+  // Their ids, in the order given.
+  std::vector<int64_t> create_jobs(int64_t org, const std::vector<AdHocJob>& jobs, Done done);
   OpResult cancel_job(int64_t org, int64_t job_id, Done done);
   // The live output of a running job, or null.
   const std::string* live_output(int64_t job_id, bool stderr_stream) const;

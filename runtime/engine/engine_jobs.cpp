@@ -372,26 +372,38 @@ void Engine::record_job_end(LiveJob& live, const JobReportIn& report, Changes& c
 }
 
 int64_t Engine::create_job(int64_t org, const std::string& host, const nlohmann::json& spec, const std::string& description,
-                           int64_t priority, Done done) {
-  JobRow j;
-  j.id = next_job_id_++;
-  j.org_id = org;
-  j.host = host;
-  j.priority = priority;
-  j.scheduled_at = wall_now();
-  j.spec = spec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  j.description = description;
-  j.status = JobStatus::Queued;
-  auto live = std::make_unique<LiveJob>();
-  live->row = j;
-  live->timeout_ms = spec.value("timeout_ms", int64_t{300000});
-  live->due_mono = monotonic_now();
-  jobs_[j.id] = std::move(live);
+                           int64_t priority, Done done, std::optional<store::JobScript> script) {
+  const std::string text = spec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return create_jobs(org, {AdHocJob{host, text, spec.value("timeout_ms", int64_t{300000}), description, priority, std::move(script)}},
+                     std::move(done))
+      .front();
+}
+
+std::vector<int64_t> Engine::create_jobs(int64_t org, const std::vector<AdHocJob>& jobs, Done done) {
+  std::vector<int64_t> ids;
   Changes ch;
-  ch.jobs.push_back(j);
-  event(ch, org, std::nullopt, "job.queued", {{"job_id", j.id}, {"host", host}, {"description", description}});
+  for (const AdHocJob& job : jobs) {
+    JobRow j;
+    j.id = next_job_id_++;
+    j.org_id = org;
+    j.host = job.host;
+    j.priority = job.priority;
+    j.scheduled_at = wall_now();
+    j.spec = job.spec;
+    j.description = job.description;
+    j.status = JobStatus::Queued;
+    j.script = job.script;
+    auto live = std::make_unique<LiveJob>();
+    live->row = j;
+    live->timeout_ms = job.timeout_ms;
+    live->due_mono = monotonic_now();
+    jobs_[j.id] = std::move(live);
+    ch.jobs.push_back(j);
+    event(ch, org, std::nullopt, "job.queued", {{"job_id", j.id}, {"host", job.host}, {"description", job.description}});
+    ids.push_back(j.id);
+  }
   commit(std::move(ch), std::move(done));
-  return j.id;
+  return ids;
 }
 
 // A queued job ends at once. One handed out or running is only asked to stop (its agent may have

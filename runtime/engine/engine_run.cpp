@@ -8,6 +8,7 @@
 #include "effects/job_plan.h"
 #include "effects/records.h"
 #include "runtime/engine/instance.h"
+#include "runtime/engine/job_spec_json.h"
 #include "runtime/engine/live.h"
 #include "runtime/store/jobs.h"
 #include "vm/render.h"
@@ -22,29 +23,6 @@ namespace {
 
 int64_t priority_rank(const std::string& p) {
   return static_cast<int64_t>(store::parse<store::JobPriority>(p).value_or(store::JobPriority::Normal));
-}
-
-// The job as an agent receives it (docs/api.md, "job spec").
-nlohmann::json spec_json(const jobs::JobSpec& s) {
-  nlohmann::json j;
-  if (s.shell_command) {
-    j["kind"] = "command";
-    j["shell_command"] = *s.shell_command;
-  } else if (s.script_body) {
-    j["kind"] = "script";
-    j["script_body"] = *s.script_body;
-  } else {
-    j["kind"] = "argv";
-    j["argv"] = s.argv;
-  }
-  j["interpreter"] = s.interpreter == jobs::Interpreter::Python ? "python" : s.interpreter == jobs::Interpreter::PowerShell ? "powershell" : "bash";
-  j["env"] = s.env;
-  j["timeout_ms"] = s.timeout.count();
-  j["kill_grace_ms"] = s.kill_grace.count();
-  j["output_cap"] = s.output_cap;
-  j["working_dir"] = s.working_dir;
-  j["elevated"] = s.elevated;
-  return j;
 }
 
 }  // namespace
@@ -98,6 +76,9 @@ void Engine::dispatch_round(Instance& in, Wait& w, const std::vector<size_t>& ho
     }
     auto& planned = std::get<effects::PlannedJob>(plan);
     j.description = planned.description;
+    // A `run script` is one more execution of that script of the script library.
+    if (field_string(w.args, "job") == "script")
+      j.script = store::JobScript{field_string(w.args, "script"), in.row.definition_id, in.row.version};
     nlohmann::json spec = spec_json(planned.spec);
     if (!session.empty()) {
       spec["env"].erase("WF_CREDENTIAL_SECRET");

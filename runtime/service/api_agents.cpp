@@ -431,11 +431,13 @@ void retry_job(Context& c, const Principal& who, http::Request& r, ExchangePtr x
   const std::string description = (*row)->description, host = (*row)->host;
   const int64_t priority = (*row)->priority;
   auto nid = std::make_shared<int64_t>(0);
+  // A retried script of the script library is one more of its executions.
   *nid = c.engine->create_job(who.org_id, host, spec.is_object() ? spec : nlohmann::json::object(), description, priority,
                               [x, nid](bool ok, const std::string& error) {
                                 if (!ok) return reply_not_stored(*x, error);
                                 reply_json(*x, 201, {{"id", *nid}});
-                              });
+                              },
+                              (*row)->script);
 }
 
 void list_hosts(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {

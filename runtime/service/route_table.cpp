@@ -91,6 +91,13 @@ constexpr Route kRoutes[] = {
     {"GET", "/groups", list_groups, "jobs.view", User, kNoBody, false, true, "Host groups"},
     {"POST", "/groups", put_group, "jobs.manage", User, kJsonBody, true, true, "Create or replace a host group"},
 
+    {"GET", "/scripts", list_scripts, "scripts.view", User, kNoBody, false, true,
+     "Scripts and libraries of the published definitions (definition)"},
+    {"POST", "/scripts/{id}/execute", execute_script, "scripts.manage", User, kJsonBody, true, true,
+     "Run a published script on hosts: one ad-hoc job per host"},
+    {"GET", "/scripts/{id}/executions", script_executions, "scripts.view", User, kNoBody, false, true,
+     "Jobs that ran a script, newest first (definition, after, skip, limit, count)"},
+
     {"GET", "/vault/identities", list_identities, "pam_vaults.view", User, kNoBody, false, true, "Vault identities (never their secrets)"},
     {"POST", "/vault/identities", create_identity, "pam_vaults.manage", User, kJsonBody, true, true,
      "Create or replace an identity with its secret"},

@@ -34,6 +34,9 @@ HandlerFunction register_agent, agent_heartbeat, agent_poll, agent_job_start, ag
 HandlerFunction list_agents, approve_agent, rotate_enrollment_secret, list_jobs, create_job, get_job, delete_job, cancel_job,
     retry_job, list_hosts, list_groups, put_group, patch_host;
 
+// api_scripts.cpp: the script library.
+HandlerFunction list_scripts, execute_script, script_executions;
+
 // api_vault.cpp
 HandlerFunction list_identities, create_identity, get_identity, delete_identity;
 

@@ -88,6 +88,11 @@ nlohmann::json job_json(const store::JobRow& j, bool with_output) {
                         {"duration_ms", j.duration_ms ? nlohmann::json(*j.duration_ms) : nlohmann::json()},
                         {"error", j.error},
                         {"cancel_requested_at", time_json(j.cancel_requested_at)}};
+  // The script library's script it ran, with the definition version that declared it.
+  out["script"] = j.script ? nlohmann::json{{"name", j.script->name},
+                                            {"definition_id", j.script->definition_id},
+                                            {"version", j.script->version}}
+                           : nlohmann::json();
   if (with_output) {
     out["stdout"] = j.stdout_text;
     out["stderr"] = j.stderr_text;

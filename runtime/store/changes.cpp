@@ -102,8 +102,10 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     auto& s = db.prepare(
         "INSERT OR REPLACE INTO jobs (id, org_id, instance_id, effect_seq, host_index, host, attempt, spec, description, "
         "priority, status, scheduled_at, dispatched_at, started_at, ended_at, agent_id, exit_code, stdout, stderr, "
-        "stdout_truncated, stderr_truncated, duration_ms, error, cancel_requested_at, delay_ms) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)");
+        "stdout_truncated, stderr_truncated, duration_ms, error, cancel_requested_at, delay_ms, script, script_definition_id, "
+        "script_version) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+        "?26, ?27, ?28)");
     s.bind(1, j.id).bind(2, j.org_id);
     bind_optional(s, 3, j.instance_id);
     bind_optional(s, 4, j.effect_seq);
@@ -122,6 +124,8 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     bind_text_or_null(s, 23, j.error);
     bind_optional(s, 24, j.cancel_requested_at);
     s.bind(25, j.delay_ms);
+    if (j.script) s.bind(26, std::string_view(j.script->name)).bind(27, j.script->definition_id).bind(28, j.script->version);
+    else s.bind_null(26).bind_null(27).bind_null(28);
     if (!run(s, error)) return false;
   }
   for (const ApprovalRow& a : c.approvals) {

@@ -79,6 +79,18 @@ Result<Page<DefinitionRow>> list(Database& db, int64_t org, Paging page, std::op
   return read_page<DefinitionRow>(q, count, read_definition);
 }
 
+std::string published_sql(bool one) {
+  return std::string("SELECT ") + kColumns + " FROM definitions d WHERE d.org_id = ?1 AND d.active = 1" +
+         " AND d.published_version IS NOT NULL" + (one ? " AND d.id = ?2" : "") + " ORDER BY d.name";
+}
+
+Result<std::vector<DefinitionRow>> published(Database& db, int64_t org, std::optional<int64_t> only) {
+  Query q(db, published_sql(only.has_value()));
+  q->bind(1, org);
+  if (only) q->bind(2, *only);
+  return read_rows<DefinitionRow>(q, read_definition);
+}
+
 Result<std::optional<VersionRow>> version(Database& db, int64_t definition, int64_t version) {
   Query q(db,
           "SELECT version, module_hash, created_at, source, file, files FROM definition_versions "

@@ -52,6 +52,10 @@ Result<Page<DefinitionRow>> list(Database& db, int64_t org, Paging page, std::op
 // an index.
 std::string list_sql(bool template_filter);
 std::string count_sql(bool template_filter);
+// The active definitions of `org` with a published version (only `only`, when given), in name
+// order: those whose published scripts the script library lists.
+Result<std::vector<DefinitionRow>> published(Database& db, int64_t org, std::optional<int64_t> only = std::nullopt);
+std::string published_sql(bool one);  // the statement published() runs
 // A version's text and hash; nullopt when the definition has no such version.
 Result<std::optional<VersionRow>> version(Database& db, int64_t definition, int64_t version);
 // Version history, newest first (source and files not read).

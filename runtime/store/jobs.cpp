@@ -10,7 +10,7 @@ namespace {
 constexpr const char* kColumns =
     "id, org_id, instance_id, effect_seq, host_index, host, attempt, spec, description, priority, status, scheduled_at, "
     "dispatched_at, started_at, ended_at, agent_id, exit_code, stdout, stderr, stdout_truncated, stderr_truncated, "
-    "duration_ms, error, cancel_requested_at, delay_ms";
+    "duration_ms, error, cancel_requested_at, delay_ms, script, script_definition_id, script_version";
 
 // The one mapping of a job row, from a statement selecting kColumns; false with `error` for a
 // row the store should never hold.
@@ -40,6 +40,8 @@ bool read_job(const Statement& s, JobRow& j, std::string& error) {
   j.error = s.column_text(22);
   j.cancel_requested_at = optional_int(s, 23);
   j.delay_ms = s.column_int64(24);
+  if (!s.column_is_null(25))
+    j.script = JobScript{s.column_text(25), s.column_int64(26), s.column_int64(27)};
   return true;
 }
 
@@ -72,6 +74,29 @@ Result<Page<JobRow>> list(Database& db, int64_t org, const JobFilter& filter, Pa
   return read_keyset_page<JobRow>(
       db, list_sql(filter, page.after.has_value()), page.count ? count_sql(filter) : "", 5, page,
       [&](Statement& s) { bind_filter(s, org, filter); }, read_job);
+}
+
+std::string of_script_sql(bool definition, bool after) {
+  // `script = ?2` implies the partial index's `script IS NOT NULL`; one key's rows are in id order.
+  return std::string("SELECT ") + kColumns + " FROM jobs WHERE org_id = ?1 AND script = ?2 AND removed_at IS NULL" +
+         (definition ? " AND script_definition_id = ?3" : "") + (after ? " AND id < ?4" : "") +
+         " ORDER BY id DESC LIMIT ?5 OFFSET ?6";
+}
+
+std::string of_script_count_sql(bool definition) {
+  return std::string("SELECT COUNT(*) FROM jobs WHERE org_id = ?1 AND script = ?2 AND removed_at IS NULL") +
+         (definition ? " AND script_definition_id = ?3" : "");
+}
+
+Result<Page<JobRow>> of_script(Database& db, int64_t org, std::string_view script, std::optional<int64_t> definition, Paging page) {
+  return read_keyset_page<JobRow>(
+      db, of_script_sql(definition.has_value(), page.after.has_value()), page.count ? of_script_count_sql(definition.has_value()) : "",
+      4, page,
+      [&](Statement& s) {
+        s.bind(1, org).bind(2, script);
+        if (definition) s.bind(3, *definition);
+      },
+      read_job);
 }
 
 Result<std::vector<JobOfEffect>> of_instance(Database& db, int64_t instance) {

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/store/page.h"
@@ -35,6 +37,12 @@ Result<Page<JobRow>> list(Database& db, int64_t org, const JobFilter& filter, Pa
 // The statements list() runs, for the test that every form is served by an index.
 std::string list_sql(const JobFilter& filter, bool after);
 std::string count_sql(const JobFilter& filter);
+// A page of the jobs of `org` run as the script library's `script` (of the definition
+// `definition` only, when given) that were not removed, newest first; `page.after` is a job id.
+Result<Page<JobRow>> of_script(Database& db, int64_t org, std::string_view script, std::optional<int64_t> definition, Paging page);
+// The statements of_script() runs, for the test that each is served by an index.
+std::string of_script_sql(bool definition, bool after);
+std::string of_script_count_sql(bool definition);
 // The jobs of an instance, oldest first.
 Result<std::vector<JobOfEffect>> of_instance(Database& db, int64_t instance);
 // Takes an ended job of `org` out of the lists; its row stays (history is append-only) and is

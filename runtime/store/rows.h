@@ -51,6 +51,13 @@ struct WaitRow {
   std::optional<int64_t> due_at;
 };
 
+// The managed script a job ran (a workflow's `run script`, or POST /scripts/{name}/execute) and
+// the version of the definition that declared it: what lists the job as one of its executions.
+struct JobScript {
+  std::string name;
+  int64_t definition_id = 0, version = 0;
+};
+
 struct JobRow {
   int64_t id = 0, org_id = 0;
   std::optional<int64_t> instance_id, effect_seq, host_index;
@@ -67,6 +74,7 @@ struct JobRow {
   std::string stdout_text, stderr_text, error;
   bool stdout_truncated = false, stderr_truncated = false;
   std::optional<int64_t> cancel_requested_at;  // an operator cancelled it while it ran on an agent
+  std::optional<JobScript> script;             // none for a job that ran no managed script
 };
 
 struct ApprovalRow {

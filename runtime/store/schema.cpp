@@ -344,6 +344,16 @@ CREATE TABLE audit (
 CREATE INDEX audit_by_org ON audit (org_id, id);
 )sql";
 
+// The script library (docs/api.md "Script library"): the managed script a job ran and the
+// definition version that declared it, and a script's executions listed newest first through an
+// index of those jobs alone (most jobs run no managed script).
+constexpr std::string_view kVersion10 = R"sql(
+ALTER TABLE jobs ADD COLUMN script TEXT;
+ALTER TABLE jobs ADD COLUMN script_definition_id INTEGER;
+ALTER TABLE jobs ADD COLUMN script_version INTEGER;
+CREATE INDEX jobs_by_org_script ON jobs (org_id, script) WHERE script IS NOT NULL;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
@@ -354,6 +364,7 @@ constexpr Migration kMigrations[] = {
     {7, kVersion7},
     {8, kVersion8},
     {9, kVersion9},
+    {10, kVersion10},
 };
 
 }  // namespace

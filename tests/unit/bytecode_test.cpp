@@ -127,6 +127,7 @@ Module sample_module() {
   check.uses = {0};
   check.body = "log ok\n[ \"$WF_PARAM_THRESHOLD\" -lt 90 ]";
   check.params = {{"threshold", "int", -1}};
+  check.docs = "Fails when the disk is fuller than `threshold`.";
   m.scripts = {lib, check};
   return m;
 }
@@ -188,6 +189,24 @@ TEST(Codec, RefusesWhatIsNotAModule) {
   Bytes bytes = encode_module(sample_module());
   bytes[find(bytes, "wf-module")] = 'x';
   EXPECT_EQ(decode_module(bytes).error(), "not a wf module");
+}
+
+// A module written before scripts kept their docs has scripts of 8 items; it still loads, its
+// scripts without docs.
+TEST(Codec, AScriptOfEightItemsLoadsWithoutDocs) {
+  Module m = sample_module();
+  m.scripts.resize(1);  // the library alone, which has no docs: its item is the module's last byte
+  Bytes bytes = encode_module(m);
+  ASSERT_EQ(bytes.back(), 0xa0);  // the empty string of `docs`
+  bytes.pop_back();
+  const size_t at = find(bytes, "\x99\xa9" "common_sh");
+  ASSERT_EQ(bytes[at], 0x99);  // a fixarray of 9 items
+  bytes[at] = 0x98;
+  const DecodeResult decoded = decode_module(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  EXPECT_EQ(decoded.module(), m);
+  bytes[at] = 0x97;
+  EXPECT_FALSE(decode_module(bytes).ok());
 }
 
 TEST(Codec, RefusesOtherFormatVersions) {

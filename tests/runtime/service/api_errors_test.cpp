@@ -33,7 +33,7 @@ enum class Access {
 };
 
 // What `{id}` in an endpoint's path names.
-enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token };
+enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script };
 
 struct Endpoint {
   const char* method;
@@ -149,6 +149,11 @@ const std::vector<Endpoint>& endpoints() {
       {"DELETE", "/tokens/{id}", Access::Admin, IdKind::Token, nullptr, {}},
       {"GET", "/orgs", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/orgs", Access::Admin, IdKind::None, nullptr, {R"({"name": 5})", R"({"name": "bad name"})", R"({"name": "o", "admin": 7})"}},
+      {"GET", "/scripts", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/scripts/{id}/execute", Access::Admin, IdKind::Script, R"({"hosts": ["h"]})",
+       {R"({"hosts": "h"})", R"({"hosts": [5]})", R"({"hosts": ["h"], "params": [1]})", R"({"hosts": ["h"], "definition": true})",
+        R"({"params": {}})", R"({"hosts": []})"}},
+      {"GET", "/scripts/{id}/executions", Access::Admin, IdKind::Script, nullptr, {}},
       {"GET", "/vault/identities", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/vault/identities", Access::Admin, IdKind::None, nullptr,
        {R"({"name": 5, "username": "u", "secret": "s"})", R"({"name": "n", "username": ["u"], "secret": "s"})",
@@ -330,6 +335,7 @@ class ApiErrors : public ::testing::Test {
       case IdKind::User: return "admin";
       case IdKind::Role: return "viewer";
       case IdKind::Token: return "1";
+      case IdKind::Script: return "api_script";
     }
     return "";
   }

@@ -1,11 +1,10 @@
-// Organizations scope everything (SPEC §4.7): a second organization, made directly in the store
-// of a real `wf serve`, with the same workflow, host and identity names as the first, sees,
-// starts and answers nothing of the first's — on every read and write path — and its events are
-// stored under it. Also: a deferred start arms the workflow's @timeout, and an instance records
+// Organizations scope everything (SPEC §4.7): a second organization, made through the API of a
+// real `wf serve`, with the same workflow, host, user and identity names as the first, sees,
+// starts and answers nothing of the first's — on every read and write path, its event stream and
+// its agents' polls — and its events are stored under it. Also: a deferred start arms the workflow's @timeout, and an instance records
 // what started it.
 #include <gtest/gtest.h>
 
-#include "runtime/service/auth.h"
 #include "runtime/store/database.h"
 #include "service_fixture.h"
 
@@ -28,27 +27,15 @@ class Organizations : public ::testing::Test {
   void SetUp() override {
     dir_ = make_temp_dir("wf-orgs");
     service_ = std::make_unique<Service>(dir_);
-    // The first start makes organization 1; the second is added to its store while it is down.
-    ASSERT_TRUE(service_->start()) << service_->log();
-    ASSERT_EQ(service_->stop(), 0);
-    other_token_ = wf::service::new_token("wf_");
-    other_secret_ = wf::service::new_token("wfe_");
-    {
-      std::string error;
-      auto db = wf::store::Database::open((dir_ / "data" / "wf.db").string(), {}, error);
-      ASSERT_TRUE(db) << error;
-      auto& o = db->prepare("INSERT INTO orgs (id, name, enrollment_secret, created_at) VALUES (2, 'other', ?1, 0)");
-      o.bind(1, std::string_view(other_secret_));
-      ASSERT_TRUE(o.run()) << o.error();
-      ASSERT_TRUE(db->exec("INSERT INTO users (id, org_id, name, created_at) VALUES (100, 2, 'admin', 0); "
-                           "INSERT INTO role_grants (user_id, role, granted_at) VALUES (100, 'admin', 0)", &error))
-          << error;
-      auto& t = db->prepare("INSERT INTO tokens (org_id, kind, hash, user_id, created_at) VALUES (2, 'user', ?1, 100, 0)");
-      t.bind(1, std::string_view(wf::service::token_hash(other_token_)));
-      ASSERT_TRUE(t.run()) << t.error();
-    }
     ASSERT_TRUE(service_->start()) << service_->log();
     first_ = service_->admin();
+    // The second organization, made by the first's administrator: its own administrator (named
+    // `admin` too), token and enrollment secret.
+    auto made = first_->post("/api/v1/orgs", R"({"name": "other"})");
+    ASSERT_EQ(made.status, 201) << made.body;
+    other_token_ = body_json(made).value("token", "");
+    other_secret_ = body_json(made).value("enrollment_secret", "");
+    EXPECT_EQ(body_json(made).value("admin", ""), "admin");
     other_ = std::make_unique<wf::client::HttpClient>(service_->url(), other_token_);
   }
   void TearDown() override {
@@ -154,6 +141,29 @@ TEST_F(Organizations, NothingOfOneIsVisibleStartableOrAnswerableFromTheOther) {
   EXPECT_EQ(instance(*other_, b)["status"], "paused");
   ASSERT_EQ(other_->post("/api/v1/instances/" + std::to_string(b) + "/cancel", "{}").status, 200);
   EXPECT_EQ(wait_ended(*other_, b)["status"], "cancelled");
+
+  // The other's event stream, read from its beginning to its instance's end, holds nothing of the
+  // first's.
+  bool ended = false;
+  std::vector<int64_t> seen;
+  wf::client::SseParser parser;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  other_->stream("/api/v1/events", {"Last-Event-ID: 0"}, [&](std::string_view piece) {
+    parser.feed(piece, [&](const wf::client::SseParser::Event& e) {
+      const json data = json::parse(e.data, nullptr, false);
+      seen.push_back(data.value("instance_id", int64_t{0}));
+      if (e.type == "instance.status" && seen.back() == b && data["data"].value("status", "") == "cancelled") ended = true;
+      return !ended;
+    });
+    return !ended && std::chrono::steady_clock::now() < deadline;
+  });
+  EXPECT_TRUE(ended);
+  EXPECT_GT(seen.size(), 3u);
+  for (int64_t id : seen) EXPECT_EQ(id, b) << "the other organization's stream shows instance " << id;
+  // Users of the same name are two people: each organization lists its own.
+  ASSERT_EQ(first_->post("/api/v1/users", R"({"name": "alice", "roles": ["operator"]})").status, 201);
+  EXPECT_EQ(body_json(other_->get("/api/v1/users"))["total"], 1);
+  EXPECT_EQ(other_->get("/api/v1/users/alice").status, 404);
 
   // Every event is stored under the organization of its instance.
   ASSERT_EQ(service_->stop(), 0);

@@ -99,6 +99,25 @@ TEST_F(ListPlans, EventAndDefinitionListsAreServedByAnIndex) {
   }
 }
 
+// A script's executions (GET /scripts/{name}/executions), with a definition filter or not, and the
+// published definitions whose scripts the library lists.
+TEST_F(ListPlans, ScriptLibraryReadsAreServedByAnIndex) {
+  // The organization's jobs are many and those of one script few: its executions are found by
+  // the script's name through the index, not by reading every job of the organization.
+  auto expect_by_script = [&](const std::string& sql) {
+    expect_indexed(sql);
+    bool keyed = false;
+    for (const std::string& l : plan(sql)) keyed = keyed || l.find("script=?") != std::string::npos;
+    EXPECT_TRUE(keyed) << sql;
+  };
+  for (bool definition : {false, true}) {
+    expect_by_script(jobs::of_script_sql(definition, false));
+    expect_by_script(jobs::of_script_sql(definition, true));
+    expect_by_script(jobs::of_script_count_sql(definition));
+    expect_indexed(definitions::published_sql(definition));
+  }
+}
+
 // Recovery reads the live instances of a chunk, their steps, waits and requests set-wise: each
 // statement through an index, so a restart costs the live instances, not the history.
 TEST_F(ListPlans, RecoveryReadsAreServedByAnIndex) {
