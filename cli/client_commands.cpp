@@ -1,5 +1,6 @@
 // The client commands of `wf` (SPEC §6), one group per file under cli/client/; the service's
-// address and token come from --server/--token or WF_SERVER/WF_TOKEN (cli/client/service_connection.h).
+// address and token come from --server/--token, else WF_SERVER/WF_TOKEN, else what `wf login` stored
+// (cli/client/stored_credentials.h).
 #include "client_commands.h"
 
 #include "cli/client/commands.h"
@@ -14,6 +15,11 @@ void register_client_commands(CLI::App& app) {
   register_job_commands(app);
   register_host_commands(app);
   register_audit_commands(app);
+  register_login_commands(app);
+  register_org_commands(app);
+  register_user_commands(app);
+  register_role_commands(app);
+  register_token_commands(app);
 }
 
 }  // namespace wf::cli

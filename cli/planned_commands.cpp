@@ -20,12 +20,6 @@ struct Planned {
 // SPEC §6's commands that are not built yet; each leaves this table when it is.
 constexpr Planned kPlanned[] = {
     {"import", "Convert a legacy step-graph JSON into .wf source"},
-    {"login", "Store and check the service's address and a token"},
-    {"whoami", "Show who the stored token acts as"},
-    {"org", "Organizations"},
-    {"user", "Users"},
-    {"role", "Roles and their permissions"},
-    {"token", "API tokens"},
     {"scripts", "The script library: list scripts, run one on hosts"},
     {"schedule", "Schedules and recurring jobs"},
     {"hook", "Inbound webhooks and alert hooks"},

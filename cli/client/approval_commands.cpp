@@ -1,5 +1,7 @@
-// `wf approvals [--status S]` and `wf approve APPROVAL_ID [--reject] [--note TEXT]` (SPEC §6): list
-// approval requests and answer one.
+// `wf approvals [--status S]`, `wf approve APPROVAL_ID [--reject] [--note TEXT] [--as USER]` and
+// `wf reject APPROVAL_ID` (SPEC §6): list approval requests and answer one. The answer is recorded
+// as given through the CLI; with --as an administrator records the answer another approver gave
+// elsewhere (it counts as that person's vote).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +29,7 @@ struct ApprovalsOptions {
 struct ApproveOptions {
   ClientOptions client;
   std::string id, note;
+  std::string on_behalf_of;  // --as: the approver whose answer an administrator records
   bool reject = false;
 };
 
@@ -51,6 +54,7 @@ void approve(const ApproveOptions& o) {
   const int64_t id = require_id(o.id, "approval");
   Json body = {{"decision", o.reject ? "reject" : "approve"}, {"via", "cli"}};
   if (!o.note.empty()) body["note"] = o.note;
+  if (!o.on_behalf_of.empty()) body["who"] = o.on_behalf_of;
   ServiceConnection api(o.client);
   const Json answer = api.post(fmt::format("/approvals/{}/respond", id), body);
   if (o.client.json()) return print_json(answer);
@@ -72,13 +76,21 @@ void register_approval_commands(CLI::App& app) {
   add_client_options(list_command, list_options->client);
   list_command->callback([list_options] { approvals(*list_options); });
 
-  auto approve_options = std::make_shared<ApproveOptions>();
-  CLI::App* approve_command = app.add_subcommand("approve", "Approve (or with --reject, reject) an approval request");
-  approve_command->add_option("id", approve_options->id, "The approval's id")->required();
-  approve_command->add_flag("--reject", approve_options->reject, "Reject instead of approving");
-  approve_command->add_option("--note", approve_options->note, "A note recorded with the decision");
-  add_client_options(approve_command, approve_options->client);
-  approve_command->callback([approve_options] { approve(*approve_options); });
+  // `wf reject ID` is `wf approve ID --reject`.
+  for (const bool rejecting : {false, true}) {
+    auto options = std::make_shared<ApproveOptions>();
+    CLI::App* command = app.add_subcommand(rejecting ? "reject" : "approve",
+                                           rejecting ? "Reject an approval request (the same as approve --reject)"
+                                                     : "Approve (or with --reject, reject) an approval request");
+    command->add_option("id", options->id, "The approval's id")->required();
+    if (rejecting) options->reject = true;
+    else command->add_flag("--reject", options->reject, "Reject instead of approving");
+    command->add_option("--note", options->note, "A note recorded with the decision");
+    command->add_option("--as", options->on_behalf_of,
+                        "Record the answer this approver gave elsewhere (administrators only; it counts as their vote)");
+    add_client_options(command, options->client);
+    command->callback([options] { approve(*options); });
+  }
 }
 
 }  // namespace wf::cli

@@ -14,20 +14,26 @@ namespace wf::cli {
 
 namespace {
 
-constexpr const char* kDefaultServer = "http://127.0.0.1:7878";
 constexpr const char* kApiPrefix = "/api/v1";
 
-std::string from_environment(const std::string& given, const char* variable, const char* fallback) {
-  if (!given.empty()) return given;
-  const char* value = std::getenv(variable);
-  return value != nullptr && *value != '\0' ? std::string(value) : std::string(fallback);
+// What to do about a refused token, by where it came from.
+std::string refused_token_advice(const ResolvedCredentials& c) {
+  switch (c.token_source) {
+    case TokenSource::None: return "no token was given: run `wf login`, set WF_TOKEN or pass --token";
+    case TokenSource::Flag: return "the token of --token was refused";
+    case TokenSource::Environment: return "the token of WF_TOKEN was refused";
+    case TokenSource::StoredFile:
+      return fmt::format("the token `wf login` stored in {} was refused: run `wf login` with a valid token", c.file.string());
+  }
+  return "";
 }
 
 }  // namespace
 
 void add_client_options(CLI::App* command, ClientOptions& options) {
-  command->add_option("--server", options.server, "The service's URL (default: $WF_SERVER, else http://127.0.0.1:7878)");
-  command->add_option("--token", options.token, "The API token (default: $WF_TOKEN)");
+  command->add_option("--server", options.server,
+                      "The service's URL (default: $WF_SERVER, else the one `wf login` stored, else http://127.0.0.1:7878)");
+  command->add_option("--token", options.token, "The API token (default: $WF_TOKEN, else the one `wf login` stored)");
   command->add_option("--format", options.format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -64,9 +70,7 @@ int64_t require_id(const std::string& text, std::string_view what) {
 }
 
 ServiceConnection::ServiceConnection(const ClientOptions& options)
-    : server_(from_environment(options.server, "WF_SERVER", kDefaultServer)),
-      token_(from_environment(options.token, "WF_TOKEN", "")),
-      http_(server_, token_) {}
+    : credentials_(resolve_credentials(options.server, options.token)), http_(credentials_.server, credentials_.token) {}
 
 client::HttpResult ServiceConnection::send(std::string_view method, std::string_view path, const Json* body,
                                     int64_t timeout_ms) {
@@ -85,10 +89,13 @@ bool ServiceConnection::is_transient(const client::HttpResult& result) {
 }
 
 void ServiceConnection::fail_request(const client::HttpResult& result) const {
-  if (!result.error.empty()) fail(kExitUsage, fmt::format("cannot reach the service at {}: {}", server_, result.error));
-  std::string message = result.describe();
-  if (result.status == 401 && token_.empty()) message += " (set WF_TOKEN or pass --token)";
-  fail(kExitUsage, message);
+  if (!result.error.empty())
+    fail(kExitUsage, fmt::format("cannot reach the service at {}: {}", credentials_.server, result.error));
+  if (result.status == 401)
+    fail(kExitUsage, fmt::format("{} (HTTP 401): {}", result.describe(), refused_token_advice(credentials_)));
+  // The status says which kind of refusal it was (403: not permitted, 409: not in this state).
+  const std::string message = result.describe();
+  fail(kExitUsage, message.rfind("HTTP ", 0) == 0 ? message : fmt::format("{} (HTTP {})", message, result.status));
 }
 
 Json ServiceConnection::parse_answer(const client::HttpResult& result) {

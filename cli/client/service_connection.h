@@ -1,6 +1,6 @@
 // The client commands' connection to a running `wf serve`: the options every client command
-// takes (--server, --token, --format), how they fall back to WF_SERVER and WF_TOKEN, requests
-// under /api/v1, and the one way a command reports a failure: "wf: <message>" on stderr and an
+// takes (--server, --token, --format), resolved as stored_credentials.h says (the flags, else
+// WF_SERVER and WF_TOKEN, else what `wf login` stored), requests under /api/v1, and the one way a command reports a failure: "wf: <message>" on stderr and an
 // exit code (SPEC §6).
 #pragma once
 
@@ -12,13 +12,14 @@
 #include <string_view>
 
 #include "cli/client/json_fields.h"
+#include "cli/client/stored_credentials.h"
 #include "runtime/client/http_client.h"
 
 namespace wf::cli {
 
 struct ClientOptions {
-  std::string server;  // empty: WF_SERVER, else http://127.0.0.1:7878
-  std::string token;   // empty: WF_TOKEN
+  std::string server;  // empty: WF_SERVER, else the stored server, else http://127.0.0.1:7878
+  std::string token;   // empty: WF_TOKEN, else the stored token (of that server)
   std::string format = "text";
   bool json() const { return format == "json"; }
 };
@@ -46,8 +47,8 @@ class ServiceConnection {
  public:
   explicit ServiceConnection(const ClientOptions& options);
 
-  const std::string& server() const { return server_; }
-  const std::string& token() const { return token_; }
+  const std::string& server() const { return credentials_.server; }
+  const std::string& token() const { return credentials_.token; }
 
   // A request to `/api/v1` + `path`, the body sent as JSON when given. The parsed JSON of a 2xx
   // answer (null for an empty one); anything else fails the command with exit code 2 and the
@@ -55,6 +56,8 @@ class ServiceConnection {
   Json call(std::string_view method, std::string_view path, const Json* body = nullptr, int64_t timeout_ms = 30000);
   Json get(std::string_view path, int64_t timeout_ms = 30000) { return call("GET", path, nullptr, timeout_ms); }
   Json post(std::string_view path, const Json& body) { return call("POST", path, &body); }
+  Json patch(std::string_view path, const Json& body) { return call("PATCH", path, &body); }
+  Json remove(std::string_view path) { return call("DELETE", path); }
 
   // The same request, its answer returned as it came for callers that read error answers
   // themselves (`wf push` reads the diagnostics of a 422).
@@ -72,7 +75,7 @@ class ServiceConnection {
   static Json parse_answer(const client::HttpResult& result);
 
  private:
-  std::string server_, token_;
+  ResolvedCredentials credentials_;
   client::HttpClient http_;
 };
 
