@@ -13,6 +13,7 @@ void register_client_commands(CLI::App& app) {
   register_approval_commands(app);
   register_job_commands(app);
   register_host_commands(app);
+  register_script_commands(app);
 }
 
 }  // namespace wf::cli

@@ -27,7 +27,6 @@ constexpr Planned kPlanned[] = {
     {"role", "Roles and their permissions"},
     {"token", "API tokens"},
     {"audit", "The audit log"},
-    {"scripts", "The script library: list scripts, run one on hosts"},
     {"schedule", "Schedules and recurring jobs"},
     {"hook", "Inbound webhooks and alert hooks"},
     {"automation", "The kill switch: pause or resume automatic starts"},

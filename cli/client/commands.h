@@ -14,5 +14,6 @@ void register_approval_commands(CLI::App& app);    // approvals, approve
 void register_agent_admin_commands(CLI::App* agent);  // agent approve, agent rotate-secret
 void register_job_commands(CLI::App& app);         // jobs, job show|run|cancel|retry|rm|logs
 void register_host_commands(CLI::App& app);        // hosts, host tag|untag
+void register_script_commands(CLI::App& app);      // scripts ls|show|run|executions
 
 }  // namespace wf::cli
