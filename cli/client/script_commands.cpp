@@ -65,7 +65,8 @@ void list(const ListOptions& o) {
 }
 
 // The service lists scripts rather than serving one: the ones of that name, each with the
-// definition that declares it (two definitions may).
+// definition that declares it (two definitions may). `--format json` prints them as a list, one
+// shape however many there are.
 void show(const ShowOptions& o) {
   ServiceConnection api(o.client);
   Json found = Json::array();
@@ -73,7 +74,7 @@ void show(const ShowOptions& o) {
     if (text_field(script, "name") == o.name) found.push_back(script);
   if (found.empty())
     fail(kExitUsage, fmt::format("no published script or library `{}`{}", o.name, o.definition.empty() ? "" : " in that definition"));
-  if (o.client.json()) return print_json(found.size() == 1 ? found.front() : found);
+  if (o.client.json()) return print_json(found);
   for (size_t i = 0; i < found.size(); ++i) fmt::print("{}{}", i > 0 ? "\n" : "", render_script_detail(found[i]));
 }
 

@@ -192,6 +192,13 @@ TEST_F(ScriptCommands, LsShowsAPublishedScriptWithItsParameters) {
                            "  times: int = 1\n", "uses        common_sh\n", "timeout     45s\n",
                            "body\n  for i in $(seq \"$WF_PARAM_TIMES\"); do say"})
     EXPECT_NE(show.out.find(part), std::string::npos) << part << "\n" << show.out;
+  const WfRun shown_json = wf("scripts show hello --format json");
+  EXPECT_EQ(shown_json.exit_code, 0) << shown_json.err;
+  const json declarations = json::parse(shown_json.out, nullptr, false);
+  ASSERT_TRUE(declarations.is_array()) << shown_json.out;
+  ASSERT_EQ(declarations.size(), 1u) << shown_json.out;
+  EXPECT_EQ(declarations[0]["uses"], json::array({"common_sh"}));
+  EXPECT_EQ(declarations[0]["definition"]["name"], "greet");
   const WfRun unknown = wf("scripts show nosuch");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("wf: no published script or library `nosuch`"), std::string::npos) << unknown.err;
@@ -282,6 +289,17 @@ TEST_F(ScriptCommands, AFailingJobMakesWaitAndFollowExitNonZero) {
   const WfRun fine = wf("scripts run disk_check --hosts web1 -f");
   EXPECT_EQ(fine.exit_code, 0) << fine.err;
   EXPECT_EQ(fine.out, "checking web1 at 90\n");
+
+  // Without waiting, --format json prints the service's answer: the jobs it queued.
+  const WfRun as_json = wf("scripts run disk_check --hosts web2,web1,web2 --format json");
+  EXPECT_EQ(as_json.exit_code, 0) << as_json.err;
+  const json answer = json::parse(as_json.out, nullptr, false);
+  EXPECT_EQ(answer.value("script", ""), "disk_check") << as_json.out;
+  EXPECT_EQ(answer["definition"]["name"], "greet") << as_json.out;
+  ASSERT_EQ(answer["jobs"].size(), 2u) << as_json.out;
+  EXPECT_EQ(answer["jobs"][0]["host"], "web2");
+  EXPECT_EQ(answer["jobs"][1]["host"], "web1");
+  for (const json& j : answer["jobs"]) wait_job_ended(j.value("id", int64_t{0}));
 }
 
 TEST_F(ScriptCommands, RefusalsArePrintedWithTheServicesMessageAndExitTwo) {
