@@ -14,6 +14,7 @@ void register_client_commands(CLI::App& app) {
   register_job_commands(app);
   register_host_commands(app);
   register_script_commands(app);
+  register_audit_commands(app);
 }
 
 }  // namespace wf::cli

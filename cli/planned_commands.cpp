@@ -26,7 +26,6 @@ constexpr Planned kPlanned[] = {
     {"user", "Users"},
     {"role", "Roles and their permissions"},
     {"token", "API tokens"},
-    {"audit", "The audit log"},
     {"schedule", "Schedules and recurring jobs"},
     {"hook", "Inbound webhooks and alert hooks"},
     {"automation", "The kill switch: pause or resume automatic starts"},

@@ -15,5 +15,6 @@ void register_agent_admin_commands(CLI::App* agent);  // agent approve, agent ro
 void register_job_commands(CLI::App& app);         // jobs, job show|run|cancel|retry|rm|logs
 void register_host_commands(CLI::App& app);        // hosts, host tag|untag
 void register_script_commands(CLI::App& app);      // scripts ls|show|run|executions
+void register_audit_commands(CLI::App& app);       // audit
 
 }  // namespace wf::cli

@@ -9,6 +9,7 @@
 
 #include "effects/clock.h"
 #include "runtime/service/auth.h"
+#include "runtime/service/request_audit.h"
 #include "runtime/service/routes.h"
 #include "runtime/service/views.h"
 #include "runtime/store/agents.h"
@@ -101,6 +102,7 @@ void register_agent(Context& c, const Principal& who, http::Request& r, Exchange
   auto presented = f.string("token");
   if (!valid_hostname(*hostname))
     return reply_error(*x, 400, "bad_request", "`hostname` must be 1 to 253 letters, digits, '-', '.' or '_'");
+  audit_registration(*x, org, *hostname);
   bool bad_tags = false;
   const auto tags = tags_field(*x, *body, "tags", bad_tags);
   if (bad_tags) return;

@@ -28,8 +28,7 @@ void list_orgs(Context& c, const Principal& who, http::Request& r, ExchangePtr x
   const bool all = service_administrator(c, who);
   for (const store::OrgRow& o : *orgs)
     if (all || o.id == who.org_id) items.push_back(org_json(o));
-  const auto total = static_cast<int64_t>(items.size());
-  reply_json(*x, 200, page_json(std::move(items), std::nullopt, total));
+  reply_items(*x, std::move(items));
 }
 
 void create_org(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {

@@ -47,8 +47,7 @@ void list_roles(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   nlohmann::json items = nlohmann::json::array();
   for (const BuiltinRole& b : builtin_roles()) items.push_back(role_json(b.name, b.description, b.permissions.names(), true));
   for (const store::RoleRow& role : *custom) items.push_back(role_json(role.name, role.description, stored_permissions(role), false));
-  const auto total = static_cast<int64_t>(items.size());
-  reply_json(*x, 200, page_json(std::move(items), std::nullopt, total));
+  reply_items(*x, std::move(items));
 }
 
 void put_role(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {

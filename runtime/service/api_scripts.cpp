@@ -208,8 +208,7 @@ void list_scripts(Context& c, const Principal& who, http::Request& r, ExchangePt
   if (!read_ok(*x, found)) return;
   nlohmann::json items = nlohmann::json::array();
   for (const Published& s : *found) items.push_back(script_json(c, s));
-  const auto total = static_cast<int64_t>(items.size());
-  reply_json(*x, 200, page_json(std::move(items), std::nullopt, total));
+  reply_items(*x, std::move(items));
 }
 
 void execute_script(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {

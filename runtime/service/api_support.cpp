@@ -51,6 +51,11 @@ void reply_not_stored(http::Exchange& x, const std::string& error) {
                           error));
 }
 
+void reply_items(http::Exchange& x, nlohmann::json items) {
+  const auto total = static_cast<int64_t>(items.size());
+  reply_json(x, 200, page_json(std::move(items), std::nullopt, total));
+}
+
 engine::Done reply_after_commit(ExchangePtr x, int status, std::function<nlohmann::json()> body) {
   return [x = std::move(x), status, body = std::move(body)](bool ok, const std::string& error) {
     if (!ok) reply_not_stored(*x, error);

@@ -89,6 +89,8 @@ bool read_ok(http::Exchange& x, const store::Result<T>& r) {
 // The list answer of a page whose items are already viewed: `{items, next, total}`, `next` (the
 // cursor of the next page) only when there is one and `total` only when it was counted.
 nlohmann::json page_json(nlohmann::json items, std::optional<int64_t> next, std::optional<int64_t> total);
+// Answers a small list whole: `{items, total}`.
+void reply_items(http::Exchange& x, nlohmann::json items);
 // Answers a page of a list (page_json of view(row) of each row; 503 when the read failed).
 template <class Row, class View>
 void reply_page(http::Exchange& x, const store::Result<store::Page<Row>>& page, View view) {

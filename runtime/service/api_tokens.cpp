@@ -55,8 +55,7 @@ void list_tokens(Context& c, const Principal& who, http::Request& r, ExchangePtr
   if (!read_ok(*x, tokens)) return;
   nlohmann::json items = nlohmann::json::array();
   for (const store::TokenRow& t : *tokens) items.push_back(token_json(t, c.token_uses));
-  const auto total = static_cast<int64_t>(items.size());
-  reply_json(*x, 200, page_json(std::move(items), std::nullopt, total));
+  reply_items(*x, std::move(items));
 }
 
 void create_token(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {

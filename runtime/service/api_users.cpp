@@ -45,7 +45,7 @@ void list_users(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   if (!read_ok(*x, users)) return;
   nlohmann::json items = nlohmann::json::array();
   for (const store::UserRow& u : *users) items.push_back(user_json(u));
-  reply_json(*x, 200, page_json(std::move(items), std::nullopt, static_cast<int64_t>(users->size())));
+  reply_items(*x, std::move(items));
 }
 
 void get_user(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {

@@ -123,6 +123,8 @@ constexpr Route kRoutes[] = {
      "Organizations: the caller's, or all for administrators of the first organization"},
     {"POST", "/orgs", create_org, "settings.manage", User, kJsonBody, true, true,
      "Create an organization with its first administrator (administrators of the first organization)"},
+    {"GET", "/audit", list_audit, "settings.view", User, kNoBody, false, true,
+     "The audit log, newest first (actor, action, resource, outcome, since, after, skip, limit, count)"},
 
     // Beside the API.
     {"GET", "/metrics", metrics, "", None, kNoBody, false, false, "Prometheus metrics (text format 0.0.4)"},

@@ -8,7 +8,10 @@
 
 #include "effects/clock.h"
 #include "runtime/service/auth.h"
-#include "runtime/service/metered_exchange.h"
+#include "runtime/service/http_metrics.h"
+#include "runtime/service/observed_exchange.h"
+#include "runtime/service/request_audit.h"
+#include "runtime/service/request_id.h"
 #include "runtime/service/route_table.h"
 #include "runtime/service/routes.h"
 
@@ -17,7 +20,9 @@ namespace wf::service {
 namespace {
 
 // Who calls a route of `policy`; answers 401 or 403 and returns nullopt when it is not allowed to.
-std::optional<Principal> caller(Context& c, AuthPolicy policy, const http::Request& r, http::Exchange& x) {
+// A caller whose token is known is told to `audit` (when the request has a draft) at once, before
+// a 403; a caller without a token is the draft's anonymous caller already.
+std::optional<Principal> caller(Context& c, AuthPolicy policy, const http::Request& r, http::Exchange& x, AuditDraft* audit) {
   switch (policy) {
     case AuthPolicy::None:
     case AuthPolicy::Enrollment:
@@ -44,6 +49,7 @@ std::optional<Principal> caller(Context& c, AuthPolicy policy, const http::Reque
     return std::nullopt;
   }
   Principal& who = *found->who;
+  if (audit) audit->by(who);
   const bool agent = who.kind == Principal::Kind::Agent;
   if (policy == AuthPolicy::User && agent) {
     reply_error(x, 403, "forbidden", "agent tokens reach only the agent endpoints");
@@ -79,7 +85,6 @@ constexpr PlannedResource kPlanned[] = {
     {"/api/v1/orgs", "the kill switch"},
     {"/api/v1/session", "console sessions"},
     {"/api/v1/analytics", "analytics"},
-    {"/api/v1/audit", "the audit log"},
     {"/api/v1/nodes", "several service nodes"},
 };
 
@@ -104,9 +109,16 @@ void method_not_allowed(http::Exchange& x) { reply_error(x, 405, "method_not_all
 void route(Context& c, http::Request& r, ExchangePtr x) {
   const uint64_t routed_ns = uv_hrtime();
   const RouteMatch match = match_route(r.method, r.path);
+  auto observed = std::make_shared<ObservedExchange>(std::move(x), request_id(r));
   if (c.http_metrics)
-    x = std::make_shared<MeteredExchange>(std::move(x), *c.http_metrics, HttpMetrics::Answered{match.route, match.path_known},
-                                          r.method, routed_ns);
+    observed->observe([metrics = c.http_metrics, by = HttpMetrics::Answered{match.route, match.path_known}, method = r.method,
+                       routed_ns](const ObservedExchange::Answer& a) {
+      // Only an answer that reached its client counts.
+      if (a.delivered) metrics->observe(by, method, a.status, static_cast<double>(uv_hrtime() - routed_ns) / 1e9);
+    });
+  if (match.route) audit_request(c, *observed, *match.route, match.params, r);
+  AuditDraft* audit = observed->audit.get();
+  x = std::move(observed);
   if (!match.path_known) {
     if (const PlannedResource* p = planned(r.path))
       return reply_error(*x, 501, "not_implemented", fmt::format("{}: not available in this build yet", p->what));
@@ -115,7 +127,7 @@ void route(Context& c, http::Request& r, ExchangePtr x) {
   }
   if (!match.route) return method_not_allowed(*x);
   const Route& row = *match.route;
-  const std::optional<Principal> who = caller(c, row.auth, r, *x);
+  const std::optional<Principal> who = caller(c, row.auth, r, *x, audit);
   if (!who || !permitted(row, *who, *x)) return;
   if (r.body.size() > row.body_limit)
     return reply_error(*x, 413, "payload_too_large", fmt::format("the request body exceeds {} bytes", row.body_limit));

@@ -46,6 +46,9 @@ HandlerFunction list_roles, put_role, delete_role, grant_role, revoke_role;
 HandlerFunction list_tokens, create_token, revoke_token;
 HandlerFunction list_orgs, create_org;
 
+// api_audit.cpp
+HandlerFunction list_audit;
+
 // An agent's job asks for its credential's secret (running, on this agent, checkout still open).
 void job_credential(Context& c, const Principal& who, ExchangePtr x, int64_t job_id);
 // An identity of the vault, without its secret, for `checkout`.

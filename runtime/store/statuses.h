@@ -70,6 +70,19 @@ namespace wf::store {
   X(High, "high")            \
   X(Critical, "critical")
 
+// Who made a request the audit log records (SPEC §4.7): a user through one of its tokens, an
+// agent, or a caller without a known token.
+#define WF_ACTOR_KINDS(X) \
+  X(User, "user")         \
+  X(Agent, "agent")       \
+  X(Anonymous, "anonymous")
+
+// How a request the audit log records was answered: 2xx/3xx, 401/403, anything else.
+#define WF_AUDIT_OUTCOMES(X) \
+  X(Ok, "ok")                \
+  X(Denied, "denied")        \
+  X(Error, "error")
+
 #define WF_STATUS_ENUM(name, text) name,
 #define WF_STATUS_NAME(name, text) std::string_view(text),
 #define WF_STATUS_TABLE(Enum, LIST)                                                   \
@@ -84,6 +97,8 @@ WF_STATUS_TABLE(JobStatus, WF_JOB_STATUSES)
 WF_STATUS_TABLE(ApprovalStatus, WF_APPROVAL_STATUSES)
 WF_STATUS_TABLE(Trigger, WF_TRIGGERS)
 WF_STATUS_TABLE(JobPriority, WF_JOB_PRIORITIES)
+WF_STATUS_TABLE(ActorKind, WF_ACTOR_KINDS)
+WF_STATUS_TABLE(AuditOutcome, WF_AUDIT_OUTCOMES)
 
 #undef WF_STATUS_TABLE
 #undef WF_STATUS_NAME

@@ -161,6 +161,7 @@ const std::vector<Endpoint>& endpoints() {
         R"({"name": "n", "username": "u", "secret": "s", "requires_approval": "no"})", R"({"name": "", "username": "u", "secret": "s"})"}},
       {"GET", "/vault/identities/{id}", Access::Admin, IdKind::Identity, nullptr, {}},
       {"DELETE", "/vault/identities/{id}", Access::Admin, IdKind::Identity, nullptr, {}},
+      {"GET", "/audit", Access::Admin, IdKind::None, nullptr, {}},
   };
   return table;
 }

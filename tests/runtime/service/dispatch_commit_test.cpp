@@ -23,12 +23,24 @@ class DispatchCommit : public ServiceTest {
     const auto r = anonymous.post("/api/v1/agents/register",
                                   json({{"enrollment_secret", service_->enroll_secret()}, {"hostname", host}}).dump());
     if (r.status != 201) return nullptr;
+    // Its audit row is written after the answer: stored before a test counts commits.
+    if (!audit_rows_reach("agent.register", ++registrations_)) return nullptr;
     return std::make_unique<client::HttpClient>(service_->url(), body_json(r)["token"].get<std::string>());
   }
 
+  // Queues a job on `host` and waits until its request's audit row is stored too; its id or 0.
   int64_t queue_job(const std::string& host) {
     const auto r = api_->post("/api/v1/jobs", json({{"host", host}, {"command", "true"}}).dump());
-    return r.status == 201 ? body_json(r).value("id", int64_t{0}) : 0;
+    if (r.status != 201) return 0;
+    const int64_t queued = ++jobs_queued_;
+    if (!audit_rows_reach("jobs.manage", queued)) return 0;
+    return body_json(r).value("id", int64_t{0});
+  }
+  // Whether the audit log comes to hold `count` rows of `action` (they are written after answers).
+  bool audit_rows_reach(const std::string& action, int64_t count) {
+    return wait_until([&] {
+      return body_json(api_->get("/api/v1/audit?count=true&action=" + action)).value("total", int64_t{0}) == count;
+    });
   }
 
   // A figure of /metrics; -1 when it is not there.
@@ -43,10 +55,13 @@ class DispatchCommit : public ServiceTest {
   int64_t commits() { return gauge("wf_store_commits_total"); }
 
   std::string job_status(int64_t id) { return body_json(api_->get("/api/v1/jobs/" + std::to_string(id))).value("status", ""); }
+
+  int64_t registrations_ = 0, jobs_queued_ = 0;
 };
 
 // A job created while an agent of its host waits in a poll is handed to it in the unit that
-// creates it: one commit, and the poll answers once it is stored.
+// creates it: one commit (and one for the request's audit row), and the poll answers once it is
+// stored.
 TEST_F(DispatchCommit, AJobCreatedWhileItsAgentPollsIsHandedOutInTheSameCommit) {
   auto agent = register_agent("web1");
   ASSERT_TRUE(agent);
@@ -64,7 +79,8 @@ TEST_F(DispatchCommit, AJobCreatedWhileItsAgentPollsIsHandedOutInTheSameCommit) 
     ASSERT_EQ(poll.status, 200) << poll.body;
     ASSERT_EQ(body_json(poll)["jobs"].size(), 1u) << poll.body;
     EXPECT_EQ(body_json(poll)["jobs"][0].value("id", int64_t{0}), id);
-    EXPECT_EQ(commits() - before, 1) << round;
+    // The job's unit, and then the audit row of its request (queue_job waits for it).
+    EXPECT_EQ(commits() - before, 2) << round;
     EXPECT_EQ(job_status(id), "dispatched");
     const auto done = agent->post("/api/v1/agents/jobs/" + std::to_string(id) + "/complete",
                                   json({{"status", "completed"}, {"exit_code", 0}, {"duration_ms", 1}}).dump());

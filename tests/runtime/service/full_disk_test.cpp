@@ -1,8 +1,8 @@
 // A real `wf serve` whose data directory is on a small tmpfs that fills up: an answer it cannot
-// store is 503 store_unavailable and changes nothing (not even in its memory), reads go on, the
-// same answer or a cancel is never refused as if it had happened, and once there is space again
-// the answer goes through and the instance completes. Needs root to mount the tmpfs; skipped
-// otherwise.
+// store is 503 store_unavailable and changes nothing (not even in its memory; its audit row is
+// said on stderr instead), reads go on, the same answer or a cancel is never refused as if it had
+// happened, and once there is space again the answer goes through and the instance completes.
+// Needs root to mount the tmpfs; skipped otherwise.
 #include <sys/mount.h>
 
 #include <cerrno>
@@ -97,6 +97,9 @@ workflow gate() -> string {
   EXPECT_EQ(r.status, 503) << r.body;
   r = api_->post("/api/v1/instances/" + std::to_string(id) + "/cancel", "{}");
   EXPECT_EQ(r.status, 503) << r.body;
+  // Their audit rows could not be stored either: said on stderr, the answers unchanged.
+  EXPECT_TRUE(wait_until([&] { return service_->log().find("/approvals/{id}/respond, 503) was not stored") != std::string::npos; }))
+      << service_->log();
 
   make_room();
   r = respond(approval);

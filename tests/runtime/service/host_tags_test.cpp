@@ -55,18 +55,7 @@ class HostTags : public ServiceTest {
   }
 
   // `wf ARGS` with the service's address and token; stdout and stderr together.
-  std::pair<int, std::string> wf(const std::string& args) {
-    const std::string command = "WF_SERVER='" + service_->url() + "' WF_TOKEN='" + service_->admin_token() + "' '" +
-                                WF_BINARY + "' " + args + " 2>&1";
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) return {-1, ""};
-    std::array<char, 4096> buffer{};
-    size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-  }
+  std::pair<int, std::string> wf(const std::string& args) { return run_wf(*service_, service_->admin_token(), args); }
 
   Agent agent_;
 };

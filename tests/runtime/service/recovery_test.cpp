@@ -22,26 +22,6 @@ workflow parked(n: int) -> int {
 }
 )";
 
-// The whole answer (status line, headers, body) to one request, read from a socket of its own:
-// the client keeps no headers, and Retry-After is one.
-std::string raw_answer(int port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
-    timeval timeout{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
 // Copies instance `id` (its row, waits, timeline, log and approval request) `copies` times under
 // the ids that follow the largest one: as many parked instances as wanted, without running each.
 void clone_instance(const std::filesystem::path& db_path, int64_t id, int copies) {

@@ -17,11 +17,6 @@ namespace {
 using namespace wf::testing;
 using nlohmann::json;
 
-std::string file_bytes(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 class SecretMasking : public ServiceTest {
  protected:
   SecretMasking() : ServiceTest("wf-masking") {}

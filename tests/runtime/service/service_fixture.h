@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -118,6 +120,33 @@ class Process {
   int exit_status_ = 0;
 };
 
+// A file's whole content ("" when it cannot be read).
+inline std::string file_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The whole answer (status line, headers, body) to one raw request to 127.0.0.1:`port`, read
+// from a socket of its own until the service closes it (send `Connection: close`): the HTTP
+// client keeps no response headers.
+inline std::string raw_answer(int port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+    timeval timeout{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 inline std::string read_first_line(const std::filesystem::path& p) {
   std::ifstream in(p);
   std::string s;
@@ -150,6 +179,7 @@ class Service {
   bool running() { return process_ && process_->running(); }
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
   std::string admin_token() const { return read_first_line(dir_ / "data" / "admin.token"); }
   std::string enroll_secret() const { return read_first_line(dir_ / "data" / "enroll.secret"); }
   std::unique_ptr<client::HttpClient> admin() const { return std::make_unique<client::HttpClient>(url(), admin_token()); }
@@ -187,6 +217,20 @@ class Agent {
  private:
   std::unique_ptr<Process> process_;
 };
+
+// `wf ARGS` (as a shell writes them) against `s` with `token`: its exit code, and its stdout and
+// stderr together.
+inline std::pair<int, std::string> run_wf(const Service& s, const std::string& token, const std::string& args) {
+  const std::string command = "WF_SERVER='" + s.url() + "' WF_TOKEN='" + token + "' '" + WF_BINARY + "' " + args + " 2>&1";
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return {-1, ""};
+  std::array<char, 4096> buffer{};
+  size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
 
 // JSON of a response body ({} when it is not JSON).
 inline nlohmann::json body_json(const client::HttpResult& r) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/store/approvals.h"
+#include "runtime/store/audit.h"
 #include "runtime/store/definitions.h"
 #include "runtime/store/events.h"
 #include "runtime/store/instances.h"
@@ -87,6 +88,20 @@ TEST_F(ListPlans, EveryApprovalListFormIsServedByAnIndex) {
     expect_indexed(approvals::list_sql(status, instance, false));
     expect_indexed(approvals::list_sql(status, instance, true));
     expect_indexed(approvals::count_sql(status, instance));
+  }
+}
+
+TEST_F(ListPlans, EveryAuditListFormIsServedByAnIndex) {
+  for (int mask = 0; mask < 32; ++mask) {
+    AuditFilter f;
+    if (mask & 1) f.actor = "alice";
+    if (mask & 2) f.action = "workflows.execute";
+    if (mask & 4) f.resource = "instances";
+    if (mask & 8) f.outcome = "denied";
+    if (mask & 16) f.since_ms = 1000;
+    expect_indexed(audit::list_sql(f, false));
+    expect_indexed(audit::list_sql(f, true));
+    expect_indexed(audit::count_sql(f));
   }
 }
 
