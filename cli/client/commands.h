@@ -14,6 +14,7 @@ void register_approval_commands(CLI::App& app);    // approvals, approve, reject
 void register_agent_admin_commands(CLI::App* agent);  // agent approve, agent rotate-secret
 void register_job_commands(CLI::App& app);         // jobs, job show|run|cancel|retry|rm|logs
 void register_host_commands(CLI::App& app);        // hosts, host tag|untag
+void register_script_commands(CLI::App& app);      // scripts ls|show|run|executions
 void register_audit_commands(CLI::App& app);       // audit
 void register_login_commands(CLI::App& app);       // login, logout, whoami
 void register_org_commands(CLI::App& app);         // org ls|create

@@ -78,15 +78,10 @@ void start_and_wait(ServiceConnection& api, const std::string& path, const Json&
 
 void start(const StartOptions& o) {
   Json body = Json::object();
-  Json params = Json::object();
-  for (const std::string& text : o.params) {
-    std::string error;
-    auto assignment = parse_param_assignment(text, error);
-    if (!assignment) fail(kExitUsage, error);
-    if (params.contains(assignment->name)) fail(kExitUsage, fmt::format("--param {} is given twice", assignment->name));
-    params[assignment->name] = std::move(assignment->value);
-  }
-  if (!params.empty()) body["params"] = std::move(params);
+  std::string error;
+  std::optional<Json> params = param_object(o.params, error);
+  if (!params) fail(kExitUsage, error);
+  if (!params->empty()) body["params"] = std::move(*params);
   if (!o.hosts.empty()) body["hosts"] = name_list(o.hosts, "--hosts");
   if (!o.groups.empty()) body["groups"] = name_list(o.groups, "--groups");
   if (!o.at.empty()) {

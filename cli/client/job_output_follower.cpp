@@ -34,9 +34,11 @@ void JobOutputFollower::print_from(bool stderr_stream, int64_t offset, const std
   if (offset < 0 || static_cast<size_t>(offset) > printed) return;  // a gap: the caller reads the job
   const size_t skip = printed - static_cast<size_t>(offset);
   if (skip >= text.size()) return;
-  FILE* out = stderr_stream ? stderr : stdout;
-  std::fwrite(text.data() + skip, 1, text.size() - skip, out);
-  std::fflush(out);
+  if (!quiet_) {
+    FILE* out = stderr_stream ? stderr : stdout;
+    std::fwrite(text.data() + skip, 1, text.size() - skip, out);
+    std::fflush(out);
+  }
   printed += text.size() - skip;
 }
 

@@ -119,6 +119,20 @@ std::optional<ParamAssignment> parse_param_assignment(std::string_view text, std
   return ParamAssignment{std::string(name), param_value(text.substr(eq + 1))};
 }
 
+std::optional<Json> param_object(const std::vector<std::string>& assignments, std::string& error) {
+  Json params = Json::object();
+  for (const std::string& text : assignments) {
+    auto assignment = parse_param_assignment(text, error);
+    if (!assignment) return std::nullopt;
+    if (params.contains(assignment->name)) {
+      error = fmt::format("--param {} is given twice", assignment->name);
+      return std::nullopt;
+    }
+    params[assignment->name] = std::move(assignment->value);
+  }
+  return params;
+}
+
 std::vector<std::string> split_names(std::string_view list) {
   std::vector<std::string> names;
   while (true) {

@@ -1,7 +1,7 @@
 // Turning the client commands' arguments into the values the service's API takes: parameter
-// values for `wf start --param`, host and group lists, the start time of `--at`, the duration of
-// `wf wait --timeout`, and the integer ids of instances and approvals. Each parser says what was
-// wrong in a message ready to print after "wf: ".
+// values for `wf start --param` and `wf scripts run --param`, host and group lists, the start time
+// of `--at`, the duration of `wf wait --timeout`, and the integer ids of instances and approvals.
+// Each parser says what was wrong in a message ready to print after "wf: ".
 #pragma once
 
 #include <chrono>
@@ -27,6 +27,10 @@ struct ParamAssignment {
 
 // `k=v` → {k, param_value(v)}; nullopt with `error` set when there is no `=` or no name.
 std::optional<ParamAssignment> parse_param_assignment(std::string_view text, std::string& error);
+
+// Every `--param k=v` of a command as the `params` object the service takes; nullopt with `error`
+// set when one is malformed or a name is given twice.
+std::optional<Json> param_object(const std::vector<std::string>& assignments, std::string& error);
 
 // "a, b,,c" → ["a", "b", "c"]: names are trimmed and empty ones dropped.
 std::vector<std::string> split_names(std::string_view list);

@@ -39,6 +39,18 @@ TEST(ParamAssignment, SplitsAtTheFirstEqualsSign) {
   EXPECT_EQ(b->value, Json(0));
 }
 
+TEST(ParamAssignment, EveryParamBecomesOneFieldOfTheParamsObject) {
+  std::string error;
+  auto params = param_object({"threshold=80", "label=nightly run", "hosts=[\"a\"]"}, error);
+  ASSERT_TRUE(params) << error;
+  EXPECT_EQ(*params, Json::parse(R"({"threshold": 80, "label": "nightly run", "hosts": ["a"]})"));
+  EXPECT_EQ(param_object({}, error), Json::object());
+  EXPECT_FALSE(param_object({"a=1", "a=2"}, error));
+  EXPECT_EQ(error, "--param a is given twice");
+  EXPECT_FALSE(param_object({"a=1", "b"}, error));
+  EXPECT_NE(error.find("NAME=VALUE"), std::string::npos) << error;
+}
+
 TEST(ParamAssignment, RefusesAMissingNameOrEqualsSign) {
   std::string error;
   EXPECT_FALSE(parse_param_assignment("disk_limit", error));
