@@ -18,19 +18,6 @@ std::string int_or_dash(const Json& object, std::string_view name) {
   return value ? std::to_string(*value) : "-";
 }
 
-// Each line of `text` indented by two spaces, ending with a line break.
-std::string indented(std::string_view text) {
-  std::string out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    out += "  " + terminal_safe(text.substr(start, end - start)) + "\n";
-    start = end + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 const std::vector<std::string>& job_statuses() {
@@ -105,6 +92,18 @@ std::string terminal_safe(std::string_view text) {
     out += one_line(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
     if (end == std::string_view::npos) break;
     out.push_back(text[end]);
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string indented(std::string_view text) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    out += "  " + terminal_safe(text.substr(start, end - start)) + "\n";
     start = end + 1;
   }
   return out;

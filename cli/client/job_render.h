@@ -35,5 +35,7 @@ std::string render_job_detail(const Json& job);
 // Output as it may go to a terminal: line breaks and tabs kept, every other control character
 // (escape sequences included) turned into a space.
 std::string terminal_safe(std::string_view text);
+// Each line of `text` indented by two spaces, ending with a line break, made terminal_safe.
+std::string indented(std::string_view text);
 
 }  // namespace wf::cli

@@ -64,20 +64,6 @@ std::vector<std::string> names(const Json& script, std::string_view list) {
   return out;
 }
 
-// Each line of `text` indented by two spaces, ending with a line break; control characters other
-// than the line breaks and tabs of a script's body are made harmless.
-std::string indented(std::string_view text) {
-  std::string out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    out += "  " + terminal_safe(text.substr(start, end - start)) + "\n";
-    start = end + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string parameter_text(const Json& parameter) {
