@@ -1,13 +1,14 @@
 // Binding a workflow's parameters from text (see params.h).
 #include "local/params.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <stdexcept>
 
 #include "effects/records.h"
 #include "local/local_runner.h"
@@ -124,32 +125,35 @@ std::optional<vm::Value> value_of_type(std::string_view type, const nlohmann::or
 
 std::optional<vm::Value> convert_param(const std::string& type_text, const std::string& text, std::string& error) {
   const std::string type = trim_optional(type_text);
-  try {
-    if (type == "string") return vm::make_string(text);
-    if (type == "int") {
-      size_t used = 0;
-      const long long v = std::stoll(text, &used);
-      if (used != text.size()) throw std::invalid_argument("trailing text");
-      return vm::Value::integer(v);
-    }
-    if (type == "float") {
-      size_t used = 0;
-      const double v = std::stod(text, &used);
-      if (used != text.size()) throw std::invalid_argument("trailing text");
-      return vm::Value::real(v);
-    }
-    if (type == "bool") {
-      if (text == "true") return vm::Value::boolean(true);
-      if (text == "false") return vm::Value::boolean(false);
-      throw std::invalid_argument("not true or false");
-    }
-    if (type == "duration") {
-      if (auto ms = decode_duration(text)) return vm::Value::duration(*ms);
-      throw std::invalid_argument("not a duration like 30s or 1h30m");
-    }
-  } catch (const std::exception& e) {
-    error = fmt::format("expected {} but got \"{}\" ({})", type, text, e.what());
+  const auto refuse = [&](std::string_view why) -> std::optional<vm::Value> {
+    error = fmt::format("expected {} but got \"{}\" ({})", type, text, why);
     return std::nullopt;
+  };
+  // A leading `+` is allowed, as people write it; from_chars takes only `-`.
+  const std::string_view digits = text.starts_with('+') ? std::string_view(text).substr(1) : std::string_view(text);
+  if (type == "string") return vm::make_string(text);
+  if (type == "int") {
+    int64_t v = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (ec == std::errc::result_out_of_range) return refuse("out of range");
+    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) return refuse("not a whole number");
+    return vm::Value::integer(v);
+  }
+  if (type == "float") {
+    double v = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (ec == std::errc::result_out_of_range) return refuse("out of range");
+    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) return refuse("not a number");
+    return vm::Value::real(v);
+  }
+  if (type == "bool") {
+    if (text == "true") return vm::Value::boolean(true);
+    if (text == "false") return vm::Value::boolean(false);
+    return refuse("not true or false");
+  }
+  if (type == "duration") {
+    if (auto ms = decode_duration(text)) return vm::Value::duration(*ms);
+    return refuse("not a duration like 30s or 1h30m");
   }
   auto j = nlohmann::ordered_json::parse(text, nullptr, false);
   if (j.is_discarded()) {
