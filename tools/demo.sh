@@ -77,7 +77,7 @@ cat <<EOT
 
 The service stopped cleanly. Where to look:
   $DATA/data/wf.db       the store (SQLite): definitions, instances, jobs, approvals, events
-  $DATA/data/admin.token user admin's token (WF_TOKEN, or `wf login`, for the client commands)
+  $DATA/data/admin.token user admin's token (WF_TOKEN, or wf login, for the client commands)
   $DATA/serve.log        what wf serve said; $DATA/agent.log what the agent ran
 Run it yourself: $WF serve --data $DATA/data, then WF_TOKEN=\$(cat $DATA/data/admin.token) $WF ls
 EOT
