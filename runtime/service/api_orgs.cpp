@@ -7,7 +7,6 @@
 #include "runtime/service/identity_checks.h"
 #include "runtime/service/routes.h"
 #include "runtime/store/agents.h"
-#include "runtime/store/identities.h"
 
 namespace wf::service {
 
@@ -63,21 +62,7 @@ void create_org(Context& c, const Principal& who, http::Request& r, ExchangePtr 
         if (!id.ok()) return error = id.error(), false;
         made->org.id = *id;
         if (!store::orgs::create(db, made->org, now, error)) return false;
-        store::UserRow user;
-        user.org_id = made->org.id;
-        user.name = admin_name;
-        user.display_name = "Administrator";
-        user.created_at = now;
-        user.roles = {std::string(kAdminRole)};
-        int64_t user_id = 0;
-        if (!store::users::add(db, user, user_id, error)) return false;
-        store::TokenRow token;
-        token.org_id = made->org.id;
-        token.user_id = user_id;
-        token.name = "first administrator";
-        token.hash = token_hash(secret);
-        token.created_at = now;
-        return store::tokens::add_user(db, token, made->token_id, error);
+        return add_first_administrator(db, made->org.id, admin_name, "first administrator", secret, now, made->token_id, error);
       },
       reply_after_identity_change(c, x, 201, [made, admin_name, secret] {
         nlohmann::json out = org_json(made->org);

@@ -90,6 +90,25 @@ std::string token_hash(std::string_view token) {
   return hex(out, sizeof out);
 }
 
+bool add_first_administrator(store::Database& db, int64_t org, const std::string& name, const std::string& token_name,
+                             std::string_view secret, int64_t now, int64_t& token_id, std::string& error) {
+  store::UserRow admin;
+  admin.org_id = org;
+  admin.name = name;
+  admin.display_name = "Administrator";
+  admin.created_at = now;
+  admin.roles = {std::string(kAdminRole)};
+  int64_t user_id = 0;
+  if (!store::users::add(db, admin, user_id, error)) return false;
+  store::TokenRow token;
+  token.org_id = org;
+  token.user_id = user_id;
+  token.name = token_name;
+  token.hash = token_hash(secret);
+  token.created_at = now;
+  return store::tokens::add_user(db, token, token_id, error);
+}
+
 bool same_secret(std::string_view a, std::string_view b) {
   return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -23,6 +23,11 @@ std::string new_secret();
 std::string user_token(int64_t id, std::string_view secret);
 // The hex BLAKE2b hash a token (or a user token's secret) is stored as.
 std::string token_hash(std::string_view token);
+// A new organization's first administrator: user `name` of `org` holding the role `admin`, with a
+// token named `token_name` whose secret is `secret`; the token's id in `token_id`. Runs inside the
+// caller's unit of the writer.
+bool add_first_administrator(store::Database& db, int64_t org, const std::string& name, const std::string& token_name,
+                             std::string_view secret, int64_t now, int64_t& token_id, std::string& error);
 // Compares secrets in constant time.
 bool same_secret(std::string_view a, std::string_view b);
 

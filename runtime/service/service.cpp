@@ -170,22 +170,9 @@ bool bootstrap(store::Writer& writer, const std::filesystem::path& data, const s
         secret = new_token("wfe_");
         const int64_t now = effects::wall_clock_ms();
         if (!store::orgs::create(db, {kFirstOrg, "default", secret}, now, err)) return false;
-        store::UserRow admin;
-        admin.org_id = kFirstOrg;
-        admin.name = "admin";
-        admin.display_name = "Administrator";
-        admin.created_at = now;
-        admin.roles = {std::string(kAdminRole)};
-        int64_t user_id = 0, token_id = 0;
-        if (!store::users::add(db, admin, user_id, err)) return false;
         const std::string token_secret = new_secret();
-        store::TokenRow token;
-        token.org_id = kFirstOrg;
-        token.user_id = user_id;
-        token.name = "admin.token";
-        token.hash = token_hash(token_secret);
-        token.created_at = now;
-        if (!store::tokens::add_user(db, token, token_id, err)) return false;
+        int64_t token_id = 0;
+        if (!add_first_administrator(db, kFirstOrg, "admin", "admin.token", token_secret, now, token_id, err)) return false;
         return write_secret(data / "admin.token", user_token(token_id, token_secret), err);
       }, error))
     return false;
