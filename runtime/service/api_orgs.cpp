@@ -40,9 +40,9 @@ void create_org(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   auto name = f.string("name", true);
   auto admin = f.string("admin");
   if (!f.ok(*x)) return;
-  if (!valid_name(*name)) return reply_error(*x, 400, "bad_request", "`name` must be 1 to 64 letters, digits, '.', '_', '-' or '@'");
+  if (!valid_name(*x, "name", *name)) return;
   const std::string admin_name = admin.value_or(who.user);
-  if (!valid_name(admin_name)) return reply_error(*x, 400, "bad_request", "`admin` must be 1 to 64 letters, digits, '.', '_', '-' or '@'");
+  if (!valid_name(*x, "admin", admin_name)) return;
   auto taken = store::orgs::named(c.reads->connection(), *name);
   if (!read_ok(*x, taken)) return;
   if (*taken) return reply_error(*x, 409, "conflict", fmt::format("organization `{}` already exists", *name));

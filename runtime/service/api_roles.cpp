@@ -58,7 +58,7 @@ void put_role(Context& c, const Principal& who, http::Request& r, ExchangePtr x,
   auto description = f.string("description");
   auto permissions = f.strings("permissions");
   if (!f.ok(*x)) return;
-  if (!valid_name(*name)) return reply_error(*x, 400, "bad_request", "`name` must be 1 to 64 letters, digits, '.', '_', '-' or '@'");
+  if (!valid_name(*x, "name", *name)) return;
   if (builtin_role(*name)) return reply_error(*x, 409, "conflict", fmt::format("`{}` is a built-in role and cannot be changed", *name));
   if (!permissions) return reply_error(*x, 400, "bad_request", "`permissions` (a list of permission names) is required");
   PermissionSet set;

@@ -61,7 +61,7 @@ void create_user(Context& c, const Principal& who, http::Request& r, ExchangePtr
   auto email = f.string("email");
   auto roles = f.strings("roles");
   if (!f.ok(*x)) return;
-  if (!valid_name(*name)) return reply_error(*x, 400, "bad_request", "`name` must be 1 to 64 letters, digits, '.', '_', '-' or '@'");
+  if (!valid_name(*x, "name", *name)) return;
   if (*name == "me") return reply_error(*x, 400, "bad_request", "`me` names the caller in /users/me and cannot be a user's name");
   auto taken = store::users::find(c.reads->connection(), who.org_id, *name);
   if (!read_ok(*x, taken)) return;

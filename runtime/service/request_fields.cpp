@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -209,11 +210,12 @@ std::optional<int64_t> parse_time(const nlohmann::json& j) {
   return (static_cast<int64_t>(secs) - offset_s) * 1000 + ms;
 }
 
-bool valid_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char ch : name)
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-' && ch != '@') return false;
-  return true;
+bool valid_name(http::Exchange& x, std::string_view field, std::string_view name) {
+  const bool valid = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-' || ch == '@';
+  });
+  if (!valid) reply_error(x, 400, "bad_request", fmt::format("`{}` must be 1 to 64 letters, digits, '.', '_', '-' or '@'", field));
+  return valid;
 }
 
 }  // namespace wf::service

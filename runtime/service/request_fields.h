@@ -48,7 +48,8 @@ bool paging(const http::Request& r, http::Exchange& x, int64_t& skip, int64_t& l
 std::optional<int64_t> parse_id(std::string_view text);
 
 std::optional<int64_t> parse_time(const nlohmann::json& j);
-// A name of a user, a role or an organization: 1 to 64 letters, digits, '.', '_', '-' or '@'.
-bool valid_name(std::string_view name);  // RFC 3339 string or ms integer, 1970 to 9999
+// Whether `name`, the body's field `field`, is a name of a user, a role or an organization: 1 to
+// 64 letters, digits, '.', '_', '-' or '@'. Answers 400 saying so when it is not.
+bool valid_name(http::Exchange& x, std::string_view field, std::string_view name);  // RFC 3339 string or ms integer, 1970 to 9999
 
 }  // namespace wf::service

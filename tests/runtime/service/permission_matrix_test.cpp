@@ -154,8 +154,9 @@ workflow matrix_gate() {
         EXPECT_EQ(r.status, refused) << what << ": " << r.body;
         EXPECT_EQ(body_json(r)["error"]["code"], refused == 401 ? "unauthorized" : "forbidden") << what << ": " << r.body;
         expect_clean_refusal(r, what);
-        if (refused == 403 && caller.is == Caller::Is::User)
+        if (refused == 403 && caller.is == Caller::Is::User) {
           EXPECT_NE(r.body.find(permission), std::string::npos) << what << " does not name the permission it needs: " << r.body;
+        }
       } else {
         EXPECT_NE(r.status, 0) << what << ": " << r.error;
         EXPECT_NE(r.status, 401) << what << ": " << r.body;
