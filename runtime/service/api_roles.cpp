@@ -15,16 +15,6 @@ nlohmann::json role_json(std::string_view name, std::string_view description, co
   return {{"name", name}, {"description", description}, {"permissions", permissions}, {"builtin", builtin}};
 }
 
-// The permissions a custom role's row lists (validated when it was stored).
-std::vector<std::string> stored_permissions(const store::RoleRow& role) {
-  std::vector<std::string> out;
-  const nlohmann::json names = nlohmann::json::parse(role.permissions, nullptr, false);
-  if (names.is_array())
-    for (const nlohmann::json& n : names)
-      if (n.is_string()) out.push_back(n.get<std::string>());
-  return out;
-}
-
 // The role a grant or revoke names, and the user of its body; false after answering.
 bool grant_request(Context& c, const Principal& who, http::Request& r, http::Exchange& x, std::string_view role,
                    store::UserRow& user) {
@@ -46,7 +36,7 @@ void list_roles(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   if (!read_ok(*x, custom)) return;
   nlohmann::json items = nlohmann::json::array();
   for (const BuiltinRole& b : builtin_roles()) items.push_back(role_json(b.name, b.description, b.permissions.names(), true));
-  for (const store::RoleRow& role : *custom) items.push_back(role_json(role.name, role.description, stored_permissions(role), false));
+  for (const store::RoleRow& role : *custom) items.push_back(role_json(role.name, role.description, permissions_from_json(role.permissions).value_or(PermissionSet()).names(), false));
   reply_items(*x, std::move(items));
 }
 

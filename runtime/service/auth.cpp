@@ -50,11 +50,9 @@ store::Result<PermissionSet> permissions_of(store::Database& reader, const store
   auto lists = store::roles::permissions_of(reader, user.org_id, custom);
   if (!lists.ok()) return store::Result<PermissionSet>::failure(lists.error());
   for (const std::string& list : *lists) {
-    const nlohmann::json names = nlohmann::json::parse(list, nullptr, false);
-    if (!names.is_array()) return store::Result<PermissionSet>::failure("a role's permissions in the store are not a JSON list");
-    for (const nlohmann::json& n : names)
-      if (n.is_string())
-        if (auto p = parse_permission(n.get<std::string>())) set.add(*p);
+    const std::optional<PermissionSet> granted = permissions_from_json(list);
+    if (!granted) return store::Result<PermissionSet>::failure("a role's permissions in the store are not a JSON list");
+    set.add(*granted);
   }
   return set;
 }

@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include <nlohmann/json.hpp>
+
 namespace wf::service {
 
 namespace {
@@ -61,6 +63,16 @@ std::optional<Permission> parse_permission(std::string_view name) {
   for (const PermissionInfo& p : kPermissions)
     if (p.name == name) return p.permission;
   return std::nullopt;
+}
+
+std::optional<PermissionSet> permissions_from_json(std::string_view list) {
+  const nlohmann::json names = nlohmann::json::parse(list, nullptr, false);
+  if (!names.is_array()) return std::nullopt;
+  PermissionSet set;
+  for (const nlohmann::json& n : names)
+    if (n.is_string())
+      if (auto p = parse_permission(n.get<std::string>())) set.add(*p);
+  return set;
 }
 
 std::span<const BuiltinRole> builtin_roles() { return roles_table(); }

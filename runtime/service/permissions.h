@@ -63,6 +63,9 @@ struct PermissionInfo {
 std::span<const PermissionInfo> permissions();
 std::string_view name(Permission p);
 std::optional<Permission> parse_permission(std::string_view name);
+// The permissions a JSON list of their names holds (a custom role's, as stored); nullopt when the
+// text is not such a list. A name the table does not know is skipped.
+std::optional<PermissionSet> permissions_from_json(std::string_view list);
 
 // The built-in roles: every organization has them, and they cannot be changed or deleted.
 struct BuiltinRole {
