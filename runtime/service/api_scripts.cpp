@@ -100,19 +100,20 @@ nlohmann::json script_json(Context& c, const Published& p) {
           {"definition", definition_ref(p)}};
 }
 
-// The definition a request names (`?definition=` or the body's `definition`: an id or a name);
-// nullopt when none is named. Answers (404, 503) and sets `answered` when it cannot be found.
-std::optional<int64_t> named_definition(Context& c, const Principal& who, http::Exchange& x, std::string_view key, bool& answered) {
-  auto id = store::definitions::find_id(c.reads->connection(), who.org_id, key);
-  if (!read_ok(x, id)) {
-    answered = true;
-    return std::nullopt;
-  }
+// The definition a request names (`?definition=` or the body's `definition`: an id or a name) in
+// `definition`, left empty when `key` is. False after answering (404, 503) when the organization
+// has no such definition.
+bool named_definition(Context& c, const Principal& who, http::Exchange& x, const std::optional<std::string>& key,
+                      std::optional<int64_t>& definition) {
+  if (!key) return true;
+  auto id = store::definitions::find_id(c.reads->connection(), who.org_id, *key);
+  if (!read_ok(x, id)) return false;
   if (!*id) {
-    answered = true;
-    reply_error(x, 404, "not_found", fmt::format("no definition `{}`", key));
+    reply_error(x, 404, "not_found", fmt::format("no definition `{}`", *key));
+    return false;
   }
-  return *id;
+  definition = *id;
+  return true;
 }
 
 // The script `name` to run: the one published script of that name (of `definition` when given).
@@ -199,11 +200,7 @@ std::optional<std::vector<std::string>> registered_hosts(Context& c, const Princ
 
 void list_scripts(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
   std::optional<int64_t> only;
-  if (auto key = r.query_param("definition")) {
-    bool answered = false;
-    only = named_definition(c, who, *x, *key, answered);
-    if (answered) return;
-  }
+  if (!named_definition(c, who, *x, r.query_param("definition"), only)) return;
   auto found = published_scripts(c, who.org_id, only);
   if (!read_ok(*x, found)) return;
   nlohmann::json items = nlohmann::json::array();
@@ -220,14 +217,14 @@ void execute_script(Context& c, const Principal& who, http::Request& r, Exchange
   if (!f.ok(*x)) return;
   if (!hosts || hosts->empty() || hosts->size() > kMostHosts)
     return reply_error(*x, 400, "bad_request", fmt::format("`hosts` must name from 1 to {} hosts to run the script on", kMostHosts));
-  std::optional<int64_t> definition;
+  std::optional<std::string> definition_key;
   if (auto it = body->find("definition"); it != body->end() && !it->is_null()) {
     if (!it->is_string() && !it->is_number_integer())
       return reply_error(*x, 400, "bad_request", "`definition` must be a definition's id or name");
-    bool answered = false;
-    definition = named_definition(c, who, *x, it->is_string() ? it->get<std::string>() : std::to_string(it->get<int64_t>()), answered);
-    if (answered) return;
+    definition_key = it->is_string() ? it->get<std::string>() : std::to_string(it->get<int64_t>());
   }
+  std::optional<int64_t> definition;
+  if (!named_definition(c, who, *x, definition_key, definition)) return;
   const std::string name(p["id"]);
   auto script = script_to_run(c, who, *x, name, definition);
   if (!script) return;
@@ -237,9 +234,10 @@ void execute_script(Context& c, const Principal& who, http::Request& r, Exchange
   if (!targets) return;
   const store::JobScript ran{name, script->definition.id, script->version()};
   std::vector<engine::Engine::AdHocJob> jobs;
+  // Exactly what a workflow's `run script` plans for a host (one planner for both), planned once;
+  // the hosts' jobs differ only in WF_HOST.
+  effects::PlannedJob planned = effects::plan_script(script->program->module, script->script(), params);
   for (const std::string& host : *targets) {
-    // Exactly what a workflow's `run script` plans for a host: one planner for both.
-    effects::PlannedJob planned = effects::plan_script(script->program->module, script->script(), params);
     planned.spec.env["WF_HOST"] = host;
     jobs.push_back({host, engine::spec_json(planned.spec).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                     planned.spec.timeout.count(), planned.description, static_cast<int64_t>(store::JobPriority::Normal), ran});
@@ -259,11 +257,7 @@ void script_executions(Context& c, const Principal& who, http::Request& r, Excha
   store::Paging page;
   if (!keyset_paging(r, *x, page)) return;
   std::optional<int64_t> only;
-  if (auto key = r.query_param("definition")) {
-    bool answered = false;
-    only = named_definition(c, who, *x, *key, answered);
-    if (answered) return;
-  }
+  if (!named_definition(c, who, *x, r.query_param("definition"), only)) return;
   const std::string name(p["id"]);
   c.reads->read([&](store::Database& db) { return store::jobs::of_script(db, who.org_id, name, only, page); },
                 [&](const store::Result<store::Page<store::JobRow>>& found) {
