@@ -44,8 +44,7 @@ void approvals(const ApprovalsOptions& o) {
 
   ServiceConnection api(o.client);
   const Json answer = api.get("/approvals" + query);
-  const Json* items = field(answer, "items");
-  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of approvals");
+  const Json* items = &list_items(answer, "approvals");
   if (o.client.json()) return print_json(*items);
   fmt::print("{}", render_approval_table(*items));
 }

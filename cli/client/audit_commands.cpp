@@ -96,8 +96,7 @@ void print_rows(const std::vector<Json>& rows, bool json, bool header) {
 
 // The items of a page answer, newest first as the service gives them.
 std::vector<Json> items_of(const Json& answer) {
-  const Json* items = field(answer, "items");
-  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of audit rows");
+  const Json* items = &list_items(answer, "audit rows");
   return std::vector<Json>(items->begin(), items->end());
 }
 

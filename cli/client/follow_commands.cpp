@@ -129,8 +129,7 @@ std::optional<int64_t> print_log(PatientReader& reader, int64_t id, std::optiona
     if (after) path += fmt::format("?after={}", *after);
     const std::optional<Json> answer = reader.get(path);
     if (!answer) return after;
-    const Json* items = field(*answer, "items");
-    if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of log entries");
+    const Json* items = &list_items(*answer, "log entries");
     std::optional<int64_t> last = after;
     for (const Json& entry : *items) {
       const auto seq = int_field(entry, "seq");

@@ -43,8 +43,7 @@ std::string joined(const Json& object, std::string_view name, std::string_view s
 void list_hosts(const HostsOptions& o) {
   ServiceConnection api(o.client);
   const Json answer = api.get(o.limit > 0 ? fmt::format("/hosts?limit={}", o.limit) : std::string("/hosts"));
-  const Json* items = field(answer, "items");
-  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of hosts");
+  const Json* items = &list_items(answer, "hosts");
   if (o.client.json()) return print_json(*items);
   std::vector<std::vector<std::string>> rows;
   for (const Json& host : *items) {

@@ -123,8 +123,7 @@ void list(const ListOptions& o) {
 
   ServiceConnection api(o.client);
   const Json answer = api.get("/instances" + query);
-  const Json* items = field(answer, "items");
-  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of instances");
+  const Json* items = &list_items(answer, "instances");
   if (o.client.json()) return print_json(*items);
   fmt::print("{}", render_instance_table(*items));
   // The service names the next page (`next`) when there is one; it counts only when asked.

@@ -53,8 +53,7 @@ void list_jobs(const JobsOptions& o) {
 
   ServiceConnection api(o.client);
   const Json answer = api.get("/jobs" + query);
-  const Json* items = field(answer, "items");
-  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of jobs");
+  const Json* items = &list_items(answer, "jobs");
   if (o.client.json()) return print_json(*items);
   fmt::print("{}", render_job_table(*items));
   const auto total = int_field(answer, "total");

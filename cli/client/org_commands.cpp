@@ -25,8 +25,7 @@ struct CreateOrgOptions {
 void list_orgs(const ClientOptions& o) {
   ServiceConnection api(o);
   const Json answer = api.get("/orgs");
-  const Json* items = field(answer, "items");
-  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of organizations");
+  const Json* items = &list_items(answer, "organizations");
   if (o.json()) return print_json(*items);
   fmt::print("{}", render_org_table(*items));
 }

@@ -38,8 +38,7 @@ struct GrantOptions {
 void list_roles(const ClientOptions& o) {
   ServiceConnection api(o);
   const Json answer = api.get("/roles");
-  const Json* items = field(answer, "items");
-  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of roles");
+  const Json* items = &list_items(answer, "roles");
   if (o.json()) return print_json(*items);
   fmt::print("{}", render_role_table(*items));
 }

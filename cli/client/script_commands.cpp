@@ -51,10 +51,7 @@ std::string definition_query(const std::string& definition) {
 
 // The items of `GET /scripts[?definition=]`.
 Json published_scripts(ServiceConnection& api, const std::string& definition) {
-  Json answer = api.get("/scripts" + definition_query(definition));
-  Json* items = answer.is_object() && answer.contains("items") ? &answer["items"] : nullptr;
-  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of scripts");
-  return std::move(*items);
+  return list_items(api.get("/scripts" + definition_query(definition)), "scripts");
 }
 
 void list(const ListOptions& o) {
@@ -90,7 +87,6 @@ void see_jobs_through(ServiceConnection& api, const Json& answer, const std::vec
   if (!o.follow)
     for (const CreatedJob& job : created) fmt::print(stderr, "job {} on {}\n", job.id, one_line(job.host));
   std::vector<Json> ended;
-  std::vector<std::string> statuses;
   for (const CreatedJob& job : created) {
     if (o.follow) {
       fmt::print(stderr, "{}job {} on {}\n", ended.empty() ? "" : "\n", job.id, one_line(job.host));
@@ -98,8 +94,9 @@ void see_jobs_through(ServiceConnection& api, const Json& answer, const std::vec
     }
     const auto output = o.follow ? JobOutputFollower::Output::Print : JobOutputFollower::Output::Quiet;
     ended.push_back(JobOutputFollower(api, job.id, output).run(/*follow=*/true));
-    statuses.push_back(text_field(ended.back(), "status"));
   }
+  std::vector<std::string> statuses;
+  for (const Json& job : ended) statuses.push_back(text_field(job, "status"));
   if (o.client.json()) {
     Json whole = answer;
     whole["jobs"] = Json(ended);
@@ -150,8 +147,7 @@ void executions(const ExecutionsOptions& o) {
   if (o.limit > 0) query += fmt::format("{}limit={}", query.empty() ? "?" : "&", o.limit);
   ServiceConnection api(o.client);
   const Json answer = api.get(fmt::format("/scripts/{}/executions{}", client::url_encode(o.name), query));
-  const Json* items = field(answer, "items");
-  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of executions");
+  const Json* items = &list_items(answer, "executions");
   if (o.client.json()) return print_json(*items);
   fmt::print("{}", render_execution_table(*items));
   // The service names the next page (`next`) when there is one.

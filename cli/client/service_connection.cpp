@@ -64,6 +64,12 @@ void print_json(const Json& value) {
   std::fflush(stdout);
 }
 
+const Json& list_items(const Json& answer, std::string_view what) {
+  const Json* items = field(answer, "items");
+  if (items == nullptr || !items->is_array()) fail(kExitUsage, fmt::format("the service's answer has no list of {}", what));
+  return *items;
+}
+
 int64_t require_id(const std::string& text, std::string_view what) {
   if (auto id = parse_id(text)) return *id;
   fail(kExitUsage, fmt::format("{} id must be a positive integer, got \"{}\"", what, text));

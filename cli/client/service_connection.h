@@ -39,6 +39,10 @@ void print_json(const Json& value);
 // exit code of `wf run` for that outcome.
 void finish_wait(const Json& detail, bool json);
 
+// The `items` of a list answer; fails the command (exit 2) saying that the answer has no list of
+// `what` when it has none.
+const Json& list_items(const Json& answer, std::string_view what);
+
 // Reads a positional id argument, or fails with a usage error naming `what` ("instance").
 int64_t require_id(const std::string& text, std::string_view what);
 

@@ -14,6 +14,7 @@
 #include "cli/client/json_fields.h"
 #include "cli/client/service_connection.h"
 #include "cli/exit_codes.h"
+#include "runtime/agent/durable_file.h"
 
 namespace wf::cli {
 
@@ -39,16 +40,6 @@ bool make_private_directory(const std::filesystem::path& dir, std::string& error
   std::filesystem::create_directories(dir, ec);
   if (ec) return error = fmt::format("cannot create {}: {}", dir.string(), ec.message()), false;
   if (::chmod(dir.c_str(), 0700) != 0) return error = system_error("restrict", dir), false;
-  return true;
-}
-
-bool write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    text.remove_prefix(static_cast<size_t>(n));
-  }
   return true;
 }
 
@@ -117,23 +108,8 @@ bool write_credentials(const std::filesystem::path& path, const StoredCredential
   if (!credentials.token.empty()) content["token"] = credentials.token;
   const std::string text = pretty(content) + "\n";
 
-  // mkstemp creates the file 0600, so the token is never readable by others, not even briefly.
-  std::string temporary = (path.parent_path() / ".config.json.XXXXXX").string();
-  const int fd = ::mkstemp(temporary.data());
-  if (fd < 0) return error = system_error("create a file in", path.parent_path()), false;
-  const bool written = write_all(fd, text) && ::fsync(fd) == 0;
-  const int saved_errno = errno;
-  ::close(fd);
-  if (!written) {
-    ::unlink(temporary.c_str());
-    errno = saved_errno;
-    return error = system_error("write", temporary), false;
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    error = system_error("replace", path);
-    ::unlink(temporary.c_str());
-    return false;
-  }
+  // The temporary is created 0600, so the token is never readable by others, not even briefly.
+  if (std::string why = agent::write_file_durably(path.string(), text, 0600); !why.empty()) return error = why, false;
   return true;
 }
 

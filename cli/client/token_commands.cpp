@@ -56,8 +56,7 @@ void create_token(const CreateTokenOptions& o) {
 void list_tokens(const ListTokensOptions& o) {
   ServiceConnection api(o.client);
   const Json answer = api.get(o.user.empty() ? std::string("/tokens") : "/tokens?user=" + client::url_encode(o.user));
-  const Json* items = field(answer, "items");
-  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of tokens");
+  const Json* items = &list_items(answer, "tokens");
   if (o.client.json()) return print_json(*items);
   fmt::print("{}", render_token_table(*items));
 }

@@ -33,8 +33,7 @@ struct UserOptions {
 void list_users(const ClientOptions& o) {
   ServiceConnection api(o);
   const Json answer = api.get("/users");
-  const Json* items = field(answer, "items");
-  if (items == nullptr || !items->is_array()) fail(kExitUsage, "the service's answer has no list of users");
+  const Json* items = &list_items(answer, "users");
   if (o.json()) return print_json(*items);
   fmt::print("{}", render_user_table(*items));
 }
