@@ -45,13 +45,7 @@ WfRun shell(const fs::path& config_home, const std::string& script, bool stdout_
                               " HOME=" + quoted((config_home / "home").string()) + "; WF=" + quoted(WF_BINARY) + "; { " +
                               script + "; } " + (stdout_only ? "2>/dev/null" : "2>&1");
   WfRun r;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::tie(r.exit_code, r.output) = wf::testing::run_shell(command);
   return r;
 }
 

@@ -68,10 +68,7 @@ workflow other_greet(targets: hosts) {
 }
 )";
 
-struct WfRun {
-  int exit_code = -1;
-  std::string out, err;
-};
+using WfRun = WfOutput;
 
 class ScriptCommands : public ServiceTest {
  protected:
@@ -85,20 +82,7 @@ class ScriptCommands : public ServiceTest {
 
   // `wf ARGS` with the service's address and admin token in the environment; `args` is shell text.
   WfRun wf(const std::string& args) const {
-    WfRun r;
-    const std::filesystem::path err = dir_ / "wf-stderr.txt";
-    const std::string line = "WF_SERVER='" + service_->url() + "' WF_TOKEN='" + service_->admin_token() + "' '" +
-                             WF_BINARY + "' " + args + " 2>'" + err.string() + "'";
-    FILE* pipe = popen(line.c_str(), "r");
-    if (!pipe) return r;
-    std::array<char, 4096> buffer{};
-    size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream in(err);
-    r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return r;
+    return run_wf_apart(*service_, service_->admin_token(), args, dir_ / "wf-stderr.txt");
   }
 
   // Pushes `source` and publishes its first definition; returns that definition's id (0 on failure).

@@ -19,10 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-struct WfRun {
-  int exit_code = -1;
-  std::string out, err;
-};
+using WfRun = WfOutput;
 
 class JobCommands : public ServiceTest {
  protected:
@@ -34,23 +31,10 @@ class JobCommands : public ServiceTest {
   }
 
   // `wf ARGS` with the service's address and admin token in the environment; `args` is shell text.
-  std::string command_line(const std::string& args) const {
-    return "WF_SERVER='" + service_->url() + "' WF_TOKEN='" + service_->admin_token() + "' '" + WF_BINARY + "' " + args;
-  }
+  std::string command_line(const std::string& args) const { return wf_command_line(*service_, service_->admin_token(), args); }
 
   WfRun wf(const std::string& args) const {
-    WfRun r;
-    const std::filesystem::path err = dir_ / "wf-stderr.txt";
-    FILE* pipe = popen((command_line(args) + " 2>'" + err.string() + "'").c_str(), "r");
-    if (!pipe) return r;
-    std::array<char, 4096> buffer{};
-    size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream in(err);
-    r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return r;
+    return run_wf_apart(*service_, service_->admin_token(), args, dir_ / "wf-stderr.txt");
   }
 
   // The id `wf job run` printed (0 when it printed something else).

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -218,10 +219,8 @@ class Agent {
   std::unique_ptr<Process> process_;
 };
 
-// `wf ARGS` (as a shell writes them) against `s` with `token`: its exit code, and its stdout and
-// stderr together.
-inline std::pair<int, std::string> run_wf(const Service& s, const std::string& token, const std::string& args) {
-  const std::string command = "WF_SERVER='" + s.url() + "' WF_TOKEN='" + token + "' '" + WF_BINARY + "' " + args + " 2>&1";
+// A shell command line run by popen: its exit code (-1 when it did not exit) and its stdout.
+inline std::pair<int, std::string> run_shell(const std::string& command) {
   std::string out;
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return {-1, ""};
@@ -230,6 +229,32 @@ inline std::pair<int, std::string> run_wf(const Service& s, const std::string& t
   while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// The command line of `wf ARGS` (as a shell writes them) against `s` with `token`.
+inline std::string wf_command_line(const Service& s, const std::string& token, const std::string& args) {
+  return "WF_SERVER='" + s.url() + "' WF_TOKEN='" + token + "' '" + WF_BINARY + "' " + args;
+}
+
+// `wf ARGS` against `s` with `token`: its exit code, and its stdout and stderr together.
+inline std::pair<int, std::string> run_wf(const Service& s, const std::string& token, const std::string& args) {
+  return run_shell(wf_command_line(s, token, args) + " 2>&1");
+}
+
+// What `wf` did, its stdout and stderr apart.
+struct WfOutput {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// `wf ARGS` against `s` with `token`, its stderr kept apart through the file `err_file`.
+inline WfOutput run_wf_apart(const Service& s, const std::string& token, const std::string& args,
+                             const std::filesystem::path& err_file) {
+  WfOutput r;
+  std::tie(r.exit_code, r.out) = run_shell(wf_command_line(s, token, args) + " 2>'" + err_file.string() + "'");
+  std::ifstream in(err_file);
+  r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return r;
 }
 
 // JSON of a response body ({} when it is not JSON).
