@@ -12,8 +12,6 @@ namespace wf::cli {
 
 namespace {
 
-std::string or_dash(const std::string& text) { return text.empty() ? "-" : one_line(text); }
-
 std::string id_text(const Json& object, std::string_view name) {
   if (auto id = int_field(object, name)) return std::to_string(*id);
   return or_dash(text_field(object, name));

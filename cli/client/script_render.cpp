@@ -12,13 +12,6 @@ namespace wf::cli {
 
 namespace {
 
-std::string or_dash(const std::string& text) { return text.empty() ? "-" : one_line(text); }
-
-std::string int_or_dash(const Json& object, std::string_view name) {
-  const auto value = int_field(object, name);
-  return value ? std::to_string(*value) : "-";
-}
-
 std::string duration_or_dash(const Json& object, std::string_view name) {
   const auto ms = int_field(object, name);
   return ms ? format_duration_ms(*ms) : "-";

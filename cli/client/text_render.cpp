@@ -32,8 +32,6 @@ std::string id_text(const Json& object, std::string_view name) {
   return text.empty() ? "-" : one_line(text);
 }
 
-std::string or_dash(std::string text) { return text.empty() ? "-" : one_line(text); }
-
 // Values of variables can be whole documents; the summary shows their start (--format json has all).
 constexpr size_t kLongestValue = 200;
 
@@ -55,6 +53,13 @@ std::string one_line(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string or_dash(const std::string& text) { return text.empty() ? "-" : one_line(text); }
+
+std::string int_or_dash(const Json& object, std::string_view name) {
+  const auto value = int_field(object, name);
+  return value ? std::to_string(*value) : "-";
 }
 
 std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {

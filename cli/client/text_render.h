@@ -19,6 +19,10 @@ std::string render_table(const std::vector<std::string>& header, const std::vect
 
 // `text` with line breaks, tabs and other control characters turned into spaces.
 std::string one_line(std::string_view text);
+// one_line(text), or "-" for an empty text: a table's empty cell.
+std::string or_dash(const std::string& text);
+// The integer field `name` of `object`, or "-" when it has none.
+std::string int_or_dash(const Json& object, std::string_view name);
 
 // 250ms, 1.5s, 2m05s, 1h02m: short and exact enough for step timelines.
 std::string format_duration_ms(int64_t ms);

@@ -97,15 +97,7 @@ class ScriptCommands : public ServiceTest {
 
   json job(int64_t id) { return body_json(api_->get("/api/v1/jobs/" + std::to_string(id))); }
 
-  json wait_job_ended(int64_t id) {
-    json j;
-    wait_until([&] {
-      j = job(id);
-      const std::string s = j.value("status", "");
-      return !s.empty() && s != "queued" && s != "dispatched" && s != "running";
-    });
-    return j;
-  }
+  json wait_job_ended(int64_t id) { return testing::wait_job_ended(*api_, id); }
 
   // The ids printed one per line, or nothing when a line is not an id.
   static std::vector<int64_t> printed_ids(const std::string& out) {

@@ -50,15 +50,7 @@ class JobCommands : public ServiceTest {
 
   json job(int64_t id) { return body_json(api_->get("/api/v1/jobs/" + std::to_string(id))); }
 
-  json wait_job_ended(int64_t id) {
-    json j;
-    wait_until([&] {
-      j = job(id);
-      const std::string s = j.value("status", "");
-      return !s.empty() && s != "queued" && s != "dispatched" && s != "running";
-    });
-    return j;
-  }
+  json wait_job_ended(int64_t id) { return testing::wait_job_ended(*api_, id); }
 
 };
 

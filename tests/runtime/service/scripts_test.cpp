@@ -89,15 +89,7 @@ class Scripts : public ServiceTest {
     return api_->post("/api/v1/scripts/" + script + "/execute", body.dump());
   }
 
-  json wait_job_ended(int64_t id) {
-    json j;
-    wait_until([&] {
-      j = body_json(api_->get("/api/v1/jobs/" + std::to_string(id)));
-      const std::string s = j.value("status", "");
-      return !s.empty() && s != "queued" && s != "dispatched" && s != "running";
-    });
-    return j;
-  }
+  json wait_job_ended(int64_t id) { return testing::wait_job_ended(*api_, id); }
 
   static std::string message(const client::HttpResult& r) { return body_json(r)["error"].value("message", ""); }
 

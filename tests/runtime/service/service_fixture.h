@@ -300,6 +300,19 @@ inline nlohmann::json wait_ended(client::HttpClient& c, int64_t id, std::chrono:
   return wait_status(c, id, [](const nlohmann::json& d) { return is_terminal(d.value("status", "")); }, timeout);
 }
 
+// A job's detail once it has ended (or as it is when `timeout` runs out).
+inline nlohmann::json wait_job_ended(client::HttpClient& c, int64_t id, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  nlohmann::json j;
+  wait_until(
+      [&] {
+        j = body_json(c.get("/api/v1/jobs/" + std::to_string(id)));
+        const std::string s = j.value("status", "");
+        return !s.empty() && s != "queued" && s != "dispatched" && s != "running";
+      },
+      timeout);
+  return j;
+}
+
 // A test with a `wf serve` of its own (`prefix` names its data directory) and an admin client;
 // the directory is removed when the test passed. A fixture that adds agents stops them in its
 // TearDown before calling this one's.
