@@ -233,6 +233,10 @@ class Engine {
   uint64_t subscribe(Listener listener);
   void unsubscribe(uint64_t handle);
 
+  // ---- the kill switch (SPEC §4.6): while an organization's automation is paused, schedule ticks
+  // and hook deliveries start nothing. Every automatic start asks this one question.
+  bool automation_paused(int64_t org) const { return automation_paused_.count(org) > 0; }
+
   // ---- figures
   size_t live_instances() const { return instances_.size(); }
   size_t waiting_polls() const { return pollers_.size(); }
@@ -426,6 +430,7 @@ class Engine {
   ServiceHost binding_host_;
 
   std::map<int64_t, std::unique_ptr<Instance>> instances_;  // the non-terminal ones
+  std::set<int64_t> automation_paused_;                     // organizations whose kill switch is on
   std::map<int64_t, std::unique_ptr<LiveJob>> jobs_;        // the non-terminal ones
   std::map<int64_t, int64_t> heartbeats_;                   // agent id → when its last heartbeat came (monotonic)
   std::map<QueueKey, std::set<std::tuple<int64_t, int64_t, int64_t>>> queues_;  // → (-priority, scheduled_at, id)
