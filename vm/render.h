@@ -30,7 +30,7 @@ class Shape;
 //   string   its text
 //   list, map, record  compact JSON (to_json_text)
 //   credential `credential(<identity>)`; approver `role:<name>` | `user:<name>`;
-//            channel `slack:#ops` | `email:<address>` | `webhook:<name>`
+//            channel `slack:#ops` | `email:<address>` | `webhook:<name>` | `pagerduty:<name>`
 std::string render(const Value& v);
 
 // The canonical duration text above, for `ms` milliseconds (any int64, including the smallest).
@@ -69,13 +69,15 @@ bool parse_json_text(std::string_view text, Value& out, std::string& error);
 // ---- Approvers and channels ------------------------------------------------------------------
 
 // An Approver is a record tagged Tag::Approver with fields {kind, name}, kind "role" or "user";
-// a Channel is tagged Tag::Channel with fields {kind, target}, kind "slack", "email" or "webhook".
+// a Channel is tagged Tag::Channel with fields {kind, target}, kind "slack", "email", "webhook" or
+// "pagerduty".
 // Both fields are strings. Build them only through these helpers so every part agrees.
 inline constexpr std::string_view kApproverRole = "role";
 inline constexpr std::string_view kApproverUser = "user";
 inline constexpr std::string_view kChannelSlack = "slack";
 inline constexpr std::string_view kChannelEmail = "email";
 inline constexpr std::string_view kChannelWebhook = "webhook";
+inline constexpr std::string_view kChannelPagerDuty = "pagerduty";
 
 const Shape* approver_shape();  // {kind, name}
 const Shape* channel_shape();   // {kind, target}

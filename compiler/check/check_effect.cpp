@@ -195,7 +195,7 @@ void Checker::check_notify(NotifyStmt& s) {
   if (s.to) {
     const Type* t = check_value(s.to.get(), types_.list(types_.channel()), "used as a channel");
     if (!assignable(t, types_.channel()) && !assignable(t, types_.list(types_.channel())))
-      mismatch(s.to->range, types_.channel(), t, "`to` takes `slack(..)`, `email(..)` or `webhook(..)` values");
+      mismatch(s.to->range, types_.channel(), t, "`to` takes `slack(..)`, `email(..)`, `webhook(..)` or `pagerduty(..)` values");
   }
 }
 

@@ -236,6 +236,14 @@ class Engine {
   // ---- the kill switch (SPEC §4.6): while an organization's automation is paused, schedule ticks
   // and hook deliveries start nothing. Every automatic start asks this one question.
   bool automation_paused(int64_t org) const { return automation_paused_.count(org) > 0; }
+  // Pauses (`paused`) or resumes the automation of `org`, as `by` (a user's name) asked, for
+  // `reason`; Conflict when it already stands so. While paused, an automatic instance (see
+  // automatic()) does not begin the next effect it asks for: it is withheld, and the instance is
+  // paused with reason `kill_switch`; effects already begun go on. Resuming begins every withheld
+  // effect of the organization's instances.
+  OpResult set_automation(int64_t org, bool paused, const std::string& by, const std::string& reason, Done done);
+  // Where the switch of `org` stands; nullopt when it was never flipped (automation runs).
+  std::optional<store::AutomationSwitchRow> automation_switch(int64_t org) const;
 
   // ---- figures
   size_t live_instances() const { return instances_.size(); }
@@ -276,6 +284,18 @@ class Engine {
   // A job queue: an organization's host.
   using QueueKey = std::pair<int64_t, std::string>;
 
+  // ---- the kill switch (engine_kill_switch.cpp)
+  // Whether `in` was started by automation rather than by a person: its trigger is not `manual`
+  // (nor `retry`, which a person asks for); a child workflow's instance counts as its parent's.
+  bool automatic(const Instance& in) const;
+  // Whether the effect `in` now asks for is to be withheld: its organization's automation is
+  // paused and `in` is automatic.
+  bool held_by_kill_switch(const Instance& in) const;
+  // Records `w` (and its `row`) as asked for but not begun, and the instance as held.
+  void withhold(Instance& in, Wait& w, WaitRow& row, const std::string& what, Changes& ch);
+  // Begins the withheld effects of `in` and lets it go on.
+  void release_withheld(Instance& in, Changes& ch);
+  bool recover_automation(std::string& error);
   // ---- starting (engine_start.cpp)
   int64_t launch(StartRequest request, Changes& ch);
   void begin(Instance& in, std::vector<vm::Value> args, const std::string& how, Changes& ch);
@@ -289,6 +309,9 @@ class Engine {
   static void on_runnable(uv_idle_t* handle);
   bool deliver_ready(Instance& in, vm::Machine& m, Changes& ch);
   void handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch, bool& resumed);
+  // Begins a waiting effect: its timeline row, its step's timeout, and what its file arms; `row`
+  // joins the unit.
+  void begin_effect(Instance& in, Wait& w, const vm::Machine& m, const vm::EffectRequest& r, WaitRow row, Changes& ch);
   void settle_wait(Instance& in, Wait& w, bool is_error, vm::Value outcome, Changes& ch);
   // `why` ("cancelled" or "expired") is what becomes of its approval; `reason` is the error its
   // jobs end with ("cancelled: ..."), saying why they were stopped.
@@ -431,6 +454,7 @@ class Engine {
 
   std::map<int64_t, std::unique_ptr<Instance>> instances_;  // the non-terminal ones
   std::set<int64_t> automation_paused_;                     // organizations whose kill switch is on
+  std::map<int64_t, store::AutomationSwitchRow> automation_switches_;  // each flipped switch, as stored
   std::map<int64_t, std::unique_ptr<LiveJob>> jobs_;        // the non-terminal ones
   std::map<int64_t, int64_t> heartbeats_;                   // agent id → when its last heartbeat came (monotonic)
   std::map<QueueKey, std::set<std::tuple<int64_t, int64_t, int64_t>>> queues_;  // → (-priority, scheduled_at, id)

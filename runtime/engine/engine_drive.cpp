@@ -22,6 +22,8 @@ namespace {
 
 constexpr uint64_t kFuelPerSlice = 2'000'000;
 
+}  // namespace
+
 std::string describe_effect(const vm::EffectRequest& r) {
   switch (r.kind) {
     case bytecode::EffectKind::Run: {
@@ -38,8 +40,6 @@ std::string describe_effect(const vm::EffectRequest& r) {
     default: return std::string(bytecode::effect_name(r.kind));
   }
 }
-
-}  // namespace
 
 void Engine::advance(Instance& in, Changes& ch) {
   Transition t(*this, in, ch);
@@ -163,9 +163,15 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
   w.fiber = r.fiber;
   w.seq = r.seq;
   w.args = r.args;
-  w.step = open_step(in, ch, std::string(bytecode::effect_name(r.kind)), describe_effect(r), static_cast<int64_t>(r.seq));
   WaitRow row{in.row.id, r.seq, r.fiber, std::string(bytecode::effect_name(r.kind)), vm::encode_values(*in.program, {r.args}),
               effects::wall_clock_ms(), std::nullopt};
+  if (held_by_kill_switch(in)) return withhold(in, w, row, describe_effect(r), ch);
+  begin_effect(in, w, m, r, std::move(row), ch);
+}
+
+void Engine::begin_effect(Instance& in, Wait& w, const vm::Machine& m, const vm::EffectRequest& r, WaitRow row, Changes& ch) {
+  using bytecode::EffectKind;
+  w.step = open_step(in, ch, std::string(bytecode::effect_name(r.kind)), describe_effect(r), static_cast<int64_t>(r.seq));
   if (!begin_step_timeout(in, w, m, r, ch)) {
     ch.waits_added.push_back(std::move(row));
     return;
@@ -193,6 +199,9 @@ bool Engine::update_status(Instance& in, Changes& ch) {
   if (in.row.operator_paused) {
     status = InstanceStatus::Paused;
     reason = PauseReason::Operator;
+  } else if (in.row.kill_switch_paused) {
+    status = InstanceStatus::Paused;
+    reason = PauseReason::KillSwitch;
   } else {
     bool busy = false, approval = false, delay = false, retry_delay = false;
     const int64_t now = monotonic_now();
@@ -233,6 +242,7 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
   r.ended_at = effects::wall_clock_ms();
   r.pause_reason.reset();
   r.operator_paused = false;
+  r.kill_switch_paused = false;
   for (auto& [seq, w] : in.waits) {
     drop_wait(in, w, "cancelled", "cancelled: the instance ended", ch);
     ch.waits_removed.emplace_back(r.id, seq);
@@ -277,6 +287,10 @@ void Engine::abort_instance(Instance& in, stdlib::ErrorKind kind, const std::str
   }
   in.waits.clear();
   in.row.operator_paused = false;
+  // What its finally blocks ask for is cleanup of an instance being stopped: the kill switch
+  // withholds none of it.
+  in.row.kill_switch_paused = false;
+  in.aborting = true;
   log(in, ch, "instance", message);
   if (in.row.status == InstanceStatus::Queued) {
     in.row.status = kind == stdlib::ErrorKind::Timeout ? InstanceStatus::Timeout : InstanceStatus::Cancelled;

@@ -42,7 +42,7 @@ bool Engine::recover(std::string& error, Done recovered) {
       !next_id(store::approvals::max_id(reader_), next_approval_id_, error) ||
       !next_id(store::events::max_id(reader_), next_event_id_, error))
     return false;
-  if (!recover_jobs(error)) return false;
+  if (!recover_automation(error) || !recover_jobs(error)) return false;
   // The instances come back a chunk per loop turn, so the service answers (/ready, reads, the
   // agents) while a large store recovers.
   recovering_ = true;
@@ -173,6 +173,7 @@ bool Engine::restore_instance(store::RecoveredInstance& stored, Changes& ch, Ins
     w.kind = *kind;
     w.args = std::move(args[0]);
     w.due_at = stored_wait.due_at;
+    w.withheld = stored_wait.withheld;
     waits.push_back(std::move(w));
   }
   const int64_t id = r.id;
@@ -182,7 +183,8 @@ bool Engine::restore_instance(store::RecoveredInstance& stored, Changes& ch, Ins
       if (step.effect_seq && static_cast<uint64_t>(*step.effect_seq) == w.seq) w.step = idx;
     const uint64_t seq = w.seq;
     in->waits[seq] = std::move(w);
-    if (!rebuild_wait(*in, in->waits[seq], ch, error)) return false;
+    // A withheld effect has nothing to rebuild: it begins when automation resumes.
+    if (!in->waits[seq].withheld && !rebuild_wait(*in, in->waits[seq], ch, error)) return false;
   }
   recover_step_timeouts(*in, ch);
   return true;

@@ -54,14 +54,14 @@ void Engine::time_out_wait(Instance& in, Wait& w, Changes& ch) {
 // answered now (`ch` records it), the others armed again.
 void Engine::recover_step_timeouts(Instance& in, Changes& ch) {
   bool any_open = false;
-  for (const auto& [seq, w] : in.waits) any_open = any_open || !w.ready;
+  for (const auto& [seq, w] : in.waits) any_open = any_open || (!w.ready && !w.withheld);
   if (!any_open || !in.row.continuation) return;
   vm::Machine m(in.program, binding_host_);
   // A continuation that cannot be restored stops the instance at its next transition, which
   // reports it; there is no deadline to read.
   if (!vm::restore(m, view(in.row.continuation)).ok()) return;
   for (auto& [seq, w] : in.waits) {
-    if (w.ready) continue;
+    if (w.ready || w.withheld) continue;  // a withheld effect's step timeout is armed as it begins
     w.step_deadline = effects::effect_deadline(m, vm::EffectRequest{w.kind, vm::Value(), w.fiber, w.seq});
     if (!w.step_deadline) continue;
     if (clock_->wall_ms() >= w.step_deadline->at) time_out_wait(in, w, ch);

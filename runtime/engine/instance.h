@@ -40,6 +40,10 @@ struct Wait {
   // The timed step that bounds it (effects/step_timeout.h); none when no step times it.
   std::optional<vm::StepDeadline> step_deadline;
 
+  // Asked for while the kill switch held the instance: nothing of it has begun (no timeline row,
+  // no job, no timer) until automation resumes.
+  bool withheld = false;
+
   // Settled: the value or Error to resume the fiber with (held while the instance is paused).
   bool ready = false, ready_error = false;
   vm::Value outcome;
@@ -57,7 +61,11 @@ struct Instance {
   bool queued_to_run = false;  // out of fuel, waiting in the runnable list
   bool detached = false;       // a child whose parent no longer waits for it
   bool timeout_fired = false;  // its @timeout ran out (the wall clock may say otherwise after a step)
+  bool aborting = false;       // cancelled or timed out: only its finally blocks run on
 };
+
+// How an effect reads in the execution log and the timeline ("run job ...", "sleep 5m").
+std::string describe_effect(const vm::EffectRequest& r);
 
 // The names of the steps open in each fiber, outermost first (InstanceRow::checkpoint_steps).
 std::string open_step_names(const Instance& in);

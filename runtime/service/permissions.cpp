@@ -30,10 +30,11 @@ const std::array<BuiltinRole, 3>& roles_table() {
     for (const PermissionInfo& p : kPermissions)
       if (is_view(p)) views.add(p.permission);
     PermissionSet operate = views;
-    operate.add(of({WorkflowsExecute, JobsManage}));
+    // An operator who sees automation go wrong stops it: the kill switch is theirs too.
+    operate.add(of({WorkflowsExecute, JobsManage, AutomationKillSwitch}));
     return std::array<BuiltinRole, 3>{{
         {"admin", "everything", PermissionSet::all()},
-        {"operator", "view everything; run workflows, respond to approvals, manage jobs", operate},
+        {"operator", "view everything; run workflows, respond to approvals, manage jobs, pause automation", operate},
         {"viewer", "view everything", views},
     }};
   }();

@@ -26,11 +26,12 @@ namespace wf::service {
   X(ScriptsManage, "scripts.manage", "execute scripts of the library")                                    \
   X(PamVaultsView, "pam_vaults.view", "view vault identities (never their secrets)")                      \
   X(PamVaultsManage, "pam_vaults.manage", "create, replace and delete vault identities")                 \
-  X(AutomationView, "automation.view", "view schedules and hooks")                                        \
+  X(AutomationView, "automation.view", "view schedules, hooks and the kill switch")                       \
   X(AutomationManage, "automation.manage", "create, change and delete schedules and hooks")              \
-  X(SettingsView, "settings.view", "see the kill switch's status and the audit log")                      \
+  X(AutomationKillSwitch, "automation.kill_switch", "pause and resume the organization's automation")    \
+  X(SettingsView, "settings.view", "see the audit log")                                                   \
   X(SettingsManage, "settings.manage",                                                                    \
-    "users, roles, tokens, agents' enrollment, the kill switch; create organizations (in the first)")
+    "users, roles, tokens, agents' enrollment; create organizations (in the first)")
 
 enum class Permission : uint8_t {
 #define WF_PERMISSION_ENUM(e, name, grants) e,

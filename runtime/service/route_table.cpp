@@ -123,6 +123,12 @@ constexpr Route kRoutes[] = {
      "Organizations: the caller's, or all for administrators of the first organization"},
     {"POST", "/orgs", create_org, "settings.manage", User, kJsonBody, true, true,
      "Create an organization with its first administrator (administrators of the first organization)"},
+    {"GET", "/orgs/{id}/automation/status", automation_status, "automation.view", User, kNoBody, false, true,
+     "The kill switch: paused or not, by whom, since when, why"},
+    {"POST", "/orgs/{id}/automation/pause", pause_automation, "automation.kill_switch", User, kNoBody, true, true,
+     "Pause the organization's automation (kill switch), with a reason"},
+    {"POST", "/orgs/{id}/automation/resume", resume_automation, "automation.kill_switch", User, kNoBody, false, true,
+     "Resume the organization's automation; the instances the switch held go on"},
     {"GET", "/audit", list_audit, "settings.view", User, kNoBody, false, true,
      "The audit log, newest first (actor, action, resource, outcome, since, after, skip, limit, count)"},
 

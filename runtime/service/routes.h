@@ -46,6 +46,9 @@ HandlerFunction list_roles, put_role, delete_role, grant_role, revoke_role;
 HandlerFunction list_tokens, create_token, revoke_token;
 HandlerFunction list_orgs, create_org;
 
+// api_automation.cpp: the kill switch.
+HandlerFunction automation_status, pause_automation, resume_automation;
+
 // api_audit.cpp
 HandlerFunction list_audit;
 

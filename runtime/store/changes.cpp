@@ -26,7 +26,7 @@ void append_all(std::vector<T>& to, std::vector<T>& from) {
 bool Changes::empty() const {
   return instances.empty() && waits_added.empty() && waits_removed.empty() && jobs.empty() && approvals.empty() &&
          responses.empty() && steps.empty() && log.empty() && events.empty() && signals_added.empty() &&
-         signals_taken.empty() && sessions_opened.empty() && sessions_checked_in.empty();
+         signals_taken.empty() && sessions_opened.empty() && sessions_checked_in.empty() && automation.empty();
 }
 
 void Changes::append(Changes&& o) {
@@ -43,6 +43,7 @@ void Changes::append(Changes&& o) {
   append_all(signals_taken, o.signals_taken);
   append_all(sessions_opened, o.sessions_opened);
   append_all(sessions_checked_in, o.sessions_checked_in);
+  append_all(automation, o.automation);
 }
 
 bool write_changes(store::Database& db, const Changes& c, std::string& error) {
@@ -53,13 +54,14 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     auto& s = db.prepare(
         "INSERT INTO instances (id, org_id, definition_id, version, workflow, module_hash, status, "
         "pause_reason, params, targets, parent_id, parent_fiber, parent_seq, created_at, scheduled_at, started_at, "
-        "ended_at, timeout_at, result, error, error_message, continuation, checkpoint, operator_paused, trigger, attempt, checkpoint_steps) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27) "
+        "ended_at, timeout_at, result, error, error_message, continuation, checkpoint, operator_paused, trigger, attempt, checkpoint_steps, "
+        "kill_switch_paused) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28) "
         "ON CONFLICT (id) DO UPDATE SET status = excluded.status, pause_reason = excluded.pause_reason, "
         "started_at = excluded.started_at, ended_at = excluded.ended_at, timeout_at = excluded.timeout_at, "
         "result = excluded.result, error = excluded.error, error_message = excluded.error_message, "
         "continuation = excluded.continuation, checkpoint = excluded.checkpoint, operator_paused = excluded.operator_paused, "
-        "attempt = excluded.attempt, checkpoint_steps = excluded.checkpoint_steps");
+        "attempt = excluded.attempt, checkpoint_steps = excluded.checkpoint_steps, kill_switch_paused = excluded.kill_switch_paused");
     s.bind(1, r.id).bind(2, r.org_id).bind(3, r.definition_id).bind(4, r.version);
     s.bind(5, std::string_view(r.workflow)).bind(6, std::string_view(r.module_hash)).bind(7, name(r.status));
     if (r.pause_reason) s.bind(8, name(*r.pause_reason));
@@ -82,14 +84,17 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     s.bind(25, name(r.trigger));
     s.bind(26, r.attempt);
     s.bind(27, std::string_view(r.checkpoint_steps));
+    s.bind(28, r.kill_switch_paused ? 1 : 0);
     if (!run(s, error)) return false;
   }
   for (const WaitRow& w : c.waits_added) {
     auto& s = db.prepare(
-        "INSERT OR REPLACE INTO waits (instance_id, seq, fiber, kind, args, created_at, due_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        "INSERT OR REPLACE INTO waits (instance_id, seq, fiber, kind, args, created_at, due_at, withheld) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     s.bind(1, w.instance_id).bind(2, static_cast<int64_t>(w.seq)).bind(3, static_cast<int64_t>(w.fiber));
     s.bind(4, std::string_view(w.kind)).bind_blob(5, w.args.data(), w.args.size()).bind(6, w.created_at);
     bind_optional(s, 7, w.due_at);
+    s.bind(8, w.withheld ? 1 : 0);
     if (!run(s, error)) return false;
   }
   for (const auto& [instance, seq] : c.waits_removed) {
@@ -192,6 +197,13 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     auto& s = db.prepare(
         "DELETE FROM signals WHERE rowid = (SELECT rowid FROM signals WHERE instance_id = ?1 AND event = ?2 ORDER BY rowid LIMIT 1)");
     s.bind(1, instance).bind(2, std::string_view(event));
+    if (!run(s, error)) return false;
+  }
+  for (const AutomationSwitchRow& a : c.automation) {
+    auto& s = db.prepare(
+        "INSERT OR REPLACE INTO automation_switch (org_id, paused, changed_by, changed_at, reason) VALUES (?1, ?2, ?3, ?4, ?5)");
+    s.bind(1, a.org_id).bind(2, a.paused ? 1 : 0).bind(3, std::string_view(a.changed_by)).bind(4, a.changed_at);
+    s.bind(5, std::string_view(a.reason));
     if (!run(s, error)) return false;
   }
   return true;

@@ -28,6 +28,7 @@ struct Changes {
   std::vector<SessionRow> sessions_opened;
   std::vector<std::pair<std::string, int64_t>> sessions_checked_in;  // (session, at)
   std::vector<std::pair<int64_t, std::string>> signals_taken;  // (instance, event): the oldest one
+  std::vector<AutomationSwitchRow> automation;  // written whole
 
   bool empty() const;
   // Appends `other`'s rows (for several transitions that share one unit of work).

@@ -8,7 +8,7 @@ namespace {
 constexpr const char* kColumns =
     "id, org_id, definition_id, version, workflow, module_hash, status, pause_reason, params, targets, parent_id, "
     "parent_fiber, parent_seq, created_at, scheduled_at, started_at, ended_at, timeout_at, result, error, error_message, "
-    "continuation, checkpoint, operator_paused, trigger, attempt, checkpoint_steps";
+    "continuation, checkpoint, operator_paused, trigger, attempt, checkpoint_steps, kill_switch_paused";
 
 SharedBytes shared_blob(const Statement& s, int col) {
   const std::string_view b = s.column_blob(col);
@@ -49,6 +49,7 @@ bool read_instance(const Statement& s, InstanceRow& r, std::string& error) {
   r.operator_paused = s.column_int64(23) != 0;
   r.attempt = s.column_int64(25);
   r.checkpoint_steps = s.column_text(26);
+  r.kill_switch_paused = s.column_int64(27) != 0;
   return column_enum(s, 24, r.trigger, error);
 }
 
@@ -69,7 +70,7 @@ bool read_step_at(const Statement& s, int at, StepRow& r, std::string&) {
 
 bool read_step(const Statement& s, StepRow& r, std::string& error) { return read_step_at(s, 0, r, error); }
 
-// A wait from its columns starting at `at` (seq, fiber, kind, args, created_at, due_at).
+// A wait from its columns starting at `at` (seq, fiber, kind, args, created_at, due_at, withheld).
 bool read_wait_at(const Statement& s, int at, WaitRow& w, std::string&) {
   w.seq = static_cast<uint64_t>(s.column_int64(at));
   w.fiber = static_cast<uint32_t>(s.column_int64(at + 1));
@@ -77,6 +78,7 @@ bool read_wait_at(const Statement& s, int at, WaitRow& w, std::string&) {
   w.args = column_bytes(s, at + 3);
   w.created_at = s.column_int64(at + 4);
   w.due_at = optional_int(s, at + 5);
+  w.withheld = s.column_int64(at + 6) != 0;
   return true;
 }
 
@@ -108,7 +110,7 @@ constexpr const char* kStepColumns =
 constexpr const char* kSummaryColumns =
     "id, org_id, definition_id, version, workflow, module_hash, status, pause_reason, NULL, NULL, parent_id, "
     "parent_fiber, parent_seq, created_at, scheduled_at, started_at, ended_at, timeout_at, NULL, NULL, error_message, "
-    "NULL, NULL, operator_paused, trigger, attempt, NULL";
+    "NULL, NULL, operator_paused, trigger, attempt, NULL, kill_switch_paused";
 
 // The filters' conditions, each written only when it filters, so that every combination is a
 // plain conjunction an index serves (`?2 = '' OR status = ?2` would hide the column from the
@@ -168,7 +170,7 @@ constexpr const char* kLiveChunkSteps =
     "WHERE i.status NOT IN ('completed', 'failed', 'cancelled', 'timeout') AND i.id BETWEEN ?1 AND ?2 AND s.status = 'running' "
     "ORDER BY i.id, s.idx";
 constexpr const char* kLiveChunkWaits =
-    "SELECT instance_id, seq, fiber, kind, args, created_at, due_at FROM waits WHERE instance_id BETWEEN ?1 AND ?2 "
+    "SELECT instance_id, seq, fiber, kind, args, created_at, due_at, withheld FROM waits WHERE instance_id BETWEEN ?1 AND ?2 "
     "ORDER BY instance_id, seq";
 
 }  // namespace
@@ -186,8 +188,8 @@ Result<std::vector<RecoveredInstance>> live_chunk(Database& db, int64_t after, i
     q->bind(1, after).bind(2, most);
     auto rows = read_rows<RecoveredInstance>(q, [](const Statement& s, RecoveredInstance& r, std::string& error) {
       if (!read_instance(s, r.row, error)) return false;
-      r.next_step = s.column_int64(27);
-      r.next_log_seq = s.column_int64(28);
+      r.next_step = s.column_int64(28);
+      r.next_log_seq = s.column_int64(29);
       return true;
     });
     if (!rows.ok()) return Answer::failure(rows.error());
@@ -266,7 +268,7 @@ Result<std::vector<LogRow>> log(Database& db, int64_t instance, int64_t after) {
 }
 
 Result<std::vector<WaitRow>> waits(Database& db, int64_t instance) {
-  Query q(db, "SELECT seq, fiber, kind, args, created_at, due_at FROM waits WHERE instance_id = ?1 ORDER BY seq");
+  Query q(db, "SELECT seq, fiber, kind, args, created_at, due_at, withheld FROM waits WHERE instance_id = ?1 ORDER BY seq");
   q->bind(1, instance);
   return rows_of<WaitRow>(q, instance, read_wait);
 }

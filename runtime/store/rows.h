@@ -39,6 +39,9 @@ struct InstanceRow {
   std::string result, error, error_message;  // JSON, JSON, text ("" = NULL)
   SharedBytes continuation, checkpoint;  // null: none
   bool operator_paused = false;
+  // Held by the kill switch (SPEC §4.6): an effect it asked for is withheld until automation
+  // resumes.
+  bool kill_switch_paused = false;
 };
 
 struct WaitRow {
@@ -49,6 +52,16 @@ struct WaitRow {
   std::vector<uint8_t> args;
   int64_t created_at = 0;
   std::optional<int64_t> due_at;
+  bool withheld = false;  // asked for while the kill switch held the instance: not begun yet
+};
+
+// Where an organization's kill switch stands (SPEC §4.6): who flipped it last, when, and why.
+struct AutomationSwitchRow {
+  int64_t org_id = 0;
+  bool paused = false;
+  std::string changed_by;
+  int64_t changed_at = 0;
+  std::string reason;
 };
 
 // The managed script a job ran (a workflow's `run script`, or POST /scripts/{name}/execute) and

@@ -354,6 +354,23 @@ ALTER TABLE jobs ADD COLUMN script_version INTEGER;
 CREATE INDEX jobs_by_org_script ON jobs (org_id, script) WHERE script IS NOT NULL;
 )sql";
 
+// The kill switch (SPEC §4.6): one row per organization that has ever flipped it, holding where it
+// stands now. Its history is not a table of its own: every flip is an `automation.paused` or
+// `automation.resumed` event (who, when, why), and the audit log records the request too; both
+// are append-only already. An instance the switch holds is flagged, and so is the effect it was
+// about to begin, so a restart holds them still and a resume begins exactly those.
+constexpr std::string_view kVersion11 = R"sql(
+CREATE TABLE automation_switch (
+  org_id INTEGER PRIMARY KEY,
+  paused INTEGER NOT NULL,
+  changed_by TEXT NOT NULL,
+  changed_at INTEGER NOT NULL,
+  reason TEXT NOT NULL DEFAULT ''
+);
+ALTER TABLE instances ADD COLUMN kill_switch_paused INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE waits ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
@@ -365,6 +382,7 @@ constexpr Migration kMigrations[] = {
     {8, kVersion8},
     {9, kVersion9},
     {10, kVersion10},
+    {11, kVersion11},
 };
 
 }  // namespace

@@ -15,6 +15,7 @@ Value user(NativeContext&, const Value* a) { return vm::make_approver(vm::kAppro
 Value slack(NativeContext&, const Value* a) { return vm::make_channel(vm::kChannelSlack, vm::as_string(a[0])); }
 Value email(NativeContext&, const Value* a) { return vm::make_channel(vm::kChannelEmail, vm::as_string(a[0])); }
 Value webhook(NativeContext&, const Value* a) { return vm::make_channel(vm::kChannelWebhook, vm::as_string(a[0])); }
+Value pagerduty(NativeContext&, const Value* a) { return vm::make_channel(vm::kChannelPagerDuty, vm::as_string(a[0])); }
 
 constexpr NativeEntry kNatives[] = {
     native<role>("role(name: string) -> Approver"),
@@ -22,6 +23,7 @@ constexpr NativeEntry kNatives[] = {
     native<slack>("slack(channel: string) -> Channel"),
     native<email>("email(address: string) -> Channel"),
     native<webhook>("webhook(name: string) -> Channel"),
+    native<pagerduty>("pagerduty(name: string) -> Channel"),
 };
 
 }  // namespace

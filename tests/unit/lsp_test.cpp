@@ -740,6 +740,16 @@ TEST(LspCompletion, AtTheStartOfAStatement) {
   EXPECT_EQ(item(c, "len")["documentation"]["kind"], "markdown");
 }
 
+TEST(LspCompletion, OffersEveryChannelFunctionPagerDutyToo) {
+  const std::string uri = "file:///w/c.wf";
+  const Transcript t = Session().start().open(uri, kCompletionBase).at(1, "textDocument/completion", uri, 8, 2).stop().play();
+  const json c = t.response(1);
+  const std::set<std::string> got = labels(c);
+  for (const char* channel : {"slack", "email", "webhook", "pagerduty"}) EXPECT_TRUE(got.count(channel)) << channel;
+  EXPECT_EQ(item(c, "pagerduty")["detail"], "pagerduty(name: string) -> Channel");
+  EXPECT_NE(item(c, "pagerduty")["documentation"]["value"].get<std::string>().find("PagerDuty"), std::string::npos);
+}
+
 TEST(LspCompletion, AfterADotOnARecord) {
   const std::string uri = "file:///w/c.wf";
   // Typing `box.` leaves a broken statement; then `targets[0].` on a list element.

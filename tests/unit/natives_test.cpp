@@ -655,6 +655,7 @@ TEST(NativeApprovers, RolesUsersAndChannelsRenderAsKindColonName) {
   EXPECT_EQ(vm::render(ops), "slack:#ops");
   EXPECT_EQ(vm::render(call("email(address: string) -> Channel", {S("ops@x.org")})), "email:ops@x.org");
   EXPECT_EQ(vm::render(call("webhook(name: string) -> Channel", {S("deploys")})), "webhook:deploys");
+  EXPECT_EQ(vm::render(call("pagerduty(name: string) -> Channel", {S("oncall")})), "pagerduty:oncall");
   EXPECT_EQ(vm::to_json_text(L({admin, ops})), R"(["role:admin","slack:#ops"])");
   const vm::RecObj& r = vm::as_record(ops);
   EXPECT_EQ(r.shape, vm::channel_shape());

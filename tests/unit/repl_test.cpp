@@ -193,6 +193,10 @@ TEST(ReplEffects, NotifyPrintsWhatWouldBeSent) {
   EXPECT_TRUE(contains(repl("notify \"disk full\" to slack(\"#ops\")\n").out, "notify slack:#ops: disk full"));
 }
 
+TEST(ReplEffects, NotifyToPagerDutyPrintsWhatWouldBeSent) {
+  EXPECT_TRUE(contains(repl("notify \"db down\" to pagerduty(\"oncall\")\n").out, "notify pagerduty:oncall: db down"));
+}
+
 TEST(ReplEffects, CheckoutFromTheVault) {
   const fs::path vault = fs::temp_directory_path() / ("wf_repl_vault_" + std::to_string(getpid()) + ".json");
   std::ofstream(vault) << R"({"identities": [{"name": "db_admin", "username": "dba", "secret": "s3cret"}]})";

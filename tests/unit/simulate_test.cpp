@@ -244,6 +244,18 @@ TEST(Simulate, SmallWorkflowEventsInOrder) {
   EXPECT_TRUE(events[13]["payload"].is_null());
 }
 
+TEST(Simulate, NotifyToPagerDutyIsReportedWithItsChannel) {
+  Simulated s = simulate_text(R"(
+workflow page() {
+  notify "disk full" to [pagerduty("oncall"), slack("#ops")]
+}
+)", "page", {});
+  ASSERT_EQ(s.report.status, vm::Status::Completed) << s.json.dump(2);
+  ASSERT_EQ(s.json["events"].size(), 1u) << s.json.dump(2);
+  EXPECT_EQ(s.json["events"][0]["event"], "would_notify");
+  EXPECT_EQ(s.json["events"][0]["to"], Json::array({"pagerduty:oncall", "slack:#ops"}));
+}
+
 TEST(Simulate, TextReportHasOneLinePerEventWithChildrenIndented) {
   Simulated s = simulate_text(kSmall, "small", {hosts({"web-01"})});
   const std::string text = simulate::report_text(s.report);

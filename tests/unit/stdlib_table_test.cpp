@@ -26,7 +26,7 @@ const std::vector<std::string_view> kSpecNames = {
     "parse_json", "to_json",
     "now", "format_time", "parse_time", "seconds",
     "by_tag", "by_group", "hostnames",
-    "role", "user", "slack", "email", "webhook",
+    "role", "user", "slack", "email", "webhook", "pagerduty",
     "env", "localhost",
 };
 

@@ -48,10 +48,13 @@ constexpr int64_t kOrg = 1;
 
 class EngineHarness {
  public:
-  // `max_batch` 1 commits every unit in a transaction of its own.
-  explicit EngineHarness(const std::string& source, size_t max_batch = 1000) : clock_(&loop_) {
+  // `max_batch` 1 commits every unit in a transaction of its own. With `reuse`, the store of an
+  // earlier harness's directory (a restart), which this one then leaves in place.
+  explicit EngineHarness(const std::string& source, size_t max_batch = 1000, std::filesystem::path reuse = {})
+      : clock_(&loop_), keep_dir_(!reuse.empty()) {
     std::string pattern = (std::filesystem::temp_directory_path() / "wf-engine-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) dir_ = pattern;
+    if (keep_dir_) dir_ = reuse;
+    else if (::mkdtemp(pattern.data()) != nullptr) dir_ = pattern;
     uv_loop_init(&loop_);
     std::string error;
     const std::string path = (dir_ / "wf.db").string();
@@ -86,11 +89,14 @@ class EngineHarness {
     engine_ = std::make_unique<Engine>(&loop_, *writer_, *reader_, [this](int64_t, int64_t) { return program_; });
     engine_->set_clock(clock_);
     // A new store holds no instance to recover: what recovery does over later loop turns ends
-    // at once, and an error from it is the harness's.
+    // at once, and an error from it is the harness's. A reused one is recovered before the
+    // constructor returns.
     if (!engine_->recover(error, [this](bool ok, const std::string& why) {
           if (!ok) error_ = "recover: " + why;
         }))
       error_ = "recover: " + error;
+    else if (keep_dir_ && !turn_until([this] { return !engine_->recovering(); }))
+      error_ = "recover: not done in time";
   }
 
   ~EngineHarness() {
@@ -102,7 +108,7 @@ class EngineHarness {
     reader_.reset();
     uv_loop_close(&loop_);
     std::error_code ignored;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+    if (!dir_.empty() && !keep_dir_ && !keep_store) std::filesystem::remove_all(dir_, ignored);
   }
 
   // Empty when the harness is ready.
@@ -110,12 +116,15 @@ class EngineHarness {
   Engine& engine() { return *engine_; }
   store::Database& reader() { return *reader_; }
   SteppedClock& clock() { return clock_; }
+  const std::filesystem::path& dir() const { return dir_; }
+  bool keep_store = false;  // the directory outlives the harness (another one reuses it)
   std::atomic<bool> commits_fail{false};  // every COMMIT fails while set
   std::atomic<int> commits_to_fail{0};    // the next this many COMMITs fail
 
   // Starts the module's first workflow without arguments; the id, with its start committed.
-  int64_t start() {
+  int64_t start(Trigger trigger = Trigger::Manual) {
     StartRequest request;
+    request.trigger = trigger;
     request.org_id = kOrg;
     request.definition_id = 1;
     request.version = 1;
@@ -153,6 +162,7 @@ class EngineHarness {
  private:
   uv_loop_t loop_{};
   SteppedClock clock_;
+  bool keep_dir_ = false;
   std::filesystem::path dir_;
   std::string error_;
   std::unique_ptr<store::Writer> writer_;

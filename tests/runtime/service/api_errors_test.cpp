@@ -33,7 +33,7 @@ enum class Access {
 };
 
 // What `{id}` in an endpoint's path names.
-enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script };
+enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script, Org };
 
 struct Endpoint {
   const char* method;
@@ -161,6 +161,10 @@ const std::vector<Endpoint>& endpoints() {
         R"({"name": "n", "username": "u", "secret": "s", "requires_approval": "no"})", R"({"name": "", "username": "u", "secret": "s"})"}},
       {"GET", "/vault/identities/{id}", Access::Admin, IdKind::Identity, nullptr, {}},
       {"DELETE", "/vault/identities/{id}", Access::Admin, IdKind::Identity, nullptr, {}},
+      {"GET", "/orgs/{id}/automation/status", Access::Admin, IdKind::Org, nullptr, {}},
+      {"POST", "/orgs/{id}/automation/pause", Access::Admin, IdKind::Org, R"({"reason": "r"})",
+       {R"({"reason": 5})", R"({})", R"({"reason": ""})", R"({"reason": ["r"]})"}},
+      {"POST", "/orgs/{id}/automation/resume", Access::Admin, IdKind::Org, nullptr, {}},
       {"GET", "/audit", Access::Admin, IdKind::None, nullptr, {}},
   };
   return table;
@@ -337,6 +341,7 @@ class ApiErrors : public ::testing::Test {
       case IdKind::Role: return "viewer";
       case IdKind::Token: return "1";
       case IdKind::Script: return "api_script";
+      case IdKind::Org: return "1";
     }
     return "";
   }

@@ -116,7 +116,7 @@ TEST_F(Identities, BuiltInRolesAreListedAndCannotBeChanged) {
   EXPECT_EQ(roles["items"][1]["name"], "operator");
   EXPECT_EQ(roles["items"][1]["permissions"],
             json({"workflows.view", "workflows.execute", "jobs.view", "jobs.manage", "scripts.view", "pam_vaults.view",
-                  "automation.view", "settings.view"}));
+                  "automation.view", "automation.kill_switch", "settings.view"}));
   EXPECT_EQ(roles["items"][2]["name"], "viewer");
   EXPECT_EQ(api_->post("/api/v1/roles", R"({"name": "viewer", "permissions": []})").status, 409);
   EXPECT_EQ(api_->request("DELETE", "/api/v1/roles/admin").status, 409);

@@ -27,7 +27,7 @@ const std::set<std::string> kViews = {"workflows.view", "jobs.view",       "scri
 
 std::set<std::string> operator_permissions() {
   std::set<std::string> out = kViews;
-  out.insert({"workflows.execute", "jobs.manage"});
+  out.insert({"workflows.execute", "jobs.manage", "automation.kill_switch"});
   return out;
 }
 

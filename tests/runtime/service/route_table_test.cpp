@@ -40,6 +40,7 @@ const std::set<std::string> kPermissions = {"",
                                             "pam_vaults.manage",
                                             "automation.view",
                                             "automation.manage",
+                                            "automation.kill_switch",
                                             "settings.view",
                                             "settings.manage"};
 
