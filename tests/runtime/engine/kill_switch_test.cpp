@@ -50,6 +50,12 @@ std::optional<store::InstanceRow> stored(EngineHarness& h, int64_t id) {
   return **row;
 }
 
+// Whether the stored row says the kill switch holds the instance (`paused` alone may be a sleep).
+bool held(EngineHarness& h, int64_t id) {
+  auto row = stored(h, id);
+  return row && row->status == store::InstanceStatus::Paused && row->pause_reason == store::PauseReason::KillSwitch;
+}
+
 bool logged(EngineHarness& h, int64_t id, const std::string& text) {
   auto log = store::instances::log(h.reader(), id, 0);
   if (!log.ok()) return false;
@@ -80,17 +86,17 @@ TEST(KillSwitch, AnAutomaticInstancePausesAtItsNextEffectWhileAManualOneRunsOnAn
   // The manual instance goes through both sleeps; the automatic one finishes the sleep it had
   // begun and is held before the second.
   ASSERT_TRUE(h.turn_until([&] { return h.stored_status(manual) == "completed"; }));
-  ASSERT_TRUE(h.turn_until([&] { return h.stored_status(automatic) == "paused"; }));
-  auto held = stored(h, automatic);
-  ASSERT_TRUE(held);
-  ASSERT_TRUE(held->pause_reason);
-  EXPECT_EQ(store::name(*held->pause_reason), "kill_switch");
-  EXPECT_TRUE(held->kill_switch_paused);
+  ASSERT_TRUE(h.turn_until([&] { return held(h, automatic); }));
+  auto row = stored(h, automatic);
+  ASSERT_TRUE(row);
+  ASSERT_TRUE(row->pause_reason);
+  EXPECT_EQ(store::name(*row->pause_reason), "kill_switch");
+  EXPECT_TRUE(row->kill_switch_paused);
   EXPECT_EQ(h.engine().status_of(automatic).pause_reason, "kill_switch");
   EXPECT_TRUE(logged(h, automatic, "paused by the kill switch: sleep"));
   // It stays held: well past the second sleep's end, nothing went on.
   h.turn_for(800ms);
-  EXPECT_EQ(h.stored_status(automatic), "paused");
+  EXPECT_TRUE(held(h, automatic));
 
   flip(h, false);
   EXPECT_FALSE(h.engine().automation_paused(kOrg));
@@ -114,7 +120,7 @@ TEST(KillSwitch, TheSwitchAndTheHeldInstanceSurviveARestart) {
     automatic = h.start(Trigger::Schedule);
     ASSERT_GT(automatic, 0);
     flip(h, true, "maintenance window");
-    ASSERT_TRUE(h.turn_until([&] { return h.stored_status(automatic) == "paused"; }));
+    ASSERT_TRUE(h.turn_until([&] { return held(h, automatic); }));
   }
   EngineHarness h(kTwoSleeps, 1000, dir);
   ASSERT_EQ(h.error(), "");
@@ -125,11 +131,43 @@ TEST(KillSwitch, TheSwitchAndTheHeldInstanceSurviveARestart) {
   EXPECT_EQ(h.engine().status_of(automatic).pause_reason, "kill_switch");
   // Recovered, the withheld sleep has not begun.
   h.turn_for(800ms);
-  EXPECT_EQ(h.stored_status(automatic), "paused");
+  EXPECT_TRUE(held(h, automatic));
   flip(h, false);
   EXPECT_TRUE(h.turn_until([&] { return h.stored_status(automatic) == "completed"; }));
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
+}
+
+constexpr const char* kParentAndChild = R"(
+workflow parent() -> string {
+  return nap()
+}
+
+workflow nap() -> string {
+  sleep 300ms
+  sleep 300ms
+  return "rested"
+}
+)";
+
+TEST(KillSwitch, AChildCountsAsItsParentWasStarted) {
+  EngineHarness h(kParentAndChild);
+  ASSERT_EQ(h.error(), "");
+  // Ids in start order: each parent's child is made in the parent's first transition.
+  const int64_t automatic = h.start(Trigger::Webhook);
+  const int64_t manual = h.start(Trigger::Manual);
+  ASSERT_EQ(automatic, 1);
+  ASSERT_EQ(manual, 3);
+  const int64_t automatic_child = 2, manual_child = 4;
+  ASSERT_EQ(stored(h, automatic_child)->parent_id, automatic);
+  ASSERT_EQ(stored(h, manual_child)->parent_id, manual);
+  flip(h, true, "children too");
+  ASSERT_TRUE(h.turn_until([&] { return h.stored_status(manual) == "completed"; }));
+  EXPECT_EQ(h.stored_status(manual_child), "completed");
+  ASSERT_TRUE(h.turn_until([&] { return held(h, automatic_child); }));
+  EXPECT_EQ(h.stored_status(automatic), "running");  // it waits for its child, which is held
+  flip(h, false);
+  EXPECT_TRUE(h.turn_until([&] { return h.stored_status(automatic) == "completed"; }));
 }
 
 TEST(KillSwitch, ACancelOfAHeldInstanceEndsIt) {
@@ -138,7 +176,7 @@ TEST(KillSwitch, ACancelOfAHeldInstanceEndsIt) {
   const int64_t automatic = h.start(Trigger::Alert);
   ASSERT_GT(automatic, 0);
   flip(h, true, "storm of alerts");
-  ASSERT_TRUE(h.turn_until([&] { return h.stored_status(automatic) == "paused"; }));
+  ASSERT_TRUE(h.turn_until([&] { return held(h, automatic); }));
   Heard heard;
   ASSERT_EQ(h.engine().cancel(kOrg, automatic, heard.done()).outcome, Outcome::Ok);
   EXPECT_TRUE(h.turn_until([&] { return h.stored_status(automatic) == "cancelled"; }));
