@@ -133,7 +133,7 @@ TEST_F(Hooks, UnsignedStaleFutureReplayedAndWronglySignedDeliveriesAreRefusedAnd
   EXPECT_EQ(post_raw(path, body, {"X-WF-Signature: t=1,v1=zz"}).status, 401);
   // A replay of a good delivery: the first starts, the same signature again is a 409.
   const int64_t t = now_seconds();
-  const std::string header = "X-WF-Signature: " + sig::sign(hook["secret"], t, body);
+  const std::string header = "X-WF-Signature: " + sig::sign(hook["secret"].get<std::string>(), t, body);
   ASSERT_EQ(post_raw(path, body, {header}).status, 202);
   Answer again = post_raw(path, body, {header});
   EXPECT_EQ(again.status, 409) << again.body.dump();
@@ -181,12 +181,12 @@ TEST_F(Hooks, StandardWebhooksHeadersAreAcceptedAndTheirIdIsNotReplayed) {
   const std::string body = R"({"service":"std"})";
   const std::string ts = std::to_string(now_seconds());
   const std::vector<std::string> headers = {"webhook-id: msg_1", "webhook-timestamp: " + ts,
-                                            "webhook-signature: v1,AAAA v1," + sig::sign_standard(hook["secret"], "msg_1", ts, body).substr(3)};
+                                            "webhook-signature: v1,AAAA v1," + sig::sign_standard(hook["secret"].get<std::string>(), "msg_1", ts, body).substr(3)};
   Answer a = post_raw(hook["path"], body, headers);
   ASSERT_EQ(a.status, 202) << a.body.dump();
   EXPECT_EQ(post_raw(hook["path"], body, headers).status, 409);
   const std::vector<std::string> wrong = {"webhook-id: msg_2", "webhook-timestamp: " + ts,
-                                          "webhook-signature: " + sig::sign_standard(hook["secret"], "msg_1", ts, body)};
+                                          "webhook-signature: " + sig::sign_standard(hook["secret"].get<std::string>(), "msg_1", ts, body)};
   EXPECT_EQ(post_raw(hook["path"], body, wrong).status, 401);
 }
 
@@ -282,7 +282,7 @@ TEST_F(Hooks, ADeletedHookAnswers404AndKeepsItsDeliveries) {
 }
 
 TEST_F(Hooks, TheCliCreatesSendsToAndShowsAHook) {
-  WfOutput made = run_wf_apart(*service_, service_->admin_token(), "hook create cli --workflow deploy --param service=/svc");
+  WfOutput made = run_wf_apart(*service_, service_->admin_token(), "hook create cli --workflow deploy --param service=/svc", dir_ / "err1");
   ASSERT_EQ(made.exit_code, 0) << made.out << made.err;
   const size_t at = made.out.find("secret: ");
   ASSERT_NE(at, std::string::npos) << made.out;
@@ -305,7 +305,7 @@ TEST_F(Hooks, TheCliCreatesSendsToAndShowsAHook) {
   EXPECT_NE(shown.second.find("rejected"), std::string::npos) << shown.second;
   auto listed = run_wf(*service_, service_->admin_token(), "hook ls");
   EXPECT_NE(listed.second.find("start deploy"), std::string::npos) << listed.second;
-  auto rotated = run_wf_apart(*service_, service_->admin_token(), "hook rotate cli --expire-old 1h");
+  auto rotated = run_wf_apart(*service_, service_->admin_token(), "hook rotate cli --expire-old 1h", dir_ / "err2");
   ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
   EXPECT_EQ(rotated.out.rfind("whsec_", 0), 0u) << rotated.out;
   EXPECT_EQ(run_wf(*service_, service_->admin_token(), "hook rm cli").first, 0);
