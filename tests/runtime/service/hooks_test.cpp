@@ -312,5 +312,31 @@ TEST_F(Hooks, TheCliCreatesSendsToAndShowsAHook) {
   EXPECT_EQ(run_wf(*service_, "", "hook send " + key + " --data @" + payload.string() + " --secret " + secret).first, 2);
 }
 
+// The shell example of docs/operations.md "Hooks" (openssl and curl), run as written with this
+// hook's URL and secret: what the documentation tells users to paste works.
+TEST_F(Hooks, TheDocumentedOpensslAndCurlExampleIsAccepted) {
+  if (run_shell("command -v openssl >/dev/null && command -v curl >/dev/null").first != 0) GTEST_SKIP() << "no openssl or curl";
+  std::ifstream in(std::filesystem::path(WF_SOURCE_DIR) / "docs" / "operations.md");
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t section = doc.find("Signing from a shell");
+  ASSERT_NE(section, std::string::npos);
+  const size_t open = doc.find("```sh\n", section), close = doc.find("```\n", open + 6);
+  ASSERT_NE(close, std::string::npos);
+  std::string script = doc.substr(open + 6, close - open - 6);
+  const json hook = create({{"name", "doc"}, {"workflow", "deploy"}, {"params", {{"service", "/repository/name"}}}});
+  // Its first two lines set URL and SECRET to placeholders.
+  const size_t second = script.find('\n', script.find('\n') + 1);
+  ASSERT_EQ(script.rfind("URL=", 0), 0u) << script;
+  script = "URL=" + service_->url() + hook["path"].get<std::string>() + "\nSECRET='" + hook["secret"].get<std::string>() + "'" +
+           script.substr(second);
+  const std::filesystem::path file = dir_ / "sign.sh";
+  std::ofstream(file) << script;
+  auto [code, out] = run_shell("bash '" + file.string() + "' 2>&1");
+  ASSERT_EQ(code, 0) << out;
+  const json answer = json::parse(out, nullptr, false);
+  ASSERT_TRUE(answer.is_object() && answer.contains("instance_id")) << out;
+  EXPECT_EQ(instance(*api_, answer["instance_id"].get<int64_t>())["params"], json({{"service", "billing"}}));
+}
+
 }  // namespace
 }  // namespace wf::testing
