@@ -38,7 +38,6 @@ nlohmann::json hook_json(const store::HookRow& h) {
                         {"auth", store::name(h.auth)},
                         {"created_at", format_time(h.created_at)},
                         {"created_by", h.created_by},
-                        {"path", "/hooks/{key}"},
                         {"deleted", h.disabled_at.has_value()}};
   if (h.target != store::HookTarget::Event) out["workflow"] = h.workflow;
   if (!params.empty()) out["params"] = params;

@@ -296,7 +296,7 @@ void deliver_hook(Context& c, const Principal& who, http::Request& r, ExchangePt
       [recorded, fresh, go = std::move(go)](bool ok, const std::string& error) {
         if (!ok) return reply_not_stored(*recorded, error);
         if (!*fresh)
-          return reply_error(*recorded, 409, "replayed", "this signature (or webhook-id) was delivered already: a replay is refused");
+          return reply_error(*recorded, 409, "conflict", "this signature (or webhook-id) was delivered already: a replay is refused");
         go();
       });
 }
