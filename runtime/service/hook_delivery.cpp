@@ -14,6 +14,7 @@
 #include "runtime/service/run_binding.h"
 #include "runtime/store/definitions.h"
 #include "runtime/store/hooks.h"
+#include "runtime/store/instances.h"
 
 namespace wf::service {
 
@@ -190,6 +191,11 @@ void deliver_event(Context& c, const store::HookRow& hook, const nlohmann::json&
   if (!id)
     return reply_error(*x, 400, "bad_request",
                        fmt::format("the body has no instance id (a positive integer) at `{}`", hook.instance_pointer));
+  // An id that names no instance of the hook's organization is 404; the engine says 409 of one
+  // that has ended.
+  auto exists = store::instances::find(c.reads->connection(), hook.org_id, *id);
+  if (!read_ok(*x, exists)) return;
+  if (!*exists) return reply_error(*x, 404, "not_found", fmt::format("no instance {}", *id));
   d->row.instance_id = *id;
   auto delivered = std::make_shared<bool>(false);
   const engine::OpResult result =

@@ -247,10 +247,11 @@ TEST_F(Hooks, AnEventHookDeliversToTheWaitingInstance) {
   const int64_t id = start(*api_, "waiter", json::object());
   ASSERT_GT(id, 0);
   ASSERT_TRUE(wait_until([&] {
-    for (const auto& s : instance(*api_, id)["steps"])
+    const json d = instance(*api_, id);
+    for (const auto& s : d["steps"])
       if (s["kind"] == "wait_event") return true;
     return false;
-  }));
+  })) << instance(*api_, id).dump();
   const json body = {{"ticket", {{"instance", std::to_string(id)}, {"state", "ok"}}}};
   Answer a = signed_post(hook, body.dump(), now_seconds());
   ASSERT_EQ(a.status, 202) << a.body.dump();
