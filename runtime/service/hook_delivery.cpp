@@ -266,7 +266,7 @@ void start_alerts(Context& c, const store::HookRow& hook, const nlohmann::json& 
 }  // namespace
 
 void deliver_hook(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
-  auto found = store::hooks::by_key(c.reads->connection(), p["id"]);
+  auto found = store::hooks::by_key(c.reads->connection(), p["key"]);
   if (!read_ok(*x, found)) return;
   if (!*found || (*found)->disabled_at) return reply_error(*x, 404, "not_found", "no such hook");
   const store::HookRow hook = **found;

@@ -139,8 +139,8 @@ constexpr Route kRoutes[] = {
 
     // Beside the API.
     {"GET", "/metrics", metrics, "", None, kNoBody, false, false, "Prometheus metrics (text format 0.0.4)"},
-    {"POST", "/hooks/{id}", deliver_hook, "", SignedHook, kJsonBody, false, false,
-     "A delivery to the hook whose key is {id}: signed (X-WF-Signature or Standard Webhooks) or with its bearer token"},
+    {"POST", "/hooks/{key}", deliver_hook, "", SignedHook, kJsonBody, false, false,
+     "A delivery to the hook whose key is {key}: signed (X-WF-Signature or Standard Webhooks) or with its bearer token"},
     {"GET", "/", console_page, "", None, kNoBody, false, false, "The web console (a placeholder page until it is built)"},
 };
 
