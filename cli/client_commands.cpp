@@ -22,6 +22,7 @@ void register_client_commands(CLI::App& app) {
   register_role_commands(app);
   register_token_commands(app);
   register_automation_commands(app);
+  register_hook_commands(app);
 }
 
 }  // namespace wf::cli

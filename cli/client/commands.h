@@ -22,5 +22,6 @@ void register_user_commands(CLI::App& app);        // user ls|add|disable|enable
 void register_role_commands(CLI::App& app);        // role ls|create|delete|grant|revoke
 void register_token_commands(CLI::App& app);       // token create|ls|revoke
 void register_automation_commands(CLI::App& app);  // automation pause|resume|status
+void register_hook_commands(CLI::App& app);        // hook create|ls|show|rotate|rm|deliveries|send
 
 }  // namespace wf::cli

@@ -87,6 +87,7 @@ HttpResult HttpClient::request(std::string_view method, std::string_view path, s
     auth = "Authorization: Bearer " + token_;
     headers = curl_slist_append(headers, auth.c_str());
   }
+  for (const std::string& line : extra_headers_) headers = curl_slist_append(headers, line.c_str());
   if (!body.empty()) {
     headers = curl_slist_append(headers, "Content-Type: application/json");
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());

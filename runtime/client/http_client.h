@@ -32,6 +32,8 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   void set_token(std::string token) { token_ = std::move(token); }
+  // Header lines ("Name: value") sent with every later request, beside the usual ones.
+  void set_extra_headers(std::vector<std::string> lines) { extra_headers_ = std::move(lines); }
   const std::string& base_url() const { return base_url_; }
 
   // One request. `path` is appended to the base URL ("/api/v1/instances?status=running"); `body`
@@ -51,6 +53,7 @@ class HttpClient {
 
  private:
   std::string base_url_, token_;
+  std::vector<std::string> extra_headers_;
   void* curl_ = nullptr;  // CURL*, reused so keep-alive connections are too
 };
 

@@ -17,6 +17,7 @@
 #include "parse/sll_only.h"
 #include "runtime/service/background.h"
 #include "runtime/service/routes.h"
+#include "runtime/service/run_binding.h"
 #include "runtime/service/run_wait.h"
 #include "runtime/service/views.h"
 #include "runtime/store/agents.h"
@@ -275,6 +276,8 @@ bool read_hosts(http::Exchange& x, const nlohmann::json& body, local::HostTarget
   return ok;
 }
 
+}  // namespace
+
 // Binds a run request's params and targets to the workflow's parameters; answers 400 on error.
 // Host names and `@group`s resolve against the organization's registered hosts and groups.
 bool bind_run(Context& c, const Principal& who, http::Exchange& x, const std::shared_ptr<const vm::Program>& program,
@@ -339,6 +342,8 @@ bool bind_run(Context& c, const Principal& who, http::Exchange& x, const std::sh
              {"groups", groups.value_or(std::vector<std::string>{})}};
   return true;
 }
+
+namespace {
 
 struct Simulated {
   nlohmann::json report;  // simulate::report_json

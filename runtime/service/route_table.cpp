@@ -104,6 +104,17 @@ constexpr Route kRoutes[] = {
     {"GET", "/vault/identities/{id}", get_identity, "pam_vaults.view", User, kNoBody, false, true, "One identity by name"},
     {"DELETE", "/vault/identities/{id}", delete_identity, "pam_vaults.manage", User, kNoBody, false, true, "Delete an identity"},
 
+    {"GET", "/hooks", list_hooks, "automation.view", User, kNoBody, false, true, "Inbound webhooks (never their keys or secrets)"},
+    {"POST", "/hooks", create_hook, "automation.manage", User, kJsonBody, true, true,
+     "Create a hook: its key, URL and first secret (or bearer token) are shown once"},
+    {"GET", "/hooks/{id}", get_hook, "automation.view", User, kNoBody, false, true, "A hook with its secrets' dates (by id or name)"},
+    {"DELETE", "/hooks/{id}", delete_hook, "automation.manage", User, kNoBody, false, true,
+     "Delete a hook: its URL answers 404 from now on, its deliveries are kept"},
+    {"POST", "/hooks/{id}/rotate", rotate_hook, "automation.manage", User, kJsonBody, true, true,
+     "Add a secret, shown once; optionally expire the older ones after expire_old_seconds"},
+    {"GET", "/hooks/{id}/deliveries", hook_deliveries, "automation.view", User, kNoBody, false, true,
+     "A hook's deliveries, newest first (after, skip, limit, count)"},
+
     {"GET", "/users/me", get_me, "", User, kNoBody, false, true, "Who the token acts as: user, organization, roles, permissions"},
     {"GET", "/users", list_users, "settings.manage", User, kNoBody, false, true, "The organization's users with their roles"},
     {"POST", "/users", create_user, "settings.manage", User, kJsonBody, true, true, "Add a user, with roles (none: it may do nothing)"},
@@ -134,6 +145,8 @@ constexpr Route kRoutes[] = {
 
     // Beside the API.
     {"GET", "/metrics", metrics, "", None, kNoBody, false, false, "Prometheus metrics (text format 0.0.4)"},
+    {"POST", "/hooks/{key}", deliver_hook, "", SignedHook, kJsonBody, false, false,
+     "A delivery to the hook whose key is {key}: signed (X-WF-Signature or Standard Webhooks) or with its bearer token"},
     {"GET", "/", console_page, "", None, kNoBody, false, false, "The web console (a placeholder page until it is built)"},
 };
 

@@ -21,8 +21,8 @@ enum class AuthPolicy {
   Enrollment,  // the organization's enrollment secret, in the body (agents/register checks it)
   Agent,       // an agent's token; a user's token is refused with 403
   User,        // a user's token, whose roles must grant the route's permission; an agent's token is refused with 403
-  SignedHook,  // a signature over the body with the hook's secret (`/hooks/{key}`, checked by its
-               // handler, which knows the hook); no route uses it yet
+  SignedHook,  // the hook's own check (`/hooks/{key}`: a signature over the body with one of its
+               // secrets, or its bearer token), made by its handler, which knows the hook
 };
 
 // "none", "enrollment", "agent", "user", "signed_hook": the OpenAPI document's `x-wf-auth`.

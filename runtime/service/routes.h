@@ -40,6 +40,10 @@ HandlerFunction list_scripts, execute_script, script_executions;
 // api_vault.cpp
 HandlerFunction list_identities, create_identity, get_identity, delete_identity;
 
+// api_hooks.cpp: inbound webhooks' management; hook_delivery.cpp: a delivery to one.
+HandlerFunction list_hooks, create_hook, get_hook, delete_hook, rotate_hook, hook_deliveries;
+HandlerFunction deliver_hook;
+
 // api_users.cpp, api_roles.cpp, api_tokens.cpp, api_orgs.cpp: who may do what (SPEC §4.7).
 HandlerFunction get_me, list_users, get_user, create_user, patch_user;
 HandlerFunction list_roles, put_role, delete_role, grant_role, revoke_role;

@@ -371,6 +371,65 @@ ALTER TABLE instances ADD COLUMN kill_switch_paused INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE waits ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Inbound webhooks (docs/operations.md "Hooks"): a hook with its key and target, its secrets (kept
+// in clear: verifying an HMAC needs the secret itself), the append-only record of its deliveries,
+// the signatures and webhook-ids seen lately (unique, so a replay is refused across restarts;
+// entries older than the window are pruned, they are not history), and the instance each alert
+// fingerprint started last.
+constexpr std::string_view kVersion12 = R"sql(
+CREATE TABLE hooks (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  key TEXT NOT NULL UNIQUE,
+  target TEXT NOT NULL,
+  workflow TEXT NOT NULL DEFAULT '',
+  param_map TEXT NOT NULL DEFAULT '{}',
+  event TEXT NOT NULL DEFAULT '',
+  instance_pointer TEXT NOT NULL DEFAULT '',
+  auth TEXT NOT NULL,
+  bearer_hash TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL DEFAULT '',
+  disabled_at INTEGER,
+  UNIQUE (org_id, name)
+);
+CREATE TABLE hook_secrets (
+  id INTEGER PRIMARY KEY,
+  hook_id INTEGER NOT NULL REFERENCES hooks(id),
+  secret TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  revoked_at INTEGER
+);
+CREATE INDEX hook_secrets_by_hook ON hook_secrets (hook_id, id);
+CREATE TABLE hook_deliveries (
+  id INTEGER PRIMARY KEY,
+  hook_id INTEGER NOT NULL REFERENCES hooks(id),
+  received_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  instance_id INTEGER,
+  signature TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX hook_deliveries_by_hook ON hook_deliveries (hook_id, id);
+CREATE TABLE hook_replays (
+  hook_id INTEGER NOT NULL,
+  signature TEXT NOT NULL,
+  seen_at INTEGER NOT NULL,
+  PRIMARY KEY (hook_id, signature)
+);
+CREATE INDEX hook_replays_by_time ON hook_replays (seen_at);
+CREATE TABLE hook_alerts (
+  hook_id INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  instance_id INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  PRIMARY KEY (hook_id, fingerprint)
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
@@ -383,6 +442,7 @@ constexpr Migration kMigrations[] = {
     {9, kVersion9},
     {10, kVersion10},
     {11, kVersion11},
+    {12, kVersion12},
 };
 
 }  // namespace

@@ -83,6 +83,27 @@ namespace wf::store {
   X(Denied, "denied")        \
   X(Error, "error")
 
+// What a hook delivers to (docs/operations.md "Hooks"): it starts a workflow, delivers an event to
+// a waiting instance, or starts a workflow per firing alert of an Alertmanager payload.
+#define WF_HOOK_TARGETS(X) \
+  X(Start, "start")        \
+  X(Event, "event")        \
+  X(Alert, "alert")
+
+// How a hook's sender proves it is the sender: an HMAC signature, or a bearer token.
+#define WF_HOOK_AUTHS(X) \
+  X(Hmac, "hmac")        \
+  X(Bearer, "bearer")
+
+// What became of one delivery to a hook.
+#define WF_HOOK_OUTCOMES(X)     \
+  X(Started, "started")         \
+  X(Delivered, "delivered")     \
+  X(Suppressed, "suppressed")   \
+  X(Rejected, "rejected")       \
+  X(Duplicate, "duplicate")     \
+  X(Failed, "failed")
+
 #define WF_STATUS_ENUM(name, text) name,
 #define WF_STATUS_NAME(name, text) std::string_view(text),
 #define WF_STATUS_TABLE(Enum, LIST)                                                   \
@@ -99,6 +120,9 @@ WF_STATUS_TABLE(Trigger, WF_TRIGGERS)
 WF_STATUS_TABLE(JobPriority, WF_JOB_PRIORITIES)
 WF_STATUS_TABLE(ActorKind, WF_ACTOR_KINDS)
 WF_STATUS_TABLE(AuditOutcome, WF_AUDIT_OUTCOMES)
+WF_STATUS_TABLE(HookTarget, WF_HOOK_TARGETS)
+WF_STATUS_TABLE(HookAuth, WF_HOOK_AUTHS)
+WF_STATUS_TABLE(HookOutcome, WF_HOOK_OUTCOMES)
 
 #undef WF_STATUS_TABLE
 #undef WF_STATUS_NAME

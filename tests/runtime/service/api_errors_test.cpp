@@ -33,7 +33,7 @@ enum class Access {
 };
 
 // What `{id}` in an endpoint's path names.
-enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script, Org };
+enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script, Org, Hook };
 
 struct Endpoint {
   const char* method;
@@ -166,6 +166,18 @@ const std::vector<Endpoint>& endpoints() {
        {R"({"reason": 5})", R"({})", R"({"reason": ""})", R"({"reason": ["r"]})"}},
       {"POST", "/orgs/{id}/automation/resume", Access::Admin, IdKind::Org, nullptr, {}},
       {"GET", "/audit", Access::Admin, IdKind::None, nullptr, {}},
+      {"GET", "/hooks", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/hooks", Access::Admin, IdKind::None, nullptr,
+       {R"({"name": 5, "workflow": "api_gate"})", R"({"name": "h", "workflow": 5})", R"({"name": "", "workflow": "api_gate"})",
+        R"({"name": "h", "workflow": "api_gate", "target": "nope"})", R"({"name": "h", "workflow": "api_gate", "auth": "none"})",
+        R"({"name": "h", "workflow": "api_gate", "params": [1]})", R"({"name": "h", "workflow": "api_gate", "params": {"a": 1}})",
+        R"({"name": "h", "workflow": "api_gate", "params": {"a": "no/slash"}})", R"({"name": "h", "target": "event"})",
+        R"({"name": "h", "target": "event", "event": "e", "instance_pointer": "x"})", R"({"name": "h"})"}},
+      {"GET", "/hooks/{id}", Access::Admin, IdKind::Hook, nullptr, {}},
+      {"DELETE", "/hooks/{id}", Access::Admin, IdKind::Hook, nullptr, {}},
+      {"POST", "/hooks/{id}/rotate", Access::Admin, IdKind::Hook, "{}",
+       {R"({"expire_old_seconds": "1h"})", R"({"expire_old_seconds": -1})", R"({"expire_old_seconds": 1.5})"}},
+      {"GET", "/hooks/{id}/deliveries", Access::Admin, IdKind::Hook, nullptr, {}},
   };
   return table;
 }
@@ -298,6 +310,8 @@ class ApiErrors : public ::testing::Test {
     job_ = body_json(job)["id"].get<int64_t>();
     auto identity = admin->post("/api/v1/vault/identities", R"({"name": "api_identity", "username": "u", "secret": "s"})");
     ASSERT_EQ(identity.status, 201) << identity.body;
+    auto hook = admin->post("/api/v1/hooks", R"({"name": "api_hook", "workflow": "api_gate"})");
+    ASSERT_EQ(hook.status, 201) << hook.body;
   }
   static void TearDownTestSuite() {
     if (service_) service_->stop();
@@ -342,6 +356,7 @@ class ApiErrors : public ::testing::Test {
       case IdKind::Token: return "1";
       case IdKind::Script: return "api_script";
       case IdKind::Org: return "1";
+      case IdKind::Hook: return "api_hook";
     }
     return "";
   }

@@ -249,7 +249,10 @@ TEST_F(RouteTableService, TheOpenApiDocumentIsTheTable) {
     std::string method = route.method;
     std::transform(method.begin(), method.end(), method.begin(), ::tolower);
     if (!route.api) {
-      EXPECT_FALSE(doc["paths"].contains(route.path)) << what << " is beside the API but in the document";
+      // The document's paths are under /api/v1: one beside the API may share its text (`POST
+      // /hooks/{key}` beside `GET /api/v1/hooks/{id}`), not its operation.
+      EXPECT_FALSE(doc["paths"].contains(route.path) && doc["paths"][route.path].contains(method))
+          << what << " is beside the API but in the document";
       continue;
     }
     tabled.insert(std::string(route.method) + " " + route.path);
