@@ -268,6 +268,10 @@ TEST_F(Hooks, ABodyOverOneMebibyteIs413) {
   const json hook = create({{"name", "big"}, {"workflow", "deploy"}});
   const std::string body = "{\"service\":\"" + std::string(1024 * 1024, 'x') + "\"}";
   EXPECT_EQ(signed_post(hook, body, now_seconds()).status, 413);
+  // Just under the limit, it is taken.
+  const std::string fits = "{\"service\":\"" + std::string(1024 * 1024 - 64, 'x') + "\"}";
+  const Answer a = signed_post(hook, fits, now_seconds());
+  EXPECT_EQ(a.status, 202) << a.body.dump();
 }
 
 TEST_F(Hooks, ADeletedHookAnswers404AndKeepsItsDeliveries) {
