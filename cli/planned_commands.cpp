@@ -23,7 +23,6 @@ constexpr Planned kPlanned[] = {
     {"schedule", "Schedules and recurring jobs"},
     {"hook", "Inbound webhooks and alert hooks"},
     {"automation", "The kill switch: pause or resume automatic starts"},
-    {"notifications", "Notification deliveries and dead letters"},
     {"stats", "Analytics: totals, success rate, durations"},
     {"upgrade", "Move waiting instances to a newer version"},
 };

@@ -81,7 +81,6 @@ constexpr PlannedResource kPlanned[] = {
     {"/api/v1/schedules", "schedules"},
     {"/api/v1/hooks", "inbound webhooks"},
     {"/hooks/", "inbound webhooks"},
-    {"/api/v1/notifications", "notification delivery"},
     {"/api/v1/orgs", "the kill switch"},
     {"/api/v1/session", "console sessions"},
     {"/api/v1/analytics", "analytics"},
