@@ -57,12 +57,13 @@ nlohmann::json notification_view(const store::NotificationRow& n) {
   return v;
 }
 
-// `kind:name` of a channel's path; nullopt after answering 400.
+// `kind:name` of a channel's path; nullopt after answering 404 (no channel has another name).
 std::optional<std::pair<ChannelKind, std::string>> channel_key(http::Exchange& x, std::string_view id) {
   const size_t colon = id.find(':');
   const auto kind = colon == std::string_view::npos ? std::nullopt : store::parse<ChannelKind>(id.substr(0, colon));
   if (!kind || colon + 1 >= id.size()) {
-    reply_error(x, 400, "bad_request", fmt::format("a channel is named KIND:NAME, KIND one of {}", store::name_list<ChannelKind>()));
+    reply_error(x, 404, "not_found",
+                fmt::format("no channel `{}`: a channel is named KIND:NAME, KIND one of {}", id, store::name_list<ChannelKind>()));
     return std::nullopt;
   }
   return std::pair{*kind, std::string(id.substr(colon + 1))};
@@ -261,7 +262,7 @@ void list_dead_letters(Context& c, const Principal& who, http::Request& r, Excha
 
 void get_notification(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
   const auto id = parse_id(p["id"]);
-  if (!id) return reply_error(*x, 400, "bad_request", "a notification id is a positive integer");
+  if (!id) return reply_error(*x, 404, "not_found", fmt::format("no notification `{}`", p["id"]));
   auto found = store::notifications::find(c.reads->connection(), who.org_id, *id);
   if (!read_ok(*x, found)) return;
   if (!*found) return reply_error(*x, 404, "not_found", fmt::format("no notification {}", *id));
@@ -275,7 +276,7 @@ void get_notification(Context& c, const Principal& who, http::Request& r, Exchan
 
 void replay_dead_letter(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
   const auto id = parse_id(p["id"]);
-  if (!id) return reply_error(*x, 400, "bad_request", "a notification id is a positive integer");
+  if (!id) return reply_error(*x, 404, "not_found", fmt::format("no notification `{}`", p["id"]));
   auto found = store::notifications::find(c.reads->connection(), who.org_id, *id);
   if (!read_ok(*x, found)) return;
   if (!*found) return reply_error(*x, 404, "not_found", fmt::format("no notification {}", *id));

@@ -375,7 +375,7 @@ TEST_F(NotificationsTest, ChannelsAreValidatedAndTheirSecretsNeverEchoed) {
   EXPECT_EQ(all.body.find("t0ken"), std::string::npos) << all.body;
   EXPECT_EQ(body_json(all)["items"][0]["id"], "webhook:ops");
   EXPECT_EQ(api_->get("/api/v1/notification-channels/webhook:nope").status, 404);
-  EXPECT_EQ(api_->get("/api/v1/notification-channels/nokind").status, 400);
+  EXPECT_EQ(api_->get("/api/v1/notification-channels/nokind").status, 404);
   auto gone = api_->request("DELETE", "/api/v1/notification-channels/webhook:ops");
   EXPECT_EQ(gone.status, 204);
   EXPECT_TRUE(body_json(api_->get("/api/v1/notification-channels"))["items"].empty());
