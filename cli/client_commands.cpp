@@ -23,6 +23,7 @@ void register_client_commands(CLI::App& app) {
   register_token_commands(app);
   register_automation_commands(app);
   register_hook_commands(app);
+  register_notification_commands(app);
 }
 
 }  // namespace wf::cli

@@ -20,6 +20,7 @@ PACKAGES=(
   libmsgpack-cxx-dev
   libsodium-dev
   python3
+  python3-aiosmtpd
   hyperfine
   lua5.4
   graphviz

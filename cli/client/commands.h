@@ -23,5 +23,6 @@ void register_role_commands(CLI::App& app);        // role ls|create|delete|gran
 void register_token_commands(CLI::App& app);       // token create|ls|revoke
 void register_automation_commands(CLI::App& app);  // automation pause|resume|status
 void register_hook_commands(CLI::App& app);        // hook create|ls|show|rotate|rm|deliveries|send
+void register_notification_commands(CLI::App& app);  // notify-channel add|ls|show|rm, notifications ls|show|replay
 
 }  // namespace wf::cli

@@ -245,6 +245,12 @@ class Engine {
   // Where the switch of `org` stands; nullopt when it was never flipped (automation runs).
   std::optional<store::AutomationSwitchRow> automation_switch(int64_t org) const;
 
+  // ---- notifications (SPEC §4.9; delivery is runtime/notify's): what a delivery records — the
+  // rows in `ch`, a line in the instance's execution log and the event `type` — committed as one
+  // unit through the engine, so that every outbox hears it as it hears a transition.
+  void record_notification(int64_t org, std::optional<int64_t> instance, const std::string& log_line, const std::string& type,
+                           nlohmann::json data, Changes ch, Done done);
+
   // ---- figures
   size_t live_instances() const { return instances_.size(); }
   size_t waiting_polls() const { return pollers_.size(); }
@@ -496,7 +502,7 @@ class Engine {
   // never runs inside another's effect handling), in the same unit.
   std::vector<StartRequest> pending_children_;
 
-  int64_t next_instance_id_ = 1, next_job_id_ = 1, next_approval_id_ = 1, next_event_id_ = 1;
+  int64_t next_instance_id_ = 1, next_job_id_ = 1, next_approval_id_ = 1, next_event_id_ = 1, next_notification_id_ = 1;
   uint64_t next_handle_ = 1;
   uint64_t transitions_ = 0;
 };

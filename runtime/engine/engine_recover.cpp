@@ -13,6 +13,7 @@
 #include "runtime/engine/live.h"
 #include "runtime/store/approvals.h"
 #include "runtime/store/events.h"
+#include "runtime/store/notifications.h"
 #include "runtime/store/instances.h"
 #include "runtime/store/jobs.h"
 #include "vm/continuation.h"
@@ -40,7 +41,8 @@ bool Engine::recover(std::string& error, Done recovered) {
   if (!next_id(store::instances::max_id(reader_), next_instance_id_, error) ||
       !next_id(store::jobs::max_id(reader_), next_job_id_, error) ||
       !next_id(store::approvals::max_id(reader_), next_approval_id_, error) ||
-      !next_id(store::events::max_id(reader_), next_event_id_, error))
+      !next_id(store::events::max_id(reader_), next_event_id_, error) ||
+      !next_id(store::notifications::max_id(reader_), next_notification_id_, error))
     return false;
   if (!recover_automation(error) || !recover_jobs(error)) return false;
   // The instances come back a chunk per loop turn, so the service answers (/ready, reads, the

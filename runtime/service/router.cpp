@@ -79,7 +79,6 @@ struct PlannedResource {
 };
 constexpr PlannedResource kPlanned[] = {
     {"/api/v1/schedules", "schedules"},
-    {"/api/v1/notifications", "notification delivery"},
     {"/api/v1/session", "console sessions"},
     {"/api/v1/analytics", "analytics"},
     {"/api/v1/nodes", "several service nodes"},

@@ -37,6 +37,10 @@ HandlerFunction list_agents, approve_agent, rotate_enrollment_secret, list_jobs,
 // api_scripts.cpp: the script library.
 HandlerFunction list_scripts, execute_script, script_executions;
 
+// api_notifications.cpp: channels, the retry schedule, notifications and the dead-letter queue.
+HandlerFunction list_channels, put_channel, get_channel, delete_channel, get_notification_settings, put_notification_settings,
+    list_notifications, list_dead_letters, get_notification, replay_dead_letter, replay_dead_letters;
+
 // api_vault.cpp
 HandlerFunction list_identities, create_identity, get_identity, delete_identity;
 

@@ -19,6 +19,7 @@
 
 #include "effects/clock.h"
 #include "runtime/http/server.h"
+#include "runtime/notify/delivery.h"
 #include "runtime/service/auth.h"
 #include "runtime/service/http_metrics.h"
 #include "runtime/service/run_metrics.h"
@@ -193,6 +194,8 @@ struct Service {
   std::unique_ptr<store::Database> reader;
   std::unique_ptr<store::Reader> reads;
   std::unique_ptr<ProgramCache> programs;
+  // Before the engine, among whose outboxes it is: it outlives the engine's last commit.
+  std::unique_ptr<notify::Delivery> delivery;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<http::Server> server;
   Context context;
@@ -247,6 +250,7 @@ void Service::stop() {
   if (token_uses_timer.loop) uv_close(reinterpret_cast<uv_handle_t*>(&token_uses_timer), nullptr);
   server->close([this] {
     write_token_uses();
+    delivery->close();
     engine->close();
     writer->stop();
   });
@@ -342,6 +346,8 @@ int serve(const ServeOptions& o) {
   s.context.token_uses = &s.token_uses;
   s.context.principals = &s.principals;
   s.engine->add_outbox(s.run_metrics);
+  s.delivery = std::make_unique<notify::Delivery>(&s.loop, *s.engine, *s.reader, notify::Delivery::Options{});
+  s.engine->add_outbox(*s.delivery);
   s.engine->set_identity_lookup([&s](int64_t org, const std::string& name) { return find_identity(s.context, org, name); });
   // The instances are recovered a chunk per loop turn once the loop runs, the port already
   // listening: /ready answers 503 until they all are (docs/operations.md, "Restart").
@@ -356,6 +362,12 @@ int serve(const ServeOptions& o) {
         fmt::print(stderr, "wf serve: ready: {} live instances recovered in {} ms\n", s.engine->live_instances(), ms.count());
       })) {
     fmt::print(stderr, "wf serve: cannot recover: {}\n", error);
+    return 2;
+  }
+  // The notifications not yet delivered when the service last stopped (or was killed) are sent
+  // again, with their ids.
+  if (!s.delivery->start(error)) {
+    fmt::print(stderr, "wf serve: {}\n", error);
     return 2;
   }
   http::Limits limits;
@@ -375,6 +387,7 @@ int serve(const ServeOptions& o) {
   if (!s.server->listen(o.host, o.port, error)) {
     fmt::print(stderr, "wf serve: cannot listen on {}:{}: {}\n", o.host, o.port, error);
     s.server->close();
+    s.delivery->close();
     s.engine->close();
     s.writer->stop();
     uv_run(&s.loop, UV_RUN_DEFAULT);
@@ -395,6 +408,7 @@ int serve(const ServeOptions& o) {
   uv_run(&s.loop, UV_RUN_DEFAULT);
   s.server.reset();
   s.engine.reset();
+  s.delivery.reset();
   s.writer.reset();
   uv_loop_close(&s.loop);
   return s.exit_code;

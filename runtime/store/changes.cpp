@@ -26,7 +26,8 @@ void append_all(std::vector<T>& to, std::vector<T>& from) {
 bool Changes::empty() const {
   return instances.empty() && waits_added.empty() && waits_removed.empty() && jobs.empty() && approvals.empty() &&
          responses.empty() && steps.empty() && log.empty() && events.empty() && signals_added.empty() &&
-         signals_taken.empty() && sessions_opened.empty() && sessions_checked_in.empty() && automation.empty();
+         signals_taken.empty() && sessions_opened.empty() && sessions_checked_in.empty() && automation.empty() &&
+         notifications.empty() && notification_attempts.empty() && late_log.empty();
 }
 
 void Changes::append(Changes&& o) {
@@ -44,6 +45,9 @@ void Changes::append(Changes&& o) {
   append_all(sessions_opened, o.sessions_opened);
   append_all(sessions_checked_in, o.sessions_checked_in);
   append_all(automation, o.automation);
+  append_all(notifications, o.notifications);
+  append_all(notification_attempts, o.notification_attempts);
+  append_all(late_log, o.late_log);
 }
 
 bool write_changes(store::Database& db, const Changes& c, std::string& error) {
@@ -204,6 +208,37 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
         "INSERT OR REPLACE INTO automation_switch (org_id, paused, changed_by, changed_at, reason) VALUES (?1, ?2, ?3, ?4, ?5)");
     s.bind(1, a.org_id).bind(2, a.paused ? 1 : 0).bind(3, std::string_view(a.changed_by)).bind(4, a.changed_at);
     s.bind(5, std::string_view(a.reason));
+  for (const NotificationRow* row : last_of_each(c.notifications, [](const NotificationRow& n) { return n.id; })) {
+    const NotificationRow& n = *row;
+    auto& s = db.prepare(
+        "INSERT INTO notifications (id, org_id, instance_id, workflow, step, channel, message, created_at, status, attempts, "
+        "round_attempts, next_attempt_at, ended_at, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+        "ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, "
+        "round_attempts = excluded.round_attempts, next_attempt_at = excluded.next_attempt_at, ended_at = excluded.ended_at, "
+        "last_error = excluded.last_error");
+    s.bind(1, n.id).bind(2, n.org_id);
+    bind_optional(s, 3, n.instance_id);
+    s.bind(4, std::string_view(n.workflow)).bind(5, std::string_view(n.step)).bind(6, std::string_view(n.channel));
+    s.bind(7, std::string_view(n.message)).bind(8, n.created_at).bind(9, name(n.status)).bind(10, n.attempts);
+    s.bind(11, n.round_attempts);
+    bind_optional(s, 12, n.next_attempt_at);
+    bind_optional(s, 13, n.ended_at);
+    s.bind(14, std::string_view(n.last_error));
+    if (!run(s, error)) return false;
+  }
+  for (const NotificationAttemptRow& a : c.notification_attempts) {
+    auto& s = db.prepare(
+        "INSERT INTO notification_attempts (notification_id, at, duration_ms, code, outcome, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    s.bind(1, a.notification_id).bind(2, a.at).bind(3, a.duration_ms).bind(4, a.code);
+    s.bind(5, std::string_view(a.outcome)).bind(6, std::string_view(a.error));
+    if (!run(s, error)) return false;
+  }
+  for (const LateLogRow& r : c.late_log) {
+    // After the instance's own lines: the next sequence number the store has for it.
+    auto& s = db.prepare(
+        "INSERT INTO instance_log (instance_id, seq, at, kind, message) VALUES "
+        "(?1, (SELECT COALESCE(MAX(seq) + 1, 1) FROM instance_log WHERE instance_id = ?1), ?2, ?3, ?4)");
+    s.bind(1, r.instance_id).bind(2, r.at).bind(3, std::string_view(r.kind)).bind(4, std::string_view(r.message));
     if (!run(s, error)) return false;
   }
   return true;

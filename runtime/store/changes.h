@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/store/notifications.h"
 #include "runtime/store/rows.h"
 #include "runtime/store/database.h"
 
@@ -29,6 +30,9 @@ struct Changes {
   std::vector<std::pair<std::string, int64_t>> sessions_checked_in;  // (session, at)
   std::vector<std::pair<int64_t, std::string>> signals_taken;  // (instance, event): the oldest one
   std::vector<AutomationSwitchRow> automation;  // written whole
+  std::vector<NotificationRow> notifications;  // written whole
+  std::vector<NotificationAttemptRow> notification_attempts;
+  std::vector<LateLogRow> late_log;
 
   bool empty() const;
   // Appends `other`'s rows (for several transitions that share one unit of work).

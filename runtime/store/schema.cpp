@@ -430,6 +430,53 @@ CREATE TABLE hook_alerts (
 );
 )sql";
 
+// Notifications (SPEC §4.9): the channels an organization configures (config: JSON, secrets
+// included, never answered back), one row per notification and channel written with the
+// transition that asked for it, each delivery attempt appended (never updated), and the retry
+// schedule an organization chose (JSON array of delays in milliseconds; none: the default).
+constexpr std::string_view kVersion13 = R"sql(
+CREATE TABLE notification_channels (
+  org_id INTEGER NOT NULL REFERENCES orgs(id),
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  config TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (org_id, kind, name)
+) WITHOUT ROWID;
+CREATE TABLE notifications (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  instance_id INTEGER,
+  workflow TEXT NOT NULL DEFAULT '',
+  step TEXT NOT NULL DEFAULT '',
+  channel TEXT NOT NULL,
+  message TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  round_attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  ended_at INTEGER,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX notifications_by_org ON notifications (org_id, id);
+CREATE INDEX notifications_pending ON notifications (status) WHERE status = 'pending';
+CREATE TABLE notification_attempts (
+  id INTEGER PRIMARY KEY,
+  notification_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  code INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL,
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX notification_attempts_by_notification ON notification_attempts (notification_id, id);
+CREATE TABLE notification_settings (
+  org_id INTEGER PRIMARY KEY REFERENCES orgs(id),
+  retry_schedule TEXT NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
@@ -443,6 +490,7 @@ constexpr Migration kMigrations[] = {
     {10, kVersion10},
     {11, kVersion11},
     {12, kVersion12},
+    {13, kVersion13},
 };
 
 }  // namespace

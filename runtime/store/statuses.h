@@ -103,6 +103,20 @@ namespace wf::store {
   X(Rejected, "rejected")       \
   X(Duplicate, "duplicate")     \
   X(Failed, "failed")
+// A notification's delivery (SPEC §4.9): waiting for its next attempt, delivered, or dead-lettered
+// (a permanent failure or the last attempt of its schedule failed).
+#define WF_NOTIFICATION_STATUSES(X) \
+  X(Pending, "pending")             \
+  X(Delivered, "delivered")         \
+  X(Dead, "dead")
+
+// The kinds of an organization's notification channels: a named webhook endpoint, the Slack
+// incoming webhook, the SMTP relay email goes through, a named PagerDuty service.
+#define WF_CHANNEL_KINDS(X) \
+  X(Webhook, "webhook")     \
+  X(Slack, "slack")         \
+  X(Smtp, "smtp")           \
+  X(Pagerduty, "pagerduty")
 
 #define WF_STATUS_ENUM(name, text) name,
 #define WF_STATUS_NAME(name, text) std::string_view(text),
@@ -123,6 +137,8 @@ WF_STATUS_TABLE(AuditOutcome, WF_AUDIT_OUTCOMES)
 WF_STATUS_TABLE(HookTarget, WF_HOOK_TARGETS)
 WF_STATUS_TABLE(HookAuth, WF_HOOK_AUTHS)
 WF_STATUS_TABLE(HookOutcome, WF_HOOK_OUTCOMES)
+WF_STATUS_TABLE(NotificationStatus, WF_NOTIFICATION_STATUSES)
+WF_STATUS_TABLE(ChannelKind, WF_CHANNEL_KINDS)
 
 #undef WF_STATUS_TABLE
 #undef WF_STATUS_NAME

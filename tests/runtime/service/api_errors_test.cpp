@@ -33,7 +33,7 @@ enum class Access {
 };
 
 // What `{id}` in an endpoint's path names.
-enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script, Org, Hook };
+enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script, Org, Hook, Channel, Notification };
 
 struct Endpoint {
   const char* method;
@@ -178,6 +178,21 @@ const std::vector<Endpoint>& endpoints() {
       {"POST", "/hooks/{id}/rotate", Access::Admin, IdKind::Hook, "{}",
        {R"({"expire_old_seconds": "1h"})", R"({"expire_old_seconds": -1})", R"({"expire_old_seconds": 1.5})"}},
       {"GET", "/hooks/{id}/deliveries", Access::Admin, IdKind::Hook, nullptr, {}},
+      {"GET", "/notification-channels", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/notification-channels", Access::Admin, IdKind::None, nullptr,
+       {R"({"kind": 5, "config": {}})", R"({"kind": "webhook", "name": 5, "config": {"url": "http://h"}})",
+        R"({"kind": "webhook", "name": "n", "config": "http://h"})", R"({"kind": "webhook", "name": "n"})"}},
+      {"GET", "/notification-channels/{id}", Access::Admin, IdKind::Channel, nullptr, {}},
+      {"DELETE", "/notification-channels/{id}", Access::Admin, IdKind::Channel, nullptr, {}},
+      {"GET", "/notification-settings", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/notification-settings", Access::Admin, IdKind::None, nullptr,
+       {R"({"retry_schedule_ms": 5})", R"({"retry_schedule_ms": ["1"]})", R"({"retry_schedule_ms": [1.5]})", "{}"}},
+      {"GET", "/notifications", Access::Admin, IdKind::None, nullptr, {}},
+      {"GET", "/notifications/dead-letters", Access::Admin, IdKind::None, nullptr, {}},
+      {"GET", "/notifications/{id}", Access::Admin, IdKind::Notification, nullptr, {}},
+      {"POST", "/notifications/dead-letters/{id}/replay", Access::Admin, IdKind::Notification, nullptr, {}},
+      {"POST", "/notifications/dead-letters/replay", Access::Admin, IdKind::None, nullptr,
+       {R"({"since": ["2020-01-01T00:00:00Z"]})", R"({"since": {"at": 1}})", "{}"}},
   };
   return table;
 }
@@ -312,6 +327,9 @@ class ApiErrors : public ::testing::Test {
     ASSERT_EQ(identity.status, 201) << identity.body;
     auto hook = admin->post("/api/v1/hooks", R"({"name": "api_hook", "workflow": "api_gate"})");
     ASSERT_EQ(hook.status, 201) << hook.body;
+    auto channel = admin->post("/api/v1/notification-channels",
+                               R"({"kind": "webhook", "name": "api_channel", "config": {"url": "http://127.0.0.1:9/none"}})");
+    ASSERT_EQ(channel.status, 201) << channel.body;
   }
   static void TearDownTestSuite() {
     if (service_) service_->stop();
@@ -357,6 +375,8 @@ class ApiErrors : public ::testing::Test {
       case IdKind::Script: return "api_script";
       case IdKind::Org: return "1";
       case IdKind::Hook: return "api_hook";
+      case IdKind::Channel: return "webhook:api_channel";
+      case IdKind::Notification: return "1";
     }
     return "";
   }

@@ -1,0 +1,253 @@
+// The delivery of notifications (see delivery.h).
+#include "runtime/notify/delivery.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "effects/clock.h"
+#include "runtime/notify/messages.h"
+#include "runtime/notify/retry_policy.h"
+#include "runtime/store/agents.h"
+#include "runtime/store/notifications.h"
+#include "vm/render.h"
+
+namespace wf::notify {
+
+namespace {
+
+// When the store did not take an attempt's record, the notification is tried again this much
+// later (it is still pending in the store).
+constexpr int64_t kStoreRetryMs = 5000;
+
+std::string answer_error(const Answer& a, bool smtp) {
+  if (!a.error.empty()) return a.code ? fmt::format("{} {}: {}", smtp ? "SMTP" : "HTTP", a.code, a.error) : a.error;
+  if (smtp) return a.code >= 400 ? fmt::format("SMTP {}", a.code) : "";
+  if (a.code >= 200 && a.code < 300) return "";
+  std::string body = a.body.substr(0, 200);
+  for (char& c : body)
+    if (c == '\n' || c == '\r') c = ' ';
+  return body.empty() ? fmt::format("HTTP {}", a.code) : fmt::format("HTTP {}: {}", a.code, body);
+}
+
+}  // namespace
+
+Delivery::Delivery(uv_loop_t* loop, engine::Engine& engine, store::Database& reader, Options options)
+    : loop_(loop), engine_(engine), reader_(reader), options_(options), sender_(loop, options.max_per_host) {
+  if (int rc = uv_timer_init(loop_, &timer_); rc != 0) throw std::runtime_error(fmt::format("uv_timer_init: {}", uv_strerror(rc)));
+  timer_.data = this;
+}
+
+Delivery::~Delivery() { close(); }
+
+void Delivery::close() {
+  if (closed_) return;
+  closed_ = true;
+  sender_.close();
+  uv_timer_stop(&timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+}
+
+bool Delivery::start(std::string& error) {
+  auto rows = store::notifications::pending(reader_);
+  if (!rows.ok()) return error = "cannot read the pending notifications: " + rows.error(), false;
+  const int64_t now = effects::wall_clock_ms();
+  for (store::NotificationRow& row : *rows) {
+    const int64_t id = row.id;
+    Entry& e = entries_[id];
+    e.row = std::move(row);
+    schedule(e, e.row.next_attempt_at.value_or(now));
+  }
+  return true;
+}
+
+void Delivery::released(const store::Changes& ch) {
+  if (closed_ || ch.notifications.empty()) return;
+  const int64_t now = effects::wall_clock_ms();
+  for (const store::NotificationRow* row : store::last_of_each(ch.notifications, [](const store::NotificationRow& n) { return n.id; })) {
+    if (row->status == store::NotificationStatus::Pending) {
+      Entry& e = entries_[row->id];
+      e.row = *row;
+      e.sending = false;
+      schedule(e, row->next_attempt_at.value_or(now));
+    } else if (auto it = entries_.find(row->id); it != entries_.end()) {
+      unschedule(it->second);
+      entries_.erase(it);
+    }
+  }
+}
+
+void Delivery::schedule(Entry& e, int64_t due) {
+  unschedule(e);
+  e.due = due;
+  e.scheduled = true;
+  due_.emplace(due, e.row.id);
+  arm();
+}
+
+void Delivery::unschedule(Entry& e) {
+  if (!e.scheduled) return;
+  auto [from, to] = due_.equal_range(e.due);
+  for (auto it = from; it != to; ++it)
+    if (it->second == e.row.id) {
+      due_.erase(it);
+      break;
+    }
+  e.scheduled = false;
+}
+
+void Delivery::arm() {
+  if (closed_) return;
+  if (due_.empty()) {
+    uv_timer_stop(&timer_);
+    return;
+  }
+  const int64_t wait = std::max<int64_t>(0, due_.begin()->first - effects::wall_clock_ms());
+  if (int rc = uv_timer_start(&timer_, on_due, static_cast<uint64_t>(wait), 0); rc != 0)
+    fmt::print(stderr, "wf serve: notifications: cannot arm the delivery timer: {}\n", uv_strerror(rc));
+}
+
+void Delivery::on_due(uv_timer_t* handle) {
+  try {
+    static_cast<Delivery*>(handle->data)->send_due();
+  } catch (const std::exception& e) {
+    // Nothing may unwind into libuv; what was due stays pending and is tried at the next start.
+    fmt::print(stderr, "wf serve: notifications: {}\n", e.what());
+  }
+}
+
+void Delivery::send_due() {
+  const int64_t now = effects::wall_clock_ms();
+  while (!closed_ && !due_.empty() && due_.begin()->first <= now && sender_.in_flight() < options_.max_in_flight) {
+    const int64_t id = due_.begin()->second;
+    auto it = entries_.find(id);
+    if (it == entries_.end()) {
+      due_.erase(due_.begin());
+      continue;
+    }
+    attempt(it->second);
+  }
+  // A full sender goes on as transfers end (settle arms again).
+  if (sender_.in_flight() < options_.max_in_flight) arm();
+}
+
+void Delivery::attempt(Entry& e) {
+  unschedule(e);
+  e.sending = true;
+  const int64_t id = e.row.id;
+  const std::optional<ChannelName> channel = parse_channel(e.row.channel);
+  if (!channel) return settle(id, Answer{}, false, fmt::format("unknown channel `{}`", e.row.channel));
+  auto config_row = store::notifications::channel(reader_, e.row.org_id, channel->kind, channel->config_name);
+  if (!config_row.ok()) {
+    // A store that cannot answer is no answer of the receiver: try again later, nothing recorded.
+    fmt::print(stderr, "wf serve: notifications: cannot read channel {}: {}\n", e.row.channel, config_row.error());
+    e.sending = false;
+    return schedule(e, effects::wall_clock_ms() + kStoreRetryMs);
+  }
+  if (!*config_row) {
+    const std::string what = channel->kind == store::ChannelKind::Smtp ? std::string("no SMTP relay is configured")
+                             : channel->kind == store::ChannelKind::Slack
+                                 ? std::string("no Slack webhook is configured")
+                                 : fmt::format("unknown channel `{}`", e.row.channel);
+    return settle(id, Answer{}, false, what);
+  }
+  const nlohmann::json config = nlohmann::json::parse((*config_row)->config, nullptr, false);
+  Context context{organization_name(e.row.org_id), effects::wall_clock_ms(), options_.attempt_timeout_ms};
+  std::string error;
+  std::optional<Outgoing> request = build_request(e.row, *channel, config.is_object() ? config : nlohmann::json::object(), context, error);
+  if (!request) return settle(id, Answer{}, false, error);
+  const bool smtp = channel->kind == store::ChannelKind::Smtp;
+  if (!sender_.send(*request, [this, id, smtp](const Answer& a) { settle(id, a, smtp, ""); }, error)) {
+    Answer a;
+    a.error = error;
+    settle(id, a, smtp, "");
+  }
+}
+
+void Delivery::settle(int64_t id, const Answer& answer, bool smtp, const std::string& refusal) {
+  auto it = entries_.find(id);
+  if (closed_ || it == entries_.end()) return;
+  Entry& e = it->second;
+  const Verdict verdict = refusal.empty() ? classify(answer, smtp) : Verdict::Permanent;
+  const int64_t now = effects::wall_clock_ms();
+  store::NotificationRow row = e.row;
+  row.attempts += 1;
+  row.round_attempts += 1;
+  store::NotificationAttemptRow attempt;
+  attempt.notification_id = id;
+  attempt.at = now - answer.duration_ms;
+  attempt.duration_ms = answer.duration_ms;
+  attempt.code = answer.code;
+  attempt.error = refusal.empty() ? answer_error(answer, smtp) : refusal;
+  std::string type, line;
+  nlohmann::json data = {{"notification_id", id},
+                         {"channel", row.channel},
+                         {"attempt", row.attempts},
+                         {"code", answer.code},
+                         {"duration_ms", answer.duration_ms}};
+  std::optional<int64_t> delay;
+  if (verdict == Verdict::Transient) {
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);
+    delay = next_delay_ms(schedule_of(row.org_id), row.round_attempts, answer, jitter(random_));
+  }
+  if (verdict == Verdict::Delivered) {
+    row.status = store::NotificationStatus::Delivered;
+    row.ended_at = now;
+    row.next_attempt_at.reset();
+    row.last_error.clear();
+    attempt.outcome = "delivered";
+    type = "notification.delivered";
+    line = fmt::format("notification {} to {} delivered (attempt {}, {} ms)", id, row.channel, row.attempts, answer.duration_ms);
+    ++delivered_;
+  } else if (delay) {
+    row.next_attempt_at = now + *delay;
+    row.last_error = attempt.error;
+    attempt.outcome = "failed";
+    type = "notification.failed";
+    data["error"] = attempt.error;
+    data["next_attempt_at"] = vm::format_instant(*row.next_attempt_at);
+    line = fmt::format("notification {} to {} failed (attempt {}): {}; next attempt at {}", id, row.channel, row.attempts,
+                       attempt.error, vm::format_instant(*row.next_attempt_at));
+  } else {
+    row.status = store::NotificationStatus::Dead;
+    row.ended_at = now;
+    row.next_attempt_at.reset();
+    row.last_error = attempt.error;
+    attempt.outcome = "dead";
+    type = "notification.dead_lettered";
+    data["error"] = attempt.error;
+    line = fmt::format("notification {} to {} dead-lettered after {} attempt{}: {}", id, row.channel, row.attempts,
+                       row.attempts == 1 ? "" : "s", attempt.error);
+  }
+  store::Changes ch;
+  ch.notifications.push_back(row);
+  ch.notification_attempts.push_back(std::move(attempt));
+  engine_.record_notification(row.org_id, row.instance_id, line, type, std::move(data), std::move(ch),
+                              [this, id](bool ok, const std::string& error) {
+                                if (ok || closed_) return;
+                                // Not stored: still pending in the store; tried again (with the
+                                // same id) a little later.
+                                fmt::print(stderr, "wf serve: notifications: the attempt of {} was not stored: {}\n", id, error);
+                                if (auto found = entries_.find(id); found != entries_.end()) {
+                                  found->second.sending = false;
+                                  schedule(found->second, effects::wall_clock_ms() + kStoreRetryMs);
+                                }
+                              });
+  arm();
+}
+
+std::vector<int64_t> Delivery::schedule_of(int64_t org) {
+  auto text = store::notifications::retry_schedule(reader_, org);
+  if (!text.ok() || text->empty()) return default_schedule();
+  std::string error;
+  if (auto parsed = parse_schedule(*text, error)) return *parsed;
+  return default_schedule();
+}
+
+std::string Delivery::organization_name(int64_t org) {
+  if (auto it = organizations_.find(org); it != organizations_.end()) return it->second;
+  auto found = store::orgs::find(reader_, org);
+  if (!found.ok() || !*found) return "";
+  return organizations_[org] = (*found)->name;
+}
+
+}  // namespace wf::notify
