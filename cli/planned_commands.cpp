@@ -24,7 +24,6 @@ constexpr Planned kPlanned[] = {
     {"hook", "Inbound webhooks and alert hooks"},
     {"automation", "The kill switch: pause or resume automatic starts"},
     {"notifications", "Notification deliveries and dead letters"},
-    {"stats", "Analytics: totals, success rate, durations"},
     {"upgrade", "Move waiting instances to a newer version"},
 };
 
