@@ -16,6 +16,7 @@ void register_client_commands(CLI::App& app) {
   register_host_commands(app);
   register_script_commands(app);
   register_audit_commands(app);
+  register_stats_commands(app);
   register_login_commands(app);
   register_org_commands(app);
   register_user_commands(app);

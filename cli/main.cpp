@@ -23,11 +23,10 @@
 #include "serve_command.h"
 #include "cron_command.h"
 #include "exit_codes.h"
+#include "runtime/service/build_info.h"
 #include "planned_commands.h"
 
 namespace {
-
-constexpr const char* kVersion = "0.1.0";
 
 // CLI11 prints "ERROR: ..." and returns its own codes (105, 106, ...); wf says who is speaking
 // and leaves the exit code to main.
@@ -39,7 +38,7 @@ std::string usage_failure(const CLI::App* app, const CLI::Error& e) {
 
 int main(int argc, char** argv) {
   CLI::App app{"wf: a compiled workflow language for IT-operations automation", "wf"};
-  app.set_version_flag("--version", kVersion);
+  app.set_version_flag("--version", wf::kWfVersion);
   app.require_subcommand(1);
   app.failure_message(usage_failure);
 

@@ -21,7 +21,6 @@ struct Planned {
 constexpr Planned kPlanned[] = {
     {"import", "Convert a legacy step-graph JSON into .wf source"},
     {"schedule", "Schedules and recurring jobs"},
-    {"stats", "Analytics: totals, success rate, durations"},
     {"upgrade", "Move waiting instances to a newer version"},
 };
 

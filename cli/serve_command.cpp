@@ -1,4 +1,5 @@
-// `wf serve [--data DIR] [--listen ADDR:PORT] [--store sqlite:PATH]` (SPEC §6).
+// `wf serve [--data DIR] [--listen ADDR:PORT] [--store sqlite:PATH] [--log-format text|json]
+// [--log-level LEVEL] [--metrics-public]` (SPEC §6).
 #include "serve_command.h"
 
 #include <fmt/format.h>
@@ -6,6 +7,7 @@
 #include <charconv>
 
 #include "exit_codes.h"
+#include "runtime/log/log.h"
 #include "runtime/service/service.h"
 
 namespace wf::cli {
@@ -17,7 +19,15 @@ void register_serve_command(CLI::App& app) {
   cmd->add_option("--data", options->data_dir, "the data directory (default ./wf-data)");
   cmd->add_option("--listen", *listen, "ADDR:PORT to listen on (default 127.0.0.1:7878)");
   cmd->add_option("--store", options->store, "sqlite:PATH (default DATA/wf.db)");
-  cmd->callback([options, listen] {
+  auto log_format = std::make_shared<std::string>("text");
+  auto log_level = std::make_shared<std::string>("info");
+  cmd->add_option("--log-format", *log_format, "text or json: how each line on stderr is written (default text)")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--log-level", *log_level, "debug, info, warn or error: the least a line must be to be written (default info)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  cmd->add_flag("--metrics-public", options->metrics_public, "answer /metrics without a token (default: a token with settings.view)");
+  cmd->callback([options, listen, log_format, log_level] {
+    log::configure(*log::parse_format(*log_format), *log::parse_level(*log_level));
     const size_t colon = listen->rfind(':');
     int port = -1;
     if (colon != std::string::npos) {

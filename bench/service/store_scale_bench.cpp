@@ -251,6 +251,18 @@ void measure_restart(const Settings& s, std::vector<Row>& rows) {
                   fmt::format("{:.0f} ms", listening), "≤ 1 s", listening <= 1000});
   rows.push_back({fmt::format("restart with {} parked instances: `/ready` answers 200", s.restart_parked + 1),
                   fmt::format("{:.0f} ms (all live: {})", ready, all_live ? "yes" : "NO"), "≤ 10 s", ready <= 10000 && all_live});
+  // A scrape of /metrics with every one of them live: 200 in a row, after 20 to warm up.
+  std::vector<double> scrapes;
+  for (int i = 0; i < 220; ++i) {
+    const auto s0 = Clock::now();
+    if (api->get("/metrics").status != 200) throw BenchError("/metrics failed");
+    if (i >= 20) scrapes.push_back(ms_since(s0));
+  }
+  std::sort(scrapes.begin(), scrapes.end());
+  const double p50 = scrapes[scrapes.size() / 2], p99 = scrapes[scrapes.size() * 99 / 100];
+  print_line({{"measurement", "metrics_scrape"}, {"live", s.restart_parked + 1}, {"p50_ms", p50}, {"p99_ms", p99}});
+  rows.push_back({fmt::format("`GET /metrics` with {} live instances", s.restart_parked + 1), fmt::format("p50 {:.2f} ms, p99 {:.2f} ms", p50, p99),
+                  "≤ 10 ms", p99 <= 10});
   service.stop();
   std::error_code ec;
   if (!s.keep) fs::remove_all(dir, ec);

@@ -16,6 +16,7 @@ void register_job_commands(CLI::App& app);         // jobs, job show|run|cancel|
 void register_host_commands(CLI::App& app);        // hosts, host tag|untag
 void register_script_commands(CLI::App& app);      // scripts ls|show|run|executions
 void register_audit_commands(CLI::App& app);       // audit
+void register_stats_commands(CLI::App& app);       // stats
 void register_login_commands(CLI::App& app);       // login, logout, whoami
 void register_org_commands(CLI::App& app);         // org ls|create
 void register_user_commands(CLI::App& app);        // user ls|add|disable|enable

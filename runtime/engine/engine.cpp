@@ -10,6 +10,7 @@
 #include "effects/records.h"
 #include "runtime/engine/instance.h"
 #include "runtime/engine/live.h"
+#include "runtime/log/log.h"
 
 namespace wf::engine {
 
@@ -18,6 +19,13 @@ namespace {
 // How long a record that needs no fsync of its own (a job's start) waits for a unit to ride with
 // before it is committed alone.
 constexpr uint64_t kRideFlushMs = 50;
+
+// At debug level, a line per instance a committed unit changed: where each now stands.
+void log_transitions(const Changes& committed) {
+  if (!log::enabled(log::Level::Debug)) return;
+  for (const store::InstanceRow* r : store::last_of_each(committed.instances, [](const store::InstanceRow& r) { return r.id; }))
+    log::debug("transition", {{"instance", r->id}, {"org", r->org_id}, {"workflow", r->workflow}, {"status", name(r->status)}});
+}
 
 }  // namespace
 
@@ -138,6 +146,7 @@ void Engine::commit(Changes ch, Done done) {
       },
       [this, shared, owners, flags, done = std::move(done)](bool ok, const std::string& error) {
         if (ok) {
+          log_transitions(*shared);
           release(*shared);
           // The lineage of an owner that has ended is no longer needed once its end is stored.
           for (const auto& [owner, org] : *owners) {
@@ -146,7 +155,7 @@ void Engine::commit(Changes ch, Done done) {
             if (!live && it != lineages_.end() && !it->second->load()) lineages_.erase(it);
           }
         } else {
-          fmt::print(stderr, "wf serve: a transition could not be stored: {}\n", error);
+          log::error(fmt::format("a transition could not be stored: {}", error));
           if (!submitting_) roll_back(*owners, *flags);  // else the writer has stopped: the service is going down
         }
         if (done) done(ok, error);
@@ -167,7 +176,7 @@ void Engine::commit_with_next(Changes ch) {
   riding_.append(std::move(ch));
   if (first) {
     if (int rc = uv_timer_start(&ride_flush_, on_ride_flush, kRideFlushMs, 0); rc != 0) {
-      fmt::print(stderr, "wf serve: cannot arm the ride timer ({}); committing now\n", uv_strerror(rc));
+      log::error(fmt::format("cannot arm the ride timer ({}); committing now", uv_strerror(rc)));
       commit(Changes{}, nullptr);
     }
   }
@@ -179,7 +188,7 @@ void Engine::on_ride_flush(uv_timer_t* handle) {
     if (!engine->riding_.empty()) engine->commit(Changes{}, nullptr);
   } catch (const std::exception& e) {
     // Nothing may unwind into libuv; the records ride with the next unit instead.
-    fmt::print(stderr, "wf serve: committing job starts failed: {}\n", e.what());
+    log::error(fmt::format("committing job starts failed: {}", e.what()));
   }
 }
 

@@ -256,6 +256,8 @@ class Engine {
   size_t waiting_polls() const { return pollers_.size(); }
   size_t pending_approvals() const { return approvals_.size(); }
   size_t armed_timers() const { return timers_.size(); }
+  // Agents whose last heartbeat came less than `within_ms` ago (monotonic clock).
+  size_t agents_heard_within(int64_t within_ms);
   // The jobs not yet ended, by status (queued, dispatched, running).
   std::map<JobStatus, size_t> live_jobs_by_status() const;
   // Jobs waiting in each host's queue, by organization, host and priority.

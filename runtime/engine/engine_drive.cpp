@@ -10,6 +10,7 @@
 #include "runtime/engine/transition.h"
 #include "vm/continuation.h"
 #include "vm/render.h"
+#include "runtime/log/log.h"
 
 namespace wf::engine {
 
@@ -110,7 +111,7 @@ void Engine::go_on_later(Instance& in) {
   in.queued_to_run = true;
   runnable_.push_back(in.row.id);
   if (int rc = uv_idle_start(&runnable_idle_, on_runnable); rc != 0)
-    fmt::print(stderr, "wf serve: cannot schedule instance {}: {}\n", in.row.id, uv_strerror(rc));
+    log::error(fmt::format("cannot schedule instance {}: {}", in.row.id, uv_strerror(rc)));
 }
 
 void Engine::on_runnable(uv_idle_t* handle) {
@@ -128,7 +129,7 @@ void Engine::on_runnable(uv_idle_t* handle) {
       self->commit(std::move(ch), nullptr);
     } catch (const std::exception& e) {
       // Nothing may unwind into libuv; the instance stays as its last commit left it.
-      fmt::print(stderr, "wf serve: instance {} could not go on: {}\n", id, e.what());
+      log::error(fmt::format("instance {} could not go on: {}", id, e.what()));
     }
   }
 }

@@ -15,6 +15,7 @@
 #include "runtime/engine/instance.h"
 #include "runtime/engine/live.h"
 #include "vm/render.h"
+#include "runtime/log/log.h"
 
 namespace wf::engine {
 
@@ -297,6 +298,11 @@ std::vector<int64_t> Engine::agent_heartbeat(int64_t agent_id, const std::set<in
   return cancel;
 }
 
+size_t Engine::agents_heard_within(int64_t within_ms) {
+  const int64_t now = monotonic_now();
+  return static_cast<size_t>(std::count_if(heartbeats_.begin(), heartbeats_.end(), [&](const auto& h) { return now - h.second < within_ms; }));
+}
+
 std::optional<int64_t> Engine::since_heartbeat(int64_t agent_id) {
   auto it = heartbeats_.find(agent_id);
   if (it == heartbeats_.end()) return std::nullopt;
@@ -446,7 +452,7 @@ void Engine::on_sweep(uv_timer_t* handle) {
     static_cast<Engine*>(handle->data)->sweep_jobs();
   } catch (const std::exception& e) {
     // Nothing may unwind into libuv; the next sweep tries again.
-    fmt::print(stderr, "wf serve: the stale-job sweep failed: {}\n", e.what());
+    log::error(fmt::format("the stale-job sweep failed: {}", e.what()));
   }
 }
 

@@ -17,6 +17,7 @@
 #include "runtime/store/instances.h"
 #include "runtime/store/jobs.h"
 #include "vm/continuation.h"
+#include "runtime/log/log.h"
 
 namespace wf::engine {
 
@@ -154,7 +155,7 @@ bool Engine::restore_instance(store::RecoveredInstance& stored, Changes& ch, Ins
   owned->next_log_seq = stored.next_log_seq;
   load_program(*owned);
   if (!owned->program) {
-    fmt::print(stderr, "wf serve: instance {}: its definition version is gone; left as it is\n", r.id);
+    log::error(fmt::format("instance {}: its definition version is gone; left as it is", r.id));
     return true;
   }
   for (StepRow& s : stored.open_steps) owned->open_steps[s.idx] = std::move(s);
@@ -169,7 +170,7 @@ bool Engine::restore_instance(store::RecoveredInstance& stored, Changes& ch, Ins
     std::vector<vm::Value> args;
     std::string why;
     if (!kind || !vm::decode_values(*owned->program, stored_wait.args, args, why) || args.size() != 1) {
-      fmt::print(stderr, "wf serve: instance {}: a wait could not be read ({}); it will never resume\n", r.id, why);
+      log::error(fmt::format("instance {}: a wait could not be read ({}); it will never resume", r.id, why));
       continue;
     }
     w.kind = *kind;

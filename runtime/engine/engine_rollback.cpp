@@ -18,6 +18,7 @@
 #include "runtime/store/instances.h"
 #include "runtime/store/jobs.h"
 #include "vm/continuation.h"
+#include "runtime/log/log.h"
 
 namespace wf::engine {
 
@@ -125,7 +126,7 @@ void Engine::reload_job(int64_t id) {
   }
   auto stored = store::jobs::find_any(reader_, id);
   if (!stored.ok()) {
-    fmt::print(stderr, "wf serve: job {} could not be reloaded: {}\n", id, stored.error());
+    log::error(fmt::format("job {} could not be reloaded: {}", id, stored.error()));
     return;
   }
   if (!*stored || store::has_ended((*stored)->status)) return;
@@ -142,8 +143,7 @@ void Engine::reload_instance(int64_t org, int64_t id) {
   auto stored = store::instances::find(reader_, org, id);
   auto jobs = store::jobs::unfinished(reader_);
   if (!stored.ok() || !jobs.ok()) {
-    fmt::print(stderr, "wf serve: instance {} could not be reloaded ({}); it is left as the store has it until the service restarts\n",
-               id, stored.ok() ? jobs.error() : stored.error());
+    log::error(fmt::format("instance {} could not be reloaded ({}); it is left as the store has it until the service restarts", id, stored.ok() ? jobs.error() : stored.error()));
     return;
   }
   std::set<QueueKey> queues;
@@ -161,8 +161,7 @@ void Engine::reload_instance(int64_t org, int64_t id) {
   // The instance read as recovery reads a chunk of them: the first live instance from its id on.
   auto chunk = store::instances::live_chunk(reader_, id - 1, 1);
   if (!chunk.ok()) {
-    fmt::print(stderr, "wf serve: instance {} could not be reloaded ({}); it is left as the store has it until the service restarts\n",
-               id, chunk.error());
+    log::error(fmt::format("instance {} could not be reloaded ({}); it is left as the store has it until the service restarts", id, chunk.error()));
     return;
   }
   if (chunk->empty() || chunk->front().row.id != id) return;
@@ -170,7 +169,7 @@ void Engine::reload_instance(int64_t org, int64_t id) {
   Instance* live = nullptr;
   std::string error;
   if (!restore_instance(chunk->front(), ch, live, error))
-    fmt::print(stderr, "wf serve: instance {}: a wait could not be rebuilt: {}\n", id, error);
+    log::error(fmt::format("instance {}: a wait could not be rebuilt: {}", id, error));
   if (live && (ready_to_go_on(*live) || !ch.empty())) {
     reloaded_[id] = std::move(ch);
     arm(wall_now() + kGoOnAfterReloadMs, Timer{Timer::Kind::GoOn, id, 0, 0, {}});

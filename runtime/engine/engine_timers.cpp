@@ -14,6 +14,7 @@
 #include "effects/workflow_policy.h"
 #include "runtime/engine/instance.h"
 #include "runtime/engine/live.h"
+#include "runtime/log/log.h"
 
 namespace wf::engine {
 
@@ -44,8 +45,7 @@ void Engine::notice_clock_step() {
   const int64_t offset = wall - mono, step = offset - clock_offset_;
   clock_offset_ = offset;
   if (step < kClockStepMs && step > -kClockStepMs) return;
-  fmt::print(stderr, "wf serve: the wall clock stepped by {:+} s; durations keep running, instants are due again by the new time\n",
-             step / 1000);
+  log::warn(fmt::format("the wall clock stepped by {:+} s; durations keep running, instants are due again by the new time", step / 1000));
   std::vector<Timer> instants;
   for (auto it = timers_.begin(); it != timers_.end();) {
     if (it->second.instant) {
@@ -70,7 +70,7 @@ void Engine::reschedule_timer() {
   // While an instant waits, the clock is looked at often enough to notice a step.
   if (instants_armed_ > 0) wait = std::min(wait, kClockLookMs);
   if (int rc = uv_timer_start(&timer_, on_timer, static_cast<uint64_t>(wait), 0); rc != 0)
-    fmt::print(stderr, "wf serve: cannot arm the engine's timer: {}\n", uv_strerror(rc));
+    log::error(fmt::format("cannot arm the engine's timer: {}", uv_strerror(rc)));
 }
 
 void Engine::on_timer(uv_timer_t* handle) { static_cast<Engine*>(handle->data)->fire_timers(); }
@@ -89,7 +89,7 @@ void Engine::fire_timers() {
       fire(t);
     } catch (const std::exception& e) {
       // Nothing may unwind into libuv; the instance stays as it was stored.
-      fmt::print(stderr, "wf serve: a timer failed: {}\n", e.what());
+      log::error(fmt::format("a timer failed: {}", e.what()));
     }
   }
   reschedule_timer();

@@ -8,6 +8,7 @@
 #include "runtime/service/routes.h"
 #include "runtime/store/events.h"
 #include "runtime/store/jobs.h"
+#include "runtime/log/log.h"
 
 namespace wf::service {
 
@@ -98,14 +99,16 @@ void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   });
   if (int rc = uv_timer_init(c.loop, &stream->keep_alive); rc != 0) {
     engine->unsubscribe(stream->listener);
-    fmt::print(stderr, "wf serve: an event stream has no keep-alive timer: {}\n", uv_strerror(rc));
+    log::error(fmt::format("an event stream has no keep-alive timer: {}", uv_strerror(rc)));
     x->end();
     return;
   }
   stream->keep_alive.data = new std::shared_ptr<Stream>(stream);
   if (int rc = uv_timer_start(&stream->keep_alive, on_keep_alive, 15000, 15000); rc != 0)
-    fmt::print(stderr, "wf serve: an event stream's keep-alive did not start: {}\n", uv_strerror(rc));
-  x->on_close([engine, weak = std::weak_ptr<Stream>(stream)] {
+    log::error(fmt::format("an event stream's keep-alive did not start: {}", uv_strerror(rc)));
+  ++c.event_streams;
+  x->on_close([engine, open = &c.event_streams, weak = std::weak_ptr<Stream>(stream)] {
+    --*open;
     auto stream = weak.lock();
     if (!stream) return;
     engine->unsubscribe(stream->listener);

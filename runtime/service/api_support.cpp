@@ -6,6 +6,7 @@
 #include "bytecode/module_codec.h"
 #include "runtime/store/definitions.h"
 #include "vm/render.h"
+#include "runtime/log/log.h"
 
 namespace wf::service {
 
@@ -14,7 +15,7 @@ std::shared_ptr<const vm::Program> ProgramCache::get(int64_t definition_id, int6
   if (auto it = programs_.find(key); it != programs_.end()) return it->second;
   auto bytes = store::definitions::module(reader_, definition_id, version);
   if (!bytes.ok()) {
-    fmt::print(stderr, "wf serve: definition {} version {}: {}\n", definition_id, version, bytes.error());
+    log::error(fmt::format("definition {} version {}: {}", definition_id, version, bytes.error()));
     return nullptr;
   }
   if (!*bytes) return nullptr;

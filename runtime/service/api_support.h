@@ -28,6 +28,7 @@ namespace wf::service {
 class Vault;
 class HttpMetrics;
 class RunMetrics;
+class StoreMetrics;
 class TokenUses;
 class PrincipalCache;
 
@@ -74,8 +75,11 @@ struct Context {
   int64_t org_id = 0;  // the organization the first start made: the one of callers without a token
   HttpMetrics* http_metrics = nullptr;  // what /metrics says of the requests; none in some tests
   RunMetrics* run_metrics = nullptr;    // and of the runs
+  StoreMetrics* store_metrics = nullptr;  // and of the store's writer
   TokenUses* token_uses = nullptr;      // when tokens were last used; none in some tests
   PrincipalCache* principals = nullptr; // tokens authenticated lately (auth.h); none: read each time
+  bool metrics_public = false;          // /metrics answers without a token (`wf serve --metrics-public`)
+  size_t event_streams = 0;             // Server-Sent Events streams open now (api_events.cpp), for /metrics
 };
 
 using ExchangePtr = std::shared_ptr<http::Exchange>;

@@ -1,5 +1,6 @@
 // Work on libuv's thread pool with its answer on the loop (see background.h).
 #include "runtime/service/background.h"
+#include "runtime/log/log.h"
 
 #include <fmt/format.h>
 
@@ -21,9 +22,9 @@ void run_after(BackgroundJob& job, const std::string& error) {
   try {
     job.after(error);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "wf serve: the answer to background work failed: {}\n", e.what());
+    log::error(fmt::format("the answer to background work failed: {}", e.what()));
   } catch (...) {
-    fmt::print(stderr, "wf serve: the answer to background work failed\n");
+    log::error("the answer to background work failed");
   }
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "effects/clock.h"
+#include "runtime/log/log.h"
 
 namespace wf::service {
 
@@ -55,8 +56,8 @@ void record(store::Writer& writer, AuditDraft& draft, const ObservedExchange::An
   writer.submit([row](store::Database& db, std::string& error) { return store::audit::append(db, row, error); },
                 [request = row.request_id, method = row.method, path = row.path, status = row.status](bool ok, const std::string& error) {
                   if (!ok)
-                    fmt::print(stderr, "wf serve: the audit row of request {} ({} {}, {}) was not stored: {}\n", request, method,
-                               path, status, error);
+                    log::error(fmt::format("the audit row of request {} ({} {}, {}) was not stored: {}", request, method,
+                               path, status, error));
                 });
 }
 

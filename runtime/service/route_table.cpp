@@ -56,6 +56,9 @@ constexpr Route kRoutes[] = {
     {"GET", "/events", organization_events, "workflows.view", User, kNoBody, false, true,
      "Server-Sent Events of the organization (Last-Event-ID)"},
 
+    {"GET", "/analytics", analytics, "workflows.view", User, kNoBody, false, true,
+     "How automation performed over a range: executions, success rate, durations, daily trend, top workflows, agents, approvals (from, to, workflow)"},
+
     {"GET", "/approvals", list_approvals, "workflows.view", User, kNoBody, false, true,
      "List approval requests, oldest first (status, instance, after, skip, limit, count)"},
     {"GET", "/approvals/{id}", get_approval, "workflows.view", User, kNoBody, false, true, "An approval request with its responses"},
@@ -163,7 +166,8 @@ constexpr Route kRoutes[] = {
      "The audit log, newest first (actor, action, resource, outcome, since, after, skip, limit, count)"},
 
     // Beside the API.
-    {"GET", "/metrics", metrics, "", None, kNoBody, false, false, "Prometheus metrics (text format 0.0.4)"},
+    {"GET", "/metrics", metrics, "settings.view", User, kNoBody, false, false,
+     "Prometheus metrics (text format 0.0.4); open to anyone under `wf serve --metrics-public`"},
     {"POST", "/hooks/{key}", deliver_hook, "", SignedHook, kJsonBody, false, false,
      "A delivery to the hook whose key is {key}: signed (X-WF-Signature or Standard Webhooks) or with its bearer token"},
     {"GET", "/", console_page, "", None, kNoBody, false, false, "The web console (a placeholder page until it is built)"},

@@ -17,7 +17,7 @@ namespace wf::service {
 
 // How the caller of a route proves who it is. The router checks it before the handler runs.
 enum class AuthPolicy {
-  None,        // anyone: health, the OpenAPI document, /metrics, the console's page
+  None,        // anyone: health, the OpenAPI document, the console's page
   Enrollment,  // the organization's enrollment secret, in the body (agents/register checks it)
   Agent,       // an agent's token; a user's token is refused with 403
   User,        // a user's token, whose roles must grant the route's permission; an agent's token is refused with 403

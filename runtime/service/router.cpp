@@ -12,6 +12,7 @@
 #include "runtime/service/observed_exchange.h"
 #include "runtime/service/request_audit.h"
 #include "runtime/service/request_id.h"
+#include "runtime/service/request_log.h"
 #include "runtime/service/route_table.h"
 #include "runtime/service/routes.h"
 
@@ -72,6 +73,13 @@ bool permitted(const Route& row, const Principal& who, http::Exchange& x) {
   return false;
 }
 
+// How the caller of `row` authenticates: as the row says, except /metrics, which an operator may
+// open to anyone (`--metrics-public`) for a Prometheus that holds no token.
+AuthPolicy policy_of(const Context& c, const Route& row) {
+  if (c.metrics_public && row.handler == &metrics) return AuthPolicy::None;
+  return row.auth;
+}
+
 // The resources of SPEC §5 this build does not serve yet, and what brings them: a path under one
 // answers 501 saying so, not a bare 404. Each leaves this table when its routes exist.
 struct PlannedResource {
@@ -80,7 +88,6 @@ struct PlannedResource {
 constexpr PlannedResource kPlanned[] = {
     {"/api/v1/schedules", "schedules"},
     {"/api/v1/session", "console sessions"},
-    {"/api/v1/analytics", "analytics"},
     {"/api/v1/nodes", "several service nodes"},
 };
 
@@ -112,6 +119,7 @@ void route(Context& c, http::Request& r, ExchangePtr x) {
       // Only an answer that reached its client counts.
       if (a.delivered) metrics->observe(by, method, a.status, static_cast<double>(uv_hrtime() - routed_ns) / 1e9);
     });
+  const std::shared_ptr<std::string> actor = log_request(*observed, match, r, routed_ns);
   if (match.route) audit_request(c, *observed, *match.route, match.params, r);
   AuditDraft* audit = observed->audit.get();
   x = std::move(observed);
@@ -123,8 +131,11 @@ void route(Context& c, http::Request& r, ExchangePtr x) {
   }
   if (!match.route) return method_not_allowed(*x);
   const Route& row = *match.route;
-  const std::optional<Principal> who = caller(c, row.auth, r, *x, audit);
-  if (!who || !permitted(row, *who, *x)) return;
+  const AuthPolicy policy = policy_of(c, row);
+  const std::optional<Principal> who = caller(c, policy, r, *x, audit);
+  if (!who) return;
+  if (actor) *actor = who->actor();
+  if (policy == AuthPolicy::User && !permitted(row, *who, *x)) return;
   if (r.body.size() > row.body_limit)
     return reply_error(*x, 413, "payload_too_large", fmt::format("the request body exceeds {} bytes", row.body_limit));
   // While the engine recovers, the instances it has not yet read are not in memory: whatever

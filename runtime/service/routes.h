@@ -25,6 +25,9 @@ HandlerFunction list_instances, get_instance, cancel_instance, pause_instance, r
 // api_events.cpp
 HandlerFunction organization_events, job_events;
 
+// api_analytics.cpp
+HandlerFunction analytics;
+
 // api_approvals.cpp
 HandlerFunction list_approvals, get_approval, respond_approval;
 

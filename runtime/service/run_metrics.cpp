@@ -35,6 +35,11 @@ void RunMetrics::released(const store::Changes& ch) {
     ++jobs_ended_[std::string(name(j->status))];
     if (j->duration_ms) job_seconds_.observe(static_cast<double>(*j->duration_ms) / 1000.0);
   }
+  for (const store::StepRow& step : ch.steps) {
+    if (!step.ended_at) continue;
+    auto it = step_seconds_.try_emplace(step.kind, kStepBuckets).first;
+    it->second.observe(static_cast<double>(*step.ended_at - step.started_at) / 1000.0);
+  }
 }
 
 void RunMetrics::render(Exposition& out) const {
@@ -46,6 +51,8 @@ void RunMetrics::render(Exposition& out) const {
   for (const auto& [status, n] : jobs_ended_) out.sample("wf_jobs_ended_total", {{"status", status}}, static_cast<double>(n));
   out.family("wf_job_duration_seconds", "histogram", "How long ended jobs ran, as their agents timed them.");
   job_seconds_.render(out, "wf_job_duration_seconds", {});
+  out.family("wf_step_duration_seconds", "histogram", "How long ended steps took, by kind of step.");
+  for (const auto& [kind, histogram] : step_seconds_) histogram.render(out, "wf_step_duration_seconds", {{"kind", kind}});
 }
 
 }  // namespace wf::service

@@ -9,6 +9,7 @@
 #include "syntax/literals.h"
 #include "runtime/service/routes.h"
 #include "runtime/store/statuses.h"
+#include "runtime/log/log.h"
 
 namespace wf::service {
 
@@ -21,7 +22,7 @@ void on_run_wait_expired(uv_timer_t* handle) {
     (*static_cast<std::shared_ptr<RunWait>*>(handle->data))->expired();
   } catch (const std::exception& e) {
     // Nothing may unwind into libuv.
-    fmt::print(stderr, "wf serve: a run's wait could not be answered: {}\n", e.what());
+    log::error(fmt::format("a run's wait could not be answered: {}", e.what()));
   }
 }
 
@@ -55,7 +56,7 @@ bool RunWait::arm(int64_t wait_ms) {
   });
   if (int rc = uv_timer_init(c_.loop, &timer_); rc != 0) {
     // Without a timer the wait could not end: the start is answered as a plain one would be.
-    fmt::print(stderr, "wf serve: a run's wait has no timer: {}\n", uv_strerror(rc));
+    log::error(fmt::format("a run's wait has no timer: {}", uv_strerror(rc)));
     c_.engine->unsubscribe(listener_);
     listener_ = 0;
     timed_out_ = true;
@@ -64,7 +65,7 @@ bool RunWait::arm(int64_t wait_ms) {
   timer_open_ = true;
   timer_.data = new std::shared_ptr<RunWait>(shared_from_this());
   if (int rc = uv_timer_start(&timer_, on_run_wait_expired, static_cast<uint64_t>(wait_ms), 0); rc != 0) {
-    fmt::print(stderr, "wf serve: a run's wait did not start: {}\n", uv_strerror(rc));
+    log::error(fmt::format("a run's wait did not start: {}", uv_strerror(rc)));
     timed_out_ = true;
   }
   return true;

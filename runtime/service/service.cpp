@@ -23,6 +23,7 @@
 #include "runtime/service/auth.h"
 #include "runtime/service/http_metrics.h"
 #include "runtime/service/run_metrics.h"
+#include "runtime/service/store_metrics.h"
 #include "runtime/service/route_table.h"
 #include "runtime/service/router.h"
 #include "runtime/service/routes.h"
@@ -30,6 +31,7 @@
 #include "runtime/store/agents.h"
 #include "runtime/store/identities.h"
 #include "runtime/store/schema.h"
+#include "runtime/log/log.h"
 
 namespace wf::service {
 
@@ -188,6 +190,7 @@ struct Service {
   // Before the engine, which holds run_metrics among its outboxes: they outlive it.
   HttpMetrics http_metrics;
   RunMetrics run_metrics;
+  StoreMetrics store_metrics;  // before the writer, which feeds it from its thread
   TokenUses token_uses;
   PrincipalCache principals;
   std::unique_ptr<store::Writer> writer;
@@ -224,7 +227,7 @@ void Service::write_token_uses() {
       },
       [](bool ok, const std::string& error) {
         // A lost last-use time is no loss of history; say so and go on.
-        if (!ok) fmt::print(stderr, "wf serve: the tokens' last uses were not stored: {}\n", error);
+        if (!ok) log::error(fmt::format("the tokens' last uses were not stored: {}", error));
       });
 }
 
@@ -235,14 +238,14 @@ void Service::on_signal(uv_signal_t* handle, int) {
     static_cast<Service*>(handle->data)->stop();
   } catch (const std::exception& e) {
     // Nothing may unwind into libuv.
-    fmt::print(stderr, "wf serve: stopping failed: {}\n", e.what());
+    log::error(fmt::format("stopping failed: {}", e.what()));
   }
 }
 
 void Service::stop() {
   if (stopping) return;
   stopping = true;
-  fmt::print(stderr, "wf serve: stopping\n");
+  log::info("stopping");
   // The handles are members of the Service, which outlives the loop: nothing to free on close. A
   // handle whose init failed has no loop and is not closed.
   for (uv_signal_t* h : {&sigint, &sigterm})
@@ -268,66 +271,66 @@ int serve(const ServeOptions& o) {
   if (!o.store.empty()) {
     if (o.store.rfind("sqlite:", 0) == 0) db_path = o.store.substr(7);
     else {
-      fmt::print(stderr, "wf serve: --store {}: only sqlite:PATH is supported by this build\n", o.store);
+      log::error(fmt::format("--store {}: only sqlite:PATH is supported by this build", o.store));
       return 2;
     }
   }
   std::error_code ec;
   std::filesystem::create_directories(data, ec);
   if (ec) {
-    fmt::print(stderr, "wf serve: cannot create {}: {}\n", data.string(), ec.message());
+    log::error(fmt::format("cannot create {}: {}", data.string(), ec.message()));
     return 2;
   }
   ::chmod(data.c_str(), 0700);
   DataLock lock;
   if (!lock.acquire(data, error)) {
-    fmt::print(stderr, "wf serve: {}\n", error);
+    log::error(error);
     return 2;
   }
   if (!inside(db_path, data))
-    fmt::print(stderr,
-               "wf serve: warning: the store {} is outside the data directory {}: the directory's lock and mode 0700 "
-               "do not cover it, and a second service could open it through another data directory\n",
-               db_path, data.string());
+    log::warn(fmt::format("warning: the store {} is outside the data directory {}: the directory's lock and mode 0700 "
+                          "do not cover it, and a second service could open it through another data directory",
+                          db_path, data.string()));
   if (const std::vector<std::string> keys = keys_present(data); !keys.empty() && !std::filesystem::exists(db_path, ec)) {
-    fmt::print(stderr, "wf serve: {}\n", missing_database(db_path, data, keys, "is missing"));
+    log::error(missing_database(db_path, data, keys, "is missing"));
     return 2;
   }
   restrict_database_files(db_path);
   Service s;
   if (int rc = uv_loop_init(&s.loop); rc != 0) {
-    fmt::print(stderr, "wf serve: cannot start the event loop: {}\n", uv_strerror(rc));
+    log::error(fmt::format("cannot start the event loop: {}", uv_strerror(rc)));
     return 2;
   }
   store::OpenOptions open;
   open.sync = o.synchronous_full ? store::Sync::Full : store::Sync::Normal;
   auto db = store::Database::open(db_path, open, error);
   if (!db) {
-    fmt::print(stderr, "wf serve: cannot open the store {}: {}\n", db_path, error);
+    log::error(fmt::format("cannot open the store {}: {}", db_path, error));
     return 2;
   }
   if (!store::migrate(*db, store::service_migrations(), error)) {
-    fmt::print(stderr, "wf serve: {}: {}\n", db_path, error);
+    log::error(fmt::format("{}: {}", db_path, error));
     return 2;
   }
   store::Writer::Options writing;
   writing.on_file_lost = [](const std::string& why) {
-    fmt::print(stderr, "wf serve: ERROR: {}\n", why);
+    log::error(fmt::format("ERROR: {}", why));
   };
+  writing.on_commit = [&s](double seconds, size_t units) { s.store_metrics.committed(seconds, units); };
   s.writer = std::make_unique<store::Writer>(std::move(db), &s.loop, std::move(writing));
   s.reader = store::Database::open(db_path, open, error);
   if (!s.reader) {
-    fmt::print(stderr, "wf serve: cannot open the store {}: {}\n", db_path, error);
+    log::error(fmt::format("cannot open the store {}: {}", db_path, error));
     return 2;
   }
   std::string enrollment_secret;  // written to DATA/enroll.secret; agents present it to register
   if (!bootstrap(*s.writer, data, db_path, enrollment_secret, error)) {
-    fmt::print(stderr, "wf serve: {}\n", error);
+    log::error(error);
     return 2;
   }
   std::optional<Vault> vault = Vault::open((data / "vault.key").string(), error);
   if (!vault) {
-    fmt::print(stderr, "wf serve: the vault: {}\n", error);
+    log::error(fmt::format("the vault: {}", error));
     return 2;
   }
   s.programs = std::make_unique<ProgramCache>(*s.reader);
@@ -343,8 +346,10 @@ int serve(const ServeOptions& o) {
   s.context.org_id = kFirstOrg;
   s.context.http_metrics = &s.http_metrics;
   s.context.run_metrics = &s.run_metrics;
+  s.context.store_metrics = &s.store_metrics;
   s.context.token_uses = &s.token_uses;
   s.context.principals = &s.principals;
+  s.context.metrics_public = o.metrics_public;
   s.engine->add_outbox(s.run_metrics);
   s.delivery = std::make_unique<notify::Delivery>(&s.loop, *s.engine, *s.reader, notify::Delivery::Options{});
   s.engine->add_outbox(*s.delivery);
@@ -354,14 +359,14 @@ int serve(const ServeOptions& o) {
   const auto recovery_began = std::chrono::steady_clock::now();
   if (!s.engine->recover(error, [&s, recovery_began](bool ok, const std::string& why) {
         if (!ok) {
-          fmt::print(stderr, "wf serve: cannot recover: {}\n", why);
+          log::error(fmt::format("cannot recover: {}", why));
           s.exit_code = 2;
           return s.stop();
         }
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - recovery_began);
-        fmt::print(stderr, "wf serve: ready: {} live instances recovered in {} ms\n", s.engine->live_instances(), ms.count());
+        log::info(fmt::format("ready: {} live instances recovered in {} ms", s.engine->live_instances(), ms.count()));
       })) {
-    fmt::print(stderr, "wf serve: cannot recover: {}\n", error);
+    log::error(fmt::format("cannot recover: {}", error));
     return 2;
   }
   // The notifications not yet delivered when the service last stopped (or was killed) are sent
@@ -385,7 +390,7 @@ int serve(const ServeOptions& o) {
   s.server = std::make_unique<http::Server>(
       &s.loop, [&s](http::Request& r, std::shared_ptr<http::Exchange> x) { route(s.context, r, std::move(x)); }, limits);
   if (!s.server->listen(o.host, o.port, error)) {
-    fmt::print(stderr, "wf serve: cannot listen on {}:{}: {}\n", o.host, o.port, error);
+    log::error(fmt::format("cannot listen on {}:{}: {}", o.host, o.port, error));
     s.server->close();
     s.delivery->close();
     s.engine->close();
@@ -397,14 +402,14 @@ int serve(const ServeOptions& o) {
     handle->data = &s;
     int rc = uv_signal_init(&s.loop, handle);
     if (rc == 0) rc = uv_signal_start(handle, Service::on_signal, signum);
-    if (rc != 0) fmt::print(stderr, "wf serve: cannot catch signal {}: {} (stop it with SIGKILL)\n", signum, uv_strerror(rc));
+    if (rc != 0) log::error(fmt::format("cannot catch signal {}: {} (stop it with SIGKILL)", signum, uv_strerror(rc)));
   }
   s.token_uses_timer.data = &s;
   if (int rc = uv_timer_init(&s.loop, &s.token_uses_timer); rc != 0 ||
       (rc = uv_timer_start(&s.token_uses_timer, Service::on_token_uses_timer, kTokenUsesIntervalMs, kTokenUsesIntervalMs)) != 0)
-    fmt::print(stderr, "wf serve: tokens' last uses will be written only at stop: {}\n", uv_strerror(rc));
-  fmt::print(stderr, "wf serve: listening on http://{}:{} (data in {}; recovering the live instances)\n", o.host,
-             s.server->port(), data.string());
+    log::warn(fmt::format("tokens' last uses will be written only at stop: {}", uv_strerror(rc)));
+  log::info(fmt::format("listening on http://{}:{} (data in {}; recovering the live instances)", o.host,
+             s.server->port(), data.string()));
   uv_run(&s.loop, UV_RUN_DEFAULT);
   s.server.reset();
   s.engine.reset();

@@ -14,6 +14,7 @@ struct ServeOptions {
   int port = 7878;
   std::string store;  // "" or sqlite:PATH; postgres:// is refused for now
   bool synchronous_full = true;
+  bool metrics_public = false;  // /metrics without a token (a Prometheus that holds none)
 };
 
 // Runs the service until a signal stops it. Returns the process exit code; says why on stderr

@@ -12,6 +12,9 @@
 #include "runtime/service/http_metrics.h"
 #include "runtime/service/routes.h"
 #include "runtime/service/run_metrics.h"
+#include "runtime/service/store_metrics.h"
+#include "runtime/service/views.h"
+#include "runtime/service/build_info.h"
 
 namespace wf::service {
 
@@ -74,7 +77,7 @@ void openapi_json(Context& c, const Principal& who, http::Request& r, ExchangePt
 
 void metrics(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
   Exposition out;
-  const engine::Engine& engine = *c.engine;
+  engine::Engine& engine = *c.engine;
   add_metric(out, "wf_transitions_total", "counter", "Transitions the engine has run since the service started.",
              static_cast<double>(engine.transitions()));
   add_metric(out, "wf_live_instances", "gauge", "Instances that have not ended, held in memory.", static_cast<double>(engine.live_instances()));
@@ -94,14 +97,15 @@ void metrics(Context& c, const Principal& who, http::Request& r, ExchangePtr x, 
   add_metric(out, "wf_approvals_pending", "gauge", "Approval requests waiting for answers.", static_cast<double>(engine.pending_approvals()));
   add_metric(out, "wf_timers_armed", "gauge", "Timers the engine holds (sleeps, timeouts, deferred starts, retry delays).",
              static_cast<double>(engine.armed_timers()));
-  add_metric(out, "wf_store_commits_total", "counter", "Transactions the store's writer has committed since the service started.",
-             static_cast<double>(c.writer->commits()));
-  add_metric(out, "wf_store_units_total", "counter",
-             "Units of work the store's writer has committed since the service started (a transaction holds several).",
-             static_cast<double>(c.writer->units()));
+  add_metric(out, "wf_event_streams", "gauge", "Server-Sent Events clients connected now.", static_cast<double>(c.event_streams));
+  add_metric(out, "wf_agents_online", "gauge", "Agents whose last heartbeat came within the last 30 seconds.",
+             static_cast<double>(engine.agents_heard_within(kOnlineWithinMs)));
+  if (c.store_metrics) c.store_metrics->render(out, *c.writer);
   if (c.run_metrics) c.run_metrics->render(out);
   if (c.http_metrics) c.http_metrics->render(out);
   add_process_metrics(out);
+  out.family("wf_build_info", "gauge", "Always 1; its label says which version of wf serves.");
+  out.sample("wf_build_info", {{"version", kWfVersion}}, 1);
   x->respond(http::Response{200, {{"Content-Type", "text/plain; version=0.0.4"}}, out.take()});
 }
 

@@ -17,6 +17,8 @@
 // acknowledged that the next start would not find.
 #include "runtime/store/writer.h"
 
+#include <chrono>
+
 #include <exception>
 #include <utility>
 #include <vector>
@@ -286,6 +288,7 @@ void Writer::run_batch(std::deque<Unit>& batch, std::vector<Completion>& outbox)
   }
   Database& db = *db_;
   std::string error;
+  const auto began = std::chrono::steady_clock::now();
   if (!control(db, "BEGIN IMMEDIATE", error)) {
     for (Unit& unit : batch) deliver(unit, false, "cannot begin the store's transaction: " + error);
     batch.clear();
@@ -350,6 +353,13 @@ void Writer::run_batch(std::deque<Unit>& batch, std::vector<Completion>& outbox)
     deliver(ran[i], ok, std::move(failures[i]));
   }
   units_.fetch_add(committed, std::memory_order_relaxed);
+  if (options_.on_commit)
+    options_.on_commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count(), committed);
+}
+
+size_t Writer::queued() {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
 }
 
 void Writer::run_alone(Unit& unit) {
@@ -359,7 +369,7 @@ void Writer::run_alone(Unit& unit) {
     error = start_error_;
   } else if (!file_still_ours()) {
     error = lost_;
-  } else if (!control(*db_, "BEGIN IMMEDIATE", error)) {
+  } else if (const auto began = std::chrono::steady_clock::now(); !control(*db_, "BEGIN IMMEDIATE", error)) {
     error = "cannot begin the store's transaction: " + error;
   } else {
     Database& db = *db_;
@@ -374,6 +384,7 @@ void Writer::run_alone(Unit& unit) {
       if (result) {
         commits_.fetch_add(1, std::memory_order_relaxed);
         units_.fetch_add(1, std::memory_order_relaxed);
+        if (options_.on_commit) options_.on_commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count(), 1);
       } else {
         error = "the store's COMMIT failed: " + commit_error;
         if (in_transaction(db)) control(db, "ROLLBACK", commit_error);

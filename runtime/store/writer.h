@@ -35,6 +35,10 @@ class Writer {
     // For tests: called on the writer thread before each batch's COMMIT; an error it returns
     // fails the batch as a COMMIT that failed (a full disk) would.
     std::function<std::string()> fail_commit = nullptr;
+    // Called on the writer thread after each batch's COMMIT returned, with how long its
+    // transaction took (BEGIN to COMMIT, the fsync included) and how many units it committed:
+    // what /metrics makes histograms of. It must be quick and not throw.
+    std::function<void(double seconds, size_t units)> on_commit = nullptr;
   };
   // A unit of work: runs on the writer thread inside its savepoint; returns false (and says why
   // in `error`) to have its changes rolled back. It must not throw; if it does, the exception is
@@ -68,6 +72,8 @@ class Writer {
   // group-commit factor.
   uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
   uint64_t units() const { return units_.load(std::memory_order_relaxed); }
+  // Units submitted and not yet taken by the writer thread: the queue /metrics watches back up.
+  size_t queued();
 
   // Runs `work` on the writer thread in a transaction of its own, after the units queued before
   // it, and waits for its result: for start-up (the migrations, loading state), before the loop

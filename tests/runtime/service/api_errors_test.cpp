@@ -89,6 +89,7 @@ const std::vector<Endpoint>& endpoints() {
       {"GET", "/instances/{id}/log", Access::Admin, IdKind::Instance, nullptr, {}},
       {"GET", "/instances/{id}/events", Access::Admin, IdKind::Instance, nullptr, {}},
       {"GET", "/events", Access::Admin, IdKind::None, nullptr, {}},
+      {"GET", "/analytics", Access::Admin, IdKind::None, nullptr, {}},
       {"GET", "/approvals", Access::Admin, IdKind::None, nullptr, {}},
       {"GET", "/approvals/{id}", Access::Admin, IdKind::Approval, nullptr, {}},
       {"POST", "/approvals/{id}/respond", Access::Admin, IdKind::Approval, R"({"decision": "approve"})",

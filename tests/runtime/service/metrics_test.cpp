@@ -1,6 +1,11 @@
 // /metrics of a real `wf serve`: Prometheus' own `promtool check metrics` accepts the scrape, and
 // its figures move by what was done between two scrapes — HTTP requests by route template and
-// status, the jobs waiting in a host's queue, the approvals pending, the live instances.
+// status, the jobs waiting in a host's queue, the approvals pending, the live instances, the
+// store's commits, the event streams open. A scrape needs a token with `settings.view` unless the
+// service runs with `--metrics-public`.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "flagged_service.h"
 #include "service_fixture.h"
 
 namespace {
@@ -116,6 +122,118 @@ TEST_F(Metrics, JobsEndedAreCountedWithTheirDurations) {
   EXPECT_EQ(after["wf_job_duration_seconds_count"], 2) << last_;
   EXPECT_EQ(after[R"(wf_job_duration_seconds_bucket{le="+Inf"})"], 2) << last_;
   EXPECT_EQ(after[R"(wf_instances_ended_total{workflow="twice",status="failed"})"], 1) << last_;
+  // Two `run` steps ended, timed by kind; the agent that ran them is online.
+  EXPECT_EQ(after[R"(wf_step_duration_seconds_count{kind="run"})"], 2) << last_;
+  EXPECT_EQ(after[R"(wf_step_duration_seconds_bucket{kind="run",le="+Inf"})"], 2) << last_;
+  EXPECT_EQ(after["wf_agents_online"], 1) << last_;
+}
+
+// The store's writer: every committed transaction is timed and its units counted, so at rest the
+// histograms agree with the writer's counters; nothing waits in its queue.
+TEST_F(Metrics, TheWritersCommitsAreTimedAndSized) {
+  const std::string name = push(*api_, "one.wf", "workflow one() -> int {\n  return 1\n}\n");
+  ASSERT_FALSE(name.empty());
+  auto before = scrape();
+  const int64_t id = start(*api_, name, json::object());
+  ASSERT_GT(id, 0);
+  EXPECT_EQ(wait_ended(*api_, id)["status"], "completed");
+  std::map<std::string, double> after;
+  // A commit is counted before it is timed: at rest the two agree.
+  ASSERT_TRUE(wait_until([&] {
+    after = scrape();
+    return after["wf_store_commit_duration_seconds_count"] == after["wf_store_commits_total"] &&
+           after["wf_store_commit_batch_units_sum"] == after["wf_store_units_total"];
+  })) << last_;
+  EXPECT_GT(after["wf_store_commits_total"], before["wf_store_commits_total"]) << last_;
+  EXPECT_GT(after["wf_store_commit_duration_seconds_sum"], 0) << last_;
+  EXPECT_EQ(after[R"(wf_store_commit_batch_units_bucket{le="+Inf"})"], after["wf_store_commits_total"]) << last_;
+  EXPECT_EQ(after["wf_store_writer_queue"], 0) << last_;
+  EXPECT_EQ(after[R"(wf_build_info{version="0.1.0"})"], 1) << last_;
+}
+
+// An open Server-Sent Events stream is a client of wf_event_streams while it is open.
+TEST_F(Metrics, EventStreamsAreCountedWhileOpen) {
+  EXPECT_EQ(scrape()["wf_event_streams"], 0) << last_;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(service_->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string request = "GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + service_->admin_token() + "\r\n\r\n";
+  ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  char head[256];
+  ASSERT_GT(::recv(fd, head, sizeof head, 0), 0);  // the stream's headers: it is open
+  EXPECT_TRUE(wait_until([&] { return scrape()["wf_event_streams"] == 1; })) << last_;
+  ::close(fd);
+  EXPECT_TRUE(wait_until([&] { return scrape()["wf_event_streams"] == 0; })) << last_;
+}
+
+// docs/operations.md lists every family a scrape has, and its example alert rules are ones
+// Prometheus takes (`promtool check rules`).
+TEST_F(Metrics, TheOperationsGuideListsEveryMetricAndItsRulesAreValid) {
+  scrape();
+  std::ifstream in(std::string(WF_SOURCE_DIR) + "/docs/operations.md");
+  const std::string guide((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(guide.empty());
+  std::istringstream lines(last_);
+  std::string line;
+  int families = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("# TYPE ", 0) != 0) continue;
+    const std::string family = line.substr(7, line.find(' ', 7) - 7);
+    ++families;
+    EXPECT_NE(guide.find("| `" + family + "` |"), std::string::npos) << family << " is not in docs/operations.md's table";
+  }
+  EXPECT_GE(families, 20);
+  if (::access("/usr/bin/promtool", X_OK) != 0) GTEST_SKIP() << "promtool is missing (Debian package prometheus)";
+  const size_t begin = guide.find("```yaml\ngroups:");
+  ASSERT_NE(begin, std::string::npos) << "no alert rules in docs/operations.md";
+  const size_t body = begin + 8, end = guide.find("```", body);
+  const std::filesystem::path file = dir_ / "rules.yml";
+  std::ofstream(file) << guide.substr(body, end - body);
+  const std::string command = "promtool check rules '" + file.string() + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string said;
+  char buffer[512];
+  while (fgets(buffer, sizeof buffer, pipe) != nullptr) said += buffer;
+  EXPECT_EQ(pclose(pipe), 0) << said;
+  EXPECT_NE(said.find("3 rules found"), std::string::npos) << said;
+}
+
+// /metrics tells the service's figures only to a token with `settings.view`...
+TEST_F(Metrics, AScrapeNeedsATokenWithSettingsView) {
+  wf::client::HttpClient anonymous(service_->url());
+  const auto refused = anonymous.get("/metrics");
+  EXPECT_EQ(refused.status, 401) << refused.body;
+  EXPECT_EQ(body_json(refused)["error"].value("code", ""), "unauthorized") << refused.body;
+  // A user without the permission: a role of its own with `workflows.view` only.
+  ASSERT_EQ(api_->post("/api/v1/roles", json({{"name", "viewer-only"}, {"permissions", {"workflows.view"}}}).dump()).status, 201);
+  ASSERT_EQ(api_->post("/api/v1/users", json({{"name", "watcher"}, {"roles", {"viewer-only"}}}).dump()).status, 201);
+  const auto token = api_->post("/api/v1/tokens", json({{"user", "watcher"}}).dump());
+  ASSERT_EQ(token.status, 201) << token.body;
+  wf::client::HttpClient watcher(service_->url(), body_json(token).value("token", ""));
+  const auto forbidden = watcher.get("/metrics");
+  EXPECT_EQ(forbidden.status, 403) << forbidden.body;
+  EXPECT_NE(forbidden.body.find("settings.view"), std::string::npos) << forbidden.body;
+  EXPECT_EQ(api_->get("/metrics").status, 200);
+}
+
+// ...unless the operator opens it to a Prometheus that holds no token.
+class PublicMetrics : public FlaggedServiceTest {
+ protected:
+  PublicMetrics() : FlaggedServiceTest("wf-metrics-public", {"--metrics-public"}) {}
+};
+
+TEST_F(PublicMetrics, AScrapeNeedsNoToken) {
+  wf::client::HttpClient anonymous(service_->url());
+  const auto r = anonymous.get("/metrics");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("wf_live_instances"), std::string::npos) << r.body;
+  // The rest of the API is as closed as ever.
+  EXPECT_EQ(anonymous.get("/api/v1/instances").status, 401);
 }
 
 }  // namespace

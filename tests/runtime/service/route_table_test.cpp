@@ -316,7 +316,7 @@ TEST_F(RouteTableService, MetricsAreInThePrometheusTextFormat) {
   ASSERT_GT(id, 0);
   ASSERT_EQ(wait_ended(*admin, id).value("status", ""), "completed");
 
-  const Answer a = exchange(port(), "GET", "/metrics", "");
+  const Answer a = exchange(port(), "GET", "/metrics", service_->admin_token());
   ASSERT_EQ(a.status, 200) << a.body << a.error;
   EXPECT_EQ(a.header("content-type"), "text/plain; version=0.0.4");
   std::map<std::string, std::string> types;
@@ -350,8 +350,8 @@ TEST_F(RouteTableService, MetricsAreInThePrometheusTextFormat) {
   EXPECT_GE(values["wf_store_units_total"], values["wf_store_commits_total"]);
   EXPECT_GE(values["wf_live_instances"], 0);
   // HEAD as GET; the other methods are not allowed.
-  EXPECT_EQ(exchange(port(), "HEAD", "/metrics", "").status, 200);
-  EXPECT_EQ(exchange(port(), "POST", "/metrics", "", "{}").status, 405);
+  EXPECT_EQ(exchange(port(), "HEAD", "/metrics", service_->admin_token()).status, 200);
+  EXPECT_EQ(exchange(port(), "POST", "/metrics", service_->admin_token(), "{}").status, 405);
 }
 
 TEST_F(RouteTableService, TheConsolePlaceholderPointsToTheApi) {

@@ -142,7 +142,7 @@ TEST_F(ListPlans, RecoveryReadsAreServedByAnIndex) {
 
 // The check itself must catch what it is for, or the tests above prove nothing.
 TEST_F(ListPlans, TheCheckSeesASortAndAScan) {
-  const auto sorted = plan("SELECT id FROM instances WHERE org_id = 1 ORDER BY created_at");
+  const auto sorted = plan("SELECT id FROM instances WHERE org_id = 1 ORDER BY scheduled_at");
   const auto scanned = plan("SELECT id FROM instances WHERE params = '{}'");
   bool sort = false, scan = false;
   for (const std::string& l : sorted) sort = sort || l.find("TEMP B-TREE") != std::string::npos;

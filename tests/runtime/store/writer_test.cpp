@@ -11,6 +11,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -407,6 +408,40 @@ TEST_F(WriterTest, StopRunsEverythingQueuedAndDeliversOnTheLoop) {
   for (const auto& outcome : outcomes->in_order) EXPECT_TRUE(outcome.committed) << outcome.error;
   EXPECT_FALSE(outcomes->off_the_loop_thread);
   EXPECT_EQ(count("source = 5"), 100);
+}
+
+// Each committed transaction, a batch's or run_now's, is told to on_commit with its duration and
+// its units: what /metrics makes its commit-latency and batch-size histograms of.
+TEST_F(WriterTest, OnCommitHearsOfEveryCommitWithItsUnits) {
+  Gate gate;  // outlives the writer, whose thread may wait in it
+  auto heard = std::make_shared<std::vector<std::pair<double, size_t>>>();
+  auto mutex = std::make_shared<std::mutex>();
+  Writer::Options options;
+  options.max_batch = 10;
+  options.on_commit = [heard, mutex](double seconds, size_t units) {
+    std::lock_guard lock(*mutex);
+    heard->emplace_back(seconds, units);
+  };
+  Writer writer(open(), &loop_, std::move(options));
+  std::string error;
+  ASSERT_TRUE(writer.run_now(insert_item(7, 0), error)) << error;
+  writer.submit(gate.work(), nullptr);
+  ASSERT_TRUE(gate.wait_entered());
+  auto outcomes = std::make_shared<Outcomes>();
+  for (int i = 0; i < 15; ++i) writer.submit(insert_item(7, i + 1), record(outcomes));
+  EXPECT_EQ(writer.queued(), 15u);
+  gate.open();
+  ASSERT_TRUE(run_until([&] { return outcomes->in_order.size() == 15; }));
+  EXPECT_EQ(writer.queued(), 0u);
+  stop(writer);
+  std::lock_guard lock(*mutex);
+  ASSERT_EQ(heard->size(), writer.commits());  // run_now's, the gate's alone, then 10 and 5
+  std::vector<size_t> units;
+  for (const auto& [seconds, n] : *heard) {
+    EXPECT_GT(seconds, 0);
+    units.push_back(n);
+  }
+  EXPECT_EQ(units, (std::vector<size_t>{1, 1, 10, 5}));
 }
 
 TEST_F(WriterTest, RunNowRunsAfterWhatIsQueuedAndReturnsItsResult) {
