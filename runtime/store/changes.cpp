@@ -2,6 +2,7 @@
 #include "runtime/store/changes.h"
 
 #include "runtime/store/query.h"
+#include "runtime/store/schedules.h"
 
 #include <algorithm>
 #include <set>
@@ -26,7 +27,7 @@ void append_all(std::vector<T>& to, std::vector<T>& from) {
 bool Changes::empty() const {
   return instances.empty() && waits_added.empty() && waits_removed.empty() && jobs.empty() && approvals.empty() &&
          responses.empty() && steps.empty() && log.empty() && events.empty() && signals_added.empty() &&
-         signals_taken.empty() && sessions_opened.empty() && sessions_checked_in.empty();
+         signals_taken.empty() && sessions_opened.empty() && sessions_checked_in.empty() && schedules.empty() && ticks.empty();
 }
 
 void Changes::append(Changes&& o) {
@@ -43,6 +44,8 @@ void Changes::append(Changes&& o) {
   append_all(signals_taken, o.signals_taken);
   append_all(sessions_opened, o.sessions_opened);
   append_all(sessions_checked_in, o.sessions_checked_in);
+  append_all(schedules, o.schedules);
+  append_all(ticks, o.ticks);
 }
 
 bool write_changes(store::Database& db, const Changes& c, std::string& error) {
@@ -194,6 +197,10 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     s.bind(1, instance).bind(2, std::string_view(event));
     if (!run(s, error)) return false;
   }
+  for (const ScheduleRow* row : last_of_each(c.schedules, [](const ScheduleRow& r) { return r.id; }))
+    if (!schedules::save(db, *row, error)) return false;
+  for (const TickRow& t : c.ticks)
+    if (!schedules::add_tick(db, t, error)) return false;
   return true;
 }
 

@@ -28,6 +28,10 @@ struct Changes {
   std::vector<SessionRow> sessions_opened;
   std::vector<std::pair<std::string, int64_t>> sessions_checked_in;  // (session, at)
   std::vector<std::pair<int64_t, std::string>> signals_taken;  // (instance, event): the oldest one
+  // A schedule's tick: its advance and its record, in the unit of the start it made, so a crash
+  // neither loses nor repeats it.
+  std::vector<ScheduleRow> schedules;  // written whole
+  std::vector<TickRow> ticks;
 
   bool empty() const;
   // Appends `other`'s rows (for several transitions that share one unit of work).
