@@ -21,6 +21,7 @@ void register_client_commands(CLI::App& app) {
   register_user_commands(app);
   register_role_commands(app);
   register_token_commands(app);
+  register_schedule_commands(app);
 }
 
 }  // namespace wf::cli

@@ -1,10 +1,12 @@
-// `wf serve [--data DIR] [--listen ADDR:PORT] [--store sqlite:PATH]` (SPEC §6).
+// `wf serve [--data DIR] [--listen ADDR:PORT] [--store sqlite:PATH] [--stale-queued-after D]`
+// (SPEC §6).
 #include "serve_command.h"
 
 #include <fmt/format.h>
 
 #include <charconv>
 
+#include "cli/client/request_values.h"
 #include "exit_codes.h"
 #include "runtime/service/service.h"
 
@@ -17,7 +19,16 @@ void register_serve_command(CLI::App& app) {
   cmd->add_option("--data", options->data_dir, "the data directory (default ./wf-data)");
   cmd->add_option("--listen", *listen, "ADDR:PORT to listen on (default 127.0.0.1:7878)");
   cmd->add_option("--store", options->store, "sqlite:PATH (default DATA/wf.db)");
-  cmd->callback([options, listen] {
+  auto stale = std::make_shared<std::string>("30m");
+  cmd->add_option("--stale-queued-after", *stale,
+                  "a queued job no agent picked up this long after its time ends failed (default 30m)");
+  cmd->callback([options, listen, stale] {
+    const auto stale_ms = parse_duration_ms(*stale);
+    if (!stale_ms || *stale_ms < 1000) {
+      fmt::print(stderr, "wf: --stale-queued-after {}: expected a duration of at least 1s, such as 30m\n", *stale);
+      throw CLI::RuntimeError(kExitUsage);
+    }
+    options->stale_queued_ms = *stale_ms;
     const size_t colon = listen->rfind(':');
     int port = -1;
     if (colon != std::string::npos) {

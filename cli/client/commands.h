@@ -21,5 +21,6 @@ void register_org_commands(CLI::App& app);         // org ls|create
 void register_user_commands(CLI::App& app);        // user ls|add|disable|enable
 void register_role_commands(CLI::App& app);        // role ls|create|delete|grant|revoke
 void register_token_commands(CLI::App& app);       // token create|ls|revoke
+void register_schedule_commands(CLI::App& app);    // schedule ls|show|create|pause|resume|rm
 
 }  // namespace wf::cli

@@ -30,6 +30,7 @@ class HttpMetrics;
 class RunMetrics;
 class TokenUses;
 class PrincipalCache;
+class Scheduler;
 
 // Who is calling (SPEC §4.7): a user (through one of its tokens), an agent, or — on a route whose
 // policy needs no token — anonymous. The router always sets the organization: the token's, or the
@@ -76,6 +77,7 @@ struct Context {
   RunMetrics* run_metrics = nullptr;    // and of the runs
   TokenUses* token_uses = nullptr;      // when tokens were last used; none in some tests
   PrincipalCache* principals = nullptr; // tokens authenticated lately (auth.h); none: read each time
+  Scheduler* scheduler = nullptr;       // the schedules' timeline (scheduler.h); none in some tests
 };
 
 using ExchangePtr = std::shared_ptr<http::Exchange>;

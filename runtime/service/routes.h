@@ -37,6 +37,9 @@ HandlerFunction list_agents, approve_agent, rotate_enrollment_secret, list_jobs,
 // api_scripts.cpp: the script library.
 HandlerFunction list_scripts, execute_script, script_executions;
 
+// api_schedules.cpp
+HandlerFunction list_schedules, create_schedule, get_schedule, patch_schedule, delete_schedule, pause_schedule, resume_schedule;
+
 // api_vault.cpp
 HandlerFunction list_identities, create_identity, get_identity, delete_identity;
 

@@ -25,6 +25,7 @@
 #include "runtime/service/route_table.h"
 #include "runtime/service/router.h"
 #include "runtime/service/routes.h"
+#include "runtime/service/scheduler.h"
 #include "runtime/service/vault.h"
 #include "runtime/store/agents.h"
 #include "runtime/store/identities.h"
@@ -194,6 +195,7 @@ struct Service {
   std::unique_ptr<store::Reader> reads;
   std::unique_ptr<ProgramCache> programs;
   std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<Scheduler> scheduler;  // after the engine, whose events it hears
   std::unique_ptr<http::Server> server;
   Context context;
   uv_signal_t sigint{}, sigterm{};
@@ -247,6 +249,7 @@ void Service::stop() {
   if (token_uses_timer.loop) uv_close(reinterpret_cast<uv_handle_t*>(&token_uses_timer), nullptr);
   server->close([this] {
     write_token_uses();
+    scheduler->close();
     engine->close();
     writer->stop();
   });
@@ -341,6 +344,9 @@ int serve(const ServeOptions& o) {
   s.context.run_metrics = &s.run_metrics;
   s.context.token_uses = &s.token_uses;
   s.context.principals = &s.principals;
+  s.engine->set_stale_queued_after(o.stale_queued_ms);
+  s.scheduler = std::make_unique<Scheduler>(s.context);
+  s.context.scheduler = s.scheduler.get();
   s.engine->add_outbox(s.run_metrics);
   s.engine->set_identity_lookup([&s](int64_t org, const std::string& name) { return find_identity(s.context, org, name); });
   // The instances are recovered a chunk per loop turn once the loop runs, the port already
@@ -354,6 +360,14 @@ int serve(const ServeOptions& o) {
         }
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - recovery_began);
         fmt::print(stderr, "wf serve: ready: {} live instances recovered in {} ms\n", s.engine->live_instances(), ms.count());
+        // Ticks start once the instances are back: the overlap policy asks whether the previous
+        // tick's run is still going.
+        std::string why_not;
+        if (!s.scheduler->start(why_not)) {
+          fmt::print(stderr, "wf serve: cannot load the schedules: {}\n", why_not);
+          s.exit_code = 2;
+          return s.stop();
+        }
       })) {
     fmt::print(stderr, "wf serve: cannot recover: {}\n", error);
     return 2;
@@ -375,6 +389,7 @@ int serve(const ServeOptions& o) {
   if (!s.server->listen(o.host, o.port, error)) {
     fmt::print(stderr, "wf serve: cannot listen on {}:{}: {}\n", o.host, o.port, error);
     s.server->close();
+    s.scheduler->close();
     s.engine->close();
     s.writer->stop();
     uv_run(&s.loop, UV_RUN_DEFAULT);
@@ -394,6 +409,7 @@ int serve(const ServeOptions& o) {
              s.server->port(), data.string());
   uv_run(&s.loop, UV_RUN_DEFAULT);
   s.server.reset();
+  s.scheduler.reset();
   s.engine.reset();
   s.writer.reset();
   uv_loop_close(&s.loop);

@@ -14,6 +14,8 @@ struct ServeOptions {
   int port = 7878;
   std::string store;  // "" or sqlite:PATH; postgres:// is refused for now
   bool synchronous_full = true;
+  // A queued job no agent has picked up this long after its time ends failed (SPEC §4.2).
+  int64_t stale_queued_ms = 30 * 60 * 1000;
 };
 
 // Runs the service until a signal stops it. Returns the process exit code; says why on stderr
