@@ -33,7 +33,7 @@ enum class Access {
 };
 
 // What `{id}` in an endpoint's path names.
-enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script };
+enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script, Schedule };
 
 struct Endpoint {
   const char* method;
@@ -154,6 +154,20 @@ const std::vector<Endpoint>& endpoints() {
        {R"({"hosts": "h"})", R"({"hosts": [5]})", R"({"hosts": ["h"], "params": [1]})", R"({"hosts": ["h"], "definition": true})",
         R"({"params": {}})", R"({"hosts": []})"}},
       {"GET", "/scripts/{id}/executions", Access::Admin, IdKind::Script, nullptr, {}},
+      {"GET", "/schedules", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/schedules", Access::Admin, IdKind::None, nullptr,
+       {R"({"name": 5, "workflow": "api_gate", "cron": "@daily"})", R"({"name": "s", "workflow": "api_gate", "cron": 5})",
+        R"({"name": "s", "workflow": ["api_gate"], "cron": "@daily"})", R"({"name": "s", "workflow": "api_gate", "cron": "@daily", "tz": 1})",
+        R"({"name": "s", "workflow": "api_gate", "cron": "@daily", "overlap": true})",
+        R"({"name": "s", "workflow": "api_gate", "cron": "@daily", "catch_up_seconds": "60"})",
+        R"({"name": "s", "workflow": "api_gate", "cron": "@daily", "end": "soon"})",
+        R"({"name": "s", "job": "echo", "cron": "@daily"})", R"({"workflow": "api_gate", "cron": "@daily"})"}},
+      {"GET", "/schedules/{id}", Access::Admin, IdKind::Schedule, nullptr, {}},
+      {"PATCH", "/schedules/{id}", Access::Admin, IdKind::Schedule, R"({"overlap": "allow"})",
+       {R"({"cron": 5})", R"({"overlap": "sometimes"})", R"({"max_recurrences": "3"})", R"({"workflow": "api_gate"})"}},
+      {"DELETE", "/schedules/{id}", Access::Admin, IdKind::Schedule, nullptr, {}},
+      {"POST", "/schedules/{id}/pause", Access::Admin, IdKind::Schedule, nullptr, {}},
+      {"POST", "/schedules/{id}/resume", Access::Admin, IdKind::Schedule, nullptr, {}},
       {"GET", "/vault/identities", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/vault/identities", Access::Admin, IdKind::None, nullptr,
        {R"({"name": 5, "username": "u", "secret": "s"})", R"({"name": "n", "username": ["u"], "secret": "s"})",
@@ -294,6 +308,9 @@ class ApiErrors : public ::testing::Test {
     job_ = body_json(job)["id"].get<int64_t>();
     auto identity = admin->post("/api/v1/vault/identities", R"({"name": "api_identity", "username": "u", "secret": "s"})");
     ASSERT_EQ(identity.status, 201) << identity.body;
+    // Paused: it never starts anything while the suite runs.
+    auto schedule = admin->post("/api/v1/schedules", R"({"name": "api_schedule", "workflow": "api_gate", "cron": "@yearly", "paused": true})");
+    ASSERT_EQ(schedule.status, 201) << schedule.body;
   }
   static void TearDownTestSuite() {
     if (service_) service_->stop();
@@ -337,6 +354,7 @@ class ApiErrors : public ::testing::Test {
       case IdKind::Role: return "viewer";
       case IdKind::Token: return "1";
       case IdKind::Script: return "api_script";
+      case IdKind::Schedule: return "api_schedule";
     }
     return "";
   }
