@@ -78,7 +78,6 @@ struct PlannedResource {
   std::string_view prefix, what;
 };
 constexpr PlannedResource kPlanned[] = {
-    {"/api/v1/schedules", "schedules"},
     {"/api/v1/hooks", "inbound webhooks"},
     {"/hooks/", "inbound webhooks"},
     {"/api/v1/notifications", "notification delivery"},
