@@ -1,11 +1,12 @@
 // `wf serve [--data DIR] [--listen ADDR:PORT] [--store sqlite:PATH] [--log-format text|json]
-// [--log-level LEVEL] [--metrics-public]` (SPEC §6).
+// [--log-level LEVEL] [--metrics-public] [--stale-queued-after D]` (SPEC §6).
 #include "serve_command.h"
 
 #include <fmt/format.h>
 
 #include <charconv>
 
+#include "cli/client/request_values.h"
 #include "exit_codes.h"
 #include "runtime/log/log.h"
 #include "runtime/service/service.h"
@@ -26,8 +27,17 @@ void register_serve_command(CLI::App& app) {
   cmd->add_option("--log-level", *log_level, "debug, info, warn or error: the least a line must be to be written (default info)")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   cmd->add_flag("--metrics-public", options->metrics_public, "answer /metrics without a token (default: a token with settings.view)");
-  cmd->callback([options, listen, log_format, log_level] {
+  auto stale = std::make_shared<std::string>("30m");
+  cmd->add_option("--stale-queued-after", *stale,
+                  "a queued job no agent picked up this long after its time ends failed (default 30m)");
+  cmd->callback([options, listen, log_format, log_level, stale] {
     log::configure(*log::parse_format(*log_format), *log::parse_level(*log_level));
+    const auto stale_ms = parse_duration_ms(*stale);
+    if (!stale_ms || *stale_ms < 1000) {
+      fmt::print(stderr, "wf: --stale-queued-after {}: expected a duration of at least 1s, such as 30m\n", *stale);
+      throw CLI::RuntimeError(kExitUsage);
+    }
+    options->stale_queued_ms = *stale_ms;
     const size_t colon = listen->rfind(':');
     int port = -1;
     if (colon != std::string::npos) {

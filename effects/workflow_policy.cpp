@@ -28,6 +28,8 @@ WorkflowPolicy workflow_policy(const bytecode::Workflow& w) {
       if (j.is_string()) p.trigger = j.get<std::string>();
     } else if (a.name == "schedule") {
       if (j.is_string()) p.schedule = SchedulePolicy{j.get<std::string>(), ""};
+      else if (j.is_object() && j.contains("cron") && j["cron"].is_string())
+        p.schedule = SchedulePolicy{j["cron"].get<std::string>(), j.value("tz", std::string())};
     } else if (a.name == "description") {
       if (j.is_string()) p.description = j.get<std::string>();
     } else if (a.name == "template") {

@@ -20,10 +20,11 @@ struct CanaryPolicy {
   double threshold = 80;  // success rate (percent) the batch must reach
 };
 
-// `@schedule("0 2 * * *")`. Nothing starts instances from it yet.
+// `@schedule("0 2 * * *")` or `@schedule("0 2 * * *", tz: "Europe/Berlin")`: publishing the
+// workflow makes its schedule (docs/operations.md "Schedules").
 struct SchedulePolicy {
   std::string cron;
-  std::string tz;  // empty: UTC. The checker takes the cron text alone so far, so it is empty.
+  std::string tz;  // empty: UTC
 };
 
 struct WorkflowPolicy {

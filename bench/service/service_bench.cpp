@@ -2,8 +2,9 @@
 // costs an instance (a chain of `run command "true"` through one agent, and a chain of durable
 // steps that need no job), how many step transitions per second 1,000 concurrent instances make
 // with synchronous=FULL beside the store's single-commit bound, what 10,000 instances parked at an
-// approval cost in resident memory and how fast approving them all completes them, and what a GET
-// of an instance answers under 50 connections (wrk). The step chains, the throughput (followed by
+// approval cost in resident memory and how fast approving them all completes them, what a GET
+// of an instance answers under 50 connections (wrk), and how late the ticks of 1,000 `@every 1s`
+// schedules fire while the throughput run goes on. The step chains, the throughput (followed by
 // the GET) and the parked instances each run against a new server with a new data directory,
 // started as a child process on 127.0.0.1. One JSON line is printed per measurement and a
 // Markdown summary at the end.
@@ -57,7 +58,9 @@ struct Settings {
   int wrk_connections = 50;
   double commit_seconds = 2.0;  // length of the single-commit measurement
   std::string commit_bench;     // wf_store_commit_bench, for the single-commit bound
-  std::string only;             // run one measurement: chain, throughput, parked or http
+  int schedules = 1000;         // `@every 1s` schedules in the schedules measurement
+  int schedule_seconds = 20;    // how long their ticks are measured, at least while the throughput run goes on
+  std::string only;             // run one measurement: chain, throughput, parked, http or schedules
   bool keep = false;            // keep the data directories (for a look at the logs)
 };
 
@@ -229,7 +232,8 @@ std::string bench_source(const Settings& s) {
          chain("durable_chain", "", s.chain_steps, "sleep 0s") +  // due at once, but still a yield and a commit
          chain("zero_sleep_chain", "", s.chain_steps, "sleep 1ms") +  // the same with a real wait
          chain("durable10", "", s.throughput_steps, "sleep 0s") +
-         "workflow parked() -> string {\n  approve \"Go ahead?\"\n  return \"done\"\n}\n";
+         "workflow parked() -> string {\n  approve \"Go ahead?\"\n  return \"done\"\n}\n" +
+         "workflow tick() -> int {\n  return 1\n}\n";
 }
 
 void push_definitions(HttpClient& api, const Settings& s) {
@@ -669,6 +673,73 @@ void measure_http(const Settings& s, Summary& summary, Server& server, int64_t i
 
 }  // namespace
 
+// SPEC §4.5: `schedules` schedules of `@every 1s` (each starting a one-transition instance) on one
+// service, their ticks' lateness (fired_at − due, as each tick records it) while the throughput
+// run's instances go on beside them. Target: p99 ≤ 50 ms.
+void measure_schedules(const Settings& s, Summary& summary) {
+  Server server(s.keep);
+  server.start();
+  HttpClient& api = server.api();
+  push_definitions(api, s);
+  run_chain(api, "durable10", json::object(), 1, s.throughput_steps);
+  std::string error = fan_out(server, s.clients, s.schedules, [](HttpClient& c, int i) -> std::string {
+    HttpResult r = c.post("/api/v1/schedules",
+                          json({{"name", fmt::format("every-second-{}", i)}, {"workflow", "tick"}, {"cron", "@every 1s"}, {"overlap", "allow"}}).dump());
+    return r.status == 201 ? "" : "a schedule was refused: " + r.describe();
+  });
+  if (!error.empty()) throw BenchError(error);
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // every schedule has ticked: the measured window begins
+  const int64_t from_ms = wall_ms();
+  const auto clock0 = Clock::now();
+  const int n = s.throughput_instances;
+  error = fan_out(server, s.clients, n, [](HttpClient& c, int) -> std::string {
+    HttpResult r = c.post("/api/v1/definitions/durable10/run", "{}");
+    return r.status == 201 ? "" : "a start failed: " + r.describe();
+  });
+  if (!error.empty()) throw BenchError(error);
+  poll_until([&] { return list_total(api, "/api/v1/instances?workflow=durable10&status=completed") >= n + 1; },
+             "the throughput run's instances to complete", std::chrono::milliseconds(50), std::chrono::seconds(300));
+  const double throughput_s = seconds_since(clock0);
+  const double left = s.schedule_seconds - throughput_s;
+  if (left > 0) std::this_thread::sleep_for(std::chrono::duration<double>(left));
+  const int64_t to_ms = wall_ms();
+  // Each schedule's last 20 ticks: those fired inside the window are the sample.
+  std::vector<double> late;
+  std::mutex mutex;
+  size_t not_started = 0;
+  error = fan_out(server, s.clients, s.schedules, [&](HttpClient& c, int i) -> std::string {
+    json d = wf::testing::body_json(c.get(fmt::format("/api/v1/schedules/every-second-{}", i)));
+    std::lock_guard lock(mutex);
+    for (const json& t : d.value("ticks", json::array())) {
+      const auto fired = parse_time(t.value("fired_at", json()));
+      if (!fired || *fired < from_ms || *fired > to_ms) continue;
+      if (t.value("outcome", "") != "started") ++not_started;
+      late.push_back(static_cast<double>(t.value("late_ms", int64_t{0})));
+    }
+    return "";
+  });
+  if (!error.empty()) throw BenchError(error);
+  if (late.empty()) throw BenchError("no tick fell inside the measured window");
+  std::sort(late.begin(), late.end());
+  auto pct = [&](double p) { return late[std::min(late.size() - 1, static_cast<size_t>(p * static_cast<double>(late.size())))]; };
+  const double p50 = pct(0.50), p99 = pct(0.99), worst = late.back();
+  print_line({{"measurement", "schedule_lateness"},
+              {"schedules", s.schedules},
+              {"cron", "@every 1s"},
+              {"window_s", static_cast<double>(to_ms - from_ms) / 1000.0},
+              {"throughput_instances", n},
+              {"throughput_s", throughput_s},
+              {"ticks", late.size()},
+              {"not_started", not_started},
+              {"late_ms_p50", p50},
+              {"late_ms_p99", p99},
+              {"late_ms_max", worst},
+              {"target_p99_ms", 50}});
+  summary.add(fmt::format("{} schedules of @every 1s beside {} instances × {} steps: tick lateness p50 / p99 / max", s.schedules, n,
+                          s.throughput_steps),
+              fmt::format("{:.0f} / {:.0f} / {:.0f} ms ({} ticks)", p50, p99, worst, late.size()), "p99 ≤ 50 ms", p99 <= 50);
+}
+
 int main(int argc, char** argv) {
   Settings s;
   s.commit_bench = (fs::path(argv[0]).parent_path() / "wf_store_commit_bench").string();
@@ -681,7 +752,9 @@ int main(int argc, char** argv) {
   app.add_option("--wrk-seconds", s.wrk_seconds, "length of the wrk run")->check(CLI::Range(1, 600));
   app.add_option("--wrk-connections", s.wrk_connections, "wrk's connections")->check(CLI::Range(1, 10000));
   app.add_option("--commit-bench", s.commit_bench, "wf_store_commit_bench, for the single-commit bound (default: beside this program)");
-  app.add_option("--only", s.only, "one measurement")->check(CLI::IsMember({"chain", "throughput", "parked", "http"}));
+  app.add_option("--schedules", s.schedules, "`@every 1s` schedules in the schedules measurement")->check(CLI::Range(1, 100000));
+  app.add_option("--schedule-seconds", s.schedule_seconds, "how long the schedules' ticks are measured")->check(CLI::Range(1, 3600));
+  app.add_option("--only", s.only, "one measurement")->check(CLI::IsMember({"chain", "throughput", "parked", "http", "schedules"}));
   app.add_flag("--keep", s.keep, "keep the data directories and logs");
   try {
     app.parse(argc, argv);
@@ -700,6 +773,7 @@ int main(int argc, char** argv) {
       if (s.only.empty() || s.only == "http") measure_http(s, summary, server, instance_id);
     }
     if (s.only.empty() || s.only == "parked") measure_parked(s, summary);
+    if (s.only.empty() || s.only == "schedules") measure_schedules(s, summary);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "service_bench: %s\n", e.what());
     return 2;

@@ -65,12 +65,21 @@ void Checker::check_annotations(Decl& d) {
                 "automation_decision, webhook");
       }
     } else if (name == "schedule") {
-      if (Expr* v = positional("`@schedule(\"0 2 * * *\")`")) {
-        if (v->kind != ExprKind::String || !static_cast<StringExpr*>(v)->is_plain()) {
-          error(DiagCode::BadAnnotation, v->range, "`@schedule` takes a cron expression as a plain string");
-        } else if (auto problem = cron_problem(static_cast<StringExpr*>(v)->plain_text()); !problem.empty()) {
-          error(DiagCode::BadLiteral, v->range, "bad cron expression: " + problem);
-        }
+      // `@schedule("EXPR")` or `@schedule("EXPR", tz: "Zone")`.
+      const char* usage = "`@schedule(\"0 2 * * *\")` or `@schedule(\"0 2 * * *\", tz: \"Europe/Berlin\")`";
+      auto plain = [](Expr* v) { return v && v->kind == ExprKind::String && static_cast<StringExpr*>(v)->is_plain(); };
+      if (a.args.empty() || a.args.size() > 2 || !a.args[0].name.empty() ||
+          (a.args.size() == 2 && a.args[1].name.text != "tz")) {
+        error(DiagCode::BadAnnotation, where, fmt::format("`@schedule` takes a cron expression and optionally `tz:`: {}", usage));
+      } else if (Expr* v = a.args[0].value.get(); !plain(v)) {
+        error(DiagCode::BadAnnotation, v ? v->range : where, "`@schedule` takes a cron expression as a plain string");
+      } else if (auto problem = cron_problem(static_cast<StringExpr*>(v)->plain_text()); !problem.empty()) {
+        error(DiagCode::BadLiteral, v->range, "bad cron expression: " + problem);
+      } else if (a.args.size() == 2) {
+        Expr* z = a.args[1].value.get();
+        if (!plain(z)) error(DiagCode::BadAnnotation, z ? z->range : where, "`tz:` takes an IANA time zone as a plain string");
+        else if (auto bad = zone_problem(static_cast<StringExpr*>(z)->plain_text()); !bad.empty())
+          error(DiagCode::BadLiteral, z->range, "bad time zone: " + bad);
       }
     } else if (name == "canary") {
       bool has_percent = false;

@@ -275,7 +275,8 @@ std::string Lowerer::annotation_json(const Annotation& a) {
   std::string out = "{";
   for (size_t i = 0; i < a.args.size(); ++i) {
     std::string key = a.args[i].name.text;
-    if (key.empty()) key = i == 0 ? "percent" : "threshold";  // @canary's positional form
+    // The positional forms: @canary's percent and threshold, @schedule's expression.
+    if (key.empty()) key = a.name.text == "schedule" ? "cron" : i == 0 ? "percent" : "threshold";
     out += fmt::format("{}\"{}\":{}", i ? "," : "", key, value(a.args[i].value.get()));
   }
   return out + "}";

@@ -166,6 +166,14 @@ class Engine {
 
   // ---- instances (each operation names the organization; another's instance is not found)
   int64_t start(StartRequest request, Done done);
+  // Rows the caller adds to the unit of a start, once the ids of what it made are known: a
+  // schedule's tick and advance, which commit with its instance or jobs or not at all.
+  using Annex = std::function<void(int64_t id, Changes& unit)>;
+  using JobsAnnex = std::function<void(const std::vector<int64_t>& ids, Changes& unit)>;
+  int64_t start(StartRequest request, Annex annex, Done done);
+  // A unit of the caller's rows alone (a tick that started nothing), committed in order with the
+  // engine's units.
+  void record(Changes unit, Done done) { commit(std::move(unit), std::move(done)); }
   OpResult cancel(int64_t org, int64_t id, Done done);
   OpResult pause(int64_t org, int64_t id, Done done);
   OpResult resume(int64_t org, int64_t id, Done done);
@@ -222,7 +230,9 @@ class Engine {
   };
   // Ad-hoc jobs of `org` in one unit: all are queued, or, when the unit is not stored, none.
   // Their ids, in the order given.
-  std::vector<int64_t> create_jobs(int64_t org, const std::vector<AdHocJob>& jobs, Done done);
+  std::vector<int64_t> create_jobs(int64_t org, const std::vector<AdHocJob>& jobs, Done done, JobsAnnex annex = nullptr);
+  // Whether the job has not ended yet.
+  bool job_live(int64_t job_id) const { return jobs_.count(job_id) > 0; }
   OpResult cancel_job(int64_t org, int64_t job_id, Done done);
   // The live output of a running job, or null.
   const std::string* live_output(int64_t job_id, bool stderr_stream) const;
@@ -250,6 +260,10 @@ class Engine {
   // unit through the engine, so that every outbox hears it as it hears a transition.
   void record_notification(int64_t org, std::optional<int64_t> instance, const std::string& log_line, const std::string& type,
                            nlohmann::json data, Changes ch, Done done);
+
+  // How long a queued job may wait past its time for an agent to pick it up before it ends
+  // failed (SPEC §4.2: 30 minutes unless `wf serve --stale-queued-after` says otherwise).
+  void set_stale_queued_after(int64_t ms) { stale_queued_ms_ = ms; }
 
   // ---- figures
   size_t live_instances() const { return instances_.size(); }
@@ -463,6 +477,7 @@ class Engine {
   std::map<int64_t, std::unique_ptr<Instance>> instances_;  // the non-terminal ones
   std::set<int64_t> automation_paused_;                     // organizations whose kill switch is on
   std::map<int64_t, store::AutomationSwitchRow> automation_switches_;  // each flipped switch, as stored
+  int64_t stale_queued_ms_ = 30 * 60 * 1000;                // SPEC §4.2: `wf serve --stale-queued-after`
   std::map<int64_t, std::unique_ptr<LiveJob>> jobs_;        // the non-terminal ones
   std::map<int64_t, int64_t> heartbeats_;                   // agent id → when its last heartbeat came (monotonic)
   std::map<QueueKey, std::set<std::tuple<int64_t, int64_t, int64_t>>> queues_;  // → (-priority, scheduled_at, id)

@@ -25,7 +25,6 @@ using vm::Value;
 
 namespace {
 
-constexpr int64_t kStaleQueuedMs = 30 * 60 * 1000;  // SPEC §4.2: not picked up 30 minutes after its time
 constexpr size_t kLiveOutputCap = 1 << 20;
 
 }  // namespace
@@ -385,7 +384,7 @@ int64_t Engine::create_job(int64_t org, const std::string& host, const nlohmann:
       .front();
 }
 
-std::vector<int64_t> Engine::create_jobs(int64_t org, const std::vector<AdHocJob>& jobs, Done done) {
+std::vector<int64_t> Engine::create_jobs(int64_t org, const std::vector<AdHocJob>& jobs, Done done, JobsAnnex annex) {
   std::vector<int64_t> ids;
   Changes ch;
   for (const AdHocJob& job : jobs) {
@@ -408,6 +407,7 @@ std::vector<int64_t> Engine::create_jobs(int64_t org, const std::vector<AdHocJob
     event(ch, org, std::nullopt, "job.queued", {{"job_id", j.id}, {"host", job.host}, {"description", job.description}});
     ids.push_back(j.id);
   }
+  if (annex) annex(ids, ch);
   commit(std::move(ch), std::move(done));
   return ids;
 }
@@ -445,7 +445,7 @@ void Engine::request_job_stop(LiveJob& job, const std::string& reason, Changes& 
 }
 
 // SPEC §4.2: a job running (or handed out) for more than twice its timeout has lost its agent; a
-// queued job not picked up 30 minutes after its time never will be. Both end, and the instance
+// queued job not picked up 30 minutes (stale_queued_ms_) after its time never will be. Both end, and the instance
 // waiting for them goes on.
 void Engine::on_sweep(uv_timer_t* handle) {
   try {
@@ -470,7 +470,7 @@ void Engine::sweep_jobs() {
         r.error = "agent unreachable";
         stale.emplace_back(id, r);
       }
-    } else if (j.status == JobStatus::Queued && live->released && now - live->due_mono > kStaleQueuedMs) {
+    } else if (j.status == JobStatus::Queued && live->released && now - live->due_mono > stale_queued_ms_) {
       JobReportIn r;
       r.status = JobStatus::Failed;
       r.error = "Agent did not pick up job";

@@ -19,6 +19,14 @@ int64_t Engine::start(StartRequest req, Done done) {
   return id;
 }
 
+int64_t Engine::start(StartRequest req, Annex annex, Done done) {
+  Changes ch;
+  const int64_t id = launch(std::move(req), ch);
+  if (annex) annex(id, ch);
+  commit(std::move(ch), std::move(done));
+  return id;
+}
+
 // Makes the instance's row; a deferred start waits as `queued` with its arguments where the
 // continuation will be, any other begins at once.
 int64_t Engine::launch(StartRequest req, Changes& ch) {

@@ -1,4 +1,5 @@
 // The libcurl multi interface on the libuv loop (see curl_sender.h).
+#include "runtime/log/log.h"
 #include "runtime/notify/curl_sender.h"
 
 #include <curl/curl.h>
@@ -160,7 +161,7 @@ int CurlSender::on_socket(void*, int fd, int action, void* self, void* socket) {
     s->fd = fd;
     s->sender = sender;
     if (int rc = uv_poll_init_socket(sender->loop_, &s->poll, fd); rc != 0) {
-      fmt::print(stderr, "wf serve: notifications: cannot watch a socket: {}\n", uv_strerror(rc));
+      log::error(fmt::format("notifications: cannot watch a socket: {}", uv_strerror(rc)));
       delete s;
       return -1;
     }
@@ -171,7 +172,7 @@ int CurlSender::on_socket(void*, int fd, int action, void* self, void* socket) {
   if (action == CURL_POLL_IN || action == CURL_POLL_INOUT) events |= UV_READABLE;
   if (action == CURL_POLL_OUT || action == CURL_POLL_INOUT) events |= UV_WRITABLE;
   if (int rc = uv_poll_start(&s->poll, events, on_poll); rc != 0) {
-    fmt::print(stderr, "wf serve: notifications: cannot watch a socket: {}\n", uv_strerror(rc));
+    log::error(fmt::format("notifications: cannot watch a socket: {}", uv_strerror(rc)));
     return -1;
   }
   return 0;
@@ -194,7 +195,7 @@ void CurlSender::on_timeout(uv_timer_t* handle) {
   try {
     static_cast<CurlSender*>(handle->data)->act(CURL_SOCKET_TIMEOUT, 0);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "wf serve: notifications: {}\n", e.what());
+    log::error(fmt::format("notifications: {}", e.what()));
   }
 }
 
@@ -207,7 +208,7 @@ void CurlSender::on_poll(uv_poll_t* handle, int status, int events) {
   try {
     s->sender->act(s->fd, flags);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "wf serve: notifications: {}\n", e.what());
+    log::error(fmt::format("notifications: {}", e.what()));
   }
 }
 

@@ -1,4 +1,5 @@
 // The delivery of notifications (see delivery.h).
+#include "runtime/log/log.h"
 #include "runtime/notify/delivery.h"
 
 #include <fmt/format.h>
@@ -103,7 +104,7 @@ void Delivery::arm() {
   }
   const int64_t wait = std::max<int64_t>(0, due_.begin()->first - effects::wall_clock_ms());
   if (int rc = uv_timer_start(&timer_, on_due, static_cast<uint64_t>(wait), 0); rc != 0)
-    fmt::print(stderr, "wf serve: notifications: cannot arm the delivery timer: {}\n", uv_strerror(rc));
+    log::error(fmt::format("notifications: cannot arm the delivery timer: {}", uv_strerror(rc)));
 }
 
 void Delivery::on_due(uv_timer_t* handle) {
@@ -111,7 +112,7 @@ void Delivery::on_due(uv_timer_t* handle) {
     static_cast<Delivery*>(handle->data)->send_due();
   } catch (const std::exception& e) {
     // Nothing may unwind into libuv; what was due stays pending and is tried at the next start.
-    fmt::print(stderr, "wf serve: notifications: {}\n", e.what());
+    log::error(fmt::format("notifications: {}", e.what()));
   }
 }
 
@@ -139,7 +140,7 @@ void Delivery::attempt(Entry& e) {
   auto config_row = store::notifications::channel(reader_, e.row.org_id, channel->kind, channel->config_name);
   if (!config_row.ok()) {
     // A store that cannot answer is no answer of the receiver: try again later, nothing recorded.
-    fmt::print(stderr, "wf serve: notifications: cannot read channel {}: {}\n", e.row.channel, config_row.error());
+    log::error(fmt::format("notifications: cannot read channel {}: {}", e.row.channel, config_row.error()));
     e.sending = false;
     return schedule(e, effects::wall_clock_ms() + kStoreRetryMs);
   }
@@ -226,7 +227,7 @@ void Delivery::settle(int64_t id, const Answer& answer, bool smtp, const std::st
                                 if (ok || closed_) return;
                                 // Not stored: still pending in the store; tried again (with the
                                 // same id) a little later.
-                                fmt::print(stderr, "wf serve: notifications: the attempt of {} was not stored: {}\n", id, error);
+                                log::error(fmt::format("notifications: the attempt of {} was not stored: {}", id, error));
                                 if (auto found = entries_.find(id); found != entries_.end()) {
                                   found->second.sending = false;
                                   schedule(found->second, effects::wall_clock_ms() + kStoreRetryMs);

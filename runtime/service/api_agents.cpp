@@ -9,6 +9,7 @@
 
 #include "effects/clock.h"
 #include "runtime/service/auth.h"
+#include "runtime/service/job_request.h"
 #include "runtime/service/request_audit.h"
 #include "runtime/service/routes.h"
 #include "runtime/service/views.h"
@@ -344,29 +345,10 @@ void create_job(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   if (!body) return;
   Fields f(*body);
   auto host = f.string("host", true);
-  auto command = f.string("command");
-  auto argv = f.strings("argv");
-  auto script = f.string("script");
-  auto interpreter = f.string("interpreter");
-  auto timeout = f.integer("timeout_ms");
-  auto priority = f.string("priority");
   if (!f.ok(*x)) return;
-  const auto rank = store::parse<store::JobPriority>(priority.value_or("normal"));
-  if (!rank)
-    return reply_error(*x, 400, "bad_request", "`priority` must be " + store::name_list<store::JobPriority>());
-  if ((command ? 1 : 0) + (argv ? 1 : 0) + (script ? 1 : 0) != 1)
-    return reply_error(*x, 400, "bad_request", "give exactly one of `command`, `argv` and `script`");
-  if (timeout && (*timeout < 1 || *timeout > 7 * 24 * 3600 * 1000LL))
-    return reply_error(*x, 400, "bad_request", "`timeout_ms` must be from 1 ms to 7 days");
-  const std::string lang = interpreter.value_or("bash");
-  if (lang != "bash" && lang != "python" && lang != "powershell")
-    return reply_error(*x, 400, "bad_request", "`interpreter` must be bash, python or powershell");
-  nlohmann::json spec = {{"interpreter", lang}, {"env", nlohmann::json::object()}, {"timeout_ms", timeout.value_or(300000)},
-                         {"kill_grace_ms", 2000}, {"output_cap", 1 << 20}, {"working_dir", ""}, {"elevated", false}};
-  std::string description;
-  if (command) spec["kind"] = "command", spec["shell_command"] = *command, description = *command;
-  if (argv) spec["kind"] = "argv", spec["argv"] = *argv, description = nlohmann::json(*argv).dump();
-  if (script) spec["kind"] = "script", spec["script_body"] = *script, description = "ad-hoc script";
+  std::string why;
+  auto job = read_job_request(*body, why);
+  if (!job) return reply_error(*x, 400, "bad_request", why);
   auto id = std::make_shared<int64_t>(0);
   // A host that never registered has no agent to run the job: say so now, not after 30 minutes.
   auto agent = store::agents::find(c.reads->connection(), who.org_id, *host);
@@ -380,7 +362,7 @@ void create_job(Context& c, const Principal& who, http::Request& r, ExchangePtr 
                        fmt::format("no registered host `{}` (registered: {}; hosts register by running `wf agent`)", *host,
                                    names.empty() ? "none" : names));
   }
-  *id = c.engine->create_job(who.org_id, *host, spec, description, static_cast<int64_t>(*rank),
+  *id = c.engine->create_job(who.org_id, *host, job->spec, job->description, job->priority,
                              [&c, x, id, org = who.org_id](bool ok, const std::string& error) {
                                if (!ok) return reply_not_stored(*x, error);
                                answer_job(c, *x, org, *id, 201);

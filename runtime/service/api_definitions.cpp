@@ -19,6 +19,7 @@
 #include "runtime/service/routes.h"
 #include "runtime/service/run_binding.h"
 #include "runtime/service/run_wait.h"
+#include "runtime/service/schedule_annotations.h"
 #include "runtime/service/views.h"
 #include "runtime/store/agents.h"
 #include "runtime/store/definitions.h"
@@ -224,122 +225,25 @@ void upload(Context& c, const Principal& who, ExchangePtr x, const std::string& 
 }
 
 // Runs `change` in the writer and answers the definition as it then is.
+// A publish or a change of the active flag may make, change or remove the definition's
+// annotation schedule before the answer.
 void update_definition(Context& c, ExchangePtr x, int64_t org, int64_t id, store::Writer::Work change) {
   c.writer->submit(std::move(change), [&c, x, org, id](bool ok, const std::string& error) {
     if (!ok) return reply_not_stored(*x, error);
-    answer_definition(c, *x, org, id, false);
+    follow_schedule_annotation(c, org, id, [&c, x, org, id] { answer_definition(c, *x, org, id, false); });
   });
-}
-
-// The host record of a registered host (SPEC §1.6 `host`), or nullopt; `error` set when the store
-// could not say.
-std::optional<vm::Value> host_record(Context& c, int64_t org, const std::string& name, std::string& error) {
-  auto agent = store::agents::find(c.reads->connection(), org, name);
-  if (!agent.ok()) {
-    error = agent.error();
-    return std::nullopt;
-  }
-  if (!*agent) return std::nullopt;
-  auto groups = store::groups::of_host(c.reads->connection(), org, name);
-  if (!groups.ok()) {
-    error = groups.error();
-    return std::nullopt;
-  }
-  const store::AgentRow& a = **agent;
-  return effects::make_host(std::to_string(a.id), a.hostname, a.ip, a.os, store::merged_tags(tag_list(a.tags), tag_list(a.agent_tags)),
-                            *groups);
-}
-
-// A run request's `hosts`: a list of host names (the workflow's one `hosts` parameter), or an
-// object of such lists keyed by `hosts` parameter. False after answering 400 when it is neither.
-bool read_hosts(http::Exchange& x, const nlohmann::json& body, local::HostTargets& targets) {
-  auto it = body.find("hosts");
-  if (it == body.end() || it->is_null()) return true;
-  auto names_of = [](const nlohmann::json& list, std::vector<std::string>& out) {
-    if (!list.is_array()) return false;
-    for (const auto& e : list) {
-      if (!e.is_string()) return false;
-      out.push_back(e.get<std::string>());
-    }
-    return true;
-  };
-  bool ok = true;
-  if (it->is_object()) {
-    for (const auto& [name, list] : it->items()) ok = ok && names_of(list, targets.named[name]);
-  } else {
-    ok = names_of(*it, targets.unnamed);
-  }
-  if (!ok)
-    reply_error(x, 400, "bad_request",
-                "`hosts` must be a list of host names, or an object of such lists keyed by `hosts` parameter "
-                "({\"app\": [\"web1\"], \"db\": [\"db1\"]})");
-  return ok;
 }
 
 }  // namespace
 
-// Binds a run request's params and targets to the workflow's parameters; answers 400 on error.
-// Host names and `@group`s resolve against the organization's registered hosts and groups.
+// Binds a run request's params and targets to the workflow's parameters; answers the failure.
 bool bind_run(Context& c, const Principal& who, http::Exchange& x, const std::shared_ptr<const vm::Program>& program,
               uint32_t index, const nlohmann::json& body, std::vector<vm::Value>& args, nlohmann::json& params,
               nlohmann::json& targets) {
-  Fields f(body);
-  const nlohmann::json* given = f.object("params");
-  auto groups = f.strings("groups");
-  if (!f.ok(x)) return false;
-  local::HostTargets hosts;
-  hosts.syntax = local::HostTargets::Syntax::Api;
-  if (!read_hosts(x, body, hosts)) return false;
-  for (const std::string& g : groups.value_or(std::vector<std::string>{})) hosts.unnamed.push_back("@" + g);
-  // Each host and group is looked up once; what is unknown or unreadable is answered after.
-  std::map<std::string, std::optional<vm::Value>> known;
-  std::string unknown, store_error;
-  local::HostDirectory directory;
-  directory.host_record = [&](const std::string& n) -> vm::Value {
-    auto it = known.find(n);
-    if (it == known.end()) it = known.emplace(n, host_record(c, who.org_id, n, store_error)).first;
-    if (!it->second && unknown.empty()) unknown = n;
-    return it->second.value_or(vm::Value());
-  };
-  directory.group_members = [&](const std::string& g) -> std::optional<std::vector<std::string>> {
-    auto group = store::groups::find(c.reads->connection(), who.org_id, g);
-    if (!group.ok()) {
-      store_error = group.error();
-      return std::vector<std::string>{};
-    }
-    if (!*group) return std::nullopt;
-    std::vector<std::string> names;
-    auto members = nlohmann::json::parse((*group)->hosts, nullptr, false);
-    if (members.is_array())
-      for (const auto& m : members)
-        if (m.is_string()) names.push_back(m.get<std::string>());
-    return names;
-  };
-  std::map<std::string, std::string> text;
-  if (given)
-    for (const auto& [k, v] : given->items()) text[k] = v.is_string() ? v.get<std::string>() : v.dump();
-  const bytecode::Workflow& w = program->module.workflows[index];
-  if (auto bad = local::unknown_parameter(w, text)) {
-    reply_error(x, 400, "bad_request", *bad);
+  if (auto failure = bind_start(c, who.org_id, program, index, body, args, params, targets)) {
+    reply_error(x, failure->status, failure->code, failure->message);
     return false;
   }
-  auto bind_error = local::bind_arguments(program, w, text, hosts, c.engine->binding_host(), args, directory);
-  if (!store_error.empty()) {
-    reply_error(x, 503, "store_unavailable", "the store could not be read: " + store_error);
-    return false;
-  }
-  if (bind_error) {
-    reply_error(x, 400, "bad_request", bind_error->message);
-    return false;
-  }
-  if (!unknown.empty()) {
-    reply_error(x, 400, "bad_request", fmt::format("no registered host `{}` (hosts register by running `wf agent`)", unknown));
-    return false;
-  }
-  params = given ? *given : nlohmann::json::object();
-  const auto hosts_field = body.find("hosts");
-  targets = {{"hosts", hosts_field != body.end() && !hosts_field->is_null() ? *hosts_field : nlohmann::json::array()},
-             {"groups", groups.value_or(std::vector<std::string>{})}};
   return true;
 }
 
@@ -530,9 +434,9 @@ void delete_definition(Context& c, const Principal& who, http::Request& r, Excha
   if (!id) return;
   return c.writer->submit(
       [id, org = who.org_id](store::Database& db, std::string& error) { return store::definitions::remove(db, org, id, error); },
-      [x](bool ok, const std::string& error) {
+      [&c, x, id, org = who.org_id](bool ok, const std::string& error) {
         if (!ok) return reply_not_stored(*x, error);
-        x->respond(http::Response{204, {}, ""});
+        follow_schedule_annotation(c, org, id, [x] { x->respond(http::Response{204, {}, ""}); });
       });
 }
 

@@ -31,6 +31,7 @@ class RunMetrics;
 class StoreMetrics;
 class TokenUses;
 class PrincipalCache;
+class Scheduler;
 
 // Who is calling (SPEC §4.7): a user (through one of its tokens), an agent, or — on a route whose
 // policy needs no token — anonymous. The router always sets the organization: the token's, or the
@@ -80,6 +81,7 @@ struct Context {
   PrincipalCache* principals = nullptr; // tokens authenticated lately (auth.h); none: read each time
   bool metrics_public = false;          // /metrics answers without a token (`wf serve --metrics-public`)
   size_t event_streams = 0;             // Server-Sent Events streams open now (api_events.cpp), for /metrics
+  Scheduler* scheduler = nullptr;       // the schedules' timeline (scheduler.h); none in some tests
 };
 
 using ExchangePtr = std::shared_ptr<http::Exchange>;

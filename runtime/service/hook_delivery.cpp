@@ -7,6 +7,7 @@
 
 #include "bytecode/module.h"
 #include "effects/clock.h"
+#include "runtime/log/log.h"
 #include "runtime/service/auth.h"
 #include "runtime/service/hook_signature.h"
 #include "runtime/service/hook_targets.h"
@@ -64,7 +65,7 @@ class RecordingExchange final : public http::Exchange {
         [inner = inner_, r = std::move(r)](bool ok, const std::string& error) mutable {
           // The delivery happened whether or not its record could be written: the answer says
           // what happened, and stderr says the record is missing.
-          if (!ok) fmt::print(stderr, "wf serve: a hook delivery was not recorded: {}\n", error);
+          if (!ok) log::error(fmt::format("a hook delivery was not recorded: {}", error));
           inner->respond(std::move(r));
         });
   }

@@ -35,6 +35,8 @@ class Fields {
   const nlohmann::json* object(const char* key);
   // False after answering 400 when any field was wrong.
   bool ok(http::Exchange& x) const;
+  // What was wrong ("" when nothing was), for a caller that answers otherwise than with a 400.
+  const std::string& error() const { return error_; }
 
  private:
   void wrong(const char* key, const char* expected);

@@ -86,7 +86,6 @@ struct PlannedResource {
   std::string_view prefix, what;
 };
 constexpr PlannedResource kPlanned[] = {
-    {"/api/v1/schedules", "schedules"},
     {"/api/v1/session", "console sessions"},
     {"/api/v1/nodes", "several service nodes"},
 };

@@ -43,6 +43,8 @@ HandlerFunction list_scripts, execute_script, script_executions;
 // api_notifications.cpp: channels, the retry schedule, notifications and the dead-letter queue.
 HandlerFunction list_channels, put_channel, get_channel, delete_channel, get_notification_settings, put_notification_settings,
     list_notifications, list_dead_letters, get_notification, replay_dead_letter, replay_dead_letters;
+// api_schedules.cpp
+HandlerFunction list_schedules, create_schedule, get_schedule, patch_schedule, delete_schedule, pause_schedule, resume_schedule;
 
 // api_vault.cpp
 HandlerFunction list_identities, create_identity, get_identity, delete_identity;

@@ -27,6 +27,7 @@
 #include "runtime/service/route_table.h"
 #include "runtime/service/router.h"
 #include "runtime/service/routes.h"
+#include "runtime/service/scheduler.h"
 #include "runtime/service/vault.h"
 #include "runtime/store/agents.h"
 #include "runtime/store/identities.h"
@@ -200,6 +201,7 @@ struct Service {
   // Before the engine, among whose outboxes it is: it outlives the engine's last commit.
   std::unique_ptr<notify::Delivery> delivery;
   std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<Scheduler> scheduler;  // after the engine, whose events it hears
   std::unique_ptr<http::Server> server;
   Context context;
   uv_signal_t sigint{}, sigterm{};
@@ -254,6 +256,7 @@ void Service::stop() {
   server->close([this] {
     write_token_uses();
     delivery->close();
+    scheduler->close();
     engine->close();
     writer->stop();
   });
@@ -350,6 +353,9 @@ int serve(const ServeOptions& o) {
   s.context.token_uses = &s.token_uses;
   s.context.principals = &s.principals;
   s.context.metrics_public = o.metrics_public;
+  s.engine->set_stale_queued_after(o.stale_queued_ms);
+  s.scheduler = std::make_unique<Scheduler>(s.context);
+  s.context.scheduler = s.scheduler.get();
   s.engine->add_outbox(s.run_metrics);
   s.delivery = std::make_unique<notify::Delivery>(&s.loop, *s.engine, *s.reader, notify::Delivery::Options{});
   s.engine->add_outbox(*s.delivery);
@@ -365,6 +371,14 @@ int serve(const ServeOptions& o) {
         }
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - recovery_began);
         log::info(fmt::format("ready: {} live instances recovered in {} ms", s.engine->live_instances(), ms.count()));
+        // Ticks start once the instances are back: the overlap policy asks whether the previous
+        // tick's run is still going.
+        std::string why_not;
+        if (!s.scheduler->start(why_not)) {
+          log::error(fmt::format("cannot load the schedules: {}", why_not));
+          s.exit_code = 2;
+          return s.stop();
+        }
       })) {
     log::error(fmt::format("cannot recover: {}", error));
     return 2;
@@ -372,7 +386,7 @@ int serve(const ServeOptions& o) {
   // The notifications not yet delivered when the service last stopped (or was killed) are sent
   // again, with their ids.
   if (!s.delivery->start(error)) {
-    fmt::print(stderr, "wf serve: {}\n", error);
+    log::error(error);
     return 2;
   }
   http::Limits limits;
@@ -393,6 +407,7 @@ int serve(const ServeOptions& o) {
     log::error(fmt::format("cannot listen on {}:{}: {}", o.host, o.port, error));
     s.server->close();
     s.delivery->close();
+    s.scheduler->close();
     s.engine->close();
     s.writer->stop();
     uv_run(&s.loop, UV_RUN_DEFAULT);
@@ -412,6 +427,7 @@ int serve(const ServeOptions& o) {
              s.server->port(), data.string()));
   uv_run(&s.loop, UV_RUN_DEFAULT);
   s.server.reset();
+  s.scheduler.reset();
   s.engine.reset();
   s.delivery.reset();
   s.writer.reset();

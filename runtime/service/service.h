@@ -15,6 +15,8 @@ struct ServeOptions {
   std::string store;  // "" or sqlite:PATH; postgres:// is refused for now
   bool synchronous_full = true;
   bool metrics_public = false;  // /metrics without a token (a Prometheus that holds none)
+  // A queued job no agent has picked up this long after its time ends failed (SPEC §4.2).
+  int64_t stale_queued_ms = 30 * 60 * 1000;
 };
 
 // Runs the service until a signal stops it. Returns the process exit code; says why on stderr

@@ -2,6 +2,7 @@
 #include "runtime/store/changes.h"
 
 #include "runtime/store/query.h"
+#include "runtime/store/schedules.h"
 
 #include <algorithm>
 #include <set>
@@ -27,7 +28,7 @@ bool Changes::empty() const {
   return instances.empty() && waits_added.empty() && waits_removed.empty() && jobs.empty() && approvals.empty() &&
          responses.empty() && steps.empty() && log.empty() && events.empty() && signals_added.empty() &&
          signals_taken.empty() && sessions_opened.empty() && sessions_checked_in.empty() && automation.empty() &&
-         notifications.empty() && notification_attempts.empty() && late_log.empty();
+         notifications.empty() && notification_attempts.empty() && late_log.empty() && schedules.empty() && ticks.empty();
 }
 
 void Changes::append(Changes&& o) {
@@ -48,6 +49,8 @@ void Changes::append(Changes&& o) {
   append_all(notifications, o.notifications);
   append_all(notification_attempts, o.notification_attempts);
   append_all(late_log, o.late_log);
+  append_all(schedules, o.schedules);
+  append_all(ticks, o.ticks);
 }
 
 bool write_changes(store::Database& db, const Changes& c, std::string& error) {
@@ -208,6 +211,8 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
         "INSERT OR REPLACE INTO automation_switch (org_id, paused, changed_by, changed_at, reason) VALUES (?1, ?2, ?3, ?4, ?5)");
     s.bind(1, a.org_id).bind(2, a.paused ? 1 : 0).bind(3, std::string_view(a.changed_by)).bind(4, a.changed_at);
     s.bind(5, std::string_view(a.reason));
+    if (!run(s, error)) return false;
+  }
   for (const NotificationRow* row : last_of_each(c.notifications, [](const NotificationRow& n) { return n.id; })) {
     const NotificationRow& n = *row;
     auto& s = db.prepare(
@@ -241,6 +246,10 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     s.bind(1, r.instance_id).bind(2, r.at).bind(3, std::string_view(r.kind)).bind(4, std::string_view(r.message));
     if (!run(s, error)) return false;
   }
+  for (const ScheduleRow* row : last_of_each(c.schedules, [](const ScheduleRow& r) { return r.id; }))
+    if (!schedules::save(db, *row, error)) return false;
+  for (const TickRow& t : c.ticks)
+    if (!schedules::add_tick(db, t, error)) return false;
   return true;
 }
 

@@ -33,6 +33,10 @@ struct Changes {
   std::vector<NotificationRow> notifications;  // written whole
   std::vector<NotificationAttemptRow> notification_attempts;
   std::vector<LateLogRow> late_log;
+  // A schedule's tick: its advance and its record, in the unit of the start it made, so a crash
+  // neither loses nor repeats it.
+  std::vector<ScheduleRow> schedules;  // written whole
+  std::vector<TickRow> ticks;
 
   bool empty() const;
   // Appends `other`'s rows (for several transitions that share one unit of work).

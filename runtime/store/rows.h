@@ -140,4 +140,43 @@ struct SignalRow {
   int64_t at = 0;
 };
 
+// A schedule (SPEC §4.5): what it starts — a workflow (`definition_id` with `params` and
+// `targets` as a run request gives them) or a recurring job (`job`: the hosts and the command or
+// script of its child jobs) — when (`expression` in `zone`, from `start_at` to `end_at`, at most
+// `max_recurrences` due times), and where it stands: the next due time (none once it has ended),
+// how many due times have passed, the last run it started, and a tick waiting for that run
+// (buffer_one). A removed schedule keeps its row (`removed_at`) for its ticks' sake.
+struct ScheduleRow {
+  int64_t id = 0, org_id = 0;
+  std::string name;
+  std::optional<int64_t> definition_id;
+  std::string workflow;                       // the definition's name, as it was when it was set
+  std::string params = "{}", targets = "{}";  // JSON, a run request's `params` and {hosts, groups}
+  std::string job;                            // JSON: a recurring job's spec; "" for a workflow
+  std::string expression, zone = "UTC";
+  int64_t start_at = 0;
+  std::optional<int64_t> end_at, max_recurrences;
+  OverlapPolicy overlap = OverlapPolicy::Skip;
+  int64_t catch_up_ms = 60000;
+  bool paused = false;
+  ScheduleSource source = ScheduleSource::Api;
+  std::optional<int64_t> next_due;
+  int64_t tick_count = 0;
+  std::optional<int64_t> last_instance_id;
+  std::string last_job_ids = "[]";  // JSON: the jobs the last tick of a recurring job made
+  std::optional<int64_t> buffered_due;
+  int64_t created_at = 0, updated_at = 0;
+  std::optional<int64_t> removed_at;
+};
+
+// One tick of a schedule, appended once and never changed.
+struct TickRow {
+  int64_t schedule_id = 0, org_id = 0;
+  int64_t due = 0, fired_at = 0;
+  TickOutcome outcome = TickOutcome::Started;
+  std::optional<int64_t> instance_id;
+  std::string job_ids;  // JSON list, "" when none
+  std::string detail;
+};
+
 }  // namespace wf::store

@@ -486,6 +486,52 @@ CREATE INDEX jobs_by_org_ended ON jobs (org_id, ended_at, agent_id, duration_ms,
 CREATE INDEX approvals_by_org_created ON approvals (org_id, created_at, status, decided_at, instance_id);
 )sql";
 
+// Schedules (SPEC §4.5) and their ticks. A schedule's name is unique among its organization's
+// schedules not removed; a removed one keeps its row, and ticks are only ever appended.
+constexpr std::string_view kVersion15 = R"sql(
+CREATE TABLE schedules (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs(id),
+  name TEXT NOT NULL,
+  definition_id INTEGER,
+  workflow TEXT NOT NULL DEFAULT '',
+  params TEXT NOT NULL DEFAULT '{}',
+  targets TEXT NOT NULL DEFAULT '{}',
+  job TEXT,
+  expression TEXT NOT NULL,
+  zone TEXT NOT NULL DEFAULT 'UTC',
+  start_at INTEGER NOT NULL,
+  end_at INTEGER,
+  max_recurrences INTEGER,
+  overlap TEXT NOT NULL DEFAULT 'skip',
+  catch_up_ms INTEGER NOT NULL DEFAULT 60000,
+  paused INTEGER NOT NULL DEFAULT 0,
+  source TEXT NOT NULL,
+  next_due INTEGER,
+  tick_count INTEGER NOT NULL DEFAULT 0,
+  last_instance_id INTEGER,
+  last_job_ids TEXT NOT NULL DEFAULT '[]',
+  buffered_due INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  removed_at INTEGER
+);
+CREATE UNIQUE INDEX schedules_by_org_name ON schedules (org_id, name) WHERE removed_at IS NULL;
+CREATE INDEX schedules_by_definition ON schedules (definition_id) WHERE removed_at IS NULL;
+CREATE TABLE schedule_ticks (
+  id INTEGER PRIMARY KEY,
+  schedule_id INTEGER NOT NULL REFERENCES schedules(id),
+  org_id INTEGER NOT NULL,
+  due INTEGER NOT NULL,
+  fired_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  instance_id INTEGER,
+  job_ids TEXT,
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX schedule_ticks_by_schedule ON schedule_ticks (schedule_id, id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
@@ -501,6 +547,7 @@ constexpr Migration kMigrations[] = {
     {12, kVersion12},
     {13, kVersion13},
     {14, kVersion14},
+    {15, kVersion15},
 };
 
 }  // namespace

@@ -103,6 +103,7 @@ namespace wf::store {
   X(Rejected, "rejected")       \
   X(Duplicate, "duplicate")     \
   X(Failed, "failed")
+
 // A notification's delivery (SPEC §4.9): waiting for its next attempt, delivered, or dead-lettered
 // (a permanent failure or the last attempt of its schedule failed).
 #define WF_NOTIFICATION_STATUSES(X) \
@@ -117,6 +118,27 @@ namespace wf::store {
   X(Slack, "slack")         \
   X(Smtp, "smtp")           \
   X(Pagerduty, "pagerduty")
+// What a schedule does with a tick while the run its previous tick started is still going (SPEC
+// §4.5): skip it (counted), start it anyway, or let one tick wait for the running one to end.
+#define WF_OVERLAP_POLICIES(X) \
+  X(Skip, "skip")              \
+  X(Allow, "allow")            \
+  X(BufferOne, "buffer_one")
+
+// What became of one tick of a schedule: it started an instance or jobs, it was skipped by the
+// overlap policy, it fell outside the catch-up window while the service was down, the kill switch
+// suppressed it, or its start could not be made (an unknown host, a deleted definition).
+#define WF_TICK_OUTCOMES(X)    \
+  X(Started, "started")        \
+  X(Skipped, "skipped")        \
+  X(Missed, "missed")          \
+  X(Suppressed, "suppressed")  \
+  X(Failed, "failed")
+
+// Where a schedule comes from: a published workflow's `@schedule`, or the API and CLI.
+#define WF_SCHEDULE_SOURCES(X) \
+  X(Annotation, "annotation")  \
+  X(Api, "api")
 
 #define WF_STATUS_ENUM(name, text) name,
 #define WF_STATUS_NAME(name, text) std::string_view(text),
@@ -139,6 +161,9 @@ WF_STATUS_TABLE(HookAuth, WF_HOOK_AUTHS)
 WF_STATUS_TABLE(HookOutcome, WF_HOOK_OUTCOMES)
 WF_STATUS_TABLE(NotificationStatus, WF_NOTIFICATION_STATUSES)
 WF_STATUS_TABLE(ChannelKind, WF_CHANNEL_KINDS)
+WF_STATUS_TABLE(OverlapPolicy, WF_OVERLAP_POLICIES)
+WF_STATUS_TABLE(TickOutcome, WF_TICK_OUTCOMES)
+WF_STATUS_TABLE(ScheduleSource, WF_SCHEDULE_SOURCES)
 
 #undef WF_STATUS_TABLE
 #undef WF_STATUS_NAME

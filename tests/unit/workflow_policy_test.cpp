@@ -26,6 +26,11 @@ workflow canary_only(targets: hosts) {
 workflow plain() {
   log "nothing to declare"
 }
+
+@schedule("@every 90s", tz: "Europe/Berlin")
+workflow zoned() {
+  log "tick"
+}
 )";
 
 bytecode::Module compiled() {
@@ -49,6 +54,16 @@ TEST(WorkflowPolicy, DecodesEveryAnnotation) {
   EXPECT_EQ(p.schedule->tz, "");
   EXPECT_EQ(p.description, "Rotate the certificates of the web tier");
   EXPECT_TRUE(p.is_template);
+}
+
+TEST(WorkflowPolicy, ScheduleWithAZone) {
+  const bytecode::Module m = compiled();
+  const auto index = bytecode::find_workflow(m, "zoned");
+  ASSERT_TRUE(index);
+  const effects::WorkflowPolicy p = effects::workflow_policy(m.workflows[*index]);
+  ASSERT_TRUE(p.schedule);
+  EXPECT_EQ(p.schedule->cron, "@every 90s");
+  EXPECT_EQ(p.schedule->tz, "Europe/Berlin");
 }
 
 TEST(WorkflowPolicy, PositionalCanaryKeepsTheDefaultThreshold) {

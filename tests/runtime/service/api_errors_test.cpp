@@ -33,7 +33,7 @@ enum class Access {
 };
 
 // What `{id}` in an endpoint's path names.
-enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script, Org, Hook, Channel, Notification };
+enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script, Org, Hook, Channel, Notification, Schedule };
 
 struct Endpoint {
   const char* method;
@@ -155,6 +155,20 @@ const std::vector<Endpoint>& endpoints() {
        {R"({"hosts": "h"})", R"({"hosts": [5]})", R"({"hosts": ["h"], "params": [1]})", R"({"hosts": ["h"], "definition": true})",
         R"({"params": {}})", R"({"hosts": []})"}},
       {"GET", "/scripts/{id}/executions", Access::Admin, IdKind::Script, nullptr, {}},
+      {"GET", "/schedules", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/schedules", Access::Admin, IdKind::None, nullptr,
+       {R"({"name": 5, "workflow": "api_gate", "cron": "@daily"})", R"({"name": "s", "workflow": "api_gate", "cron": 5})",
+        R"({"name": "s", "workflow": ["api_gate"], "cron": "@daily"})", R"({"name": "s", "workflow": "api_gate", "cron": "@daily", "tz": 1})",
+        R"({"name": "s", "workflow": "api_gate", "cron": "@daily", "overlap": true})",
+        R"({"name": "s", "workflow": "api_gate", "cron": "@daily", "catch_up_seconds": "60"})",
+        R"({"name": "s", "workflow": "api_gate", "cron": "@daily", "end": "soon"})",
+        R"({"name": "s", "job": "echo", "cron": "@daily"})", R"({"workflow": "api_gate", "cron": "@daily"})"}},
+      {"GET", "/schedules/{id}", Access::Admin, IdKind::Schedule, nullptr, {}},
+      {"PATCH", "/schedules/{id}", Access::Admin, IdKind::Schedule, R"({"overlap": "allow"})",
+       {R"({"cron": 5})", R"({"overlap": "sometimes"})", R"({"max_recurrences": "3"})", R"({"workflow": "api_gate"})"}},
+      {"DELETE", "/schedules/{id}", Access::Admin, IdKind::Schedule, nullptr, {}},
+      {"POST", "/schedules/{id}/pause", Access::Admin, IdKind::Schedule, nullptr, {}},
+      {"POST", "/schedules/{id}/resume", Access::Admin, IdKind::Schedule, nullptr, {}},
       {"GET", "/vault/identities", Access::Admin, IdKind::None, nullptr, {}},
       {"POST", "/vault/identities", Access::Admin, IdKind::None, nullptr,
        {R"({"name": 5, "username": "u", "secret": "s"})", R"({"name": "n", "username": ["u"], "secret": "s"})",
@@ -331,6 +345,9 @@ class ApiErrors : public ::testing::Test {
     auto channel = admin->post("/api/v1/notification-channels",
                                R"({"kind": "webhook", "name": "api_channel", "config": {"url": "http://127.0.0.1:9/none"}})");
     ASSERT_EQ(channel.status, 201) << channel.body;
+    // Paused: it never starts anything while the suite runs.
+    auto schedule = admin->post("/api/v1/schedules", R"({"name": "api_schedule", "workflow": "api_gate", "cron": "@yearly", "paused": true})");
+    ASSERT_EQ(schedule.status, 201) << schedule.body;
   }
   static void TearDownTestSuite() {
     if (service_) service_->stop();
@@ -378,6 +395,7 @@ class ApiErrors : public ::testing::Test {
       case IdKind::Hook: return "api_hook";
       case IdKind::Channel: return "webhook:api_channel";
       case IdKind::Notification: return "1";
+      case IdKind::Schedule: return "api_schedule";
     }
     return "";
   }

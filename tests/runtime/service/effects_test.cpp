@@ -147,6 +147,43 @@ workflow stale(targets: hosts) -> string {
   if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir, ec);
 }
 
+// SPEC §4.2: a queued job no agent picks up ends `failed` ("Agent did not pick up job") once it has
+// waited past `wf serve --stale-queued-after` (30 minutes unless set), and its instance goes on.
+TEST(StaleJobs, AQueuedJobNobodyPicksUpFailsAfterTheThresholdAndTheInstanceGoesOn) {
+  const auto dir = make_temp_dir("wf-stale-queued");
+  // The service's port and data directory, started here with the flag.
+  Service service(dir);
+  Process serve;
+  ASSERT_TRUE(serve.spawn({"serve", "--data", (dir / "data").string(), "--listen", "127.0.0.1:" + std::to_string(service.port()),
+                           "--stale-queued-after", "2s"},
+                          dir / "serve.log"));
+  wf::client::HttpClient probe(service.url());
+  ASSERT_TRUE(wait_until([&] { return probe.get("/api/v1/ready", 1000).ok(); }, std::chrono::seconds(60))) << service.log();
+  auto api = service.admin();
+  Agent agent;
+  ASSERT_TRUE(agent.start(service, "web1"));
+  ASSERT_TRUE(wait_until([&] { return body_json(api->get("/api/v1/hosts")).value("total", 0) == 1; }));
+  agent.stop();  // registered, and gone: nobody will pick the job up
+  ASSERT_EQ(push(*api, "unpicked.wf", R"(
+workflow unpicked(targets: hosts) -> string {
+  let r = run command "true" on targets allow_failure
+  return r.results[0].status
+}
+)"),
+            "unpicked");
+  const int64_t id = start(*api, "unpicked", {{"hosts", {"web1"}}});
+  ASSERT_GT(id, 0);
+  json end = wait_ended(*api, id, std::chrono::seconds(30));
+  ASSERT_EQ(end["status"], "completed") << end.dump();
+  EXPECT_EQ(end["result"], "failed");
+  auto jobs = body_json(api->get("/api/v1/jobs?instance=" + std::to_string(id)));
+  EXPECT_EQ(jobs["items"][0]["status"], "failed");
+  EXPECT_EQ(jobs["items"][0]["error"], "Agent did not pick up job");
+  EXPECT_EQ(serve.terminate(), 0);
+  std::error_code ec;
+  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir, ec);
+}
+
 }  // namespace
 
 namespace {
