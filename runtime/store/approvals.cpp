@@ -87,7 +87,7 @@ std::vector<std::string> of_waits_sql() {
                              "timeout_at", "decided_at"})
     columns += fmt::format("{}a.{}", columns.empty() ? "" : ", ", c);
   return {fmt::format("SELECT {}{}{}", columns, kWaitsJoin, kRange),
-          fmt::format("SELECT r.approval_id, r.who, r.decision, r.note, r.via, r.at, r.rowid{} "
+          fmt::format("SELECT r.approval_id, r.who, r.decision, r.note, r.via, r.at, r.recorded_by, r.rowid{} "
                       "JOIN approval_responses r ON r.approval_id = a.id{}",
                       kWaitsJoin, kRange)};
 }
@@ -106,8 +106,8 @@ Result<std::vector<ResponseRow>> responses_of_waits(Database& db, int64_t first,
   std::vector<std::pair<int64_t, ResponseRow>> rows;
   while (q->step()) {
     const Statement& s = q.row();
-    rows.push_back({s.column_int64(6),
-                    {s.column_int64(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4), s.column_int64(5)}});
+    rows.push_back({s.column_int64(7), {s.column_int64(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4),
+                                        s.column_int64(5), s.column_text(6)}});
   }
   std::string error;
   if (!finished(q, error)) return Result<std::vector<ResponseRow>>::failure(error);
