@@ -82,6 +82,10 @@ struct Context {
   bool metrics_public = false;          // /metrics answers without a token (`wf serve --metrics-public`)
   size_t event_streams = 0;             // Server-Sent Events streams open now (api_events.cpp), for /metrics
   Scheduler* scheduler = nullptr;       // the schedules' timeline (scheduler.h); none in some tests
+  // The instance an alert hook's fingerprint started, by (hook, fingerprint), from its start until
+  // the store's record of it is written (hook_delivery.cpp): deliveries that arrive meanwhile see
+  // it here, since the store does not have it yet.
+  std::map<std::pair<int64_t, std::string>, int64_t> alerts_starting;
 };
 
 using ExchangePtr = std::shared_ptr<http::Exchange>;

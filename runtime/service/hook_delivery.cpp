@@ -62,10 +62,16 @@ class RecordingExchange final : public http::Exchange {
               return false;
           return store::hooks::record_delivery(db, delivery->row, error);
         },
-        [inner = inner_, r = std::move(r)](bool ok, const std::string& error) mutable {
+        [&c = c_, delivery = delivery_, inner = inner_, r = std::move(r)](bool ok, const std::string& error) mutable {
           // The delivery happened whether or not its record could be written: the answer says
           // what happened, and stderr says the record is missing.
           if (!ok) log::error(fmt::format("a hook delivery was not recorded: {}", error));
+          // The store answers for these fingerprints from now on (or, not written, the
+          // instances' own ends do: a fingerprint whose instance ended may start again).
+          for (const auto& [fingerprint, instance] : delivery->alerts_started) {
+            auto it = c.alerts_starting.find({delivery->row.hook_id, fingerprint});
+            if (it != c.alerts_starting.end() && it->second == instance) c.alerts_starting.erase(it);
+          }
           inner->respond(std::move(r));
         });
   }
@@ -227,10 +233,16 @@ void start_alerts(Context& c, const store::HookRow& hook, const nlohmann::json& 
   for (const nlohmann::json& alert : *alerts) {
     const std::string fingerprint = alert_fingerprint(alert);
     if (!seen.insert(fingerprint).second) continue;
-    auto last = store::hooks::alert_instance(c.reads->connection(), hook.id, fingerprint);
-    if (!read_ok(*x, last)) return;
-    if (*last && !c.engine->status_of(**last).status.empty()) {
-      deduplicated.push_back({{"fingerprint", fingerprint}, {"instance_id", **last}});
+    std::optional<int64_t> last;
+    if (auto starting = c.alerts_starting.find({hook.id, fingerprint}); starting != c.alerts_starting.end()) {
+      last = starting->second;
+    } else {
+      auto stored = store::hooks::alert_instance(c.reads->connection(), hook.id, fingerprint);
+      if (!read_ok(*x, stored)) return;
+      last = *stored;
+    }
+    if (last && !c.engine->status_of(*last).status.empty()) {
+      deduplicated.push_back({{"fingerprint", fingerprint}, {"instance_id", *last}});
       continue;
     }
     auto start = start_request(c, hook, *x, *run, alert_params(w, alert, map), engine::Trigger::Alert);
@@ -260,6 +272,7 @@ void start_alerts(Context& c, const store::HookRow& hook, const nlohmann::json& 
     });
     (*entry)["instance_id"] = id;
     d->alerts_started.emplace_back(fingerprint, id);
+    c.alerts_starting[{hook.id, fingerprint}] = id;
     if (!d->row.instance_id) d->row.instance_id = id;
   }
 }

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <string>
 #include <vector>
+#include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -240,6 +242,29 @@ TEST_F(Hooks, AnAlertmanagerPayloadStartsOneInstancePerFiringAlertDeduplicatedBy
   ASSERT_EQ(a.status, 202) << a.body.dump();
   EXPECT_EQ(a.body["started"].size(), 1u) << a.body.dump();
   EXPECT_EQ(post_raw(hook["path"], R"({"no":"alerts"})", {auth}).status, 400);
+}
+
+// Alertmanager resends a firing group at every repeat interval, and several replicas send the same
+// alert: deliveries of one fingerprint that arrive together start one instance, not one each.
+TEST_F(Hooks, RepeatsOfOneFingerprintArrivingTogetherStartOneInstance) {
+  const json hook = create({{"name", "burst"}, {"workflow", "investigate"}, {"target", "alert"}, {"auth", "bearer"}});
+  const std::string auth = "Authorization: Bearer " + hook["token"].get<std::string>();
+  const json payload = {{"version", "4"},
+                        {"status", "firing"},
+                        {"alerts", {{{"status", "firing"}, {"labels", {{"alertname", "DiskFull"}}}, {"fingerprint", "fff999"}}}}};
+  constexpr int kSenders = 8;
+  std::vector<Answer> answers(kSenders);
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kSenders; ++i)
+    senders.emplace_back([&, i] { answers[i] = post_raw(hook["path"], payload.dump(), {auth}); });
+  for (auto& t : senders) t.join();
+  std::set<int64_t> started;
+  for (const Answer& a : answers) {
+    ASSERT_EQ(a.status, 202) << a.body.dump();
+    for (const auto& s : a.body["started"]) started.insert(s["instance_id"].get<int64_t>());
+    for (const auto& s : a.body["deduplicated"]) started.insert(s["instance_id"].get<int64_t>());
+  }
+  EXPECT_EQ(started.size(), 1u) << "instances: " << json(started).dump();
 }
 
 TEST_F(Hooks, AnEventHookDeliversToTheWaitingInstance) {
