@@ -18,49 +18,12 @@ using nlohmann::json;
 // The Debian python3 (which has aiosmtpd), else whatever python3 the PATH names.
 std::string python() { return std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3"; }
 
-// A child process of any program, killed when this ends.
-class Child {
- public:
-  Child() = default;
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  ~Child() { stop(); }
-  bool spawn(const std::vector<std::string>& args, const std::filesystem::path& log) {
-    pid_ = ::fork();
-    if (pid_ < 0) return false;
-    if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      std::vector<std::string> copy = args;
-      std::vector<char*> argv;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execvp(argv[0], argv.data());
-      ::_exit(127);
-    }
-    return true;
-  }
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
 // notification_receiver.py on a port of its own.
 class Receiver {
  public:
   bool start(const std::filesystem::path& dir) {
     const auto port_file = dir / "receiver.port";
-    if (!child_.spawn({python(), std::string(WF_SOURCE_DIR) + "/tests/runtime/service/notification_receiver.py", port_file.string()},
+    if (!child_.spawn_program(python(), {std::string(WF_SOURCE_DIR) + "/tests/runtime/service/notification_receiver.py", port_file.string()},
                       dir / "receiver.log"))
       return false;
     if (!wait_until([&] { return std::filesystem::exists(port_file); }, std::chrono::seconds(20))) return false;
@@ -85,7 +48,7 @@ class Receiver {
   }
 
  private:
-  Child child_;
+  Process child_;  // killed with the receiver
   std::string url_;
   std::unique_ptr<client::HttpClient> client_;
 };
@@ -306,9 +269,9 @@ TEST_F(NotificationsTest, PagerDutyEventHasTheDocumentedShape) {
 
 TEST_F(NotificationsTest, EmailReachesAnSmtpServerAsAnRfc5322Message) {
   const int port = free_port();
-  Child smtp;
+  Process smtp;
   const auto mail_log = dir_ / "smtp.log";
-  ASSERT_TRUE(smtp.spawn({python(), "-u", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port)}, mail_log));
+  ASSERT_TRUE(smtp.spawn_program(python(), {"-u", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port)}, mail_log));
   ASSERT_TRUE(wait_until([&] {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};

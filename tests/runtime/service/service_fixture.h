@@ -60,7 +60,7 @@ inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseco
   return done();
 }
 
-// A child process running WF_BINARY with `args`, its output in `log`.
+// A child process running WF_BINARY (or another program) with `args`, its output in `log`.
 class Process {
  public:
   Process() = default;
@@ -68,7 +68,9 @@ class Process {
   Process& operator=(const Process&) = delete;
   ~Process() { kill9(); }
 
-  bool spawn(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  bool spawn(const std::vector<std::string>& args, const std::filesystem::path& log) { return spawn_program(WF_BINARY, args, log); }
+  // Any program (looked up on the PATH when it has no slash), with `args`, its output in `log`.
+  bool spawn_program(const std::string& program, const std::vector<std::string>& args, const std::filesystem::path& log) {
     pid_ = ::fork();
     if (pid_ < 0) return false;
     if (pid_ == 0) {
@@ -78,12 +80,12 @@ class Process {
         ::dup2(fd, 2);
       }
       std::vector<char*> argv;
-      std::string bin = WF_BINARY;
+      std::string bin = program;
       argv.push_back(bin.data());
       std::vector<std::string> copy = args;
       for (auto& a : copy) argv.push_back(a.data());
       argv.push_back(nullptr);
-      ::execv(bin.c_str(), argv.data());
+      ::execvp(bin.c_str(), argv.data());
       ::_exit(127);
     }
     return true;
