@@ -17,6 +17,18 @@ namespace {
 // A due time as RFC 3339 UTC, for a tick's detail.
 std::string utc(int64_t ms) { return format_time(ms); }
 
+// The record of one tick of schedule `id`.
+store::TickRow tick_row(int64_t id, int64_t org, int64_t due, int64_t fired_at, store::TickOutcome outcome, std::string detail) {
+  store::TickRow t;
+  t.schedule_id = id;
+  t.org_id = org;
+  t.due = due;
+  t.fired_at = fired_at;
+  t.outcome = outcome;
+  t.detail = std::move(detail);
+  return t;
+}
+
 // The most due times one tick walks through (a schedule of every second down for 115 days); past
 // it the rest are reckoned missed at the next tick.
 constexpr int64_t kMostDuesPerTick = 10'000'000;
@@ -177,31 +189,20 @@ void Scheduler::tick(int64_t id, int64_t now) {
   row.next_due = due;
   store::Changes ch;
   if (missed) {
-    store::TickRow t;
-    t.schedule_id = id;
-    t.org_id = row.org_id;
-    t.due = first_missed;
-    t.fired_at = now;
-    t.outcome = store::TickOutcome::Missed;
-    t.detail = missed == 1 ? fmt::format("due while the service was down, older than the catch-up window ({} s)", row.catch_up_ms / 1000)
-                           : fmt::format("{} due times from {} to {} passed while the service was down, older than the catch-up "
-                                         "window ({} s)",
-                                         missed, utc(first_missed), utc(last_missed), row.catch_up_ms / 1000);
-    ch.ticks.push_back(std::move(t));
+    ch.ticks.push_back(tick_row(
+        id, row.org_id, first_missed, now, store::TickOutcome::Missed,
+        missed == 1 ? fmt::format("due while the service was down, older than the catch-up window ({} s)", row.catch_up_ms / 1000)
+                    : fmt::format("{} due times from {} to {} passed while the service was down, older than the catch-up "
+                                  "window ({} s)",
+                                  missed, utc(first_missed), utc(last_missed), row.catch_up_ms / 1000)));
   }
   place(row);
   if (!in_window) return commit(id, std::move(ch));
   const std::string detail =
       in_window > 1 ? fmt::format("one start for the {} due times from {} on", in_window, utc(first_in_window)) : "";
   auto record = [&](store::TickOutcome outcome, const std::string& why) {
-    store::TickRow t;
-    t.schedule_id = id;
-    t.org_id = row.org_id;
-    t.due = last;
-    t.fired_at = now;
-    t.outcome = outcome;
-    t.detail = detail.empty() ? why : why.empty() ? detail : fmt::format("{}; {}", why, detail);
-    ch.ticks.push_back(std::move(t));
+    ch.ticks.push_back(tick_row(id, row.org_id, last, now, outcome,
+                                detail.empty() ? why : why.empty() ? detail : fmt::format("{}; {}", why, detail)));
     commit(id, std::move(ch));
   };
   if (c_.engine->automation_paused(row.org_id)) return record(store::TickOutcome::Suppressed, "the organization's automation is paused");
@@ -223,28 +224,27 @@ void Scheduler::tick(int64_t id, int64_t now) {
   launch(id, last, now, detail, std::move(ch));
 }
 
-void Scheduler::commit(int64_t id, store::Changes ch) {
-  auto it = rows_.find(id);
-  if (it != rows_.end()) ch.schedules.push_back(it->second);
-  c_.engine->record(std::move(ch), [this, id](bool ok, const std::string& error) {
+// What hears whether a tick's unit was stored: when it was not, the schedule is read back as the
+// store has it.
+engine::Done Scheduler::tick_stored(int64_t id) {
+  return [this, id](bool ok, const std::string& error) {
     if (ok) return;
     log::error(fmt::format("schedule {}: its tick was not stored: {}", id, error));
     reload(id);
-  });
+  };
+}
+
+void Scheduler::commit(int64_t id, store::Changes ch) {
+  auto it = rows_.find(id);
+  if (it != rows_.end()) ch.schedules.push_back(it->second);
+  c_.engine->record(std::move(ch), tick_stored(id));
 }
 
 void Scheduler::launch(int64_t id, int64_t due, int64_t now, const std::string& detail, store::Changes ch) {
   store::ScheduleRow& row = rows_.at(id);
   const int64_t org = row.org_id;
   auto fail = [&](const std::string& why) {
-    store::TickRow t;
-    t.schedule_id = id;
-    t.org_id = org;
-    t.due = due;
-    t.fired_at = now;
-    t.outcome = store::TickOutcome::Failed;
-    t.detail = why;
-    ch.ticks.push_back(std::move(t));
+    ch.ticks.push_back(tick_row(id, org, due, now, store::TickOutcome::Failed, why));
     commit(id, std::move(ch));
   };
   // The tick's row and the schedule's advance join the start's unit, once its ids are known.
@@ -253,23 +253,13 @@ void Scheduler::launch(int64_t id, int64_t due, int64_t now, const std::string& 
     store::ScheduleRow& r = rows_.at(id);
     r.last_instance_id = instance;
     r.last_job_ids = nlohmann::json(jobs).dump();
-    store::TickRow t;
-    t.schedule_id = id;
-    t.org_id = org;
-    t.due = due;
-    t.fired_at = now;
-    t.outcome = store::TickOutcome::Started;
+    store::TickRow t = tick_row(id, org, due, now, store::TickOutcome::Started, detail);
     t.instance_id = instance;
     if (!jobs.empty()) t.job_ids = nlohmann::json(jobs).dump();
-    t.detail = detail;
     unit.ticks.push_back(std::move(t));
     unit.schedules.push_back(r);
   };
-  auto on_committed = [this, id](bool ok, const std::string& error) {
-    if (ok) return;
-    log::error(fmt::format("schedule {}: its tick was not stored: {}", id, error));
-    reload(id);
-  };
+  auto on_committed = tick_stored(id);
   if (!row.job.empty()) {
     const nlohmann::json job = nlohmann::json::parse(row.job, nullptr, false);
     if (!job.is_object() || !job.contains("hosts") || !job["hosts"].is_array() || !job.contains("spec"))
@@ -383,14 +373,7 @@ void Scheduler::release_buffered(int64_t id) {
   if (row.paused) return commit(id, {});
   if (c_.engine->automation_paused(row.org_id)) {
     store::Changes ch;
-    store::TickRow t;
-    t.schedule_id = id;
-    t.org_id = row.org_id;
-    t.due = due;
-    t.fired_at = now;
-    t.outcome = store::TickOutcome::Suppressed;
-    t.detail = "the organization's automation is paused";
-    ch.ticks.push_back(std::move(t));
+    ch.ticks.push_back(tick_row(id, row.org_id, due, now, store::TickOutcome::Suppressed, "the organization's automation is paused"));
     return commit(id, std::move(ch));
   }
   launch(id, due, now, "waited for the previous run to end", {});

@@ -61,6 +61,7 @@ class Scheduler {
   void release_buffered(int64_t id);
   void heard(const store::EventRow& e);
   void commit(int64_t id, store::Changes ch);
+  engine::Done tick_stored(int64_t id);
   // After a unit that did not commit: the schedule goes back to what the store holds.
   void reload(int64_t id);
 
