@@ -245,7 +245,10 @@ class Engine {
 
   // ---- the kill switch (SPEC §4.6): while an organization's automation is paused, schedule ticks
   // and hook deliveries start nothing. Every automatic start asks this one question.
-  bool automation_paused(int64_t org) const { return automation_paused_.count(org) > 0; }
+  bool automation_paused(int64_t org) const {
+    auto it = automation_switches_.find(org);
+    return it != automation_switches_.end() && it->second.paused;
+  }
   // Pauses (`paused`) or resumes the automation of `org`, as `by` (a user's name) asked, for
   // `reason`; Conflict when it already stands so. While paused, an automatic instance (see
   // automatic()) does not begin the next effect it asks for: it is withheld, and the instance is
@@ -475,8 +478,7 @@ class Engine {
   ServiceHost binding_host_;
 
   std::map<int64_t, std::unique_ptr<Instance>> instances_;  // the non-terminal ones
-  std::set<int64_t> automation_paused_;                     // organizations whose kill switch is on
-  std::map<int64_t, store::AutomationSwitchRow> automation_switches_;  // each flipped switch, as stored
+  std::map<int64_t, store::AutomationSwitchRow> automation_switches_;  // each flipped switch, as stored: paused or not
   int64_t stale_queued_ms_ = 30 * 60 * 1000;                // SPEC §4.2: `wf serve --stale-queued-after`
   std::map<int64_t, std::unique_ptr<LiveJob>> jobs_;        // the non-terminal ones
   std::map<int64_t, int64_t> heartbeats_;                   // agent id → when its last heartbeat came (monotonic)

@@ -76,9 +76,7 @@ OpResult Engine::set_automation(int64_t org, bool paused, const std::string& by,
   if (!reason.empty()) data["reason"] = reason;
   event(ch, org, std::nullopt, paused ? "automation.paused" : "automation.resumed", std::move(data));
   automation_switches_[org] = row;
-  if (paused) automation_paused_.insert(org);
-  else {
-    automation_paused_.erase(org);
+  if (!paused) {
     std::vector<Instance*> held;
     for (auto& [id, in] : instances_)
       if (in->row.org_id == org && in->row.kill_switch_paused) held.push_back(in.get());
@@ -90,8 +88,6 @@ OpResult Engine::set_automation(int64_t org, bool paused, const std::string& by,
     if (!ok) {
       if (before) automation_switches_[org] = *before;
       else automation_switches_.erase(org);
-      if (before && before->paused) automation_paused_.insert(org);
-      else automation_paused_.erase(org);
     }
     if (done) done(ok, error);
   });
@@ -107,10 +103,7 @@ std::optional<store::AutomationSwitchRow> Engine::automation_switch(int64_t org)
 bool Engine::recover_automation(std::string& error) {
   auto switches = store::automation::switches(reader_);
   if (!switches.ok()) return error = "the kill switches could not be read: " + switches.error(), false;
-  for (store::AutomationSwitchRow& row : *switches) {
-    if (row.paused) automation_paused_.insert(row.org_id);
-    automation_switches_[row.org_id] = std::move(row);
-  }
+  for (store::AutomationSwitchRow& row : *switches) automation_switches_[row.org_id] = std::move(row);
   return true;
 }
 
