@@ -20,20 +20,6 @@ workflow gate() -> string {
 }
 )";
 
-// What a Done heard.
-struct Heard {
-  bool called = false, ok = false;
-  std::string error;
-  Done done() {
-    called = false;
-    return [this](bool stored, const std::string& why) {
-      called = true;
-      ok = stored;
-      error = why;
-    };
-  }
-};
-
 TEST(CommitFailure, AnAnswerNotStoredLeavesTheApprovalPendingAndCanBeGivenAgain) {
   EngineHarness h(kGate);
   ASSERT_EQ(h.error(), "");

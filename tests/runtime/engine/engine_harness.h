@@ -29,6 +29,20 @@
 
 namespace wf::engine::testing {
 
+// What a Done heard.
+struct Heard {
+  bool called = false, ok = false;
+  std::string error;
+  Done done() {
+    called = false;
+    return [this](bool stored, const std::string& why) {
+      called = true;
+      ok = stored;
+      error = why;
+    };
+  }
+};
+
 // The real clocks, with the wall clock shifted by what the test says.
 class SteppedClock final : public Clock {
  public:

@@ -22,19 +22,6 @@ workflow two_sleeps() -> string {
 }
 )";
 
-struct Heard {
-  bool called = false, ok = false;
-  std::string error;
-  Done done() {
-    called = false;
-    return [this](bool stored, const std::string& why) {
-      called = true;
-      ok = stored;
-      error = why;
-    };
-  }
-};
-
 // Flips the switch and waits for its unit to commit.
 void flip(EngineHarness& h, bool paused, const std::string& reason = "") {
   Heard heard;
