@@ -1,55 +1,15 @@
 // `pagerduty(name)` end to end through the `wf` binary: `wf check` accepts a workflow that
 // notifies it, `wf run` prints what that notify would send, and a wrong argument is a type error.
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/wf_in_directory.h"
+
 namespace {
 
-namespace fs = std::filesystem;
-
-struct Outcome {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-class PagerDutyChannel : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("wf_pagerduty_test_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
-
-  // Runs `wf ARGS` in the temporary directory, stdout and stderr apart.
-  Outcome wf(const std::string& args) {
-    const fs::path err_path = dir_ / "stderr.txt";
-    const std::string command = "cd '" + dir_.string() + "' && '" WF_BINARY "' " + args + " 2>'" + err_path.string() + "'";
-    Outcome outcome;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return outcome;
-    char buffer[4096];
-    for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) outcome.out.append(buffer, n);
-    const int status = pclose(pipe);
-    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::stringstream err;
-    err << std::ifstream(err_path).rdbuf();
-    outcome.err = err.str();
-    return outcome;
-  }
-
-  fs::path dir_;
-};
+using wf::testing::Outcome;
+class PagerDutyChannel : public wf::testing::WfInDirectory {};
 
 TEST_F(PagerDutyChannel, CompilesAndRunPrintsWhatTheNotifyWouldSend) {
   write("page.wf", R"(

@@ -19,6 +19,7 @@
 #include "diagnostics/render_json.h"
 #include "diagnostics/render_sarif.h"
 #include "diagnostics/render_text.h"
+#include "tests/unit/wf_in_directory.h"
 
 namespace wf {
 namespace {
@@ -618,47 +619,8 @@ constexpr const char* kSyntaxErrorSource = "workflow broken( {\n";
 constexpr const char* kWarningSource = "workflow w() {\n  let y = 1\n}\n";
 constexpr const char* kCleanSource = "workflow w() -> int {\n  let x = 1\n  return x + 1\n}\n";
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-class WfCheck : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    dir_ = fs::temp_directory_path() / ("wf_render_test_" + std::to_string(getpid()) + "_" + name);
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  void write(const std::string& name, const std::string& text) {
-    fs::create_directories((dir_ / name).parent_path());
-    std::ofstream(dir_ / name) << text;
-  }
-
-  // Runs `wf ARGS` in the temporary directory; stdout and stderr are captured apart.
-  Outcome wf(const std::string& args) {
-    const fs::path err_path = dir_ / "stderr.txt";
-    const std::string command =
-        "cd '" + dir_.string() + "' && '" WF_BINARY "' " + args + " 2>'" + err_path.string() + "'";
-    Outcome outcome;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return outcome;
-    char buffer[4096];
-    for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) outcome.out.append(buffer, n);
-    const int status = pclose(pipe);
-    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::stringstream err;
-    err << std::ifstream(err_path).rdbuf();
-    outcome.err = err.str();
-    return outcome;
-  }
-
-  fs::path dir_;
-};
+using testing::Outcome;
+class WfCheck : public testing::WfInDirectory {};
 
 TEST_F(WfCheck, SarifOutputIsValidSarif210) {
   write("errors.wf", kErrorsSource);
