@@ -324,7 +324,7 @@ void patch_schedule(Context& c, const Principal& who, http::Request& r, Exchange
   // A new expression, zone, start, end or maximum counts the next due time afresh, from now.
   if (row->expression != expression || row->zone != zone || row->start_at != start || row->end_at != end ||
       row->max_recurrences != max) {
-    row->next_due = row->max_recurrences && row->tick_count >= *row->max_recurrences ? std::nullopt : due_after(*row, now);
+    row->next_due = next_due(*row, now);
   }
   answer_saved(c, x, *row, 200);
 }
@@ -355,7 +355,7 @@ void resume_schedule(Context& c, const Principal& who, http::Request& r, Exchang
   if (!row) return;
   const int64_t now = effects::wall_clock_ms();
   if (row->paused && row->next_due)
-    row->next_due = row->max_recurrences && row->tick_count >= *row->max_recurrences ? std::nullopt : due_after(*row, now);
+    row->next_due = next_due(*row, now);
   row->paused = false;
   row->updated_at = now;
   answer_saved(c, x, *row, 200);

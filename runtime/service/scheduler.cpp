@@ -169,6 +169,7 @@ void Scheduler::tick(int64_t id, int64_t now) {
   std::optional<int64_t> due = row.next_due;
   int64_t handled = 0, missed = 0, in_window = 0, first_missed = 0, last_missed = 0, first_in_window = 0, last = 0;
   auto exhausted = [&] { return row.max_recurrences && row.tick_count + handled >= *row.max_recurrences; };
+  const DueTimes times(row);  // after downtime the loop walks many due times: one parse for all
   while (due && *due <= now && handled < kMostDuesPerTick) {
     if (exhausted()) {
       due.reset();
@@ -182,7 +183,7 @@ void Scheduler::tick(int64_t id, int64_t now) {
       if (!in_window++) first_in_window = *due;
       last = *due;
     }
-    due = due_after(row, *due);
+    due = times.after(*due);
   }
   if (due && exhausted()) due.reset();
   row.tick_count += handled;
