@@ -81,7 +81,6 @@ void CurlSender::close() {
     delete t;
   }
   transfers_.clear();
-  in_flight_ = 0;
   // The cached connections' sockets are removed (their polls closed) now, while the loop runs.
   curl_multi_cleanup(m);
   multi_ = nullptr;
@@ -139,7 +138,6 @@ bool CurlSender::send(const Outgoing& r, Callback done, std::string& error) {
   if (CURLMcode rc = curl_multi_add_handle(static_cast<CURLM*>(multi_), e); rc != CURLM_OK)
     return error = curl_multi_strerror(rc), false;
   transfers_.push_back(t.release());
-  ++in_flight_;
   return true;
 }
 
@@ -237,13 +235,11 @@ void CurlSender::collect() {
       a.retry_after_ms = static_cast<int64_t>(retry_after) * 1000;
     if (result != CURLE_OK) {
       a.error = t->error[0] ? std::string(t->error) : std::string(curl_easy_strerror(result));
-      a.timed_out = result == CURLE_OPERATION_TIMEDOUT;
     }
     a.duration_ms = monotonic_ms() - t->started;
     a.body = std::move(t->response);
     curl_multi_remove_handle(m, e);
     transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t), transfers_.end());
-    --in_flight_;
     Callback done = std::move(t->done);
     delete t;
     if (done) done(a);

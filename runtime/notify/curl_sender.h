@@ -29,7 +29,6 @@ struct Outgoing {
 struct Answer {
   long code = 0;            // the HTTP status, or the last SMTP reply; 0 when none came
   std::string error;        // curl's account of a transfer that failed; "" when a reply came
-  bool timed_out = false;
   int64_t retry_after_ms = -1;  // the response's Retry-After, -1 without one
   int64_t duration_ms = 0;
   std::string body;  // the response body (HTTP), capped
@@ -47,7 +46,7 @@ class CurlSender {
   // Starts a transfer; `done` is called on the loop thread when it ends (never from inside
   // send). False (with `error`) when it could not be started.
   bool send(const Outgoing& request, Callback done, std::string& error);
-  size_t in_flight() const { return in_flight_; }
+  size_t in_flight() const { return transfers_.size(); }
   // Drops the transfers under way (their callbacks are not called) and closes the handles.
   void close();
 
@@ -65,7 +64,6 @@ class CurlSender {
   uv_loop_t* loop_;
   void* multi_ = nullptr;  // CURLM*
   uv_timer_t timer_{};
-  size_t in_flight_ = 0;
   bool closed_ = false;
   std::vector<Transfer*> transfers_;
 };

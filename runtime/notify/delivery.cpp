@@ -68,7 +68,6 @@ void Delivery::released(const store::Changes& ch) {
     if (row->status == store::NotificationStatus::Pending) {
       Entry& e = entries_[row->id];
       e.row = *row;
-      e.sending = false;
       schedule(e, row->next_attempt_at.value_or(now));
     } else if (auto it = entries_.find(row->id); it != entries_.end()) {
       unschedule(it->second);
@@ -80,20 +79,14 @@ void Delivery::released(const store::Changes& ch) {
 void Delivery::schedule(Entry& e, int64_t due) {
   unschedule(e);
   e.due = due;
-  e.scheduled = true;
   due_.emplace(due, e.row.id);
   arm();
 }
 
 void Delivery::unschedule(Entry& e) {
-  if (!e.scheduled) return;
-  auto [from, to] = due_.equal_range(e.due);
-  for (auto it = from; it != to; ++it)
-    if (it->second == e.row.id) {
-      due_.erase(it);
-      break;
-    }
-  e.scheduled = false;
+  if (!e.due) return;
+  due_.erase({*e.due, e.row.id});
+  e.due.reset();
 }
 
 void Delivery::arm() {
@@ -133,7 +126,6 @@ void Delivery::send_due() {
 
 void Delivery::attempt(Entry& e) {
   unschedule(e);
-  e.sending = true;
   const int64_t id = e.row.id;
   const std::optional<ChannelName> channel = parse_channel(e.row.channel);
   if (!channel) return settle(id, Answer{}, false, fmt::format("unknown channel `{}`", e.row.channel));
@@ -141,7 +133,6 @@ void Delivery::attempt(Entry& e) {
   if (!config_row.ok()) {
     // A store that cannot answer is no answer of the receiver: try again later, nothing recorded.
     log::error(fmt::format("notifications: cannot read channel {}: {}", e.row.channel, config_row.error()));
-    e.sending = false;
     return schedule(e, effects::wall_clock_ms() + kStoreRetryMs);
   }
   if (!*config_row) {
@@ -198,7 +189,6 @@ void Delivery::settle(int64_t id, const Answer& answer, bool smtp, const std::st
     attempt.outcome = "delivered";
     type = "notification.delivered";
     line = fmt::format("notification {} to {} delivered (attempt {}, {} ms)", id, row.channel, row.attempts, answer.duration_ms);
-    ++delivered_;
   } else if (delay) {
     row.next_attempt_at = now + *delay;
     row.last_error = attempt.error;
@@ -229,7 +219,6 @@ void Delivery::settle(int64_t id, const Answer& answer, bool smtp, const std::st
                                 // same id) a little later.
                                 log::error(fmt::format("notifications: the attempt of {} was not stored: {}", id, error));
                                 if (auto found = entries_.find(id); found != entries_.end()) {
-                                  found->second.sending = false;
                                   schedule(found->second, effects::wall_clock_ms() + kStoreRetryMs);
                                 }
                               });

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,16 +43,11 @@ class Delivery final : public engine::PostCommit {
   // handles.
   void close();
 
-  size_t pending() const { return entries_.size(); }
-  size_t in_flight() const { return sender_.in_flight(); }
-  uint64_t delivered() const { return delivered_; }
 
  private:
   struct Entry {
     store::NotificationRow row;
-    bool sending = false;
-    int64_t due = 0;  // wall ms; meaningful while scheduled
-    bool scheduled = false;
+    std::optional<int64_t> due;  // wall ms, while it waits for an attempt
   };
 
   void schedule(Entry& e, int64_t due);
@@ -71,10 +68,9 @@ class Delivery final : public engine::PostCommit {
   uv_timer_t timer_{};
   bool closed_ = false;
   std::map<int64_t, Entry> entries_;               // the pending notifications, by id
-  std::multimap<int64_t, int64_t> due_;            // wall ms → id, of those waiting for an attempt
+  std::set<std::pair<int64_t, int64_t>> due_;      // (wall ms, id) of those waiting for an attempt
   std::map<int64_t, std::string> organizations_;   // names, by id
   std::mt19937_64 random_{std::random_device{}()};
-  uint64_t delivered_ = 0;
 };
 
 }  // namespace wf::notify

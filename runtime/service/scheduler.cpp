@@ -272,8 +272,7 @@ void Scheduler::launch(int64_t id, int64_t due, int64_t now, const std::string& 
                       fmt::format("{} (schedule {})", job.value("description", std::string()), row.name), job.value("priority", int64_t{1}),
                       std::nullopt});
     }
-    ++ticks_fired_;
-    c_.engine->create_jobs(
+        c_.engine->create_jobs(
         org, jobs, on_committed,
         [annex_tick, extra = std::move(ch)](const std::vector<int64_t>& ids, store::Changes& unit) mutable {
           unit.append(std::move(extra));
@@ -307,8 +306,7 @@ void Scheduler::launch(int64_t id, int64_t due, int64_t now, const std::string& 
   start.params_json = params.dump();
   start.targets_json = targets.dump();
   start.trigger = engine::Trigger::Schedule;
-  ++ticks_fired_;
-  c_.engine->start(
+    c_.engine->start(
       std::move(start),
       [annex_tick, extra = std::move(ch)](int64_t instance, store::Changes& unit) mutable {
         unit.append(std::move(extra));

@@ -43,7 +43,6 @@ class Scheduler {
   void adopt(const store::ScheduleRow& row);
 
   // Ticks that started something since the service started.
-  uint64_t ticks_fired() const { return ticks_fired_; }
 
  private:
   void place(const store::ScheduleRow& row);
@@ -69,7 +68,6 @@ class Scheduler {
   uv_timer_t timer_{};
   bool started_ = false, closed_ = false;
   uint64_t subscription_ = 0;
-  uint64_t ticks_fired_ = 0;
   std::map<int64_t, store::ScheduleRow> rows_;        // every live schedule, by id
   std::set<std::pair<int64_t, int64_t>> timeline_;    // (next due, schedule)
   std::map<int64_t, int64_t> waiting_on_instance_;    // buffer_one: instance → schedule
