@@ -91,7 +91,8 @@ std::optional<ChannelName> parse_channel(std::string_view channel) {
 
 std::string stable_id(int64_t id) { return fmt::format("ntf_{}", id); }
 
-std::string webhook_signature(std::string_view secret, std::string_view id, int64_t timestamp_s, std::string_view body) {
+WebhookMac webhook_mac(std::string_view secret, std::string_view id, std::string_view timestamp, std::string_view body) {
+  static_assert(sizeof(WebhookMac) == crypto_auth_hmacsha256_BYTES);
   std::vector<unsigned char> key;
   if (secret.starts_with("whsec_")) {
     const std::string_view encoded = secret.substr(6);
@@ -104,13 +105,22 @@ std::string webhook_signature(std::string_view secret, std::string_view id, int6
   } else {
     key.assign(secret.begin(), secret.end());
   }
-  const std::string signed_text = fmt::format("{}.{}.{}", id, timestamp_s, body);
+  const std::string signed_text = fmt::format("{}.{}.{}", id, timestamp, body);
   crypto_auth_hmacsha256_state state;
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  WebhookMac mac{};
   crypto_auth_hmacsha256_init(&state, key.data(), key.size());
   crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size());
-  crypto_auth_hmacsha256_final(&state, mac);
-  return "v1," + base64(mac, sizeof mac);
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  return mac;
+}
+
+std::string webhook_signature(std::string_view secret, std::string_view id, std::string_view timestamp, std::string_view body) {
+  const WebhookMac mac = webhook_mac(secret, id, timestamp, body);
+  return "v1," + base64(mac.data(), mac.size());
+}
+
+std::string webhook_signature(std::string_view secret, std::string_view id, int64_t timestamp_s, std::string_view body) {
+  return webhook_signature(secret, id, std::to_string(timestamp_s), body);
 }
 
 std::string email_message(const store::NotificationRow& n, const std::string& from, const std::string& to,

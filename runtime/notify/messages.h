@@ -4,6 +4,7 @@
 // dedup_key, the Message-ID) so that a receiver can recognize a resend.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,8 +41,13 @@ struct Context {
 std::optional<Outgoing> build_request(const store::NotificationRow& n, const ChannelName& channel, const nlohmann::json& config,
                                       const Context& context, std::string& error);
 
-// The Standard Webhooks signature `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`; a secret
-// `whsec_<base64>` is its decoded bytes, any other its own bytes.
+// The Standard Webhooks MAC: HMAC-SHA256 of "id.timestamp.body", keyed by the bytes of a
+// `whsec_<base64>` secret's base64 part (by the secret's own bytes when it has no such form). What
+// the service signs its notifications with and checks its hooks' deliveries against.
+using WebhookMac = std::array<unsigned char, 32>;
+WebhookMac webhook_mac(std::string_view secret, std::string_view id, std::string_view timestamp, std::string_view body);
+// Its `webhook-signature` form, `v1,<base64 of the MAC>`.
+std::string webhook_signature(std::string_view secret, std::string_view id, std::string_view timestamp, std::string_view body);
 std::string webhook_signature(std::string_view secret, std::string_view id, int64_t timestamp_s, std::string_view body);
 
 // An RFC 5322 message: Date, Message-ID, From, To, Subject (the first line), UTF-8 body.

@@ -8,11 +8,13 @@
 #include <charconv>
 #include <optional>
 
+#include "runtime/notify/messages.h"
+
 namespace wf::service::hook_signature {
 
 namespace {
 
-using Mac = std::array<unsigned char, crypto_auth_hmacsha256_BYTES>;
+using Mac = notify::WebhookMac;
 
 // HMAC-SHA256 of the parts, concatenated with '.' between them.
 Mac hmac(std::string_view key, std::initializer_list<std::string_view> parts) {
@@ -90,14 +92,6 @@ std::string to_base64(const unsigned char* data, size_t size) {
   return out;
 }
 
-// The key of the Standard Webhooks form of a secret.
-std::string standard_key(std::string_view secret) {
-  constexpr std::string_view kPrefix = "whsec_";
-  if (secret.substr(0, kPrefix.size()) == kPrefix)
-    if (auto bytes = from_base64(secret.substr(kPrefix.size()))) return *bytes;
-  return std::string(secret);
-}
-
 bool same(const Mac& a, const Mac& b) { return sodium_memcmp(a.data(), b.data(), a.size()) == 0; }
 
 Check refused(Verdict v, std::string reason) { return Check{v, std::move(reason), ""}; }
@@ -169,7 +163,7 @@ Check verify_standard(const Headers& h, std::string_view body, const std::vector
   Check fresh = stale_or_not(*t, now);
   if (fresh.verdict != Verdict::Valid) return fresh;
   for (const std::string& secret : secrets) {
-    const Mac want = hmac(standard_key(secret), {h.webhook_id, ts, body});
+    const Mac want = notify::webhook_mac(secret, h.webhook_id, ts, body);
     for (const Mac& g : given)
       if (same(want, g)) return Check{Verdict::Valid, "", "id=" + std::string(h.webhook_id)};
   }
@@ -193,8 +187,7 @@ std::string sign(std::string_view secret, int64_t t, std::string_view body) {
 }
 
 std::string sign_standard(std::string_view secret, std::string_view id, std::string_view timestamp, std::string_view body) {
-  const Mac mac = hmac(standard_key(secret), {id, timestamp, body});
-  return "v1," + to_base64(mac.data(), mac.size());
+  return notify::webhook_signature(secret, id, timestamp, body);
 }
 
 std::string new_secret() {
