@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "effects/clock.h"
+#include "runtime/notify/messages.h"
 #include "runtime/notify/retry_policy.h"
 #include "runtime/service/routes.h"
 #include "runtime/store/notifications.h"
@@ -42,7 +43,7 @@ nlohmann::json attempt_view(const store::NotificationAttemptRow& a) {
 
 nlohmann::json notification_view(const store::NotificationRow& n) {
   nlohmann::json v = {{"id", n.id},
-                      {"stable_id", fmt::format("ntf_{}", n.id)},
+                      {"stable_id", notify::stable_id(n.id)},
                       {"instance_id", n.instance_id ? nlohmann::json(*n.instance_id) : nlohmann::json()},
                       {"workflow", n.workflow},
                       {"step", n.step},
@@ -54,6 +55,14 @@ nlohmann::json notification_view(const store::NotificationRow& n) {
                       {"last_error", n.last_error}};
   v["next_attempt_at"] = n.next_attempt_at ? nlohmann::json(format_time(*n.next_attempt_at)) : nlohmann::json();
   v["ended_at"] = n.ended_at ? nlohmann::json(format_time(*n.ended_at)) : nlohmann::json();
+  return v;
+}
+
+// A notification with every attempt made to deliver it, oldest first.
+nlohmann::json notification_with_attempts(const store::NotificationRow& n, const std::vector<store::NotificationAttemptRow>& attempts) {
+  nlohmann::json v = notification_view(n);
+  v["attempt_log"] = nlohmann::json::array();
+  for (const auto& a : attempts) v["attempt_log"].push_back(attempt_view(a));
   return v;
 }
 
@@ -244,15 +253,12 @@ void list_dead_letters(Context& c, const Principal& who, http::Request& r, Excha
       [&](store::Database& db) -> store::Result<nlohmann::json> {
         auto page = store::notifications::list(db, who.org_id, NotificationStatus::Dead, std::nullopt, wanted);
         if (!page.ok()) return store::Result<nlohmann::json>::failure(page.error());
+        std::vector<int64_t> ids;
+        for (const store::NotificationRow& n : page->items) ids.push_back(n.id);
+        auto attempts = store::notifications::attempts_of(db, ids);
+        if (!attempts.ok()) return store::Result<nlohmann::json>::failure(attempts.error());
         nlohmann::json items = nlohmann::json::array();
-        for (const store::NotificationRow& n : page->items) {
-          auto attempts = store::notifications::attempts(db, n.id);
-          if (!attempts.ok()) return store::Result<nlohmann::json>::failure(attempts.error());
-          nlohmann::json v = notification_view(n);
-          v["attempt_log"] = nlohmann::json::array();
-          for (const auto& a : *attempts) v["attempt_log"].push_back(attempt_view(a));
-          items.push_back(std::move(v));
-        }
+        for (const store::NotificationRow& n : page->items) items.push_back(notification_with_attempts(n, (*attempts)[n.id]));
         return page_json(std::move(items), page->next, page->total);
       },
       [&](const store::Result<nlohmann::json>& answer) {
@@ -268,10 +274,7 @@ void get_notification(Context& c, const Principal& who, http::Request& r, Exchan
   if (!*found) return reply_error(*x, 404, "not_found", fmt::format("no notification {}", *id));
   auto attempts = store::notifications::attempts(c.reads->connection(), *id);
   if (!read_ok(*x, attempts)) return;
-  nlohmann::json v = notification_view(**found);
-  v["attempt_log"] = nlohmann::json::array();
-  for (const auto& a : *attempts) v["attempt_log"].push_back(attempt_view(a));
-  reply_json(*x, 200, v);
+  reply_json(*x, 200, notification_with_attempts(**found, *attempts));
 }
 
 void replay_dead_letter(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {

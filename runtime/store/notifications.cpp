@@ -1,6 +1,8 @@
 // The notification tables' statements and row mapping (see notifications.h).
 #include "runtime/store/notifications.h"
 
+#include <nlohmann/json.hpp>
+
 namespace wf::store::notifications {
 
 namespace {
@@ -32,6 +34,16 @@ bool read_channel(const Statement& s, ChannelRow& r, std::string& error) {
   r.name = s.column_text(1);
   r.config = s.column_text(2);
   r.created_at = s.column_int64(3);
+  return true;
+}
+
+bool read_attempt(const Statement& s, NotificationAttemptRow& a, std::string&) {
+  a.notification_id = s.column_int64(0);
+  a.at = s.column_int64(1);
+  a.duration_ms = s.column_int64(2);
+  a.code = s.column_int64(3);
+  a.outcome = s.column_text(4);
+  a.error = s.column_text(5);
   return true;
 }
 
@@ -73,15 +85,22 @@ Result<std::vector<NotificationAttemptRow>> attempts(Database& db, int64_t id) {
           "SELECT notification_id, at, duration_ms, code, outcome, error FROM notification_attempts "
           "WHERE notification_id = ?1 ORDER BY id");
   q->bind(1, id);
-  return read_rows<NotificationAttemptRow>(q, [](const Statement& s, NotificationAttemptRow& a, std::string&) {
-    a.notification_id = s.column_int64(0);
-    a.at = s.column_int64(1);
-    a.duration_ms = s.column_int64(2);
-    a.code = s.column_int64(3);
-    a.outcome = s.column_text(4);
-    a.error = s.column_text(5);
-    return true;
-  });
+  return read_rows<NotificationAttemptRow>(q, read_attempt);
+}
+
+Result<std::map<int64_t, std::vector<NotificationAttemptRow>>> attempts_of(Database& db, const std::vector<int64_t>& ids) {
+  using Answer = Result<std::map<int64_t, std::vector<NotificationAttemptRow>>>;
+  // The ids as one JSON array: one statement whatever the page's size.
+  Query q(db,
+          "SELECT notification_id, at, duration_ms, code, outcome, error FROM notification_attempts "
+          "WHERE notification_id IN (SELECT value FROM json_each(?1)) ORDER BY notification_id, id");
+  const std::string id_list = nlohmann::json(ids).dump();
+  q->bind(1, std::string_view(id_list));
+  auto rows = read_rows<NotificationAttemptRow>(q, read_attempt);
+  if (!rows.ok()) return Answer::failure(rows.error());
+  std::map<int64_t, std::vector<NotificationAttemptRow>> by_notification;
+  for (NotificationAttemptRow& a : *rows) by_notification[a.notification_id].push_back(std::move(a));
+  return by_notification;
 }
 
 Result<std::vector<NotificationRow>> dead_since(Database& db, int64_t org, int64_t since) {

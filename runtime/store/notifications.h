@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +63,9 @@ Result<Page<NotificationRow>> list(Database& db, int64_t org, std::optional<Noti
                                    std::optional<int64_t> instance, const Paging& page);
 Result<std::optional<NotificationRow>> find(Database& db, int64_t org, int64_t id);
 Result<std::vector<NotificationAttemptRow>> attempts(Database& db, int64_t id);
+// The attempts of each of `ids` (a page of notifications) in one statement, by notification, each
+// notification's in the order they were made.
+Result<std::map<int64_t, std::vector<NotificationAttemptRow>>> attempts_of(Database& db, const std::vector<int64_t>& ids);
 // `org`'s dead letters that ended at or after `since`.
 Result<std::vector<NotificationRow>> dead_since(Database& db, int64_t org, int64_t since);
 
