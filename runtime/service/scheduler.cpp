@@ -56,7 +56,6 @@ bool Scheduler::start(std::string& error) {
       else released_.push_back(r.id);
     }
   }
-  subscription_ = c_.engine->subscribe([this](const store::EventRow& e) { heard(e); });
   started_ = true;
   arm();
   return true;
@@ -66,7 +65,6 @@ void Scheduler::close() {
   if (closed_) return;
   closed_ = true;
   uv_timer_stop(&timer_);
-  if (subscription_) c_.engine->unsubscribe(subscription_);
   // The handle is a member: nothing to free when it closes.
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
 }
@@ -339,26 +337,26 @@ void Scheduler::wait_for_previous(const store::ScheduleRow& row) {
 
 // Heard after the unit that ended an instance or a job committed: a tick waiting for it may go.
 // The start itself waits for the timer's next turn, outside the engine's commit.
-void Scheduler::heard(const store::EventRow& e) {
-  if (e.type == "instance.status" && e.instance_id) {
-    auto w = waiting_on_instance_.find(*e.instance_id);
-    if (w == waiting_on_instance_.end()) return;
-    if (!c_.engine->status_of(*e.instance_id).status.empty()) return;  // not ended yet
+void Scheduler::released(const store::Changes& committed) {
+  if (!started_ || closed_ || (waiting_on_instance_.empty() && waiting_on_job_.empty())) return;
+  for (const store::InstanceRow& in : committed.instances) {
+    if (!store::is_terminal(in.status)) continue;
+    auto w = waiting_on_instance_.find(in.id);
+    if (w == waiting_on_instance_.end()) continue;
     released_.push_back(w->second);
     waiting_on_instance_.erase(w);
-    arm();
-  } else if (e.type == "job.completed" && !waiting_on_job_.empty()) {
-    const nlohmann::json data = nlohmann::json::parse(e.data, nullptr, false);
-    const int64_t job = data.is_object() ? data.value("job_id", int64_t{0}) : 0;
-    auto w = waiting_on_job_.find(job);
-    if (w == waiting_on_job_.end()) return;
+  }
+  for (const store::JobRow& job : committed.jobs) {
+    if (!store::has_ended(job.status)) continue;
+    auto w = waiting_on_job_.find(job.id);
+    if (w == waiting_on_job_.end()) continue;
     const int64_t schedule = w->second;
     waiting_on_job_.erase(w);
-    for (const auto& [other, s] : waiting_on_job_)
-      if (s == schedule) return;  // another of its jobs still runs
-    released_.push_back(schedule);
-    arm();
+    bool others = false;  // another of its jobs still runs
+    for (const auto& [other, s] : waiting_on_job_) others = others || s == schedule;
+    if (!others) released_.push_back(schedule);
   }
+  if (!released_.empty()) arm();
 }
 
 void Scheduler::release_buffered(int64_t id) {

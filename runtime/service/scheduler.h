@@ -20,10 +20,10 @@
 namespace wf::service {
 
 // Threading: the loop thread only.
-class Scheduler {
+class Scheduler final : public engine::PostCommit {
  public:
   explicit Scheduler(Context& c);
-  ~Scheduler();
+  ~Scheduler() override;
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
@@ -42,7 +42,8 @@ class Scheduler {
   // A schedule the store has just made.
   void adopt(const store::ScheduleRow& row);
 
-  // Ticks that started something since the service started.
+  // A committed unit: the end of a run a `buffer_one` tick waits for lets that tick start.
+  void released(const store::Changes& committed) override;
 
  private:
   void place(const store::ScheduleRow& row);
@@ -58,7 +59,6 @@ class Scheduler {
   bool previous_running(const store::ScheduleRow& row) const;
   void wait_for_previous(const store::ScheduleRow& row);
   void release_buffered(int64_t id);
-  void heard(const store::EventRow& e);
   void commit(int64_t id, store::Changes ch);
   engine::Done tick_stored(int64_t id);
   // After a unit that did not commit: the schedule goes back to what the store holds.
@@ -67,7 +67,6 @@ class Scheduler {
   Context& c_;
   uv_timer_t timer_{};
   bool started_ = false, closed_ = false;
-  uint64_t subscription_ = 0;
   std::map<int64_t, store::ScheduleRow> rows_;        // every live schedule, by id
   std::set<std::pair<int64_t, int64_t>> timeline_;    // (next due, schedule)
   std::map<int64_t, int64_t> waiting_on_instance_;    // buffer_one: instance → schedule

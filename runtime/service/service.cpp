@@ -200,8 +200,8 @@ struct Service {
   std::unique_ptr<ProgramCache> programs;
   // Before the engine, among whose outboxes it is: it outlives the engine's last commit.
   std::unique_ptr<notify::Delivery> delivery;
+  std::unique_ptr<Scheduler> scheduler;  // an outbox too
   std::unique_ptr<engine::Engine> engine;
-  std::unique_ptr<Scheduler> scheduler;  // after the engine, whose events it hears
   std::unique_ptr<http::Server> server;
   Context context;
   uv_signal_t sigint{}, sigterm{};
@@ -356,6 +356,7 @@ int serve(const ServeOptions& o) {
   s.engine->set_stale_queued_after(o.stale_queued_ms);
   s.scheduler = std::make_unique<Scheduler>(s.context);
   s.context.scheduler = s.scheduler.get();
+  s.engine->add_outbox(*s.scheduler);
   s.engine->add_outbox(s.run_metrics);
   s.delivery = std::make_unique<notify::Delivery>(&s.loop, *s.engine, *s.reader, notify::Delivery::Options{});
   s.engine->add_outbox(*s.delivery);
@@ -427,8 +428,8 @@ int serve(const ServeOptions& o) {
              s.server->port(), data.string()));
   uv_run(&s.loop, UV_RUN_DEFAULT);
   s.server.reset();
-  s.scheduler.reset();
   s.engine.reset();
+  s.scheduler.reset();
   s.delivery.reset();
   s.writer.reset();
   uv_loop_close(&s.loop);
