@@ -12,12 +12,7 @@
 
 namespace wf::engine {
 
-int64_t Engine::start(StartRequest req, Done done) {
-  Changes ch;
-  const int64_t id = launch(std::move(req), ch);
-  commit(std::move(ch), std::move(done));
-  return id;
-}
+int64_t Engine::start(StartRequest req, Done done) { return start(std::move(req), nullptr, std::move(done)); }
 
 int64_t Engine::start(StartRequest req, Annex annex, Done done) {
   Changes ch;

@@ -183,6 +183,7 @@ bool read_fields(Context& c, const Principal& who, http::Exchange& x, const nloh
                               {"timeout_ms", request->timeout_ms}})
                   .dump();
   }
+  std::optional<store::DefinitionRow> definition;  // the workflow's, once read
   if (workflow) {
     auto id = store::definitions::find_id(c.reads->connection(), who.org_id, *workflow);
     if (!read_ok(x, id)) return false;
@@ -194,6 +195,7 @@ bool read_fields(Context& c, const Principal& who, http::Exchange& x, const nloh
     if (!read_ok(x, d)) return false;
     row.definition_id = **id;
     row.workflow = *d ? (*d)->name : *workflow;
+    definition = std::move(*d);
   }
   const bool retarget = body.contains("params") || body.contains("hosts") || body.contains("groups");
   if (!row.job.empty() && retarget) {
@@ -208,9 +210,12 @@ bool read_fields(Context& c, const Principal& who, http::Exchange& x, const nloh
     given["params"] = body.contains("params") ? body["params"] : parsed(row.params, nlohmann::json::object());
     given["hosts"] = body.contains("hosts") ? body["hosts"] : old_targets.value("hosts", nlohmann::json());
     given["groups"] = body.contains("groups") ? body["groups"] : old_targets.value("groups", nlohmann::json());
-    auto d = store::definitions::find(c.reads->connection(), who.org_id, *row.definition_id);
-    if (!read_ok(x, d)) return false;
-    const int64_t v = *d ? store::definitions::running_version(**d).value_or(0) : 0;
+    if (!definition) {
+      auto d = store::definitions::find(c.reads->connection(), who.org_id, *row.definition_id);
+      if (!read_ok(x, d)) return false;
+      definition = std::move(*d);
+    }
+    const int64_t v = definition ? store::definitions::running_version(*definition).value_or(0) : 0;
     auto program = v ? c.programs->get(*row.definition_id, v) : nullptr;
     if (!program) {
       reply_error(x, 400, "bad_request", fmt::format("workflow `{}` has no version that can run", row.workflow));
@@ -219,10 +224,7 @@ bool read_fields(Context& c, const Principal& who, http::Exchange& x, const nloh
     const uint32_t index = bytecode::find_workflow(program->module, row.workflow).value_or(0);
     std::vector<vm::Value> args;
     nlohmann::json params, targets;
-    if (auto failure = bind_start(c, who.org_id, program, index, given, args, params, targets)) {
-      reply_error(x, failure->status, failure->code, failure->message);
-      return false;
-    }
+    if (!bind_run(c, who, x, program, index, given, args, params, targets)) return false;
     row.params = params.dump();
     row.targets = targets.dump();
   }
