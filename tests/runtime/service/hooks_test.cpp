@@ -289,6 +289,21 @@ TEST_F(Hooks, AnEventHookDeliversToTheWaitingInstance) {
   EXPECT_EQ(deliveries(hook)[2]["outcome"], "delivered");
 }
 
+// A signed body may still be hostile: one nested deeper than any request body may be is refused
+// as the API refuses it, and the service goes on answering.
+TEST_F(Hooks, ABodyNestedTooDeeplyIsA400) {
+  const json hook = create({{"name", "deep"}, {"target", "event"}, {"event", "approved"}, {"instance_pointer", "/ticket/instance"}});
+  const int64_t id = start(*api_, "waiter", json::object());
+  ASSERT_GT(id, 0);
+  constexpr int kDepth = 200000;
+  const std::string body = R"({"ticket":{"instance":")" + std::to_string(id) + R"("},"deep":)" + std::string(kDepth, '[') +
+                           std::string(kDepth, ']') + "}";
+  const Answer a = signed_post(hook, body, now_seconds());
+  EXPECT_EQ(a.status, 400) << a.body.dump();
+  EXPECT_NE(a.body.dump().find("nested"), std::string::npos) << a.body.dump();
+  EXPECT_EQ(api_->get("/api/v1/hooks").status, 200);
+}
+
 TEST_F(Hooks, ABodyOverOneMebibyteIs413) {
   const json hook = create({{"name", "big"}, {"workflow", "deploy"}});
   const std::string body = "{\"service\":\"" + std::string(1024 * 1024, 'x') + "\"}";
