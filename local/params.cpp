@@ -129,8 +129,9 @@ std::optional<vm::Value> convert_param(const std::string& type_text, const std::
     error = fmt::format("expected {} but got \"{}\" ({})", type, text, why);
     return std::nullopt;
   };
-  // A leading `+` is allowed, as people write it; from_chars takes only `-`.
-  const std::string_view digits = text.starts_with('+') ? std::string_view(text).substr(1) : std::string_view(text);
+  // A leading `+` is allowed, as people write it; from_chars takes only `-`. One sign, not two.
+  const bool plus = text.starts_with('+') && !std::string_view(text).substr(1).starts_with('-');
+  const std::string_view digits = plus ? std::string_view(text).substr(1) : std::string_view(text);
   if (type == "string") return vm::make_string(text);
   if (type == "int") {
     int64_t v = 0;

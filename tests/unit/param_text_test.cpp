@@ -23,6 +23,9 @@ TEST(ParamText, AValueThatDoesNotFitSaysWhy) {
   EXPECT_EQ(refusal("float", "x1"), R"(expected float but got "x1" (not a number))");
   EXPECT_EQ(refusal("float", "1e999"), R"(expected float but got "1e999" (out of range))");
   EXPECT_EQ(refusal("bool", "yes"), R"(expected bool but got "yes" (not true or false))");
+  // One sign: a `+` is allowed, not a `+` and a `-`.
+  EXPECT_EQ(refusal("int", "+-5"), R"(expected int but got "+-5" (not a whole number))");
+  EXPECT_EQ(refusal("float", "+-2.5"), R"(expected float but got "+-2.5" (not a number))");
 }
 
 TEST(ParamText, ValuesThatFitAreTaken) {
