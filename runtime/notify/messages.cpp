@@ -82,10 +82,10 @@ std::optional<ChannelName> parse_channel(std::string_view channel) {
   if (colon == std::string_view::npos) return std::nullopt;
   const std::string kind(channel.substr(0, colon)), rest(channel.substr(colon + 1));
   if (rest.empty()) return std::nullopt;
-  if (kind == "webhook") return ChannelName{store::ChannelKind::Webhook, rest, rest};
-  if (kind == "pagerduty") return ChannelName{store::ChannelKind::Pagerduty, rest, rest};
-  if (kind == "slack") return ChannelName{store::ChannelKind::Slack, "default", rest};
-  if (kind == "email") return ChannelName{store::ChannelKind::Smtp, "default", rest};
+  if (kind == vm::kChannelWebhook) return ChannelName{store::ChannelKind::Webhook, rest, rest};
+  if (kind == vm::kChannelPagerDuty) return ChannelName{store::ChannelKind::Pagerduty, rest, rest};
+  if (kind == vm::kChannelSlack) return ChannelName{store::ChannelKind::Slack, "default", rest};
+  if (kind == vm::kChannelEmail) return ChannelName{store::ChannelKind::Smtp, "default", rest};
   return std::nullopt;
 }
 

@@ -19,7 +19,7 @@ namespace {
 nlohmann::json secrets_json(const std::vector<store::HookSecretRow>& secrets, int64_t now) {
   nlohmann::json out = nlohmann::json::array();
   for (const store::HookSecretRow& s : secrets) {
-    const bool active = !s.revoked_at && (!s.expires_at || *s.expires_at > now);
+    const bool active = s.active(now);
     out.push_back({{"id", s.id},
                    {"created_at", format_time(s.created_at)},
                    {"expires_at", s.expires_at ? nlohmann::json(format_time(*s.expires_at)) : nlohmann::json()},

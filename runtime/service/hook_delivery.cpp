@@ -112,7 +112,7 @@ bool authenticated(Context& c, const store::HookRow& hook, const http::Request& 
   if (!read_ok(x, secrets)) return false;
   std::vector<std::string> active;
   for (const store::HookSecretRow& s : *secrets)
-    if (!s.revoked_at && (!s.expires_at || *s.expires_at > now)) active.push_back(s.secret);
+    if (s.active(now)) active.push_back(s.secret);
   hook_signature::Headers h;
   h.wf_signature = r.header("x-wf-signature");
   h.webhook_id = r.header("webhook-id");

@@ -1,5 +1,6 @@
 // A delivery's body turned into parameters, alerts and instance ids (see hook_targets.h).
 #include "runtime/service/hook_targets.h"
+#include "runtime/service/request_fields.h"
 
 #include <charconv>
 
@@ -131,11 +132,7 @@ std::optional<int64_t> instance_at(const nlohmann::json& body, const std::string
     return id > 0 ? std::optional<int64_t>(id) : std::nullopt;
   }
   if (!v->is_string()) return std::nullopt;
-  const std::string& s = v->get_ref<const std::string&>();
-  int64_t id = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || id <= 0) return std::nullopt;
-  return id;
+  return parse_id(v->get_ref<const std::string&>());
 }
 
 }  // namespace wf::service

@@ -35,6 +35,8 @@ struct HookSecretRow {
   std::string secret;
   int64_t created_at = 0;
   std::optional<int64_t> expires_at, revoked_at;
+  // Whether a delivery signed with it is taken at `now`: neither revoked nor expired.
+  bool active(int64_t now) const { return !revoked_at && (!expires_at || *expires_at > now); }
 };
 
 struct HookDeliveryRow {
