@@ -58,9 +58,15 @@ workflow restartable(targets: hosts) {{
   ASSERT_GT(instance, 0);
   const int64_t lone = adhoc("touch " + file("lone-started") + "; sleep 2; touch " + file("lone-done"));
   ASSERT_GT(lone, 0);
-  // Both processes run (the service calls a job running a moment before its process exists).
+  // Both processes run, and the service has heard so: the agent says a job runs once its process
+  // exists, so the process may write its file before the service calls the job running.
   ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(file("lone-started")) && std::filesystem::exists(file("tries")); }))
       << service_->log();
+  ASSERT_TRUE(wait_job(lone, "running", seconds(10))) << job(lone).dump();
+  ASSERT_TRUE(wait_until([&] {
+    auto jobs = body_json(api_->get("/api/v1/jobs?instance=" + std::to_string(instance)))["items"];
+    return jobs.size() == 1 && jobs[0].value("status", "") == "running";
+  }, seconds(10))) << service_->log();
   first.kill9();
   // The job's process lives on and ends while no agent is there.
   ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(file("lone-done")); }, seconds(10)));
