@@ -4,11 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "local/local_runner.h"
+#include "local/notifier.h"
 #include "vm/value.h"
 
 namespace wf::repl {
@@ -33,6 +36,9 @@ struct Variable {
 struct SessionOptions {
   bool fast = false;                        // --fast: sleeps and retry delays do not wait
   std::vector<local::VaultIdentity> vault;  // --vault FILE
+  // What each `notify` shows, or sends with --notify FILE; one for the session, so that its
+  // notifications are numbered across inputs.
+  std::shared_ptr<local::Notifier> notifier = std::make_shared<local::Notifier>(std::nullopt);
 };
 
 class Session {

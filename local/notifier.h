@@ -1,0 +1,54 @@
+// What a local run (`wf run`, the REPL) does with a `notify` (SPEC §4.9): without a channels file
+// it shows, channel by channel, the request the service would send (the same code builds it,
+// runtime/notify/messages.h), with placeholders for what only a configuration gives, and sends
+// nothing; with one (local/channels_file.h) it sends each request through the service's sender
+// (runtime/notify/curl_sender.h) on a loop of its own, run until the transfer ends, and shows the
+// outcome. Transient failures (runtime/notify/retry_policy.h) are tried again at once, up to
+// kLocalAttempts attempts in all. A notification that cannot be sent never fails the run.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "local/channels_file.h"
+#include "local/local_runner.h"
+
+namespace wf::notify {
+class CurlSender;
+struct Outgoing;
+}  // namespace wf::notify
+
+namespace wf::local {
+
+// Attempts per notification and channel in a local run: a first one and two immediate retries.
+inline constexpr int kLocalAttempts = 3;
+
+class Notifier {
+ public:
+  // Without `channels`, shows only.
+  explicit Notifier(std::optional<ChannelsFile> channels);
+  ~Notifier();
+  Notifier(const Notifier&) = delete;
+  Notifier& operator=(const Notifier&) = delete;
+
+  // The lines the timeline prints under the `notify` (LocalOptions::notify).
+  std::vector<std::string> notify(const LocalNotification& n);
+  bool sends() const { return channels_.has_value(); }
+
+ private:
+  // Sends one request until it is delivered, fails for good or its attempts are spent; a line
+  // per attempt that failed and one for the outcome.
+  void send(const notify::Outgoing& request, const std::string& channel, bool smtp, std::vector<std::string>& lines);
+
+  std::optional<ChannelsFile> channels_;
+  int64_t next_id_ = 1;  // the notifications of this run (or REPL session), numbered from 1
+  uv_loop_t loop_{};
+  std::unique_ptr<notify::CurlSender> sender_;
+};
+
+}  // namespace wf::local
