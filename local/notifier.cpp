@@ -72,7 +72,7 @@ std::string answer_text(const notify::Answer& a, bool smtp) {
 
 }  // namespace
 
-Notifier::Notifier(std::optional<ChannelsFile> channels) : channels_(std::move(channels)) {
+Notifier::Notifier(std::optional<ChannelsFile> channels, int64_t first_id) : channels_(std::move(channels)), next_id_(first_id) {
   if (!channels_) return;
   if (uv_loop_init(&loop_) != 0) return;  // send() says that nothing can be sent
   try {

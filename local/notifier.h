@@ -30,8 +30,8 @@ inline constexpr int kLocalAttempts = 3;
 
 class Notifier {
  public:
-  // Without `channels`, shows only.
-  explicit Notifier(std::optional<ChannelsFile> channels);
+  // Without `channels`, shows only. Its notifications are numbered from `first_id`.
+  explicit Notifier(std::optional<ChannelsFile> channels, int64_t first_id = 1);
   ~Notifier();
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
@@ -39,6 +39,8 @@ class Notifier {
   // The lines the timeline prints under the `notify` (LocalOptions::notify).
   std::vector<std::string> notify(const LocalNotification& n);
   bool sends() const { return channels_.has_value(); }
+  // The number of its next notification.
+  int64_t next_id() const { return next_id_; }
 
  private:
   // Sends one request until it is delivered, fails for good or its attempts are spent; a line

@@ -74,6 +74,7 @@ int run_repl(const ReplOptions& options) {
       return 2;
     }
     session_options.notifier = std::make_shared<local::Notifier>(std::move(channels));
+    session_options.notify_file = options.notify;
   }
   Session session(std::move(session_options));
   LineEditor editor(interactive, interactive ? default_history_path() : std::string());

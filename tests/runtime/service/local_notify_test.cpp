@@ -223,5 +223,26 @@ TEST_F(LocalNotifyTest, TheReplShowsANotifyAndSendsItWithAChannelsFile) {
   EXPECT_NE(sent.out.find("webhook:ops: delivered (HTTP 200 in "), std::string::npos) << sent.out;
 }
 
+TEST_F(LocalNotifyTest, TheReplsNotifyCommandSwitchesBetweenShowingAndSending) {
+  receiver_.script("/hook", {{{"status", 200}}}, secret_);
+  json file = channels(1);
+  file.erase("smtp");
+  const std::string channels_file = write("channels.json", file.dump());
+  const std::string bad = write("bad.json", R"({"teams": {}})");
+  const std::string notify = "notify \"n\" to webhook(\"ops\")\n";
+  const WfOutput r = wf("repl", notify + ":notify " + bad + "\n" + notify + ":notify " + channels_file + "\n" + notify +
+                                    ":notify off\n" + notify + ":notify\n");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("error: " + bad + ": unknown channel kind `teams`"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("notify sends through " + channels_file + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("notify shows what it would send\n"), std::string::npos) << r.out;
+  // Only the third notify was sent; the numbers go on across the switches.
+  const json hook = receiver_.received("/hook");
+  ASSERT_EQ(hook.size(), 1u) << r.out;
+  EXPECT_EQ(hook[0]["headers"].value("webhook-id", ""), "ntf_3");
+  EXPECT_EQ(hook[0]["signature_ok"], true);
+  EXPECT_NE(r.out.find("webhook-id: ntf_4"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace wf::testing
