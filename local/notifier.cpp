@@ -43,15 +43,33 @@ void add_text(std::vector<std::string>& lines, const std::string& text, const st
   }
 }
 
-// The request as the timeline shows it: where it goes, its headers (the channel file's own values
-// not repeated: they may be credentials) and its exact body.
+// A Slack incoming webhook's URL is its credential (the service never shows it either): its
+// scheme and host only.
+std::string slack_url_shown(const std::string& url) {
+  const size_t host = url.find("://");
+  const size_t path = host == std::string::npos ? std::string::npos : url.find('/', host + 3);
+  return path == std::string::npos ? url : url.substr(0, path) + "/… (the rest from the channels file)";
+}
+
+// A PagerDuty event's body without its routing key, which is a credential.
+std::string pagerduty_body_shown(const std::string& body) {
+  nlohmann::json event = nlohmann::json::parse(body, nullptr, false);
+  if (!event.is_object() || !event.contains("routing_key")) return body;
+  event["routing_key"] = "(from the channels file)";
+  return event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The request as the timeline shows it: where it goes, its headers and its exact body, but for
+// the credentials a channels file gives (header values, a Slack URL's path, a routing key), which
+// are not repeated.
 void add_request(std::vector<std::string>& lines, const std::string& channel, const notify::ChannelName& name,
                  const notify::Outgoing& request, const nlohmann::json& config, bool placeholders) {
   if (name.kind == ChannelKind::Smtp) {
     lines.push_back(fmt::format("{} → SMTP {}, from {} to {}", channel, placeholders ? "<the SMTP relay>" : request.url,
                                 request.mail_from, fmt::join(request.recipients, ", ")));
   } else {
-    lines.push_back(fmt::format("{} → POST {}", channel, request.url));
+    lines.push_back(fmt::format("{} → POST {}", channel,
+                                name.kind == ChannelKind::Slack && !placeholders ? slack_url_shown(request.url) : request.url));
     std::set<std::string> configured;
     if (auto h = config.find("headers"); h != config.end() && h->is_object())
       for (const auto& [header, value] : h->items()) configured.insert(header);
@@ -62,7 +80,7 @@ void add_request(std::vector<std::string>& lines, const std::string& channel, co
     if (placeholders && name.kind == ChannelKind::Webhook)
       lines.push_back("  webhook-signature: <v1,… with the endpoint's secret, when it has one>");
   }
-  add_text(lines, request.body, "  ");
+  add_text(lines, name.kind == ChannelKind::Pagerduty && !placeholders ? pagerduty_body_shown(request.body) : request.body, "  ");
 }
 
 std::string answer_text(const notify::Answer& a, bool smtp) {

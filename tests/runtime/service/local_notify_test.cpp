@@ -101,6 +101,9 @@ TEST_F(LocalNotifyTest, RunWithAChannelsFileSendsEachNotifyThroughTheServicesCod
             json({{"channel", "#ops"}, {"text", "*alerting*: disk full on db1\nonly 2% left"}, {"mrkdwn", true}}));
   EXPECT_EQ(line_with(r.err, "{\"channel\":\"#ops\""), slack[0]["body"].get<std::string>()) << r.err;
   EXPECT_NE(r.err.find("slack:#ops: delivered (HTTP 200 in "), std::string::npos) << r.err;
+  // The incoming webhook's URL is a credential: its path is not shown.
+  EXPECT_NE(r.err.find("slack:#ops → POST " + receiver_.url() + "/… (the rest from the channels file)"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(receiver_.url() + "/slack"), std::string::npos) << r.err;
 
   std::string mail;
   ASSERT_TRUE(wait_until([&] { return (mail = smtp.mail()).find("only 2% left") != std::string::npos; }, std::chrono::seconds(10)))
