@@ -93,9 +93,15 @@ std::string answer_text(const notify::Answer& a, bool smtp) {
 Notifier::Notifier(std::optional<ChannelsFile> channels, int64_t first_id) : channels_(std::move(channels)), next_id_(first_id) {
   if (!channels_) return;
   if (uv_loop_init(&loop_) != 0) return;  // send() says that nothing can be sent
+  if (uv_timer_init(&loop_, &tick_) != 0) {
+    uv_loop_close(&loop_);
+    return;
+  }
   try {
     sender_ = std::make_unique<notify::CurlSender>(&loop_);
   } catch (const std::exception&) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+    uv_run(&loop_, UV_RUN_DEFAULT);
     uv_loop_close(&loop_);
   }
 }
@@ -103,12 +109,26 @@ Notifier::Notifier(std::optional<ChannelsFile> channels, int64_t first_id) : cha
 Notifier::~Notifier() {
   if (!sender_) return;
   sender_->close();
-  uv_run(&loop_, UV_RUN_DEFAULT);  // the sender's handles end in their close callbacks
+  uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+  uv_run(&loop_, UV_RUN_DEFAULT);  // the handles end in their close callbacks
   sender_.reset();
   uv_loop_close(&loop_);
 }
 
-std::vector<std::string> Notifier::notify(const LocalNotification& n) {
+void Notifier::on_tick(uv_timer_t*) {}
+
+void Notifier::drop_transfers() {
+  sender_->close();
+  uv_run(&loop_, UV_RUN_DEFAULT);  // the closed sender's handles end; the stopped tick keeps nothing alive
+  sender_.reset();
+  try {
+    sender_ = std::make_unique<notify::CurlSender>(&loop_);
+  } catch (const std::exception&) {
+    // send() says that nothing can be sent.
+  }
+}
+
+std::vector<std::string> Notifier::notify(const LocalNotification& n, const std::atomic<bool>* cancel) {
   std::vector<std::string> lines;
   try {
     if (!channels_) lines.push_back("not sent (no channels file; `--notify FILE` sends it); the service would send:");
@@ -122,6 +142,10 @@ std::vector<std::string> Notifier::notify(const LocalNotification& n) {
       row.channel = channel;
       row.message = n.message;
       row.created_at = now;
+      if (cancel && cancel->load()) {
+        lines.push_back(fmt::format("{}: not sent: interrupted", channel));
+        continue;
+      }
       const std::optional<notify::ChannelName> name = notify::parse_channel(channel);
       if (!name) {
         lines.push_back(fmt::format("{}: not a channel a notification can go to", channel));
@@ -150,7 +174,7 @@ std::vector<std::string> Notifier::notify(const LocalNotification& n) {
         continue;
       }
       add_request(lines, channel, *name, *request, config, !channels_);
-      if (channels_) send(*request, channel, name->kind == ChannelKind::Smtp, lines);
+      if (channels_) send(*request, channel, name->kind == ChannelKind::Smtp, cancel, lines);
     }
   } catch (const std::exception& e) {
     lines.push_back(fmt::format("not sent: {}", e.what()));
@@ -158,7 +182,8 @@ std::vector<std::string> Notifier::notify(const LocalNotification& n) {
   return lines;
 }
 
-void Notifier::send(const notify::Outgoing& request, const std::string& channel, bool smtp, std::vector<std::string>& lines) {
+void Notifier::send(const notify::Outgoing& request, const std::string& channel, bool smtp, const std::atomic<bool>* cancel,
+                    std::vector<std::string>& lines) {
   if (!sender_) {
     lines.push_back(fmt::format("{}: not sent: the sender could not start", channel));
     return;
@@ -171,9 +196,23 @@ void Notifier::send(const notify::Outgoing& request, const std::string& channel,
       lines.push_back(fmt::format("{}: not sent: {}", channel, error));
       return;
     }
-    // The transfer is bounded by its timeout, which curl's timer on this loop enforces.
-    while (!*answer)
+    // The transfer is bounded by its timeout, which curl's timer on this loop enforces; the tick
+    // makes the loop come back to hear an interrupt.
+    if (cancel && uv_timer_start(&tick_, on_tick, 100, 100) != 0) cancel = nullptr;
+    bool interrupted = false;
+    while (!*answer) {
+      if (cancel && cancel->load()) {
+        interrupted = true;
+        break;
+      }
       if (uv_run(&loop_, UV_RUN_ONCE) == 0 && !*answer) break;
+    }
+    uv_timer_stop(&tick_);
+    if (interrupted) {
+      drop_transfers();
+      lines.push_back(fmt::format("{}: not delivered: interrupted", channel));
+      return;
+    }
     if (!*answer) {
       lines.push_back(fmt::format("{}: not delivered: the transfer ended without an answer", channel));
       return;

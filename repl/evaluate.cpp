@@ -175,10 +175,10 @@ Outcome run_workflow(const Session& session, std::shared_ptr<const vm::Program> 
   options.cancel = io.cancel;
   options.countdown = io.countdown;
   if (local::Notifier* notifier = session.options().notifier.get())
-    options.notify = [notifier](local::LocalNotification n) {
+    options.notify = [notifier, cancel = io.cancel](local::LocalNotification n) {
       // The session's synthetic workflow is no name of the operator's.
       if (n.workflow == kWorkflowName) n.workflow = "repl";
-      return notifier->notify(n);
+      return notifier->notify(n, cancel);
     };
   local::LocalRunner runner(std::move(program), std::move(options));
   local::RunOutcome r = runner.run(index, std::move(args));

@@ -4,9 +4,12 @@
 // run, and a bad channels file stops the command before the workflow starts.
 #include <fmt/format.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
+#include "local/notifier.h"
 #include "notification_receivers.h"
 #include "service_fixture.h"
 
@@ -245,6 +248,37 @@ TEST_F(LocalNotifyTest, TheReplsNotifyCommandSwitchesBetweenShowingAndSending) {
   EXPECT_EQ(hook[0]["headers"].value("webhook-id", ""), "ntf_3");
   EXPECT_EQ(hook[0]["signature_ok"], true);
   EXPECT_NE(r.out.find("webhook-id: ntf_4"), std::string::npos) << r.out;
+}
+
+TEST_F(LocalNotifyTest, AnInterruptDropsTheTransferUnderWayAndSendsNothingMore) {
+  receiver_.script("/slow", {{{"status", 200}, {"delay_ms", 5000}}});
+  receiver_.script("/ok", {{{"status", 200}}});
+  local::ChannelsFile file;
+  file.channels[{store::ChannelKind::Webhook, "slow"}] = {{"url", receiver_.url() + "/slow"}};
+  file.channels[{store::ChannelKind::Webhook, "ok"}] = {{"url", receiver_.url() + "/ok"}};
+  local::Notifier notifier(file);
+  std::atomic<bool> cancel{false};
+  // The operator's Ctrl-C, once the receiver holds the request.
+  std::thread interrupter([&] {
+    wait_until([&] { return !receiver_.received("/slow").empty(); }, std::chrono::seconds(10));
+    cancel = true;
+  });
+  const auto started = std::chrono::steady_clock::now();
+  const std::vector<std::string> lines = notifier.notify({"w", "", "m", {"webhook:slow", "webhook:ok"}}, &cancel);
+  const auto took = std::chrono::steady_clock::now() - started;
+  interrupter.join();
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  EXPECT_LT(took, std::chrono::seconds(3)) << text;
+  EXPECT_NE(text.find("webhook:slow: not delivered: interrupted"), std::string::npos) << text;
+  EXPECT_NE(text.find("webhook:ok: not sent: interrupted"), std::string::npos) << text;
+  EXPECT_TRUE(receiver_.received("/ok").empty());
+  // The next notify sends again.
+  cancel = false;
+  const std::vector<std::string> after = notifier.notify({"w", "", "m", {"webhook:ok"}}, &cancel);
+  ASSERT_FALSE(after.empty());
+  EXPECT_NE(after.back().find("webhook:ok: delivered (HTTP 200"), std::string::npos) << after.back();
+  EXPECT_EQ(receiver_.received("/ok").size(), 1u);
 }
 
 }  // namespace
