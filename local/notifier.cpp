@@ -97,18 +97,17 @@ Notifier::Notifier(std::optional<ChannelsFile> channels, int64_t first_id) : cha
     uv_loop_close(&loop_);
     return;
   }
+  loop_open_ = true;
   try {
     sender_ = std::make_unique<notify::CurlSender>(&loop_);
   } catch (const std::exception&) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    uv_loop_close(&loop_);
+    // send() says that nothing can be sent.
   }
 }
 
 Notifier::~Notifier() {
-  if (!sender_) return;
-  sender_->close();
+  if (!loop_open_) return;
+  if (sender_) sender_->close();
   uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
   uv_run(&loop_, UV_RUN_DEFAULT);  // the handles end in their close callbacks
   sender_.reset();

@@ -56,6 +56,7 @@ class Notifier {
   std::optional<ChannelsFile> channels_;
   int64_t next_id_ = 1;  // the notifications of this run (or REPL session), numbered from 1
   uv_loop_t loop_{};
+  bool loop_open_ = false;  // loop_ and tick_ are initialized and must be closed
   uv_timer_t tick_{};  // wakes the loop ten times a second while a transfer waits, to hear `cancel`
   std::unique_ptr<notify::CurlSender> sender_;
 };
