@@ -1,5 +1,6 @@
 // `wf run FILE` (SPEC §6): compiles the file, binds the workflow's parameters from --param and
-// --hosts, runs it with the local host, prints the timeline to stderr and the return value as
+// --hosts, runs it with the local host (each `notify` shown, or sent with --notify FILE: see
+// local/notifier.h), prints the timeline to stderr and the return value as
 // JSON to stdout, and exits 0 (completed), 1 (failed) or 3 (cancelled, rejected, timed out).
 #include "run_command.h"
 
@@ -16,7 +17,9 @@
 
 #include "effects/records.h"
 #include "exit_codes.h"
+#include "local/channels_file.h"
 #include "local/local_runner.h"
+#include "local/notifier.h"
 #include "local/params.h"
 #include "module_loading.h"
 #include "stdlib/error_kinds.h"
@@ -28,7 +31,7 @@ namespace wf::cli {
 namespace {
 
 struct RunOptions {
-  std::string file, workflow, approve = "ask", vault, hosts;
+  std::string file, workflow, approve = "ask", vault, hosts, notify;
   std::vector<std::string> params, events;
   bool fast = false;
 };
@@ -81,6 +84,19 @@ int run(const RunOptions& o) {
     }
   }
 
+  // A bad channels file stops the run before it starts, as a bad vault does.
+  std::optional<local::ChannelsFile> channels;
+  if (!o.notify.empty()) {
+    std::string error;
+    channels = local::load_channels_file(o.notify, error);
+    if (!channels) {
+      fmt::print(stderr, "wf: {}\n", error);
+      return kExitUsage;
+    }
+  }
+  local::Notifier notifier(std::move(channels));
+  options.notify = [&notifier](const local::LocalNotification& n) { return notifier.notify(n); };
+
   auto program = program_or_report(module);
   if (!program) return kExitUsage;
   local::LocalRunner runner(program, std::move(options));
@@ -113,6 +129,8 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--vault", o->vault, "A vault file for checkouts");
   cmd->add_option("--event", o->events, "An event for `wait event`, NAME=JSON (repeatable)");
   cmd->add_flag("--fast", o->fast, "Skip the waits of sleeps and retry delays");
+  cmd->add_option("--notify", o->notify,
+                  "A channels file (JSON, see docs/cli.md): send each `notify` through it; without one a notify is only shown");
   cmd->footer(
       "Exit codes: 0 completed, 1 failed, 2 usage error, 3 cancelled, rejected or timed out (a workflow's @timeout "
       "holds here as in the service: its waits and jobs are stopped and it ends with a `timeout` error).");

@@ -14,6 +14,7 @@
 #include <iterator>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "effects/approval_state.h"
 #include "effects/clock.h"
@@ -118,6 +119,11 @@ void LocalRunner::on_step(uint32_t, const Value& info, vm::StepEvent event) {
     case vm::StepEvent::Leave: say("step \"{}\" completed", name); break;
     case vm::StepEvent::Fail: say("step \"{}\" failed", name); break;
   }
+  if (event == vm::StepEvent::Enter) {
+    open_steps_.push_back(name);
+  } else if (auto it = std::find(open_steps_.rbegin(), open_steps_.rend(), name); it != open_steps_.rend()) {
+    open_steps_.erase(std::next(it).base());
+  }
 }
 
 void LocalRunner::on_condition(uint32_t, const std::string& condition, bool value) {
@@ -164,6 +170,7 @@ RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
   current_workflow_ = workflow_index;
   const bytecode::Workflow& w = program_->module.workflows[workflow_index];
   say("workflow {} started", w.name);
+  std::vector<std::string> parent_steps = std::exchange(open_steps_, {});
   // The @timeout runs from the start, as the engine arms it (engine_start.cpp).
   const int64_t timeout_ms = effects::workflow_policy(w).timeout_ms;
   const size_t own = deadlines_.size();
@@ -231,6 +238,7 @@ RunOutcome LocalRunner::run(uint32_t workflow_index, std::vector<Value> args) {
   if (out.status == vm::Status::Completed) say("workflow {} completed", w.name);
   else say("workflow {} failed: {}: {}", w.name, field_string(out.error, "kind"), field_string(out.error, "message"));
   current_workflow_ = saved;
+  open_steps_ = std::move(parent_steps);
   return out;
 }
 
@@ -282,7 +290,17 @@ void LocalRunner::perform(vm::Machine& m, const vm::EffectRequest& r) {
       const Value& channels = field(r.args, "to");
       if (channels.tag == vm::Tag::List)
         for (const Value& c : vm::as_list(channels)) to.push_back(vm::render(c));
-      say("notify {}: {}", fmt::join(to, ", "), field_string(r.args, "message"));
+      const std::string message = field_string(r.args, "message");
+      say("notify {}: {}", fmt::join(to, ", "), message);
+      if (options_.notify) {
+        const LocalNotification n{program_->module.workflows[current_workflow_].name,
+                                  open_steps_.empty() ? std::string() : open_steps_.back(), message, to};
+        // Under the `notify` line, aligned with its text.
+        const std::string indent(11 + static_cast<size_t>(depth_) * 2 + 2, ' ');
+        for (const std::string& line : options_.notify(n))
+          if (options_.timeline) *options_.timeline << (line.empty() ? "" : indent) << line << "\n";
+        if (options_.timeline) options_.timeline->flush();
+      }
       answer(m, r, Value());
       break;
     }

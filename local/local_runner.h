@@ -1,7 +1,7 @@
 // The local host: runs a workflow in this process, the way `wf run` (SPEC §6) and the REPL do.
 // Jobs run on this machine once per target host with WF_HOST set; approvals are answered by
 // --approve (or at the terminal); checkouts come from a vault file; sleeps wait for real unless
-// `fast`; notifications and log lines go to the timeline on stderr. A workflow's @timeout ends it
+// `fast`; notifications (shown, or sent by a notifier) and log lines go to the timeline on stderr. A workflow's @timeout ends it
 // as the service's engine does: its waits and jobs are stopped and it fails with `timeout`. A
 // step's timeout stops the wait and jobs of the effect it bounds, which ends with `timeout`.
 #pragma once
@@ -28,6 +28,13 @@ struct VaultIdentity {
   bool requires_approval = false, rotate_after_use = false;
 };
 
+// A `notify` as the run reached it: what a notifier shows or sends (local/notifier.h).
+struct LocalNotification {
+  std::string workflow, step;  // the step: the innermost one open, "" outside any
+  std::string message;
+  std::vector<std::string> channels;  // as `notify` renders them: `webhook:NAME`, `email:ADDR`, ...
+};
+
 struct LocalOptions {
   ApproveMode approve = ApproveMode::Ask;
   bool fast = false;
@@ -46,6 +53,9 @@ struct LocalOptions {
   // Called about ten times a second while a sleep or retry delay waits, with the time left, so
   // a terminal can show a countdown; called once with 0 when the wait ends.
   std::function<void(int64_t left_ms)> countdown;
+  // Shows or sends what each `notify` would send; returns the lines the timeline prints under the
+  // `notify` line. It never fails the run. Null: the timeline shows the channels and message only.
+  std::function<std::vector<std::string>(const LocalNotification&)> notify;
 };
 
 struct RunOutcome {
@@ -109,6 +119,8 @@ class LocalRunner : public vm::Host {
   // parent's), 0 where a run has none or its timeout has already ended it; and, nested likewise,
   // the step deadline of each effect being performed (0 for none).
   std::vector<int64_t> deadlines_;
+  // The names of the current run's open steps, outermost first (a child workflow has its own).
+  std::vector<std::string> open_steps_;
 };
 
 }  // namespace wf::local

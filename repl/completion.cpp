@@ -12,7 +12,7 @@ std::span<const std::string_view> keywords() { return analysis::keywords(); }
 
 const std::vector<std::string_view>& meta_command_names() {
   static const std::vector<std::string_view> list = {":help", ":type", ":disasm", ":load", ":vars",
-                                                     ":reset", ":simulate", ":quit"};
+                                                     ":reset", ":simulate", ":notify", ":quit"};
   return list;
 }
 

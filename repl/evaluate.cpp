@@ -174,6 +174,12 @@ Outcome run_workflow(const Session& session, std::shared_ptr<const vm::Program> 
   options.ask = io.ask;
   options.cancel = io.cancel;
   options.countdown = io.countdown;
+  if (local::Notifier* notifier = session.options().notifier.get())
+    options.notify = [notifier, cancel = io.cancel](local::LocalNotification n) {
+      // The session's synthetic workflow is no name of the operator's.
+      if (n.workflow == kWorkflowName) n.workflow = "repl";
+      return notifier->notify(n, cancel);
+    };
   local::LocalRunner runner(std::move(program), std::move(options));
   local::RunOutcome r = runner.run(index, std::move(args));
   return {r.status, std::move(r.value), std::move(r.error)};

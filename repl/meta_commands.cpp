@@ -10,6 +10,8 @@
 #include <optional>
 
 #include "bytecode/disassembler.h"
+#include "local/channels_file.h"
+#include "local/notifier.h"
 #include "parse/parse.h"
 #include "repl/synthetic.h"
 
@@ -30,6 +32,7 @@ Meta-commands:
   :vars                     the session's variables
   :reset                    forget every declaration, loaded file and variable
   :simulate on|off          simulate effects instead of running them
+  :notify FILE|off          send each `notify` through the channels of FILE, or only show it
   :quit                     leave (Ctrl-D too)
 Ctrl-C cancels the input being typed or the effect running. Values print as `wf run` prints
 its result: JSON, with durations and times as strings.
@@ -125,6 +128,26 @@ void vars(const Session& session, const Io& io) {
     *io.out << fmt::format("{} {}: {} = {}\n", v.is_var ? "var" : "let", v.name, v.type, value_text(v.value));
 }
 
+// `:notify FILE|off`: a file that cannot be used changes nothing. The notifications stay numbered
+// across the session.
+void notify(Session& session, const std::string& arg, const Io& io) {
+  const local::Notifier* current = session.options().notifier.get();
+  const int64_t next_id = current ? current->next_id() : 1;
+  if (arg == "off") {
+    session.set_notifier(std::make_shared<local::Notifier>(std::nullopt, next_id), "");
+  } else if (!arg.empty()) {
+    std::string error;
+    std::optional<local::ChannelsFile> channels = local::load_channels_file(arg, error);
+    if (!channels) {
+      *io.out << "error: " << error << "\n";
+      return;
+    }
+    session.set_notifier(std::make_shared<local::Notifier>(std::move(channels), next_id), arg);
+  }
+  const std::string& file = session.options().notify_file;
+  *io.out << (file.empty() ? std::string("notify shows what it would send\n") : fmt::format("notify sends through {}\n", file));
+}
+
 }  // namespace
 
 MetaResult run_meta_command(Session& session, const std::string& line, const Io& io) {
@@ -157,6 +180,8 @@ MetaResult run_meta_command(Session& session, const std::string& line, const Io&
       return MetaResult::Continue;
     }
     *io.out << (session.simulate() ? "effects are simulated\n" : "effects run on this machine\n");
+  } else if (command == ":notify") {
+    notify(session, arg, io);
   } else {
     *io.out << fmt::format("unknown command `{}`; :help lists the commands\n", command);
   }

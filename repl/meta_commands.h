@@ -1,5 +1,5 @@
 // The meta-commands of SPEC §8: `:help`, `:type EXPR`, `:disasm EXPR|NAME`, `:load FILE`,
-// `:vars`, `:reset`, `:simulate on|off`, `:quit`.
+// `:vars`, `:reset`, `:simulate on|off`, `:quit`; and `:notify FILE|off` (local/notifier.h).
 #pragma once
 
 #include <string>

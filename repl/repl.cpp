@@ -12,6 +12,8 @@
 #include <exception>
 #include <iostream>
 
+#include "local/channels_file.h"
+#include "local/notifier.h"
 #include "repl/completion.h"
 #include "repl/evaluate.h"
 #include "repl/input.h"
@@ -63,6 +65,16 @@ int run_repl(const ReplOptions& options) {
       fmt::print(stderr, "wf: {}\n", error);
       return 2;
     }
+  }
+  if (!options.notify.empty()) {
+    std::string error;
+    std::optional<local::ChannelsFile> channels = local::load_channels_file(options.notify, error);
+    if (!channels) {
+      fmt::print(stderr, "wf: {}\n", error);
+      return 2;
+    }
+    session_options.notifier = std::make_shared<local::Notifier>(std::move(channels));
+    session_options.notify_file = options.notify;
   }
   Session session(std::move(session_options));
   LineEditor editor(interactive, interactive ? default_history_path() : std::string());

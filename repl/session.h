@@ -4,11 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "local/local_runner.h"
+#include "local/notifier.h"
 #include "vm/value.h"
 
 namespace wf::repl {
@@ -33,6 +36,10 @@ struct Variable {
 struct SessionOptions {
   bool fast = false;                        // --fast: sleeps and retry delays do not wait
   std::vector<local::VaultIdentity> vault;  // --vault FILE
+  // What each `notify` shows, or sends with --notify FILE; one for the session, so that its
+  // notifications are numbered across inputs.
+  std::shared_ptr<local::Notifier> notifier = std::make_shared<local::Notifier>(std::nullopt);
+  std::string notify_file;  // the channels file it sends through, "" when it only shows
 };
 
 class Session {
@@ -61,6 +68,13 @@ class Session {
 
   bool simulate() const { return simulate_; }
   void set_simulate(bool on) { simulate_ = on; }
+
+  // What `notify` does from now on (`:notify FILE|off`): sends through `file`'s channels, or
+  // with none only shows.
+  void set_notifier(std::shared_ptr<local::Notifier> notifier, std::string file) {
+    options_.notifier = std::move(notifier);
+    options_.notify_file = std::move(file);
+  }
 
   // Numbers inputs from 1, so diagnostics can name the input a declaration came from.
   uint32_t next_input() { return ++inputs_; }

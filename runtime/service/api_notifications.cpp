@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "effects/clock.h"
+#include "runtime/notify/channel_config.h"
 #include "runtime/notify/messages.h"
 #include "runtime/notify/retry_policy.h"
 #include "runtime/service/routes.h"
@@ -78,42 +79,6 @@ std::optional<std::pair<ChannelKind, std::string>> channel_key(http::Exchange& x
   return std::pair{*kind, std::string(id.substr(colon + 1))};
 }
 
-bool is_http_url(const std::string& url) { return url.starts_with("http://") || url.starts_with("https://"); }
-
-// What each kind of channel needs in its configuration; "" when `config` has it.
-std::string config_problem(ChannelKind kind, const nlohmann::json& config) {
-  auto text = [&](const char* key) { return config.contains(key) && config[key].is_string() ? config[key].get<std::string>() : ""; };
-  for (const auto& [key, value] : config.items())
-    if (key != "headers" && key != "port" && !value.is_string()) return fmt::format("`config.{}` must be a string", key);
-  if (config.contains("headers")) {
-    if (!config["headers"].is_object()) return "`config.headers` must be an object of strings";
-    for (const auto& [key, value] : config["headers"].items())
-      if (!value.is_string() || key.find_first_of(":\r\n") != std::string::npos || value.get<std::string>().find_first_of("\r\n") != std::string::npos)
-        return "`config.headers` must be an object of strings (names without `:`, no line breaks)";
-  }
-  if (config.contains("port") && (!config["port"].is_number_integer() || config["port"].get<int64_t>() < 1 || config["port"].get<int64_t>() > 65535))
-    return "`config.port` must be a port number";
-  if (!text("console_url").empty() && !is_http_url(text("console_url"))) return "`config.console_url` must be an http(s) URL";
-  switch (kind) {
-    case ChannelKind::Webhook:
-    case ChannelKind::Slack:
-      if (!is_http_url(text("url"))) return "`config.url` must be an http(s) URL";
-      break;
-    case ChannelKind::Pagerduty:
-      if (text("routing_key").empty()) return "`config.routing_key` is required";
-      if (!text("events_url").empty() && !is_http_url(text("events_url"))) return "`config.events_url` must be an http(s) URL";
-      break;
-    case ChannelKind::Smtp: {
-      if (text("host").empty()) return "`config.host` is required";
-      if (text("from").empty()) return "`config.from` is required";
-      const std::string tls = text("tls");
-      if (!tls.empty() && tls != "starttls" && tls != "tls" && tls != "none") return "`config.tls` must be starttls, tls or none";
-      break;
-    }
-  }
-  return "";
-}
-
 // Puts dead letters back in the queue: each pending again from the first attempt of the schedule,
 // through the engine so that the delivery hears them; answers the replayed ones.
 void replay(Context& c, const Principal& who, ExchangePtr x, std::vector<store::NotificationRow> dead) {
@@ -170,7 +135,7 @@ void put_channel(Context& c, const Principal& who, http::Request& r, ExchangePtr
   row.name = *kind == ChannelKind::Slack || *kind == ChannelKind::Smtp ? channel_name.value_or("default") : channel_name.value_or("");
   if (row.name.empty() || row.name.size() > 200 || row.name.find_first_of("/:") != std::string::npos)
     return reply_error(*x, 400, "bad_request", "`name` must be 1 to 200 characters without `/` or `:`");
-  if (std::string problem = config_problem(*kind, *config); !problem.empty()) return reply_error(*x, 400, "bad_request", problem);
+  if (std::string problem = notify::config_problem(*kind, *config); !problem.empty()) return reply_error(*x, 400, "bad_request", problem);
   row.config = config->dump();
   row.created_at = effects::wall_clock_ms();
   const int64_t org = who.org_id;

@@ -227,7 +227,7 @@ TEST(ReplEffects, EffectsOfEarlierInputsRunOnce) {
 
 TEST(ReplMeta, Help) {
   const Transcript t = repl(":help\n");
-  for (const char* command : {":type", ":disasm", ":load", ":vars", ":reset", ":simulate", ":quit"})
+  for (const char* command : {":type", ":disasm", ":load", ":vars", ":reset", ":simulate", ":notify", ":quit"})
     EXPECT_TRUE(contains(t.out, command)) << command;
 }
 

@@ -2,64 +2,17 @@
 // (notification_receiver.py) for webhooks, Slack and PagerDuty, and Debian's aiosmtpd for email;
 // retries, Retry-After, dead letters and their replay, and a kill -9 of the service with
 // deliveries under way.
-#include <sodium.h>
-
 #include <set>
 
 #include "runtime/store/changes.h"
 #include "runtime/store/database.h"
+#include "notification_receivers.h"
 #include "service_fixture.h"
 
 namespace wf::testing {
 namespace {
 
 using nlohmann::json;
-
-// The Debian python3 (which has aiosmtpd), else whatever python3 the PATH names.
-std::string python() { return std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3"; }
-
-// notification_receiver.py on a port of its own.
-class Receiver {
- public:
-  bool start(const std::filesystem::path& dir) {
-    const auto port_file = dir / "receiver.port";
-    if (!child_.spawn_program(python(), {std::string(WF_SOURCE_DIR) + "/tests/runtime/service/notification_receiver.py", port_file.string()},
-                      dir / "receiver.log"))
-      return false;
-    if (!wait_until([&] { return std::filesystem::exists(port_file); }, std::chrono::seconds(20))) return false;
-    url_ = "http://127.0.0.1:" + read_first_line(port_file);
-    client_ = std::make_unique<client::HttpClient>(url_);
-    return true;
-  }
-  const std::string& url() const { return url_; }
-  void script(const std::string& path, json responses, const std::string& secret = "") {
-    json order = {{"path", path}, {"responses", std::move(responses)}};
-    if (!secret.empty()) order["secret"] = secret;
-    ASSERT_EQ(client_->post("/_control/script", order.dump()).status, 200);
-  }
-  // The requests received on `path`, in arrival order.
-  json received(const std::string& path) {
-    json all = body_json(client_->get("/_control/received"));
-    json out = json::array();
-    for (const json& r : all.is_array() ? all : json::array())
-      if (r.value("path", "") == path) out.push_back(r);
-    std::sort(out.begin(), out.end(), [](const json& a, const json& b) { return a["at"].get<double>() < b["at"].get<double>(); });
-    return out;
-  }
-
- private:
-  Process child_;  // killed with the receiver
-  std::string url_;
-  std::unique_ptr<client::HttpClient> client_;
-};
-
-std::string whsec(const std::string& key) {
-  std::string out(sodium_base64_encoded_len(key.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::char_traits<char>::length(out.c_str()));
-  return "whsec_" + out;
-}
 
 class NotificationsTest : public ServiceTest {
  protected:
@@ -268,28 +221,17 @@ TEST_F(NotificationsTest, PagerDutyEventHasTheDocumentedShape) {
 }
 
 TEST_F(NotificationsTest, EmailReachesAnSmtpServerAsAnRfc5322Message) {
-  const int port = free_port();
-  Process smtp;
-  const auto mail_log = dir_ / "smtp.log";
-  ASSERT_TRUE(smtp.spawn_program(python(), {"-u", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port)}, mail_log));
-  ASSERT_TRUE(wait_until([&] {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return up;
-  })) << file_bytes(mail_log);
+  SmtpServer smtp;
+  ASSERT_TRUE(smtp.start(dir_)) << smtp.mail();
+  const int port = smtp.port();
   channel({{"kind", "smtp"},
            {"config", {{"host", "127.0.0.1"}, {"port", port}, {"tls", "none"}, {"from", "wf@example.org"}}}});
   const int64_t instance = run("  notify \"Disk full on db1\\nOnly 2% left on /var.\" to email(\"ops@example.org\")");
   const int64_t id = only_notification(instance);
   json n = wait_notification(id, "delivered");
-  ASSERT_EQ(n.value("status", ""), "delivered") << n.dump() << file_bytes(mail_log);
+  ASSERT_EQ(n.value("status", ""), "delivered") << n.dump() << smtp.mail();
   std::string mail;
-  wait_until([&] { return (mail = file_bytes(mail_log)).find("Only 2% left") != std::string::npos; }, std::chrono::seconds(10));
+  wait_until([&] { return (mail = smtp.mail()).find("Only 2% left") != std::string::npos; }, std::chrono::seconds(10));
   EXPECT_NE(mail.find("Subject: Disk full on db1"), std::string::npos) << mail;
   EXPECT_NE(mail.find("From: wf@example.org"), std::string::npos) << mail;
   EXPECT_NE(mail.find("To: ops@example.org"), std::string::npos) << mail;
