@@ -3,8 +3,9 @@
 // runtime/notify/messages.h), with placeholders for what only a configuration gives, and sends
 // nothing; with one (local/channels_file.h) it sends each request through the service's sender
 // (runtime/notify/curl_sender.h) on a loop of its own, run until the transfer ends, and shows the
-// outcome; the REPL's Ctrl-C drops a transfer under way. Transient failures (runtime/notify/retry_policy.h) are tried again at once, up to
-// kLocalAttempts attempts in all. A notification that cannot be sent never fails the run.
+// outcome; the REPL's Ctrl-C drops a transfer under way. Transient failures
+// (runtime/notify/retry_policy.h) are tried again at once, up to kLocalAttempts attempts in all.
+// A notification that cannot be sent never fails the run.
 #pragma once
 
 #include <uv.h>
