@@ -1,7 +1,7 @@
 // `wf stats [--since 7d] [--workflow W] [--format json]` (docs/api.md, "Analytics"): how the
 // organization's automation performed — executions, success rate, durations, executions by
-// status, the busiest workflows, agents and approvals — as readable tables, with the daily trend
-// drawn as a small bar chart.
+// status, the busiest workflows, agents, approvals and notifications — as readable tables, with
+// the daily trend drawn as a small bar chart.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -95,6 +95,10 @@ std::string render(const Json& a) {
     out += "\n" + render_table({"APPROVALS", "MEDIAN TO DECISION", "EXPIRED"},
                                {{std::to_string(count(*approvals, "count")), duration(*approvals, "median_decision_ms"),
                                  percent(*approvals, "expired_share")}});
+  if (const Json* sent = field(a, "notifications"); sent && count(*sent, "count") > 0)
+    out += "\n" + render_table({"NOTIFICATIONS", "DELIVERED", "DEAD-LETTERED"},
+                               {{std::to_string(count(*sent, "count")), std::to_string(count(*sent, "delivered")),
+                                 std::to_string(count(*sent, "dead_lettered"))}});
   return out;
 }
 

@@ -1,9 +1,6 @@
 // `GET /analytics?from=&to=&workflow=` (docs/api.md, "Analytics"): how an organization's
 // automation performed over a range — executions, success rate, durations, a daily trend, the
-// busiest workflows, agents' utilization and approvals — from store/analytics.
-#include <algorithm>
-#include <cctype>
-
+// busiest workflows, agents' utilization, approvals and notifications — from store/analytics.
 #include <fmt/format.h>
 
 #include "effects/clock.h"
@@ -19,19 +16,6 @@ namespace {
 // The longest range a report covers: a year and a day, so its daily trend stays a list to read.
 constexpr int64_t kLongestRangeDays = 366;
 constexpr int64_t kDefaultRangeDays = 7;
-
-// `from` or `to`: milliseconds since the epoch, or an RFC 3339 time; nullopt when not given.
-// Answers 400 and returns false when it is neither.
-bool time_param(const http::Request& r, http::Exchange& x, const char* param, std::optional<int64_t>& out) {
-  const std::optional<std::string> text = r.query_param(param);
-  if (!text) return true;
-  const bool digits = !text->empty() && text->size() <= 18 &&
-                      std::all_of(text->begin(), text->end(), [](unsigned char ch) { return std::isdigit(ch) != 0; });
-  out = parse_time(digits ? nlohmann::json(std::stoll(*text)) : nlohmann::json(*text));
-  if (out) return true;
-  reply_error(x, 400, "bad_request", fmt::format("`{}` must be an RFC 3339 time or milliseconds since the epoch", param));
-  return false;
-}
 
 nlohmann::json optional_number(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
@@ -69,7 +53,11 @@ nlohmann::json report_json(const store::analytics::Report& report, const store::
           {"approvals",
            {{"count", report.approvals.count},
             {"median_decision_ms", optional_number(report.approvals.median_decision_ms)},
-            {"expired_share", optional_number(report.approvals.expired_share)}}}};
+            {"expired_share", optional_number(report.approvals.expired_share)}}},
+          {"notifications",
+           {{"count", report.notifications.count},
+            {"delivered", report.notifications.delivered},
+            {"dead_lettered", report.notifications.dead_lettered}}}};
 }
 
 }  // namespace

@@ -1,8 +1,5 @@
 // The audit log's endpoint (SPEC §4.7, docs/api.md "Audit log"): the organization's rows, newest
 // first, filtered by actor, action, resource, outcome and time, and paged by id.
-#include <algorithm>
-#include <cctype>
-
 #include "runtime/service/routes.h"
 #include "runtime/store/audit.h"
 
@@ -29,13 +26,6 @@ nlohmann::json audit_json(const store::AuditRow& a) {
           {"detail", a.detail}};
 }
 
-// `since`: milliseconds since the epoch, or an RFC 3339 time.
-std::optional<int64_t> since_param(const std::string& text) {
-  const bool digits = !text.empty() && text.size() <= 18 &&
-                      std::all_of(text.begin(), text.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; });
-  return parse_time(digits ? nlohmann::json(std::stoll(text)) : nlohmann::json(text));
-}
-
 }  // namespace
 
 void list_audit(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
@@ -48,11 +38,7 @@ void list_audit(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   filter.actor = r.query_param("actor").value_or("");
   filter.action = r.query_param("action").value_or("");
   filter.resource = r.query_param("resource").value_or("");
-  if (auto since = r.query_param("since")) {
-    filter.since_ms = since_param(*since);
-    if (!filter.since_ms)
-      return reply_error(*x, 400, "bad_request", "`since` must be an RFC 3339 time or milliseconds since the epoch");
-  }
+  if (!time_param(r, *x, "since", filter.since_ms)) return;
   c.reads->read([&](store::Database& db) { return store::audit::list(db, who.org_id, filter, page); },
                 [&](const store::Result<store::Page<store::AuditRow>>& page) { reply_page(*x, page, audit_json); });
 }

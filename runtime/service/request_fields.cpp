@@ -210,6 +210,17 @@ std::optional<int64_t> parse_time(const nlohmann::json& j) {
   return (static_cast<int64_t>(secs) - offset_s) * 1000 + ms;
 }
 
+bool time_param(const http::Request& r, http::Exchange& x, const char* param, std::optional<int64_t>& out) {
+  const std::optional<std::string> text = r.query_param(param);
+  if (!text) return true;
+  const bool digits = !text->empty() && text->size() <= 18 &&
+                      std::all_of(text->begin(), text->end(), [](unsigned char ch) { return std::isdigit(ch) != 0; });
+  out = parse_time(digits ? nlohmann::json(std::stoll(*text)) : nlohmann::json(*text));
+  if (out) return true;
+  reply_error(x, 400, "bad_request", fmt::format("`{}` must be an RFC 3339 time or milliseconds since the epoch", param));
+  return false;
+}
+
 bool valid_name(http::Exchange& x, std::string_view field, std::string_view name) {
   const bool valid = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char ch) {
     return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-' || ch == '@';

@@ -49,9 +49,13 @@ bool paging(const http::Request& r, http::Exchange& x, int64_t& skip, int64_t& l
 // A path segment as an id; nullopt when it is not a positive integer.
 std::optional<int64_t> parse_id(std::string_view text);
 
+// An RFC 3339 string or an integer of milliseconds since the epoch, from 1970 to 9999.
 std::optional<int64_t> parse_time(const nlohmann::json& j);
+// The query parameter `param` as a time: milliseconds since the epoch or an RFC 3339 time; `out`
+// stays nullopt when it is not given. Answers 400 and returns false when it is neither.
+bool time_param(const http::Request& r, http::Exchange& x, const char* param, std::optional<int64_t>& out);
 // Whether `name`, the body's field `field`, is a name of a user, a role or an organization: 1 to
 // 64 letters, digits, '.', '_', '-' or '@'. Answers 400 saying so when it is not.
-bool valid_name(http::Exchange& x, std::string_view field, std::string_view name);  // RFC 3339 string or ms integer, 1970 to 9999
+bool valid_name(http::Exchange& x, std::string_view field, std::string_view name);
 
 }  // namespace wf::service

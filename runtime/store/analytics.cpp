@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -14,16 +15,28 @@ namespace wf::store::analytics {
 
 namespace {
 
-// One pass over the range's instances through the index instances_by_org_created, each row then
-// read from the table (the index holds only what no transition changes: schema version 16). The
-// planner is told: with a workflow it would otherwise pick instances_by_workflow_status and read
-// every row of that workflow, whatever its time.
+// The instances of a part of a day, one row each through the index instances_by_org_created
+// (organization, creation time), each row then read from the table: only the range's first and
+// last days, when they are not whole. The planner is told: with a workflow it would otherwise pick
+// instances_by_workflow_status and read every row of that workflow, whatever its time.
 constexpr std::string_view kInstances =
     "SELECT workflow, status, created_at, started_at, ended_at FROM instances INDEXED BY instances_by_org_created "
     "WHERE org_id = ?1 AND created_at >= ?2 AND created_at < ?3";
 constexpr std::string_view kInstancesOfWorkflow =
     "SELECT workflow, status, created_at, started_at, ended_at FROM instances INDEXED BY instances_by_org_created "
     "WHERE org_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND workflow = ?4";
+// Whole days from the summary the store keeps as instances change (schema version 17): ?2 and ?3
+// are UTC day numbers.
+constexpr std::string_view kDayCounts =
+    "SELECT day, workflow, status, runs, duration_sum_ms FROM execution_counts "
+    "WHERE org_id = ?1 AND day >= ?2 AND day < ?3 AND runs > 0";
+constexpr std::string_view kDayCountsOfWorkflow =
+    "SELECT day, workflow, status, runs, duration_sum_ms FROM execution_counts "
+    "WHERE org_id = ?1 AND day >= ?2 AND day < ?3 AND workflow = ?4 AND runs > 0";
+constexpr std::string_view kDayDurations =
+    "SELECT workflow, entries FROM execution_durations WHERE org_id = ?1 AND day >= ?2 AND day < ?3";
+constexpr std::string_view kDayDurationsOfWorkflow =
+    "SELECT workflow, entries FROM execution_durations WHERE org_id = ?1 AND day >= ?2 AND day < ?3 AND workflow = ?4";
 constexpr std::string_view kActiveDefinitions = "SELECT name FROM definitions WHERE org_id = ?1 AND active = 1";
 // Jobs by the time they ended, through jobs_by_org_ended; with a workflow, only its instances'.
 constexpr std::string_view kAgents =
@@ -43,23 +56,32 @@ constexpr std::string_view kApprovalsOfWorkflow =
     "SELECT status, created_at, decided_at FROM approvals INDEXED BY approvals_by_org_created "
     "WHERE org_id = ?1 AND created_at >= ?2 AND created_at < ?3 "
     "AND instance_id IN (SELECT id FROM instances WHERE org_id = ?1 AND workflow = ?4)";
+// Notifications by the time `notify` made them, through notifications_by_org_created.
+constexpr std::string_view kNotifications =
+    "SELECT status, count(*) FROM notifications INDEXED BY notifications_by_org_created "
+    "WHERE org_id = ?1 AND created_at >= ?2 AND created_at < ?3 GROUP BY status";
+constexpr std::string_view kNotificationsOfWorkflow =
+    "SELECT status, count(*) FROM notifications INDEXED BY notifications_by_org_created "
+    "WHERE org_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND workflow = ?4 GROUP BY status";
 
-void bind_range(Statement& s, int64_t org, const Range& range) {
+// Binds the organization, [from, to) and the workflow when there is one.
+void bind_range(Statement& s, int64_t org, int64_t from, int64_t to, const std::string& workflow) {
   s.bind(1, org);
-  s.bind(2, range.from_ms);
-  s.bind(3, range.to_ms);
-  if (!range.workflow.empty()) s.bind(4, std::string_view(range.workflow));
+  s.bind(2, from);
+  s.bind(3, to);
+  if (!workflow.empty()) s.bind(4, std::string_view(workflow));
 }
+void bind_range(Statement& s, int64_t org, const Range& range) { bind_range(s, org, range.from_ms, range.to_ms, range.workflow); }
 
 int64_t day_of(int64_t ms) { return (ms >= 0 ? ms : ms - kDayMs + 1) / kDayMs; }
 
-// Counts an ended status into `e`; false for a status that has not ended.
-bool count_end(Ended& e, InstanceStatus s) {
+// Counts `n` executions of an ended status into `e`; false for a status that has not ended.
+bool count_end(Ended& e, InstanceStatus s, int64_t n = 1) {
   switch (s) {
-    case InstanceStatus::Completed: ++e.completed; return true;
-    case InstanceStatus::Failed: ++e.failed; return true;
-    case InstanceStatus::Cancelled: ++e.cancelled; return true;
-    case InstanceStatus::Timeout: ++e.timeout; return true;
+    case InstanceStatus::Completed: e.completed += n; return true;
+    case InstanceStatus::Failed: e.failed += n; return true;
+    case InstanceStatus::Cancelled: e.cancelled += n; return true;
+    case InstanceStatus::Timeout: e.timeout += n; return true;
     default: return false;
   }
 }
@@ -69,7 +91,7 @@ std::optional<double> rate(int64_t part, int64_t whole) {
   return static_cast<double>(part) / static_cast<double>(whole);
 }
 
-// What the pass over the instances gathers of each workflow.
+// What the report gathers of each workflow.
 struct PerWorkflow {
   int64_t runs = 0;
   Ended ended;
@@ -81,69 +103,151 @@ struct TextHash {
   size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
 };
 
-bool read_instances(Database& db, int64_t org, const Range& range, Report& out, std::map<std::string, PerWorkflow>& workflows,
-                    std::string& error) {
-  const int64_t first_day = day_of(range.from_ms), last_day = day_of(range.to_ms - 1);
-  out.daily.resize(static_cast<size_t>(std::max<int64_t>(0, last_day - first_day + 1)));
-  for (size_t i = 0; i < out.daily.size(); ++i) out.daily[i].start_ms = (first_day + static_cast<int64_t>(i)) * kDayMs;
-  std::array<int64_t, kInstanceStatusNames.size()> by_status{};
-  std::vector<int64_t> durations;
-  Ended ended;
-  int64_t duration_sum = 0;
-  // A row's workflow and status are read as views of SQLite's own bytes (no copy per row); a
-  // workflow's entry is found by hash, the status by its table's few names.
-  std::unordered_map<std::string, PerWorkflow*, TextHash, std::equal_to<>> by_name;
-  Query q(db, range.workflow.empty() ? kInstances : kInstancesOfWorkflow);
-  bind_range(*q, org, range);
+// What the report gathers of the executions, from whole days' summaries and from the rows of the
+// range's partial days alike; report() does the arithmetic once both are in.
+class Tally {
+ public:
+  Tally(Report& out, const Range& range) : out_(out) {
+    first_day_ = day_of(range.from_ms);
+    const int64_t last_day = day_of(range.to_ms - 1);
+    out.daily.resize(static_cast<size_t>(std::max<int64_t>(0, last_day - first_day_ + 1)));
+    for (size_t i = 0; i < out.daily.size(); ++i) out.daily[i].start_ms = (first_day_ + static_cast<int64_t>(i)) * kDayMs;
+  }
+
+  PerWorkflow& workflow(std::string_view name) {
+    auto found = by_name_.find(name);
+    if (found == by_name_.end()) {
+      std::string key(name);
+      found = by_name_.emplace(key, &workflows_[key]).first;
+    }
+    return *found->second;
+  }
+
+  // `n` executions of `w` created on `day` (a UTC day number) now in `status`.
+  void count(PerWorkflow& w, int64_t day, InstanceStatus status, int64_t n) {
+    out_.executions += n;
+    by_status_[static_cast<size_t>(status)] += n;
+    w.runs += n;
+    const int64_t index = day - first_day_;
+    if (index >= 0 && index < static_cast<int64_t>(out_.daily.size())) count_end(out_.daily[static_cast<size_t>(index)].ended, status, n);
+    if (count_end(ended_, status, n)) count_end(w.ended, status, n);
+  }
+  void duration(PerWorkflow& w, int64_t took) { w.durations.push_back(took); }
+  void add_duration_sum(int64_t sum) { duration_sum_ += sum; }
+
+  const std::map<std::string, PerWorkflow>& workflows() const { return workflows_; }
+
+  // The totals, rates and the top workflows, once every execution is in.
+  void finish(size_t top) {
+    for (size_t i = 0; i < by_status_.size(); ++i) out_.by_status[std::string(kInstanceStatusNames[i])] = by_status_[i];
+    out_.success_rate = rate(ended_.completed, ended_.total());
+    size_t timed = 0;
+    for (const auto& [name, w] : workflows_) timed += w.durations.size();
+    std::vector<int64_t> all;
+    all.reserve(timed);
+    for (const auto& [name, w] : workflows_) all.insert(all.end(), w.durations.begin(), w.durations.end());
+    if (!all.empty()) out_.average_duration_ms = static_cast<double>(duration_sum_) / static_cast<double>(all.size());
+    out_.median_duration_ms = median(all);
+    std::vector<std::pair<const std::string*, PerWorkflow*>> ranked;
+    for (auto& [name, w] : workflows_)
+      if (w.runs > 0) ranked.emplace_back(&name, &w);  // a summary row emptied by retries names none
+    // The map is in name order and the sort is stable: ties keep it.
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second->runs > b.second->runs; });
+    if (ranked.size() > top) ranked.resize(top);
+    for (auto& [name, w] : ranked)
+      out_.top_workflows.push_back({*name, w->runs, rate(w->ended.completed, w->ended.total()), median(w->durations)});
+  }
+
+ private:
+  Report& out_;
+  int64_t first_day_ = 0;
+  std::array<int64_t, kInstanceStatusNames.size()> by_status_{};
+  Ended ended_;
+  int64_t duration_sum_ = 0;
+  std::map<std::string, PerWorkflow> workflows_;
+  // Found by hash, from SQLite's own bytes (no copy per row).
+  std::unordered_map<std::string, PerWorkflow*, TextHash, std::equal_to<>> by_name_;
+};
+
+// The executions created in [from, to), a part of one day, row by row.
+bool read_instances(Database& db, int64_t org, int64_t from, int64_t to, const std::string& workflow, Tally& tally, std::string& error) {
+  Query q(db, workflow.empty() ? kInstances : kInstancesOfWorkflow);
+  bind_range(*q, org, from, to, workflow);
   while (q->step()) {
     const Statement& s = q.row();
-    const std::string_view name = s.column_blob(0);
     const auto status = parse<InstanceStatus>(s.column_blob(1));
     if (!status) return error = "an instance has an unknown status", false;
     const int64_t created = s.column_int64(2);
-    auto found = by_name.find(name);
-    if (found == by_name.end()) {
-      std::string key(name);
-      found = by_name.emplace(key, &workflows[key]).first;
-    }
-    PerWorkflow* last = found->second;
-    ++out.executions;
-    ++by_status[static_cast<size_t>(*status)];
-    ++last->runs;
-    const int64_t day = day_of(created) - first_day;
-    if (day >= 0 && day < static_cast<int64_t>(out.daily.size())) count_end(out.daily[static_cast<size_t>(day)].ended, *status);
-    if (!count_end(ended, *status) || s.column_is_null(4)) continue;
-    count_end(last->ended, *status);
+    PerWorkflow& w = tally.workflow(s.column_blob(0));
+    tally.count(w, day_of(created), *status, 1);
+    if (!is_terminal(*status) || s.column_is_null(4)) continue;
     const int64_t began = s.column_is_null(3) ? created : s.column_int64(3);
     const int64_t took = std::max<int64_t>(0, s.column_int64(4) - began);
-    durations.push_back(took);
-    last->durations.push_back(took);
-    duration_sum += took;
+    tally.duration(w, took);
+    tally.add_duration_sum(took);
   }
-  if (!finished(q, error)) return false;
-  for (size_t i = 0; i < by_status.size(); ++i) out.by_status[std::string(kInstanceStatusNames[i])] = by_status[i];
-  out.success_rate = rate(ended.completed, ended.total());
-  if (!durations.empty()) out.average_duration_ms = static_cast<double>(duration_sum) / static_cast<double>(durations.size());
-  out.median_duration_ms = median(durations);
+  return finished(q, error);
+}
+
+// Reads the durations of a summary row's text ";n:ms;n:ms;...;"; false when it is not that.
+bool read_durations(std::string_view entries, PerWorkflow& w, Tally& tally) {
+  size_t at = 0;
+  while (at + 1 < entries.size()) {
+    const size_t colon = entries.find(':', at);
+    const size_t end = entries.find(';', at + 1);
+    if (entries[at] != ';' || colon == std::string_view::npos || end == std::string_view::npos || colon > end) return false;
+    int64_t took = 0;
+    const auto [rest, failure] = std::from_chars(entries.data() + colon + 1, entries.data() + end, took);
+    if (failure != std::errc() || rest != entries.data() + end) return false;
+    tally.duration(w, took);
+    at = end;
+  }
   return true;
+}
+
+// The executions created on the UTC days [first_day, end_day), from the summary.
+bool read_days(Database& db, int64_t org, int64_t first_day, int64_t end_day, const std::string& workflow, Tally& tally,
+               std::string& error) {
+  {
+    Query q(db, workflow.empty() ? kDayCounts : kDayCountsOfWorkflow);
+    bind_range(*q, org, first_day, end_day, workflow);
+    while (q->step()) {
+      const Statement& s = q.row();
+      const auto status = parse<InstanceStatus>(s.column_blob(2));
+      if (!status) return error = "the executions summary has an unknown status", false;
+      tally.count(tally.workflow(s.column_blob(1)), s.column_int64(0), *status, s.column_int64(3));
+      tally.add_duration_sum(s.column_int64(4));
+    }
+    if (!finished(q, error)) return false;
+  }
+  Query q(db, workflow.empty() ? kDayDurations : kDayDurationsOfWorkflow);
+  bind_range(*q, org, first_day, end_day, workflow);
+  while (q->step()) {
+    const Statement& s = q.row();
+    if (!read_durations(s.column_blob(1), tally.workflow(s.column_blob(0)), tally))
+      return error = "the executions summary has durations it cannot read", false;
+  }
+  return finished(q, error);
+}
+
+// The range's executions: its whole UTC days from the summary, the parts of days at its ends row
+// by row.
+bool read_executions(Database& db, int64_t org, const Range& range, Tally& tally, std::string& error) {
+  const int64_t first_whole = day_of(range.from_ms + kDayMs - 1), end_whole = day_of(range.to_ms);
+  if (first_whole >= end_whole) return read_instances(db, org, range.from_ms, range.to_ms, range.workflow, tally, error);
+  return read_instances(db, org, range.from_ms, first_whole * kDayMs, range.workflow, tally, error) &&
+         read_days(db, org, first_whole, end_whole, range.workflow, tally, error) &&
+         read_instances(db, org, end_whole * kDayMs, range.to_ms, range.workflow, tally, error);
 }
 
 bool read_active(Database& db, int64_t org, const std::map<std::string, PerWorkflow>& workflows, Report& out, std::string& error) {
   Query q(db, kActiveDefinitions);
   q->bind(1, org);
-  while (q->step())
-    if (workflows.count(q->column_text(0))) ++out.active_workflows;
+  while (q->step()) {
+    auto w = workflows.find(q->column_text(0));
+    if (w != workflows.end() && w->second.runs > 0) ++out.active_workflows;
+  }
   return finished(q, error);
-}
-
-void rank_workflows(std::map<std::string, PerWorkflow>& workflows, size_t top, Report& out) {
-  std::vector<std::pair<const std::string*, PerWorkflow*>> ranked;
-  for (auto& [name, w] : workflows) ranked.emplace_back(&name, &w);
-  // The map is in name order and the sort is stable: ties keep it.
-  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second->runs > b.second->runs; });
-  if (ranked.size() > top) ranked.resize(top);
-  for (auto& [name, w] : ranked)
-    out.top_workflows.push_back({*name, w->runs, rate(w->ended.completed, w->ended.total()), median(w->durations)});
 }
 
 bool read_agents(Database& db, int64_t org, const Range& range, Report& out, std::string& error) {
@@ -173,6 +277,20 @@ bool read_approvals(Database& db, int64_t org, const Range& range, Report& out, 
   return true;
 }
 
+bool read_notifications(Database& db, int64_t org, const Range& range, Report& out, std::string& error) {
+  Query q(db, range.workflow.empty() ? kNotifications : kNotificationsOfWorkflow);
+  bind_range(*q, org, range);
+  while (q->step()) {
+    const auto status = parse<NotificationStatus>(q->column_text(0));
+    if (!status) return error = "a notification has an unknown status", false;
+    const int64_t n = q->column_int64(1);
+    out.notifications.count += n;
+    if (*status == NotificationStatus::Delivered) out.notifications.delivered += n;
+    if (*status == NotificationStatus::Dead) out.notifications.dead_lettered += n;
+  }
+  return finished(q, error);
+}
+
 }  // namespace
 
 std::optional<double> median(std::vector<int64_t>& values) {
@@ -187,12 +305,13 @@ std::optional<double> median(std::vector<int64_t>& values) {
 
 Result<Report> report(Database& db, int64_t org, const Range& range, size_t top) {
   Report out;
-  std::map<std::string, PerWorkflow> workflows;
+  Tally tally(out, range);
   std::string error;
-  if (!read_instances(db, org, range, out, workflows, error) || !read_active(db, org, workflows, out, error) ||
-      !read_agents(db, org, range, out, error) || !read_approvals(db, org, range, out, error))
+  if (!read_executions(db, org, range, tally, error) || !read_active(db, org, tally.workflows(), out, error) ||
+      !read_agents(db, org, range, out, error) || !read_approvals(db, org, range, out, error) ||
+      !read_notifications(db, org, range, out, error))
     return Result<Report>::failure(error);
-  rank_workflows(workflows, top, out);
+  tally.finish(top);
   return out;
 }
 
@@ -205,9 +324,12 @@ Result<std::vector<std::string>> query_plans(Database& db, bool with_workflow) {
   const int ranged = with_workflow ? 4 : 3;
   const Named statements[] = {
       {"instances", with_workflow ? kInstancesOfWorkflow : kInstances, ranged},
+      {"day counts", with_workflow ? kDayCountsOfWorkflow : kDayCounts, ranged},
+      {"day durations", with_workflow ? kDayDurationsOfWorkflow : kDayDurations, ranged},
       {"definitions", kActiveDefinitions, 1},
       {"agents", with_workflow ? kAgentsOfWorkflow : kAgents, ranged},
       {"approvals", with_workflow ? kApprovalsOfWorkflow : kApprovals, ranged},
+      {"notifications", with_workflow ? kNotificationsOfWorkflow : kNotifications, ranged},
   };
   std::vector<std::string> plans;
   std::string error;

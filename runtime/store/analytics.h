@@ -1,7 +1,10 @@
 // The figures of `GET /analytics` and `wf stats` (docs/api.md, "Analytics"), read from an
-// organization's instances, jobs and approvals over a time range through indexes made for them
-// (schema migration 11): no read scans a whole table. Executions are the instances created in
-// the range; their durations are from start (or creation, for one that never started) to end.
+// organization's instances, jobs, approvals and notifications over a time range through indexes
+// made for them: no read scans a whole table. Executions are the instances created in the range;
+// their durations are from start (or creation, for one that never started) to end. The range's
+// whole UTC days are read from the summary the store keeps as instances change (schema version
+// 17), so a month of a million executions is a few thousand rows; only the parts of days at its
+// ends are read instance by instance.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +56,11 @@ struct ApprovalFigures {
   std::optional<double> expired_share;       // expired / count; none when count is 0
 };
 
+// The notifications `notify` made in the range, by what became of them.
+struct NotificationFigures {
+  int64_t count = 0, delivered = 0, dead_lettered = 0;  // the rest wait for an attempt
+};
+
 struct Report {
   int64_t executions = 0;
   std::map<std::string, int64_t> by_status;  // every instance status, 0 included
@@ -63,6 +71,7 @@ struct Report {
   std::vector<WorkflowFigures> top_workflows;  // most runs first, then by name
   std::vector<AgentFigures> agents;            // most jobs first, then by id
   ApprovalFigures approvals;
+  NotificationFigures notifications;
 };
 
 // The exact median of `values` (the mean of the two middle ones for an even count); reorders them.
