@@ -64,6 +64,7 @@ struct Settings {
   bool keep = false;            // keep the data directories (for a look at the logs)
   std::string serve_flags;      // more `wf serve` flags, split at spaces (e.g. "--metrics off")
   double notify_rate = 0;       // notifications per second delivered beside the throughput run (0: none)
+  bool notify_control = false;  // the same starts at --notify-rate, of a workflow that does not notify
 };
 
 // `text` split at runs of spaces.
@@ -248,7 +249,8 @@ std::string bench_source(const Settings& s) {
          chain("durable10", "", s.throughput_steps, "sleep 0s") +
          "workflow parked() -> string {\n  approve \"Go ahead?\"\n  return \"done\"\n}\n" +
          "workflow tick() -> int {\n  return 1\n}\n" +
-         "workflow notify_once() {\n  notify \"bench\" to webhook(\"bench\")\n}\n";
+         "workflow notify_once() {\n  notify \"bench\" to webhook(\"bench\")\n}\n" +
+         "workflow notify_none() {\n  log \"bench\"\n}\n";
 }
 
 void push_definitions(HttpClient& api, const Settings& s) {
@@ -328,15 +330,17 @@ std::string fan_out(const Server& server, int clients, int count, const std::fun
 // (tests/runtime/service/notification_receiver.py, a Python HTTP server answering 200 at once) on
 // a port of its own, a webhook channel `bench` to it, and a few threads of this process that start
 // `notify_once` instances (each one `notify`, so one delivery) at `rate` a second, for as long as
-// it runs. The receiver and the starting threads use the same two cores as the service: what they
-// take is part of what deliveries cost on one machine.
+// it runs (`notify_none` instead, which only logs, for the control: what the starts cost without
+// their deliveries). The receiver and the starting threads use the same two cores as the service:
+// what they take is part of what deliveries cost on one machine.
 class Deliveries {
  public:
   // Concurrent starts: under the throughput run a start is answered in tens of milliseconds, so a
   // thread keeps up with about 10 to 20 a second.
   static int threads_for(double rate) { return std::clamp(static_cast<int>(rate / 10) + 1, 2, 64); }
 
-  Deliveries(Server& server, double rate) : server_(server), rate_(rate) {}
+  // `workflow`: notify_once, or notify_none for the control (the same starts, no notification).
+  Deliveries(Server& server, double rate, std::string workflow) : server_(server), rate_(rate), workflow_(std::move(workflow)) {}
   Deliveries(const Deliveries&) = delete;
   Deliveries& operator=(const Deliveries&) = delete;
   ~Deliveries() { stop(); }
@@ -379,8 +383,8 @@ class Deliveries {
           if (n >= due) std::this_thread::sleep_for(std::chrono::milliseconds(1));
           continue;
         }
-        HttpResult r = client->post("/api/v1/definitions/notify_once/run", "{}");
-        if (r.status != 201) throw BenchError("starting notify_once failed: " + r.describe());
+        HttpResult r = client->post("/api/v1/definitions/" + workflow_ + "/run", "{}");
+        if (r.status != 201) throw BenchError("starting " + workflow_ + " failed: " + r.describe());
       }
     } catch (const std::exception& e) {  // nothing leaves the thread
       std::lock_guard lock(mutex_);
@@ -390,6 +394,7 @@ class Deliveries {
 
   Server& server_;
   double rate_;
+  std::string workflow_;
   wf::testing::Process receiver_;
   Clock::time_point began_;
   std::atomic<bool> stopping_{false};
@@ -594,7 +599,7 @@ int64_t measure_throughput(const Settings& s, Summary& summary, Server& server) 
   std::unique_ptr<Deliveries> deliveries;
   int64_t delivered0 = 0, notified0 = 0;
   if (s.notify_rate > 0) {
-    deliveries = std::make_unique<Deliveries>(server, s.notify_rate);
+    deliveries = std::make_unique<Deliveries>(server, s.notify_rate, s.notify_control ? "notify_none" : "notify_once");
     deliveries->start();
     std::this_thread::sleep_for(std::chrono::seconds(1));
     delivered0 = list_total(api, "/api/v1/notifications?status=delivered");
@@ -621,6 +626,7 @@ int64_t measure_throughput(const Settings& s, Summary& summary, Server& server) 
     deliveries->stop();
     if (!deliveries->error().empty()) throw BenchError(deliveries->error());
     notifying = {{"notify_rate", s.notify_rate},
+                 {"notify_control", s.notify_control},
                  {"notifying_instances_started", started},
                  {"notifications_delivered", delivered},
                  {"notifications_delivered_per_second", static_cast<double>(delivered) / window_s}};
@@ -886,6 +892,9 @@ int main(int argc, char** argv) {
                  "during the throughput run, start this many one-`notify` instances a second, each delivered to a local "
                  "receiver (0: none)")
       ->check(CLI::Range(0.0, 10000.0));
+  app.add_flag("--notify-control", s.notify_control,
+               "with --notify-rate: start instances that only log instead, the same way at the same rate (what the starts "
+               "cost without their deliveries)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
