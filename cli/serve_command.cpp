@@ -1,5 +1,6 @@
 // `wf serve [--data DIR] [--listen ADDR:PORT] [--store sqlite:PATH] [--log-format text|json]
-// [--log-level LEVEL] [--metrics-public] [--stale-queued-after D]` (SPEC §6).
+// [--log-level LEVEL] [--metrics on|off] [--metrics-public]
+// [--stale-queued-after D]` (SPEC §6).
 #include "serve_command.h"
 
 #include <fmt/format.h>
@@ -27,10 +28,16 @@ void register_serve_command(CLI::App& app) {
   cmd->add_option("--log-level", *log_level, "debug, info, warn or error: the least a line must be to be written (default info)")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   cmd->add_flag("--metrics-public", options->metrics_public, "answer /metrics without a token (default: a token with settings.view)");
+  auto metrics = std::make_shared<std::string>("on");
+  cmd->add_option("--metrics", *metrics,
+                  "on or off: off records no metrics at all (no counters, histograms or timings) and /metrics answers 404 "
+                  "(default on)")
+      ->check(CLI::IsMember({"on", "off"}));
   auto stale = std::make_shared<std::string>("30m");
   cmd->add_option("--stale-queued-after", *stale,
                   "a queued job no agent picked up this long after its time ends failed (default 30m)");
-  cmd->callback([options, listen, log_format, log_level, stale] {
+  cmd->callback([options, listen, log_format, log_level, stale, metrics] {
+    options->metrics = *metrics == "on";
     log::configure(*log::parse_format(*log_format), *log::parse_level(*log_level));
     const auto stale_ms = parse_duration_ms(*stale);
     if (!stale_ms || *stale_ms < 1000) {

@@ -62,7 +62,18 @@ struct Settings {
   int schedule_seconds = 20;    // how long their ticks are measured, the throughput run going on all along
   std::string only;             // run one measurement: chain, throughput, parked, http or schedules
   bool keep = false;            // keep the data directories (for a look at the logs)
+  std::string serve_flags;      // more `wf serve` flags, split at spaces (e.g. "--metrics off")
+  double notify_rate = 0;       // notifications per second delivered beside the throughput run (0: none)
+  bool notify_control = false;  // the same starts at --notify-rate, of a workflow that does not notify
 };
+
+// `text` split at runs of spaces.
+std::vector<std::string> words(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -153,7 +164,8 @@ double own_cpu_seconds() {
 // it; everything is stopped and the directory removed when it goes.
 class Server {
  public:
-  explicit Server(bool keep) : keep_(keep) {}
+  // `serve_flags`: more `wf serve` flags, after --data and --listen.
+  Server(bool keep, std::vector<std::string> serve_flags) : keep_(keep), serve_flags_(std::move(serve_flags)) {}
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
   ~Server() {
@@ -171,8 +183,9 @@ class Server {
     for (int attempt = 0; attempt < 5; ++attempt) {
       port_ = wf::testing::free_port();
       process_ = std::make_unique<wf::testing::Process>();
-      if (!process_->spawn({"serve", "--data", (dir_ / "data").string(), "--listen", "127.0.0.1:" + std::to_string(port_)},
-                           dir_ / "serve.log"))
+      std::vector<std::string> args = {"serve", "--data", (dir_ / "data").string(), "--listen", "127.0.0.1:" + std::to_string(port_)};
+      args.insert(args.end(), serve_flags_.begin(), serve_flags_.end());
+      if (!process_->spawn(args, dir_ / "serve.log"))
         throw BenchError("cannot start wf serve");
       HttpClient probe(url());
       const bool up = wf::testing::wait_until([&] { return !process_->running() || probe.get("/api/v1/health", 1000).ok(); }) &&
@@ -205,12 +218,14 @@ class Server {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string token() const { return wf::testing::read_first_line(dir_ / "data" / "admin.token"); }
+  const fs::path& dir() const { return dir_; }
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   HttpClient& api() { return *api_; }
   std::unique_ptr<HttpClient> new_client() const { return std::make_unique<HttpClient>(url(), token()); }
 
  private:
   bool keep_;
+  std::vector<std::string> serve_flags_;
   fs::path dir_;
   int port_ = 0;
   std::unique_ptr<wf::testing::Process> process_;
@@ -233,7 +248,9 @@ std::string bench_source(const Settings& s) {
          chain("zero_sleep_chain", "", s.chain_steps, "sleep 1ms") +  // the same with a real wait
          chain("durable10", "", s.throughput_steps, "sleep 0s") +
          "workflow parked() -> string {\n  approve \"Go ahead?\"\n  return \"done\"\n}\n" +
-         "workflow tick() -> int {\n  return 1\n}\n";
+         "workflow tick() -> int {\n  return 1\n}\n" +
+         "workflow notify_once() {\n  notify \"bench\" to webhook(\"bench\")\n}\n" +
+         "workflow notify_none() {\n  log \"bench\"\n}\n";
 }
 
 void push_definitions(HttpClient& api, const Settings& s) {
@@ -308,6 +325,84 @@ std::string fan_out(const Server& server, int clients, int count, const std::fun
   for (auto& t : threads) t.join();
   return first_error;
 }
+
+// Notifications delivered beside a measurement (--notify-rate): the tests' scripted receiver
+// (tests/runtime/service/notification_receiver.py, a Python HTTP server answering 200 at once) on
+// a port of its own, a webhook channel `bench` to it, and a few threads of this process that start
+// `notify_once` instances (each one `notify`, so one delivery) at `rate` a second, for as long as
+// it runs (`notify_none` instead, which only logs, for the control: what the starts cost without
+// their deliveries). The receiver and the starting threads use the same two cores as the service:
+// what they take is part of what deliveries cost on one machine.
+class Deliveries {
+ public:
+  // Concurrent starts: under the throughput run a start is answered in tens of milliseconds, so a
+  // thread keeps up with about 10 to 20 a second.
+  static int threads_for(double rate) { return std::clamp(static_cast<int>(rate / 10) + 1, 2, 64); }
+
+  // `workflow`: notify_once, or notify_none for the control (the same starts, no notification).
+  Deliveries(Server& server, double rate, std::string workflow) : server_(server), rate_(rate), workflow_(std::move(workflow)) {}
+  Deliveries(const Deliveries&) = delete;
+  Deliveries& operator=(const Deliveries&) = delete;
+  ~Deliveries() { stop(); }
+
+  // Starts the receiver, configures the channel and begins starting instances.
+  void start() {
+    const fs::path port_file = server_.dir() / "receiver.port";
+    if (!receiver_.spawn_program("python3", {std::string(WF_SOURCE_DIR) + "/tests/runtime/service/notification_receiver.py", port_file.string()},
+                                 server_.dir() / "receiver.log"))
+      throw BenchError("cannot start the notification receiver");
+    if (!wf::testing::wait_until([&] { return fs::exists(port_file) && !wf::testing::read_first_line(port_file).empty(); },
+                                 std::chrono::seconds(20)))
+      throw BenchError("the notification receiver did not start");
+    const std::string url = "http://127.0.0.1:" + wf::testing::read_first_line(port_file) + "/bench";
+    HttpResult r = server_.api().post("/api/v1/notification-channels",
+                                      json({{"kind", "webhook"}, {"name", "bench"}, {"config", {{"url", url}}}}).dump());
+    if (r.status != 201) throw BenchError("configuring the webhook channel failed: " + r.describe() + " " + r.body);
+    began_ = Clock::now();
+    for (int t = 0; t < threads_for(rate_); ++t) threads_.emplace_back([this] { pace(); });
+  }
+  // Stops starting instances (what was started is still delivered) and stops the receiver.
+  void stop() {
+    stopping_ = true;
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    receiver_.terminate();
+  }
+  int64_t started() const { return started_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  // Starts an instance whenever the count started falls behind `rate` × the time since start.
+  void pace() {
+    try {
+      auto client = server_.new_client();
+      while (!stopping_) {
+        const auto due = static_cast<int64_t>(rate_ * seconds_since(began_));
+        int64_t n = started_;
+        if (n >= due || !started_.compare_exchange_weak(n, n + 1)) {
+          if (n >= due) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          continue;
+        }
+        HttpResult r = client->post("/api/v1/definitions/" + workflow_ + "/run", "{}");
+        if (r.status != 201) throw BenchError("starting " + workflow_ + " failed: " + r.describe());
+      }
+    } catch (const std::exception& e) {  // nothing leaves the thread
+      std::lock_guard lock(mutex_);
+      if (error_.empty()) error_ = e.what();
+    }
+  }
+
+  Server& server_;
+  double rate_;
+  std::string workflow_;
+  wf::testing::Process receiver_;
+  Clock::time_point began_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> started_{0};
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::string error_;
+};
 
 // ---- the measurements -------------------------------------------------------------------------------
 
@@ -411,7 +506,7 @@ std::string disk_probe(const Settings& s, const std::string& before) {
 
 void measure_chains(const Settings& s, Summary& summary) {
   const std::string disk = disk_probe(s, "step chains");
-  Server server(s.keep);
+  Server server(s.keep, words(s.serve_flags));
   server.start();
   server.add_agent("bench1");
   push_definitions(server.api(), s);
@@ -500,6 +595,16 @@ int64_t measure_throughput(const Settings& s, Summary& summary, Server& server) 
   run_chain(api, "durable10", json::object(), 1, s.throughput_steps);  // the program is loaded, the pages warm
   const int64_t before = 1;  // the warm-up instance, already completed
   const int n = s.throughput_instances;
+  // Deliveries run from a second before the measured window to its end.
+  std::unique_ptr<Deliveries> deliveries;
+  int64_t delivered0 = 0, notified0 = 0;
+  if (s.notify_rate > 0) {
+    deliveries = std::make_unique<Deliveries>(server, s.notify_rate, s.notify_control ? "notify_none" : "notify_once");
+    deliveries->start();
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    delivered0 = list_total(api, "/api/v1/notifications?status=delivered");
+    notified0 = deliveries->started();
+  }
 
   const auto server_cpu0 = thread_cpu_seconds(server.pid());
   const double own_cpu0 = own_cpu_seconds();
@@ -511,8 +616,21 @@ int64_t measure_throughput(const Settings& s, Summary& summary, Server& server) 
   });
   if (!error.empty()) throw BenchError(error);
   const double starts_s = seconds_since(clock0);
-  poll_until([&] { return list_total(api, "/api/v1/instances?status=completed") >= before + n; }, "the instances to complete",
-             std::chrono::milliseconds(20), std::chrono::seconds(300));
+  poll_until([&] { return list_total(api, "/api/v1/instances?workflow=durable10&status=completed") >= before + n; },
+             "the instances to complete", std::chrono::milliseconds(20), std::chrono::seconds(300));
+  json notifying = json::object();
+  if (deliveries) {
+    const double window_s = seconds_since(clock0);
+    const int64_t started = deliveries->started() - notified0;
+    const int64_t delivered = list_total(api, "/api/v1/notifications?status=delivered") - delivered0;
+    deliveries->stop();
+    if (!deliveries->error().empty()) throw BenchError(deliveries->error());
+    notifying = {{"notify_rate", s.notify_rate},
+                 {"notify_control", s.notify_control},
+                 {"notifying_instances_started", started},
+                 {"notifications_delivered", delivered},
+                 {"notifications_delivered_per_second", static_cast<double>(delivered) / window_s}};
+  }
   const json server_cpu_by_thread = thread_cpu_delta(server_cpu0, thread_cpu_seconds(server.pid()));
   const double own_cpu = own_cpu_seconds() - own_cpu0;
   const int64_t last_ms = last_end(api, "durable10", before + n);
@@ -522,7 +640,7 @@ int64_t measure_throughput(const Settings& s, Summary& summary, Server& server) 
   double server_cpu = 0;
   for (const auto& [name, seconds] : server_cpu_by_thread.items()) server_cpu += seconds.get<double>();
   const double loop_cpu = server_cpu_by_thread.value("loop", 0.0);
-  print_line({{"measurement", "throughput"},
+  json line = {{"measurement", "throughput"},
               {"instances", n},
               {"steps", s.throughput_steps},
               {"step", "step \"sN\" { sleep 0s }"},
@@ -540,7 +658,16 @@ int64_t measure_throughput(const Settings& s, Summary& summary, Server& server) 
               {"driver_cpu_s", own_cpu},
               {"single_commit_bound", bound ? json(*bound) : json()},
               {"ratio_to_single_commit", bound ? json(rate / *bound) : json()},
-              {"target", 20000}});
+              {"serve_flags", s.serve_flags},
+              {"target", 20000}};
+  line.update(notifying);  // with --notify-rate: what was started and delivered in the window
+  print_line(line);
+  if (!notifying.empty()) {
+    summary.add(fmt::format("notifications delivered beside the throughput run (asked: {:.0f}/s)", s.notify_rate),
+                fmt::format("{} delivered in the window ({:.0f}/s)", notifying["notifications_delivered"].get<int64_t>(),
+                            notifying["notifications_delivered_per_second"].get<double>()),
+                "—", std::nullopt);
+  }
   summary.add(fmt::format("{} instances × {} durable steps, synchronous=FULL, {} clients", n, s.throughput_steps, s.clients),
               fmt::format("{:.0f} transitions/s ({:.2f} s; server CPU per transition: loop {:.0f} µs, writer and others {:.0f} µs)",
                           rate, wall_s, loop_cpu * 1e6 / transitions, (server_cpu - loop_cpu) * 1e6 / transitions),
@@ -557,7 +684,7 @@ int64_t measure_throughput(const Settings& s, Summary& summary, Server& server) 
 }
 
 void measure_parked(const Settings& s, Summary& summary) {
-  Server server(s.keep);
+  Server server(s.keep, words(s.serve_flags));
   server.start();
   HttpClient& api = server.api();
   push_definitions(api, s);
@@ -677,7 +804,7 @@ void measure_http(const Settings& s, Summary& summary, Server& server, int64_t i
 // service, their ticks' lateness (fired_at − due, as each tick records it) while the throughput
 // run's instances go on beside them. Target: p99 ≤ 50 ms.
 void measure_schedules(const Settings& s, Summary& summary) {
-  Server server(s.keep);
+  Server server(s.keep, words(s.serve_flags));
   server.start();
   HttpClient& api = server.api();
   push_definitions(api, s);
@@ -760,6 +887,14 @@ int main(int argc, char** argv) {
   app.add_option("--schedule-seconds", s.schedule_seconds, "how long the schedules' ticks are measured")->check(CLI::Range(1, 3600));
   app.add_option("--only", s.only, "one measurement")->check(CLI::IsMember({"chain", "throughput", "parked", "http", "schedules"}));
   app.add_flag("--keep", s.keep, "keep the data directories and logs");
+  app.add_option("--serve-flags", s.serve_flags, "more `wf serve` flags for every server started, e.g. \"--metrics off\"");
+  app.add_option("--notify-rate", s.notify_rate,
+                 "during the throughput run, start this many one-`notify` instances a second, each delivered to a local "
+                 "receiver (0: none)")
+      ->check(CLI::Range(0.0, 10000.0));
+  app.add_flag("--notify-control", s.notify_control,
+               "with --notify-rate: start instances that only log instead, the same way at the same rate (what the starts "
+               "cost without their deliveries)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -772,7 +907,7 @@ int main(int argc, char** argv) {
   try {
     if (s.only.empty() || s.only == "chain") measure_chains(s, summary);
     if (s.only.empty() || s.only == "throughput" || s.only == "http") {
-      Server server(s.keep);
+      Server server(s.keep, words(s.serve_flags));
       const int64_t instance_id = measure_throughput(s, summary, server);
       if (s.only.empty() || s.only == "http") measure_http(s, summary, server, instance_id);
     }

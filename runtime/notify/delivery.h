@@ -42,7 +42,8 @@ class Delivery final : public engine::PostCommit {
   // Stops sending (what is under way is dropped: it stays pending in the store) and closes the
   // handles.
   void close();
-
+  // The notifications it holds: neither delivered nor dead-lettered yet (waiting or being sent).
+  size_t pending() const { return entries_.size(); }
 
  private:
   struct Entry {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,6 +29,7 @@ namespace wf::service {
 class Vault;
 class HttpMetrics;
 class RunMetrics;
+class NotificationMetrics;
 class StoreMetrics;
 class TokenUses;
 class PrincipalCache;
@@ -77,6 +79,9 @@ struct Context {
   HttpMetrics* http_metrics = nullptr;  // what /metrics says of the requests; none in some tests
   RunMetrics* run_metrics = nullptr;    // and of the runs
   StoreMetrics* store_metrics = nullptr;  // and of the store's writer
+  NotificationMetrics* notification_metrics = nullptr;  // and of the notifications' attempts
+  std::function<size_t()> notifications_pending;         // for /metrics: the delivery's notifications not yet sent
+  bool metrics_on = true;               // false under `wf serve --metrics off`: nothing is recorded, /metrics is 404
   TokenUses* token_uses = nullptr;      // when tokens were last used; none in some tests
   PrincipalCache* principals = nullptr; // tokens authenticated lately (auth.h); none: read each time
   bool metrics_public = false;          // /metrics answers without a token (`wf serve --metrics-public`)

@@ -22,6 +22,7 @@
 #include "runtime/notify/delivery.h"
 #include "runtime/service/auth.h"
 #include "runtime/service/http_metrics.h"
+#include "runtime/service/notification_metrics.h"
 #include "runtime/service/run_metrics.h"
 #include "runtime/service/store_metrics.h"
 #include "runtime/service/route_table.h"
@@ -191,6 +192,7 @@ struct Service {
   // Before the engine, which holds run_metrics among its outboxes: they outlive it.
   HttpMetrics http_metrics;
   RunMetrics run_metrics;
+  NotificationMetrics notification_metrics;
   StoreMetrics store_metrics;  // before the writer, which feeds it from its thread
   TokenUses token_uses;
   PrincipalCache principals;
@@ -319,7 +321,9 @@ int serve(const ServeOptions& o) {
   writing.on_file_lost = [](const std::string& why) {
     log::error(fmt::format("ERROR: {}", why));
   };
-  writing.on_commit = [&s](double seconds, size_t units) { s.store_metrics.committed(seconds, units); };
+  // Under --metrics off no recorder is wired anywhere: the writer times no commit, the router no
+  // request, and no outbox counts the runs or the notifications.
+  if (o.metrics) writing.on_commit = [&s](double seconds, size_t units) { s.store_metrics.committed(seconds, units); };
   s.writer = std::make_unique<store::Writer>(std::move(db), &s.loop, std::move(writing));
   s.reader = store::Database::open(db_path, open, error);
   if (!s.reader) {
@@ -347,9 +351,13 @@ int serve(const ServeOptions& o) {
   s.context.programs = s.programs.get();
   s.context.vault = &*vault;
   s.context.org_id = kFirstOrg;
-  s.context.http_metrics = &s.http_metrics;
-  s.context.run_metrics = &s.run_metrics;
-  s.context.store_metrics = &s.store_metrics;
+  s.context.metrics_on = o.metrics;
+  if (o.metrics) {
+    s.context.http_metrics = &s.http_metrics;
+    s.context.run_metrics = &s.run_metrics;
+    s.context.store_metrics = &s.store_metrics;
+    s.context.notification_metrics = &s.notification_metrics;
+  }
   s.context.token_uses = &s.token_uses;
   s.context.principals = &s.principals;
   s.context.metrics_public = o.metrics_public;
@@ -357,9 +365,13 @@ int serve(const ServeOptions& o) {
   s.scheduler = std::make_unique<Scheduler>(s.context);
   s.context.scheduler = s.scheduler.get();
   s.engine->add_outbox(*s.scheduler);
-  s.engine->add_outbox(s.run_metrics);
+  if (o.metrics) {
+    s.engine->add_outbox(s.run_metrics);
+    s.engine->add_outbox(s.notification_metrics);
+  }
   s.delivery = std::make_unique<notify::Delivery>(&s.loop, *s.engine, *s.reader, notify::Delivery::Options{});
   s.engine->add_outbox(*s.delivery);
+  s.context.notifications_pending = [&s] { return s.delivery->pending(); };
   s.engine->set_identity_lookup([&s](int64_t org, const std::string& name) { return find_identity(s.context, org, name); });
   // The instances are recovered a chunk per loop turn once the loop runs, the port already
   // listening: /ready answers 503 until they all are (docs/operations.md, "Restart").

@@ -15,6 +15,9 @@ struct ServeOptions {
   std::string store;  // "" or sqlite:PATH; postgres:// is refused for now
   bool synchronous_full = true;
   bool metrics_public = false;  // /metrics without a token (a Prometheus that holds none)
+  // false: nothing is recorded for /metrics (no counters, histograms or timings on the hot
+  // paths) and /metrics answers 404.
+  bool metrics = true;
   // A queued job no agent has picked up this long after its time ends failed (SPEC §4.2).
   int64_t stale_queued_ms = 30 * 60 * 1000;
 };

@@ -10,6 +10,7 @@
 
 #include "runtime/service/exposition.h"
 #include "runtime/service/http_metrics.h"
+#include "runtime/service/notification_metrics.h"
 #include "runtime/service/routes.h"
 #include "runtime/service/run_metrics.h"
 #include "runtime/service/store_metrics.h"
@@ -76,6 +77,7 @@ void openapi_json(Context& c, const Principal& who, http::Request& r, ExchangePt
 }
 
 void metrics(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
+  if (!c.metrics_on) return reply_error(*x, 404, "not_found", "metrics are off");
   Exposition out;
   engine::Engine& engine = *c.engine;
   add_metric(out, "wf_transitions_total", "counter", "Transitions the engine has run since the service started.",
@@ -103,6 +105,8 @@ void metrics(Context& c, const Principal& who, http::Request& r, ExchangePtr x, 
   if (c.store_metrics) c.store_metrics->render(out, *c.writer);
   if (c.run_metrics) c.run_metrics->render(out);
   if (c.http_metrics) c.http_metrics->render(out);
+  if (c.notification_metrics)
+    c.notification_metrics->render(out, c.notifications_pending ? c.notifications_pending() : 0);
   add_process_metrics(out);
   out.family("wf_build_info", "gauge", "Always 1; its label says which version of wf serves.");
   out.sample("wf_build_info", {{"version", kWfVersion}}, 1);

@@ -236,4 +236,36 @@ TEST_F(PublicMetrics, AScrapeNeedsNoToken) {
   EXPECT_EQ(anonymous.get("/api/v1/instances").status, 401);
 }
 
+// `--metrics off`: nothing is recorded and /metrics says so; the runs go on as ever.
+class MetricsOff : public FlaggedServiceTest {
+ protected:
+  MetricsOff() : FlaggedServiceTest("wf-metrics-off", {"--metrics", "off"}) {}
+};
+
+TEST_F(MetricsOff, MetricsAnswer404AndRunsStillWork) {
+  const auto r = api_->get("/metrics");
+  EXPECT_EQ(r.status, 404) << r.body;
+  EXPECT_EQ(body_json(r)["error"].value("message", ""), "metrics are off") << r.body;
+  EXPECT_EQ(body_json(r)["error"].value("code", ""), "not_found") << r.body;
+  const std::string name = push(*api_, "steps.wf", "workflow steps() -> int {\n  step \"a\" { sleep 0s }\n  step \"b\" { sleep 0s }\n  return 2\n}\n");
+  ASSERT_EQ(name, "steps");
+  const int64_t id = start(*api_, name, json::object());
+  ASSERT_GT(id, 0);
+  const json ended = wait_ended(*api_, id);
+  EXPECT_EQ(ended.value("status", ""), "completed") << ended.dump();
+  EXPECT_EQ(api_->get("/metrics").status, 404);
+}
+
+TEST(MetricsFlag, AnythingButOnOrOffIsAUsageError) {
+  const std::filesystem::path dir = make_temp_dir("wf-metrics-flag");
+  Process serve;
+  ASSERT_TRUE(serve.spawn({"serve", "--data", (dir / "data").string(), "--listen", "127.0.0.1:" + std::to_string(free_port()),
+                           "--metrics", "maybe"}, dir / "serve.log"));
+  EXPECT_TRUE(wait_until([&] { return !serve.running(); }, std::chrono::seconds(20)));
+  const std::string said = file_bytes(dir / "serve.log");
+  EXPECT_NE(said.find("--metrics: maybe not in {on,off}"), std::string::npos) << said;
+  std::error_code ec;
+  if (!HasFailure()) std::filesystem::remove_all(dir, ec);
+}
+
 }  // namespace

@@ -7,6 +7,7 @@
 #include "runtime/store/changes.h"
 #include "runtime/store/database.h"
 #include "notification_receivers.h"
+#include "scrape.h"
 #include "service_fixture.h"
 
 namespace wf::testing {
@@ -285,6 +286,59 @@ TEST_F(NotificationsTest, ChannelsAreValidatedAndTheirSecretsNeverEchoed) {
   EXPECT_EQ(gone.status, 204);
   EXPECT_TRUE(body_json(api_->get("/api/v1/notification-channels"))["items"].empty());
   EXPECT_EQ(api_->get("/api/v1/notifications?status=lost").status, 400);
+}
+
+// /metrics counts every attempt by the channel's kind and its outcome, times it, and holds the
+// notifications not yet delivered: a webhook delivered on its second attempt, one dead-lettered
+// at once, and one whose receiver takes 2 s, pending meanwhile.
+TEST_F(NotificationsTest, MetricsCountAttemptsByOutcomeAndTheOnesPending) {
+  schedule({0, 100, 100});
+  receiver_.script("/flaky", {{{"status", 500}}, {{"status", 200}}});
+  receiver_.script("/strict", {{{"status", 400}}});
+  receiver_.script("/slow", {{{"status", 200}, {"delay_ms", 2000}}});
+  for (const std::string name : {"flaky", "strict", "slow"})
+    channel({{"kind", "webhook"}, {"name", name}, {"config", {{"url", receiver_.url() + "/" + name}}}});
+  auto scrape = [&](std::string* text = nullptr) {
+    const auto r = api_->get("/metrics");
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (text) *text = r.body;
+    return scrape_samples(r.body);
+  };
+  const std::string delivered = R"(wf_notifications_total{kind="webhook",outcome="delivered"})";
+  const std::string failed = R"(wf_notifications_total{kind="webhook",outcome="failed"})";
+  const std::string dead = R"(wf_notifications_total{kind="webhook",outcome="dead"})";
+  const std::string timed = R"(wf_notification_attempt_duration_seconds_count{kind="webhook"})";
+  const std::string timed_sum = R"(wf_notification_attempt_duration_seconds_sum{kind="webhook"})";
+  const auto before = scrape();
+  ASSERT_EQ(sample_or_zero(before, "wf_notifications_pending"), 0) << "the gauge is written even at 0";
+  ASSERT_TRUE(before.count("wf_notifications_pending"));
+
+  const int64_t instance = run("  notify \"flaky\" to webhook(\"flaky\")\n  notify \"strict\" to webhook(\"strict\")\n"
+                               "  notify \"slow\" to webhook(\"slow\")");
+  // While the slow receiver holds its answer, its notification is the one pending.
+  std::map<std::string, double> now;
+  EXPECT_TRUE(wait_until([&] {
+    now = scrape();
+    return sample_or_zero(now, delivered) - sample_or_zero(before, delivered) == 1 &&
+           sample_or_zero(now, dead) - sample_or_zero(before, dead) == 1 && sample_or_zero(now, "wf_notifications_pending") == 1;
+  }, std::chrono::seconds(20)));
+  for (const json& n : notifications("?instance=" + std::to_string(instance)))
+    EXPECT_NE(wait_notification(n["id"], n["message"] == "strict" ? "dead" : "delivered").value("status", ""), "pending");
+  std::string text;
+  EXPECT_TRUE(wait_until([&] {
+    now = scrape(&text);
+    return sample_or_zero(now, delivered) - sample_or_zero(before, delivered) >= 2;
+  }, std::chrono::seconds(20)));
+  EXPECT_EQ(sample_or_zero(now, delivered) - sample_or_zero(before, delivered), 2) << text;
+  EXPECT_EQ(sample_or_zero(now, failed) - sample_or_zero(before, failed), 1) << text;
+  EXPECT_EQ(sample_or_zero(now, dead) - sample_or_zero(before, dead), 1) << text;
+  EXPECT_EQ(sample_or_zero(now, timed) - sample_or_zero(before, timed), 4) << text;
+  EXPECT_GE(sample_or_zero(now, timed_sum) - sample_or_zero(before, timed_sum), 1.9) << text;  // the slow answer's 2 s
+  EXPECT_EQ(sample_or_zero(now, "wf_notifications_pending"), 0) << text;
+  if (::access("/usr/bin/promtool", X_OK) == 0) {
+    std::string said;
+    EXPECT_EQ(promtool_check(dir_ / "scrape.txt", text, said), 0) << said << "\n" << text;
+  }
 }
 
 }  // namespace
