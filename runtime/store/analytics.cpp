@@ -25,18 +25,19 @@ constexpr std::string_view kInstances =
 constexpr std::string_view kInstancesOfWorkflow =
     "SELECT workflow, status, created_at, started_at, ended_at FROM instances INDEXED BY instances_by_org_created "
     "WHERE org_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND workflow = ?4";
-// Whole days from the summary the store keeps as instances change (schema version 17): ?2 and ?3
-// are UTC day numbers.
-constexpr std::string_view kDayCounts =
-    "SELECT day, workflow, status, runs, duration_sum_ms FROM execution_counts "
-    "WHERE org_id = ?1 AND day >= ?2 AND day < ?3 AND runs > 0";
-constexpr std::string_view kDayCountsOfWorkflow =
-    "SELECT day, workflow, status, runs, duration_sum_ms FROM execution_counts "
-    "WHERE org_id = ?1 AND day >= ?2 AND day < ?3 AND workflow = ?4 AND runs > 0";
-constexpr std::string_view kDayDurations =
-    "SELECT workflow, entries FROM execution_durations WHERE org_id = ?1 AND day >= ?2 AND day < ?3";
-constexpr std::string_view kDayDurationsOfWorkflow =
-    "SELECT workflow, entries FROM execution_durations WHERE org_id = ?1 AND day >= ?2 AND day < ?3 AND workflow = ?4";
+// Whole days: the ended executions from the summary the store keeps as instances end (schema
+// version 17; ?2 and ?3 are UTC day numbers), the others — running, paused, queued: the few alive
+// — through the index of live instances.
+constexpr std::string_view kDayEnds = "SELECT day, workflow, entries FROM execution_ends WHERE org_id = ?1 AND day >= ?2 AND day < ?3";
+constexpr std::string_view kDayEndsOfWorkflow =
+    "SELECT day, workflow, entries FROM execution_ends WHERE org_id = ?1 AND day >= ?2 AND day < ?3 AND workflow = ?4";
+constexpr std::string_view kLive =
+    "SELECT workflow, status, created_at, started_at, ended_at FROM instances INDEXED BY instances_live "
+    "WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout') AND org_id = ?1 AND created_at >= ?2 AND created_at < ?3";
+constexpr std::string_view kLiveOfWorkflow =
+    "SELECT workflow, status, created_at, started_at, ended_at FROM instances INDEXED BY instances_live "
+    "WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout') AND org_id = ?1 AND created_at >= ?2 AND created_at < ?3 "
+    "AND workflow = ?4";
 constexpr std::string_view kActiveDefinitions = "SELECT name FROM definitions WHERE org_id = ?1 AND active = 1";
 // Jobs by the time they ended, through jobs_by_org_ended; with a workflow, only its instances'.
 constexpr std::string_view kAgents =
@@ -169,9 +170,11 @@ class Tally {
   std::unordered_map<std::string, PerWorkflow*, TextHash, std::equal_to<>> by_name_;
 };
 
-// The executions created in [from, to), a part of one day, row by row.
-bool read_instances(Database& db, int64_t org, int64_t from, int64_t to, const std::string& workflow, Tally& tally, std::string& error) {
-  Query q(db, workflow.empty() ? kInstances : kInstancesOfWorkflow);
+// The executions created in [from, to) row by row, through `sql` (kInstances or kLive, or their
+// forms with a workflow).
+bool read_rows(Database& db, std::string_view sql, int64_t org, int64_t from, int64_t to, const std::string& workflow, Tally& tally,
+               std::string& error) {
+  Query q(db, sql);
   bind_range(*q, org, from, to, workflow);
   while (q->step()) {
     const Statement& s = q.row();
@@ -189,55 +192,68 @@ bool read_instances(Database& db, int64_t org, int64_t from, int64_t to, const s
   return finished(q, error);
 }
 
-// Reads the durations of a summary row's text ";n:ms;n:ms;...;"; false when it is not that.
-bool read_durations(std::string_view entries, PerWorkflow& w, Tally& tally) {
+// The status an entry of the summary writes as one letter.
+std::optional<InstanceStatus> ended_status(char letter) {
+  switch (letter) {
+    case 'c': return InstanceStatus::Completed;
+    case 'f': return InstanceStatus::Failed;
+    case 'x': return InstanceStatus::Cancelled;
+    case 't': return InstanceStatus::Timeout;
+    default: return std::nullopt;
+  }
+}
+
+// Counts the ended executions of a summary row, its text ";n:s:ms;n:s:ms;...;" (ms empty for one
+// without an end time); false when the text is not that.
+bool read_ends(std::string_view entries, int64_t day, PerWorkflow& w, Tally& tally) {
   size_t at = 0;
   while (at + 1 < entries.size()) {
-    const size_t colon = entries.find(':', at);
+    const size_t first = entries.find(':', at);
     const size_t end = entries.find(';', at + 1);
-    if (entries[at] != ';' || colon == std::string_view::npos || end == std::string_view::npos || colon > end) return false;
-    int64_t took = 0;
-    const auto [rest, failure] = std::from_chars(entries.data() + colon + 1, entries.data() + end, took);
-    if (failure != std::errc() || rest != entries.data() + end) return false;
-    tally.duration(w, took);
+    if (entries[at] != ';' || first == std::string_view::npos || end == std::string_view::npos || first + 3 > end ||
+        entries[first + 2] != ':')
+      return false;
+    const std::optional<InstanceStatus> status = ended_status(entries[first + 1]);
+    if (!status) return false;
+    tally.count(w, day, *status, 1);
+    if (first + 3 < end) {
+      int64_t took = 0;
+      const auto [rest, failure] = std::from_chars(entries.data() + first + 3, entries.data() + end, took);
+      if (failure != std::errc() || rest != entries.data() + end) return false;
+      tally.duration(w, took);
+      tally.add_duration_sum(took);
+    }
     at = end;
   }
   return true;
 }
 
-// The executions created on the UTC days [first_day, end_day), from the summary.
+// The executions created on the UTC days [first_day, end_day): the ended ones from the summary,
+// the live ones row by row.
 bool read_days(Database& db, int64_t org, int64_t first_day, int64_t end_day, const std::string& workflow, Tally& tally,
                std::string& error) {
   {
-    Query q(db, workflow.empty() ? kDayCounts : kDayCountsOfWorkflow);
+    Query q(db, workflow.empty() ? kDayEnds : kDayEndsOfWorkflow);
     bind_range(*q, org, first_day, end_day, workflow);
     while (q->step()) {
       const Statement& s = q.row();
-      const auto status = parse<InstanceStatus>(s.column_blob(2));
-      if (!status) return error = "the executions summary has an unknown status", false;
-      tally.count(tally.workflow(s.column_blob(1)), s.column_int64(0), *status, s.column_int64(3));
-      tally.add_duration_sum(s.column_int64(4));
+      if (!read_ends(s.column_blob(2), s.column_int64(0), tally.workflow(s.column_blob(1)), tally))
+        return error = "the summary of ended executions has an entry it cannot read", false;
     }
     if (!finished(q, error)) return false;
   }
-  Query q(db, workflow.empty() ? kDayDurations : kDayDurationsOfWorkflow);
-  bind_range(*q, org, first_day, end_day, workflow);
-  while (q->step()) {
-    const Statement& s = q.row();
-    if (!read_durations(s.column_blob(1), tally.workflow(s.column_blob(0)), tally))
-      return error = "the executions summary has durations it cannot read", false;
-  }
-  return finished(q, error);
+  return read_rows(db, workflow.empty() ? kLive : kLiveOfWorkflow, org, first_day * kDayMs, end_day * kDayMs, workflow, tally, error);
 }
 
 // The range's executions: its whole UTC days from the summary, the parts of days at its ends row
 // by row.
 bool read_executions(Database& db, int64_t org, const Range& range, Tally& tally, std::string& error) {
   const int64_t first_whole = day_of(range.from_ms + kDayMs - 1), end_whole = day_of(range.to_ms);
-  if (first_whole >= end_whole) return read_instances(db, org, range.from_ms, range.to_ms, range.workflow, tally, error);
-  return read_instances(db, org, range.from_ms, first_whole * kDayMs, range.workflow, tally, error) &&
+  const std::string_view rows = range.workflow.empty() ? kInstances : kInstancesOfWorkflow;
+  if (first_whole >= end_whole) return read_rows(db, rows, org, range.from_ms, range.to_ms, range.workflow, tally, error);
+  return read_rows(db, rows, org, range.from_ms, first_whole * kDayMs, range.workflow, tally, error) &&
          read_days(db, org, first_whole, end_whole, range.workflow, tally, error) &&
-         read_instances(db, org, end_whole * kDayMs, range.to_ms, range.workflow, tally, error);
+         read_rows(db, rows, org, end_whole * kDayMs, range.to_ms, range.workflow, tally, error);
 }
 
 bool read_active(Database& db, int64_t org, const std::map<std::string, PerWorkflow>& workflows, Report& out, std::string& error) {
@@ -324,8 +340,8 @@ Result<std::vector<std::string>> query_plans(Database& db, bool with_workflow) {
   const int ranged = with_workflow ? 4 : 3;
   const Named statements[] = {
       {"instances", with_workflow ? kInstancesOfWorkflow : kInstances, ranged},
-      {"day counts", with_workflow ? kDayCountsOfWorkflow : kDayCounts, ranged},
-      {"day durations", with_workflow ? kDayDurationsOfWorkflow : kDayDurations, ranged},
+      {"day ends", with_workflow ? kDayEndsOfWorkflow : kDayEnds, ranged},
+      {"live", with_workflow ? kLiveOfWorkflow : kLive, ranged},
       {"definitions", kActiveDefinitions, 1},
       {"agents", with_workflow ? kAgentsOfWorkflow : kAgents, ranged},
       {"approvals", with_workflow ? kApprovalsOfWorkflow : kApprovals, ranged},

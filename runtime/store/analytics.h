@@ -1,10 +1,11 @@
 // The figures of `GET /analytics` and `wf stats` (docs/api.md, "Analytics"), read from an
 // organization's instances, jobs, approvals and notifications over a time range through indexes
 // made for them: no read scans a whole table. Executions are the instances created in the range;
-// their durations are from start (or creation, for one that never started) to end. The range's
-// whole UTC days are read from the summary the store keeps as instances change (schema version
-// 17), so a month of a million executions is a few thousand rows; only the parts of days at its
-// ends are read instance by instance.
+// their durations are from start (or creation, for one that never started) to end. The ended
+// executions of the range's whole UTC days are read from the summary the store keeps as instances
+// end (schema version 17), a few thousand rows for a month of a million executions, and the live
+// ones through the index of live instances; only the parts of days at the range's ends are read
+// instance by instance.
 #pragma once
 
 #include <cstdint>

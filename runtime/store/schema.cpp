@@ -542,28 +542,17 @@ CREATE INDEX instances_by_org_created ON instances (org_id, created_at);
 )sql";
 
 // Analytics over many instances (docs/performance.md, "Analytics and metrics"): the report reads
-// whole UTC days from a summary the store keeps as instances change, not from each instance.
-// execution_counts holds, per organization, day of creation, workflow and status, how many
-// instances are in that status and, of the ended ones with an end time, how many and the sum of
-// their durations. execution_durations holds those durations themselves (for the exact medians),
-// as text ";n:ms;n:ms;...;" in rows of the 256 consecutive instance ids that share `chunk` (id >>
-// 8; n is the id's last 8 bits), so that adding one rewrites a short row and a retry (failed back
-// to running) can take its entry out again. The
-// triggers keep both exact: every change of an instance's status, start or end moves it from its
-// old place to its new one in the same statement, hence in the same transaction. A duration is
-// from the start (or the creation, for an instance that never started) to the end, as before.
+// the ended executions of whole UTC days from a summary the store keeps as instances end, not from
+// each instance. execution_ends holds, per organization, day of creation and workflow, one entry
+// ";n:s:ms" per ended instance — n the last 8 bits of its id, s its status (c completed, f failed,
+// x cancelled, t timeout), ms its duration (empty without an end time) — in rows of the 256
+// consecutive ids that share `chunk` (id >> 8): adding one rewrites a short row, and a retry
+// (failed back to running) takes its entry out again. The triggers keep it exact in the same
+// statement, hence the same transaction, as the instance's row; they do work only when an
+// instance ends or stops having ended, so a transition pays for no more than their condition.
+// A duration is from the start (or the creation, for an instance that never started) to the end.
 constexpr std::string_view kVersion17 = R"sql(
-CREATE TABLE execution_counts (
-  org_id INTEGER NOT NULL,
-  day INTEGER NOT NULL,
-  workflow TEXT NOT NULL,
-  status TEXT NOT NULL,
-  runs INTEGER NOT NULL,
-  timed INTEGER NOT NULL,
-  duration_sum_ms INTEGER NOT NULL,
-  PRIMARY KEY (org_id, day, workflow, status)
-) WITHOUT ROWID;
-CREATE TABLE execution_durations (
+CREATE TABLE execution_ends (
   org_id INTEGER NOT NULL,
   day INTEGER NOT NULL,
   workflow TEXT NOT NULL,
@@ -571,52 +560,38 @@ CREATE TABLE execution_durations (
   entries TEXT NOT NULL,
   PRIMARY KEY (org_id, day, workflow, chunk)
 ) WITHOUT ROWID;
-INSERT INTO execution_counts
-  SELECT org_id, created_at / 86400000, workflow, status, count(*),
-         count(CASE WHEN status IN ('completed', 'failed', 'cancelled', 'timeout') AND ended_at IS NOT NULL THEN 1 END),
-         coalesce(sum(CASE WHEN status IN ('completed', 'failed', 'cancelled', 'timeout') AND ended_at IS NOT NULL
-                           THEN max(0, ended_at - coalesce(started_at, created_at)) END), 0)
-  FROM instances GROUP BY 1, 2, 3, 4;
-INSERT INTO execution_durations
+INSERT INTO execution_ends
   SELECT org_id, created_at / 86400000, workflow, id >> 8,
-         ';' || group_concat((id & 255) || ':' || max(0, ended_at - coalesce(started_at, created_at)), ';') || ';'
-  FROM instances WHERE status IN ('completed', 'failed', 'cancelled', 'timeout') AND ended_at IS NOT NULL
+         ';' || group_concat((id & 255) || ':' ||
+                             CASE status WHEN 'completed' THEN 'c' WHEN 'failed' THEN 'f' WHEN 'cancelled' THEN 'x' ELSE 't' END || ':' ||
+                             coalesce(max(0, ended_at - coalesce(started_at, created_at)), ''), ';') || ';'
+  FROM instances WHERE status IN ('completed', 'failed', 'cancelled', 'timeout')
   GROUP BY 1, 2, 3, 4;
-CREATE TRIGGER executions_on_insert AFTER INSERT ON instances BEGIN
-  INSERT INTO execution_counts (org_id, day, workflow, status, runs, timed, duration_sum_ms)
-    VALUES (new.org_id, new.created_at / 86400000, new.workflow, new.status, 1,
-            new.status IN ('completed', 'failed', 'cancelled', 'timeout') AND new.ended_at IS NOT NULL,
-            CASE WHEN new.status IN ('completed', 'failed', 'cancelled', 'timeout') AND new.ended_at IS NOT NULL
-                 THEN max(0, new.ended_at - coalesce(new.started_at, new.created_at)) ELSE 0 END)
-    ON CONFLICT DO UPDATE SET runs = runs + 1, timed = timed + excluded.timed, duration_sum_ms = duration_sum_ms + excluded.duration_sum_ms;
-  INSERT INTO execution_durations (org_id, day, workflow, chunk, entries)
-    SELECT new.org_id, new.created_at / 86400000, new.workflow, new.id >> 8,
-           ';' || (new.id & 255) || ':' || max(0, new.ended_at - coalesce(new.started_at, new.created_at)) || ';'
-    WHERE new.status IN ('completed', 'failed', 'cancelled', 'timeout') AND new.ended_at IS NOT NULL
+CREATE TRIGGER execution_ends_on_insert AFTER INSERT ON instances
+  WHEN new.status IN ('completed', 'failed', 'cancelled', 'timeout') BEGIN
+  INSERT INTO execution_ends (org_id, day, workflow, chunk, entries)
+    VALUES (new.org_id, new.created_at / 86400000, new.workflow, new.id >> 8,
+            ';' || (new.id & 255) || ':' ||
+            CASE new.status WHEN 'completed' THEN 'c' WHEN 'failed' THEN 'f' WHEN 'cancelled' THEN 'x' ELSE 't' END || ':' ||
+            coalesce(max(0, new.ended_at - coalesce(new.started_at, new.created_at)), '') || ';')
     ON CONFLICT DO UPDATE SET entries = entries || substr(excluded.entries, 2);
 END;
-CREATE TRIGGER executions_on_change AFTER UPDATE OF status, started_at, ended_at ON instances
-  WHEN old.status IS NOT new.status OR old.started_at IS NOT new.started_at OR old.ended_at IS NOT new.ended_at BEGIN
-  UPDATE execution_counts
-    SET runs = runs - 1,
-        timed = timed - (old.status IN ('completed', 'failed', 'cancelled', 'timeout') AND old.ended_at IS NOT NULL),
-        duration_sum_ms = duration_sum_ms - CASE WHEN old.status IN ('completed', 'failed', 'cancelled', 'timeout') AND old.ended_at IS NOT NULL
-                                                 THEN max(0, old.ended_at - coalesce(old.started_at, old.created_at)) ELSE 0 END
-    WHERE org_id = old.org_id AND day = old.created_at / 86400000 AND workflow = old.workflow AND status = old.status;
-  INSERT INTO execution_counts (org_id, day, workflow, status, runs, timed, duration_sum_ms)
-    VALUES (new.org_id, new.created_at / 86400000, new.workflow, new.status, 1,
-            new.status IN ('completed', 'failed', 'cancelled', 'timeout') AND new.ended_at IS NOT NULL,
-            CASE WHEN new.status IN ('completed', 'failed', 'cancelled', 'timeout') AND new.ended_at IS NOT NULL
-                 THEN max(0, new.ended_at - coalesce(new.started_at, new.created_at)) ELSE 0 END)
-    ON CONFLICT DO UPDATE SET runs = runs + 1, timed = timed + excluded.timed, duration_sum_ms = duration_sum_ms + excluded.duration_sum_ms;
-  UPDATE execution_durations
-    SET entries = replace(entries, ';' || (old.id & 255) || ':' || max(0, old.ended_at - coalesce(old.started_at, old.created_at)) || ';', ';')
-    WHERE old.status IN ('completed', 'failed', 'cancelled', 'timeout') AND old.ended_at IS NOT NULL
+CREATE TRIGGER execution_ends_on_change AFTER UPDATE OF status, started_at, ended_at ON instances
+  WHEN (old.status IN ('completed', 'failed', 'cancelled', 'timeout') OR new.status IN ('completed', 'failed', 'cancelled', 'timeout'))
+   AND (old.status IS NOT new.status OR old.started_at IS NOT new.started_at OR old.ended_at IS NOT new.ended_at) BEGIN
+  UPDATE execution_ends
+    SET entries = replace(entries,
+                          ';' || (old.id & 255) || ':' ||
+                          CASE old.status WHEN 'completed' THEN 'c' WHEN 'failed' THEN 'f' WHEN 'cancelled' THEN 'x' ELSE 't' END || ':' ||
+                          coalesce(max(0, old.ended_at - coalesce(old.started_at, old.created_at)), '') || ';', ';')
+    WHERE old.status IN ('completed', 'failed', 'cancelled', 'timeout')
       AND org_id = old.org_id AND day = old.created_at / 86400000 AND workflow = old.workflow AND chunk = old.id >> 8;
-  INSERT INTO execution_durations (org_id, day, workflow, chunk, entries)
+  INSERT INTO execution_ends (org_id, day, workflow, chunk, entries)
     SELECT new.org_id, new.created_at / 86400000, new.workflow, new.id >> 8,
-           ';' || (new.id & 255) || ':' || max(0, new.ended_at - coalesce(new.started_at, new.created_at)) || ';'
-    WHERE new.status IN ('completed', 'failed', 'cancelled', 'timeout') AND new.ended_at IS NOT NULL
+           ';' || (new.id & 255) || ':' ||
+           CASE new.status WHEN 'completed' THEN 'c' WHEN 'failed' THEN 'f' WHEN 'cancelled' THEN 'x' ELSE 't' END || ':' ||
+           coalesce(max(0, new.ended_at - coalesce(new.started_at, new.created_at)), '') || ';'
+    WHERE new.status IN ('completed', 'failed', 'cancelled', 'timeout')
     ON CONFLICT DO UPDATE SET entries = entries || substr(excluded.entries, 2);
 END;
 CREATE INDEX notifications_by_org_created ON notifications (org_id, created_at, workflow, status);
