@@ -33,10 +33,10 @@ constexpr std::string_view kDayEndsOfWorkflow =
     "SELECT day, workflow, entries FROM execution_ends WHERE org_id = ?1 AND day >= ?2 AND day < ?3 AND workflow = ?4";
 constexpr std::string_view kLive =
     "SELECT workflow, status, created_at, started_at, ended_at FROM instances INDEXED BY instances_live "
-    "WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout') AND org_id = ?1 AND created_at >= ?2 AND created_at < ?3";
+    "WHERE status <> 'completed' AND status <> 'failed' AND status <> 'cancelled' AND status <> 'timeout' AND org_id = ?1 AND created_at >= ?2 AND created_at < ?3";
 constexpr std::string_view kLiveOfWorkflow =
     "SELECT workflow, status, created_at, started_at, ended_at FROM instances INDEXED BY instances_live "
-    "WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout') AND org_id = ?1 AND created_at >= ?2 AND created_at < ?3 "
+    "WHERE status <> 'completed' AND status <> 'failed' AND status <> 'cancelled' AND status <> 'timeout' AND org_id = ?1 AND created_at >= ?2 AND created_at < ?3 "
     "AND workflow = ?4";
 constexpr std::string_view kActiveDefinitions = "SELECT name FROM definitions WHERE org_id = ?1 AND active = 1";
 // Jobs by the time they ended, through jobs_by_org_ended; with a workflow, only its instances'.

@@ -149,7 +149,8 @@ Result<Page<InstanceRow>> list(Database& db, int64_t org, const InstanceFilter& 
 
 Result<std::vector<InstanceRow>> live(Database& db) {
   Query q(db, std::string("SELECT ") + kColumns +
-                  " FROM instances WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout') ORDER BY id");
+                  " FROM instances WHERE status <> 'completed' AND status <> 'failed' AND status <> 'cancelled' "
+                  "AND status <> 'timeout' ORDER BY id");
   return read_rows<InstanceRow>(q, read_instance);
 }
 
@@ -160,14 +161,16 @@ namespace {
 constexpr const char* kLiveChunk =
     " , (SELECT COALESCE(MAX(s.idx) + 1, 0) FROM steps s WHERE s.instance_id = instances.id),"
     " (SELECT COALESCE(MAX(l.seq) + 1, 1) FROM instance_log l WHERE l.instance_id = instances.id)"
-    " FROM instances WHERE status NOT IN ('completed', 'failed', 'cancelled', 'timeout') AND id > ?1 ORDER BY id LIMIT ?2";
+    " FROM instances WHERE status <> 'completed' AND status <> 'failed' AND status <> 'cancelled' AND status <> 'timeout'"
+    " AND id > ?1 ORDER BY id LIMIT ?2";
 // The open steps and the waits of the live instances with ids from ?1 to ?2; the join keeps to
 // live instances (read first: CROSS JOIN keeps the order), so the ended ones among them cost
 // nothing.
 constexpr const char* kLiveChunkSteps =
     "SELECT s.instance_id, s.idx, s.kind, s.name, s.effect_seq, s.status, s.started_at, s.ended_at, s.attempt "
     "FROM instances i CROSS JOIN steps s ON s.instance_id = i.id "
-    "WHERE i.status NOT IN ('completed', 'failed', 'cancelled', 'timeout') AND i.id BETWEEN ?1 AND ?2 AND s.status = 'running' "
+    "WHERE i.status <> 'completed' AND i.status <> 'failed' AND i.status <> 'cancelled' AND i.status <> 'timeout' "
+    "AND i.id BETWEEN ?1 AND ?2 AND s.status = 'running' "
     "ORDER BY i.id, s.idx";
 constexpr const char* kLiveChunkWaits =
     "SELECT instance_id, seq, fiber, kind, args, created_at, due_at, withheld FROM waits WHERE instance_id BETWEEN ?1 AND ?2 "
