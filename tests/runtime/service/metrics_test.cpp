@@ -17,26 +17,13 @@
 #include <gtest/gtest.h>
 
 #include "flagged_service.h"
+#include "scrape.h"
 #include "service_fixture.h"
 
 namespace {
 
 using namespace wf::testing;
 using nlohmann::json;
-
-// The samples of a scrape: "name{labels}" → value.
-std::map<std::string, double> samples(const std::string& text) {
-  std::map<std::string, double> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t space = line.rfind(' ');
-    if (space == std::string::npos) continue;
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
-}
 
 class Metrics : public ServiceTest {
  protected:
@@ -45,7 +32,7 @@ class Metrics : public ServiceTest {
     const auto r = api_->get("/metrics");
     EXPECT_EQ(r.status, 200) << r.body;
     last_ = r.body;
-    return samples(r.body);
+    return scrape_samples(r.body);
   }
   std::string last_;
 };
@@ -55,15 +42,8 @@ TEST_F(Metrics, PromtoolAcceptsTheScrape) {
   ASSERT_EQ(api_->get("/api/v1/health").status, 200);
   ASSERT_EQ(api_->get("/api/v1/no/such/thing").status, 404);
   scrape();
-  const std::filesystem::path file = dir_ / "scrape.txt";
-  std::ofstream(file) << last_;
-  const std::string command = "promtool check metrics < '" + file.string() + "' 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
   std::string said;
-  char buffer[512];
-  while (fgets(buffer, sizeof buffer, pipe) != nullptr) said += buffer;
-  EXPECT_EQ(pclose(pipe), 0) << said << "\n" << last_;
+  EXPECT_EQ(promtool_check(dir_ / "scrape.txt", last_, said), 0) << said << "\n" << last_;
 }
 
 TEST_F(Metrics, FiguresMoveWithWhatIsDone) {
