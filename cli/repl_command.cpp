@@ -14,7 +14,7 @@ void register_repl_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("repl", "An interactive session: declarations, statements and effects, one input at a time");
   cmd->add_flag("--fast", o->fast, "Skip the waits of sleeps and retry delays");
   cmd->add_option("--vault", o->vault, "A vault file for checkouts");
-  cmd->add_option("--notify", o->notify, "A channels file (JSON, see docs/cli.md): send each `notify` through it");
+  cmd->add_option("--notify", o->notify, "A channels file (JSON, see docs/operations.md, Trying notifications): send each `notify` through it");
   cmd->callback([o] {
     const int code = repl::run_repl(*o);
     if (code != kExitOk) throw CLI::RuntimeError(code);

@@ -130,7 +130,7 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--event", o->events, "An event for `wait event`, NAME=JSON (repeatable)");
   cmd->add_flag("--fast", o->fast, "Skip the waits of sleeps and retry delays");
   cmd->add_option("--notify", o->notify,
-                  "A channels file (JSON, see docs/cli.md): send each `notify` through it; without one a notify is only shown");
+                  "A channels file (JSON, see docs/operations.md, Trying notifications): send each `notify` through it; without one a notify is only shown");
   cmd->footer(
       "Exit codes: 0 completed, 1 failed, 2 usage error, 3 cancelled, rejected or timed out (a workflow's @timeout "
       "holds here as in the service: its waits and jobs are stopped and it ends with a `timeout` error).");

@@ -1,6 +1,7 @@
-// The channels file of `wf run --notify FILE` and `wf repl --notify FILE` (docs/cli.md): the
-// configurations of the channels a local run's `notify` sends through, the same configurations
-// the service keeps per organization (runtime/notify/channel_config.h checks both).
+// The channels file of `wf run --notify FILE` and `wf repl --notify FILE` (docs/operations.md,
+// "Trying notifications from `wf run` and the REPL"): the configurations of the channels a local
+// run's `notify` sends through, the same configurations the service keeps per organization
+// (runtime/notify/channel_config.h checks both).
 //
 //   {"organization": "acme",                                   (optional; "local" without it)
 //    "webhook":   {"ops": {"url": "...", "secret": "whsec_...", "headers": {"X-Team": "ops"}}},
