@@ -79,7 +79,14 @@ workflow crashy(targets: hosts, tag: string, out: string) -> int {
   }
   ASSERT_GE(kills, kMinKills);
   ASSERT_EQ(started, kInstances);
-  ASSERT_TRUE(wait_until(all_ended, std::chrono::minutes(3))) << "not every instance ended";
+  if (!wait_until(all_ended, std::chrono::minutes(3))) {
+    // Which ones, and where each stands: what a hang needs to be found.
+    std::string open;
+    for (const auto& i : body_json(api->get("/api/v1/instances?limit=1000"))["items"])
+      if (!is_terminal(i.value("status", "")))
+        open += "\n" + body_json(api->get("/api/v1/instances/" + std::to_string(i.value("id", int64_t{0})))).dump();
+    FAIL() << "not every instance ended:" << open << "\n" << service.log();
+  }
 
   auto list = body_json(api->get("/api/v1/instances?limit=1000&count=true"));
   EXPECT_EQ(list["total"], kInstances);

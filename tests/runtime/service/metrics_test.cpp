@@ -118,16 +118,16 @@ TEST_F(Metrics, TheWritersCommitsAreTimedAndSized) {
   ASSERT_GT(id, 0);
   EXPECT_EQ(wait_ended(*api_, id)["status"], "completed");
   std::map<std::string, double> after;
-  // A commit is counted before it is timed: at rest the two agree.
+  // A commit is counted before it is timed: at rest the two agree, and the writer's queue is
+  // empty (a unit of the service's own, such as a token's last use, may still be in it at first).
   ASSERT_TRUE(wait_until([&] {
     after = scrape();
     return after["wf_store_commit_duration_seconds_count"] == after["wf_store_commits_total"] &&
-           after["wf_store_commit_batch_units_sum"] == after["wf_store_units_total"];
+           after["wf_store_commit_batch_units_sum"] == after["wf_store_units_total"] && after["wf_store_writer_queue"] == 0;
   })) << last_;
   EXPECT_GT(after["wf_store_commits_total"], before["wf_store_commits_total"]) << last_;
   EXPECT_GT(after["wf_store_commit_duration_seconds_sum"], 0) << last_;
   EXPECT_EQ(after[R"(wf_store_commit_batch_units_bucket{le="+Inf"})"], after["wf_store_commits_total"]) << last_;
-  EXPECT_EQ(after["wf_store_writer_queue"], 0) << last_;
   EXPECT_EQ(after[R"(wf_build_info{version="0.1.0"})"], 1) << last_;
 }
 
