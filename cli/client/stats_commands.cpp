@@ -106,7 +106,8 @@ void stats(const StatsOptions& o) {
   const auto ago = parse_duration_ms(o.since);
   if (!ago || *ago <= 0) fail(kExitUsage, fmt::format("--since {}: expected a duration such as 7d, 24h or 30m", o.since));
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  std::string query = fmt::format("/analytics?from={}&to={}", now - *ago, now);
+  // The range ends where the service's does by default: now, its current millisecond included.
+  std::string query = fmt::format("/analytics?from={}", now - *ago);
   if (!o.workflow.empty()) query += "&workflow=" + client::url_encode(o.workflow);
   ServiceConnection api(o.client);
   const Json answer = api.get(query);

@@ -66,7 +66,9 @@ void analytics(Context& c, const Principal& who, http::Request& r, ExchangePtr x
   std::optional<int64_t> from, to;
   if (!time_param(r, *x, "from", from) || !time_param(r, *x, "to", to)) return;
   store::analytics::Range range;
-  range.to_ms = to.value_or(effects::wall_clock_ms());
+  // Without `to`, the range ends after the current millisecond: an instance started in the same
+  // millisecond as the request is one of "the last 7 days" too.
+  range.to_ms = to.value_or(effects::wall_clock_ms() + 1);
   range.from_ms = from.value_or(range.to_ms - kDefaultRangeDays * store::analytics::kDayMs);
   range.workflow = r.query_param("workflow").value_or("");
   if (range.from_ms >= range.to_ms) return reply_error(*x, 400, "bad_request", "`from` must be before `to`");
