@@ -3,9 +3,9 @@
 // made for them: no read scans a whole table. Executions are the instances created in the range;
 // their durations are from start (or creation, for one that never started) to end. The ended
 // executions of the range's whole UTC days are read from the summary the store keeps as instances
-// end (schema version 17), a few thousand rows for a month of a million executions, and the live
-// ones through the index of live instances; only the parts of days at the range's ends are read
-// instance by instance.
+// end (schema version 17), each row holding up to 256 of them, and the live ones through the
+// index of live instances; only the parts of days at the range's ends are read instance by
+// instance.
 #pragma once
 
 #include <cstdint>
