@@ -186,13 +186,13 @@ void Delivery::settle(int64_t id, const Answer& answer, bool smtp, const std::st
     row.ended_at = now;
     row.next_attempt_at.reset();
     row.last_error.clear();
-    attempt.outcome = "delivered";
+    attempt.outcome = store::AttemptOutcome::Delivered;
     type = "notification.delivered";
     line = fmt::format("notification {} to {} delivered (attempt {}, {} ms)", id, row.channel, row.attempts, answer.duration_ms);
   } else if (delay) {
     row.next_attempt_at = now + *delay;
     row.last_error = attempt.error;
-    attempt.outcome = "failed";
+    attempt.outcome = store::AttemptOutcome::Failed;
     type = "notification.failed";
     data["error"] = attempt.error;
     data["next_attempt_at"] = vm::format_instant(*row.next_attempt_at);
@@ -203,7 +203,7 @@ void Delivery::settle(int64_t id, const Answer& answer, bool smtp, const std::st
     row.ended_at = now;
     row.next_attempt_at.reset();
     row.last_error = attempt.error;
-    attempt.outcome = "dead";
+    attempt.outcome = store::AttemptOutcome::Dead;
     type = "notification.dead_lettered";
     data["error"] = attempt.error;
     line = fmt::format("notification {} to {} dead-lettered after {} attempt{}: {}", id, row.channel, row.attempts,

@@ -37,7 +37,7 @@ nlohmann::json channel_view(const store::ChannelRow& c) {
 }
 
 nlohmann::json attempt_view(const store::NotificationAttemptRow& a) {
-  nlohmann::json v = {{"at", format_time(a.at)}, {"duration_ms", a.duration_ms}, {"outcome", a.outcome}, {"error", a.error}};
+  nlohmann::json v = {{"at", format_time(a.at)}, {"duration_ms", a.duration_ms}, {"outcome", store::name(a.outcome)}, {"error", a.error}};
   v["code"] = a.code ? nlohmann::json(a.code) : nlohmann::json();
   return v;
 }

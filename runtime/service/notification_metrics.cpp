@@ -16,13 +16,6 @@ std::string_view kind_of(std::string_view channel) {
   return "unknown";
 }
 
-// The attempt's outcome as a static name; one the delivery does not write counts as "unknown".
-std::string_view outcome_of(std::string_view outcome) {
-  for (const std::string_view known : {"delivered", "failed", "dead"})
-    if (outcome == known) return known;
-  return "unknown";
-}
-
 }  // namespace
 
 void NotificationMetrics::released(const store::Changes& ch) {
@@ -32,7 +25,7 @@ void NotificationMetrics::released(const store::Changes& ch) {
     std::string_view kind = "unknown";
     for (const store::NotificationRow& n : ch.notifications)
       if (n.id == a.notification_id) kind = kind_of(n.channel);
-    ++attempts_[{kind, outcome_of(a.outcome)}];
+    ++attempts_[{kind, store::name(a.outcome)}];
     seconds_.try_emplace(kind, kAttemptBuckets).first->second.observe(static_cast<double>(a.duration_ms) / 1000.0);
   }
 }

@@ -1,8 +1,8 @@
 // What /metrics says of notifications, from the attempts the delivery commits (a post-commit
 // outbox, so an attempt whose record was not stored is not counted): attempts by the channel's
-// kind and their outcome (the attempt log's own words: delivered, failed — to be tried again —
-// and dead), each attempt's duration by kind, and the notifications not yet delivered. Both
-// labels are bounded: the kinds `notify` knows (anything else is "unknown") and three outcomes.
+// kind and their outcome (store/statuses.h's attempt outcomes: delivered, failed — to be tried
+// again — and dead), each attempt's duration by kind, and the notifications not yet delivered.
+// Both labels are bounded: the kinds `notify` knows (anything else is "unknown") and the outcomes.
 #pragma once
 
 #include <array>

@@ -235,7 +235,7 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
     auto& s = db.prepare(
         "INSERT INTO notification_attempts (notification_id, at, duration_ms, code, outcome, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     s.bind(1, a.notification_id).bind(2, a.at).bind(3, a.duration_ms).bind(4, a.code);
-    s.bind(5, std::string_view(a.outcome)).bind(6, std::string_view(a.error));
+    s.bind(5, name(a.outcome)).bind(6, std::string_view(a.error));
     if (!run(s, error)) return false;
   }
   for (const LateLogRow& r : c.late_log) {

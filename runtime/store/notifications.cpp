@@ -37,14 +37,13 @@ bool read_channel(const Statement& s, ChannelRow& r, std::string& error) {
   return true;
 }
 
-bool read_attempt(const Statement& s, NotificationAttemptRow& a, std::string&) {
+bool read_attempt(const Statement& s, NotificationAttemptRow& a, std::string& error) {
   a.notification_id = s.column_int64(0);
   a.at = s.column_int64(1);
   a.duration_ms = s.column_int64(2);
   a.code = s.column_int64(3);
-  a.outcome = s.column_text(4);
   a.error = s.column_text(5);
-  return true;
+  return column_enum(s, 4, a.outcome, error);
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ struct NotificationRow {
 struct NotificationAttemptRow {
   int64_t notification_id = 0, at = 0, duration_ms = 0;
   int64_t code = 0;     // the HTTP status or the SMTP reply; 0 when none came
-  std::string outcome;  // delivered, failed (will be retried) or dead
+  AttemptOutcome outcome = AttemptOutcome::Failed;
   std::string error;
 };
 

@@ -104,6 +104,13 @@ namespace wf::store {
   X(Duplicate, "duplicate")     \
   X(Failed, "failed")
 
+// What became of one attempt to deliver a notification: delivered, failed (to be tried again), or
+// dead (dead-lettered: a permanent failure or the last attempt of its schedule).
+#define WF_ATTEMPT_OUTCOMES(X) \
+  X(Delivered, "delivered")    \
+  X(Failed, "failed")          \
+  X(Dead, "dead")
+
 // A notification's delivery (SPEC §4.9): waiting for its next attempt, delivered, or dead-lettered
 // (a permanent failure or the last attempt of its schedule failed).
 #define WF_NOTIFICATION_STATUSES(X) \
@@ -160,6 +167,7 @@ WF_STATUS_TABLE(HookTarget, WF_HOOK_TARGETS)
 WF_STATUS_TABLE(HookAuth, WF_HOOK_AUTHS)
 WF_STATUS_TABLE(HookOutcome, WF_HOOK_OUTCOMES)
 WF_STATUS_TABLE(NotificationStatus, WF_NOTIFICATION_STATUSES)
+WF_STATUS_TABLE(AttemptOutcome, WF_ATTEMPT_OUTCOMES)
 WF_STATUS_TABLE(ChannelKind, WF_CHANNEL_KINDS)
 WF_STATUS_TABLE(OverlapPolicy, WF_OVERLAP_POLICIES)
 WF_STATUS_TABLE(TickOutcome, WF_TICK_OUTCOMES)
