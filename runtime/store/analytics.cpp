@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <set>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -104,6 +103,9 @@ struct TextHash {
   size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
 };
 
+// The workflows by name, found by hash from SQLite's own bytes (no copy per row).
+using Workflows = std::unordered_map<std::string, PerWorkflow, TextHash, std::equal_to<>>;
+
 // What the report gathers of the executions, from whole days' summaries and from the rows of the
 // range's partial days alike; report() does the arithmetic once both are in.
 class Tally {
@@ -116,12 +118,9 @@ class Tally {
   }
 
   PerWorkflow& workflow(std::string_view name) {
-    auto found = by_name_.find(name);
-    if (found == by_name_.end()) {
-      std::string key(name);
-      found = by_name_.emplace(key, &workflows_[key]).first;
-    }
-    return *found->second;
+    auto found = workflows_.find(name);
+    if (found == workflows_.end()) found = workflows_.emplace(std::string(name), PerWorkflow{}).first;
+    return found->second;
   }
 
   // `n` executions of `w` created on `day` (a UTC day number) now in `status`.
@@ -136,7 +135,7 @@ class Tally {
   void duration(PerWorkflow& w, int64_t took) { w.durations.push_back(took); }
   void add_duration_sum(int64_t sum) { duration_sum_ += sum; }
 
-  const std::map<std::string, PerWorkflow>& workflows() const { return workflows_; }
+  const Workflows& workflows() const { return workflows_; }
 
   // The totals, rates and the top workflows, once every execution is in.
   void finish(size_t top) {
@@ -152,8 +151,10 @@ class Tally {
     std::vector<std::pair<const std::string*, PerWorkflow*>> ranked;
     for (auto& [name, w] : workflows_)
       if (w.runs > 0) ranked.emplace_back(&name, &w);  // a summary row emptied by retries names none
-    // The map is in name order and the sort is stable: ties keep it.
-    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second->runs > b.second->runs; });
+    // Most runs first; ties by name.
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+      return a.second->runs != b.second->runs ? a.second->runs > b.second->runs : *a.first < *b.first;
+    });
     if (ranked.size() > top) ranked.resize(top);
     for (auto& [name, w] : ranked)
       out_.top_workflows.push_back({*name, w->runs, rate(w->ended.completed, w->ended.total()), median(w->durations)});
@@ -165,9 +166,7 @@ class Tally {
   std::array<int64_t, kInstanceStatusNames.size()> by_status_{};
   Ended ended_;
   int64_t duration_sum_ = 0;
-  std::map<std::string, PerWorkflow> workflows_;
-  // Found by hash, from SQLite's own bytes (no copy per row).
-  std::unordered_map<std::string, PerWorkflow*, TextHash, std::equal_to<>> by_name_;
+  Workflows workflows_;
 };
 
 // The executions created in [from, to) row by row, through `sql` (kInstances or kLive, or their
@@ -256,7 +255,7 @@ bool read_executions(Database& db, int64_t org, const Range& range, Tally& tally
          read_rows(db, rows, org, end_whole * kDayMs, range.to_ms, range.workflow, tally, error);
 }
 
-bool read_active(Database& db, int64_t org, const std::map<std::string, PerWorkflow>& workflows, Report& out, std::string& error) {
+bool read_active(Database& db, int64_t org, const Workflows& workflows, Report& out, std::string& error) {
   Query q(db, kActiveDefinitions);
   q->bind(1, org);
   while (q->step()) {
