@@ -5,6 +5,7 @@
 
 #include "effects/clock.h"
 #include "effects/records.h"
+#include "runtime/engine/event_json.h"
 #include "runtime/engine/instance.h"
 #include "runtime/engine/transition.h"
 #include "vm/render.h"
@@ -18,9 +19,7 @@ void Engine::event(Changes& ch, int64_t org, std::optional<int64_t> instance, co
   e.instance_id = instance;
   e.at = effects::wall_clock_ms();
   e.type = type;
-  nlohmann::json whole = {{"id", e.id}, {"type", type}, {"at", vm::format_instant(e.at)}, {"data", std::move(data)}};
-  if (instance) whole["instance_id"] = *instance;
-  e.data = whole.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  e.data = event_json(e.id, type, e.at, instance, data);
   ch.events.push_back(std::move(e));
 }
 
@@ -30,9 +29,7 @@ void Engine::announce(int64_t org, std::optional<int64_t> instance, const std::s
   e.instance_id = instance;
   e.at = effects::wall_clock_ms();
   e.type = type;
-  nlohmann::json whole = {{"type", type}, {"at", vm::format_instant(e.at)}, {"data", std::move(data)}};
-  if (instance) whole["instance_id"] = *instance;
-  e.data = whole.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  e.data = event_json(std::nullopt, type, e.at, instance, data);
   hear(e);
 }
 
