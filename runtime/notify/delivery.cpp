@@ -20,6 +20,11 @@ namespace {
 // later (it is still pending in the store).
 constexpr int64_t kStoreRetryMs = 5000;
 
+// How long what was read of an organization's channels and retry schedule is used without reading
+// it again. A change through this service's API is seen at once (settings_changed); one written
+// to the store by another process is seen within this time.
+constexpr int64_t kSettingsFreshMs = 5000;
+
 std::string answer_error(const Answer& a, bool smtp) {
   if (!a.error.empty()) return a.code ? fmt::format("{} {}: {}", smtp ? "SMTP" : "HTTP", a.code, a.error) : a.error;
   if (smtp) return a.code >= 400 ? fmt::format("SMTP {}", a.code) : "";
@@ -129,23 +134,24 @@ void Delivery::attempt(Entry& e) {
   const int64_t id = e.row.id;
   const std::optional<ChannelName> channel = parse_channel(e.row.channel);
   if (!channel) return settle(id, Answer{}, false, fmt::format("unknown channel `{}`", e.row.channel));
-  auto config_row = store::notifications::channel(reader_, e.row.org_id, channel->kind, channel->config_name);
-  if (!config_row.ok()) {
+  std::string read_error;
+  const KnownChannel* known = channel_config(e.row.org_id, *channel, read_error);
+  if (!known) {
     // A store that cannot answer is no answer of the receiver: try again later, nothing recorded.
-    log::error(fmt::format("notifications: cannot read channel {}: {}", e.row.channel, config_row.error()));
+    log::error(fmt::format("notifications: cannot read channel {}: {}", e.row.channel, read_error));
     return schedule(e, effects::wall_clock_ms() + kStoreRetryMs);
   }
-  if (!*config_row) {
+  if (!known->config) {
     const std::string what = channel->kind == store::ChannelKind::Smtp ? std::string("no SMTP relay is configured")
                              : channel->kind == store::ChannelKind::Slack
                                  ? std::string("no Slack webhook is configured")
                                  : fmt::format("unknown channel `{}`", e.row.channel);
     return settle(id, Answer{}, false, what);
   }
-  const nlohmann::json config = nlohmann::json::parse((*config_row)->config, nullptr, false);
+  const nlohmann::json& config = *known->config;
   Context context{organization_name(e.row.org_id), effects::wall_clock_ms(), options_.attempt_timeout_ms};
   std::string error;
-  std::optional<Outgoing> request = build_request(e.row, *channel, config.is_object() ? config : nlohmann::json::object(), context, error);
+  std::optional<Outgoing> request = build_request(e.row, *channel, config, context, error);
   if (!request) return settle(id, Answer{}, false, error);
   const bool smtp = channel->kind == store::ChannelKind::Smtp;
   if (!sender_.send(*request, [this, id, smtp](const Answer& a) { settle(id, a, smtp, ""); }, error)) {
@@ -225,12 +231,35 @@ void Delivery::settle(int64_t id, const Answer& answer, bool smtp, const std::st
   arm();
 }
 
+void Delivery::settings_changed(int64_t org) {
+  std::erase_if(channels_, [org](const auto& entry) { return std::get<0>(entry.first) == org; });
+  schedules_.erase(org);
+}
+
+const Delivery::KnownChannel* Delivery::channel_config(int64_t org, const ChannelName& channel, std::string& error) {
+  const int64_t now = effects::wall_clock_ms();
+  auto key = std::make_tuple(org, channel.kind, channel.config_name);
+  if (auto it = channels_.find(key); it != channels_.end() && now - it->second.read_at < kSettingsFreshMs) return &it->second;
+  auto row = store::notifications::channel(reader_, org, channel.kind, channel.config_name);
+  if (!row.ok()) return error = row.error(), nullptr;
+  KnownChannel known{now, std::nullopt};
+  if (*row) {
+    nlohmann::json config = nlohmann::json::parse((*row)->config, nullptr, false);
+    known.config = config.is_object() ? std::move(config) : nlohmann::json::object();
+  }
+  return &(channels_[std::move(key)] = std::move(known));
+}
+
 std::vector<int64_t> Delivery::schedule_of(int64_t org) {
+  const int64_t now = effects::wall_clock_ms();
+  if (auto it = schedules_.find(org); it != schedules_.end() && now - it->second.first < kSettingsFreshMs) return it->second.second;
   auto text = store::notifications::retry_schedule(reader_, org);
-  if (!text.ok() || text->empty()) return default_schedule();
+  // A store that cannot say gives the default schedule for this attempt, not kept.
+  if (!text.ok()) return default_schedule();
   std::string error;
-  if (auto parsed = parse_schedule(*text, error)) return *parsed;
-  return default_schedule();
+  std::optional<std::vector<int64_t>> parsed = text->empty() ? std::nullopt : parse_schedule(*text, error);
+  auto& kept = schedules_[org] = {now, parsed ? *parsed : default_schedule()};
+  return kept.second;
 }
 
 std::string Delivery::organization_name(int64_t org) {

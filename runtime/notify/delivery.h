@@ -16,7 +16,10 @@
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "runtime/engine/engine.h"
 #include "runtime/notify/curl_sender.h"
@@ -44,6 +47,9 @@ class Delivery final : public engine::PostCommit {
   void close();
   // The notifications it holds: neither delivered nor dead-lettered yet (waiting or being sent).
   size_t pending() const { return entries_.size(); }
+  // Forgets what it read of an organization's channels and retry schedule, so that the next
+  // attempt reads them again: called when they change through the API.
+  void settings_changed(int64_t org);
 
  private:
   struct Entry {
@@ -58,6 +64,13 @@ class Delivery final : public engine::PostCommit {
   void send_due();
   void attempt(Entry& e);
   void settle(int64_t id, const Answer& answer, bool smtp, const std::string& refusal);
+  // A channel's configuration as last read from the store: none when it is not configured.
+  struct KnownChannel {
+    int64_t read_at = 0;
+    std::optional<nlohmann::json> config;
+  };
+  // The configuration an attempt to `channel` uses; nullptr with `error` when the store cannot say.
+  const KnownChannel* channel_config(int64_t org, const struct ChannelName& channel, std::string& error);
   std::vector<int64_t> schedule_of(int64_t org);
   std::string organization_name(int64_t org);
 
@@ -71,6 +84,10 @@ class Delivery final : public engine::PostCommit {
   std::map<int64_t, Entry> entries_;               // the pending notifications, by id
   std::set<std::pair<int64_t, int64_t>> due_;      // (wall ms, id) of those waiting for an attempt
   std::map<int64_t, std::string> organizations_;   // names, by id
+  // What the attempts read of the settings, kept a few seconds (settings_changed forgets them at
+  // once): reading and parsing them for every attempt cost as much as building its request.
+  std::map<std::tuple<int64_t, store::ChannelKind, std::string>, KnownChannel> channels_;  // by org, kind, name
+  std::map<int64_t, std::pair<int64_t, std::vector<int64_t>>> schedules_;                  // by org: read at, schedule
   std::mt19937_64 random_{std::random_device{}()};
 };
 

@@ -107,6 +107,11 @@ void replay(Context& c, const Principal& who, ExchangePtr x, std::vector<store::
   }
 }
 
+// The delivery reads a changed channel or schedule again for its next attempt.
+void settings_changed(Context& c, int64_t org) {
+  if (c.notification_settings_changed) c.notification_settings_changed(org);
+}
+
 }  // namespace
 
 void list_channels(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
@@ -142,6 +147,7 @@ void put_channel(Context& c, const Principal& who, http::Request& r, ExchangePtr
   c.writer->submit([org, row](store::Database& db, std::string& error) { return store::notifications::put_channel(db, org, row, error); },
                    [&c, x, org, row](bool ok, const std::string& error) {
                      if (!ok) return reply_not_stored(*x, error);
+                     settings_changed(c, org);
                      auto found = store::notifications::channel(c.reads->connection(), org, row.kind, row.name);
                      if (read_ok(*x, found)) reply_json(*x, 201, *found ? channel_view(**found) : nlohmann::json());
                    });
@@ -165,8 +171,9 @@ void delete_channel(Context& c, const Principal& who, http::Request& r, Exchange
   const int64_t org = who.org_id;
   c.writer->submit(
       [org, k = *key](store::Database& db, std::string& error) { return store::notifications::remove_channel(db, org, k.first, k.second, error); },
-      [x](bool ok, const std::string& error) {
+      [&c, x, org](bool ok, const std::string& error) {
         if (!ok) return reply_not_stored(*x, error);
+        settings_changed(c, org);
         x->respond(http::Response{204, {}, ""});
       });
 }
@@ -190,8 +197,9 @@ void put_notification_settings(Context& c, const Principal& who, http::Request& 
   const int64_t org = who.org_id;
   const std::string text = nlohmann::json(*schedule).dump();
   c.writer->submit([org, text](store::Database& db, std::string& e) { return store::notifications::put_retry_schedule(db, org, text, e); },
-                   [x, schedule = *schedule](bool ok, const std::string& e) {
+                   [&c, x, org, schedule = *schedule](bool ok, const std::string& e) {
                      if (!ok) return reply_not_stored(*x, e);
+                     settings_changed(c, org);
                      reply_json(*x, 200, {{"retry_schedule_ms", schedule}, {"default", false}});
                    });
 }

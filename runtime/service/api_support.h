@@ -81,6 +81,7 @@ struct Context {
   StoreMetrics* store_metrics = nullptr;  // and of the store's writer
   NotificationMetrics* notification_metrics = nullptr;  // and of the notifications' attempts
   std::function<size_t()> notifications_pending;         // for /metrics: the delivery's notifications not yet sent
+  std::function<void(int64_t org)> notification_settings_changed;  // tells the delivery to read them again
   bool metrics_on = true;               // false under `wf serve --metrics off`: nothing is recorded, /metrics is 404
   TokenUses* token_uses = nullptr;      // when tokens were last used; none in some tests
   PrincipalCache* principals = nullptr; // tokens authenticated lately (auth.h); none: read each time

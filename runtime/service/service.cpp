@@ -372,6 +372,7 @@ int serve(const ServeOptions& o) {
   s.delivery = std::make_unique<notify::Delivery>(&s.loop, *s.engine, *s.reader, notify::Delivery::Options{});
   s.engine->add_outbox(*s.delivery);
   s.context.notifications_pending = [&s] { return s.delivery->pending(); };
+  s.context.notification_settings_changed = [&s](int64_t org) { s.delivery->settings_changed(org); };
   s.engine->set_identity_lookup([&s](int64_t org, const std::string& name) { return find_identity(s.context, org, name); });
   // The instances are recovered a chunk per loop turn once the loop runs, the port already
   // listening: /ready answers 503 until they all are (docs/operations.md, "Restart").

@@ -112,6 +112,24 @@ TEST_F(NotificationsTest, RetryAfterOf429IsHonoured) {
   EXPECT_GE(got[1]["at"].get<double>() - got[0]["at"].get<double>(), 1.95) << got.dump();
 }
 
+// The delivery keeps what it read of a channel for a few seconds; a change through the API is
+// used from the next attempt on.
+TEST_F(NotificationsTest, AChangedChannelIsUsedFromTheNextAttempt) {
+  schedule({0, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100,
+            100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100});
+  receiver_.script("/old", {{{"status", 503}}});
+  receiver_.script("/new", {{{"status", 200}}});
+  channel({{"kind", "webhook"}, {"name", "moving"}, {"config", {{"url", receiver_.url() + "/old"}}}});
+  const int64_t id = only_notification(run("  notify \"moved\" to webhook(\"moving\")"));
+  ASSERT_TRUE(wait_until([&] { return receiver_.received("/old").size() >= 2; }, std::chrono::seconds(20)));
+  channel({{"kind", "webhook"}, {"name", "moving"}, {"config", {{"url", receiver_.url() + "/new"}}}});
+  const size_t old_before = receiver_.received("/old").size();
+  EXPECT_EQ(wait_notification(id, "delivered").value("status", ""), "delivered");
+  EXPECT_EQ(receiver_.received("/new").size(), 1u);
+  // At most the attempt under way when the channel changed still went to the old address.
+  EXPECT_LE(receiver_.received("/old").size(), old_before + 1);
+}
+
 TEST_F(NotificationsTest, PermanentFailureIsDeadLetteredAtOnceAndReplayedWhenFixed) {
   schedule({0, 100, 100, 100});
   receiver_.script("/strict", {{{"status", 400}}});
