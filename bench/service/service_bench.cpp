@@ -326,13 +326,14 @@ std::string fan_out(const Server& server, int clients, int count, const std::fun
   return first_error;
 }
 
-// Notifications delivered beside a measurement (--notify-rate): the tests' scripted receiver
-// (tests/runtime/service/notification_receiver.py, a Python HTTP server answering 200 at once) on
-// a port of its own, a webhook channel `bench` to it, and a few threads of this process that start
+// Notifications delivered beside a measurement (--notify-rate): a lean receiver
+// (bench/service/sink_receiver.py, one asyncio loop answering 200 at once, keep-alive) on a port
+// of its own, a webhook channel `bench` to it, and a few threads of this process that start
 // `notify_once` instances (each one `notify`, so one delivery) at `rate` a second, for as long as
 // it runs (`notify_none` instead, which only logs, for the control: what the starts cost without
-// their deliveries). The receiver and the starting threads use the same two cores as the service:
-// what they take is part of what deliveries cost on one machine.
+// their deliveries). The receiver and the starting threads use the same two cores as the service;
+// the receiver is the leanest the standard library allows so that what it takes stays small
+// beside what the service spends (a real receiver is on another machine).
 class Deliveries {
  public:
   // Concurrent starts: under the throughput run a start is answered in tens of milliseconds, so a
@@ -348,7 +349,7 @@ class Deliveries {
   // Starts the receiver, configures the channel and begins starting instances.
   void start() {
     const fs::path port_file = server_.dir() / "receiver.port";
-    if (!receiver_.spawn_program("python3", {std::string(WF_SOURCE_DIR) + "/tests/runtime/service/notification_receiver.py", port_file.string()},
+    if (!receiver_.spawn_program("python3", {std::string(WF_SOURCE_DIR) + "/bench/service/sink_receiver.py", port_file.string()},
                                  server_.dir() / "receiver.log"))
       throw BenchError("cannot start the notification receiver");
     if (!wf::testing::wait_until([&] { return fs::exists(port_file) && !wf::testing::read_first_line(port_file).empty(); },
@@ -372,19 +373,20 @@ class Deliveries {
   const std::string& error() const { return error_; }
 
  private:
-  // Starts an instance whenever the count started falls behind `rate` × the time since start.
+  // Each thread takes the next start's number n and sleeps until its time, `began_` + n / `rate`
+  // (at once when that time has passed), then starts it: the threads wake only to start, so what
+  // the pacing itself costs the shared cores is the starts' requests and no polling.
   void pace() {
     try {
       auto client = server_.new_client();
       while (!stopping_) {
-        const auto due = static_cast<int64_t>(rate_ * seconds_since(began_));
-        int64_t n = started_;
-        if (n >= due || !started_.compare_exchange_weak(n, n + 1)) {
-          if (n >= due) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-          continue;
-        }
+        const int64_t n = claimed_++;
+        const auto due = began_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(n / rate_));
+        while (!stopping_ && Clock::now() < due) std::this_thread::sleep_until(std::min(due, Clock::now() + std::chrono::milliseconds(50)));
+        if (stopping_) break;
         HttpResult r = client->post("/api/v1/definitions/" + workflow_ + "/run", "{}");
         if (r.status != 201) throw BenchError("starting " + workflow_ + " failed: " + r.describe());
+        ++started_;
       }
     } catch (const std::exception& e) {  // nothing leaves the thread
       std::lock_guard lock(mutex_);
@@ -398,6 +400,7 @@ class Deliveries {
   wf::testing::Process receiver_;
   Clock::time_point began_;
   std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> claimed_{0};  // the starts' numbers taken by the threads
   std::atomic<int64_t> started_{0};
   std::vector<std::thread> threads_;
   std::mutex mutex_;
