@@ -13,6 +13,8 @@ namespace wf::notify {
 namespace {
 
 constexpr size_t kMaxResponseBody = 64 * 1024;
+// Finished transfers' handles kept for the next ones: as many as usually run at once.
+constexpr size_t kSpareEasyHandles = 64;
 
 int64_t monotonic_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -84,6 +86,8 @@ void CurlSender::close() {
   // The cached connections' sockets are removed (their polls closed) now, while the loop runs.
   curl_multi_cleanup(m);
   multi_ = nullptr;
+  for (void* e : spare_easy_) curl_easy_cleanup(static_cast<CURL*>(e));
+  spare_easy_.clear();
   uv_timer_stop(&timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
 }
@@ -91,7 +95,7 @@ void CurlSender::close() {
 bool CurlSender::send(const Outgoing& r, Callback done, std::string& error) {
   if (closed_) return error = "the sender is closed", false;
   auto t = std::make_unique<Transfer>();
-  t->easy = curl_easy_init();
+  t->easy = static_cast<CURL*>(take_easy());
   if (!t->easy) return error = "curl_easy_init failed", false;
   t->body = r.body;
   t->done = std::move(done);
@@ -239,12 +243,29 @@ void CurlSender::collect() {
     a.duration_ms = monotonic_ms() - t->started;
     a.body = std::move(t->response);
     curl_multi_remove_handle(m, e);
+    give_back(e);
+    t->easy = nullptr;
     transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t), transfers_.end());
     Callback done = std::move(t->done);
     delete t;
     if (done) done(a);
     if (closed_) return;  // a callback closed the sender
   }
+}
+
+void* CurlSender::take_easy() {
+  if (spare_easy_.empty()) return curl_easy_init();
+  void* e = spare_easy_.back();
+  spare_easy_.pop_back();
+  return e;
+}
+
+void CurlSender::give_back(void* easy) {
+  if (closed_ || spare_easy_.size() >= kSpareEasyHandles) return curl_easy_cleanup(static_cast<CURL*>(easy));
+  // Every option back to its default; what the handle learnt (its DNS entries) stays, and the
+  // connections are the multi handle's.
+  curl_easy_reset(static_cast<CURL*>(easy));
+  spare_easy_.push_back(easy);
 }
 
 }  // namespace wf::notify

@@ -60,12 +60,19 @@ class CurlSender {
   static void on_socket_closed(uv_handle_t* handle);
   void act(int fd, int flags);
   void collect();
+  // An easy handle for a new transfer: a finished one reset, else a new one; nullptr on failure.
+  void* take_easy();
+  // Keeps a finished transfer's handle for the next (up to kSpareEasyHandles), else frees it.
+  void give_back(void* easy);
 
   uv_loop_t* loop_;
   void* multi_ = nullptr;  // CURLM*
   uv_timer_t timer_{};
   bool closed_ = false;
   std::vector<Transfer*> transfers_;
+  // Finished transfers' easy handles (CURL*), reset for the next: a new handle for every transfer
+  // cost more than the transfer's own options.
+  std::vector<void*> spare_easy_;
 };
 
 }  // namespace wf::notify
