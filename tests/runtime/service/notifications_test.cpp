@@ -173,6 +173,31 @@ TEST_F(NotificationsTest, ReplaySinceATimeSendsEveryDeadLetterAgain) {
   for (const json& n : items) EXPECT_EQ(wait_notification(n["id"], "delivered").value("status", ""), "delivered");
 }
 
+// Transfers reuse curl's handles: what one channel's request carried (its headers, its secret's
+// signature) never reaches another's.
+TEST_F(NotificationsTest, OneChannelsHeadersNeverReachAnother) {
+  const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  receiver_.script("/team", {{{"status", 200}}}, secret);
+  channel({{"kind", "webhook"}, {"name", "team"}, {"config", {{"url", receiver_.url() + "/team"}, {"headers", {{"X-Team", "blue"}}},
+                                                               {"secret", secret}}}});
+  channel({{"kind", "webhook"}, {"name", "plain"}, {"config", {{"url", receiver_.url() + "/plain"}}}});
+  const int64_t instance = run("  for k in [1, 2, 3, 4, 5, 6] {\n    notify \"t {{k}}\" to webhook(\"team\")\n"
+                               "    notify \"p {{k}}\" to webhook(\"plain\")\n  }");
+  for (const json& n : notifications("?instance=" + std::to_string(instance)))
+    EXPECT_EQ(wait_notification(n["id"], "delivered").value("status", ""), "delivered");
+  json team = receiver_.received("/team"), plain = receiver_.received("/plain");
+  ASSERT_EQ(team.size(), 6u);
+  ASSERT_EQ(plain.size(), 6u);
+  for (const json& r : team) {
+    EXPECT_EQ(r["headers"].value("x-team", r["headers"].value("X-Team", "")), "blue") << r.dump();
+    EXPECT_TRUE(r.value("signature_ok", false)) << r.dump();
+  }
+  for (const json& r : plain) {
+    EXPECT_FALSE(r["headers"].contains("x-team") || r["headers"].contains("X-Team")) << r.dump();
+    EXPECT_FALSE(r["headers"].contains("webhook-signature")) << r.dump();
+  }
+}
+
 TEST_F(NotificationsTest, UnknownChannelIsDeadLetteredAtOnceWithoutFailingTheWorkflow) {
   const int64_t instance = run("  notify \"to nowhere\" to webhook(\"nobody\")");
   const int64_t id = only_notification(instance);
