@@ -213,6 +213,8 @@ int64_t Machine::step_deadline_from(const Value& info, int64_t now) {
   return std::max<int64_t>(1, now + std::max<int64_t>(0, as_record(info).fields[1].i));
 }
 
+bool Machine::aborted() const { return !fibers_.empty() && fibers_[0]->doomed; }
+
 void Machine::abort(Value error_record) {
   // The main fiber's cancellation reaches its children through JOIN; branches not waited on by
   // anyone (none exist: every SPAWN is joined) would be reached by the loop anyway.

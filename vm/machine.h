@@ -81,6 +81,9 @@ class Machine {
   // Raises an error nothing can catch into every live fiber (cancel, instance timeout): finally
   // blocks and checkins still run.
   void abort(Value error_record);
+  // Whether an abort is unwinding it: its main fiber carries an error nothing catches, so only
+  // finally blocks and checkins run on. Kept in its continuation, so it holds after a restore.
+  bool aborted() const;
 
   // The earliest deadline of the timed steps `fiber` is inside: its own, and those its parents
   // were inside when they started it (a `parallel` inside a step). Null when there is none.

@@ -314,8 +314,9 @@ class Engine {
   // (nor `retry`, which a person asks for); a child workflow's instance counts as its parent's.
   bool automatic(const Instance& in) const;
   // Whether the effect `in` now asks for is to be withheld: its organization's automation is
-  // paused and `in` is automatic.
-  bool held_by_kill_switch(const Instance& in) const;
+  // paused, `in` is automatic, and its machine `m` is not being aborted (what the finally blocks
+  // of a cancelled or timed-out instance ask for is cleanup, never withheld).
+  bool held_by_kill_switch(const Instance& in, const vm::Machine& m) const;
   // Records `w` (and its `row`) as asked for but not begun, and the instance as held.
   void withhold(Instance& in, Wait& w, WaitRow& row, const std::string& what, Changes& ch);
   // Begins the withheld effects of `in` and lets it go on.

@@ -166,7 +166,7 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
   w.args = r.args;
   WaitRow row{in.row.id, r.seq, r.fiber, std::string(bytecode::effect_name(r.kind)), vm::encode_values(*in.program, {r.args}),
               effects::wall_clock_ms(), std::nullopt};
-  if (held_by_kill_switch(in)) return withhold(in, w, row, describe_effect(r), ch);
+  if (held_by_kill_switch(in, m)) return withhold(in, w, row, describe_effect(r), ch);
   begin_effect(in, w, m, r, std::move(row), ch);
 }
 
@@ -291,7 +291,6 @@ void Engine::abort_instance(Instance& in, stdlib::ErrorKind kind, const std::str
   // What its finally blocks ask for is cleanup of an instance being stopped: the kill switch
   // withholds none of it.
   in.row.kill_switch_paused = false;
-  in.aborting = true;
   log(in, ch, "instance", message);
   if (in.row.status == InstanceStatus::Queued) {
     in.row.status = kind == stdlib::ErrorKind::Timeout ? InstanceStatus::Timeout : InstanceStatus::Cancelled;

@@ -34,8 +34,8 @@ bool Engine::automatic(const Instance& in) const {
   return at->row.trigger != Trigger::Manual && at->row.trigger != Trigger::Retry && at->row.trigger != Trigger::Child;
 }
 
-bool Engine::held_by_kill_switch(const Instance& in) const {
-  return !in.aborting && automation_paused(in.row.org_id) && automatic(in);
+bool Engine::held_by_kill_switch(const Instance& in, const vm::Machine& m) const {
+  return !m.aborted() && automation_paused(in.row.org_id) && automatic(in);
 }
 
 void Engine::withhold(Instance& in, Wait& w, WaitRow& row, const std::string& what, Changes& ch) {

@@ -61,7 +61,6 @@ struct Instance {
   bool queued_to_run = false;  // out of fuel, waiting in the runnable list
   bool detached = false;       // a child whose parent no longer waits for it
   bool timeout_fired = false;  // its @timeout ran out (the wall clock may say otherwise after a step)
-  bool aborting = false;       // cancelled or timed out: only its finally blocks run on
 };
 
 // How an effect reads in the execution log and the timeline ("run job ...", "sleep 5m").

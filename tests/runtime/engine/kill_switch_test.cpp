@@ -169,5 +169,47 @@ TEST(KillSwitch, ACancelOfAHeldInstanceEndsIt) {
   EXPECT_TRUE(h.turn_until([&] { return h.stored_status(automatic) == "cancelled"; }));
 }
 
+constexpr const char* kCleanupAfterCancel = R"(
+workflow cleans_up() {
+  try {
+    sleep 60s
+  } finally {
+    sleep 300ms
+    sleep 300ms
+    log "cleaned up"
+  }
+}
+)";
+
+// What the finally blocks of a cancelled instance ask for is never withheld, also after a restart
+// in the middle of them: the instance still knows it is being stopped.
+TEST(KillSwitch, TheCleanupOfACancelledInstanceGoesOnAfterARestart) {
+  std::filesystem::path dir;
+  int64_t automatic = 0;
+  {
+    EngineHarness h(kCleanupAfterCancel);
+    ASSERT_EQ(h.error(), "");
+    h.keep_store = true;
+    dir = h.dir();
+    automatic = h.start(Trigger::Webhook);
+    ASSERT_GT(automatic, 0);
+    ASSERT_TRUE(h.turn_until([&] { return h.stored_status(automatic) == "paused"; }));  // in its 60 s sleep
+    flip(h, true, "incident");
+    Heard heard;
+    ASSERT_EQ(h.engine().cancel(kOrg, automatic, heard.done()).outcome, Outcome::Ok);
+    ASSERT_TRUE(h.turn_until([&] { return heard.called; }));
+    ASSERT_TRUE(heard.ok) << heard.error;
+    EXPECT_FALSE(held(h, automatic));  // its first cleanup sleep has begun
+  }
+  EngineHarness h(kCleanupAfterCancel, 1000, dir);
+  ASSERT_EQ(h.error(), "");
+  EXPECT_TRUE(h.engine().automation_paused(kOrg));
+  EXPECT_TRUE(h.turn_until([&] { return h.stored_status(automatic) == "cancelled" || held(h, automatic); }, 5s));
+  EXPECT_EQ(h.stored_status(automatic), "cancelled");
+  EXPECT_TRUE(logged(h, automatic, "cleaned up"));
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
 }  // namespace
 }  // namespace wf::engine::testing
