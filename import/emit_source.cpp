@@ -92,11 +92,13 @@ class Emitter {
     try {
       emitted_.assign(g_.steps.size(), false);
       indent_ = 1;
+      depth_ = 0;
       region(0, a_.exit());
       body = std::move(lines_);
     } catch (const Unstructured&) {
       out.structured = false;
       lines_.clear();
+      depth_ = 0;
       state_machine();
       body = std::move(lines_);
     }
@@ -134,6 +136,7 @@ class Emitter {
     for (const Variable& v : g_.variables) {
       std::string name = identifier(v.name);
       if (taken.count(name) || name.rfind("step_", 0) == 0) name = "var_" + name;
+      for (int n = 2; taken.count(name); ++n) name = fmt::format("var_{}_{}", identifier(v.name), n);
       if (name != v.name) warn(fmt::format("variable \"{}\" is the parameter `{}` (\"{}\" cannot name a wf parameter)", v.name, name, v.name));
       taken.insert(name);
       ValueType type = ValueType::String;
@@ -239,7 +242,9 @@ class Emitter {
     ScriptDecl decl;
     json exported;
     std::string exported_from;
-    if (!options_.scripts_dir.empty()) {
+    // A key that is not a plain file name is never looked up on disk.
+    const bool plain = key.find('/') == std::string::npos && key.find('\\') == std::string::npos && key != "." && key != "..";
+    if (!options_.scripts_dir.empty() && plain) {
       namespace fs = std::filesystem;
       std::vector<fs::path> candidates = {fs::path(options_.scripts_dir) / (key + ".json")};
       std::error_code ec;
@@ -521,6 +526,9 @@ class Emitter {
       }
       const std::optional<size_t> join = a_.join_of(node);
       if (!join) throw Unstructured{};
+      // Branches nested deeper than a reader (or the parser) can follow: the flat loop instead.
+      if (depth_ >= kMaxNesting) throw Unstructured{};
+      ++depth_;
       Target first, second;
       if (s.type == StepType::Conditional) {
         emit_step(s);
@@ -536,6 +544,7 @@ class Emitter {
       ++indent_;
       branch(s, second, *join, s.type == StepType::Conditional ? "on_false" : "on_success");
       close();
+      --depth_;
       node = *join;
     }
   }
@@ -550,6 +559,8 @@ class Emitter {
   // the identity is then checked in wherever the workflow leaves that part of the graph.
   size_t checkout_region(size_t node, size_t stop) {
     const Step& s = g_.steps[node];
+    if (depth_ >= kMaxNesting) throw Unstructured{};
+    ++depth_;
     std::optional<size_t> checkin;
     for (std::optional<size_t> x = a_.join_of(node); x && *x != stop && *x != a_.exit(); x = a_.join_of(*x))
       if (g_.steps[*x].type == StepType::PamCheckin) {
@@ -570,13 +581,19 @@ class Emitter {
       after = a_.successors(*checkin)[0];
     }
     close();
+    --depth_;
     return after;
   }
 
   // ---- state-machine form ----
-  void route(const Step& s, const Target& t, const char* name) {
-    if (t.kind == Target::Kind::Fail) line(fail_text(s, name));
-    else line(fmt::format("next_step = {}", quoted(t.kind == Target::Kind::End ? "" : t.step)));
+  // Sets `next_step` for the target, or fails; false for a `fail`.
+  bool route(const Step& s, const Target& t, const char* name) {
+    if (t.kind == Target::Kind::Fail) {
+      line(fail_text(s, name));
+      return false;
+    }
+    line(fmt::format("next_step = {}", quoted(t.kind == Target::Kind::End ? "" : t.step)));
+    return true;
   }
 
   void state_machine() {
@@ -624,49 +641,50 @@ class Emitter {
 
   // A loop that runs the step `next_step` names, and sets it to the step that comes next, until
   // the workflow ends; inside a checkout, until a pam_checkin or a step outside the block, where
-  // the block ends (and checks the identity in) and the loop around it goes on.
+  // the block ends (and checks the identity in) and the loop around it goes on. Each step is an
+  // `if` of its own that ends with `continue` (not an `else if` chain, which would nest as deep as
+  // the graph is long).
   void dispatch(size_t entry, bool inside) {
     open("while next_step != \"\"");
-    bool first = true;
     for (size_t i : dispatch_set(entry, inside)) {
       const Step& s = g_.steps[i];
-      if (first) open(fmt::format("if next_step == {}", quoted(s.id)));
-      else close(fmt::format(" else if next_step == {} {{", quoted(s.id))), ++indent_;
-      first = false;
+      open(fmt::format("if next_step == {}", quoted(s.id)));
+      bool goes_on = true;  // false when every way out of the step is a `fail`
       if (s.type == StepType::PamCheckout) {
+        if (depth_ >= kMaxNesting) bad(s.id, fmt::format("more than {} checkouts are open at once here", kMaxNesting));
+        ++depth_;
         open_checkout(s);
         emit_step(s);
-        route(s, s.on_success, "on_success");
-        dispatch(a_.node_of(s.on_success), true);
+        goes_on = route(s, s.on_success, "on_success");
+        if (goes_on) dispatch(a_.node_of(s.on_success), true);
         close();
+        --depth_;
       } else if (s.type == StepType::Conditional) {
         emit_step(s);
         open("if condition_holds");
-        route(s, s.on_true, "on_true");
+        const bool yes = route(s, s.on_true, "on_true");
         close(" else {");
         ++indent_;
-        route(s, s.on_false, "on_false");
+        const bool no = route(s, s.on_false, "on_false");
         close();
+        goes_on = yes || no;
       } else if (s.on_failure) {
         emit_guarded(s);
         open("if step_failed");
-        route(s, *s.on_failure, "on_failure");
+        const bool failed = route(s, *s.on_failure, "on_failure");
         close(" else {");
         ++indent_;
-        route(s, s.on_success, "on_success");
+        const bool succeeded = route(s, s.on_success, "on_success");
         close();
+        goes_on = failed || succeeded;
       } else {
         emit_step(s);
-        route(s, s.on_success, "on_success");
+        goes_on = route(s, s.on_success, "on_success");
       }
-      if (inside && s.type == StepType::PamCheckin) line("break");
+      if (goes_on) line(inside && s.type == StepType::PamCheckin ? "break" : "continue");
+      close();
     }
-    if (inside && !first) {
-      close(" else {");
-      ++indent_;
-      line("break");
-    }
-    if (!first) close();
+    if (inside) line("break");  // a step outside this checkout: the loop around it runs it
     close();
   }
 
@@ -743,6 +761,9 @@ class Emitter {
   std::vector<bool> emitted_;
   std::string lines_;
   int indent_ = 1;
+  // How many `if`s and `checkout`s the code being written is inside.
+  static constexpr int kMaxNesting = 32;
+  int depth_ = 0;
   bool uses_failed_flag_ = false, uses_condition_flag_ = false;
 };
 

@@ -1,12 +1,13 @@
 // Reachability, busy cycles and post-dominators of a legacy graph (see graph_analysis.h).
 #include "graph_analysis.h"
 
-#include <functional>
+#include <cstdint>
 
 namespace wf::legacy {
 
 GraphAnalysis::GraphAnalysis(const Graph& graph) : steps_(graph.steps) {
   const size_t n = steps_.size();
+  for (size_t i = 0; i < n; ++i) index_.emplace(steps_[i].id, i);
   successors_.resize(n + 1);
   for (size_t i = 0; i < n; ++i) {
     const Step& s = steps_[i];
@@ -26,27 +27,58 @@ GraphAnalysis::GraphAnalysis(const Graph& graph) : steps_(graph.steps) {
     for (size_t next : successors_[at])
       if (!reachable_[next]) reachable_[next] = true, work.push_back(next);
   }
-  // Post-dominators by the classic iteration to a fixed point: pdom(exit) = {exit}, pdom(x) = {x}
-  // plus what post-dominates every successor of x. Graphs are small; sets are bit vectors.
-  post_dominators_.assign(n + 1, std::vector<bool>(n + 1, true));
-  post_dominators_[n].assign(n + 1, false);
-  post_dominators_[n][n] = true;
+  // The reversed graph: who leads to each node.
+  std::vector<std::vector<size_t>> predecessors(n + 1);
+  for (size_t x = 0; x < n; ++x)
+    if (reachable_[x])
+      for (size_t s : successors_[x]) predecessors[s].push_back(x);
+  // A postorder of the reversed graph from the exit, by an explicit stack (no recursion, however
+  // long the graph).
+  constexpr size_t kNone = SIZE_MAX;
+  order_.assign(n + 1, kNone);
+  std::vector<size_t> postorder;
+  std::vector<bool> seen(n + 1, false);
+  std::vector<std::pair<size_t, size_t>> stack = {{n, 0}};
+  seen[n] = true;
+  while (!stack.empty()) {
+    auto& [node, next] = stack.back();
+    if (next < predecessors[node].size()) {
+      const size_t p = predecessors[node][next++];
+      if (!seen[p]) seen[p] = true, stack.push_back({p, 0});
+      continue;
+    }
+    order_[node] = postorder.size();
+    postorder.push_back(node);
+    stack.pop_back();
+  }
+  ipdom_.assign(n + 1, kNone);
+  ipdom_[n] = n;
+  auto intersect = [&](size_t a, size_t b) {
+    while (a != b) {
+      while (order_[a] < order_[b]) a = ipdom_[a];
+      while (order_[b] < order_[a]) b = ipdom_[b];
+    }
+    return a;
+  };
   for (bool changed = true; changed;) {
     changed = false;
-    for (size_t x = 0; x < n; ++x) {
-      std::vector<bool> next(n + 1, true);
-      for (size_t s : successors_[x])
-        for (size_t d = 0; d <= n; ++d) next[d] = next[d] && post_dominators_[s][d];
-      next[x] = true;
-      if (next != post_dominators_[x]) post_dominators_[x] = std::move(next), changed = true;
+    for (size_t i = postorder.size(); i-- > 0;) {  // reverse postorder, the exit first
+      const size_t x = postorder[i];
+      if (x == n) continue;
+      size_t best = kNone;
+      for (size_t s : successors_[x]) {
+        if (ipdom_[s] == kNone) continue;  // not reached yet, or never ends
+        best = best == kNone ? s : intersect(s, best);
+      }
+      if (best != ipdom_[x]) ipdom_[x] = best, changed = true;
     }
   }
 }
 
 std::optional<size_t> GraphAnalysis::index_of(const std::string& id) const {
-  for (size_t i = 0; i < steps_.size(); ++i)
-    if (steps_[i].id == id) return i;
-  return std::nullopt;
+  auto it = index_.find(id);
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
 }
 
 size_t GraphAnalysis::node_of(const Target& t) const {
@@ -55,48 +87,43 @@ size_t GraphAnalysis::node_of(const Target& t) const {
 }
 
 std::vector<std::string> GraphAnalysis::cycle_without_delay() const {
-  // A depth-first search over reachable steps that are not delays; a back edge closes a cycle.
+  // A depth-first search over reachable steps that are not delays, by an explicit stack; an
+  // edge back to a step on the current path closes a cycle.
   const size_t n = steps_.size();
   std::vector<int> state(n, 0);  // 0 new, 1 on the path, 2 done
-  std::vector<size_t> path;
-  std::vector<std::string> found;
-  std::function<bool(size_t)> visit = [&](size_t x) {
-    state[x] = 1;
-    path.push_back(x);
-    for (size_t s : successors_[x]) {
-      if (s == exit() || steps_[s].type == StepType::Delay) continue;
-      if (state[s] == 1) {
-        bool in = false;
-        for (size_t p : path) {
-          if (p == s) in = true;
-          if (in) found.push_back(steps_[p].id);
-        }
-        return true;
+  auto passable = [&](size_t s) { return s != exit() && steps_[s].type != StepType::Delay; };
+  for (size_t root = 0; root < n; ++root) {
+    if (!reachable_[root] || state[root] != 0 || !passable(root)) continue;
+    std::vector<std::pair<size_t, size_t>> path = {{root, 0}};
+    state[root] = 1;
+    while (!path.empty()) {
+      auto& [node, next] = path.back();
+      if (next == successors_[node].size()) {
+        state[node] = 2;
+        path.pop_back();
+        continue;
       }
-      if (state[s] == 0 && visit(s)) return true;
+      const size_t s = successors_[node][next++];
+      if (!passable(s) || state[s] == 2) continue;
+      if (state[s] == 1) {
+        std::vector<std::string> cycle;
+        bool in = false;
+        for (const auto& [p, unused] : path) {
+          if (p == s) in = true;
+          if (in) cycle.push_back(steps_[p].id);
+        }
+        return cycle;
+      }
+      state[s] = 1;
+      path.push_back({s, 0});
     }
-    path.pop_back();
-    state[x] = 2;
-    return false;
-  };
-  for (size_t x = 0; x < n; ++x)
-    if (reachable_[x] && state[x] == 0 && steps_[x].type != StepType::Delay && visit(x)) return found;
+  }
   return {};
 }
 
 std::optional<size_t> GraphAnalysis::join_of(size_t node) const {
-  // The strict post-dominator closest to `node`: the one with the most post-dominators itself.
-  std::optional<size_t> best;
-  size_t best_size = 0;
-  for (size_t d = 0; d <= exit(); ++d) {
-    if (d == node || !post_dominators_[node][d]) continue;
-    size_t size = 0;
-    for (bool b : post_dominators_[d]) size += b;
-    if (!best || size > best_size) best = d, best_size = size;
-  }
-  // A node no way of which ends keeps the full set: every node "post-dominates" it.
-  if (best && !post_dominators_[node][exit()]) return std::nullopt;
-  return best;
+  if (ipdom_[node] == SIZE_MAX) return std::nullopt;
+  return ipdom_[node];
 }
 
 }  // namespace wf::legacy

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "legacy_graph.h"
@@ -28,15 +29,20 @@ class GraphAnalysis {
   // The ids of a cycle of reachable steps with no delay step in it (empty when there is none),
   // in the order the cycle runs.
   std::vector<std::string> cycle_without_delay() const;
-  // The node where every way out of `node` meets again (exit() when they only meet at the end);
-  // nullopt when some way never ends.
+  // The node where every way out of `node` meets again (its immediate post-dominator; exit()
+  // when they only meet at the end); nullopt when no way out of it ends.
   std::optional<size_t> join_of(size_t node) const;
 
  private:
   const std::vector<Step>& steps_;
+  std::unordered_map<std::string, size_t> index_;  // id -> node
   std::vector<std::vector<size_t>> successors_;
   std::vector<bool> reachable_;
-  std::vector<std::vector<bool>> post_dominators_;  // [node][d]: d post-dominates node
+  // Immediate post-dominators by Cooper, Harvey and Kennedy's iteration over the reversed graph
+  // (linear passes, so a graph of thousands of steps is analysed at once): `order_` numbers the
+  // nodes that reach the exit in a postorder of the reversed graph (the exit last); SIZE_MAX
+  // for the others.
+  std::vector<size_t> ipdom_, order_;
 };
 
 }  // namespace wf::legacy

@@ -67,15 +67,19 @@ const json& field(const json& step, const json& config, const char* name) {
   return null_value;
 }
 
-Step read_step(const json& j, const std::string& position, std::set<std::string>& ids);
+// Parallel steps nested deeper than this are refused: nobody draws such a graph, and the
+// reading (and the code written from it) would go as deep.
+constexpr int kMaxParallelNesting = 8;
 
-std::vector<Step> read_steps(const json& list, const std::string& position, std::set<std::string>& ids) {
+Step read_step(const json& j, const std::string& position, std::set<std::string>& ids, int depth);
+
+std::vector<Step> read_steps(const json& list, const std::string& position, std::set<std::string>& ids, int depth) {
   std::vector<Step> out;
-  for (size_t i = 0; i < list.size(); ++i) out.push_back(read_step(list[i], fmt::format("{}{}", position, i + 1), ids));
+  for (size_t i = 0; i < list.size(); ++i) out.push_back(read_step(list[i], fmt::format("{}{}", position, i + 1), ids, depth));
   return out;
 }
 
-Step read_step(const json& j, const std::string& position, std::set<std::string>& ids) {
+Step read_step(const json& j, const std::string& position, std::set<std::string>& ids, int depth) {
   if (!j.is_object()) throw Bad{fmt::format("step {}: must be an object", position)};
   Step s;
   s.raw = j;
@@ -120,10 +124,12 @@ Step read_step(const json& j, const std::string& position, std::set<std::string>
     const json& branches = field(j, s.config, "branches");
     if (!branches.is_array() || branches.empty())
       throw Bad{fmt::format("{}: a parallel step needs `config.branches`, a list of branches, each a list of steps", where(s.id))};
+    if (depth >= kMaxParallelNesting)
+      throw Bad{fmt::format("{}: parallel steps are nested more than {} deep", where(s.id), kMaxParallelNesting)};
     for (size_t b = 0; b < branches.size(); ++b) {
       if (!branches[b].is_array() || branches[b].empty())
         throw Bad{fmt::format("{}: branch {} must be a non-empty list of steps", where(s.id), b + 1)};
-      s.branches.push_back(read_steps(branches[b], fmt::format("\"{}\" branch {} #", s.id, b + 1), ids));
+      s.branches.push_back(read_steps(branches[b], fmt::format("\"{}\" branch {} #", s.id, b + 1), ids, depth + 1));
     }
   }
   return s;
@@ -214,7 +220,7 @@ bool parse_graph(const std::string& text, Graph& out, std::string& error) {
     g.canary_success_threshold = number("canary_success_threshold");
     if (auto t = j.find("trigger_type"); t != j.end() && t->is_string()) g.trigger_type = t->get<std::string>();
     std::set<std::string> ids;
-    g.steps = read_steps(*steps, "", ids);
+    g.steps = read_steps(*steps, "", ids, 0);
     std::set<std::string> top_level;
     for (const Step& s : g.steps) top_level.insert(s.id);
     check_branch_steps(g.steps);

@@ -413,23 +413,29 @@ void create_definitions(Context& c, const Principal& who, http::Request& r, Exch
 }
 
 // A legacy step-graph (SPEC §9, recognized by its `steps`) becomes a draft of the source
-// `wf import` makes of it; `new_name` renames it, as for wf's own export.
+// `wf import` makes of it; `new_name` renames it, as for wf's own export. The import (reading,
+// writing and formatting the source) runs on the pool, like the compile that follows it.
 static void import_legacy_definition(Context& c, const Principal& who, ExchangePtr x, const nlohmann::json& body) {
-  legacy::ImportOptions options;
-  options.check = false;  // the upload compiles it, off the loop, and answers its diagnostics
-  legacy::ImportResult imported = legacy::import_legacy(body.dump(), options);
-  if (!imported.ok) {
-    nlohmann::json error = {{"code", "import_failed"}, {"message", imported.error}, {"warnings", imported.warnings}};
-    if (!imported.note.empty()) error["note"] = imported.note;
-    return reply_json(*x, 422, {{"error", error}});
-  }
-  std::string name = imported.workflow;
+  std::string name;
   if (auto n = body.find("new_name"); n != body.end()) {
     if (!n->is_string() || n->get<std::string>().empty()) return reply_error(*x, 400, "bad_request", "`new_name` must be a non-empty string");
     name = n->get<std::string>();
   }
   const std::string description = body.value("description", nlohmann::json()).is_string() ? body["description"].get<std::string>() : "";
-  return upload(c, who, x, imported.source, imported.workflow + ".wf", description, name, UploadKind::Single);
+  legacy::ImportOptions options;
+  options.check = false;  // the upload compiles it and answers its diagnostics
+  run_in_background(
+      c.loop, [text = body.dump(), options] { return legacy::import_legacy(text, options); },
+      [&c, who, x, name, description](std::optional<legacy::ImportResult> imported, const std::string& why) {
+        if (!imported) return reply_error(*x, 500, "internal", "the import failed: " + why);
+        if (!imported->ok) {
+          nlohmann::json error = {{"code", "import_failed"}, {"message", imported->error}, {"warnings", imported->warnings}};
+          if (!imported->note.empty()) error["note"] = imported->note;
+          return reply_json(*x, 422, {{"error", error}});
+        }
+        upload(c, who, x, imported->source, imported->workflow + ".wf", description, name.empty() ? imported->workflow : name,
+               UploadKind::Single);
+      });
 }
 
 void import_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
