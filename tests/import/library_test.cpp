@@ -2,6 +2,7 @@
 // for the corpus. A long sequence stays structured and flat; branches nested deeper than a reader
 // can follow become the state-machine loop, which checks however many steps it has; parallel
 // steps nested too deep are refused naming the step; a script id is never a path.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -16,12 +17,12 @@ namespace {
 using json = nlohmann::json;
 
 json command(const std::string& id, const json& next) {
-  return {{"id", id}, {"type", "command"}, {"config", {{"command", "echo " + id}}}, {"on_success", next}};
+  return {{"id", id}, {"type", "command"}, {"config", {{"command", fmt::format("echo {}", id)}}}, {"on_success", next}};
 }
 
 TEST(ImportLibrary, ALongSequenceIsStructuredAndChecks) {
   json steps = json::array();
-  for (int i = 0; i < 2000; ++i) steps.push_back(command("s" + std::to_string(i), i < 1999 ? json("s" + std::to_string(i + 1)) : json()));
+  for (int i = 0; i < 2000; ++i) steps.push_back(command(fmt::format("s{}", i), i < 1999 ? json(fmt::format("s{}", i + 1)) : json()));
   const auto r = wf::legacy::import_legacy(json{{"name", "long"}, {"steps", steps}}.dump());
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_TRUE(r.structured);
@@ -32,9 +33,9 @@ TEST(ImportLibrary, BranchesNestedTooDeepBecomeTheLoopAndCheck) {
   // Each conditional's true way leads to the next, its false way ends: 1500 nested ifs.
   json steps = json::array();
   for (int i = 0; i < 1500; ++i)
-    steps.push_back({{"id", "c" + std::to_string(i)},
+    steps.push_back({{"id", fmt::format("c{}", i)},
                      {"type", "conditional"},
-                     {"config", {{"condition", "1 == 1"}, {"on_true", i < 1499 ? json("c" + std::to_string(i + 1)) : json()}, {"on_false", nullptr}}}});
+                     {"config", {{"condition", "1 == 1"}, {"on_true", i < 1499 ? json(fmt::format("c{}", i + 1)) : json()}, {"on_false", nullptr}}}});
   const auto r = wf::legacy::import_legacy(json{{"name", "deep"}, {"steps", steps}}.dump());
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_FALSE(r.structured);
@@ -42,7 +43,7 @@ TEST(ImportLibrary, BranchesNestedTooDeepBecomeTheLoopAndCheck) {
 
 TEST(ImportLibrary, ParallelNestedTooDeepIsRefusedNamingTheStep) {
   json inner = command("leaf", nullptr);
-  for (int i = 0; i < 12; ++i) inner = {{"id", "p" + std::to_string(i)}, {"type", "parallel"}, {"config", {{"branches", json::array({json::array({inner})})}}}};
+  for (int i = 0; i < 12; ++i) inner = {{"id", fmt::format("p{}", i)}, {"type", "parallel"}, {"config", {{"branches", json::array({json::array({inner})})}}}};
   const auto r = wf::legacy::import_legacy(json{{"name", "nest"}, {"steps", json::array({inner})}}.dump());
   ASSERT_FALSE(r.ok);
   EXPECT_NE(r.error.find("parallel steps are nested more than 8 deep"), std::string::npos) << r.error;
