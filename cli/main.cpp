@@ -17,6 +17,7 @@
 #include "graph_command.h"
 #include "lsp_command.h"
 #include "fmt_command.h"
+#include "import_command.h"
 #include "repl_command.h"
 #include "client_commands.h"
 #include "agent_command.h"
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   wf::cli::register_graph_command(app);
   wf::cli::register_lsp_command(app);
   wf::cli::register_fmt_command(app);
+  wf::cli::register_import_command(app);
   wf::cli::register_repl_command(app);
   wf::cli::register_client_commands(app);
   wf::cli::register_agent_command(app);

@@ -12,6 +12,7 @@
 #include "effects/clock.h"
 #include "effects/records.h"
 #include "effects/workflow_policy.h"
+#include "import/import.h"
 #include "local/params.h"
 #include "lower/compile.h"
 #include "parse/sll_only.h"
@@ -411,9 +412,36 @@ void create_definitions(Context& c, const Principal& who, http::Request& r, Exch
   return upload(c, who, x, *source, name, description.value_or(""), "", UploadKind::Push, imports);
 }
 
+// A legacy step-graph (SPEC §9, recognized by its `steps`) becomes a draft of the source
+// `wf import` makes of it; `new_name` renames it, as for wf's own export. The import (reading,
+// writing and formatting the source) runs on the pool, like the compile that follows it.
+static void import_legacy_definition(Context& c, const Principal& who, ExchangePtr x, const nlohmann::json& body) {
+  std::string name;
+  if (auto n = body.find("new_name"); n != body.end()) {
+    if (!n->is_string() || n->get<std::string>().empty()) return reply_error(*x, 400, "bad_request", "`new_name` must be a non-empty string");
+    name = n->get<std::string>();
+  }
+  const std::string description = body.value("description", nlohmann::json()).is_string() ? body["description"].get<std::string>() : "";
+  legacy::ImportOptions options;
+  options.check = false;  // the upload compiles it and answers its diagnostics
+  run_in_background(
+      c.loop, [text = body.dump(), options] { return legacy::import_legacy(text, options); },
+      [&c, who, x, name, description](std::optional<legacy::ImportResult> imported, const std::string& why) {
+        if (!imported) return reply_error(*x, 500, "internal", "the import failed: " + why);
+        if (!imported->ok) {
+          nlohmann::json error = {{"code", "import_failed"}, {"message", imported->error}, {"warnings", imported->warnings}};
+          if (!imported->note.empty()) error["note"] = imported->note;
+          return reply_json(*x, 422, {{"error", error}});
+        }
+        upload(c, who, x, imported->source, imported->workflow + ".wf", description, name.empty() ? imported->workflow : name,
+               UploadKind::Single);
+      });
+}
+
 void import_definition(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
   auto body = body_object(r, *x);
   if (!body) return;
+  if (legacy::is_legacy_graph(*body)) return import_legacy_definition(c, who, x, *body);
   Fields f(*body);
   auto name = f.string("name", true);
   auto source = f.string("source", true);
