@@ -128,6 +128,8 @@ const Type* Checker::check_field(FieldExpr& e) {
   }
   if (obj->kind == TypeKind::Record) {
     if (const Field* f = obj->field(name)) return f->type;
+  } else if (obj->kind == TypeKind::Json) {
+    return types_.json();  // a member of a JSON object; JSON null when it has none
   } else if (obj->kind == TypeKind::Credential) {
     if (name == "username" || name == "domain" || name == "credential_type") return types_.string_type();
     if (name == "secret") {
@@ -138,8 +140,7 @@ const Type* Checker::check_field(FieldExpr& e) {
       return types_.error();
     }
   }
-  auto& d = error(DiagCode::UnknownField, e.field.range, fmt::format("`{}` has no field `{}`", type_name(obj), name));
-  if (obj->kind == TypeKind::Json) d.notes.push_back({Location{file_, e.field.range}, fmt::format("index JSON instead: `[\"{}\"]`", name)});
+  error(DiagCode::UnknownField, e.field.range, fmt::format("`{}` has no field `{}`", type_name(obj), name));
   return types_.error();
 }
 
