@@ -327,6 +327,7 @@ const Type* Checker::check_record(RecordExpr& e, const Type* expected) {
   UseGuard guard(use_, "stored in a record");
   if (e.fields.empty() && expected && expected->kind == TypeKind::Map) return expected;
   if (e.fields.empty() && (!expected || expected->kind != TypeKind::Record)) return types_.map(types_.never());
+  if (expected && expected->kind == TypeKind::Map) return check_record_as_map(e, expected);
   std::vector<Field> fields;
   const bool against = expected && expected->kind == TypeKind::Record;
   for (RecordEntry& f : e.fields) {
@@ -361,6 +362,24 @@ const Type* Checker::check_record(RecordExpr& e, const Type* expected) {
     for (size_t i = 0; i < missing.size(); ++i) list += (i ? ", " : "") + missing[i];
     error(DiagCode::TypeMismatch, e.range, fmt::format("missing field{} {} of `{}`", missing.size() > 1 ? "s" : "", list,
                                                        type_name(expected)));
+  }
+  return expected;
+}
+
+// `{env: "prod"}` where a `map<string>` is expected is that map: its field names are the keys
+// (the lowering builds a map when the literal's type is one).
+const Type* Checker::check_record_as_map(RecordExpr& e, const Type* expected) {
+  UseGuard guard(use_, "stored in a map");
+  std::vector<std::string> keys;
+  for (RecordEntry& f : e.fields) {
+    if (std::find(keys.begin(), keys.end(), f.name.text) != keys.end())
+      error(DiagCode::DuplicateDeclaration, f.name.range, fmt::format("key `{}` is given twice", f.name.text));
+    keys.push_back(f.name.text);
+    const Type* t = check_expr(f.value.get(), expected->element);
+    if (f.value && !assignable(t, expected->element)) {
+      if (!(t->kind == TypeKind::Optional && assignable(t->element, expected->element) && report_optional(f.value.get(), t, "stored here")))
+        mismatch(f.value->range, expected->element, t, "a map value");
+    }
   }
   return expected;
 }

@@ -92,6 +92,7 @@ class Checker {
   const Type* check_string(StringExpr& e);
   const Type* check_list(ListExpr& e, const Type* expected);
   const Type* check_record(RecordExpr& e, const Type* expected);
+  const Type* check_record_as_map(RecordExpr& e, const Type* expected);
   const Type* check_map(MapExpr& e, const Type* expected);
   bool report_optional(Expr* e, const Type* t, const char* what);
 

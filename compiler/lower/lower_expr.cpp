@@ -256,6 +256,22 @@ void Lowerer::string_to(const StringExpr& s, int dst, bool shell_parts) {
 // the slot of that field, and fields the literal leaves out (optional ones) are none.
 void Lowerer::record_to(const RecordExpr& e, const Type* type, int dst) {
   if (type && type->kind == TypeKind::Optional) type = type->element;
+  if (type && type->kind == TypeKind::Map && !e.fields.empty()) {
+    // A record literal where a map was expected: the field names are the keys, in source order.
+    if (e.fields.size() > kChunk / 2) {
+      report_limits("a map literal has more than 100 entries; build it with `with(...)`", e.range);
+      return;
+    }
+    const int mark = fb().top();
+    const int base = fb().alloc_block(static_cast<int>(e.fields.size() * 2));
+    for (size_t i = 0; i < e.fields.size(); ++i) {
+      load_string(base + 2 * static_cast<int>(i), e.fields[i].name.text);
+      expr_to(e.fields[i].value.get(), base + 2 * static_cast<int>(i) + 1);
+    }
+    fb().emit_abc(Op::NEWMAP, dst, base, static_cast<int>(e.fields.size()));
+    fb().release_to(mark);
+    return;
+  }
   if (!type || type->kind != TypeKind::Record) {
     const int mark = fb().top();
     fb().emit_abc(Op::NEWMAP, dst, fb().alloc_block(0), 0);  // `{}` as an empty map
