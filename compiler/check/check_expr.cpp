@@ -42,7 +42,8 @@ bool Checker::report_optional(Expr* e, const Type* t, const char* what) {
   auto& d = error(DiagCode::UnhandledOptional, e->range,
                   fmt::format("{} is `{}`, which may be `none`{}", describe_name(e), type_name(t),
                               what ? fmt::format(", and cannot be {}", what) : std::string()));
-  d.notes.push_back({Location{file_, e->range}, "check it first: `if x != none { ... }`"});
+  suggest_none_check(d, e);
+  if (!d.fix) d.notes.push_back({Location{file_, e->range}, "check it first: `if x != none { ... }`"});
   return true;
 }
 
@@ -95,7 +96,8 @@ const Type* Checker::check_name(NameExpr& e) {
     if (!stdlib::overloads(e.name.text).empty())
       error(DiagCode::TypeMismatch, e.range, fmt::format("`{}` is a standard library function; call it: `{}(...)`", e.name.text, e.name.text));
     else
-      error(DiagCode::UnknownName, e.range, fmt::format("unknown name `{}`", e.name.text));
+      suggest_name(error(DiagCode::UnknownName, e.range, fmt::format("unknown name `{}`", e.name.text)), e.range,
+                   e.name.text, value_names());
     return types_.error();
   }
   e.binding = b;
@@ -140,7 +142,13 @@ const Type* Checker::check_field(FieldExpr& e) {
       return types_.error();
     }
   }
-  error(DiagCode::UnknownField, e.field.range, fmt::format("`{}` has no field `{}`", type_name(obj), name));
+  auto& d = error(DiagCode::UnknownField, e.field.range, fmt::format("`{}` has no field `{}`", type_name(obj), name));
+  std::vector<std::string> fields;
+  if (obj->kind == TypeKind::Record)
+    for (const Field& f : obj->fields) fields.push_back(f.name);
+  else if (obj->kind == TypeKind::Credential)
+    fields = {"username", "domain", "credential_type"};
+  suggest_name(d, e.field.range, name, fields);
   return types_.error();
 }
 
@@ -267,8 +275,10 @@ const Type* Checker::check_binary(BinaryExpr& e) {
   if (!out) {
     auto& d = error(DiagCode::TypeMismatch, e.op_range,
                     fmt::format("{} cannot combine `{}` and `{}`", op_text, type_name(l), type_name(r)));
-    if ((is(l, TypeKind::Int) && is(r, TypeKind::Float)) || (is(l, TypeKind::Float) && is(r, TypeKind::Int)))
+    if ((is(l, TypeKind::Int) && is(r, TypeKind::Float)) || (is(l, TypeKind::Float) && is(r, TypeKind::Int))) {
       d.notes.push_back({Location{file_, e.op_range}, "there are no implicit conversions: write `float(...)` or `int(...)`"});
+      suggest_float(d, is(l, TypeKind::Int) ? e.lhs->range : e.rhs->range);
+    }
     if (is(l, TypeKind::String) != is(r, TypeKind::String))
       d.notes.push_back({Location{file_, e.op_range}, "to build text from other values, interpolate: \"{{ x }}\""});
     return types_.error();
@@ -340,7 +350,10 @@ const Type* Checker::check_record(RecordExpr& e, const Type* expected) {
       continue;
     }
     if (against && !want) {
-      error(DiagCode::UnknownField, f.name.range, fmt::format("`{}` has no field `{}`", type_name(expected), f.name.text));
+      auto& d = error(DiagCode::UnknownField, f.name.range, fmt::format("`{}` has no field `{}`", type_name(expected), f.name.text));
+      std::vector<std::string> names;
+      for (const Field& g : expected->fields) names.push_back(g.name);
+      suggest_name(d, f.name.range, f.name.text, names);
       continue;
     }
     if (want && !assignable(t, want->type)) {

@@ -105,7 +105,9 @@ std::string render_text(const std::vector<std::unique_ptr<SourceFile>>& files, c
     } else {
       edit = "remove it";
     }
-    out += fmt::format("  {} {}: {}\n", paint(color, kLabelStyle, "help:"), fix.title, edit);
+    // A question ("did you mean `targets`?") names its edit already.
+    if (!fix.title.empty() && fix.title.back() == '?') out += fmt::format("  {} {}\n", paint(color, kLabelStyle, "help:"), fix.title);
+    else out += fmt::format("  {} {}: {}\n", paint(color, kLabelStyle, "help:"), fix.title, edit);
   }
   return out;
 }
