@@ -525,7 +525,10 @@ next:
     VM_NEXT();
   }
   VM_CASE(NOTNULL) {
-    if (R[A()].is_none()) RAISE(ErrorKind::Type, "{}", as_string(K[bytecode::bx_of(ins)]));
+    if (R[A()].is_none()) {
+      const Value& message = K[bytecode::bx_of(ins)];
+      RAISE(ErrorKind::Type, "{}", message.tag == Tag::Str ? as_string(message) : std::string_view("a JSON member is null"));
+    }
     VM_NEXT();
   }
   VM_CASE(LEN) {
