@@ -109,6 +109,12 @@ TEST(Fixes, UnhandledOptionalWrapsTheStatementInANoneCheck) {
   ASSERT_TRUE(d.fix);
   EXPECT_EQ(d.fix->title, "check it first: `if port != none { ... }`");
   EXPECT_EQ(fixed(text, d), "fn f(port: int?) -> int {\n  if port != none {\n    return port + 1\n  }\n}\n");
+  // `wf check` names the edit by its title; the block it puts in would not fit on the line.
+  Compilation c;
+  c.check_text("a.wf", text);
+  const std::string shown = render_text(c.files(), d, false);
+  EXPECT_NE(shown.find("  help: check it first: `if port != none { ... }`\n"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("replace with"), std::string::npos) << shown;
 }
 
 TEST(Fixes, UnhandledOptionalInALetKeepsTheNoteWithoutAFix) {
@@ -129,6 +135,10 @@ TEST(Fixes, IntWhereFloatIsNeededIsConvertedWithFloat) {
     EXPECT_EQ(d.fix->replacement, "float(n)");
     EXPECT_EQ(d.fix->title, "convert it: `float(n)`");
   }
+  Compilation c;
+  c.check_text("a.wf", text);
+  EXPECT_NE(render_text(c.files(), mismatches[0], false).find("  help: convert it: `float(n)`\n"), std::string::npos)
+      << render_text(c.files(), mismatches[0], false);
 }
 
 TEST(KeywordAsName, SaysTheWordIsAKeywordAndToRenameIt) {
