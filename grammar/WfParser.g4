@@ -80,13 +80,14 @@ primary      : INT                                                       # intLi
              | (TRUE | FALSE)                                            # boolLit
              | NONE                                                      # noneLit
              | stringLit                                                 # stringExpr
+             // The effects come before names: where `approve (x)` could be either, it is the effect.
+             | RUN jobSpec runClause*                                    # runExpr
+             | APPROVE expr approveClause*                               # approveExpr
+             | WAIT EVENT expr (TIMEOUT expr)?                           # waitExpr
              | ident                                                     # nameExpr
              | LPAREN expr RPAREN                                        # parenExpr
              | LBRACK (expr (COMMA expr)* COMMA?)? RBRACK                # listLit
              | LBRACE (entry (COMMA entry)* COMMA?)? RBRACE              # recordLit
-             | RUN jobSpec runClause*                                    # runExpr
-             | APPROVE expr approveClause*                               # approveExpr
-             | WAIT EVENT expr (TIMEOUT expr)?                           # waitExpr
              ;
 entry        : (label | stringLit) COLON expr ;
 args         : arg (COMMA arg)* COMMA? ;
@@ -120,8 +121,11 @@ strPart      : STR_TEXT                                                  # textP
              ;
 
 // Words that are keywords only where a clause expects them, and otherwise names: `reason`
-// (SPEC §1.2 uses it as a parameter), `ttl`, `limit`, `event`, `command`, `branch`.
-ident        : ID | REASON | TTL | LIMIT | EVENT | COMMAND | BRANCH ;
+// (SPEC §1.2 uses it as a parameter), `ttl`, `limit`, `event`, `command`, `branch`; and the
+// effect words, which start an effect only where one can start (`let wait = 5m` is a name, and
+// `sleep wait` sleeps that long). Where both readings fit, the effect or clause wins.
+ident        : ID | REASON | TTL | LIMIT | EVENT | COMMAND | BRANCH
+             | RUN | APPROVE | WAIT | SLEEP | CHECKOUT | PARALLEL | NOTIFY ;
 
 // Field names, annotation names and setting keys may be keywords (`e.step`, `@timeout`).
 label        : ID | IMPORT | CONST | TYPE | FN | LIBRARY | SCRIPT | WORKFLOW | LET | VAR | IF | ELSE

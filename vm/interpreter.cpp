@@ -508,6 +508,29 @@ next:
     }
     VM_NEXT();
   }
+  VM_CASE(MEMBER) {
+    const Value& obj = R[B()];
+    const Value& key = R[C()];
+    if (key.tag != Tag::Str) RAISE(ErrorKind::Type, "a JSON member is named by a string");
+    if (obj.is_none()) {
+      R[A()] = Value::none();
+    } else if (obj.tag == Tag::Map) {
+      const Value* v = as_map(obj).find(as_string(key));
+      R[A()] = v ? *v : Value::none();
+    } else {
+      const char* what = obj.tag == Tag::List ? "a JSON array" : obj.tag == Tag::Str ? "a JSON string"
+                         : obj.tag == Tag::Bool ? "a JSON boolean" : "a JSON number";
+      RAISE(ErrorKind::Type, "{} has no member `{}`", what, as_string(key));
+    }
+    VM_NEXT();
+  }
+  VM_CASE(NOTNULL) {
+    if (R[A()].is_none()) {
+      const Value& message = K[bytecode::bx_of(ins)];
+      RAISE(ErrorKind::Type, "{}", message.tag == Tag::Str ? as_string(message) : std::string_view("a JSON member is null"));
+    }
+    VM_NEXT();
+  }
   VM_CASE(LEN) {
     const Value& v = R[B()];
     int64_t n = 0;

@@ -2,6 +2,8 @@
 // child workflows, and method syntax (`x.f(a)` is `f(x, a)` when `x` has no field `f`).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "check/checker_impl.h"
 
 namespace wf {
@@ -133,7 +135,13 @@ const Type* Checker::check_call(CallExpr& e) {
     }
     if (!b && !stdlib::overloads(name.name.text).empty()) return check_builtin_call(e, name.name.text, nullptr);
     if (!b) {
-      error(DiagCode::UnknownName, name.range, fmt::format("unknown function `{}`", name.name.text));
+      auto& d = error(DiagCode::UnknownName, name.range, fmt::format("unknown function `{}`", name.name.text));
+      std::vector<std::string> callables;
+      for (const auto& [n, v] : modules_[file_].values)
+        if (v->kind == BindingKind::Fn || v->kind == BindingKind::Workflow) callables.push_back(n);
+      std::sort(callables.begin(), callables.end());
+      for (const auto& builtin : stdlib::builtins()) callables.emplace_back(builtin.name);
+      suggest_name(d, name.range, name.name.text, callables);
     } else {
       check_name(name);
       if (b->kind == BindingKind::Script)

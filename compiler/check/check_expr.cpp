@@ -42,7 +42,8 @@ bool Checker::report_optional(Expr* e, const Type* t, const char* what) {
   auto& d = error(DiagCode::UnhandledOptional, e->range,
                   fmt::format("{} is `{}`, which may be `none`{}", describe_name(e), type_name(t),
                               what ? fmt::format(", and cannot be {}", what) : std::string()));
-  d.notes.push_back({Location{file_, e->range}, "check it first: `if x != none { ... }`"});
+  suggest_none_check(d, e);
+  if (!d.fix) d.notes.push_back({Location{file_, e->range}, "check it first: `if x != none { ... }`"});
   return true;
 }
 
@@ -95,7 +96,8 @@ const Type* Checker::check_name(NameExpr& e) {
     if (!stdlib::overloads(e.name.text).empty())
       error(DiagCode::TypeMismatch, e.range, fmt::format("`{}` is a standard library function; call it: `{}(...)`", e.name.text, e.name.text));
     else
-      error(DiagCode::UnknownName, e.range, fmt::format("unknown name `{}`", e.name.text));
+      suggest_name(error(DiagCode::UnknownName, e.range, fmt::format("unknown name `{}`", e.name.text)), e.range,
+                   e.name.text, value_names());
     return types_.error();
   }
   e.binding = b;
@@ -128,6 +130,8 @@ const Type* Checker::check_field(FieldExpr& e) {
   }
   if (obj->kind == TypeKind::Record) {
     if (const Field* f = obj->field(name)) return f->type;
+  } else if (obj->kind == TypeKind::Json) {
+    return types_.json();  // a member of a JSON object; JSON null when it has none
   } else if (obj->kind == TypeKind::Credential) {
     if (name == "username" || name == "domain" || name == "credential_type") return types_.string_type();
     if (name == "secret") {
@@ -139,7 +143,12 @@ const Type* Checker::check_field(FieldExpr& e) {
     }
   }
   auto& d = error(DiagCode::UnknownField, e.field.range, fmt::format("`{}` has no field `{}`", type_name(obj), name));
-  if (obj->kind == TypeKind::Json) d.notes.push_back({Location{file_, e.field.range}, fmt::format("index JSON instead: `[\"{}\"]`", name)});
+  std::vector<std::string> fields;
+  if (obj->kind == TypeKind::Record)
+    for (const Field& f : obj->fields) fields.push_back(f.name);
+  else if (obj->kind == TypeKind::Credential)
+    fields = {"username", "domain", "credential_type"};
+  suggest_name(d, e.field.range, name, fields);
   return types_.error();
 }
 
@@ -266,8 +275,10 @@ const Type* Checker::check_binary(BinaryExpr& e) {
   if (!out) {
     auto& d = error(DiagCode::TypeMismatch, e.op_range,
                     fmt::format("{} cannot combine `{}` and `{}`", op_text, type_name(l), type_name(r)));
-    if ((is(l, TypeKind::Int) && is(r, TypeKind::Float)) || (is(l, TypeKind::Float) && is(r, TypeKind::Int)))
+    if ((is(l, TypeKind::Int) && is(r, TypeKind::Float)) || (is(l, TypeKind::Float) && is(r, TypeKind::Int))) {
       d.notes.push_back({Location{file_, e.op_range}, "there are no implicit conversions: write `float(...)` or `int(...)`"});
+      suggest_float(d, is(l, TypeKind::Int) ? e.lhs->range : e.rhs->range);
+    }
     if (is(l, TypeKind::String) != is(r, TypeKind::String))
       d.notes.push_back({Location{file_, e.op_range}, "to build text from other values, interpolate: \"{{ x }}\""});
     return types_.error();
@@ -326,6 +337,7 @@ const Type* Checker::check_record(RecordExpr& e, const Type* expected) {
   UseGuard guard(use_, "stored in a record");
   if (e.fields.empty() && expected && expected->kind == TypeKind::Map) return expected;
   if (e.fields.empty() && (!expected || expected->kind != TypeKind::Record)) return types_.map(types_.never());
+  if (expected && expected->kind == TypeKind::Map) return check_record_as_map(e, expected);
   std::vector<Field> fields;
   const bool against = expected && expected->kind == TypeKind::Record;
   for (RecordEntry& f : e.fields) {
@@ -338,7 +350,10 @@ const Type* Checker::check_record(RecordExpr& e, const Type* expected) {
       continue;
     }
     if (against && !want) {
-      error(DiagCode::UnknownField, f.name.range, fmt::format("`{}` has no field `{}`", type_name(expected), f.name.text));
+      auto& d = error(DiagCode::UnknownField, f.name.range, fmt::format("`{}` has no field `{}`", type_name(expected), f.name.text));
+      std::vector<std::string> names;
+      for (const Field& g : expected->fields) names.push_back(g.name);
+      suggest_name(d, f.name.range, f.name.text, names);
       continue;
     }
     if (want && !assignable(t, want->type)) {
@@ -360,6 +375,24 @@ const Type* Checker::check_record(RecordExpr& e, const Type* expected) {
     for (size_t i = 0; i < missing.size(); ++i) list += (i ? ", " : "") + missing[i];
     error(DiagCode::TypeMismatch, e.range, fmt::format("missing field{} {} of `{}`", missing.size() > 1 ? "s" : "", list,
                                                        type_name(expected)));
+  }
+  return expected;
+}
+
+// `{env: "prod"}` where a `map<string>` is expected is that map: its field names are the keys
+// (the lowering builds a map when the literal's type is one).
+const Type* Checker::check_record_as_map(RecordExpr& e, const Type* expected) {
+  UseGuard guard(use_, "stored in a map");
+  std::vector<std::string> keys;
+  for (RecordEntry& f : e.fields) {
+    if (std::find(keys.begin(), keys.end(), f.name.text) != keys.end())
+      error(DiagCode::DuplicateDeclaration, f.name.range, fmt::format("key `{}` is given twice", f.name.text));
+    keys.push_back(f.name.text);
+    const Type* t = check_expr(f.value.get(), expected->element);
+    if (f.value && !assignable(t, expected->element)) {
+      if (!(t->kind == TypeKind::Optional && assignable(t->element, expected->element) && report_optional(f.value.get(), t, "stored here")))
+        mismatch(f.value->range, expected->element, t, "a map value");
+    }
   }
   return expected;
 }

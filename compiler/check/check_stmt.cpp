@@ -80,7 +80,10 @@ bool Checker::check_block(Block& b, bool new_scope) {
       sink_.report(DiagCode::UnreachableCode, Location{file_, s->range}, "this code is never reached");
       warned = true;
     }
+    const Stmt* outer = statement_;
+    statement_ = s.get();
     exits |= check_stmt(*s);
+    statement_ = outer;
   }
   if (new_scope) pop_scope();
   return exits;
@@ -170,7 +173,8 @@ bool Checker::check_stmt(Stmt& s) {
       const Binding* b = lookup(a.name.text);
       const Binding* target = b && b->narrows ? b->narrows : b;
       if (!b) {
-        error(DiagCode::UnknownName, a.name.range, fmt::format("unknown name `{}`", a.name.text));
+        auto& d = error(DiagCode::UnknownName, a.name.range, fmt::format("unknown name `{}`", a.name.text));
+        suggest_name(d, a.name.range, a.name.text, value_names());
         check_expr(a.value.get());
         return false;
       }

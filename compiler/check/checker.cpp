@@ -28,8 +28,10 @@ void Checker::mismatch(SourceRange where, const Type* expected, const Type* foun
   std::string message = fmt::format("expected `{}`, found `{}`", type_name(expected), type_name(found));
   if (what) message = fmt::format("{}: {}", what, message);
   auto& d = error(DiagCode::TypeMismatch, where, message);
-  if (expected->kind == TypeKind::Float && found->kind == TypeKind::Int)
+  if (expected->kind == TypeKind::Float && found->kind == TypeKind::Int) {
     d.notes.push_back({Location{file_, where}, "there are no implicit conversions: write `float(...)`"});
+    suggest_float(d, where);
+  }
 }
 
 void Checker::run() {

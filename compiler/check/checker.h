@@ -22,6 +22,8 @@ struct CheckInput {
   std::vector<Module*> modules;
   // imports[i]: (index of the import declaration in modules[i], index of the imported module).
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> imports;
+  // sources[i] is file i's text, which fixes quote (`float(n)`); without it, no such fixes.
+  std::vector<const SourceFile*> sources;
 };
 
 // `bindings` receives every Binding the AST's NameExprs point to; it must outlive the trees' use.

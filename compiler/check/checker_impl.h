@@ -92,6 +92,7 @@ class Checker {
   const Type* check_string(StringExpr& e);
   const Type* check_list(ListExpr& e, const Type* expected);
   const Type* check_record(RecordExpr& e, const Type* expected);
+  const Type* check_record_as_map(RecordExpr& e, const Type* expected);
   const Type* check_map(MapExpr& e, const Type* expected);
   bool report_optional(Expr* e, const Type* t, const char* what);
 
@@ -115,6 +116,17 @@ class Checker {
   // ---- diagnostics
   Diagnostic& error(DiagCode code, SourceRange where, std::string message);
   void mismatch(SourceRange where, const Type* expected, const Type* found, const char* what = nullptr);
+  // ---- fixes.cpp: the edits diagnostics suggest
+  // The source text of `where` in the module being checked; empty when the text is not at hand.
+  std::string_view source_text(SourceRange where) const;
+  // Offers "did you mean `c`?" for the name at `where` when a candidate is close to it.
+  void suggest_name(Diagnostic& d, SourceRange where, const std::string& name, const std::vector<std::string>& candidates);
+  // The names a value may be read by here: locals and parameters in scope, then module-level ones.
+  std::vector<std::string> value_names() const;
+  // For a use of the optional name `e` in the statement being checked: wrap it in `if x != none`.
+  void suggest_none_check(Diagnostic& d, const Expr* e);
+  // For an `int` where a `float` is needed: `float(...)` around it.
+  void suggest_float(Diagnostic& d, SourceRange where);
 
   const CheckInput& in_;
   DiagnosticSink& sink_;
@@ -149,6 +161,8 @@ class Checker {
   size_t branch_scope_floor_ = 0;
   // Why a value is being checked, for the secret diagnostic: "interpolated", "logged", ...
   const char* use_ = nullptr;
+  // The innermost statement being checked, which a fix may wrap.
+  const Stmt* statement_ = nullptr;
 };
 
 }  // namespace wf

@@ -105,7 +105,12 @@ std::string render_text(const std::vector<std::unique_ptr<SourceFile>>& files, c
     } else {
       edit = "remove it";
     }
-    out += fmt::format("  {} {}: {}\n", paint(color, kLabelStyle, "help:"), fix.title, edit);
+    // A title that quotes its replacement ("did you mean `targets`?", "convert it: `float(n)`")
+    // says it all, and so does one whose replacement spans lines (a block put around a statement).
+    const bool title_says_it = !fix.replacement.empty() && (fix.title.find(fmt::format("`{}`", fix.replacement)) != std::string::npos ||
+                                                            fix.replacement.find('\n') != std::string::npos);
+    if (title_says_it) out += fmt::format("  {} {}\n", paint(color, kLabelStyle, "help:"), fix.title);
+    else out += fmt::format("  {} {}: {}\n", paint(color, kLabelStyle, "help:"), fix.title, edit);
   }
   return out;
 }

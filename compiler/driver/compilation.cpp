@@ -121,6 +121,7 @@ void Compilation::check_text(const std::string& path, std::string text) {
   CheckInput input;
   for (auto& m : modules_) input.modules.push_back(m.get());
   input.imports = import_targets_;
+  for (auto& f : files_) input.sources.push_back(f.get());
   check_modules(input, *types_, bindings_, sink_);
   sink_.sort();
 }

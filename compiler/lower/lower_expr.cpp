@@ -19,6 +19,15 @@ constexpr int kChunk = 200;
 const Type* type_of(const Expr* e) { return e ? e->type : nullptr; }
 bool has_kind(const Expr* e, TypeKind k) { return e && e->type && e->type->kind == k; }
 
+// A JSON value read through members or indexes (`r.json.ip`, `j["a"][0]`): what a conversion of
+// it names when the value turns out to be null.
+bool is_json_path(const Expr* e) {
+  if (!e || !has_kind(e, TypeKind::Json)) return false;
+  if (e->kind == ExprKind::Field) return has_kind(static_cast<const FieldExpr*>(e)->object.get(), TypeKind::Json);
+  if (e->kind == ExprKind::Index) return has_kind(static_cast<const IndexExpr*>(e)->object.get(), TypeKind::Json);
+  return false;
+}
+
 // Parameter names of a builtin overload, read from its signature: "(s: string, sep: string) -> ...".
 std::vector<std::string> builtin_param_names(std::string_view sig) {
   std::vector<std::string> names;
@@ -157,6 +166,14 @@ void Lowerer::expr_to(const Expr* e, int dst) {
     case ExprKind::Field: {
       const auto* f = static_cast<const FieldExpr*>(e);
       const Type* t = type_of(f->object.get());
+      if (t && t->kind == TypeKind::Json) {
+        // `j.name` is `j["name"]`, except that a missing member is JSON null rather than an error.
+        const int obj = expr_any(f->object.get());
+        const int key = fb().alloc();
+        load_string(key, f->field.text);
+        fb().emit_abc(Op::MEMBER, dst, obj, key);
+        break;
+      }
       int index = 0;
       if (t && t->kind == TypeKind::Record) {
         for (size_t i = 0; i < t->fields.size(); ++i)
@@ -239,6 +256,22 @@ void Lowerer::string_to(const StringExpr& s, int dst, bool shell_parts) {
 // the slot of that field, and fields the literal leaves out (optional ones) are none.
 void Lowerer::record_to(const RecordExpr& e, const Type* type, int dst) {
   if (type && type->kind == TypeKind::Optional) type = type->element;
+  if (type && type->kind == TypeKind::Map && !e.fields.empty()) {
+    // A record literal where a map was expected: the field names are the keys, in source order.
+    if (e.fields.size() > kChunk / 2) {
+      report_limits("a map literal has more than 100 entries; build it with `with(...)`", e.range);
+      return;
+    }
+    const int mark = fb().top();
+    const int base = fb().alloc_block(static_cast<int>(e.fields.size() * 2));
+    for (size_t i = 0; i < e.fields.size(); ++i) {
+      load_string(base + 2 * static_cast<int>(i), e.fields[i].name.text);
+      expr_to(e.fields[i].value.get(), base + 2 * static_cast<int>(i) + 1);
+    }
+    fb().emit_abc(Op::NEWMAP, dst, base, static_cast<int>(e.fields.size()));
+    fb().release_to(mark);
+    return;
+  }
   if (!type || type->kind != TypeKind::Record) {
     const int mark = fb().top();
     fb().emit_abc(Op::NEWMAP, dst, fb().alloc_block(0), 0);  // `{}` as an empty map
@@ -379,8 +412,16 @@ void Lowerer::call_to(const CallExpr& e, int dst) {
 
   const int mark = fb().top();
   const int n = static_cast<int>(slots.size());
-  const int base = fb().alloc_block(n);
+  // A called function's registers start at its window, so a call without arguments still takes a
+  // fresh register for it: a window at R0 would overwrite the caller's variables.
+  const int base = fb().alloc_block(builtin ? n : std::max(n, 1));
   for (int i = 0; i < n; ++i) expr_to(slots[i], base + i);
+  if (builtin && n == 1 && is_json_path(slots[0]) && stdlib::builtins()[e.overload].signature.starts_with("(j: json)")) {
+    // Converting a JSON member that is missing (or null) names the member, not just "null".
+    const std::string_view name = stdlib::builtins()[e.overload].name;
+    const std::string path(c_.file(fn_.file).slice(slots[0]->range));
+    fb().emit_abx(Op::NOTNULL, base, string_constant(fmt::format("{}: `{}` is JSON null (a missing member reads as null)", name, path)));
+  }
   if (builtin) {
     fb().emit_abc(Op::CALLB, dst, base, n);
     fb().emit_extra(static_cast<uint32_t>(this->builtin(static_cast<size_t>(e.overload))));

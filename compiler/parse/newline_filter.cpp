@@ -44,6 +44,26 @@ bool is_contextual_clause(size_t type) {
   return type == WfLexer::REASON || type == WfLexer::TTL || type == WfLexer::LIMIT;
 }
 
+// Effect words that start a statement, and are names elsewhere (`sleep = 5m`, `f(notify)`).
+bool is_effect_word(size_t type) {
+  return type == WfLexer::SLEEP || type == WfLexer::CHECKOUT || type == WfLexer::PARALLEL || type == WfLexer::NOTIFY;
+}
+
+// What may follow a name but never the first word of an effect statement: after one of these, an
+// effect word at the start of a line is a name, and the line goes on as the newline rules say.
+bool follows_only_a_name(size_t type) {
+  switch (type) {
+    case WfLexer::ASSIGN: case WfLexer::DOT: case WfLexer::COMMA: case WfLexer::COLON:
+    case WfLexer::RPAREN: case WfLexer::RBRACK: case WfLexer::RBRACE:
+    case WfLexer::PLUS: case WfLexer::STAR: case WfLexer::SLASH: case WfLexer::MOD:
+    case WfLexer::EQ: case WfLexer::NE: case WfLexer::LT: case WfLexer::LE: case WfLexer::GT: case WfLexer::GE:
+    case WfLexer::AND: case WfLexer::OR: case WfLexer::NL: case WfLexer::SEMI: case antlr4::Token::EOF:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Tokens that only ever start a declaration or a statement. One of them at the start of a line
 // while `(` or `[` is open means a bracket was left unclosed: the filter closes it so that one
 // missing `)` costs one error, not the rest of the file.
@@ -124,19 +144,25 @@ std::unique_ptr<antlr4::Token> NewlineFilter::nextToken() {
     }
     bool drop = false;
     std::deque<std::unique_ptr<antlr4::Token>> trailing;  // tokens read past `next`
-    if (is_contextual_clause(next->getType())) {
-      // `reason`, `ttl` and `limit` are also names: at the start of a line they continue the
-      // statement above as a clause, unless they begin a statement of their own (`limit = 5`).
+    // The type of the first significant token after `next`, read ahead into `trailing`.
+    auto after_next = [&]() -> size_t {
       for (;;) {
         auto u = pull();
         const bool hidden = u->getChannel() != antlr4::Token::DEFAULT_CHANNEL;
         const size_t a = u->getType();
         trailing.push_back(std::move(u));
-        if (hidden) continue;
-        drop = !(a == WfLexer::ASSIGN || a == WfLexer::DOT || a == WfLexer::LPAREN || a == WfLexer::LBRACK ||
-                 a == WfLexer::NL || a == WfLexer::SEMI || a == antlr4::Token::EOF);
-        break;
+        if (!hidden) return a;
       }
+    };
+    if (is_contextual_clause(next->getType())) {
+      // `reason`, `ttl` and `limit` are also names: at the start of a line they continue the
+      // statement above as a clause, unless they begin a statement of their own (`limit = 5`).
+      const size_t a = after_next();
+      drop = !(a == WfLexer::ASSIGN || a == WfLexer::DOT || a == WfLexer::LPAREN || a == WfLexer::LBRACK ||
+               a == WfLexer::NL || a == WfLexer::SEMI || a == antlr4::Token::EOF);
+    } else if (is_effect_word(next->getType()) && follows_only_a_name(after_next())) {
+      // An effect word used as a name (`sleep = 5m`, `notify,` in a list): an ordinary token here.
+      drop = newline_is_insignificant_here() || next->getType() == antlr4::Token::EOF;
     } else if (starts_statement(next->getType())) {
       while (!open_.empty() && open_.back() != WfLexer::LBRACE) open_.pop_back();
       drop = previous_ == 0;  // keep the newline: it ends whatever was left open

@@ -60,6 +60,22 @@ std::string describe_expected(const antlr4::misc::IntervalSet& expected, const a
   return out;
 }
 
+// A keyword the lexer made of a word (`step`, `if`), as opposed to punctuation or a literal.
+bool is_reserved_word(antlr4::Token* t, const antlr4::dfa::Vocabulary& vocab) {
+  if (!t || t->getType() == antlr4::Token::EOF || t->getType() == WfLexer::ID) return false;
+  const std::string literal = vocab.getLiteralName(t->getType());
+  if (literal.size() < 3 || literal.front() != '\'') return false;
+  for (size_t i = 1; i + 1 < literal.size(); ++i)
+    if (!std::isalpha(static_cast<unsigned char>(literal[i])) && literal[i] != '_') return false;
+  return true;
+}
+
+// Where the parser wants a name but not an expression (`let _`, a parameter, `for _ in`, `fn _`),
+// a keyword there was meant as a name. Where any expression could go, the name is not the point.
+bool expects_a_new_name(const antlr4::misc::IntervalSet& expected) {
+  return expected.contains(static_cast<size_t>(WfLexer::ID)) && !expected.contains(static_cast<size_t>(WfLexer::INT));
+}
+
 class SyntaxErrorListener : public antlr4::BaseErrorListener {
  public:
   SyntaxErrorListener(const SourceFile& source, uint32_t file, DiagnosticSink& sink,
@@ -76,7 +92,9 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
       auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
       std::string expected;
       if (parser) expected = describe_expected(parser->getExpectedTokens(), parser->getVocabulary());
-      if (antlr_message.rfind("missing ", 0) == 0 && !expected.empty())
+      if (parser && is_reserved_word(offending, parser->getVocabulary()) && expects_a_new_name(parser->getExpectedTokens()))
+        message = fmt::format("`{}` is a keyword here; rename it", offending->getText());
+      else if (antlr_message.rfind("missing ", 0) == 0 && !expected.empty())
         message = fmt::format("expected {} before {}", expected, describe(offending));
       else {
         message = "unexpected " + describe(offending);

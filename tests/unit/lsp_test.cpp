@@ -1378,6 +1378,60 @@ TEST(LspCodeAction, UnusedVariableQuickFixRenamesToUnderscore) {
   EXPECT_EQ(t.response(2)["result"], json::array());
 }
 
+TEST(LspCodeAction, UnknownNameQuickFixUsesTheClosestNameInScope) {
+  const std::string text = "workflow main(targets: hosts) {\n  log \"{{len(targts)}}\"\n}\n";
+  auto ask = [&](json r) {
+    return json{{"textDocument", {{"uri", "file:///w/a.wf"}}}, {"range", std::move(r)}, {"context", {{"diagnostics", json::array()}}}};
+  };
+  const Transcript t = Session()
+                           .start()
+                           .open("file:///w/a.wf", text)
+                           .request(1, "textDocument/codeAction", ask(range(1, 16, 1, 16)))
+                           .stop()
+                           .play();
+  const json actions = t.response(1)["result"];
+  ASSERT_EQ(actions.size(), 1u) << t.raw;
+  const json& a = actions[0];
+  EXPECT_EQ(a["title"], "did you mean `targets`?");
+  EXPECT_EQ(a["kind"], "quickfix");
+  ASSERT_EQ(a["diagnostics"].size(), 1u);
+  EXPECT_EQ(a["diagnostics"][0]["code"], "E0100");
+  EXPECT_EQ(a["edit"]["changes"]["file:///w/a.wf"],
+            json::array({{{"range", range(1, 13, 1, 19)}, {"newText", "targets"}}}));
+}
+
+TEST(LspCodeAction, OptionalAndIntToFloatQuickFixesEditTheSource) {
+  const std::string text =
+      "fn f(port: int?) -> int {\n"  // 0
+      "  return port + 1\n"          // 1
+      "}\n"                          // 2
+      "fn g(n: int) -> float {\n"    // 3
+      "  return 1.5 * n\n"           // 4
+      "}\n";
+  auto ask = [&](json r) {
+    return json{{"textDocument", {{"uri", "file:///w/a.wf"}}}, {"range", std::move(r)}, {"context", {{"diagnostics", json::array()}}}};
+  };
+  const Transcript t = Session()
+                           .start()
+                           .open("file:///w/a.wf", text)
+                           .request(1, "textDocument/codeAction", ask(range(1, 10, 1, 10)))
+                           .request(2, "textDocument/codeAction", ask(range(4, 13, 4, 13)))
+                           .stop()
+                           .play();
+  const json optional = t.response(1)["result"];
+  ASSERT_EQ(optional.size(), 1u) << t.raw;
+  EXPECT_EQ(optional[0]["diagnostics"][0]["code"], "E0205");
+  EXPECT_EQ(optional[0]["title"], "check it first: `if port != none { ... }`");
+  EXPECT_EQ(optional[0]["edit"]["changes"]["file:///w/a.wf"],
+            json::array({{{"range", range(1, 2, 1, 17)}, {"newText", "if port != none {\n    return port + 1\n  }"}}}));
+  const json to_float = t.response(2)["result"];
+  ASSERT_EQ(to_float.size(), 1u) << t.raw;
+  EXPECT_EQ(to_float[0]["diagnostics"][0]["code"], "E0200");
+  EXPECT_EQ(to_float[0]["title"], "convert it: `float(n)`");
+  EXPECT_EQ(to_float[0]["edit"]["changes"]["file:///w/a.wf"],
+            json::array({{{"range", range(4, 15, 4, 16)}, {"newText", "float(n)"}}}));
+}
+
 // ---------------------------------------------------------------------------------------------
 // References and rename
 
