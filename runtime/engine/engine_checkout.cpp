@@ -116,10 +116,21 @@ void Engine::checkin(Instance& in, vm::Machine& m, const vm::EffectRequest& r, C
 // The lease ran out: the session closes whatever the instance is doing; a job still running `as`
 // it is refused its secret from now on.
 void Engine::end_lease(int64_t org, int64_t instance, const std::string& session) {
+  auto it = instances_.find(instance);
+  if (it == instances_.end() && recovering_) {
+    // Its instance may not be back yet: the lease ends once it is, so that its log says so.
+    arm(wall_now() + 100, Timer{Timer::Kind::LeaseEnd, instance, 0, org, session});
+    return;
+  }
+  // Checked in (or closed otherwise) before its lease ran out: nothing to end.
+  auto found = store::vault::find_session(reader_, org, session);
+  if (found.ok() && (!*found || (*found)->closed_at)) return;
   Changes ch;
-  ch.sessions_closed.push_back({session, effects::wall_clock_ms(), "expired", ""});
-  if (auto it = instances_.find(instance); it != instances_.end())
-    log(*it->second, ch, "checkout", fmt::format("the lease of session {} expired: the session is closed and its secret refused", session));
+  const int64_t now = effects::wall_clock_ms();
+  ch.sessions_closed.push_back({session, now, "expired", ""});
+  const std::string line = fmt::format("the lease of session {} expired: the session is closed and its secret refused", session);
+  if (it != instances_.end()) log(*it->second, ch, "checkout", line);
+  else ch.late_log.push_back({instance, now, "checkout", line});  // an ended instance's log goes on
   event(ch, org, instance, "session.closed", {{"session", session}, {"reason", "expired"}});
   commit(std::move(ch), nullptr);
 }

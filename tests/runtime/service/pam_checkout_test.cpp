@@ -4,6 +4,7 @@
 // expired, the checkout raises `permission` and `finally` still runs. Leases close their
 // sessions; open sessions are listed and an administrator revokes one.
 #include <string>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -244,6 +245,70 @@ workflow stuck() -> string {
   ASSERT_EQ(api_->post("/api/v1/instances/" + std::to_string(id) + "/cancel").status, 200);
   EXPECT_EQ(wait_ended(*api_, id)["status"], "cancelled");
   EXPECT_TRUE(wait_until([&] { return body_json(api_->get("/api/v1/vault/sessions"))["items"].empty(); }));
+}
+
+// `wf vault`: an identity added with its secret on standard input (never the command line), listed
+// and shown without it; a checkout of it waits in `wf approvals`; its session is listed and
+// revoked; an identity without a rotation script is not rotated.
+TEST_F(PamCheckout, TheVaultCommandsManageIdentitiesAndSessions) {
+  const std::string token = service_->admin_token();
+  const std::string secret = "cli-Secret-" + std::to_string(::getpid());
+  auto [rc, out] = run_shell("printf '%s\\n' '" + secret + "' | " +
+                             wf_command_line(*service_, token, "vault add db_admin --username dba --requires-approval --approver role:dba") +
+                             " 2>&1");
+  ASSERT_EQ(rc, 0) << out;
+  std::tie(rc, out) = run_wf(*service_, token, "vault ls");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("db_admin"), std::string::npos) << out;
+  std::tie(rc, out) = run_wf(*service_, token, "vault show db_admin");
+  EXPECT_NE(out.find("role:dba"), std::string::npos) << out;
+  EXPECT_EQ(out.find(secret), std::string::npos) << out;
+  const int64_t id = start_borrow("db_admin");
+  ASSERT_TRUE(pending_approval(id).is_object());
+  std::tie(rc, out) = run_wf(*service_, token, "approvals");
+  EXPECT_NE(out.find("checkout db_admin: vacuum for T-1"), std::string::npos) << out;
+  std::tie(rc, out) = run_wf(*service_, token, "vault rotate db_admin");
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_NE(out.find("no rotate_script"), std::string::npos) << out;
+  // Approved, the block runs; a session of another checkout, held open, is listed and revoked.
+  ASSERT_EQ(api_->post("/api/v1/vault/identities", json({{"name", "plain"}, {"username", "u"}, {"secret", "plain-secret-1"}}).dump()).status, 201);
+  ASSERT_EQ(push(*api_, "hold.wf", "workflow hold() {\n  checkout c = pam \"plain\" reason \"hold\" ttl 1h {\n    sleep 1h\n  }\n}\n"), "hold");
+  const int64_t held = start(*api_, "hold", json::object());
+  ASSERT_GT(held, 0);
+  std::string session = "cs-" + std::to_string(held) + "-";
+  ASSERT_TRUE(wait_until([&] {
+    std::tie(rc, out) = run_wf(*service_, token, "vault sessions");
+    return out.find(session) != std::string::npos;
+  })) << out;
+  session = out.substr(out.find(session), out.find(' ', out.find(session)) - out.find(session));
+  std::tie(rc, out) = run_wf(*service_, token, "vault revoke " + session);
+  EXPECT_EQ(rc, 0) << out;
+  std::tie(rc, out) = run_wf(*service_, token, "vault sessions");
+  EXPECT_EQ(out.find(session), std::string::npos) << out;
+}
+
+// A checkout waiting for its approval, and an open session's lease, survive a restart of the
+// service: the request is answered afterwards and the block runs; the lease still ends.
+TEST_F(PamCheckout, AWaitingCheckoutAndALeaseSurviveARestart) {
+  identity({{"name", "db_admin"}, {"requires_approval", true}});
+  identity({{"name", "plain"}});
+  ASSERT_EQ(push(*api_, "hold.wf", "workflow hold() {\n  checkout c = pam \"plain\" reason \"hold\" ttl 3s {\n    sleep 1h\n  }\n}\n"), "hold");
+  const int64_t held = start(*api_, "hold", json::object());
+  const int64_t id = start_borrow("db_admin");
+  ASSERT_TRUE(pending_approval(id).is_object());
+  ASSERT_TRUE(wait_until([&] { return body_json(api_->get("/api/v1/vault/sessions"))["items"].size() == 1; }));
+  ASSERT_EQ(service_->stop(), 0);
+  ASSERT_TRUE(service_->start()) << service_->log();
+  EXPECT_EQ(instance(*api_, id)["pause_reason"], "pam_approval");
+  const json approval = pending_approval(id);
+  ASSERT_TRUE(approval.is_object());
+  ASSERT_EQ(api_->post("/api/v1/approvals/" + std::to_string(approval["id"].get<int64_t>()) + "/respond", R"({"decision": "approve"})").status, 200);
+  json end = wait_ended(*api_, id);
+  EXPECT_EQ(end["status"], "completed") << end.dump();
+  EXPECT_EQ(end["result"], "dba");
+  // The other instance's lease ended after the restart, by its durable timer.
+  EXPECT_TRUE(wait_until([&] { return body_json(api_->get("/api/v1/vault/sessions"))["items"].empty(); }, std::chrono::seconds(15)));
+  EXPECT_TRUE(wait_until([&] { return logged(held, "lease of session"); }));
 }
 
 }  // namespace
