@@ -19,6 +19,7 @@ void register_client_commands(CLI::App& app) {
   register_stats_commands(app);
   register_login_commands(app);
   register_org_commands(app);
+  register_vault_commands(app);
   register_user_commands(app);
   register_role_commands(app);
   register_token_commands(app);

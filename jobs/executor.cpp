@@ -3,6 +3,7 @@
 #include "jobs/executor.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -23,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include "jobs/os_user.h"
 #include "jobs/path_search.h"
 #include "jobs/script_assembly.h"
 #include "jobs/script_file.h"
@@ -325,6 +327,90 @@ std::optional<Failure> spawn(const Command& command, const std::map<std::string,
   return std::nullopt;
 }
 
+// Starts the process as another account (JobSpec::run_as_user). posix_spawn cannot change a
+// process's credentials, so the child is forked, and between fork and execve it makes only
+// async-signal-safe calls: its own process group, default signal dispositions, stdio, then the
+// account's supplementary groups, gid and uid (in that order: once the uid is dropped nothing
+// else could be changed), the working directory, the descriptors closed, the signal mask
+// cleared, execve. A step that fails is written to a close-on-exec pipe as (step, errno) and the
+// child exits; the pipe's end-of-file tells the parent the execve succeeded.
+std::optional<Failure> spawn_as(const Command& command, const std::map<std::string, std::string>& env,
+                                const std::string& working_dir, const OsUser& user, Child& child) {
+  std::vector<char*> argv;
+  for (const std::string& argument : command.argv) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> env_storage;
+  for (const auto& [name, value] : env) env_storage.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (const std::string& pair : env_storage) envp.push_back(const_cast<char*>(pair.c_str()));
+  envp.push_back(nullptr);
+
+  Fd stdin_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!stdin_null.valid() || !lift_above_stdio(stdin_null)) {
+    return internal_error(fmt::format("cannot open /dev/null: {}", errno_text(errno)));
+  }
+  Fd out_read, out_write, err_read, err_write, report_read, report_write;
+  if (!make_pipe(out_read, out_write) || !make_pipe(err_read, err_write) || !make_pipe(report_read, report_write)) {
+    return internal_error(fmt::format("cannot create a pipe: {}", errno_text(errno)));
+  }
+  const int report = report_write.get();
+  // No signal handler of ours may run in the child between fork and execve.
+  sigset_t all_signals, previous;
+  sigfillset(&all_signals);
+  ::pthread_sigmask(SIG_SETMASK, &all_signals, &previous);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const auto fail = [report](int step) {
+      const int message[2] = {step, errno};
+      [[maybe_unused]] ssize_t written = ::write(report, message, sizeof message);
+      ::_exit(127);
+    };
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &default_action, nullptr);
+    if (::setpgid(0, 0) != 0) fail(1);
+    if (::dup2(stdin_null.get(), 0) < 0 || ::dup2(out_write.get(), 1) < 0 || ::dup2(err_write.get(), 2) < 0) fail(2);
+    if (::setgroups(user.groups.size(), user.groups.data()) != 0) fail(3);
+    if (::setgid(user.gid) != 0) fail(4);
+    if (::setuid(user.uid) != 0) fail(5);
+    if (!working_dir.empty() && ::chdir(working_dir.c_str()) != 0) fail(6);
+    if (report > 3) ::close_range(3, static_cast<unsigned>(report - 1), 0);
+    ::close_range(static_cast<unsigned>(report + 1), ~0u, 0);
+    sigset_t no_signals;
+    sigemptyset(&no_signals);
+    ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
+    ::execve(command.program.c_str(), argv.data(), envp.data());
+    fail(7);
+  }
+  const int fork_error = errno;
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (pid < 0) return internal_error(fmt::format("cannot fork: {}", errno_text(fork_error)));
+  report_write.reset();
+  int message[2] = {0, 0};
+  ssize_t got;
+  do {
+    got = ::read(report_read.get(), message, sizeof message);
+  } while (got < 0 && errno == EINTR);
+  if (got == static_cast<ssize_t>(sizeof message)) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    const int step = message[0], error = message[1];
+    if (step >= 3 && step <= 5)
+      return config_error(fmt::format("permission: cannot switch to user `{}`: {}", user.name, errno_text(error)));
+    if (step == 6) return config_error(fmt::format("working directory `{}`: {}", working_dir, errno_text(error)));
+    if (step == 7) return exec_failure(command, error);
+    return internal_error(fmt::format("cannot set up the job's process: {}", errno_text(error)));
+  }
+  child.pid = pid;
+  child.out = std::move(out_read);
+  child.err = std::move(err_read);
+#ifdef SYS_pidfd_open
+  child.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+#endif
+  return std::nullopt;
+}
+
 // Whether the main process has exited, without reaping it: while it is an unreaped zombie its
 // pid cannot be reused, so signalling its process group cannot hit anybody else's.
 bool main_process_exited(pid_t pid) {
@@ -531,13 +617,29 @@ JobReport run_job_unguarded(const JobSpec& spec, const std::atomic<bool>* cancel
   auto path_entry = env.find("PATH");
   std::string path = path_entry != env.end() ? path_entry->second : std::string(kDefaultPath);
 
+  // A job run as another account: the account must exist, and only root may switch to it.
+  std::optional<OsUser> user;
+  if (!spec.run_as_user.empty()) {
+    std::string error;
+    user = find_os_user(spec.run_as_user, error);
+    if (!user) return failed_report(config_error(fmt::format("permission: {}", error)), start);
+    if (::geteuid() != 0)
+      return failed_report(
+          config_error(fmt::format("permission: the agent does not run as root, so it cannot run a job as user `{}`", user->name)), start);
+    env["HOME"] = user->home;
+    env["USER"] = user->name;
+    env["LOGNAME"] = user->name;
+  }
   ScriptFile script;  // declared before the child, so it outlives the process that reads it
   Command command;
   if (auto failure = prepare_command(spec, path, script, command)) {
     return failed_report(std::move(*failure), start);
   }
+  if (user && !script.path().empty()) {
+    if (std::string error = script.give_to(user->uid, user->gid); !error.empty()) return failed_report(internal_error(std::move(error)), start);
+  }
   Child child;
-  if (auto failure = spawn(command, env, spec.working_dir, child)) {
+  if (auto failure = user ? spawn_as(command, env, spec.working_dir, *user, child) : spawn(command, env, spec.working_dir, child)) {
     return failed_report(std::move(*failure), start);
   }
   if (on_spawn) {
@@ -548,7 +650,14 @@ JobReport run_job_unguarded(const JobSpec& spec, const std::atomic<bool>* cancel
     }
   }
   Supervisor supervisor(spec, child, cancel, on_output);
-  return supervisor.run(start);
+  JobReport report = supervisor.run(start);
+  // `sudo -n` refuses rather than prompt: the agent is not allowed to elevate without a password.
+  if (command.what == "`sudo`" && report.outcome == JobOutcome::Failed && report.exit_code == 1 &&
+      report.stderr_text.find("a password is required") != std::string::npos) {
+    report.outcome = JobOutcome::ConfigError;
+    report.error = "permission: sudo asks for a password, and an elevated job cannot give one (sudo -n)";
+  }
+  return report;
 }
 
 }  // namespace

@@ -41,6 +41,11 @@ struct JobSpec {
   std::string working_dir;                        // empty: inherit the caller's
   // Needs root: run through `sudo -n` when we are not root, directly when we are.
   bool elevated = false;
+  // The operating-system account the process runs as (uid, gid, supplementary groups, HOME,
+  // USER, LOGNAME), switched to after fork and before execve; empty: the caller's own. Only a
+  // root caller can switch: otherwise, or when the account does not exist, the job is refused
+  // (ConfigError, "permission: ...").
+  std::string run_as_user;
 };
 
 enum class JobOutcome {

@@ -21,6 +21,12 @@ std::string errno_text(int error) { return std::strerror(error); }
 
 ScriptFile::~ScriptFile() { remove(); }
 
+std::string ScriptFile::give_to(uid_t uid, gid_t gid) {
+  for (const std::string* p : {&dir_, &path_})
+    if (::chown(p->c_str(), uid, gid) != 0) return fmt::format("cannot hand {} to uid {}: {}", *p, uid, std::strerror(errno));
+  return "";
+}
+
 void ScriptFile::remove() {
   if (!path_.empty()) ::unlink(path_.c_str());
   if (!dir_.empty()) ::rmdir(dir_.c_str());

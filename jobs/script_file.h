@@ -2,6 +2,8 @@
 // the job is over.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,10 @@ class ScriptFile {
   // Writes `text`. Returns an empty string on success, else what failed (with errno's text);
   // on failure nothing is left behind.
   std::string create(std::string_view text, std::string_view extension);
+
+  // Hands the directory and the file to another account (a job run as it must read its script).
+  // An empty string on success, else what failed.
+  std::string give_to(uid_t uid, gid_t gid);
 
   // The file's path; empty until create() succeeds.
   const std::string& path() const { return path_; }

@@ -14,6 +14,7 @@
 #include <iterator>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "effects/approval_state.h"
@@ -82,6 +83,8 @@ bool parse_vault(std::string_view text, const std::string& where, std::vector<Va
     v.domain = text_of("domain");
     v.requires_approval = i.value("requires_approval", false);
     v.rotate_after_use = i.value("rotate_after_use", false);
+    v.rotate_host = text_of("rotate_host");
+    if (i.contains("secret_length") && i["secret_length"].is_number_integer()) v.secret_length = i["secret_length"].get<int64_t>();
     out.push_back(std::move(v));
   }
   return true;
@@ -279,7 +282,12 @@ void LocalRunner::perform(vm::Machine& m, const vm::EffectRequest& r) {
       const std::string session = field_string(field(r.args, "credential"), "session");
       auto it = sessions_.find(session);
       if (it != sessions_.end()) {
-        say("checkin {}{}", it->second.name, it->second.rotate_after_use ? " (secret rotated)" : "");
+        const VaultIdentity& v = it->second;
+        say("checkin {}{}", v.name,
+            v.rotate_after_use ? fmt::format(" (would rotate: a new {}-character secret, set by its rotate_script on {}; this run changes "
+                                             "nothing)",
+                                             v.secret_length, v.rotate_host.empty() ? "its rotate_host" : v.rotate_host)
+                               : std::string());
         sessions_.erase(it);
       }
       answer(m, r, Value());
@@ -449,10 +457,13 @@ void LocalRunner::handle_checkout(vm::Machine& m, const vm::EffectRequest& r) {
   }
   if (identity->requires_approval) {
     bool approve = options_.approve == ApproveMode::Yes;
+    std::string note;
     if (options_.approve == ApproveMode::Ask && options_.ask)
-      approve = options_.ask(fmt::format("Check out `{}`: {}", name, field_string(r.args, "reason"))).first;
+      std::tie(approve, note) = options_.ask(fmt::format("checkout {}: {}", name, field_string(r.args, "reason")));
     if (!approve) {
-      answer_error(m, r, effects::make_error(ErrorKind::Rejected, fmt::format("checkout of `{}` was not approved", name)));
+      // As the service answers a rejected checkout approval.
+      answer_error(m, r, effects::make_error(ErrorKind::Permission, fmt::format("checkout of `{}` was not approved: rejected{}", name,
+                                                                               note.empty() ? "" : fmt::format(" ({})", note))));
       return;
     }
   }

@@ -26,6 +26,9 @@ enum class ApproveMode { Yes, No, Ask };
 struct VaultIdentity {
   std::string name, username, secret, credential_type, domain;
   bool requires_approval = false, rotate_after_use = false;
+  // How the service would rotate it (a local run only says so: it changes no password).
+  std::string rotate_host;
+  int64_t secret_length = 24;
 };
 
 // A `notify` as the run reached it: what a notifier shows or sends (local/notifier.h).

@@ -397,7 +397,7 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
     report(http, id, failure_body("config", error));
     return;
   }
-  if (spec.contains("credential_session")) {
+  if (spec.contains("credential_session") || spec.contains("rotation_of")) {
     // A job run `as` a credential: its secret is fetched now, for this job alone, and reaches the
     // process through its environment only (SPEC §4.2), never its argv or the agent's files.
     const client::HttpResult answer = server_.call(http, "GET", job_path(id, "credential"), "");
@@ -414,6 +414,17 @@ void Agent::Impl::run_job(client::HttpClient& http, int64_t id, const json& spec
     job.env["WF_CREDENTIAL_TYPE"] = text("credential_type");
     job.env["WF_CREDENTIAL_SECRET"] = text("secret");
     secrets.push_back(text("secret"));
+    // An account of this host: the process runs as it (its own uid, groups and home), and needs
+    // no password for that.
+    if (text("credential_type") == "local_user" && !spec.contains("rotation_of")) {
+      job.run_as_user = text("username");
+      job.env.erase("WF_CREDENTIAL_SECRET");
+    }
+    if (spec.contains("rotation_of")) {
+      // A rotation's script: the secret it is to set, in its environment alone.
+      job.env["WF_NEW_SECRET"] = text("new_secret");
+      secrets.push_back(text("new_secret"));
+    }
   }
   const SecretMask mask(secrets);
   if (std::string failure = started_.write(id); !failure.empty()) {

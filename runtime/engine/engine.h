@@ -104,6 +104,11 @@ struct JobReportIn {
 struct IdentityInfo {
   std::string username, domain, credential_type;
   bool requires_approval = false, rotate_after_use = false;
+  // Who approves a checkout: "user:NAME" or "role:NAME"; none names anyone holding
+  // pam_vaults.manage. Under `approval_quorum`, expiring after `approval_timeout_ms`.
+  std::vector<std::string> approvers;
+  std::string approval_quorum = "one_of_many";
+  int64_t approval_timeout_ms = 3600000;
 };
 using IdentityLookup = std::function<store::Result<std::optional<IdentityInfo>>(int64_t org_id, const std::string& name)>;
 
@@ -152,6 +157,13 @@ class Engine {
   void close();
   // Where `checkout` finds identities (the service's vault); without it every checkout fails.
   void set_identity_lookup(IdentityLookup lookup) { identities_ = std::move(lookup); }
+  // Closes an open checkout session at once (an administrator's revoke): a job running `as` it
+  // is refused its secret from then on; the instance's log records it. NotFound when the session
+  // is unknown or closed.
+  OpResult revoke_session(int64_t org, const std::string& session, const std::string& by, Done done);
+  // What went wrong with an identity's rotation: an event `vault.rotation_failed` and, when the
+  // identity has a channel ("kind:target"), a notification to it, delivered like `notify`'s.
+  void report_vault(int64_t org, const std::string& identity, const std::string& channel, const std::string& message, Done done);
   // Adds an outbox that hears every committed unit (see PostCommit); it must outlive the engine's
   // last commit.
   void add_outbox(PostCommit& outbox) { outboxes_.push_back(&outbox); }
@@ -291,11 +303,11 @@ class Engine {
  private:
   friend class Transition;
   struct Timer {
-    enum class Kind { Sleep, EventTimeout, ApprovalTimeout, InstanceTimeout, StepTimeout, DeferredStart, JobDue, PollDeadline, GoOn } kind;
-    int64_t id = 0;  // instance (also JobDue's and GoOn's), approval, poller
+    enum class Kind { Sleep, EventTimeout, ApprovalTimeout, InstanceTimeout, StepTimeout, DeferredStart, JobDue, PollDeadline, GoOn, LeaseEnd } kind;
+    int64_t id = 0;  // instance (also JobDue's, GoOn's and LeaseEnd's), approval, poller
     uint64_t seq = 0;
-    int64_t org = 0;  // JobDue: the queue's organization and host
-    std::string host;
+    int64_t org = 0;  // JobDue: the queue's organization and host; LeaseEnd: the session's organization
+    std::string host;  // LeaseEnd: the session
     // The wall-clock instant it is due at, and whether that instant is what it waits for (`sleep
     // until`, a deferred start: re-evaluated when the wall clock steps) rather than the end of a
     // duration (measured on the monotonic clock, whatever the wall clock does).
@@ -378,8 +390,16 @@ class Engine {
   void time_out_wait(Instance& in, Wait& w, Changes& ch);
   void recover_step_timeouts(Instance& in, Changes& ch);
   void notify(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch);  // engine_notify.cpp
-  void checkout(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch);  // engine_checkout.cpp
+  // engine_checkout.cpp: true when answered at once; false when the identity needs an approval,
+  // `approval` then the arguments of the request the checkout waits on.
+  bool checkout(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch, vm::Value& approval);
   void checkin(Instance& in, vm::Machine& m, const vm::EffectRequest& r, Changes& ch);
+  // Opens the session of checkout `seq` (its lease armed when `ttl_ms` > 0) and returns its credential.
+  vm::Value open_session(Instance& in, uint64_t seq, const vm::Value& args, Changes& ch);
+  // The approval of a checkout decided: approved, its session opens; else it raises `permission`.
+  void settle_checkout(Instance& in, Wait& w, const effects::ApprovalState& state, Changes& ch);
+  void end_lease(int64_t org, int64_t instance, const std::string& session);
+  bool recover_leases(std::string& error);
   // ---- recording (engine_record.cpp)
   void event(Changes& ch, int64_t org, std::optional<int64_t> instance, const std::string& type, nlohmann::json data);
   void event(Instance& in, Changes& ch, const std::string& type, nlohmann::json data);

@@ -55,6 +55,7 @@ void Engine::arm_approval(Instance& in, Wait& w, Changes& ch) {
 // A decided request answers its `approve`: the Approval record, or for the statement form a
 // `rejected` error when it was not approved.
 void Engine::settle_approval(Instance& in, Wait& w, const effects::ApprovalState& state, Changes& ch) {
+  if (w.kind == bytecode::EffectKind::Checkout) return settle_checkout(in, w, state, ch);
   vm::Value rejection = state.statement() ? state.rejection() : vm::Value();
   if (!rejection.is_none()) settle_wait(in, w, true, std::move(rejection), ch);
   else settle_wait(in, w, false, state.approval(), ch);

@@ -38,6 +38,7 @@ std::string describe_effect(const vm::EffectRequest& r) {
     case bytecode::EffectKind::SleepUntil: return "sleep until " + vm::format_instant(field_int(r.args, "time"));
     case bytecode::EffectKind::WaitEvent: return "wait event \"" + field_string(r.args, "event") + "\"";
     case bytecode::EffectKind::Child: return "run workflow " + field_string(r.args, "workflow");
+    case bytecode::EffectKind::Checkout: return "checkout " + field_string(r.args, "identity");
     default: return std::string(bytecode::effect_name(r.kind));
   }
 }
@@ -155,19 +156,24 @@ void Engine::handle_effect(Instance& in, vm::Machine& m, const vm::EffectRequest
   using bytecode::EffectKind;
   switch (r.kind) {
     case EffectKind::Notify: notify(in, m, r, ch); resumed = true; return;
-    case EffectKind::Checkout: checkout(in, m, r, ch); resumed = true; return;
     case EffectKind::Checkin: checkin(in, m, r, ch); resumed = true; return;
     default: break;
+  }
+  // A checkout that needs an approval waits on it, its arguments those of the request.
+  vm::EffectRequest waited = r;
+  if (r.kind == EffectKind::Checkout && checkout(in, m, r, ch, waited.args)) {
+    resumed = true;
+    return;
   }
   Wait& w = in.waits[r.seq];
   w.kind = r.kind;
   w.fiber = r.fiber;
   w.seq = r.seq;
-  w.args = r.args;
-  WaitRow row{in.row.id, r.seq, r.fiber, std::string(bytecode::effect_name(r.kind)), vm::encode_values(*in.program, {r.args}),
+  w.args = waited.args;
+  WaitRow row{in.row.id, r.seq, r.fiber, std::string(bytecode::effect_name(r.kind)), vm::encode_values(*in.program, {waited.args}),
               effects::wall_clock_ms(), std::nullopt};
-  if (held_by_kill_switch(in, m)) return withhold(in, w, row, describe_effect(r), ch);
-  begin_effect(in, w, m, r, std::move(row), ch);
+  if (held_by_kill_switch(in, m)) return withhold(in, w, row, describe_effect(waited), ch);
+  begin_effect(in, w, m, waited, std::move(row), ch);
 }
 
 void Engine::begin_effect(Instance& in, Wait& w, const vm::Machine& m, const vm::EffectRequest& r, WaitRow row, Changes& ch) {
@@ -179,7 +185,8 @@ void Engine::begin_effect(Instance& in, Wait& w, const vm::Machine& m, const vm:
   }
   switch (r.kind) {
     case EffectKind::Run: arm_run(in, w, ch); break;
-    case EffectKind::Approve: arm_approval(in, w, ch); break;
+    case EffectKind::Approve:
+    case EffectKind::Checkout: arm_approval(in, w, ch); break;
     case EffectKind::Sleep:
     case EffectKind::SleepUntil: arm_sleep(in, w, row, r); break;
     case EffectKind::WaitEvent: {
@@ -204,11 +211,12 @@ bool Engine::update_status(Instance& in, Changes& ch) {
     status = InstanceStatus::Paused;
     reason = PauseReason::KillSwitch;
   } else {
-    bool busy = false, approval = false, delay = false, retry_delay = false;
+    bool busy = false, approval = false, pam_approval = false, delay = false, retry_delay = false;
     const int64_t now = monotonic_now();
     for (const auto& [seq, w] : in.waits) {
       switch (w.kind) {
         case bytecode::EffectKind::Approve: approval = true; break;
+        case bytecode::EffectKind::Checkout: pam_approval = true; break;
         case bytecode::EffectKind::Run:
           // Between a run's retries every job of its round waits, queued, for a later time.
           if (waits_to_retry(w, now)) retry_delay = true;
@@ -222,9 +230,9 @@ bool Engine::update_status(Instance& in, Changes& ch) {
         default: busy = true;
       }
     }
-    if (!busy && (approval || delay || retry_delay)) {
+    if (!busy && (approval || pam_approval || delay || retry_delay)) {
       status = InstanceStatus::Paused;
-      reason = approval ? PauseReason::Approval : retry_delay ? PauseReason::RetryDelay : PauseReason::Delay;
+      reason = approval ? PauseReason::Approval : pam_approval ? PauseReason::PamApproval : retry_delay ? PauseReason::RetryDelay : PauseReason::Delay;
     }
   }
   if (status != in.row.status || reason != in.row.pause_reason) {
@@ -249,6 +257,8 @@ void Engine::finish_instance(Instance& in, vm::Machine& m, Changes& ch) {
     ch.waits_removed.emplace_back(r.id, seq);
   }
   in.waits.clear();
+  // Whatever its checkins did, no session of an ended instance stays open.
+  ch.instance_sessions_closed.emplace_back(r.id, r.ended_at.value_or(effects::wall_clock_ms()));
   for (auto& [idx, step] : std::map<int64_t, StepRow>(in.open_steps)) close_step(in, ch, idx, "failed");
   if (m.status() == vm::Status::Completed) {
     r.status = InstanceStatus::Completed;

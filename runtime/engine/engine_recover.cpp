@@ -45,7 +45,7 @@ bool Engine::recover(std::string& error, Done recovered) {
       !next_id(store::events::max_id(reader_), next_event_id_, error) ||
       !next_id(store::notifications::max_id(reader_), next_notification_id_, error))
     return false;
-  if (!recover_automation(error) || !recover_jobs(error)) return false;
+  if (!recover_automation(error) || !recover_jobs(error) || !recover_leases(error)) return false;
   // The instances come back a chunk per loop turn, so the service answers (/ready, reads, the
   // agents) while a large store recovers.
   recovering_ = true;
@@ -240,7 +240,8 @@ bool Engine::rebuild_wait(Instance& in, Wait& w, Changes& scratch, std::string& 
   using bytecode::EffectKind;
   switch (w.kind) {
     case EffectKind::Run: return recover_run(in, w, scratch, error);
-    case EffectKind::Approve: return recover_approval(in, w, scratch, error);
+    case EffectKind::Approve:
+    case EffectKind::Checkout: return recover_approval(in, w, scratch, error);
     case EffectKind::Sleep:
     case EffectKind::SleepUntil: recover_sleep(in, w, scratch); return true;
     case EffectKind::WaitEvent: return recover_wait_event(in, w, scratch, error);

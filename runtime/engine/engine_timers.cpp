@@ -108,6 +108,7 @@ void Engine::fire(const Timer& t) {
     }
     case Kind::JobDue: retry_due(t.id, {t.org, t.host}); return;
     case Kind::ApprovalTimeout: expire_approval(t.id); return;
+    case Kind::LeaseEnd: end_lease(t.org, t.id, t.host); return;
     default: break;
   }
   auto it = instances_.find(t.id);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "runtime/service/identity_checks.h"
+#include "runtime/service/auth.h"
 #include "runtime/service/routes.h"
 #include "runtime/service/views.h"
 #include "runtime/store/approvals.h"
@@ -47,8 +48,11 @@ std::optional<int64_t> approval_of(Context& c, const Principal& who, http::Excha
 }
 
 // Whether a person named `user` holding `roles` may answer a request whose approvers are
-// `approvers` ("user:alice", "role:dba"); a list that names no user or role names everyone.
-bool among_approvers(const nlohmann::json& approvers, const std::string& user, const std::vector<std::string>& roles) {
+// `approvers` ("user:alice", "role:dba", or "permission:pam_vaults.manage" for anyone holding that
+// permission: a checkout's request when its identity names nobody); a list that names no user,
+// role or permission names everyone.
+bool among_approvers(const nlohmann::json& approvers, const std::string& user, const std::vector<std::string>& roles,
+                     const PermissionSet& permissions) {
   bool named_anyone = false;
   for (const nlohmann::json& a : approvers) {
     if (!a.is_string()) continue;
@@ -59,6 +63,10 @@ bool among_approvers(const nlohmann::json& approvers, const std::string& user, c
     } else if (entry.starts_with("role:")) {
       named_anyone = true;
       if (std::find(roles.begin(), roles.end(), entry.substr(5)) != roles.end()) return true;
+    } else if (entry.starts_with("permission:")) {
+      named_anyone = true;
+      const std::optional<Permission> wanted = parse_permission(entry.substr(11));
+      if (wanted && permissions.has(*wanted)) return true;
     }
   }
   return !named_anyone;
@@ -127,7 +135,9 @@ void respond_approval(Context& c, const Principal& who, http::Request& r, Exchan
       return reply_error(*x, 403, "forbidden", "only an administrator records a response on another's behalf (`who`)");
     auto person = existing_user(c, who.org_id, *x, *on_behalf_of, NamedIn::Body);
     if (!person) return;
-    if (!among_approvers(approvers, person->name, person->roles))
+    auto granted = user_permissions(c.reads->connection(), *person);
+    if (!read_ok(*x, granted)) return;
+    if (!among_approvers(approvers, person->name, person->roles, *granted))
       return reply_error(*x, 403, "forbidden", fmt::format("`{}` is not among the approvers of approval {}", person->name, *id));
     answer.who = person->name;
     answer.recorded_by = who.user;
@@ -135,7 +145,7 @@ void respond_approval(Context& c, const Principal& who, http::Request& r, Exchan
     answer.who = who.user;
     // An administrator who is not an approver decides the request (SPEC §4.7: admins may always
     // respond); an approver's answer, an administrator's too, is one vote under the quorum.
-    if (!among_approvers(approvers, who.user, who.roles)) {
+    if (!among_approvers(approvers, who.user, who.roles, who.permissions)) {
       if (!who.admin())
         return reply_error(*x, 403, "forbidden",
                            fmt::format("you are not among the approvers of approval {} ({})", *id, approvers.dump()));

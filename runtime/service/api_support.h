@@ -34,6 +34,7 @@ class StoreMetrics;
 class TokenUses;
 class PrincipalCache;
 class Scheduler;
+class Rotations;
 
 // Who is calling (SPEC §4.7): a user (through one of its tokens), an agent, or — on a route whose
 // policy needs no token — anonymous. The router always sets the organization: the token's, or the
@@ -88,6 +89,7 @@ struct Context {
   bool metrics_public = false;          // /metrics answers without a token (`wf serve --metrics-public`)
   size_t event_streams = 0;             // Server-Sent Events streams open now (api_events.cpp), for /metrics
   Scheduler* scheduler = nullptr;       // the schedules' timeline (scheduler.h); none in some tests
+  Rotations* rotations = nullptr;       // the vault's secret rotations (rotation.h); none in some tests
   // The instance an alert hook's fingerprint started, by (hook, fingerprint), from its start until
   // the store's record of it is written (hook_delivery.cpp): deliveries that arrive meanwhile see
   // it here, since the store does not have it yet.

@@ -61,6 +61,8 @@ Authentication refuse(std::string why) { return Authentication{std::nullopt, std
 
 }  // namespace
 
+store::Result<PermissionSet> user_permissions(store::Database& reader, const store::UserRow& user) { return permissions_of(reader, user); }
+
 bool Principal::admin() const { return kind == Kind::User && std::binary_search(roles.begin(), roles.end(), kAdminRole); }
 
 std::string Principal::actor() const {

@@ -13,8 +13,12 @@
 #include <utility>
 
 #include "runtime/service/api_support.h"
+#include "runtime/store/identities.h"
 
 namespace wf::service {
+
+// The permissions `user`'s roles grant (custom roles' read from the store).
+store::Result<PermissionSet> user_permissions(store::Database& reader, const store::UserRow& user);
 
 // A new secret token: `prefix` followed by 64 hex digits.
 std::string new_token(std::string_view prefix);

@@ -119,6 +119,12 @@ constexpr Route kRoutes[] = {
      "Create or replace an identity with its secret"},
     {"GET", "/vault/identities/{id}", get_identity, "pam_vaults.view", User, kNoBody, false, true, "One identity by name"},
     {"DELETE", "/vault/identities/{id}", delete_identity, "pam_vaults.manage", User, kNoBody, false, true, "Delete an identity"},
+    {"POST", "/vault/identities/{id}/rotate", rotate_identity, "pam_vaults.manage", User, kNoBody, false, true,
+     "Rotate an identity's secret now: its rotate_script runs on its rotate_host with the new secret"},
+    {"GET", "/vault/sessions", list_sessions, "pam_vaults.view", User, kNoBody, false, true,
+     "Open checkout sessions (identity, instance, opened, expires)"},
+    {"POST", "/vault/sessions/{id}/revoke", revoke_session, "pam_vaults.manage", User, kNoBody, false, true,
+     "Close a checkout session now: a job running as it is refused its secret"},
 
     {"GET", "/hooks", list_hooks, "automation.view", User, kNoBody, false, true, "Inbound webhooks (never their keys or secrets)"},
     {"POST", "/hooks", create_hook, "automation.manage", User, kJsonBody, true, true,

@@ -47,7 +47,7 @@ HandlerFunction list_channels, put_channel, get_channel, delete_channel, get_not
 HandlerFunction list_schedules, create_schedule, get_schedule, patch_schedule, delete_schedule, pause_schedule, resume_schedule;
 
 // api_vault.cpp
-HandlerFunction list_identities, create_identity, get_identity, delete_identity;
+HandlerFunction list_identities, create_identity, get_identity, delete_identity, rotate_identity, list_sessions, revoke_session;
 
 // api_hooks.cpp: inbound webhooks' management; hook_delivery.cpp: a delivery to one.
 HandlerFunction list_hooks, create_hook, get_hook, delete_hook, rotate_hook, hook_deliveries;

@@ -28,6 +28,7 @@
 #include "runtime/service/route_table.h"
 #include "runtime/service/router.h"
 #include "runtime/service/routes.h"
+#include "runtime/service/rotation.h"
 #include "runtime/service/scheduler.h"
 #include "runtime/service/vault.h"
 #include "runtime/store/agents.h"
@@ -203,6 +204,7 @@ struct Service {
   // Before the engine, among whose outboxes it is: it outlives the engine's last commit.
   std::unique_ptr<notify::Delivery> delivery;
   std::unique_ptr<Scheduler> scheduler;  // an outbox too
+  std::unique_ptr<Rotations> rotations;  // an outbox too
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<http::Server> server;
   Context context;
@@ -365,6 +367,9 @@ int serve(const ServeOptions& o) {
   s.scheduler = std::make_unique<Scheduler>(s.context);
   s.context.scheduler = s.scheduler.get();
   s.engine->add_outbox(*s.scheduler);
+  s.rotations = std::make_unique<Rotations>(s.context);
+  s.context.rotations = s.rotations.get();
+  s.engine->add_outbox(*s.rotations);
   if (o.metrics) {
     s.engine->add_outbox(s.run_metrics);
     s.engine->add_outbox(s.notification_metrics);

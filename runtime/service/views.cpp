@@ -4,6 +4,7 @@
 #include "runtime/store/host_tags.h"
 
 #include "runtime/service/api_support.h"
+#include "vm/render.h"
 
 namespace wf::service {
 
@@ -179,13 +180,41 @@ nlohmann::json group_json(const store::GroupRow& g) {
 }
 
 nlohmann::json identity_json(const store::IdentityRow& r) {
+  nlohmann::json approvers = nlohmann::json::parse(r.approvers, nullptr, false);
+  if (!approvers.is_array()) approvers = nlohmann::json::array();
   return {{"name", r.name},
           {"username", r.username},
           {"domain", r.domain},
           {"credential_type", r.credential_type},
           {"requires_approval", r.requires_approval},
           {"rotate_after_use", r.rotate_after_use},
+          {"approvers", approvers},
+          {"approval_quorum", r.approval_quorum},
+          {"approval_timeout", vm::format_duration(r.approval_timeout_ms)},
+          {"rotate_script", r.rotate_script},
+          {"rotate_interpreter", r.rotate_interpreter},
+          {"rotate_host", r.rotate_host},
+          {"secret_length", r.secret_length},
+          {"secret_alphabet", r.secret_alphabet},
+          {"channel", r.channel},
+          {"rotation_status", r.rotation_status},
+          {"rotation_job", r.rotation_job ? nlohmann::json(*r.rotation_job) : nlohmann::json()},
+          {"rotated_at", r.rotated_at ? nlohmann::json(format_time(*r.rotated_at)) : nlohmann::json()},
           {"created_at", format_time(r.created_at)}};
+}
+
+nlohmann::json session_json(const store::SessionInfo& s) {
+  nlohmann::json j = {{"session", s.session},
+                      {"identity", s.identity},
+                      {"instance_id", s.instance_id},
+                      {"opened_at", format_time(s.created_at)},
+                      {"expires_at", s.expires_at ? nlohmann::json(format_time(*s.expires_at)) : nlohmann::json()}};
+  if (s.closed_at) {
+    j["closed_at"] = format_time(*s.closed_at);
+    j["closed_reason"] = s.closed_reason;
+    if (!s.closed_by.empty()) j["closed_by"] = s.closed_by;
+  }
+  return j;
 }
 
 }  // namespace wf::service

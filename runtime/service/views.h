@@ -41,5 +41,7 @@ std::vector<std::string> tag_list(const std::string& column);
 nlohmann::json group_json(const store::GroupRow& g);
 // An identity without its secret.
 nlohmann::json identity_json(const store::IdentityRow& r);
+// An open (or closed) checkout session: identity, instance, opened, expires.
+nlohmann::json session_json(const store::SessionInfo& s);
 
 }  // namespace wf::service

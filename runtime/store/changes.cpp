@@ -27,7 +27,8 @@ void append_all(std::vector<T>& to, std::vector<T>& from) {
 bool Changes::empty() const {
   return instances.empty() && waits_added.empty() && waits_removed.empty() && jobs.empty() && approvals.empty() &&
          responses.empty() && steps.empty() && log.empty() && events.empty() && signals_added.empty() &&
-         signals_taken.empty() && sessions_opened.empty() && sessions_checked_in.empty() && automation.empty() &&
+         signals_taken.empty() && sessions_opened.empty() && sessions_checked_in.empty() && sessions_closed.empty() &&
+         instance_sessions_closed.empty() && automation.empty() &&
          notifications.empty() && notification_attempts.empty() && late_log.empty() && schedules.empty() && ticks.empty();
 }
 
@@ -45,6 +46,8 @@ void Changes::append(Changes&& o) {
   append_all(signals_taken, o.signals_taken);
   append_all(sessions_opened, o.sessions_opened);
   append_all(sessions_checked_in, o.sessions_checked_in);
+  append_all(sessions_closed, o.sessions_closed);
+  append_all(instance_sessions_closed, o.instance_sessions_closed);
   append_all(automation, o.automation);
   append_all(notifications, o.notifications);
   append_all(notification_attempts, o.notification_attempts);
@@ -191,13 +194,28 @@ bool write_changes(store::Database& db, const Changes& c, std::string& error) {
   }
   for (const SessionRow& r : c.sessions_opened) {
     auto& s = db.prepare(
-        "INSERT OR REPLACE INTO credential_sessions (session, org_id, identity, instance_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+        "INSERT OR IGNORE INTO credential_sessions (session, org_id, identity, instance_id, created_at, expires_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     s.bind(1, std::string_view(r.session)).bind(2, r.org_id).bind(3, std::string_view(r.identity)).bind(4, r.instance_id).bind(5, r.created_at);
+    bind_optional(s, 6, r.expires_at);
     if (!run(s, error)) return false;
   }
   for (const auto& [session, at] : c.sessions_checked_in) {
-    auto& s = db.prepare("UPDATE credential_sessions SET checked_in_at = ?2 WHERE session = ?1 AND checked_in_at IS NULL");
+    auto& s = db.prepare(
+        "UPDATE credential_sessions SET checked_in_at = ?2, closed_reason = 'checkin' WHERE session = ?1 AND checked_in_at IS NULL");
     s.bind(1, std::string_view(session)).bind(2, at);
+    if (!run(s, error)) return false;
+  }
+  for (const SessionClose& r : c.sessions_closed) {
+    auto& s = db.prepare(
+        "UPDATE credential_sessions SET checked_in_at = ?2, closed_reason = ?3, closed_by = ?4 WHERE session = ?1 AND checked_in_at IS NULL");
+    s.bind(1, std::string_view(r.session)).bind(2, r.at).bind(3, std::string_view(r.reason)).bind(4, std::string_view(r.by));
+    if (!run(s, error)) return false;
+  }
+  for (const auto& [instance, at] : c.instance_sessions_closed) {
+    auto& s = db.prepare(
+        "UPDATE credential_sessions SET checked_in_at = ?2, closed_reason = 'instance_ended' WHERE instance_id = ?1 AND checked_in_at IS NULL");
+    s.bind(1, instance).bind(2, at);
     if (!run(s, error)) return false;
   }
   for (const auto& [instance, event] : c.signals_taken) {

@@ -28,6 +28,9 @@ struct Changes {
   std::vector<SignalRow> signals_added;
   std::vector<SessionRow> sessions_opened;
   std::vector<std::pair<std::string, int64_t>> sessions_checked_in;  // (session, at)
+  std::vector<SessionClose> sessions_closed;
+  // Instances that ended: every session of theirs still open is closed (instance_ended) at `at`.
+  std::vector<std::pair<int64_t, int64_t>> instance_sessions_closed;  // (instance, at)
   std::vector<std::pair<int64_t, std::string>> signals_taken;  // (instance, event): the oldest one
   std::vector<AutomationSwitchRow> automation;  // written whole
   std::vector<NotificationRow> notifications;  // written whole

@@ -128,10 +128,19 @@ struct EventRow {
   std::string type, data;  // data: JSON
 };
 
-// A checkout's session; `checked_in_at` set by its checkin.
+// A checkout's session; `checked_in_at` set by its checkin (or its close: lease expired, revoked,
+// instance ended). `expires_at` is the end of its lease (the checkout's ttl), none without one.
 struct SessionRow {
   std::string session, identity;
   int64_t org_id = 0, instance_id = 0, created_at = 0;
+  std::optional<int64_t> expires_at;
+};
+
+// A session closed otherwise than by its checkin: `reason` expired, revoked or instance_ended.
+struct SessionClose {
+  std::string session;
+  int64_t at = 0;
+  std::string reason, by;
 };
 
 struct SignalRow {

@@ -604,6 +604,35 @@ CREATE INDEX instances_live ON instances (id)
 CREATE INDEX notifications_by_org_created ON notifications (org_id, created_at, workflow, status);
 )sql";
 
+// Privileged access (SPEC §1.8, §4.7): an identity says who approves its checkouts (JSON list of
+// "user:NAME" / "role:NAME"; empty: anyone holding pam_vaults.manage), with which quorum and
+// timeout; how its secret is rotated (a script run as a job on `rotate_host` receiving the new
+// secret in its environment; `secret_length` characters of `secret_alphabet`, empty for letters and
+// digits) and where a failed rotation is told (`channel`, "kind:target"). `pending_secret` holds a
+// rotation's new secret, sealed like `secret`, until its job succeeds; `rotation_status` is
+// "", "rotating", "rotated" or "rotation_failed". A session carries its lease (`expires_at`) and
+// why it was closed (`closed_reason`: checkin, expired, revoked, instance_ended) and by whom.
+constexpr std::string_view kVersion18 = R"sql(
+ALTER TABLE vault_identities ADD COLUMN approvers TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE vault_identities ADD COLUMN approval_quorum TEXT NOT NULL DEFAULT 'one_of_many';
+ALTER TABLE vault_identities ADD COLUMN approval_timeout_ms INTEGER NOT NULL DEFAULT 3600000;
+ALTER TABLE vault_identities ADD COLUMN rotate_script TEXT NOT NULL DEFAULT '';
+ALTER TABLE vault_identities ADD COLUMN rotate_interpreter TEXT NOT NULL DEFAULT 'bash';
+ALTER TABLE vault_identities ADD COLUMN rotate_host TEXT NOT NULL DEFAULT '';
+ALTER TABLE vault_identities ADD COLUMN secret_length INTEGER NOT NULL DEFAULT 24;
+ALTER TABLE vault_identities ADD COLUMN secret_alphabet TEXT NOT NULL DEFAULT '';
+ALTER TABLE vault_identities ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+ALTER TABLE vault_identities ADD COLUMN pending_secret BLOB;
+ALTER TABLE vault_identities ADD COLUMN rotation_status TEXT NOT NULL DEFAULT '';
+ALTER TABLE vault_identities ADD COLUMN rotation_job INTEGER;
+ALTER TABLE vault_identities ADD COLUMN rotated_at INTEGER;
+ALTER TABLE credential_sessions ADD COLUMN expires_at INTEGER;
+ALTER TABLE credential_sessions ADD COLUMN closed_reason TEXT;
+ALTER TABLE credential_sessions ADD COLUMN closed_by TEXT NOT NULL DEFAULT '';
+CREATE INDEX credential_sessions_open ON credential_sessions (org_id, created_at) WHERE checked_in_at IS NULL;
+CREATE INDEX credential_sessions_by_instance ON credential_sessions (instance_id) WHERE checked_in_at IS NULL;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
     {2, kVersion2},
@@ -622,6 +651,7 @@ constexpr Migration kMigrations[] = {
     {15, kVersion15},
     {16, kVersion16},
     {17, kVersion17},
+    {18, kVersion18},
 };
 
 }  // namespace

@@ -33,7 +33,7 @@ enum class Access {
 };
 
 // What `{id}` in an endpoint's path names.
-enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Host, User, Role, Token, Script, Org, Hook, Channel, Notification, Schedule };
+enum class IdKind { None, Definition, Instance, Approval, Job, AgentJob, Identity, Session, Host, User, Role, Token, Script, Org, Hook, Channel, Notification, Schedule };
 
 struct Endpoint {
   const char* method;
@@ -173,9 +173,14 @@ const std::vector<Endpoint>& endpoints() {
       {"POST", "/vault/identities", Access::Admin, IdKind::None, nullptr,
        {R"({"name": 5, "username": "u", "secret": "s"})", R"({"name": "n", "username": ["u"], "secret": "s"})",
         R"({"name": "n", "username": "u", "secret": 5})", R"({"name": "n", "username": "u"})",
-        R"({"name": "n", "username": "u", "secret": "s", "requires_approval": "no"})", R"({"name": "", "username": "u", "secret": "s"})"}},
+        R"({"name": "n", "username": "u", "secret": "s", "requires_approval": "no"})", R"({"name": "", "username": "u", "secret": "s"})",
+        R"({"name": "n", "username": "u", "secret": "s", "approvers": "user:a"})", R"({"name": "n", "username": "u", "secret": "s", "approvers": ["a"]})",
+        R"({"name": "n", "username": "u", "secret": "s", "approval_timeout": 5})", R"({"name": "n", "username": "u", "secret": "s", "secret_length": "8"})"}},
       {"GET", "/vault/identities/{id}", Access::Admin, IdKind::Identity, nullptr, {}},
       {"DELETE", "/vault/identities/{id}", Access::Admin, IdKind::Identity, nullptr, {}},
+      {"POST", "/vault/identities/{id}/rotate", Access::Admin, IdKind::Identity, nullptr, {}},
+      {"GET", "/vault/sessions", Access::Admin, IdKind::None, nullptr, {}},
+      {"POST", "/vault/sessions/{id}/revoke", Access::Admin, IdKind::Session, nullptr, {}},
       {"GET", "/orgs/{id}/automation/status", Access::Admin, IdKind::Org, nullptr, {}},
       {"POST", "/orgs/{id}/automation/pause", Access::Admin, IdKind::Org, R"({"reason": "r"})",
        {R"({"reason": 5})", R"({})", R"({"reason": ""})", R"({"reason": ["r"]})"}},
@@ -386,6 +391,7 @@ class ApiErrors : public ::testing::Test {
       case IdKind::Job:
       case IdKind::AgentJob: return std::to_string(job_);
       case IdKind::Identity: return "api_identity";
+      case IdKind::Session: return "cs-1-1";
       case IdKind::Host: return "api-test-host";
       case IdKind::User: return "admin";
       case IdKind::Role: return "viewer";
