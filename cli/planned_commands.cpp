@@ -20,7 +20,6 @@ struct Planned {
 // SPEC §6's commands that are not built yet; each leaves this table when it is.
 constexpr Planned kPlanned[] = {
     {"import", "Convert a legacy step-graph JSON into .wf source"},
-    {"upgrade", "Move waiting instances to a newer version"},
 };
 
 // Levenshtein distance, for "did you mean".

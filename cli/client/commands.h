@@ -26,5 +26,6 @@ void register_automation_commands(CLI::App& app);  // automation pause|resume|st
 void register_hook_commands(CLI::App& app);        // hook create|ls|show|rotate|rm|deliveries|send
 void register_notification_commands(CLI::App& app);  // notify-channel add|ls|show|rm, notifications ls|show|replay
 void register_schedule_commands(CLI::App& app);    // schedule ls|show|create|pause|resume|rm
+void register_upgrade_commands(CLI::App& app);     // upgrade
 
 }  // namespace wf::cli

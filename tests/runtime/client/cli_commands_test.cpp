@@ -26,9 +26,9 @@ TEST(CliCommands, AnUnknownWordSuggestsTheClosestCommand) {
 }
 
 TEST(CliCommands, APlannedCommandSaysItIsNotAvailableYet) {
-  WfRun r = wf("upgrade ls --all");
+  WfRun r = wf("import ls --all");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("wf upgrade: not available in this build yet"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("wf import: not available in this build yet"), std::string::npos) << r.output;
   WfRun help = wf("--help");
   EXPECT_EQ(help.exit_code, 0);
   for (const char* name : {"start", "push", "approve", "serve", "schedule", "hook", "login", "upgrade", "cron"})
