@@ -32,12 +32,25 @@ std::string busy_wait(const Instance& in, const std::map<int64_t, std::unique_pt
   return {};
 }
 
-// The one top-level step the instance waits inside, or why there is none.
-std::string waiting_step(const Instance& in, std::string& step) {
+// The name in a step's info record {name, timeout}, as the continuation holds it.
+std::string step_name(const vm::ContinuationData& c, const vm::StepData& s) {
+  if (s.info >= c.values.size()) return {};
+  const vm::ValueData& info = c.values[s.info];
+  if (info.kind != vm::ValueKind::Record || info.shape >= c.shapes.size()) return {};
+  const auto& fields = c.shapes[info.shape];
+  for (uint32_t k = 0; k < info.children.count && k < fields.size(); ++k) {
+    const uint32_t at = info.children.first + k;
+    if (fields[k] == "name" && at < c.values.size() && c.values[at].kind == vm::ValueKind::Str) return std::string(c.text_of(c.values[at]));
+  }
+  return {};
+}
+
+// The one top-level step the instance waits inside, from its continuation (which, unlike the
+// engine's step stacks, a restart does not lose), or why there is none.
+std::string waiting_step(const Instance& in, const vm::ContinuationData& now, std::string& step) {
   std::vector<std::string> main, others;
-  for (const auto& [fiber, stack] : in.step_stack)
-    for (int64_t idx : stack)
-      if (auto it = in.open_steps.find(idx); it != in.open_steps.end()) (fiber == 0 ? main : others).push_back(it->second.name);
+  for (size_t f = 0; f < now.fibers.size(); ++f)
+    for (const vm::StepData& s : now.fibers[f].steps) (f == 0 ? main : others).push_back(step_name(now, s));
   if (main.empty() && others.empty()) return fmt::format("instance {} waits outside any step", in.row.id);
   if (main.size() != 1 || !others.empty()) {
     const std::string& innermost = others.empty() ? main.back() : others.back();
@@ -83,7 +96,9 @@ OpResult Engine::upgrade(int64_t org, int64_t id, int64_t version, bool dry_run,
   // out of fuel and about to run on.
   if (in.waits.empty() || in.queued_to_run || in.aborting) return refuse(fmt::format("instance {} is running", id));
   if (std::string busy = busy_wait(in, jobs_); !busy.empty()) return refuse(busy);
-  if (std::string why = waiting_step(in, v.step); !why.empty()) return refuse(why);
+  vm::ContinuationDecodeResult now = vm::decode_continuation(view(in.row.continuation));
+  if (!now.ok()) return refuse("its continuation could not be read: " + now.error());
+  if (std::string why = waiting_step(in, now.data(), v.step); !why.empty()) return refuse(why);
   if (!in.row.checkpoint) return refuse(fmt::format("instance {} has no checkpoint of step \"{}\"", id, v.step));
   vm::ContinuationDecodeResult checkpoint = vm::decode_continuation(view(in.row.checkpoint));
   if (!checkpoint.ok()) return refuse("its checkpoint could not be read: " + checkpoint.error());
@@ -99,9 +114,7 @@ OpResult Engine::upgrade(int64_t org, int64_t id, int64_t version, bool dry_run,
   if (!started.start(workflow.function, std::vector<vm::Value>(workflow.params.size())))
     return refuse(fmt::format("version {}'s module constants failed: {}", version, vm::to_json_text(started.error())));
   vm::ContinuationData state = vm::capture(started);
-  uint64_t next_seq = 1;
-  if (vm::ContinuationDecodeResult now = vm::decode_continuation(view(in.row.continuation)); now.ok()) next_seq = now.data().next_seq;
-  if (std::string why = vm::move_to_step(sides, checkpoint.data(), next_seq, state); !why.empty()) return refuse(why);
+  if (std::string why = vm::move_to_step(sides, checkpoint.data(), now.data().next_seq, state); !why.empty()) return refuse(why);
   {
     vm::Machine trial(program, binding_host_);
     if (const vm::RestoreResult r = vm::restore_data(trial, state); !r.ok())
