@@ -81,6 +81,25 @@ struct Annotation {
   bool operator==(const Annotation&) const = default;
 };
 
+// A variable live where a top-level step begins: its register and its type as wf writes it.
+struct StepVariable {
+  std::string name;
+  uint8_t reg = 0;
+  std::string type;
+  bool operator==(const StepVariable&) const = default;
+};
+
+// A `step "NAME"` directly in a workflow's body, with a literal name: where its code begins
+// (`entry`, before its name and retry policy are evaluated), where its STEP instruction opens it
+// (`open_pc`), and the variables live at its entry. An instance waiting inside such a step can be
+// moved to another version of its workflow that has a step of the same name (SPEC §4.11).
+struct TopStep {
+  std::string name;
+  uint32_t entry = 0, open_pc = 0;
+  std::vector<StepVariable> variables;
+  bool operator==(const TopStep&) const = default;
+};
+
 struct Workflow {
   std::string name;
   uint32_t function = 0;
@@ -88,6 +107,7 @@ struct Workflow {
   std::string result_type;  // empty: returns nothing
   std::vector<Annotation> annotations;
   std::string docs;
+  std::vector<TopStep> steps;  // in source order
   bool operator==(const Workflow&) const = default;
 };
 

@@ -135,7 +135,9 @@ void pack_function(Packer& pk, const Function& f) {
 }
 
 void pack_workflow(Packer& pk, const Workflow& w) {
-  pk.pack_array(6);
+  // The steps are a seventh item only when there are some, so a module without top-level steps
+  // encodes (and hashes) as it did before they were recorded.
+  pk.pack_array(w.steps.empty() ? 6 : 7);
   pack_str(pk, w.name);
   pk.pack(w.function);
   pack_params(pk, w.params);
@@ -147,6 +149,21 @@ void pack_workflow(Packer& pk, const Workflow& w) {
     pack_str(pk, a.args);
   }
   pack_str(pk, w.docs);
+  if (w.steps.empty()) return;
+  pk.pack_array(static_cast<uint32_t>(w.steps.size()));
+  for (const auto& step : w.steps) {
+    pk.pack_array(4);
+    pack_str(pk, step.name);
+    pk.pack(step.entry);
+    pk.pack(step.open_pc);
+    pk.pack_array(static_cast<uint32_t>(step.variables.size()));
+    for (const auto& v : step.variables) {
+      pk.pack_array(3);
+      pack_str(pk, v.name);
+      pk.pack(v.reg);
+      pack_str(pk, v.type);
+    }
+  }
 }
 
 void pack_script(Packer& pk, const Script& s) {
@@ -471,7 +488,9 @@ class Decoder {
   }
 
   Workflow workflow(const msgpack::object& o) {
-    Items t = tuple(o, 6);
+    // A workflow without top-level steps has 6 items; the seventh lists them.
+    Items t = array(o);
+    if (t.size() != 6 && t.size() != 7) fail("expected 6 or 7 items, found " + std::to_string(t.size()));
     Workflow w;
     {
       At at(*this, "name");
@@ -499,6 +518,22 @@ class Decoder {
     {
       At at(*this, "docs");
       w.docs = string(t[5]);
+    }
+    if (t.size() == 7) {
+      At at(*this, "steps");
+      w.steps = list(t[6], [&](const msgpack::object& item) {
+        Items st = tuple(item, 4);
+        TopStep step;
+        step.name = string(st[0]);
+        step.entry = u32(st[1]);
+        step.open_pc = u32(st[2]);
+        At vars(*this, "variables");
+        step.variables = list(st[3], [&](const msgpack::object& v) {
+          Items vt = tuple(v, 3);
+          return StepVariable{string(vt[0]), u8(vt[1]), string(vt[2])};
+        });
+        return step;
+      });
     }
     return w;
   }

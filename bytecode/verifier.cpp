@@ -313,6 +313,14 @@ class ModuleVerifier {
                " parameters but function `" + f.name + "` takes " + str(f.num_params);
       }
       if (auto p = check_params(owner, w.params)) return p;
+      // An upgrade starts the new code at a step's entry with its variables' registers filled.
+      for (const TopStep& step : w.steps) {
+        if (step.entry > step.open_pc || step.open_pc >= f.code.size())
+          return owner + "step \"" + step.name + "\" begins outside function `" + f.name + "`";
+        for (const StepVariable& v : step.variables)
+          if (v.reg >= f.num_registers)
+            return owner + "step \"" + step.name + "\": variable `" + v.name + "` is outside the frame";
+      }
     }
     for (size_t i = 0; i < m_.scripts.size(); ++i) {
       const Script& s = m_.scripts[i];

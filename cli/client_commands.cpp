@@ -27,6 +27,7 @@ void register_client_commands(CLI::App& app) {
   register_hook_commands(app);
   register_notification_commands(app);
   register_schedule_commands(app);
+  register_upgrade_commands(app);
 }
 
 }  // namespace wf::cli

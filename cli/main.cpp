@@ -25,7 +25,7 @@
 #include "cron_command.h"
 #include "exit_codes.h"
 #include "runtime/service/build_info.h"
-#include "planned_commands.h"
+#include "unknown_command.h"
 
 namespace {
 
@@ -56,7 +56,6 @@ int main(int argc, char** argv) {
   wf::cli::register_agent_command(app);
   wf::cli::register_serve_command(app);
   wf::cli::register_cron_command(app);
-  wf::cli::register_planned_commands(app);
 
   if (argc > 1)
     if (auto unknown = wf::cli::unknown_command_message(app, argv[1])) {

@@ -27,5 +27,6 @@ void register_hook_commands(CLI::App& app);        // hook create|ls|show|rotate
 void register_notification_commands(CLI::App& app);  // notify-channel add|ls|show|rm, notifications ls|show|replay
 void register_schedule_commands(CLI::App& app);    // schedule ls|show|create|pause|resume|rm
 void register_vault_commands(CLI::App& app);       // vault ls|show|add|rm|rotate|sessions|revoke
+void register_upgrade_commands(CLI::App& app);     // upgrade
 
 }  // namespace wf::cli

@@ -165,6 +165,14 @@ void publish(const PublishOptions& o) {
   if (!version && o.version > 0) version = o.version;
   if (version) fmt::print("{} version {} published\n", one_line(name), *version);
   else fmt::print("{} published\n", one_line(name));
+  if (!version) return;
+  // The instances of older versions that wait: how many could move to this one (SPEC §4.11).
+  const Json dry = api.post("/definitions/" + client::url_encode(o.name) + "/upgrade-instances",
+                            Json{{"to_version", *version}, {"dry_run", true}});
+  const int64_t could = int_field(dry, "can_upgrade").value_or(0), refused = int_field(dry, "refused").value_or(0);
+  if (could + refused == 0) return;
+  fmt::print("{} of {} live {} of older versions could move to version {}: wf upgrade --workflow {} --to {} --dry-run\n",
+             could, could + refused, could + refused == 1 ? "instance" : "instances", *version, one_line(name), *version);
 }
 
 }  // namespace

@@ -85,6 +85,12 @@ void FunctionBuilder::add_local(const std::string& name, int reg, uint32_t start
   if (end == 0) ++open_locals_;
 }
 
+bool FunctionBuilder::local_open(const std::string& name, int reg) const {
+  for (auto it = f_.locals.rbegin(); it != f_.locals.rend(); ++it)
+    if (it->reg == reg) return it->end == 0 && it->name == name && it->start <= pc();
+  return false;
+}
+
 void FunctionBuilder::release_to(int mark) {
   for (auto it = f_.locals.rbegin(); it != f_.locals.rend() && open_locals_ > 0; ++it) {
     if (it->end != 0 || it->reg < mark) continue;

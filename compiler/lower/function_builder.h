@@ -41,6 +41,8 @@ class FunctionBuilder {
   void add_handler(uint32_t start, uint32_t end, uint32_t target, int reg, bool is_finally);
   void add_local(const std::string& name, int reg, uint32_t start, uint32_t end);
   size_t local_count() const { return f_.locals.size(); }
+  // Whether the local `name` in register `reg` is bound here: its value stored, its range not ended.
+  bool local_open(const std::string& name, int reg) const;
   // The local `index` is live from the next instruction on (its value has just been stored).
   void start_local_here(size_t index) { f_.locals[index].start = static_cast<uint32_t>(pc()); }
 

@@ -248,6 +248,7 @@ void Lowerer::lower_workflow(const WorkflowDecl& d, int index) {
 
   begin_function(d.name.text, FunctionKind::Workflow, static_cast<uint8_t>(d.params.size()), file);
   fn_.workflow = &d;
+  fn_.top_step_index = static_cast<int>(m_.workflows.size()) - 1;
   line_of(d.range);
   block(d.body);
   fb().emit_abc(Op::RETNONE, 0, 0, 0);

@@ -3,6 +3,8 @@
 // break/continue/return jumps, and a finally handler for errors), steps with their retry policy.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "lower/lowerer.h"
 #include "stdlib/builtin_records.h"
 #include "syntax/ast_walk.h"
@@ -14,6 +16,7 @@ using bytecode::Op;
 int Lowerer::bind_local(const Binding* b, const Ident& name) {
   const int r = fb().alloc();
   if (b) fn_.regs[b] = r;
+  fn_.bound[r] = b;
   fb().add_local(name.text, r, static_cast<uint32_t>(fb().pc()), 0);
   return r;
 }
@@ -358,6 +361,30 @@ void Lowerer::protect(const std::function<void()>& body, const std::function<voi
   fb().patch(to_end);
 }
 
+// A step directly in the workflow's body with a literal name is recorded in the module with the
+// variables live at its entry and their types: what an upgrade to another version needs to start
+// the same step in the other version's code (SPEC §4.11).
+void Lowerer::record_top_step(const StepStmt& s) {
+  fn_.top_step = nullptr;
+  if (!fn_.workflow || fn_.top_step_index < 0 || s.name->kind != ExprKind::String) return;
+  const auto& name = static_cast<const StringExpr&>(*s.name);
+  if (!name.is_plain()) return;
+  bool top_level = false;
+  for (const auto& stmt : fn_.workflow->body.stmts) top_level = top_level || stmt.get() == &s;
+  if (!top_level) return;
+  bytecode::TopStep step;
+  step.name = name.plain_text();
+  step.entry = static_cast<uint32_t>(fb().pc());
+  for (const auto& [reg, binding] : fn_.bound) {
+    if (!binding || !fb().local_open(binding->name, reg)) continue;
+    step.variables.push_back({binding->name, static_cast<uint8_t>(reg), type_name(binding->type)});
+  }
+  std::sort(step.variables.begin(), step.variables.end(), [](const auto& a, const auto& b) { return a.reg < b.reg; });
+  auto& steps = m_.workflows[static_cast<size_t>(fn_.top_step_index)].steps;
+  steps.push_back(std::move(step));
+  fn_.top_step = &steps.back();
+}
+
 //   attempt := 0
 // retry:
 //   STEP info, enter           ; a checkpoint
@@ -369,6 +396,7 @@ void Lowerer::protect(const std::function<void()>& body, const std::function<voi
 //   attempt += 1; sleep every (with backoff); JMP retry
 // end:
 void Lowerer::step_stmt(const StepStmt& s) {
+  record_top_step(s);
   const int mark = fb().top();
   const int info = fb().alloc();
   build_record({"name", "timeout"}, info, [&](size_t i, int r) {
@@ -383,6 +411,8 @@ void Lowerer::step_stmt(const StepStmt& s) {
     expr_to(s.retry->count.get(), limit);
   }
   const size_t top = fb().pc();
+  if (fn_.top_step) fn_.top_step->open_pc = static_cast<uint32_t>(fb().pc());
+  fn_.top_step = nullptr;
   // The handler's range starts at the STEP that opens the step, so an error leaving the body
   // closes the step as failed (the VM reports it) before the retry decision.
   const uint32_t start = static_cast<uint32_t>(fb().pc());

@@ -50,10 +50,13 @@ class Lowerer {
   struct FunctionState {
     std::unique_ptr<FunctionBuilder> fb;
     std::unordered_map<const Binding*, int> regs;
+    std::unordered_map<int, const Binding*> bound;  // the local last bound to each register
     std::vector<LoopContext> loops;
     // Code to run on the way out of each open try/checkout, innermost last.
     std::vector<std::function<void()>> finallies;
     const WorkflowDecl* workflow = nullptr;
+    int top_step_index = -1;  // the workflow (in m_.workflows) whose top-level steps are recorded
+    bytecode::TopStep* top_step = nullptr;  // the one being lowered, until its STEP is emitted
     uint32_t file = 0;
   };
   FunctionState fn_;
@@ -71,6 +74,7 @@ class Lowerer {
   void try_stmt(const TryStmt& s);
   void protect(const std::function<void()>& body, const std::function<void()>& fin);
   void step_stmt(const StepStmt& s);
+  void record_top_step(const StepStmt& s);
   void jump_out(std::vector<size_t>& patches, size_t finally_depth);
   void run_finallies_down_to(size_t depth);
   int bind_local(const Binding* b, const Ident& name);

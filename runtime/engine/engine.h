@@ -93,6 +93,14 @@ struct OpResult {
   std::string message;
 };
 
+// What an upgrade of one instance to another version found (SPEC §4.11): the step it restarts,
+// or why it may not move.
+struct UpgradeVerdict {
+  int64_t instance_id = 0, from_version = 0, to_version = 0;
+  std::string step;
+  std::string refusal;  // empty: it may move (a dry run) or has moved
+};
+
 struct JobReportIn {
   JobStatus status = JobStatus::Failed;  // an ended job's status
   int64_t exit_code = -1, duration_ms = 0;
@@ -190,6 +198,12 @@ class Engine {
   OpResult pause(int64_t org, int64_t id, Done done);
   OpResult resume(int64_t org, int64_t id, Done done);
   OpResult retry(int64_t org, int64_t id, Done done);
+  // Moves the live instance `id` to `version` of its definition (engine_upgrade.cpp): one unit,
+  // committed before `done`; with `dry_run`, only says whether it could (nothing changes and
+  // `done` is not called). `verdict` says which step restarts, or why it may not move.
+  OpResult upgrade(int64_t org, int64_t id, int64_t version, bool dry_run, UpgradeVerdict& verdict, Done done);
+  // The live instances of definition `definition_id` of `org`, by id.
+  std::vector<int64_t> live_instances_of(int64_t org, int64_t definition_id) const;
   // Delivers an event to the instance's `wait event` for it; when none waits, the event is kept
   // for a later one and `delivered` is false.
   OpResult signal(int64_t org, int64_t id, const std::string& event, const std::string& payload_json, bool& delivered, Done done);

@@ -40,6 +40,8 @@ constexpr Route kRoutes[] = {
     {"POST", "/definitions/import", import_definition, "workflows.create", User, kJsonBody, true, true, "Import exported JSON as a draft"},
     {"POST", "/definitions/{id}/run", run_definition_now, "workflows.execute", User, kJsonBody, true, true,
      "Start an instance; with ?wait=D, answer when it ends (200) or D runs out (202)"},
+    {"POST", "/definitions/{id}/upgrade-instances", upgrade_definition_instances, "workflows.edit", User, kJsonBody, true, true,
+     "Move the definition's waiting instances to a newer version, or say per instance why not (dry_run)"},
     {"POST", "/definitions/{id}/run-test", run_definition_test, "workflows.execute", User, kJsonBody, true, true, "Simulate a run"},
 
     {"GET", "/instances", list_instances, "workflows.view", User, kNoBody, false, true, "List instances, newest first (workflow, status, trigger, after, skip, limit, count)"},
@@ -49,6 +51,8 @@ constexpr Route kRoutes[] = {
     {"POST", "/instances/{id}/resume", resume_instance, "workflows.execute", User, kNoBody, false, true, "Resume"},
     {"POST", "/instances/{id}/retry", retry_instance, "workflows.execute", User, kNoBody, false, true,
      "Retry a failed instance from its failed step"},
+    {"POST", "/instances/{id}/upgrade", upgrade_instance, "workflows.execute", User, kJsonBody, true, true,
+     "Move a waiting instance to a newer version, or say why not (dry_run)"},
     {"POST", "/instances/{id}/signal", signal_instance, "workflows.execute", User, kJsonBody, true, true, "Deliver an event to `wait event`"},
     {"GET", "/instances/{id}/log", instance_log, "workflows.view", User, kNoBody, false, true, "Execution log"},
     {"GET", "/instances/{id}/events", instance_events, "workflows.view", User, kNoBody, false, true,

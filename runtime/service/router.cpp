@@ -96,11 +96,6 @@ const PlannedResource* planned(std::string_view path) {
     const std::string_view rest = path.substr(p.prefix.size());
     if (rest.empty() || rest.front() == '/' || p.prefix.back() == '/') return &p;
   }
-  // /instances/{id}/upgrade
-  if (path.rfind("/api/v1/instances/", 0) == 0 && path.size() > 8 && path.substr(path.size() - 8) == "/upgrade") {
-    static constexpr PlannedResource kUpgrade{"", "upgrading waiting instances"};
-    return &kUpgrade;
-  }
   return nullptr;
 }
 

@@ -22,6 +22,9 @@ HandlerFunction list_definitions, create_definitions, get_definition, patch_defi
 HandlerFunction list_instances, get_instance, cancel_instance, pause_instance, resume_instance, retry_instance,
     signal_instance, instance_log, instance_events;
 
+// api_upgrade.cpp: moving waiting instances to a newer version.
+HandlerFunction upgrade_instance, upgrade_definition_instances;
+
 // api_events.cpp
 HandlerFunction organization_events, job_events;
 

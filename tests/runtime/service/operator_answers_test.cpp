@@ -190,7 +190,7 @@ workflow pre(limit: int = 3) -> int {
 }
 
 TEST_F(OperatorAnswers, AnEndpointNotBuiltYetSaysSo) {
-  for (const char* path : {"/api/v1/instances/1/upgrade"}) {
+  for (const char* path : {"/api/v1/nodes"}) {
     auto r = api_->get(path);
     EXPECT_EQ(r.status, 501) << path << ": " << r.body;
     EXPECT_EQ(body_json(r)["error"]["code"], "not_implemented") << path;

@@ -1,5 +1,5 @@
-// The commands SPEC §6 names that this build does not have yet, and what `wf` does with a word
-// that names no command at all: both answer clearly instead of with a parser message.
+// What `wf` does with a word that names no command: a clear usage error with the closest command
+// suggested, instead of a parser message.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -8,10 +8,6 @@
 #include <string_view>
 
 namespace wf::cli {
-
-// Adds every planned command to `app` (listed in `wf --help`, marked as not available); running
-// one says it is not available in this build and exits 2.
-void register_planned_commands(CLI::App& app);
 
 // For `wf WORD ...` where WORD is not an option and names no subcommand of `app`: the message
 // to print (with the closest command as a suggestion); nullopt when WORD is a command.

@@ -1,26 +1,14 @@
-// Planned commands and unknown command words (see planned_commands.h).
-#include "planned_commands.h"
+// What `wf` says about a word that names no command (see unknown_command.h).
+#include "unknown_command.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <vector>
 
-#include "exit_codes.h"
-
 namespace wf::cli {
 
 namespace {
-
-struct Planned {
-  const char* name;
-  const char* does;
-};
-
-// SPEC §6's commands that are not built yet; each leaves this table when it is.
-constexpr Planned kPlanned[] = {
-    {"upgrade", "Move waiting instances to a newer version"},
-};
 
 // Levenshtein distance, for "did you mean".
 size_t distance(std::string_view a, std::string_view b) {
@@ -39,18 +27,6 @@ size_t distance(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
-
-void register_planned_commands(CLI::App& app) {
-  for (const Planned& p : kPlanned) {
-    CLI::App* command = app.add_subcommand(p.name, fmt::format("{} (not available in this build yet)", p.does));
-    command->allow_extras();
-    command->prefix_command();  // everything after the name is its own, unparsed
-    command->callback([name = std::string(p.name)] {
-      fmt::print(stderr, "wf {}: not available in this build yet; `wf --help` lists what is\n", name);
-      throw CLI::RuntimeError(kExitUsage);
-    });
-  }
-}
 
 std::optional<std::string> unknown_command_message(const CLI::App& app, std::string_view word) {
   if (word.empty() || word.front() == '-') return std::nullopt;
