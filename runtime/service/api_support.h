@@ -33,6 +33,7 @@ class NotificationMetrics;
 class StoreMetrics;
 class TokenUses;
 class PrincipalCache;
+class Sessions;
 class Scheduler;
 
 // Who is calling (SPEC §4.7): a user (through one of its tokens), an agent, or — on a route whose
@@ -86,6 +87,7 @@ struct Context {
   TokenUses* token_uses = nullptr;      // when tokens were last used; none in some tests
   PrincipalCache* principals = nullptr; // tokens authenticated lately (auth.h); none: read each time
   bool metrics_public = false;          // /metrics answers without a token (`wf serve --metrics-public`)
+  Sessions* sessions = nullptr;         // the console's sign-ins (sessions.h); none in some tests
   size_t event_streams = 0;             // Server-Sent Events streams open now (api_events.cpp), for /metrics
   Scheduler* scheduler = nullptr;       // the schedules' timeline (scheduler.h); none in some tests
   // The instance an alert hook's fingerprint started, by (hook, fingerprint), from its start until
