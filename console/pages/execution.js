@@ -15,11 +15,13 @@ const ACTIONS = [
   { name: 'retry', label: 'Retry', when: (s) => s === 'failed', text: 'The instance runs again from the step it failed in, as a new attempt; the failed attempt is kept.' },
 ];
 
-// The hosts an instance was started on, as the API gives them (a list, or by group).
+// The hosts and groups an instance was started on ({hosts, groups}, or a list).
 function hostsText(targets) {
   if (targets === undefined || targets === null) return '—';
-  if (Array.isArray(targets)) return targets.map((t) => (typeof t === 'string' ? t : JSON.stringify(t))).join(', ') || '—';
-  return JSON.stringify(targets);
+  if (Array.isArray(targets)) return targets.map(String).join(', ') || '—';
+  const hosts = (targets.hosts || []).map(String);
+  const groups = (targets.groups || []).map((g) => `group ${g}`);
+  return [...hosts, ...groups].join(', ') || '—';
 }
 
 export function renderExecution(main, id, params, { can }) {
@@ -91,7 +93,7 @@ export function renderExecution(main, id, params, { can }) {
         badge(s.status), ' ', h('strong', {}, s.name || s.kind), ` (${s.kind}) `,
         s.attempt > 1 ? `attempt ${s.attempt} ` : '',
         h('span', { class: 'muted' }, durationText(s.duration_ms ?? elapsed(s.started_at, s.ended_at))), ' ',
-        (s.jobs || []).map((j) => h('button', { type: 'button', class: 'link', onclick: () => showJob(j) }, `job ${j}`)))));
+        (s.jobs || []).map((j) => h('button', { type: 'button', class: 'link', dataset: { job: j }, onclick: () => showJob(j) }, `Job ${j} output`)))));
     log.textContent = lines.map((l) => `${l.at}  ${l.kind}  ${l.message}`).join('\n') || '(empty)';
   }
 

@@ -71,12 +71,24 @@ workflow slow() -> int {
   return 1
 }
 
+workflow hello(targets: hosts) -> string {
+  let r = run command ["sh", "-c", "echo hello-from-the-console; echo warned >&2"] on targets timeout 30s
+  return r.results[0].stdout
+}
+
 workflow gate() -> list<string> {
   let a = approve "Ship it?" timeout 1h
   return a.responded_by
 }
 ` });
 assert.equal(pushed.status, 201, JSON.stringify(pushed.json));
+
+// An agent for host web1, whose job's output the detail page shows.
+const enroll = readFileSync(join(work, 'data', 'enroll.secret'), 'utf8').trim();
+const agentLog = openSync(join(work, 'agent.log'), 'w');
+children.push(spawn(wf, ['agent', '--server', base, '--enroll', enroll, '--hostname', 'web1', '--state', join(work, 'agent')],
+  { stdio: ['ignore', agentLog, agentLog] }));
+await until('the agent to register', async () => (await call('GET', '/hosts')).json.items.some((h) => h.hostname === 'web1'), 30000);
 
 async function test(name, body) {
   try {
@@ -199,6 +211,21 @@ try {
     await page.waitForSelector('#status-banner [data-status="completed"]', { timeout: 20000 });
     const done = await call('GET', `/instances/${id}`);
     assert.deepEqual(done.json.result, ['admin']);
+  });
+
+  await test("the detail page follows a job to its end and shows its stdout and stderr", async () => {
+    const started = await call('POST', '/definitions/hello/run', { hosts: ['web1'] });
+    assert.equal(started.status, 201, JSON.stringify(started.json));
+    const id = started.json.id;
+    await page.goto(`${base}/executions/${id}`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('#status-banner [data-status="completed"]', { timeout: 30000 });
+    await page.waitForSelector('#timeline button[data-job]', { timeout: 10000 });
+    await page.click('#timeline button[data-job]');
+    await page.waitForFunction(() => (document.querySelector('#job pre[aria-label="stdout"]') || {}).textContent === 'hello-from-the-console\n',
+      { timeout: 10000 });
+    assert.equal(await page.$eval('#job pre[aria-label="stderr"]', (el) => el.textContent), 'warned\n');
+    assert.match(await page.$eval('#job', (el) => el.textContent), /web1/);
+    await checkPage(page, 'execution-job');
   });
 
   await test('a change without the CSRF token is refused', async () => {
