@@ -172,6 +172,19 @@ try {
     await page.waitForSelector(`${row}[data-status="completed"]`, { timeout: 20000 });
     assert.equal(await page.evaluate(() => window.sameDocument), true, 'the page was not reloaded');
     assert.match(await page.$eval(`${row} .badge`, (el) => el.textContent), /completed/);
+    // Times in the browser's zone, the UTC instant on hover.
+    assert.match(await page.$eval(`${row} time`, (el) => el.getAttribute('title')), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z UTC$/);
+  });
+
+  await test('dark theme and a narrow screen', async () => {
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+    await page.setViewport({ width: 390, height: 800 });
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const [r, g, b] = background.match(/\d+/g).map(Number);
+    assert.ok(r + g + b < 150, `a dark background under prefers-color-scheme: dark (${background})`);
+    await checkPage(page, 'executions-dark-narrow');
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+    await page.setViewport({ width: 1280, height: 800 });
   });
 
   await test('a status filter is in the URL and survives a reload', async () => {
