@@ -198,6 +198,16 @@ try {
     assert.ok(statuses.every((s) => s === 'completed'), statuses.join(','));
   });
 
+  await test('a list that cannot be loaded shows an error banner with Retry', async () => {
+    // A status the API does not know is its 400; the page says so and offers to try again.
+    await page.goto(`${base}/executions?status=bogus`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('#load-error .banner.error button', { timeout: 10000 });
+    assert.match(await page.$eval('#load-error', (el) => el.textContent), /could not be loaded.*status/);
+    await checkPage(page, 'executions-error');
+    await page.click('#load-error button');
+    await page.waitForSelector('#load-error .banner.error', { timeout: 10000 });
+  });
+
   await test('approve an approval with a note: responded_by, note and via = web', async () => {
     const started = await call('POST', '/definitions/gate/run', {});
     assert.equal(started.status, 201);
