@@ -36,8 +36,9 @@ async function render() {
     renderSignIn(main, async (answer) => {
       session = answer;
       setCsrfToken(answer.csrf_token);
-      const next = params.get('next');
-      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/executions', { replace: true });
+      // Back to the page that asked for the sign-in (a shared link), or to the executions.
+      const here = path === '/' || path === '/signin' ? '/executions' : path + location.search;
+      navigate(here, { replace: true });
     });
     return;
   }

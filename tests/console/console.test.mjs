@@ -251,6 +251,38 @@ try {
     await checkPage(page, 'execution-job');
   });
 
+  await test('a viewer sees no action buttons and a crafted change is 403', async () => {
+    assert.equal((await call('POST', '/users', { name: 'vera', roles: ['viewer'] })).status, 201);
+    const made = await call('POST', '/tokens', { user: 'vera' });
+    assert.equal(made.status, 201);
+    const started = await call('POST', '/definitions/gate/run', {});
+    const id = started.json.id;
+    await until('the approval request', async () => (await call('GET', `/approvals?status=pending&instance=${id}`)).json.items[0]);
+    const context = await browser.createBrowserContext();
+    const viewer = await context.newPage();
+    try {
+      await viewer.goto(`${base}/executions/${id}`, { waitUntil: 'domcontentloaded' });
+      await viewer.waitForSelector('#token', { timeout: 10000 });
+      await viewer.type('#token', made.json.token);
+      await viewer.click('button[type=submit]');
+      await viewer.waitForSelector('[data-approval]', { timeout: 10000 });
+      await viewer.waitForSelector('#status-banner [data-status="paused"]', { timeout: 10000 });
+      assert.equal(await viewer.$$eval('#actions button', (b) => b.length), 0, 'no cancel, pause, resume or retry');
+      assert.equal(await viewer.$$eval('[data-approval] button, [data-approval] textarea', (b) => b.length), 0, 'no approve or reject');
+      const crafted = await viewer.evaluate(async (instance) => {
+        const session = await (await fetch('/api/v1/session')).json();
+        const r = await fetch(`/api/v1/instances/${instance}/cancel`, { method: 'POST', headers: { 'X-CSRF-Token': session.csrf_token } });
+        return { status: r.status, body: await r.json() };
+      }, id);
+      assert.equal(crafted.status, 403);
+      assert.match(crafted.body.error.message, /workflows\.execute/);
+      assert.equal((await call('GET', `/instances/${id}`)).json.status, 'paused');
+    } finally {
+      await context.close();
+    }
+    assert.equal((await call('POST', `/instances/${id}/cancel`)).status, 200);
+  });
+
   await test('a change without the CSRF token is refused', async () => {
     const answer = await page.evaluate(async () => {
       const r = await fetch('/api/v1/instances/1/cancel', { method: 'POST', credentials: 'same-origin' });
