@@ -251,7 +251,7 @@ try {
     await checkPage(page, 'execution-job');
   });
 
-  await test('a viewer sees no action buttons and a crafted change is 403', async () => {
+  await test('a viewer sees no action buttons and a crafted change is 403; the administrator cancels after a confirmation', async () => {
     assert.equal((await call('POST', '/users', { name: 'vera', roles: ['viewer'] })).status, 201);
     const made = await call('POST', '/tokens', { user: 'vera' });
     assert.equal(made.status, 201);
@@ -280,7 +280,20 @@ try {
     } finally {
       await context.close();
     }
-    assert.equal((await call('POST', `/instances/${id}/cancel`)).status, 200);
+    // The administrator cancels it from the page: nothing happens until the confirmation says so.
+    await page.goto(`${base}/executions/${id}`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('#actions button[data-action="cancel"]', { timeout: 10000 });
+    await page.click('#actions button[data-action="cancel"]');
+    await page.waitForSelector('dialog#confirm[open]', { timeout: 10000 });
+    await page.click('dialog#confirm button[value="no"]');
+    await page.waitForFunction(() => !document.querySelector('dialog#confirm'), { timeout: 10000 });
+    assert.equal((await call('GET', `/instances/${id}`)).json.status, 'paused');
+    await page.click('#actions button[data-action="cancel"]');
+    await page.waitForSelector('dialog#confirm[open]', { timeout: 10000 });
+    await checkPage(page, 'execution-confirm');
+    await page.click('dialog#confirm button[value="yes"]');
+    await page.waitForSelector('#status-banner [data-status="cancelled"]', { timeout: 15000 });
+    assert.equal((await call('GET', `/instances/${id}`)).json.status, 'cancelled');
   });
 
   await test('a change without the CSRF token is refused', async () => {
