@@ -37,10 +37,13 @@ export async function api(method, path, body) {
   return json;
 }
 
-// The organization's (or one instance's) Server-Sent Events; `onEvent(type, event)` for each
-// event. The browser reconnects by itself with Last-Event-ID. Returns the EventSource (close it).
-export function events(path, types, onEvent) {
-  const source = new EventSource(`/api/v1${path}`, { withCredentials: true });
+// The organization's (or one instance's) Server-Sent Events from now on (`?after=now`: the page
+// reads its state itself); `onEvent(type, event)` for each event, and `onOpen()` at each
+// (re)connection, when the page reads its state again so that nothing of a gap is missed. The
+// browser reconnects by itself with Last-Event-ID. Returns the EventSource (close it).
+export function events(path, types, onEvent, onOpen) {
+  const source = new EventSource(`/api/v1${path}?after=now`, { withCredentials: true });
+  if (onOpen) source.addEventListener('open', onOpen);
   for (const type of types) {
     source.addEventListener(type, (message) => {
       let event;

@@ -141,7 +141,7 @@ export function renderExecution(main, id, params, { can }) {
     () => {
       if (pending) return;
       pending = setTimeout(() => { pending = null; load(); }, 250);
-    });
-  load();
+    }, load);
+  load();  // now, and again whenever the stream (re)connects
   return () => { closed = true; stream.close(); if (pending) clearTimeout(pending); };
 }

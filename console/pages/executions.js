@@ -96,8 +96,8 @@ export function renderExecutions(main, params, { navigate }) {
   const stream = events('/events', ['instance.created', 'instance.status'], () => {
     if (pending) return;
     pending = setTimeout(() => { pending = null; load(); }, 250);
-  });
-  load();
+  }, load);
+  load();  // now, and again whenever the stream (re)connects
   return () => {
     closed = true;
     stream.close();
