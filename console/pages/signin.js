@@ -10,7 +10,7 @@ export function renderSignIn(main, signedIn) {
   const button = h('button', { type: 'submit' }, 'Sign in');
   const form = h('form', { class: 'card sign-in', 'aria-describedby': 'sign-in-help' },
     h('h1', {}, 'Sign in to wf'),
-    h('p', { id: 'sign-in-help', class: 'muted' }, 'Paste an API token (wf token create makes one). The console keeps a session for 12 hours.'),
+    h('p', { id: 'sign-in-help', class: 'muted' }, 'Paste an API token (wf token create makes one). The sign-in lasts 12 hours unless the service says otherwise.'),
     h('label', { for: 'user' }, 'User (optional)'), user,
     h('label', { for: 'token' }, 'Token'), token,
     error, button);
