@@ -1,6 +1,6 @@
 // `wf serve [--data DIR] [--listen ADDR:PORT] [--store sqlite:PATH] [--log-format text|json]
 // [--log-level LEVEL] [--metrics on|off] [--metrics-public]
-// [--stale-queued-after D]` (SPEC §6).
+// [--stale-queued-after D] [--session-lifetime D]` (SPEC §6).
 #include "serve_command.h"
 
 #include <fmt/format.h>
@@ -36,7 +36,10 @@ void register_serve_command(CLI::App& app) {
   auto stale = std::make_shared<std::string>("30m");
   cmd->add_option("--stale-queued-after", *stale,
                   "a queued job no agent picked up this long after its time ends failed (default 30m)");
-  cmd->callback([options, listen, log_format, log_level, stale, metrics] {
+  auto session_lifetime = std::make_shared<std::string>("12h");
+  cmd->add_option("--session-lifetime", *session_lifetime,
+                  "how long a web console sign-in lasts before the browser must sign in again (default 12h)");
+  cmd->callback([options, listen, log_format, log_level, stale, metrics, session_lifetime] {
     options->metrics = *metrics == "on";
     log::configure(*log::parse_format(*log_format), *log::parse_level(*log_level));
     const auto stale_ms = parse_duration_ms(*stale);
@@ -45,6 +48,12 @@ void register_serve_command(CLI::App& app) {
       throw CLI::RuntimeError(kExitUsage);
     }
     options->stale_queued_ms = *stale_ms;
+    const auto session_ms = parse_duration_ms(*session_lifetime);
+    if (!session_ms || *session_ms < 1000) {
+      fmt::print(stderr, "wf: --session-lifetime {}: expected a duration of at least 1s, such as 12h\n", *session_lifetime);
+      throw CLI::RuntimeError(kExitUsage);
+    }
+    options->session_lifetime_ms = *session_ms;
     const size_t colon = listen->rfind(':');
     int port = -1;
     if (colon != std::string::npos) {

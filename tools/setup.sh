@@ -38,6 +38,9 @@ PACKAGES=(
   libfaketime  # the tests that step the service's wall clock
   valgrind
   prometheus  # promtool, which checks the service's /metrics in the tests
+  nodejs  # the web console's browser tests (tests/console) and the editor clients' tests
+  npm
+  chromium  # headless, driven by puppeteer-core in the web console's browser tests
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -87,6 +90,17 @@ build() {
   cmake --build "$BUILD_DIR" -j"$(nproc)"
 }
 
+# The browser tests' npm packages (tests/console/package-lock.json) into tests/console/node_modules,
+# when they are not there yet or the lock file changed since.
+install_console_test_packages() {
+  local dir="$ROOT/tests/console"
+  if [[ -f "$dir/node_modules/.package-lock.json" && "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]]; then
+    return
+  fi
+  (cd "$dir" && npm_config_update_notifier=false npm ci --no-audit --no-fund --loglevel=error)
+}
+
 install_packages
+install_console_test_packages
 configure
 build

@@ -57,7 +57,18 @@ void events_api(Context& c, const Principal& who, http::Request& r, ExchangePtr 
   int64_t after = 0;
   std::string_view last = r.header("last-event-id");
   std::optional<std::string> query = r.query_param("after");
-  if (!last.empty() || query) {
+  // `?after=now`: only what happens from now on (a page that has just read its state, such as the
+  // console's lists), unless the client reconnects with Last-Event-ID, which then says where.
+  const bool from_now = query && *query == "now";
+  if (from_now && last.empty()) {
+    auto newest = store::events::max_id(c.reads->connection());
+    if (!read_ok(*x, newest)) return;
+    after = *newest;
+  } else if (from_now) {
+    auto v = parse_id(last);
+    if (!v && last != "0") return reply_error(*x, 400, "bad_request", "Last-Event-ID must be an event id");
+    after = v.value_or(0);
+  } else if (!last.empty() || query) {
     const std::string text = query ? *query : std::string(last);
     auto v = parse_id(text);
     if (!v && text != "0") return reply_error(*x, 400, "bad_request", "Last-Event-ID must be an event id");

@@ -33,6 +33,7 @@ class NotificationMetrics;
 class StoreMetrics;
 class TokenUses;
 class PrincipalCache;
+class Sessions;
 class Scheduler;
 class Rotations;
 
@@ -87,6 +88,7 @@ struct Context {
   TokenUses* token_uses = nullptr;      // when tokens were last used; none in some tests
   PrincipalCache* principals = nullptr; // tokens authenticated lately (auth.h); none: read each time
   bool metrics_public = false;          // /metrics answers without a token (`wf serve --metrics-public`)
+  Sessions* sessions = nullptr;         // the console's sign-ins (sessions.h); none in some tests
   size_t event_streams = 0;             // Server-Sent Events streams open now (api_events.cpp), for /metrics
   Scheduler* scheduler = nullptr;       // the schedules' timeline (scheduler.h); none in some tests
   Rotations* rotations = nullptr;       // the vault's secret rotations (rotation.h); none in some tests

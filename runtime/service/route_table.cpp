@@ -160,6 +160,10 @@ constexpr Route kRoutes[] = {
     {"POST", "/notifications/dead-letters/replay", replay_dead_letters, "workflows.execute", User, kJsonBody, true, true,
      "Send again every dead letter since a time ({since})"},
 
+    {"POST", "/session", open_session, "", None, kRegistrationBody, true, true,
+     "Sign in to the console with a token: an HttpOnly session cookie, and the CSRF token its mutations carry"},
+    {"GET", "/session", get_session, "", User, kNoBody, false, true, "The console's session: who, permissions, CSRF token, expiry"},
+    {"DELETE", "/session", close_session, "", User, kNoBody, false, true, "Sign out of the console"},
     {"GET", "/users/me", get_me, "", User, kNoBody, false, true, "Who the token acts as: user, organization, roles, permissions"},
     {"GET", "/users", list_users, "settings.manage", User, kNoBody, false, true, "The organization's users with their roles"},
     {"POST", "/users", create_user, "settings.manage", User, kJsonBody, true, true, "Add a user, with roles (none: it may do nothing)"},
@@ -193,7 +197,7 @@ constexpr Route kRoutes[] = {
      "Prometheus metrics (text format 0.0.4); open to anyone under `wf serve --metrics-public`"},
     {"POST", "/hooks/{key}", deliver_hook, "", SignedHook, kJsonBody, false, false,
      "A delivery to the hook whose key is {key}: signed (X-WF-Signature or Standard Webhooks) or with its bearer token"},
-    {"GET", "/", console_page, "", None, kNoBody, false, false, "The web console (a placeholder page until it is built)"},
+    {"GET", "/", console_page, "", None, kNoBody, false, false, "The web console (its other pages: any GET of a path outside /api)"},
 };
 
 constexpr std::string_view kApiPrefix = "/api/v1";

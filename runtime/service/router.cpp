@@ -15,6 +15,8 @@
 #include "runtime/service/request_log.h"
 #include "runtime/service/route_table.h"
 #include "runtime/service/routes.h"
+#include "runtime/service/sessions.h"
+#include "runtime/service/console_assets.h"
 
 namespace wf::service {
 
@@ -37,13 +39,30 @@ std::optional<Principal> caller(Context& c, AuthPolicy policy, const http::Reque
     case AuthPolicy::Agent:
     case AuthPolicy::User: break;
   }
+  const int64_t now = effects::wall_clock_ms();
   std::string_view auth = r.header("authorization");
-  if (auth.size() <= 7 || auth.substr(0, 7) != "Bearer ") {
+  std::string_view bearer;
+  const std::string_view session_id = c.sessions ? cookie_value(r.header("cookie"), kSessionCookie) : std::string_view();
+  if (auth.size() > 7 && auth.substr(0, 7) == "Bearer ") {
+    bearer = auth.substr(7);
+  } else if (auth.empty() && !session_id.empty()) {
+    // The console's session cookie (sessions.h): it stands for the token signed in with, and a
+    // change made with it must carry the session's CSRF token, which another site cannot read.
+    const Session* s = c.sessions->find(session_id, now);
+    if (!s) {
+      reply_error(x, 401, "unauthorized", "the session has expired or was signed out: sign in again");
+      return std::nullopt;
+    }
+    if (r.method != "GET" && r.method != "HEAD" && !same_secret(r.header("x-csrf-token"), s->csrf)) {
+      reply_error(x, 403, "forbidden", "a change made with the session cookie needs the session's `X-CSRF-Token` header");
+      return std::nullopt;
+    }
+    bearer = s->bearer;
+  } else {
     reply_error(x, 401, "unauthorized", "an `Authorization: Bearer <token>` header is needed");
     return std::nullopt;
   }
-  const int64_t now = effects::wall_clock_ms();
-  auto found = authenticate(c.reads->connection(), auth.substr(7), now, c.principals);
+  auto found = authenticate(c.reads->connection(), bearer, now, c.principals);
   if (!read_ok(x, found)) return std::nullopt;
   if (!found->who) {
     reply_error(x, 401, "unauthorized", found->refused);
@@ -86,7 +105,6 @@ struct PlannedResource {
   std::string_view prefix, what;
 };
 constexpr PlannedResource kPlanned[] = {
-    {"/api/v1/session", "console sessions"},
     {"/api/v1/nodes", "several service nodes"},
 };
 
@@ -120,6 +138,8 @@ void route(Context& c, http::Request& r, ExchangePtr x) {
   if (!match.path_known) {
     if (const PlannedResource* p = planned(r.path))
       return reply_error(*x, 501, "not_implemented", fmt::format("{}: not available in this build yet", p->what));
+    // Outside the API, a GET is the console's: one of its files, or its page for a URL of its own.
+    if ((r.method == "GET" || r.method == "HEAD") && console_path(r.path)) return reply_console(r, *x);
     const bool api = r.path == "/api/v1" || r.path.rfind("/api/v1/", 0) == 0;
     return reply_error(*x, 404, "not_found", api ? "no such endpoint" : "no such endpoint (the API is under /api/v1)");
   }

@@ -11,7 +11,11 @@
 namespace wf::service {
 
 // service_info.cpp: what the service says of itself.
-HandlerFunction health, ready, openapi_json, metrics, console_page;
+HandlerFunction health, ready, openapi_json, metrics;
+// console_static.cpp: the web console's files.
+HandlerFunction console_page;
+// api_session.cpp: the console's sign-in.
+HandlerFunction open_session, get_session, close_session;
 
 // api_definitions.cpp
 HandlerFunction list_definitions, create_definitions, get_definition, patch_definition, delete_definition,

@@ -30,6 +30,7 @@
 #include "runtime/service/routes.h"
 #include "runtime/service/rotation.h"
 #include "runtime/service/scheduler.h"
+#include "runtime/service/sessions.h"
 #include "runtime/service/vault.h"
 #include "runtime/store/agents.h"
 #include "runtime/store/identities.h"
@@ -197,6 +198,7 @@ struct Service {
   StoreMetrics store_metrics;  // before the writer, which feeds it from its thread
   TokenUses token_uses;
   PrincipalCache principals;
+  std::unique_ptr<Sessions> sessions;
   std::unique_ptr<store::Writer> writer;
   std::unique_ptr<store::Database> reader;
   std::unique_ptr<store::Reader> reads;
@@ -362,6 +364,8 @@ int serve(const ServeOptions& o) {
   }
   s.context.token_uses = &s.token_uses;
   s.context.principals = &s.principals;
+  s.sessions = std::make_unique<Sessions>(o.session_lifetime_ms);
+  s.context.sessions = s.sessions.get();
   s.context.metrics_public = o.metrics_public;
   s.engine->set_stale_queued_after(o.stale_queued_ms);
   s.scheduler = std::make_unique<Scheduler>(s.context);

@@ -20,6 +20,8 @@ struct ServeOptions {
   bool metrics = true;
   // A queued job no agent has picked up this long after its time ends failed (SPEC §4.2).
   int64_t stale_queued_ms = 30 * 60 * 1000;
+  // How long a console session lasts from its sign-in (sessions.h): 12 hours.
+  int64_t session_lifetime_ms = 12LL * 60 * 60 * 1000;
 };
 
 // Runs the service until a signal stops it. Returns the process exit code; says why on stderr

@@ -1,5 +1,5 @@
 // What the service says of itself: its health, the OpenAPI document of its API, its metrics in
-// the Prometheus text format (SPEC §4.8), and the page at `/` where the web console will be.
+// the Prometheus text format (SPEC §4.8) (the web console's page: console_static.cpp).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -45,19 +45,6 @@ void add_process_metrics(Exposition& out) {
   for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) ++fds;
   if (!ec) add_metric(out, "wf_process_open_fds", "gauge", "File descriptors the service holds open.", static_cast<double>(fds));
 }
-
-// The web console (SPEC §4.12) is not built yet; its place says so and points to the API.
-constexpr const char* kConsolePage = R"(<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>wf</title></head>
-<body>
-<h1>wf</h1>
-<p>The web console is not built yet.</p>
-<p>The API is served under <code>/api/v1</code>; its description is at
-<a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>
-</body>
-</html>
-)";
 
 }  // namespace
 
@@ -113,8 +100,5 @@ void metrics(Context& c, const Principal& who, http::Request& r, ExchangePtr x, 
   x->respond(http::Response{200, {{"Content-Type", "text/plain; version=0.0.4"}}, out.take()});
 }
 
-void console_page(Context& c, const Principal& who, http::Request& r, ExchangePtr x, const PathParams& p) {
-  x->respond(http::Response{200, {{"Content-Type", "text/html; charset=utf-8"}}, kConsolePage});
-}
 
 }  // namespace wf::service

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/runtime/service/service_fixture.h"
@@ -247,6 +248,43 @@ TEST_F(Sse, AReconnectAtTheEndReceivesOnlyNewEvents) {
       if (e.id > last) after_last.push_back(e);
     return after_last;
   }());
+}
+
+// `?after=now` (what the web console asks): none of what was stored before the stream opened,
+// everything after; a reconnect with Last-Event-ID resumes where that header says.
+TEST_F(Sse, AStreamFromNowReceivesOnlyWhatHappensAfterItOpened) {
+  const int64_t first = start(*admin_, "sse_steps", json::object());
+  ASSERT_GT(first, 0);
+  ASSERT_EQ(wait_ended(*admin_, first).value("status", ""), "completed");
+  const std::string path = "/api/v1/events?after=now";
+  int64_t second = 0;
+  Reading live;
+  std::thread reader([&] {
+    client::HttpClient c(service_->url(), service_->admin_token());
+    live = read_events(c, path, std::nullopt, false, SIZE_MAX,
+                       [&](const Received& e) { return second > 0 && is_end_of(e, second); }, Clock::now() + std::chrono::seconds(60));
+  });
+  // Started once the stream is open (the service counts it), so that all of it is after.
+  const bool open = wait_until([&] { return admin_->get("/metrics").body.find("\nwf_event_streams 1") != std::string::npos; });
+  if (open) second = start(*admin_, "sse_steps", json::object());
+  reader.join();
+  ASSERT_TRUE(open) << "the stream did not open";
+  ASSERT_GT(second, 0);
+  ASSERT_TRUE(live.problems.empty()) << live.problems.front();
+  ASSERT_FALSE(live.events.empty()) << live.result.status << live.result.body << live.result.error;
+  for (const Received& e : live.events) EXPECT_EQ(e.data.value("instance_id", int64_t{0}), second) << "event " << e.id;
+  EXPECT_TRUE(is_end_of(live.events.back(), second));
+  EXPECT_EQ(live.events.front().type, "instance.created");
+
+  // A reconnect of that stream with Last-Event-ID: the events after it, not "now".
+  client::HttpClient c(service_->url(), service_->admin_token());
+  const int64_t resume = live.events.front().id;
+  Reading again = read_events(c, path, resume, false, SIZE_MAX, [&](const Received& e) { return is_end_of(e, second); },
+                              Clock::now() + std::chrono::seconds(30));
+  ASSERT_FALSE(again.events.empty()) << again.result.body;
+  EXPECT_EQ(again.events.front().id, live.events[1].id);
+  const std::vector<int64_t> live_ids = ids_of(live.events);
+  EXPECT_EQ(ids_of(again.events), std::vector<int64_t>(live_ids.begin() + 1, live_ids.end()));
 }
 
 // Opens a connection to 127.0.0.1:`port`, asks for `target` as an event stream, and hangs up in
