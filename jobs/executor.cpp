@@ -265,20 +265,30 @@ struct SpawnSetup {
   }
 };
 
+// The argument and environment vectors execve takes, built before the process is made: the
+// pointers refer to `command`'s strings and to `pairs`, which the struct keeps alive.
+struct ExecArgs {
+  std::vector<std::string> pairs;  // NAME=value
+  std::vector<char*> argv, envp;   // each ends with nullptr
+};
+
+ExecArgs exec_args(const Command& command, const std::map<std::string, std::string>& env) {
+  ExecArgs out;
+  for (const std::string& argument : command.argv) out.argv.push_back(const_cast<char*>(argument.c_str()));
+  out.argv.push_back(nullptr);
+  for (const auto& [name, value] : env) out.pairs.push_back(name + "=" + value);
+  for (const std::string& pair : out.pairs) out.envp.push_back(const_cast<char*>(pair.c_str()));
+  out.envp.push_back(nullptr);
+  return out;
+}
+
 // Starts the process with posix_spawn, which glibc runs as clone(CLONE_VM | CLONE_VFORK): the
 // child shares our memory until its execve instead of copying the page tables of a large,
 // multi-threaded agent as fork does, and reports a failed execve (or chdir) back as the call's
 // result. Everything it needs is built here first.
 std::optional<Failure> spawn(const Command& command, const std::map<std::string, std::string>& env,
                              const std::string& working_dir, Child& child) {
-  std::vector<char*> argv;
-  for (const std::string& argument : command.argv) argv.push_back(const_cast<char*>(argument.c_str()));
-  argv.push_back(nullptr);
-  std::vector<std::string> env_storage;
-  for (const auto& [name, value] : env) env_storage.push_back(name + "=" + value);
-  std::vector<char*> envp;
-  for (const std::string& pair : env_storage) envp.push_back(const_cast<char*>(pair.c_str()));
-  envp.push_back(nullptr);
+  ExecArgs args = exec_args(command, env);
 
   Fd stdin_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!stdin_null.valid() || !lift_above_stdio(stdin_null)) {
@@ -314,7 +324,7 @@ std::optional<Failure> spawn(const Command& command, const std::map<std::string,
   if (rc != 0) return failed(rc);
 
   pid_t pid = -1;
-  rc = ::posix_spawn(&pid, command.program.c_str(), &setup.actions, &setup.attr, argv.data(), envp.data());
+  rc = ::posix_spawn(&pid, command.program.c_str(), &setup.actions, &setup.attr, args.argv.data(), args.envp.data());
   if (rc != 0) return spawn_failure(command, working_dir, rc);
 
   // The child was in its own group before its execve, so signals to the group reach it from now.
@@ -336,14 +346,7 @@ std::optional<Failure> spawn(const Command& command, const std::map<std::string,
 // child exits; the pipe's end-of-file tells the parent the execve succeeded.
 std::optional<Failure> spawn_as(const Command& command, const std::map<std::string, std::string>& env,
                                 const std::string& working_dir, const OsUser& user, Child& child) {
-  std::vector<char*> argv;
-  for (const std::string& argument : command.argv) argv.push_back(const_cast<char*>(argument.c_str()));
-  argv.push_back(nullptr);
-  std::vector<std::string> env_storage;
-  for (const auto& [name, value] : env) env_storage.push_back(name + "=" + value);
-  std::vector<char*> envp;
-  for (const std::string& pair : env_storage) envp.push_back(const_cast<char*>(pair.c_str()));
-  envp.push_back(nullptr);
+  ExecArgs args = exec_args(command, env);
 
   Fd stdin_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!stdin_null.valid() || !lift_above_stdio(stdin_null)) {
@@ -379,7 +382,7 @@ std::optional<Failure> spawn_as(const Command& command, const std::map<std::stri
     sigset_t no_signals;
     sigemptyset(&no_signals);
     ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
-    ::execve(command.program.c_str(), argv.data(), envp.data());
+    ::execve(command.program.c_str(), args.argv.data(), args.envp.data());
     fail(7);
   }
   const int fork_error = errno;

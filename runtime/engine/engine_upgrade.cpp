@@ -94,10 +94,13 @@ OpResult Engine::upgrade(int64_t org, int64_t id, int64_t version, bool dry_run,
   if (in.row.status == InstanceStatus::Queued) return refuse(fmt::format("instance {} has not started", id));
   // Waiting: every fiber waits for an effect; between transitions a live instance with no wait is
   // out of fuel and about to run on.
-  if (in.waits.empty() || in.queued_to_run || in.aborting) return refuse(fmt::format("instance {} is running", id));
+  if (in.waits.empty() || in.queued_to_run) return refuse(fmt::format("instance {} is running", id));
   if (std::string busy = busy_wait(in, jobs_); !busy.empty()) return refuse(busy);
   vm::ContinuationDecodeResult now = vm::decode_continuation(view(in.row.continuation));
   if (!now.ok()) return refuse("its continuation could not be read: " + now.error());
+  // A cancel or a timeout unwinds it (its main fiber is doomed): only its finally blocks run on.
+  if (!now.data().fibers.empty() && now.data().fibers[0].doomed)
+    return refuse(fmt::format("instance {} is being stopped: only its finally blocks run", id));
   if (std::string why = waiting_step(in, now.data(), v.step); !why.empty()) return refuse(why);
   if (!in.row.checkpoint) return refuse(fmt::format("instance {} has no checkpoint of step \"{}\"", id, v.step));
   vm::ContinuationDecodeResult checkpoint = vm::decode_continuation(view(in.row.checkpoint));

@@ -56,7 +56,12 @@ store::Result<std::optional<engine::IdentityInfo>> find_identity(Context& c, int
   if (!found.ok()) return Answer::failure(found.error());
   if (!*found) return std::optional<engine::IdentityInfo>();
   const store::IdentityRow& r = **found;
-  engine::IdentityInfo info{r.username, r.domain, r.credential_type, r.requires_approval, r.rotate_after_use};
+  engine::IdentityInfo info;
+  info.username = r.username;
+  info.domain = r.domain;
+  info.credential_type = r.credential_type;
+  info.requires_approval = r.requires_approval;
+  info.rotate_after_use = r.rotate_after_use;
   const nlohmann::json approvers = nlohmann::json::parse(r.approvers, nullptr, false);
   if (approvers.is_array())
     for (const nlohmann::json& a : approvers)

@@ -25,7 +25,7 @@ store::AuditRow audit_row(int64_t org, store::ActorKind kind, const std::string&
   a.actor_kind = kind;
   a.actor = actor;
   a.action = action;
-  a.method = "-";
+  a.method = std::string(1, '-');  // not `= "-"`: GCC 12 warns (-Wrestrict) on that short assignment
   a.path = "/vault/identities/{id}/rotate";
   a.resource = "vault/identities";
   a.resource_id = identity;
