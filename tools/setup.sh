@@ -46,10 +46,17 @@ PACKAGES=(
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${WF_BUILD_DIR:-$ROOT/build}"
 
+# Packages whose program, found on PATH, stands for them: Node.js from another source (NodeSource's
+# `nodejs` bundles npm and conflicts with Debian's `npm` package) serves the tests the same way.
+declare -A PROVIDED_BY_COMMAND=([nodejs]=node [npm]=npm)
+
 # Prints the packages of PACKAGES that are not installed, one per line.
 missing_packages() {
   local pkg status
   for pkg in "${PACKAGES[@]}"; do
+    if [[ -n "${PROVIDED_BY_COMMAND[$pkg]:-}" ]] && command -v "${PROVIDED_BY_COMMAND[$pkg]}" >/dev/null 2>&1; then
+      continue
+    fi
     status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
     if [[ "$status" != "install ok installed" ]]; then
       echo "$pkg"
