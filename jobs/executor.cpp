@@ -265,6 +265,17 @@ struct SpawnSetup {
   }
 };
 
+// The started process becomes `child`: its pid, the read ends of its output pipes, and a pidfd
+// where the kernel has them.
+void adopt(Child& child, pid_t pid, Fd out, Fd err) {
+  child.pid = pid;
+  child.out = std::move(out);
+  child.err = std::move(err);
+#ifdef SYS_pidfd_open
+  child.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+#endif
+}
+
 // The argument and environment vectors execve takes, built before the process is made: the
 // pointers refer to `command`'s strings and to `pairs`, which the struct keeps alive.
 struct ExecArgs {
@@ -328,12 +339,7 @@ std::optional<Failure> spawn(const Command& command, const std::map<std::string,
   if (rc != 0) return spawn_failure(command, working_dir, rc);
 
   // The child was in its own group before its execve, so signals to the group reach it from now.
-  child.pid = pid;
-  child.out = std::move(out_read);
-  child.err = std::move(err_read);
-#ifdef SYS_pidfd_open
-  child.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-#endif
+  adopt(child, pid, std::move(out_read), std::move(err_read));
   return std::nullopt;
 }
 
@@ -405,12 +411,7 @@ std::optional<Failure> spawn_as(const Command& command, const std::map<std::stri
     if (step == 7) return exec_failure(command, error);
     return internal_error(fmt::format("cannot set up the job's process: {}", errno_text(error)));
   }
-  child.pid = pid;
-  child.out = std::move(out_read);
-  child.err = std::move(err_read);
-#ifdef SYS_pidfd_open
-  child.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-#endif
+  adopt(child, pid, std::move(out_read), std::move(err_read));
   return std::nullopt;
 }
 
